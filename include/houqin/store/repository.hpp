@@ -1,0 +1,131 @@
+// Repository<T>: storage for any described entity, generated from its description. Inserts assign
+// the id and version 1; updates check the version the caller read (optimistic locking) and bump it;
+// finds take a Query<T> whose values are always bound parameters.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "houqin/store/query.hpp"
+#include "houqin/store/schema.hpp"
+#include "houqin/store/store.hpp"
+
+namespace houqin::store {
+
+template <Entity T>
+class Repository {
+ public:
+  explicit Repository(Store& store) : store_(store), table_(table_info<T>()) {
+    cells_.resize(table_.columns.size());
+  }
+
+  Store& store() const { return store_; }
+  const TableInfo& table() const { return table_; }
+
+  /// Validates, stores and returns the new id; sets value.id and value.version = 1.
+  Id insert(T& value) {
+    validate_if_defined(value);
+    value.version = 1;
+    encode_row(value, cells_);
+    value.id = store_.insert_row(table_, cells_);
+    return value.id;
+  }
+
+  /// Inserts all values in one transaction (all or nothing). On failure the values keep their
+  /// old ids and versions.
+  void insert_many(std::span<T> values) {
+    for (const T& v : values) validate_if_defined(v);
+    std::vector<Id> ids;
+    ids.reserve(values.size());
+    in_transaction(store_, [&] {
+      for (T& v : values) {
+        auto saved_version = v.version;
+        v.version = 1;
+        encode_row(v, cells_);
+        v.version = saved_version;
+        ids.push_back(store_.insert_row(table_, cells_));
+      }
+    });
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      values[i].id = ids[i];
+      values[i].version = 1;
+    }
+  }
+
+  std::optional<T> get(Id id) {
+    if (!store_.get_row(table_, id, read_)) return std::nullopt;
+    T out{};
+    decode_row<T>(read_, out);
+    return out;
+  }
+
+  /// get() that treats absence as an error: Error(not_found) naming the table and id.
+  T require(Id id) {
+    auto v = get(id);
+    if (!v) fail(ErrorCode::not_found, table_.name + " " + std::to_string(id) + ": not found");
+    return std::move(*v);
+  }
+
+  /// Stores `value` if nobody changed the row since value.version was read; bumps value.version.
+  /// Error(conflict) when the version moved on, Error(not_found) when the row is gone.
+  void update(T& value) {
+    validate_if_defined(value);
+    auto expected = value.version;
+    value.version = expected + 1;
+    encode_row(value, cells_);
+    std::int64_t changed = 0;
+    try {
+      changed = store_.update_row(table_, cells_, expected);
+    } catch (...) {
+      value.version = expected;
+      throw;
+    }
+    if (changed == 0) {
+      value.version = expected;
+      if (!store_.get_row(table_, value.id, read_))
+        fail(ErrorCode::not_found, table_.name + " " + std::to_string(value.id) + ": not found");
+      fail(ErrorCode::conflict, table_.name + " " + std::to_string(value.id) + ": version " +
+                                    std::to_string(expected) + " is stale (stored version " +
+                                    std::to_string(read_[version_column()].i) + ")");
+    }
+  }
+
+  /// Deletes by id; false when there was no such row. With expected_version, Error(conflict) when
+  /// the row has moved on.
+  bool remove(Id id, std::optional<std::int64_t> expected_version = std::nullopt) {
+    if (store_.delete_row(table_, id, expected_version) == 1) return true;
+    if (expected_version && store_.get_row(table_, id, read_))
+      fail(ErrorCode::conflict, table_.name + " " + std::to_string(id) + ": version " +
+                                    std::to_string(*expected_version) + " is stale");
+    return false;
+  }
+
+  std::vector<T> find(const Query<T>& query = {}) {
+    std::vector<T> out;
+    store_.select_rows(table_, query.spec(), [&](std::span<const Cell> row) {
+      out.emplace_back();
+      decode_row<T>(row, out.back());
+    });
+    return out;
+  }
+
+  std::optional<T> find_one(Query<T> query) {
+    auto rows = find(query.limit(1));
+    if (rows.empty()) return std::nullopt;
+    return std::move(rows.front());
+  }
+
+  /// Rows matching the filters (ordering and paging are ignored).
+  std::int64_t count(const Query<T>& query = {}) { return store_.count_rows(table_, query.spec()); }
+
+ private:
+  std::size_t version_column() const { return table_.column_index("version"); }
+
+  Store& store_;
+  const TableInfo& table_;
+  std::vector<Cell> cells_;
+  std::vector<Cell> read_;
+};
+
+}  // namespace houqin::store

@@ -1,0 +1,109 @@
+// The Store: one connection to SQLite (embedded default) or PostgreSQL (shared server), opened by
+// URL, with nested RAII transactions, an event bus whose events wait for commit, and the untyped
+// row operations that Repository<T> and the bindings build on. A Store is used by one thread at a
+// time; open one per thread (SQLite in WAL mode lets readers and a writer work side by side).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "houqin/core/clock.hpp"
+#include "houqin/core/events.hpp"
+#include "houqin/core/export.hpp"
+#include "houqin/store/query.hpp"
+#include "houqin/store/schema.hpp"
+
+namespace houqin::store {
+
+struct StoreOptions {
+  /// The clock for timestamps the store writes itself (migrations); null means the system clock.
+  const Clock* clock = nullptr;
+  /// How long SQLite waits for a lock held by another connection before giving up (unavailable).
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+class HOUQIN_EXPORT Store {
+ public:
+  /// Opens `sqlite:PATH`, `sqlite::memory:` or `postgresql://user@host/db?...` (any libpq URI or
+  /// `postgresql:` followed by a key=value conninfo string). Throws Error(invalid_argument) for an
+  /// unknown scheme and Error(unavailable) when the database cannot be opened.
+  static std::unique_ptr<Store> open(std::string_view url, StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Dialect dialect() const noexcept;
+  /// The URL it was opened with, any password replaced by "***".
+  const std::string& url() const noexcept;
+  const Clock& clock() const noexcept;
+  EventBus& events() noexcept;
+
+  /// Runs one SQL statement without parameters or results (DDL, PRAGMA).
+  void execute(std::string_view sql);
+  bool table_exists(std::string_view table);
+  bool column_exists(std::string_view table, std::string_view column);
+
+  // Transactions: prefer the RAII Transaction below. Nesting uses savepoints.
+  void begin();
+  void commit();
+  void rollback();
+  int transaction_depth() const noexcept;
+
+  // ---- untyped rows (cells in column order; column 0 is id) ----
+  /// Inserts every column but id, returns the new id.
+  Id insert_row(const TableInfo& table, std::span<const Cell> row);
+  /// Reads one row by id into `row` (resized to the column count); false when absent.
+  bool get_row(const TableInfo& table, Id id, std::vector<Cell>& row);
+  /// Updates every column but id where id and version match; returns the rows changed (0 or 1).
+  std::int64_t update_row(const TableInfo& table, std::span<const Cell> row, std::int64_t expected_version);
+  /// Deletes by id (and version, when given); returns the rows deleted.
+  std::int64_t delete_row(const TableInfo& table, Id id, std::optional<std::int64_t> expected_version);
+  /// Streams matching rows to `sink`, which must not call back into this store.
+  void select_rows(const TableInfo& table, const QuerySpec& query,
+                   const std::function<void(std::span<const Cell>)>& sink);
+  std::int64_t count_rows(const TableInfo& table, const QuerySpec& query);
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Begins on construction; rolls back on destruction unless commit() was called. Inside another
+/// transaction it becomes a savepoint, so an inner failure can be undone alone.
+class HOUQIN_EXPORT Transaction {
+ public:
+  explicit Transaction(Store& store);
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit();
+  void rollback();
+
+ private:
+  Store& store_;
+  bool open_ = true;
+};
+
+/// Runs f inside a transaction and commits when it returns; rolls back when it throws.
+template <class F>
+auto in_transaction(Store& store, F&& f) {
+  Transaction tx(store);
+  if constexpr (std::is_void_v<decltype(f())>) {
+    f();
+    tx.commit();
+  } else {
+    auto result = f();
+    tx.commit();
+    return result;
+  }
+}
+
+}  // namespace houqin::store

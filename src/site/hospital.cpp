@@ -1,0 +1,106 @@
+#include "houqin/site/hospital.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace houqin::site {
+
+std::vector<store::Migration> migrations() {
+  using store::create_table;
+  return {
+      {"site", 1, "hospital model, staff, rosters, dictionaries, knowledge base",
+       [](store::Store& s) {
+         create_table<Campus>(s);
+         create_table<Building>(s);
+         create_table<Floor>(s);
+         create_table<Department>(s);
+         create_table<Room>(s);
+         create_table<Shift>(s);
+         create_table<Staff>(s);
+         create_table<ShiftAssignment>(s);
+         create_table<DictionaryEntry>(s);
+         create_table<KnowledgeArticle>(s);
+       }},
+  };
+}
+
+store::ImportReport import_hospital(store::Store& store, const json::Json& document) {
+  if (!document.is_object()) json::fail_type(json::Path{}, "object", document);
+  auto format = document.find("format");
+  if (format == document.end() || *format != hospital_format)
+    fail(ErrorCode::invalid_argument,
+         "format: expected \"" + std::string(hospital_format) + "\"");
+  auto version = document.find("format_version");
+  if (version != document.end() && *version != hospital_format_version)
+    fail(ErrorCode::invalid_argument, "format_version: this library reads version " +
+                                          std::to_string(hospital_format_version) + ", got " +
+                                          version->dump());
+  return HospitalDocument::import_json(store, document, {"format", "format_version"});
+}
+
+store::ImportReport import_hospital_file(store::Store& store, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::not_found, path + ": cannot open");
+  std::stringstream text;
+  text << in.rdbuf();
+  return import_hospital(store, json::parse(text.str(), path));
+}
+
+json::Json export_hospital(store::Store& store) {
+  json::Json header = {{"format", hospital_format}, {"format_version", hospital_format_version}};
+  return HospitalDocument::export_json(store, std::move(header));
+}
+
+Summary summarize(store::Store& store) {
+  using store::Repository;
+  Summary s;
+  s.campuses = Repository<Campus>(store).count();
+  s.buildings = Repository<Building>(store).count();
+  s.floors = Repository<Floor>(store).count();
+  s.shifts = Repository<Shift>(store).count();
+  s.dictionary_entries = Repository<DictionaryEntry>(store).count();
+  s.articles = Repository<KnowledgeArticle>(store).count();
+  for (const auto& r : Repository<Room>(store).find()) {
+    ++s.rooms;
+    s.beds += r.beds;
+    ++s.rooms_by_type[std::string(enum_name(r.type))];
+  }
+  for (const auto& d : Repository<Department>(store).find()) {
+    ++s.departments;
+    ++s.departments_by_kind[std::string(enum_name(d.kind))];
+  }
+  for (const auto& p : Repository<Staff>(store).find()) {
+    ++s.staff;
+    if (!p.active) continue;
+    ++s.active_staff;
+    for (const auto& skill : p.skills) ++s.staff_by_skill[skill];
+  }
+  return s;
+}
+
+std::vector<KnowledgeArticle> search_knowledge(store::Store& store, std::string_view text,
+                                               std::size_t limit) {
+  using store::Op;
+  using store::Query;
+  store::Repository<KnowledgeArticle> repo(store);
+  std::vector<KnowledgeArticle> out;
+  std::vector<Id> seen;
+  // Title matches rank first; then body or tag matches not already found.
+  for (auto member : {&KnowledgeArticle::title, &KnowledgeArticle::body}) {
+    for (auto& a : repo.find(Query<KnowledgeArticle>().where(member, Op::contains, std::string(text)))) {
+      if (std::find(seen.begin(), seen.end(), a.id) != seen.end()) continue;
+      seen.push_back(a.id);
+      out.push_back(std::move(a));
+    }
+  }
+  for (auto& a : repo.find(Query<KnowledgeArticle>().where("tags", Op::contains, json::Json(text)))) {
+    if (std::find(seen.begin(), seen.end(), a.id) != seen.end()) continue;
+    seen.push_back(a.id);
+    out.push_back(std::move(a));
+  }
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+}  // namespace houqin::site

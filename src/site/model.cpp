@@ -1,0 +1,110 @@
+#include "houqin/site/model.hpp"
+
+#include <algorithm>
+
+namespace houqin::site {
+namespace {
+
+void require_text(const std::string& value, const char* field) {
+  if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");
+}
+
+/// Codes appear on labels, in URLs and in other systems' files: printable ASCII without spaces.
+void require_code(const std::string& value, const char* field) {
+  require_text(value, field);
+  if (value.size() > 64) fail(ErrorCode::invalid_argument, std::string(field) + ": longer than 64 characters");
+  for (char c : value) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_' || c == '.';
+    if (!ok)
+      fail(ErrorCode::invalid_argument, std::string(field) + ": '" + value +
+                                            "' may hold only letters, digits, '-', '_' and '.'");
+  }
+}
+
+void require_ref(Id id, const char* field) {
+  if (id <= 0) fail(ErrorCode::invalid_argument, std::string(field) + ": must name a stored entity");
+}
+
+void require_range(long long v, long long lo, long long hi, const char* field) {
+  if (v < lo || v > hi)
+    fail(ErrorCode::invalid_argument, std::string(field) + ": " + std::to_string(v) + " is outside " +
+                                          std::to_string(lo) + ".." + std::to_string(hi));
+}
+
+}  // namespace
+
+void Campus::validate() const {
+  require_code(code, "code");
+  require_text(name, "name");
+}
+
+void Building::validate() const {
+  require_ref(campus_id, "campus_id");
+  require_code(code, "code");
+  require_text(name, "name");
+  require_range(floors_above, 1, 200, "floors_above");
+  require_range(floors_below, 0, 20, "floors_below");
+}
+
+void Floor::validate() const {
+  require_ref(building_id, "building_id");
+  if (level == 0) fail(ErrorCode::invalid_argument, "level: there is no level 0 (1 is ground, -1 the first basement)");
+  require_range(level, -20, 200, "level");
+  require_code(code, "code");
+  require_text(name, "name");
+}
+
+void Department::validate() const {
+  require_code(code, "code");
+  require_text(name, "name");
+  if (parent_id && *parent_id == id && id != 0) fail(ErrorCode::invalid_argument, "parent_id: a department cannot be its own parent");
+}
+
+void Room::validate() const {
+  require_ref(floor_id, "floor_id");
+  require_code(code, "code");
+  require_text(name, "name");
+  require_range(beds, 0, 500, "beds");
+  if (area_m2 && !(*area_m2 > 0)) fail(ErrorCode::invalid_argument, "area_m2: must be positive");
+}
+
+void Shift::validate() const {
+  require_code(code, "code");
+  require_text(name, "name");
+  require_range(start_minute, 0, 1439, "start_minute");
+  require_range(duration_minutes, 1, 1440, "duration_minutes");
+}
+
+void Staff::validate() const {
+  require_code(employee_no, "employee_no");
+  require_text(name, "name");
+  require_ref(department_id, "department_id");
+  for (const auto& s : skills) require_code(s, "skills");
+  if (phone) {
+    const auto& p = *phone;
+    if (p.empty() || !std::all_of(p.begin(), p.end(), [](char c) {
+          return (c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' ';
+        }))
+      fail(ErrorCode::invalid_argument, "phone: '" + p + "' is not a phone number");
+  }
+}
+
+void ShiftAssignment::validate() const {
+  require_ref(staff_id, "staff_id");
+  require_ref(shift_id, "shift_id");
+}
+
+void DictionaryEntry::validate() const {
+  require_code(dictionary, "dictionary");
+  require_code(code, "code");
+  require_text(name, "name");
+}
+
+void KnowledgeArticle::validate() const {
+  require_code(code, "code");
+  require_text(title, "title");
+  require_text(body, "body");
+}
+
+}  // namespace houqin::site

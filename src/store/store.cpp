@@ -1,0 +1,509 @@
+#include "houqin/store/store.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <unordered_map>
+
+namespace houqin::store {
+namespace {
+
+std::string first_line(std::string s) {
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '.')) s.pop_back();
+  return s;
+}
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+/// Called inside a catch block: turns whatever the database layer threw into a houqin::Error
+/// with a stable code and a one-line message that starts with `context`.
+[[noreturn]] void rethrow_as_error(const std::string& context) {
+  try {
+    throw;
+  } catch (const Error&) {
+    throw;
+  } catch (const soci::postgresql_soci_error& e) {
+    const std::string state = e.sqlstate();
+    const std::string msg = context + ": " + first_line(e.get_error_message());
+    if (state == "23505") fail(ErrorCode::already_exists, msg);
+    if (state == "23503") fail(ErrorCode::failed_precondition, msg);
+    if (state == "23502" || state == "23514" || state.rfind("22", 0) == 0)
+      fail(ErrorCode::invalid_argument, msg);
+    if (state == "40001" || state == "40P01") fail(ErrorCode::conflict, msg);
+    if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0) fail(ErrorCode::unavailable, msg);
+    fail(ErrorCode::internal, msg);
+  } catch (const soci::sqlite3_soci_error& e) {
+    const std::string text = first_line(e.get_error_message());
+    const std::string msg = context + ": " + text;
+    switch (e.result() & 0xff) {
+      case 19:  // SQLITE_CONSTRAINT
+        if (contains(text, "UNIQUE") || contains(text, "PRIMARY KEY"))
+          fail(ErrorCode::already_exists, msg);
+        if (contains(text, "FOREIGN KEY")) fail(ErrorCode::failed_precondition, msg);
+        fail(ErrorCode::invalid_argument, msg);
+      case 5:  // SQLITE_BUSY
+      case 6:  // SQLITE_LOCKED
+      case 14:  // SQLITE_CANTOPEN
+        fail(ErrorCode::unavailable, msg);
+      case 11:  // SQLITE_CORRUPT
+      case 26:  // SQLITE_NOTADB
+        fail(ErrorCode::data_loss, msg);
+      default: fail(ErrorCode::internal, msg);
+    }
+  } catch (const soci::soci_error& e) {
+    const std::string text = first_line(e.get_error_message());
+    if (contains(text, "UNIQUE constraint") || contains(text, "duplicate key"))
+      fail(ErrorCode::already_exists, context + ": " + text);
+    if (contains(text, "FOREIGN KEY") || contains(text, "foreign key"))
+      fail(ErrorCode::failed_precondition, context + ": " + text);
+    if (contains(text, "constraint")) fail(ErrorCode::invalid_argument, context + ": " + text);
+    if (contains(text, "database is locked") || contains(text, "connect"))
+      fail(ErrorCode::unavailable, context + ": " + text);
+    fail(ErrorCode::internal, context + ": " + text);
+  } catch (const std::exception& e) {
+    fail(ErrorCode::internal, context + ": " + e.what());
+  }
+}
+
+/// A prepared statement kept for reuse, with the buffers its parameters and results are bound to.
+/// The buffers never move after binding (vectors sized once).
+struct Prepared {
+  std::vector<Storage> param_storage;
+  std::vector<Cell> params;
+  std::vector<soci::indicator> param_ind;
+  std::vector<Storage> result_storage;
+  std::vector<Cell> results;
+  std::vector<soci::indicator> result_ind;
+  std::unique_ptr<soci::statement> st;
+
+  void load_params() {
+    for (std::size_t i = 0; i < params.size(); ++i)
+      param_ind[i] = params[i].null ? soci::i_null : soci::i_ok;
+  }
+  void store_results() {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      Cell& c = results[i];
+      c.null = result_ind[i] == soci::i_null;
+      if (c.null) {  // leave no stale value behind a NULL
+        c.i = 0;
+        c.d = 0;
+        c.s.clear();
+      }
+    }
+  }
+};
+
+void copy_cell(const Cell& from, Cell& to, Storage storage) {
+  to.null = from.null;
+  switch (storage) {
+    case Storage::integer: to.i = from.i; break;
+    case Storage::real: to.d = from.d; break;
+    case Storage::text: to.s = from.s; break;
+  }
+}
+
+std::string redact(std::string url) {
+  // postgresql://user:secret@host/db -> postgresql://user:***@host/db ; password=secret -> ***
+  if (auto scheme = url.find("://"); scheme != std::string::npos) {
+    auto at = url.find('@', scheme + 3);
+    auto colon = url.find(':', scheme + 3);
+    if (at != std::string::npos && colon != std::string::npos && colon < at)
+      url.replace(colon + 1, at - colon - 1, "***");
+  }
+  if (auto pw = url.find("password="); pw != std::string::npos) {
+    auto end = url.find_first_of(" &", pw);
+    url.replace(pw + 9, (end == std::string::npos ? url.size() : end) - pw - 9, "***");
+  }
+  return url;
+}
+
+}  // namespace
+
+struct Store::Impl {
+  soci::session sql;
+  Dialect dialect = Dialect::sqlite;
+  std::string url;
+  const Clock* clock = nullptr;
+  EventBus bus;
+  int depth = 0;
+  std::vector<std::size_t> marks;  // event-bus positions at each savepoint
+  std::unordered_map<std::string, std::unique_ptr<Prepared>> cache;
+
+  Prepared& prepare(const std::string& text, const std::vector<Storage>& params,
+                    const std::vector<Storage>& results) {
+    if (auto it = cache.find(text); it != cache.end()) return *it->second;
+    if (cache.size() > 512) cache.clear();  // ad-hoc filter shapes must not grow without bound
+    auto p = std::make_unique<Prepared>();
+    p->param_storage = params;
+    p->params.resize(params.size());
+    p->param_ind.resize(params.size(), soci::i_ok);
+    p->result_storage = results;
+    p->results.resize(results.size());
+    p->result_ind.resize(results.size(), soci::i_ok);
+    p->st = std::make_unique<soci::statement>(sql);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      Cell& c = p->results[i];
+      switch (results[i]) {
+        case Storage::integer: p->st->exchange(soci::into(c.i, p->result_ind[i])); break;
+        case Storage::real: p->st->exchange(soci::into(c.d, p->result_ind[i])); break;
+        case Storage::text: p->st->exchange(soci::into(c.s, p->result_ind[i])); break;
+      }
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      Cell& c = p->params[i];
+      switch (params[i]) {
+        case Storage::integer: p->st->exchange(soci::use(c.i, p->param_ind[i])); break;
+        case Storage::real: p->st->exchange(soci::use(c.d, p->param_ind[i])); break;
+        case Storage::text: p->st->exchange(soci::use(c.s, p->param_ind[i])); break;
+      }
+    }
+    p->st->alloc();
+    p->st->prepare(text);
+    p->st->define_and_bind();
+    return *cache.emplace(text, std::move(p)).first->second;
+  }
+
+  void forget(const std::string& text) { cache.erase(text); }
+
+  void exec(const std::string& text) { sql << text; }
+};
+
+// ---- opening -----------------------------------------------------------------------------------
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() {
+  if (!impl_) return;
+  impl_->cache.clear();  // statements before the session they belong to
+  if (impl_->depth > 0) {
+    try {
+      impl_->exec("ROLLBACK");
+    } catch (...) {  // closing anyway; the database rolls back an open transaction itself
+    }
+  }
+}
+
+std::unique_ptr<Store> Store::open(std::string_view url, StoreOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->url = redact(std::string(url));
+  impl->clock = options.clock ? options.clock : &system_clock();
+  try {
+    if (url.rfind("sqlite:", 0) == 0) {
+      std::string path(url.substr(7));
+      if (path.empty()) fail(ErrorCode::invalid_argument, "sqlite URL needs a path: sqlite:PATH or sqlite::memory:");
+      impl->dialect = Dialect::sqlite;
+      // SOCI reads "key=value" pairs; quoting keeps paths with spaces or '=' intact.
+      std::string quoted = "\"";
+      for (char c : path) {
+        if (c == '"') fail(ErrorCode::invalid_argument, "sqlite path must not contain '\"'");
+        quoted += c;
+      }
+      quoted += '"';
+      impl->sql.open(soci::sqlite3, "db=" + quoted);
+      auto busy = std::to_string(options.busy_timeout.count());
+      impl->exec("PRAGMA busy_timeout = " + busy);
+      impl->exec("PRAGMA foreign_keys = ON");
+      if (path != ":memory:") {
+        impl->exec("PRAGMA journal_mode = WAL");
+        impl->exec("PRAGMA synchronous = NORMAL");  // durable across crashes of the process in WAL
+      }
+    } else if (url.rfind("postgresql:", 0) == 0 || url.rfind("postgres:", 0) == 0) {
+      impl->dialect = Dialect::postgresql;
+      std::string conn(url);
+      // libpq takes URIs as they are; "postgresql:key=value ..." is a conninfo string.
+      if (conn.rfind("postgresql://", 0) != 0 && conn.rfind("postgres://", 0) != 0)
+        conn = conn.substr(conn.find(':') + 1);
+      impl->sql.open(soci::postgresql, conn);
+      impl->exec("SET client_min_messages = warning");  // IF NOT EXISTS notices are not news
+    } else {
+      fail(ErrorCode::invalid_argument, "unknown store URL '" + impl->url +
+                                            "' (expected sqlite:PATH, sqlite::memory: or postgresql://...)");
+    }
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    fail(ErrorCode::unavailable, "cannot open " + impl->url + ": " + first_line(e.what()));
+  }
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+Dialect Store::dialect() const noexcept { return impl_->dialect; }
+const std::string& Store::url() const noexcept { return impl_->url; }
+const Clock& Store::clock() const noexcept { return *impl_->clock; }
+EventBus& Store::events() noexcept { return impl_->bus; }
+
+void Store::execute(std::string_view text) {
+  std::string s(text);
+  try {
+    impl_->exec(s);
+  } catch (...) {
+    rethrow_as_error(first_line(s).substr(0, 60));
+  }
+}
+
+bool Store::table_exists(std::string_view table) {
+  std::string sql = impl_->dialect == Dialect::sqlite
+                        ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :p1"
+                        : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+                          "current_schema() AND table_name = :p1";
+  try {
+    auto& p = impl_->prepare(sql, {Storage::text}, {Storage::integer});
+    p.params[0].s = table;
+    p.load_params();
+    p.st->execute(true);
+    return p.results[0].i > 0;
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(std::string(table));
+  }
+}
+
+bool Store::column_exists(std::string_view table, std::string_view column) {
+  std::string sql = impl_->dialect == Dialect::sqlite
+                        ? "SELECT COUNT(*) FROM pragma_table_info(:p1) WHERE name = :p2"
+                        : "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = "
+                          "current_schema() AND table_name = :p1 AND column_name = :p2";
+  try {
+    auto& p = impl_->prepare(sql, {Storage::text, Storage::text}, {Storage::integer});
+    p.params[0].s = table;
+    p.params[1].s = column;
+    p.load_params();
+    p.st->execute(true);
+    return p.results[0].i > 0;
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(std::string(table) + "." + std::string(column));
+  }
+}
+
+// ---- transactions ------------------------------------------------------------------------------
+
+void Store::begin() {
+  auto& m = *impl_;
+  if (m.depth == 0) {
+    // IMMEDIATE takes the write lock up front, so two writers wait (busy_timeout) instead of
+    // failing later when a read lock would have to be upgraded.
+    execute(m.dialect == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+  } else {
+    execute("SAVEPOINT hq_sp_" + std::to_string(m.depth));
+  }
+  m.marks.push_back(m.bus.mark());
+  m.bus.hold();
+  ++m.depth;
+}
+
+void Store::commit() {
+  auto& m = *impl_;
+  if (m.depth == 0) fail(ErrorCode::failed_precondition, "commit without a transaction");
+  if (m.depth == 1) {
+    try {
+      impl_->exec("COMMIT");
+    } catch (...) {
+      // The commit failed: the transaction is gone (or must go), and so are its events.
+      try {
+        impl_->exec("ROLLBACK");
+      } catch (...) {
+      }
+      m.depth = 0;
+      m.marks.clear();
+      m.bus.release(false);
+      rethrow_as_error("commit");
+    }
+    m.depth = 0;
+    m.marks.clear();
+    m.bus.release(true);  // events reach subscribers only now
+  } else {
+    execute("RELEASE SAVEPOINT hq_sp_" + std::to_string(m.depth - 1));
+    --m.depth;
+    m.marks.pop_back();
+    m.bus.release(true);  // still held by the outer level
+  }
+}
+
+void Store::rollback() {
+  auto& m = *impl_;
+  if (m.depth == 0) fail(ErrorCode::failed_precondition, "rollback without a transaction");
+  --m.depth;
+  auto mark = m.marks.back();
+  m.marks.pop_back();
+  m.bus.discard_after(mark);
+  m.bus.release(false);
+  if (m.depth == 0) {
+    execute("ROLLBACK");
+  } else {
+    auto sp = "hq_sp_" + std::to_string(m.depth);
+    execute("ROLLBACK TO SAVEPOINT " + sp);
+    execute("RELEASE SAVEPOINT " + sp);
+  }
+}
+
+int Store::transaction_depth() const noexcept { return impl_->depth; }
+
+Transaction::Transaction(Store& store) : store_(store) { store_.begin(); }
+
+Transaction::~Transaction() {
+  if (!open_) return;
+  try {
+    store_.rollback();
+  } catch (...) {  // a destructor must not throw; the connection drops the transaction anyway
+  }
+}
+
+void Transaction::commit() {
+  if (!open_) fail(ErrorCode::failed_precondition, "transaction already finished");
+  open_ = false;
+  store_.commit();
+}
+
+void Transaction::rollback() {
+  if (!open_) fail(ErrorCode::failed_precondition, "transaction already finished");
+  open_ = false;
+  store_.rollback();
+}
+
+// ---- rows --------------------------------------------------------------------------------------
+
+namespace {
+
+std::vector<Storage> storages(const TableInfo& t, std::size_t from = 0) {
+  std::vector<Storage> out;
+  for (std::size_t i = from; i < t.columns.size(); ++i) out.push_back(storage_of(t.columns[i].type));
+  return out;
+}
+
+std::string column_list(const TableInfo& t, std::size_t from) {
+  std::string out;
+  for (std::size_t i = from; i < t.columns.size(); ++i) {
+    if (i > from) out += ", ";
+    out += t.columns[i].name;
+  }
+  return out;
+}
+
+}  // namespace
+
+Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
+  // RETURNING works on both backends (SQLite >= 3.35) and avoids a second round trip on PostgreSQL.
+  std::string sql = "INSERT INTO " + t.name + " (" + column_list(t, 1) + ") VALUES (";
+  for (std::size_t i = 1; i < t.columns.size(); ++i) sql += (i > 1 ? ", :p" : ":p") + std::to_string(i);
+  sql += ") RETURNING id";
+  try {
+    auto& p = impl_->prepare(sql, storages(t, 1), {Storage::integer});
+    for (std::size_t i = 1; i < t.columns.size(); ++i) copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
+    p.load_params();
+    p.st->execute(true);
+    return p.results[0].i;
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name);
+  }
+}
+
+bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
+  std::string sql = "SELECT " + column_list(t, 0) + " FROM " + t.name + " WHERE id = :p1";
+  try {
+    auto& p = impl_->prepare(sql, {Storage::integer}, storages(t));
+    p.params[0].i = id;
+    p.load_params();
+    p.st->execute(false);
+    bool found = p.st->fetch();
+    if (found) {
+      p.store_results();
+      row.resize(p.results.size());
+      for (std::size_t i = 0; i < row.size(); ++i) copy_cell(p.results[i], row[i], p.result_storage[i]);
+      while (p.st->fetch()) {  // drain, so the statement is finished before the next COMMIT
+      }
+    }
+    return found;
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name + " " + std::to_string(id));
+  }
+}
+
+std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
+                               std::int64_t expected_version) {
+  std::string sql = "UPDATE " + t.name + " SET ";
+  for (std::size_t i = 1; i < t.columns.size(); ++i)
+    sql += (i > 1 ? ", " : "") + t.columns[i].name + " = :p" + std::to_string(i);
+  auto n = t.columns.size();
+  sql += " WHERE id = :p" + std::to_string(n) + " AND version = :p" + std::to_string(n + 1);
+  auto params = storages(t, 1);
+  params.push_back(Storage::integer);
+  params.push_back(Storage::integer);
+  try {
+    auto& p = impl_->prepare(sql, params, {});
+    for (std::size_t i = 1; i < n; ++i) copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
+    p.params[n - 1] = Cell{row[0].i, 0, {}, false};
+    p.params[n] = Cell{expected_version, 0, {}, false};
+    p.load_params();
+    p.st->execute(true);
+    return p.st->get_affected_rows();
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name + " " + std::to_string(row[0].i));
+  }
+}
+
+std::int64_t Store::delete_row(const TableInfo& t, Id id, std::optional<std::int64_t> expected_version) {
+  std::string sql = "DELETE FROM " + t.name + " WHERE id = :p1";
+  std::vector<Storage> params{Storage::integer};
+  if (expected_version) {
+    sql += " AND version = :p2";
+    params.push_back(Storage::integer);
+  }
+  try {
+    auto& p = impl_->prepare(sql, params, {});
+    p.params[0].i = id;
+    if (expected_version) p.params[1].i = *expected_version;
+    p.load_params();
+    p.st->execute(true);
+    return p.st->get_affected_rows();
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name + " " + std::to_string(id));
+  }
+}
+
+void Store::select_rows(const TableInfo& t, const QuerySpec& q,
+                        const std::function<void(std::span<const Cell>)>& sink) {
+  std::vector<Param> params;
+  std::string sql = render_select(t, q, false, impl_->dialect, params);
+  std::vector<Storage> kinds;
+  for (const auto& p : params) kinds.push_back(p.storage);
+  try {
+    auto& p = impl_->prepare(sql, kinds, storages(t));
+    for (std::size_t i = 0; i < params.size(); ++i) copy_cell(*params[i].cell, p.params[i], kinds[i]);
+    p.load_params();
+    p.st->execute(false);
+    while (p.st->fetch()) {
+      p.store_results();
+      sink(p.results);
+    }
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name);
+  }
+}
+
+std::int64_t Store::count_rows(const TableInfo& t, const QuerySpec& q) {
+  std::vector<Param> params;
+  std::string sql = render_select(t, q, true, impl_->dialect, params);
+  std::vector<Storage> kinds;
+  for (const auto& p : params) kinds.push_back(p.storage);
+  try {
+    auto& p = impl_->prepare(sql, kinds, {Storage::integer});
+    for (std::size_t i = 0; i < params.size(); ++i) copy_cell(*params[i].cell, p.params[i], kinds[i]);
+    p.load_params();
+    p.st->execute(true);
+    return p.results[0].i;
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name);
+  }
+}
+
+}  // namespace houqin::store

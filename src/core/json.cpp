@@ -34,8 +34,11 @@ Json parse(std::string_view text, std::string_view where) {
     return Json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     std::string prefix = where.empty() ? std::string("JSON") : std::string(where);
+    std::string detail = e.what();  // drop nlohmann's "[json.exception.parse_error.101] " tag
+    if (auto close = detail.find("] "); detail.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+      detail.erase(0, close + 2);
     fail(ErrorCode::invalid_argument,
-         prefix + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + e.what());
+         prefix + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + detail);
   }
 }
 

@@ -84,6 +84,19 @@ struct Prepared {
     for (std::size_t i = 0; i < params.size(); ++i)
       param_ind[i] = params[i].null ? soci::i_null : soci::i_ok;
   }
+  /// Executes and reads the first row into results; reads any further rows to the end, because a
+  /// SQLite statement that has not run to completion blocks COMMIT.
+  bool run_single() {
+    load_params();
+    st->execute(false);
+    bool got = st->fetch();
+    if (got) {
+      store_results();
+      while (st->fetch()) {
+      }
+    }
+    return got;
+  }
   void store_results() {
     for (std::size_t i = 0; i < results.size(); ++i) {
       Cell& c = results[i];
@@ -252,9 +265,7 @@ bool Store::table_exists(std::string_view table) {
   try {
     auto& p = impl_->prepare(sql, {Storage::text}, {Storage::integer});
     p.params[0].s = table;
-    p.load_params();
-    p.st->execute(true);
-    return p.results[0].i > 0;
+    return p.run_single() && p.results[0].i > 0;
   } catch (...) {
     impl_->forget(sql);
     rethrow_as_error(std::string(table));
@@ -270,9 +281,7 @@ bool Store::column_exists(std::string_view table, std::string_view column) {
     auto& p = impl_->prepare(sql, {Storage::text, Storage::text}, {Storage::integer});
     p.params[0].s = table;
     p.params[1].s = column;
-    p.load_params();
-    p.st->execute(true);
-    return p.results[0].i > 0;
+    return p.run_single() && p.results[0].i > 0;
   } catch (...) {
     impl_->forget(sql);
     rethrow_as_error(std::string(table) + "." + std::string(column));
@@ -393,8 +402,7 @@ Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
   try {
     auto& p = impl_->prepare(sql, storages(t, 1), {Storage::integer});
     for (std::size_t i = 1; i < t.columns.size(); ++i) copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
-    p.load_params();
-    p.st->execute(true);
+    if (!p.run_single()) fail(ErrorCode::internal, t.name + ": INSERT returned no id");
     return p.results[0].i;
   } catch (...) {
     impl_->forget(sql);
@@ -407,17 +415,10 @@ bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
   try {
     auto& p = impl_->prepare(sql, {Storage::integer}, storages(t));
     p.params[0].i = id;
-    p.load_params();
-    p.st->execute(false);
-    bool found = p.st->fetch();
-    if (found) {
-      p.store_results();
-      row.resize(p.results.size());
-      for (std::size_t i = 0; i < row.size(); ++i) copy_cell(p.results[i], row[i], p.result_storage[i]);
-      while (p.st->fetch()) {  // drain, so the statement is finished before the next COMMIT
-      }
-    }
-    return found;
+    if (!p.run_single()) return false;
+    row.resize(p.results.size());
+    for (std::size_t i = 0; i < row.size(); ++i) copy_cell(p.results[i], row[i], p.result_storage[i]);
+    return true;
   } catch (...) {
     impl_->forget(sql);
     rethrow_as_error(t.name + " " + std::to_string(id));
@@ -497,8 +498,7 @@ std::int64_t Store::count_rows(const TableInfo& t, const QuerySpec& q) {
   try {
     auto& p = impl_->prepare(sql, kinds, {Storage::integer});
     for (std::size_t i = 0; i < params.size(); ++i) copy_cell(*params[i].cell, p.params[i], kinds[i]);
-    p.load_params();
-    p.st->execute(true);
+    if (!p.run_single()) fail(ErrorCode::internal, t.name + ": COUNT returned no row");
     return p.results[0].i;
   } catch (...) {
     impl_->forget(sql);

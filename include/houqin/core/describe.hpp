@@ -156,6 +156,27 @@ void for_each_reference(F&& f) {
   }
 }
 
+/// Member-by-member equality from the description (nested described structs compared the same way),
+/// so entities need no hand-written operator==.
+template <class T>
+bool members_equal(const T& a, const T& b) {
+  if constexpr (DescribedStruct<T>) {
+    bool same = true;
+    for_each_member<T>([&](const char*, auto p) { same = same && members_equal(a.*p, b.*p); });
+    return same;
+  } else if constexpr (is_vector<T>::value) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!members_equal(a[i], b[i])) return false;
+    return true;
+  } else if constexpr (is_optional<T>::value) {
+    if (a.has_value() != b.has_value()) return false;
+    return !a || members_equal(*a, *b);
+  } else {
+    return a == b;
+  }
+}
+
 /// Runs t.validate() when the entity defines one: invariants beyond what the types say.
 template <class T>
 void validate_if_defined(const T& t) {

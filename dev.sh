@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# houqin's two commands, each self-contained on a fresh Debian 12 machine:
+#   ./dev.sh demo   install what is missing, build, and run the demo
+#   ./dev.sh test   install what is missing, build, start a throwaway PostgreSQL, run every test
+# Also: ./dev.sh build | ./dev.sh deps | ./dev.sh bench
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+BUILD=${HOUQIN_BUILD_DIR:-$ROOT/build/release}
+JOBS=${HOUQIN_JOBS:-2}
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev postgresql nlohmann-json3-dev
+  libmodbus-dev pybind11-dev python3-dev python3-pytest libgtest-dev libbenchmark-dev libsodium-dev
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    log "Debian packages: all ${#PACKAGES[@]} present"
+    return
+  fi
+  log "Installing: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+build() {
+  log "Configuring and building in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOUQIN_WERROR=ON \
+        -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+  cmake --build "$BUILD" -j "$JOBS"
+}
+
+# ---- a throwaway PostgreSQL cluster: user postgres, socket under /tmp, no TCP ----
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+PG_DIR=""
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+pg_start() {
+  PG_DIR=$(mktemp -d /tmp/houqin-pg.XXXXXX)
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR"
+  log "Starting PostgreSQL in $PG_DIR"
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale >"$PG_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_DIR/initdb.log"; return 1; }
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $PG_DIR -c fsync=off -c max_connections=100" start >/dev/null \
+    || { cat "$PG_DIR/server.log"; return 1; }
+  export HOUQIN_TEST_PG_URL="postgresql://postgres@/postgres?host=$PG_DIR"
+  export HOUQIN_REQUIRE_PG=1
+}
+pg_stop() {
+  [ -n "$PG_DIR" ] || return 0
+  log "Stopping PostgreSQL"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+  PG_DIR=""
+}
+
+cmd=${1:-}
+case "$cmd" in
+  deps) deps ;;
+  build) deps; build ;;
+  demo)
+    deps
+    build
+    mkdir -p "$BUILD/demo"
+    log "Running the demo"
+    "$BUILD/examples/hospital_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
+    ;;
+  test)
+    deps
+    build
+    trap pg_stop EXIT
+    pg_start
+    log "Running the tests"
+    (cd "$BUILD" && ctest -j "$JOBS" --output-on-failure --timeout 900 "${@:2}")
+    ;;
+  bench)
+    deps
+    build
+    "$BUILD/benchmarks/store_bench" "${@:2}"
+    ;;
+  *)
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args]" >&2
+    exit 2
+    ;;
+esac

@@ -395,13 +395,22 @@ std::string column_list(const TableInfo& t, std::size_t from) {
 }  // namespace
 
 Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
-  // RETURNING works on both backends (SQLite >= 3.35) and avoids a second round trip on PostgreSQL.
   std::string sql = "INSERT INTO " + t.name + " (" + column_list(t, 1) + ") VALUES (";
   for (std::size_t i = 1; i < t.columns.size(); ++i) sql += (i > 1 ? ", :p" : ":p") + std::to_string(i);
-  sql += ") RETURNING id";
+  sql += ")";
+  // PostgreSQL returns the id in the same round trip. SQLite asks its connection instead: its
+  // RETURNING buffers rows in a temporary b-tree, which measured 2.5x slower on bulk inserts.
+  const bool pg = impl_->dialect == Dialect::postgresql;
+  if (pg) sql += " RETURNING id";
   try {
-    auto& p = impl_->prepare(sql, storages(t, 1), {Storage::integer});
+    auto& p = impl_->prepare(sql, storages(t, 1), pg ? std::vector<Storage>{Storage::integer} : std::vector<Storage>{});
     for (std::size_t i = 1; i < t.columns.size(); ++i) copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
+    if (!pg) {
+      p.load_params();
+      p.st->execute(true);
+      auto* backend = static_cast<soci::sqlite3_session_backend*>(impl_->sql.get_backend());
+      return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
+    }
     if (!p.run_single()) fail(ErrorCode::internal, t.name + ": INSERT returned no id");
     return p.results[0].i;
   } catch (...) {

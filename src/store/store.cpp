@@ -119,6 +119,12 @@ void copy_cell(const Cell& from, Cell& to, Storage storage) {
   }
 }
 
+/// The sqlite3* under a SOCI session. The downcast is exempt from UBSan's vptr check only because
+/// libsoci_sqlite3 does not export the backend's typeinfo; the object is always that backend.
+__attribute__((no_sanitize("vptr"))) sqlite_api::sqlite3* native_sqlite(soci::session& sql) {
+  return static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
+}
+
 std::string redact(std::string url) {
   // postgresql://user:secret@host/db -> postgresql://user:***@host/db ; password=secret -> ***
   if (auto scheme = url.find("://"); scheme != std::string::npos) {
@@ -408,8 +414,7 @@ Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
     if (!pg) {
       p.load_params();
       p.st->execute(true);
-      auto* backend = static_cast<soci::sqlite3_session_backend*>(impl_->sql.get_backend());
-      return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
+      return sqlite_api::sqlite3_last_insert_rowid(native_sqlite(impl_->sql));
     }
     if (!p.run_single()) fail(ErrorCode::internal, t.name + ": INSERT returned no id");
     return p.results[0].i;

@@ -22,7 +22,8 @@ std::vector<site::Room> make_rooms(std::int64_t n, Id floor_id) {
   for (std::int64_t i = 0; i < n; ++i) {
     auto& r = rooms[static_cast<std::size_t>(i)];
     r.floor_id = floor_id;
-    r.code = "B-" + std::to_string(i / 1000 + 1) + "-" + std::to_string(10000 + i % 1000 + 1000 * (i / 1000));
+    r.code = "B-" + std::to_string(i / 1000 + 1) + "-" +
+             std::to_string(10000 + i % 1000 + 1000 * (i / 1000));
     r.name = "病房 " + std::to_string(i);
     r.type = i % 4 == 0 ? site::RoomType::office : site::RoomType::ward;
     r.beds = static_cast<int>(i % 4);
@@ -34,7 +35,9 @@ std::vector<site::Room> make_rooms(std::int64_t n, Id floor_id) {
 /// A fresh SQLite file with the site schema and one floor; returns its path.
 std::string fresh_db(Id& floor_id) {
   static int n = 0;
-  auto path = std::filesystem::temp_directory_path() / ("houqin-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".sqlite");
+  auto path =
+      std::filesystem::temp_directory_path() /
+      ("houqin-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".sqlite");
   for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
   auto store = store::Store::open("sqlite:" + path.string());
   auto m = site::migrations();
@@ -73,7 +76,8 @@ void BM_RepositoryInsertRooms(benchmark::State& state) {
 }
 
 void check(int rc, sqlite3* db, benchmark::State& state) {
-  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) state.SkipWithError(sqlite3_errmsg(db));
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    state.SkipWithError(sqlite3_errmsg(db));
 }
 
 void BM_CeilingRawSqliteInsertRooms(benchmark::State& state) {
@@ -85,12 +89,16 @@ void BM_CeilingRawSqliteInsertRooms(benchmark::State& state) {
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
     // The same settings Store::open uses, so only the mapping layer differs.
-    sqlite3_exec(db, "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+    sqlite3_exec(db,
+                 "PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; "
+                 "PRAGMA synchronous=NORMAL",
+                 nullptr, nullptr, nullptr);
     state.ResumeTiming();
     sqlite3_stmt* st = nullptr;
     check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, state);
     check(sqlite3_prepare_v2(db,
-                             "INSERT INTO site_room (version, floor_id, code, name, type, department_id, beds, area_m2) "
+                             "INSERT INTO site_room (version, floor_id, code, name, type, "
+                             "department_id, beds, area_m2) "
                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              -1, &st, nullptr),
           db, state);
@@ -101,9 +109,15 @@ void BM_CeilingRawSqliteInsertRooms(benchmark::State& state) {
       sqlite3_bind_text(st, 4, r.name.c_str(), static_cast<int>(r.name.size()), SQLITE_STATIC);
       auto type = enum_name(r.type);
       sqlite3_bind_text(st, 5, type.data(), static_cast<int>(type.size()), SQLITE_STATIC);
-      if (r.department_id) sqlite3_bind_int64(st, 6, *r.department_id); else sqlite3_bind_null(st, 6);
+      if (r.department_id)
+        sqlite3_bind_int64(st, 6, *r.department_id);
+      else
+        sqlite3_bind_null(st, 6);
       sqlite3_bind_int(st, 7, r.beds);
-      if (r.area_m2) sqlite3_bind_double(st, 8, *r.area_m2); else sqlite3_bind_null(st, 8);
+      if (r.area_m2)
+        sqlite3_bind_double(st, 8, *r.area_m2);
+      else
+        sqlite3_bind_null(st, 8);
       check(sqlite3_step(st), db, state);
       r.id = sqlite3_last_insert_rowid(db);
       r.version = 1;
@@ -147,14 +161,22 @@ int main(int argc, char** argv) {
   }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
-  benchmark::RegisterBenchmark("BM_RepositoryInsertRooms", BM_RepositoryInsertRooms)->Arg(g_rows)->Unit(benchmark::kMillisecond)->UseRealTime();
-  benchmark::RegisterBenchmark("BM_CeilingRawSqliteInsertRooms", BM_CeilingRawSqliteInsertRooms)->Arg(g_rows)->Unit(benchmark::kMillisecond)->UseRealTime();
+  benchmark::RegisterBenchmark("BM_RepositoryInsertRooms", BM_RepositoryInsertRooms)
+      ->Arg(g_rows)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_CeilingRawSqliteInsertRooms", BM_CeilingRawSqliteInsertRooms)
+      ->Arg(g_rows)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   auto& ips = reporter.items_per_second;
   if (ips.count("BM_RepositoryInsertRooms") && ips.count("BM_CeilingRawSqliteInsertRooms")) {
     double ratio = ips["BM_RepositoryInsertRooms"] / ips["BM_CeilingRawSqliteInsertRooms"];
-    std::printf("ratio BM_RepositoryInsertRooms / BM_CeilingRawSqliteInsertRooms = %.3f (target >= 0.5)\n", ratio);
+    std::printf(
+        "ratio BM_RepositoryInsertRooms / BM_CeilingRawSqliteInsertRooms = %.3f (target >= 0.5)\n",
+        ratio);
   }
   benchmark::Shutdown();
   return 0;

@@ -17,11 +17,20 @@ std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -33,14 +42,17 @@ std::string bar_chart(const std::string& title, const std::map<std::string, std:
   for (const auto& [k, v] : data) max = std::max(max, v);
   const int row = 22, label = 150, width = 420;
   std::ostringstream svg;
-  svg << "<figure><figcaption>" << escape(title) << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='"
-      << label + width + 60 << "' height='" << row * data.size() + 10 << "'>";
+  svg << "<figure><figcaption>" << escape(title)
+      << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='" << label + width + 60
+      << "' height='" << row * data.size() + 10 << "'>";
   int y = 5;
   for (const auto& [k, v] : data) {
     auto w = static_cast<int>(width * v / max);
-    svg << "<text x='" << label - 6 << "' y='" << y + 15 << "' text-anchor='end'>" << escape(k) << "</text>"
+    svg << "<text x='" << label - 6 << "' y='" << y + 15 << "' text-anchor='end'>" << escape(k)
+        << "</text>"
         << "<rect x='" << label << "' y='" << y + 3 << "' width='" << w << "' height='" << row - 6
-        << "' fill='#2b7bb9'/><text x='" << label + w + 6 << "' y='" << y + 15 << "'>" << v << "</text>";
+        << "' fill='#2b7bb9'/><text x='" << label + w + 6 << "' y='" << y + 15 << "'>" << v
+        << "</text>";
     y += row;
   }
   svg << "</svg></figure>";
@@ -49,7 +61,8 @@ std::string bar_chart(const std::string& title, const std::map<std::string, std:
 
 void print_counts(const std::string& title, const std::map<std::string, std::int64_t>& data) {
   std::cout << "\n" << title << "\n";
-  for (const auto& [k, v] : data) std::cout << "  " << std::left << std::setw(20) << k << std::right << std::setw(5) << v << "\n";
+  for (const auto& [k, v] : data)
+    std::cout << "  " << std::left << std::setw(20) << k << std::right << std::setw(5) << v << "\n";
 }
 
 }  // namespace
@@ -72,17 +85,18 @@ int main(int argc, char** argv) {
 
     auto t0 = std::chrono::steady_clock::now();
     auto report = site::import_hospital_file(*store, argv[1]);
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << "imported " << report.total() << " records from " << argv[1] << " in " << std::fixed
-              << std::setprecision(1) << ms << " ms\n";
+    auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "imported " << report.total() << " records from " << argv[1] << " in "
+              << std::fixed << std::setprecision(1) << ms << " ms\n";
 
     auto s = site::summarize(*store);
     std::cout << "\n== " << store::Repository<site::Campus>(*store).find().front().name << " ==\n"
-              << "  campuses " << s.campuses << ", buildings " << s.buildings << ", floors " << s.floors
-              << ", rooms " << s.rooms << " (" << s.beds << " beds)\n"
-              << "  departments " << s.departments << ", staff " << s.staff << " (" << s.active_staff
-              << " active), shifts " << s.shifts << ", dictionary entries " << s.dictionary_entries
-              << ", knowledge articles " << s.articles << "\n";
+              << "  campuses " << s.campuses << ", buildings " << s.buildings << ", floors "
+              << s.floors << ", rooms " << s.rooms << " (" << s.beds << " beds)\n"
+              << "  departments " << s.departments << ", staff " << s.staff << " ("
+              << s.active_staff << " active), shifts " << s.shifts << ", dictionary entries "
+              << s.dictionary_entries << ", knowledge articles " << s.articles << "\n";
     std::cout << "\nBuildings\n";
     for (const auto& b : store::Repository<site::Building>(*store).find(
              store::Query<site::Building>().order_by(&site::Building::code))) {
@@ -91,24 +105,27 @@ int main(int argc, char** argv) {
                store::Query<site::Floor>().where(&site::Floor::building_id, store::Op::eq, b.id)))
         rooms += static_cast<int>(store::Repository<site::Room>(*store).count(
             store::Query<site::Room>().where(&site::Room::floor_id, store::Op::eq, f.id)));
-      std::cout << "  " << b.code << "  " << b.name << "  " << b.floors_above << "F/B" << b.floors_below
-                << "  " << rooms << " rooms\n";
+      std::cout << "  " << b.code << "  " << b.name << "  " << b.floors_above << "F/B"
+                << b.floors_below << "  " << rooms << " rooms\n";
     }
     print_counts("Rooms by type", s.rooms_by_type);
     print_counts("Departments by kind", s.departments_by_kind);
     print_counts("Active staff by skill", s.staff_by_skill);
 
     std::cout << "\nKnowledge base: search '氧气'\n";
-    for (const auto& a : site::search_knowledge(*store, "氧气", 5)) std::cout << "  [" << a.code << "] " << a.title << "\n";
+    for (const auto& a : site::search_knowledge(*store, "氧气", 5))
+      std::cout << "  [" << a.code << "] " << a.title << "\n";
 
     auto html_path = out_dir / "hospital.html";
     std::ofstream html(html_path);
     html << "<!doctype html><meta charset='utf-8'><title>houqin - hospital model</title>"
             "<style>body{font-family:sans-serif;margin:2em}figure{margin:1em 0}"
             "figcaption{font-weight:bold;margin-bottom:.3em}text{font-size:12px}</style>"
-         << "<h1>Hospital model</h1><p>" << s.campuses << " campuses, " << s.buildings << " buildings, " << s.rooms
-         << " rooms (" << s.beds << " beds), " << s.departments << " departments, " << s.staff << " staff.</p>"
-         << bar_chart("Rooms by type", s.rooms_by_type) << bar_chart("Departments by kind", s.departments_by_kind)
+         << "<h1>Hospital model</h1><p>" << s.campuses << " campuses, " << s.buildings
+         << " buildings, " << s.rooms << " rooms (" << s.beds << " beds), " << s.departments
+         << " departments, " << s.staff << " staff.</p>"
+         << bar_chart("Rooms by type", s.rooms_by_type)
+         << bar_chart("Departments by kind", s.departments_by_kind)
          << bar_chart("Active staff by skill", s.staff_by_skill);
     html.close();
     std::cout << "\nreport written to " << html_path.string() << "\n";

@@ -42,7 +42,9 @@ Subscription& Subscription::operator=(Subscription&& other) noexcept {
   return *this;
 }
 
-Subscription::~Subscription() { reset(); }
+Subscription::~Subscription() {
+  reset();
+}
 
 void Subscription::reset() {
   if (id_ == 0) return;
@@ -120,7 +122,8 @@ std::size_t EventBus::mark() const {
 void EventBus::discard_after(std::size_t mark) {
   std::lock_guard lock(state_->mutex);
   if (state_->pending.size() > mark)
-    state_->pending.erase(state_->pending.begin() + static_cast<std::ptrdiff_t>(mark), state_->pending.end());
+    state_->pending.erase(state_->pending.begin() + static_cast<std::ptrdiff_t>(mark),
+                          state_->pending.end());
 }
 
 void EventBus::release(bool deliver_pending) {

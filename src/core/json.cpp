@@ -35,14 +35,17 @@ Json parse(std::string_view text, std::string_view where) {
   } catch (const nlohmann::json::parse_error& e) {
     std::string prefix = where.empty() ? std::string("JSON") : std::string(where);
     std::string detail = e.what();  // drop nlohmann's "[json.exception.parse_error.101] " tag
-    if (auto close = detail.find("] "); detail.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+    if (auto close = detail.find("] ");
+        detail.rfind("[json.exception", 0) == 0 && close != std::string::npos)
       detail.erase(0, close + 2);
     fail(ErrorCode::invalid_argument,
          prefix + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + detail);
   }
 }
 
-Json codec<Timestamp>::encode(Timestamp v) { return format_timestamp(v); }
+Json codec<Timestamp>::encode(Timestamp v) {
+  return format_timestamp(v);
+}
 
 void codec<Timestamp>::decode(const Json& j, Timestamp& out, const Path& p) {
   if (!j.is_string()) fail_type(p, "ISO-8601 timestamp string", j);
@@ -53,7 +56,9 @@ void codec<Timestamp>::decode(const Json& j, Timestamp& out, const Path& p) {
   }
 }
 
-Json codec<Date>::encode(Date v) { return format_date(v); }
+Json codec<Date>::encode(Date v) {
+  return format_date(v);
+}
 
 void codec<Date>::decode(const Json& j, Date& out, const Path& p) {
   if (!j.is_string()) fail_type(p, "date string YYYY-MM-DD", j);

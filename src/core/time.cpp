@@ -40,10 +40,11 @@ std::string format_timestamp(Timestamp t) {
   year_month_day ymd{day_point};
   hh_mm_ss<microseconds> tod{t - day_point};
   char buf[40];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
-                        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                        static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
-                        static_cast<int>(tod.seconds().count()));
+  int n =
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                    static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),
+                    static_cast<int>(tod.seconds().count()));
   std::string out(buf, static_cast<std::size_t>(n));
   if (auto us = tod.subseconds().count(); us != 0) {
     std::snprintf(buf, sizeof buf, ".%06lld", static_cast<long long>(us));
@@ -57,8 +58,9 @@ Timestamp parse_timestamp(std::string_view s) {
   const char* what = "ISO-8601 UTC timestamp (expected YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+hh:mm))";
   year_month_day ymd;
   int hh = 0, mm = 0, ss = 0;
-  if (!parse_ymd(s, ymd) || s.size() < 20 || (s[10] != 'T' && s[10] != ' ') || !digits(s, 11, 2, hh) ||
-      s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' || !digits(s, 17, 2, ss))
+  if (!parse_ymd(s, ymd) || s.size() < 20 || (s[10] != 'T' && s[10] != ' ') ||
+      !digits(s, 11, 2, hh) || s[13] != ':' || !digits(s, 14, 2, mm) || s[16] != ':' ||
+      !digits(s, 17, 2, ss))
     bad(s, what);
   if (hh > 23 || mm > 59 || ss > 59) bad(s, what);
   std::size_t pos = 19;

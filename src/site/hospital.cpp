@@ -29,8 +29,7 @@ store::ImportReport import_hospital(store::Store& store, const json::Json& docum
   if (!document.is_object()) json::fail_type(json::Path{}, "object", document);
   auto format = document.find("format");
   if (format == document.end() || *format != hospital_format)
-    fail(ErrorCode::invalid_argument,
-         "format: expected \"" + std::string(hospital_format) + "\"");
+    fail(ErrorCode::invalid_argument, "format: expected \"" + std::string(hospital_format) + "\"");
   auto version = document.find("format_version");
   if (version != document.end() && *version != hospital_format_version)
     fail(ErrorCode::invalid_argument, "format_version: this library reads version " +
@@ -88,13 +87,15 @@ std::vector<KnowledgeArticle> search_knowledge(store::Store& store, std::string_
   std::vector<Id> seen;
   // Title matches rank first; then body or tag matches not already found.
   for (auto member : {&KnowledgeArticle::title, &KnowledgeArticle::body}) {
-    for (auto& a : repo.find(Query<KnowledgeArticle>().where(member, Op::contains, std::string(text)))) {
+    for (auto& a :
+         repo.find(Query<KnowledgeArticle>().where(member, Op::contains, std::string(text)))) {
       if (std::find(seen.begin(), seen.end(), a.id) != seen.end()) continue;
       seen.push_back(a.id);
       out.push_back(std::move(a));
     }
   }
-  for (auto& a : repo.find(Query<KnowledgeArticle>().where("tags", Op::contains, json::Json(text)))) {
+  for (auto& a :
+       repo.find(Query<KnowledgeArticle>().where("tags", Op::contains, json::Json(text)))) {
     if (std::find(seen.begin(), seen.end(), a.id) != seen.end()) continue;
     seen.push_back(a.id);
     out.push_back(std::move(a));

@@ -12,10 +12,11 @@ void require_text(const std::string& value, const char* field) {
 /// Codes appear on labels, in URLs and in other systems' files: printable ASCII without spaces.
 void require_code(const std::string& value, const char* field) {
   require_text(value, field);
-  if (value.size() > 64) fail(ErrorCode::invalid_argument, std::string(field) + ": longer than 64 characters");
+  if (value.size() > 64)
+    fail(ErrorCode::invalid_argument, std::string(field) + ": longer than 64 characters");
   for (char c : value) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '_' || c == '.';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
     if (!ok)
       fail(ErrorCode::invalid_argument, std::string(field) + ": '" + value +
                                             "' may hold only letters, digits, '-', '_' and '.'");
@@ -23,13 +24,15 @@ void require_code(const std::string& value, const char* field) {
 }
 
 void require_ref(Id id, const char* field) {
-  if (id <= 0) fail(ErrorCode::invalid_argument, std::string(field) + ": must name a stored entity");
+  if (id <= 0)
+    fail(ErrorCode::invalid_argument, std::string(field) + ": must name a stored entity");
 }
 
 void require_range(long long v, long long lo, long long hi, const char* field) {
   if (v < lo || v > hi)
-    fail(ErrorCode::invalid_argument, std::string(field) + ": " + std::to_string(v) + " is outside " +
-                                          std::to_string(lo) + ".." + std::to_string(hi));
+    fail(ErrorCode::invalid_argument, std::string(field) + ": " + std::to_string(v) +
+                                          " is outside " + std::to_string(lo) + ".." +
+                                          std::to_string(hi));
 }
 
 }  // namespace
@@ -49,7 +52,9 @@ void Building::validate() const {
 
 void Floor::validate() const {
   require_ref(building_id, "building_id");
-  if (level == 0) fail(ErrorCode::invalid_argument, "level: there is no level 0 (1 is ground, -1 the first basement)");
+  if (level == 0)
+    fail(ErrorCode::invalid_argument,
+         "level: there is no level 0 (1 is ground, -1 the first basement)");
   require_range(level, -20, 200, "level");
   require_code(code, "code");
   require_text(name, "name");
@@ -58,7 +63,8 @@ void Floor::validate() const {
 void Department::validate() const {
   require_code(code, "code");
   require_text(name, "name");
-  if (parent_id && *parent_id == id && id != 0) fail(ErrorCode::invalid_argument, "parent_id: a department cannot be its own parent");
+  if (parent_id && *parent_id == id && id != 0)
+    fail(ErrorCode::invalid_argument, "parent_id: a department cannot be its own parent");
 }
 
 void Room::validate() const {

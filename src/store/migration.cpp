@@ -35,17 +35,19 @@ int migrate(Store& store, std::span<const Migration> migrations) {
   std::map<std::string, std::vector<const Migration*>> by_domain;
   for (const auto& m : migrations) {
     if (m.domain.empty() || !m.apply)
-      fail(ErrorCode::invalid_argument, "migration " + std::to_string(m.version) + " needs a domain and a body");
+      fail(ErrorCode::invalid_argument,
+           "migration " + std::to_string(m.version) + " needs a domain and a body");
     by_domain[m.domain].push_back(&m);
   }
   for (auto& [domain, list] : by_domain) {
-    std::stable_sort(list.begin(), list.end(),
-                     [](const Migration* a, const Migration* b) { return a->version < b->version; });
+    std::stable_sort(list.begin(), list.end(), [](const Migration* a, const Migration* b) {
+      return a->version < b->version;
+    });
     for (std::size_t i = 0; i < list.size(); ++i)
       if (list[i]->version != static_cast<int>(i) + 1)
-        fail(ErrorCode::invalid_argument, "migrations of '" + domain + "' must be numbered 1, 2, 3 ... (found " +
-                                              std::to_string(list[i]->version) + " at position " +
-                                              std::to_string(i + 1) + ")");
+        fail(ErrorCode::invalid_argument,
+             "migrations of '" + domain + "' must be numbered 1, 2, 3 ... (found " +
+                 std::to_string(list[i]->version) + " at position " + std::to_string(i + 1) + ")");
   }
 
   create_table<MigrationRecord>(store);
@@ -82,8 +84,9 @@ std::vector<AppliedMigration> applied_migrations(Store& store) {
   std::vector<AppliedMigration> out;
   if (!store.table_exists("houqin_migrations")) return out;
   Repository<MigrationRecord> records(store);
-  for (auto& r : records.find(Query<MigrationRecord>().order_by(&MigrationRecord::domain).order_by(
-           &MigrationRecord::number)))
+  for (auto& r : records.find(Query<MigrationRecord>()
+                                  .order_by(&MigrationRecord::domain)
+                                  .order_by(&MigrationRecord::number)))
     out.push_back({r.domain, r.number, r.description, r.applied_at});
   return out;
 }
@@ -97,9 +100,15 @@ void add_column(Store& store, const TableInfo& table, std::string_view column) {
     // Existing rows need a value: the member's zero value in its stored form.
     def += " NOT NULL DEFAULT ";
     switch (storage_of(c.type)) {
-      case Storage::integer: def += std::to_string(c.zero.i); break;
-      case Storage::real: def += std::to_string(c.zero.d); break;
-      case Storage::text: def += sql_literal(c.zero.s); break;
+      case Storage::integer:
+        def += std::to_string(c.zero.i);
+        break;
+      case Storage::real:
+        def += std::to_string(c.zero.d);
+        break;
+      case Storage::text:
+        def += sql_literal(c.zero.s);
+        break;
     }
   }
   store.execute(def);

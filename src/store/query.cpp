@@ -5,13 +5,20 @@ namespace {
 
 const char* op_sql(Op op) {
   switch (op) {
-    case Op::eq: return " = ";
-    case Op::ne: return " <> ";
-    case Op::lt: return " < ";
-    case Op::le: return " <= ";
-    case Op::gt: return " > ";
-    case Op::ge: return " >= ";
-    default: return "";
+    case Op::eq:
+      return " = ";
+    case Op::ne:
+      return " <> ";
+    case Op::lt:
+      return " < ";
+    case Op::le:
+      return " <= ";
+    case Op::gt:
+      return " > ";
+    case Op::ge:
+      return " >= ";
+    default:
+      return "";
   }
 }
 
@@ -82,8 +89,8 @@ std::string render_select(const TableInfo& t, const QuerySpec& q, bool count, Di
       default:
         need_values(1);
         if (f.values[0].null)
-          fail(ErrorCode::invalid_argument, t.name + "." + f.column +
-                                                ": compare with null through is_null/not_null");
+          fail(ErrorCode::invalid_argument,
+               t.name + "." + f.column + ": compare with null through is_null/not_null");
         sql += col.name + op_sql(f.op) + placeholder(f.values[0]);
     }
   }

@@ -6,11 +6,14 @@ namespace houqin::store {
 
 Storage storage_of(SqlType type) noexcept {
   switch (type) {
-    case SqlType::real: return Storage::real;
+    case SqlType::real:
+      return Storage::real;
     case SqlType::text:
     case SqlType::enumeration:
-    case SqlType::json: return Storage::text;
-    default: return Storage::integer;
+    case SqlType::json:
+      return Storage::text;
+    default:
+      return Storage::integer;
   }
 }
 
@@ -19,13 +22,17 @@ std::string_view sql_type_name(SqlType type, Dialect dialect) noexcept {
   switch (type) {
     case SqlType::boolean:
     case SqlType::int32:
-    case SqlType::date: return "INTEGER";
+    case SqlType::date:
+      return "INTEGER";
     case SqlType::int64:
-    case SqlType::timestamp: return "BIGINT";
-    case SqlType::real: return pg ? "DOUBLE PRECISION" : "REAL";
+    case SqlType::timestamp:
+      return "BIGINT";
+    case SqlType::real:
+      return pg ? "DOUBLE PRECISION" : "REAL";
     case SqlType::text:
     case SqlType::enumeration:
-    case SqlType::json: return "TEXT";
+    case SqlType::json:
+      return "TEXT";
   }
   return "TEXT";
 }
@@ -42,7 +49,8 @@ std::size_t TableInfo::column_index(std::string_view column) const {
 
 void TableInfo::check() const {
   auto need = [&](const std::string& col, const char* what) {
-    if (std::none_of(columns.begin(), columns.end(), [&](const ColumnInfo& c) { return c.name == col; }))
+    if (std::none_of(columns.begin(), columns.end(),
+                     [&](const ColumnInfo& c) { return c.name == col; }))
       fail(ErrorCode::internal, name + ": " + what + " names unknown column '" + col + "'");
   };
   if (columns.empty() || columns[0].name != "id" || columns[0].type != SqlType::int64)

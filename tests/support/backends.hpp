@@ -5,12 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <unistd.h>
 
 #include "houqin/store/store.hpp"
 
@@ -22,7 +22,9 @@ inline std::string pg_url() {
 }
 
 /// The backends every storage test runs on.
-inline std::vector<std::string> backends() { return {"sqlite_memory", "sqlite_file", "postgresql"}; }
+inline std::vector<std::string> backends() {
+  return {"sqlite_memory", "sqlite_file", "postgresql"};
+}
 
 /// Appends a libpq option to a URL that may or may not have a query string yet.
 inline std::string with_option(const std::string& url, const std::string& option) {
@@ -76,14 +78,16 @@ class BackendFixture {
   std::string url_;
 };
 
-inline bool require_pg() { return std::getenv("HOUQIN_REQUIRE_PG") != nullptr; }
+inline bool require_pg() {
+  return std::getenv("HOUQIN_REQUIRE_PG") != nullptr;
+}
 
 }  // namespace houqin::testing
 
 /// In a TEST_P body: opens `store` for GetParam(), skipping PostgreSQL when it is not configured.
-#define HQ_OPEN_STORE(store_var, fixture)                                                    \
-  auto store_var = (fixture).open(GetParam());                                               \
-  if (!store_var) {                                                                          \
-    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set";          \
-    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";                        \
+#define HQ_OPEN_STORE(store_var, fixture)                                           \
+  auto store_var = (fixture).open(GetParam());                                      \
+  if (!store_var) {                                                                 \
+    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set"; \
+    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";               \
   }

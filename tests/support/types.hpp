@@ -9,9 +9,10 @@
 
 namespace houqin::testing {
 
-using EntityTypes = boost::mp11::mp_list<site::Campus, site::Building, site::Floor, site::Department,
-                                         site::Room, site::Shift, site::Staff, site::ShiftAssignment,
-                                         site::DictionaryEntry, site::KnowledgeArticle>;
+using EntityTypes =
+    boost::mp11::mp_list<site::Campus, site::Building, site::Floor, site::Department, site::Room,
+                         site::Shift, site::Staff, site::ShiftAssignment, site::DictionaryEntry,
+                         site::KnowledgeArticle>;
 
 /// Described types that are not stored (reports, summaries): JSON only.
 using ValueTypes = boost::mp11::mp_list<site::Summary>;

@@ -52,7 +52,8 @@ constexpr void for_each_member(F&& f) {
 /// Number of public described members.
 template <DescribedStruct T>
 constexpr std::size_t member_count() {
-  return boost::mp11::mp_size<boost::describe::describe_members<T, boost::describe::mod_public>>::value;
+  return boost::mp11::mp_size<
+      boost::describe::describe_members<T, boost::describe::mod_public>>::value;
 }
 
 /// The name of an enumerator, e.g. "ward". Throws Error(invalid_argument) for a value that is not
@@ -105,8 +106,9 @@ std::string enum_names_joined() {
 ///   template <> struct houqin::entity_traits<site::Room> {
 ///     static constexpr std::string_view table = "site_room";       // SQL table
 ///     static constexpr std::string_view collection = "rooms";      // key in JSON documents
-///     static constexpr std::array<std::string_view, 1> unique{"code"};  // "a,b" for composite keys
-///     static constexpr auto references = std::tuple{houqin::ref<site::Floor>(&site::Room::floor_id)};
+///     static constexpr std::array<std::string_view, 1> unique{"code"};  // "a,b" for composite
+///     keys static constexpr auto references =
+///     std::tuple{houqin::ref<site::Floor>(&site::Room::floor_id)};
 ///   };
 ///
 /// `unique` and `references` are optional. A stored entity has members `Id id` and

@@ -31,7 +31,8 @@ enum class ErrorCode : int {
 /// The code's stable lower-case name, e.g. "invalid_argument".
 HOUQIN_EXPORT std::string_view to_string(ErrorCode code) noexcept;
 
-/// The one exception type houqin throws. what() is a one-line message naming the field or id at fault.
+/// The one exception type houqin throws. what() is a one-line message naming the field or id at
+/// fault.
 class HOUQIN_EXPORT Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& message);

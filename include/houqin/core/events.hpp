@@ -1,7 +1,8 @@
 // The in-process event bus that ties domains together: a domain publishes typed events (a work
 // order was completed, an alarm was raised) and others subscribe, without calling each other's
 // internals. Events published inside a store transaction are held and delivered only after the
-// outermost commit; a rollback discards them, so no subscriber ever sees a change that did not happen.
+// outermost commit; a rollback discards them, so no subscriber ever sees a change that did not
+// happen.
 #pragma once
 
 #include <cstddef>
@@ -50,9 +51,8 @@ class HOUQIN_EXPORT EventBus {
   /// publishing thread. A handler may publish, subscribe or unsubscribe.
   template <class E>
   [[nodiscard]] Subscription subscribe(std::function<void(const E&)> handler) {
-    return subscribe_erased(typeid(E), [h = std::move(handler)](const void* e) {
-      h(*static_cast<const E*>(e));
-    });
+    return subscribe_erased(
+        typeid(E), [h = std::move(handler)](const void* e) { h(*static_cast<const E*>(e)); });
   }
 
   /// Delivers now, or after the outermost commit while held (see hold()).

@@ -26,9 +26,9 @@ using Json = nlohmann::json;
 /// when something is wrong, so the happy path allocates nothing for it.
 struct Path {
   const Path* parent = nullptr;
-  std::string_view key;                         // object member, or
+  std::string_view key;                              // object member, or
   std::size_t index = static_cast<std::size_t>(-1);  // array element
-  std::string_view root;                        // prefix of the outermost frame
+  std::string_view root;                             // prefix of the outermost frame
 
   Path field(std::string_view k) const { return Path{this, k, static_cast<std::size_t>(-1), {}}; }
   Path element(std::size_t i) const { return Path{this, {}, i, {}}; }
@@ -38,7 +38,8 @@ struct Path {
 /// Throws Error(invalid_argument, "<path>: <what>").
 [[noreturn]] HOUQIN_EXPORT void fail_at(const Path& path, const std::string& what);
 /// "expected <expected>, got <kind of j>" at path.
-[[noreturn]] HOUQIN_EXPORT void fail_type(const Path& path, std::string_view expected, const Json& j);
+[[noreturn]] HOUQIN_EXPORT void fail_type(const Path& path, std::string_view expected,
+                                          const Json& j);
 
 template <class T>
 struct codec;  // specialised below for every supported member type
@@ -84,8 +85,7 @@ struct codec<bool> {
 };
 
 template <std::integral I>
-  requires(!std::is_same_v<I, bool>)
-struct codec<I> {
+requires(!std::is_same_v<I, bool>) struct codec<I> {
   static Json encode(I v) { return v; }
   static void decode(const Json& j, I& out, const Path& p) {
     if (j.is_number_unsigned()) {
@@ -145,7 +145,8 @@ struct codec<E> {
     if (!j.is_string()) fail_type(p, "string", j);
     const auto& s = j.get_ref<const std::string&>();
     auto v = enum_from_name<E>(s);
-    if (!v) fail_at(p, "unknown value '" + s + "' (expected one of: " + enum_names_joined<E>() + ")");
+    if (!v)
+      fail_at(p, "unknown value '" + s + "' (expected one of: " + enum_names_joined<E>() + ")");
     out = *v;
   }
 };
@@ -205,8 +206,9 @@ template <DescribedStruct S>
 struct codec<S> {
   static Json encode(const S& v) {
     Json out = Json::object();
-    for_each_member<S>(
-        [&](const char* name, auto pointer) { out[name] = codec_of(v.*pointer).encode(v.*pointer); });
+    for_each_member<S>([&](const char* name, auto pointer) {
+      out[name] = codec_of(v.*pointer).encode(v.*pointer);
+    });
     return out;
   }
   static void decode(const Json& j, S& out, const Path& p) {
@@ -240,7 +242,7 @@ namespace nlohmann {
 // Lets nlohmann::json work with described types directly (j = room; room = j.get<Room>()), through
 // the same strict codecs.
 template <class T>
-  requires houqin::DescribedStruct<T> || houqin::DescribedEnum<T>
+requires houqin::DescribedStruct<T> || houqin::DescribedEnum<T>
 struct adl_serializer<T, void> {
   static void to_json(json& j, const T& v) { j = houqin::json::codec<T>::encode(v); }
   static void from_json(const json& j, T& v) {

@@ -1,5 +1,6 @@
 // Time in houqin: instants are UTC microseconds (Timestamp), calendar days are Date. Both map to
-// ISO-8601 text in JSON and to integers in SQL, so ranges compare and index cheaply on every backend.
+// ISO-8601 text in JSON and to integers in SQL, so ranges compare and index cheaply on every
+// backend.
 #pragma once
 
 #include <chrono>

@@ -27,7 +27,8 @@ HOUQIN_EXPORT std::vector<store::Migration> migrations();
 /// field at fault and leaves the store unchanged.
 HOUQIN_EXPORT store::ImportReport import_hospital(store::Store& store, const json::Json& document);
 /// Reads the file and imports it; a file that cannot be read is Error(not_found).
-HOUQIN_EXPORT store::ImportReport import_hospital_file(store::Store& store, const std::string& path);
+HOUQIN_EXPORT store::ImportReport import_hospital_file(store::Store& store,
+                                                       const std::string& path);
 /// Exports the whole site model as a hospital document that import_hospital accepts.
 HOUQIN_EXPORT json::Json export_hospital(store::Store& store);
 
@@ -47,7 +48,8 @@ HOUQIN_EXPORT Summary summarize(store::Store& store);
 
 /// Articles whose title, body or tags contain `text` (case-insensitive), best matches first
 /// (title hits before body-only hits), at most `limit`.
-HOUQIN_EXPORT std::vector<KnowledgeArticle> search_knowledge(store::Store& store, std::string_view text,
-                                                            std::size_t limit = 20);
+HOUQIN_EXPORT std::vector<KnowledgeArticle> search_knowledge(store::Store& store,
+                                                             std::string_view text,
+                                                             std::size_t limit = 20);
 
 }  // namespace houqin::site

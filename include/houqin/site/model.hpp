@@ -1,5 +1,5 @@
-// The hospital's digital model (基础档案): campus -> building -> floor -> room, the department tree,
-// staff with skills and shift rosters, code dictionaries, and the knowledge base. Every other
+// The hospital's digital model (基础档案): campus -> building -> floor -> room, the department
+// tree, staff with skills and shift rosters, code dictionaries, and the knowledge base. Every other
 // domain points into this model: a work order names a room, a waste bag its department.
 #pragma once
 
@@ -81,8 +81,8 @@ struct Shift {
   std::int64_t version = 0;
   std::string code;
   std::string name;
-  int start_minute = 480;       // minutes after local midnight, 0..1439
-  int duration_minutes = 480;   // 1..1440
+  int start_minute = 480;      // minutes after local midnight, 0..1439
+  int duration_minutes = 480;  // 1..1440
   HOUQIN_EXPORT void validate() const;
 };
 
@@ -137,10 +137,12 @@ struct KnowledgeArticle {
 };
 
 BOOST_DESCRIBE_STRUCT(Campus, (), (id, version, code, name, address))
-BOOST_DESCRIBE_STRUCT(Building, (), (id, version, campus_id, code, name, floors_above, floors_below))
+BOOST_DESCRIBE_STRUCT(Building, (),
+                      (id, version, campus_id, code, name, floors_above, floors_below))
 BOOST_DESCRIBE_STRUCT(Floor, (), (id, version, building_id, level, code, name))
 BOOST_DESCRIBE_STRUCT(Department, (), (id, version, code, name, kind, parent_id, phone, active))
-BOOST_DESCRIBE_STRUCT(Room, (), (id, version, floor_id, code, name, type, department_id, beds, area_m2))
+BOOST_DESCRIBE_STRUCT(Room, (),
+                      (id, version, floor_id, code, name, type, department_id, beds, area_m2))
 BOOST_DESCRIBE_STRUCT(Shift, (), (id, version, code, name, start_minute, duration_minutes))
 BOOST_DESCRIBE_STRUCT(Staff, (),
                       (id, version, employee_no, name, department_id, title, phone, skills, active))
@@ -182,7 +184,8 @@ struct houqin::entity_traits<houqin::site::Department> {
   static constexpr std::string_view table = "site_department";
   static constexpr std::string_view collection = "departments";
   static constexpr std::array<std::string_view, 1> unique{"code"};
-  static constexpr auto references = std::tuple{ref<site::Department>(&site::Department::parent_id)};
+  static constexpr auto references =
+      std::tuple{ref<site::Department>(&site::Department::parent_id)};
 };
 
 template <>

@@ -54,7 +54,9 @@ class Document {
     for (auto it = doc.begin(); it != doc.end(); ++it) {
       bool known = header_keys.count(it.key()) > 0;
       ((known = known || it.key() == entity_traits<Ts>::collection), ...);
-      if (!known) json::fail_at(json::Path{nullptr, it.key(), static_cast<std::size_t>(-1), {}}, "unknown collection");
+      if (!known)
+        json::fail_at(json::Path{nullptr, it.key(), static_cast<std::size_t>(-1), {}},
+                      "unknown collection");
     }
     std::tuple<std::vector<Ts>...> rows;
     (parse_one<Ts>(doc, std::get<index<Ts>>(rows)), ...);
@@ -85,7 +87,8 @@ class Document {
     const auto key = std::string(entity_traits<T>::collection);
     auto it = doc.find(key);
     if (it == doc.end()) return;
-    if (!it->is_array()) json::fail_type(json::Path{nullptr, key, static_cast<std::size_t>(-1), {}}, "array", *it);
+    if (!it->is_array())
+      json::fail_type(json::Path{nullptr, key, static_cast<std::size_t>(-1), {}}, "array", *it);
     out.reserve(it->size());
     for (std::size_t i = 0; i < it->size(); ++i) {
       auto name = entry<T>(i);
@@ -120,7 +123,8 @@ class Document {
     std::unordered_map<Id, std::size_t> seen;
     for (std::size_t i = 0; i < mine.size(); ++i) {
       Id id = mine[i].id;
-      if (id <= 0) fail(ErrorCode::invalid_argument, entry<T>(i) + ".id: must be a positive document id");
+      if (id <= 0)
+        fail(ErrorCode::invalid_argument, entry<T>(i) + ".id: must be a positive document id");
       auto [it, fresh] = seen.emplace(id, i);
       if (!fresh)
         fail(ErrorCode::invalid_argument, entry<T>(i) + ".id: duplicate id " + std::to_string(id) +
@@ -138,17 +142,16 @@ class Document {
         std::string k, shown;
         for (auto c : cols) {
           const Cell& cell = cells[c];
-          auto part = storage_of(table.columns[c].type) == Storage::text
-                          ? cell.s
-                          : storage_of(table.columns[c].type) == Storage::real ? std::to_string(cell.d)
-                                                                               : std::to_string(cell.i);
+          auto part = storage_of(table.columns[c].type) == Storage::text   ? cell.s
+                      : storage_of(table.columns[c].type) == Storage::real ? std::to_string(cell.d)
+                                                                           : std::to_string(cell.i);
           k += (cell.null ? "\x01" : part) + '\x00';
           shown += (shown.empty() ? "" : ", ") + part;
         }
         auto [it, fresh] = keys.emplace(k, i);
         if (!fresh)
-          fail(ErrorCode::already_exists, entry<T>(i) + "." + key.front() + ": duplicate value '" + shown +
-                                              "' (also " + entry<T>(it->second) + ")");
+          fail(ErrorCode::already_exists, entry<T>(i) + "." + key.front() + ": duplicate value '" +
+                                              shown + "' (also " + entry<T>(it->second) + ")");
       }
     }
     // References resolve inside the document, or to a stored row for types it does not carry.
@@ -211,7 +214,8 @@ class Document {
 
   template <class T>
   static void insert_one(Store& store, std::tuple<std::vector<Ts>...>& rows,
-                         std::array<std::unordered_map<Id, Id>, sizeof...(Ts)>& ids, ImportReport& report) {
+                         std::array<std::unordered_map<Id, Id>, sizeof...(Ts)>& ids,
+                         ImportReport& report) {
     auto& mine = std::get<index<T>>(rows);
     Repository<T> repo(store);
     auto& my_ids = ids[index<T>];

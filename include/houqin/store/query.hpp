@@ -1,5 +1,6 @@
 // Filters, ordering and paging for Repository<T>::find and count. Column names are checked against
-// the entity's description and values are always bound as parameters: a value never becomes SQL text.
+// the entity's description and values are always bound as parameters: a value never becomes SQL
+// text.
 #pragma once
 
 #include <cstdint>
@@ -53,7 +54,8 @@ struct Param {
 HOUQIN_EXPORT std::string render_select(const TableInfo& table, const QuerySpec& query, bool count,
                                         Dialect dialect, std::vector<Param>& params);
 
-/// Typed query builder: Query<Room>().where(&Room::floor_id, Op::eq, floor.id).order_by(&Room::code)
+/// Typed query builder: Query<Room>().where(&Room::floor_id, Op::eq,
+/// floor.id).order_by(&Room::code)
 template <Entity T>
 class Query {
  public:
@@ -81,7 +83,8 @@ class Query {
   Query& where(std::string_view column, Op op, const json::Json& value) {
     Filter f{std::string(column), op, {}};
     if (op == Op::in) {
-      if (!value.is_array()) fail(ErrorCode::invalid_argument, std::string(column) + ": 'in' needs an array");
+      if (!value.is_array())
+        fail(ErrorCode::invalid_argument, std::string(column) + ": 'in' needs an array");
       for (const auto& v : value) f.values.push_back(encode_json_value<T>(column, v));
     } else if (op == Op::contains) {  // a substring of the stored text, whatever the member type
       if (!value.is_string())

@@ -94,8 +94,7 @@ struct column<bool> {
 };
 
 template <std::integral I>
-  requires(!std::is_same_v<I, bool>)
-struct column<I> {
+requires(!std::is_same_v<I, bool>) struct column<I> {
   static_assert(sizeof(I) <= 8 && (std::is_signed_v<I> || sizeof(I) < 8),
                 "uint64 does not fit the signed 64-bit SQL integer");
   static constexpr SqlType type = sizeof(I) <= 4 ? SqlType::int32 : SqlType::int64;
@@ -135,9 +134,7 @@ template <>
 struct column<Date> {
   static constexpr SqlType type = SqlType::date;
   static void encode(Date v, Cell& c) { c.i = v.time_since_epoch().count(); }
-  static void decode(const Cell& c, Date& v, std::string_view) {
-    v = Date{std::chrono::days{c.i}};
-  }
+  static void decode(const Cell& c, Date& v, std::string_view) { v = Date{std::chrono::days{c.i}}; }
 };
 
 template <DescribedEnum E>
@@ -146,14 +143,15 @@ struct column<E> {
   static void encode(E v, Cell& c) { c.s = enum_name(v); }
   static void decode(const Cell& c, E& v, std::string_view name) {
     auto e = enum_from_name<E>(c.s);
-    if (!e) fail_stored(name, "stored value '" + c.s + "' is not one of: " + enum_names_joined<E>());
+    if (!e)
+      fail_stored(name, "stored value '" + c.s + "' is not one of: " + enum_names_joined<E>());
     v = *e;
   }
 };
 
 /// Vectors, maps and nested structs are stored as JSON text through the JSON codecs.
 template <class M>
-  requires is_vector<M>::value || is_string_map<M>::value || DescribedStruct<M>
+requires is_vector<M>::value || is_string_map<M>::value || DescribedStruct<M>
 struct column<M> {
   static constexpr SqlType type = SqlType::json;
   static void encode(const M& v, Cell& c) { c.s = json::to_json(v).dump(); }
@@ -285,7 +283,8 @@ Cell encode_json_value(std::string_view column_name, const json::Json& value) {
       return;
     }
     M decoded{};
-    json::codec<M>::decode(value, decoded, json::Path{nullptr, name, static_cast<std::size_t>(-1), {}});
+    json::codec<M>::decode(value, decoded,
+                           json::Path{nullptr, name, static_cast<std::size_t>(-1), {}});
     column<M>::encode(decoded, cell);
   });
   if (!found) table_info<T>().column_index(column_name);  // throws naming the column

@@ -61,9 +61,11 @@ class HOUQIN_EXPORT Store {
   /// Reads one row by id into `row` (resized to the column count); false when absent.
   bool get_row(const TableInfo& table, Id id, std::vector<Cell>& row);
   /// Updates every column but id where id and version match; returns the rows changed (0 or 1).
-  std::int64_t update_row(const TableInfo& table, std::span<const Cell> row, std::int64_t expected_version);
+  std::int64_t update_row(const TableInfo& table, std::span<const Cell> row,
+                          std::int64_t expected_version);
   /// Deletes by id (and version, when given); returns the rows deleted.
-  std::int64_t delete_row(const TableInfo& table, Id id, std::optional<std::int64_t> expected_version);
+  std::int64_t delete_row(const TableInfo& table, Id id,
+                          std::optional<std::int64_t> expected_version);
   /// Streams matching rows to `sink`, which must not call back into this store.
   void select_rows(const TableInfo& table, const QuerySpec& query,
                    const std::function<void(std::span<const Cell>)>& sink);

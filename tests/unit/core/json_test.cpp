@@ -82,7 +82,9 @@ TEST(Json, EnumsAreNamesAndUnknownNamesListTheChoices) {
     json::from_json<site::Room>(j, "rooms[3]");
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("rooms[3].type: unknown value 'lab' (expected one of: ward,", 0), 0u)
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "rooms[3].type: unknown value 'lab' (expected one of: ward,", 0),
+              0u)
         << e.what();
   }
   j["type"] = 3;
@@ -113,7 +115,9 @@ TEST(Json, TimestampsAreIsoUtc) {
     json::from_json<site::KnowledgeArticle>(j);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("updated_at: '2026-11-25 10:29' is not a valid ISO-8601", 0), 0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind("updated_at: '2026-11-25 10:29' is not a valid ISO-8601", 0),
+        0u)
         << e.what();
   }
 }
@@ -141,7 +145,10 @@ TEST(Json, MalformedTextNamesTheOffset) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
-    EXPECT_EQ(std::string(e.what()).rfind("upload: malformed JSON at byte 16: parse error at line 1, column 16", 0), 0u) << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "upload: malformed JSON at byte 16: parse error at line 1, column 16", 0),
+              0u)
+        << e.what();
   }
 }
 

@@ -36,7 +36,8 @@ class HospitalTest : public ::testing::TestWithParam<std::string> {
       if (it->is_array()) out[it.key()] = static_cast<std::int64_t>(it->size());
     return out;
   }
-  /// Imports `doc` expecting an error whose message starts with `start`; checks the store is unchanged.
+  /// Imports `doc` expecting an error whose message starts with `start`; checks the store is
+  /// unchanged.
   void expect_rejected(Store& s, const Json& doc, ErrorCode code, const std::string& start) {
     auto before = site::export_hospital(s);
     try {
@@ -51,11 +52,11 @@ class HospitalTest : public ::testing::TestWithParam<std::string> {
   testing::BackendFixture fx;
 };
 
-#define HQ_OPEN(var)                                                                     \
-  auto var = open();                                                                     \
-  if (!var) {                                                                            \
-    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set";     \
-    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";                    \
+#define HQ_OPEN(var)                                                                \
+  auto var = open();                                                                \
+  if (!var) {                                                                       \
+    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set"; \
+    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";               \
   }
 
 TEST_P(HospitalTest, ImportsTheSampleHospital) {
@@ -91,7 +92,8 @@ TEST_P(HospitalTest, ReferencesAreRewrittenToStoreIds) {
   Repository<site::Room> rooms(*s);
   Repository<site::Floor> floors(*s);
   for (const auto& r : doc["rooms"]) {
-    auto stored = rooms.find_one(Query<site::Room>().where(&site::Room::code, Op::eq, r["code"].get<std::string>()));
+    auto stored = rooms.find_one(
+        Query<site::Room>().where(&site::Room::code, Op::eq, r["code"].get<std::string>()));
     ASSERT_TRUE(stored) << r["code"];
     EXPECT_EQ(floors.require(stored->floor_id).code, floor_code_by_doc_id.at(r["floor_id"]));
   }
@@ -101,7 +103,8 @@ TEST_P(HospitalTest, ChildrenMayComeBeforeTheirParents) {
   HQ_OPEN(s);
   auto doc = sample_hospital();
   Json reversed = Json::array();
-  for (auto it = doc["departments"].rbegin(); it != doc["departments"].rend(); ++it) reversed.push_back(*it);
+  for (auto it = doc["departments"].rbegin(); it != doc["departments"].rend(); ++it)
+    reversed.push_back(*it);
   doc["departments"] = reversed;
   site::import_hospital(*s, doc);
   std::map<Id, std::string> code_by_doc_id;
@@ -109,7 +112,8 @@ TEST_P(HospitalTest, ChildrenMayComeBeforeTheirParents) {
   Repository<site::Department> deps(*s);
   int with_parent = 0;
   for (const auto& d : doc["departments"]) {
-    auto stored = deps.find_one(Query<site::Department>().where(&site::Department::code, Op::eq, d["code"].get<std::string>()));
+    auto stored = deps.find_one(Query<site::Department>().where(&site::Department::code, Op::eq,
+                                                                d["code"].get<std::string>()));
     ASSERT_TRUE(stored);
     if (d["parent_id"].is_null()) {
       EXPECT_FALSE(stored->parent_id);
@@ -165,10 +169,12 @@ TEST_P(HospitalTest, DanglingReferenceIsNamedAndNothingIsStored) {
   HQ_OPEN(s);
   auto doc = sample_hospital();
   doc["rooms"][12]["floor_id"] = 9999;
-  expect_rejected(*s, doc, ErrorCode::invalid_argument, "rooms[12].floor_id: no floors entry with id 9999");
+  expect_rejected(*s, doc, ErrorCode::invalid_argument,
+                  "rooms[12].floor_id: no floors entry with id 9999");
   doc = sample_hospital();
   doc["staff"][3]["department_id"] = 777;
-  expect_rejected(*s, doc, ErrorCode::invalid_argument, "staff[3].department_id: no departments entry with id 777");
+  expect_rejected(*s, doc, ErrorCode::invalid_argument,
+                  "staff[3].department_id: no departments entry with id 777");
   doc = sample_hospital();
   doc["departments"][5]["parent_id"] = 31337;
   expect_rejected(*s, doc, ErrorCode::invalid_argument,
@@ -185,13 +191,16 @@ TEST_P(HospitalTest, MalformedEntriesAreNamed) {
   expect_rejected(*s, doc, ErrorCode::invalid_argument, "rooms[4].type: unknown value 'sauna'");
   doc = sample_hospital();
   doc["buildings"][1]["floors_above"] = "16";
-  expect_rejected(*s, doc, ErrorCode::invalid_argument, "buildings[1].floors_above: expected integer, got string");
+  expect_rejected(*s, doc, ErrorCode::invalid_argument,
+                  "buildings[1].floors_above: expected integer, got string");
   doc = sample_hospital();
   doc["shifts"][0]["start_minute"] = 1440;
-  expect_rejected(*s, doc, ErrorCode::invalid_argument, "shifts[0].start_minute: 1440 is outside 0..1439");
+  expect_rejected(*s, doc, ErrorCode::invalid_argument,
+                  "shifts[0].start_minute: 1440 is outside 0..1439");
   doc = sample_hospital();
   doc["shift_assignments"][0]["day"] = "2026-13-01";
-  expect_rejected(*s, doc, ErrorCode::invalid_argument, "shift_assignments[0].day: '2026-13-01' is not a valid date");
+  expect_rejected(*s, doc, ErrorCode::invalid_argument,
+                  "shift_assignments[0].day: '2026-13-01' is not a valid date");
   doc = sample_hospital();
   doc["lifts"] = Json::array();
   expect_rejected(*s, doc, ErrorCode::invalid_argument, "lifts: unknown collection");
@@ -221,12 +230,14 @@ TEST_P(HospitalTest, ClashWithStoredDataRollsBackEverything) {
               {"campuses", {{{"id", 1}, {"code", "X"}, {"name", "x"}, {"address", ""}}}},
               {"buildings", {{{"id", 1}, {"campus_id", 1}, {"code", "E"}, {"name", "既有楼"}}}}};
   site::import_hospital(*s, pre);
-  // The sample's building E clashes with the stored one: late in the import, after campuses went in.
+  // The sample's building E clashes with the stored one: late in the import, after campuses went
+  // in.
   auto doc = sample_hospital();
   std::size_t e_index = 0;
   for (std::size_t i = 0; i < doc["buildings"].size(); ++i)
     if (doc["buildings"][i]["code"] == "E") e_index = i;
-  expect_rejected(*s, doc, ErrorCode::already_exists, "buildings[" + std::to_string(e_index) + "]: site_building: ");
+  expect_rejected(*s, doc, ErrorCode::already_exists,
+                  "buildings[" + std::to_string(e_index) + "]: site_building: ");
   EXPECT_EQ(counts(*s).at("campuses"), 1);
 }
 

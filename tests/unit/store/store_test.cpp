@@ -50,11 +50,11 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   Id floor_id = 0;
 };
 
-#define HQ_OPEN_SITE(var)                                                                \
-  auto var = open_site();                                                                \
-  if (!var) {                                                                            \
-    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set";     \
-    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";                    \
+#define HQ_OPEN_SITE(var)                                                           \
+  auto var = open_site();                                                           \
+  if (!var) {                                                                       \
+    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set"; \
+    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";               \
   }
 
 TEST_P(StoreTest, MigrationsRunOnceAndAreRecorded) {
@@ -70,9 +70,8 @@ TEST_P(StoreTest, MigrationsRunOnceAndAreRecorded) {
 
   // A second migration of the same domain runs alone; its DDL is generated, so it adds a column.
   std::vector<Migration> more = m;
-  more.push_back({"site", 2, "demo column", [](Store& st) {
-                    st.execute("ALTER TABLE site_shift ADD COLUMN note TEXT");
-                  }});
+  more.push_back({"site", 2, "demo column",
+                  [](Store& st) { st.execute("ALTER TABLE site_shift ADD COLUMN note TEXT"); }});
   EXPECT_EQ(migrate(*s, more), 1);
   EXPECT_TRUE(s->column_exists("site_shift", "note"));
   EXPECT_EQ(migrate(*s, more), 0);
@@ -88,7 +87,8 @@ TEST_P(StoreTest, FailedMigrationLeavesNothingBehind) {
     migrate(*s, m);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("migration demo 1 (half done)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("migration demo 1 (half done)"), std::string::npos)
+        << e.what();
   }
   EXPECT_FALSE(s->table_exists("demo_half"));
   EXPECT_TRUE(applied_migrations(*s).empty());
@@ -104,9 +104,13 @@ TEST_P(StoreTest, MigrationListsMustBeNumberedFromOne) {
 TEST_P(StoreTest, AddColumnIsGeneratedAndIdempotent) {
   HQ_OPEN_STORE(s, fx);
   // Simulate a database created before Room::area_m2 and Room::type existed.
-  s->execute("CREATE TABLE site_room (id INTEGER PRIMARY KEY, version BIGINT NOT NULL, floor_id BIGINT "
-             "NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, department_id BIGINT, beds INTEGER NOT NULL)");
-  s->execute("INSERT INTO site_room (id, version, floor_id, code, name, beds) VALUES (1, 1, 9, 'A-1-0001', 'old', 2)");
+  s->execute(
+      "CREATE TABLE site_room (id INTEGER PRIMARY KEY, version BIGINT NOT NULL, floor_id BIGINT "
+      "NOT NULL, code TEXT NOT NULL, name TEXT NOT NULL, department_id BIGINT, beds INTEGER NOT "
+      "NULL)");
+  s->execute(
+      "INSERT INTO site_room (id, version, floor_id, code, name, beds) VALUES (1, 1, 9, "
+      "'A-1-0001', 'old', 2)");
   add_column(*s, &Room::type);
   add_column(*s, &Room::area_m2);
   add_column(*s, &Room::area_m2);  // already there: nothing happens
@@ -159,7 +163,8 @@ TEST_P(StoreTest, StaleVersionIsAConflictAndChangesNothing) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::conflict);
-    EXPECT_NE(std::string(e.what()).find("version 1 is stale (stored version 2)"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("version 1 is stale (stored version 2)"),
+              std::string::npos);
   }
   EXPECT_EQ(bob.version, 1);  // the caller's copy is not advanced by a failed update
   EXPECT_EQ(rooms.require(r.id).name, "alice");
@@ -227,7 +232,8 @@ TEST_P(StoreTest, FindFiltersOrdersAndPages) {
   Repository<Room> rooms(*s);
   std::vector<Room> all;
   for (int i = 0; i < 25; ++i) {
-    auto r = room("A-3-" + std::to_string(1000 + i), i % 3 == 0 ? RoomType::ward : RoomType::office, i % 3 == 0 ? 4 : 0);
+    auto r = room("A-3-" + std::to_string(1000 + i), i % 3 == 0 ? RoomType::ward : RoomType::office,
+                  i % 3 == 0 ? 4 : 0);
     if (i % 5 == 0) r.area_m2 = 10.0 + i;
     all.push_back(r);
   }
@@ -237,7 +243,9 @@ TEST_P(StoreTest, FindFiltersOrdersAndPages) {
   EXPECT_EQ(rooms.count(Query<Room>().where_null(&Room::area_m2)), 20);
   EXPECT_EQ(rooms.count(Query<Room>().where_null(&Room::area_m2, false)), 5);
   EXPECT_EQ(rooms.count(Query<Room>().where(&Room::area_m2, Op::ge, 20.0)), 3);
-  EXPECT_EQ(rooms.count(Query<Room>().where_in(&Room::code, std::vector<std::string>{"A-3-1000", "A-3-1024", "X"})), 2);
+  EXPECT_EQ(rooms.count(Query<Room>().where_in(
+                &Room::code, std::vector<std::string>{"A-3-1000", "A-3-1024", "X"})),
+            2);
   EXPECT_EQ(rooms.count(Query<Room>().where_in(&Room::code, std::vector<std::string>{})), 0);
 
   auto page = rooms.find(Query<Room>().order_by(&Room::code, true).limit(5).offset(5));
@@ -249,7 +257,8 @@ TEST_P(StoreTest, FindFiltersOrdersAndPages) {
   EXPECT_EQ(tail[0].code, "A-3-1023");
 
   // Two keys: wards first (type DESC puts 'ward' before 'office'), then by code.
-  auto sorted = rooms.find(Query<Room>().order_by(&Room::type, true).order_by(&Room::code).limit(2));
+  auto sorted =
+      rooms.find(Query<Room>().order_by(&Room::type, true).order_by(&Room::code).limit(2));
   EXPECT_EQ(sorted[0].code, "A-3-1000");
   EXPECT_EQ(sorted[1].code, "A-3-1003");
 
@@ -279,7 +288,8 @@ TEST_P(StoreTest, BadQueriesNameTheProblem) {
                "type: unknown value 'lab'");
   expect_error([&] { rooms.find(Query<Room>().order_by("beds; DROP TABLE site_room")); },
                "site_room: no column 'beds; DROP TABLE site_room'");
-  expect_error([&] { rooms.find(Query<Room>().limit(-1)); }, "site_room: limit must not be negative");
+  expect_error([&] { rooms.find(Query<Room>().limit(-1)); },
+               "site_room: limit must not be negative");
   expect_error([&] { rooms.count(Query<Room>().where("beds", Op::contains, json::Json("1"))); },
                "site_room.beds: 'contains' works on text columns only");
 }
@@ -294,7 +304,8 @@ TEST_P(StoreTest, SqlMetacharactersInValuesAreJustData) {
   ASSERT_EQ(by_name.size(), 1u);
   EXPECT_EQ(by_name[0].name, r.name);
   // contains treats % and _ literally
-  EXPECT_EQ(rooms.count(Query<Room>().where(&Room::name, Op::contains, std::string("100% _done_"))), 1);
+  EXPECT_EQ(rooms.count(Query<Room>().where(&Room::name, Op::contains, std::string("100% _done_"))),
+            1);
   EXPECT_EQ(rooms.count(Query<Room>().where(&Room::name, Op::contains, std::string("100%%"))), 0);
   EXPECT_EQ(rooms.count(Query<Room>().where(&Room::name, Op::contains, std::string("_DONE_"))), 1);
   EXPECT_EQ(rooms.count(Query<Room>().where(&Room::name, Op::contains, std::string("氧"))), 1);
@@ -336,11 +347,12 @@ TEST_P(StoreTest, TransactionsCommitRollBackAndNest) {
   EXPECT_EQ(s->transaction_depth(), 0);
 
   // in_transaction rolls back when the body throws
-  EXPECT_THROW(in_transaction(*s, [&] {
-                 auto d = room("A-3-0105");
-                 rooms.insert(d);
-                 throw std::runtime_error("changed my mind");
-               }),
+  EXPECT_THROW(in_transaction(*s,
+                              [&] {
+                                auto d = room("A-3-0105");
+                                rooms.insert(d);
+                                throw std::runtime_error("changed my mind");
+                              }),
                std::runtime_error);
   EXPECT_EQ(rooms.count(), 2);
 }
@@ -413,28 +425,29 @@ TEST_P(StoreTest, EventsAreDeliveredOnlyAfterCommit) {
 
 TEST_P(StoreTest, EveryDescribedTypeRoundTripsThroughSql) {
   HQ_OPEN_STORE(s, fx);
-  boost::mp11::mp_for_each<boost::mp11::mp_transform<std::type_identity, testing::EntityTypes>>([&](auto id) {
-    using T = typename decltype(id)::type;
-    // Same columns as T's table, without foreign keys, so any sample values can go in.
-    TableInfo t = table_info<T>();
-    t.name = "rt_" + t.name;
-    t.references.clear();
-    t.unique.clear();
-    for (const auto& sql : create_table_sql(t, s->dialect())) s->execute(sql);
-    for (int seed = 0; seed < 3; ++seed) {
-      auto original = testing::sample<T>(seed);
-      std::vector<Cell> cells(t.columns.size());
-      encode_row(original, cells);
-      original.id = s->insert_row(t, cells);
-      std::vector<Cell> back_cells;
-      ASSERT_TRUE(s->get_row(t, original.id, back_cells));
-      T back{};
-      decode_row<T>(back_cells, back);
-      EXPECT_TRUE(members_equal(original, back)) << t.name << " seed " << seed << "\n"
-                                                 << json::to_json(original).dump() << "\n"
-                                                 << json::to_json(back).dump();
-    }
-  });
+  boost::mp11::mp_for_each<boost::mp11::mp_transform<std::type_identity, testing::EntityTypes>>(
+      [&](auto id) {
+        using T = typename decltype(id)::type;
+        // Same columns as T's table, without foreign keys, so any sample values can go in.
+        TableInfo t = table_info<T>();
+        t.name = "rt_" + t.name;
+        t.references.clear();
+        t.unique.clear();
+        for (const auto& sql : create_table_sql(t, s->dialect())) s->execute(sql);
+        for (int seed = 0; seed < 3; ++seed) {
+          auto original = testing::sample<T>(seed);
+          std::vector<Cell> cells(t.columns.size());
+          encode_row(original, cells);
+          original.id = s->insert_row(t, cells);
+          std::vector<Cell> back_cells;
+          ASSERT_TRUE(s->get_row(t, original.id, back_cells));
+          T back{};
+          decode_row<T>(back_cells, back);
+          EXPECT_TRUE(members_equal(original, back)) << t.name << " seed " << seed << "\n"
+                                                     << json::to_json(original).dump() << "\n"
+                                                     << json::to_json(back).dump();
+        }
+      });
 }
 
 TEST_P(StoreTest, CorruptStoredValueIsDataLossNamingTheColumn) {
@@ -481,7 +494,8 @@ TEST(StoreOpen, UnknownUrlsAndUnreachableDatabasesAreClearErrors) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
-    EXPECT_NE(std::string(e.what()).find("unknown store URL 'mysql://root@localhost/db'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("unknown store URL 'mysql://root@localhost/db'"),
+              std::string::npos);
   }
   try {
     Store::open("sqlite:/nonexistent-dir/x/y.db");
@@ -494,7 +508,8 @@ TEST(StoreOpen, UnknownUrlsAndUnreachableDatabasesAreClearErrors) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::unavailable) << e.what();
-    EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos) << "password leaked: " << e.what();
+    EXPECT_EQ(std::string(e.what()).find("secret"), std::string::npos)
+        << "password leaked: " << e.what();
   }
 }
 

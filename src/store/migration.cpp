@@ -94,24 +94,9 @@ std::vector<AppliedMigration> applied_migrations(Store& store) {
 void add_column(Store& store, const TableInfo& table, std::string_view column) {
   const auto& c = table.columns[table.column_index(column)];
   if (store.column_exists(table.name, c.name)) return;
-  std::string def = "ALTER TABLE " + table.name + " ADD COLUMN " + c.name + " " +
-                    std::string(sql_type_name(c.type, store.dialect()));
-  if (!c.nullable) {
-    // Existing rows need a value: the member's zero value in its stored form.
-    def += " NOT NULL DEFAULT ";
-    switch (storage_of(c.type)) {
-      case Storage::integer:
-        def += std::to_string(c.zero.i);
-        break;
-      case Storage::real:
-        def += std::to_string(c.zero.d);
-        break;
-      case Storage::text:
-        def += sql_literal(c.zero.s);
-        break;
-    }
-  }
-  store.execute(def);
+  // Existing rows get the member's zero value (see ColumnInfo::zero).
+  store.execute("ALTER TABLE " + table.name + " ADD COLUMN " +
+                column_definition(c, store.dialect(), true));
 }
 
 }  // namespace houqin::store

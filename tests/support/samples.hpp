@@ -11,17 +11,17 @@
 namespace houqin::testing {
 
 template <class T>
-void fill(T& v, int seed, std::string_view name);
+void fill_sample(T& v, int seed, std::string_view name);
 
 template <class T>
 T sample(int seed) {
   T v{};
-  fill(v, seed, "value");
+  fill_sample(v, seed, "value");
   return v;
 }
 
 template <class T>
-void fill(T& v, int seed, std::string_view name) {
+void fill_sample(T& v, int seed, std::string_view name) {
   if constexpr (std::is_same_v<T, bool>) {
     v = !v;
   } else if constexpr (std::is_integral_v<T>) {
@@ -41,20 +41,20 @@ void fill(T& v, int seed, std::string_view name) {
     if (names.size() > 1 && v == T{}) v = *enum_from_name<T>(names.back());
   } else if constexpr (is_optional<T>::value) {
     typename T::value_type inner{};
-    fill(inner, seed, name);
+    fill_sample(inner, seed, name);
     v = inner;
   } else if constexpr (is_vector<T>::value) {
     v.resize(2);
-    fill(v[0], seed, name);
-    fill(v[1], seed + 1, name);
+    fill_sample(v[0], seed, name);
+    fill_sample(v[1], seed + 1, name);
   } else if constexpr (is_string_map<T>::value) {
     typename T::mapped_type a{}, b{};
-    fill(a, seed, name);
-    fill(b, seed + 1, name);
+    fill_sample(a, seed, name);
+    fill_sample(b, seed + 1, name);
     v.emplace("k" + std::to_string(seed), a);
     v.emplace("中文键", b);
   } else if constexpr (DescribedStruct<T>) {
-    for_each_member<T>([&](const char* member, auto p) { fill(v.*p, seed, member); });
+    for_each_member<T>([&](const char* member, auto p) { fill_sample(v.*p, seed, member); });
   } else {
     static_assert(sizeof(T) == 0, "add this member type to the sample generator");
   }

@@ -75,6 +75,11 @@ HOUQIN_EXPORT std::vector<std::string> create_table_sql(const TableInfo& table, 
 /// 'text' with quotes doubled: only for DDL built from descriptions, never for values from users.
 HOUQIN_EXPORT std::string sql_literal(std::string_view text);
 
+/// "name TYPE [NOT NULL [DEFAULT zero]] [CHECK ...]": one column as CREATE TABLE and
+/// ALTER TABLE ADD COLUMN both write it. `with_default` adds the zero value for NOT NULL columns.
+HOUQIN_EXPORT std::string column_definition(const ColumnInfo& column, Dialect dialect,
+                                            bool with_default);
+
 /// "INTEGER", "BIGINT", ... for a column in a dialect.
 HOUQIN_EXPORT std::string_view sql_type_name(SqlType type, Dialect dialect) noexcept;
 
@@ -97,7 +102,9 @@ template <std::integral I>
 requires(!std::is_same_v<I, bool>) struct column<I> {
   static_assert(sizeof(I) <= 8 && (std::is_signed_v<I> || sizeof(I) < 8),
                 "uint64 does not fit the signed 64-bit SQL integer");
-  static constexpr SqlType type = sizeof(I) <= 4 ? SqlType::int32 : SqlType::int64;
+  // uint32 needs 64 bits: PostgreSQL's INTEGER is signed 32-bit.
+  static constexpr SqlType type =
+      sizeof(I) < 4 || (sizeof(I) == 4 && std::is_signed_v<I>) ? SqlType::int32 : SqlType::int64;
   static void encode(I v, Cell& c) { c.i = static_cast<long long>(v); }
   static void decode(const Cell& c, I& v, std::string_view name) {
     if (c.i < static_cast<long long>(std::numeric_limits<I>::min()) ||

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "../../support/backends.hpp"
 #include "../../support/samples.hpp"
 #include "../../support/types.hpp"
@@ -118,6 +120,9 @@ TEST_P(StoreTest, AddColumnIsGeneratedAndIdempotent) {
   EXPECT_EQ(old.type, RoomType::ward);  // the first enumerator fills old rows
   EXPECT_FALSE(old.area_m2.has_value());
   EXPECT_EQ(old.beds, 2);
+  // The added column carries the same CHECK as a created one.
+  EXPECT_THROW(s->execute("UPDATE site_room SET type = 'sauna'"), Error);
+  EXPECT_EQ(Repository<Room>(*s).require(1).type, RoomType::ward);
 }
 
 TEST_P(StoreTest, InsertGetUpdateRemove) {
@@ -450,6 +455,27 @@ TEST_P(StoreTest, EveryDescribedTypeRoundTripsThroughSql) {
       });
 }
 
+TEST_P(StoreTest, ExtremeValuesSurviveSql) {
+  HQ_OPEN_STORE(s, fx);
+  TableInfo t = table_info<testing::AllTypes>();
+  for (const auto& sql : create_table_sql(t, s->dialect())) s->execute(sql);
+  testing::AllTypes v;
+  v.i16 = std::numeric_limits<std::int16_t>::min();
+  v.i32 = std::numeric_limits<int>::min();
+  v.u32 = std::numeric_limits<std::uint32_t>::max();  // does not fit PostgreSQL's INTEGER
+  v.i64 = std::numeric_limits<std::int64_t>::max();
+  v.f64 = -1.0e300;
+  v.text = "tab\tnew\nline 🏥 '\"";
+  v.at = parse_timestamp("1900-01-01T00:00:00.000001Z");
+  v.numbers = {std::numeric_limits<std::int64_t>::min(), 0};
+  Repository<testing::AllTypes> repo(*s);
+  repo.insert(v);
+  EXPECT_TRUE(members_equal(repo.require(v.id), v));
+  EXPECT_EQ(
+      repo.count(Query<testing::AllTypes>().where(&testing::AllTypes::u32, Op::gt, 3'000'000'000u)),
+      1);
+}
+
 TEST_P(StoreTest, CorruptStoredValueIsDataLossNamingTheColumn) {
   HQ_OPEN_SITE(s);
   Repository<Room> rooms(*s);
@@ -524,6 +550,36 @@ TEST(StoreOpen, SqliteFileUsesWalAndSharesDataBetweenConnections) {
   EXPECT_EQ(Repository<Campus>(*b).count(), 1);
   EXPECT_TRUE(std::filesystem::exists(fx.url().substr(7) + "-wal")) << "not in WAL mode";
   EXPECT_EQ(migrate(*b, m), 0);
+}
+
+TEST(StoreOpen, SqliteWritersWaitForEachOtherUpToTheBusyTimeout) {
+  testing::BackendFixture fx;
+  auto a = fx.open("sqlite_file");
+  auto m = site::migrations();
+  migrate(*a, m);
+  auto patient = Store::open(fx.url(), StoreOptions{nullptr, std::chrono::milliseconds(5000)});
+  auto impatient = Store::open(fx.url(), StoreOptions{nullptr, std::chrono::milliseconds(50)});
+
+  Transaction tx(*a);
+  Campus c{0, 0, "A", "a", ""};
+  Repository<Campus>(*a).insert(c);
+  // The impatient writer gives up with a clear, retryable error and changes nothing.
+  try {
+    Campus d{0, 0, "B", "b", ""};
+    Repository<Campus>(*impatient).insert(d);
+    FAIL() << "wrote while another connection held the write lock";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unavailable) << e.what();
+  }
+  // The patient writer waits until the lock is released, then succeeds.
+  std::thread writer([&] {
+    Campus d{0, 0, "C", "c", ""};
+    Repository<Campus>(*patient).insert(d);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  tx.commit();
+  writer.join();
+  EXPECT_EQ(Repository<Campus>(*a).count(), 2);
 }
 
 }  // namespace

@@ -84,10 +84,10 @@ inline bool require_pg() {
 
 }  // namespace houqin::testing
 
-/// In a TEST_P body: opens `store` for GetParam(), skipping PostgreSQL when it is not configured.
-#define HQ_OPEN_STORE(store_var, fixture)                                           \
-  auto store_var = (fixture).open(GetParam());                                      \
-  if (!store_var) {                                                                 \
+/// After `auto store = ...open...;` in a test body: skips when PostgreSQL is not configured (a
+/// null store), or fails when HOUQIN_REQUIRE_PG says it must be (./dev.sh test sets it).
+#define HQ_REQUIRE_STORE(store_var)                                                 \
+  if (!(store_var)) {                                                               \
     if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set"; \
     GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";               \
   }

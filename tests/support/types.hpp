@@ -47,9 +47,9 @@ struct AllTypes {
   std::vector<Nested> nested_list;
 };
 BOOST_DESCRIBE_STRUCT(AllTypes, (),
-                      (id, version, flag, i16, i32, u32, i64, f32, f64, text, kind, at, day, opt_int,
-                       opt_text, opt_kind, opt_at, opt_f64, opt_flag, texts, numbers, times, counts,
-                       nested, opt_nested, nested_list))
+                      (id, version, flag, i16, i32, u32, i64, f32, f64, text, kind, at, day,
+                       opt_int, opt_text, opt_kind, opt_at, opt_f64, opt_flag, texts, numbers,
+                       times, counts, nested, opt_nested, nested_list))
 
 }  // namespace houqin::testing
 

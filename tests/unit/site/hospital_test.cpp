@@ -52,15 +52,9 @@ class HospitalTest : public ::testing::TestWithParam<std::string> {
   testing::BackendFixture fx;
 };
 
-#define HQ_OPEN(var)                                                                \
-  auto var = open();                                                                \
-  if (!var) {                                                                       \
-    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set"; \
-    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";               \
-  }
-
 TEST_P(HospitalTest, ImportsTheSampleHospital) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   auto doc = sample_hospital();
   auto report = site::import_hospital(*s, doc);
   EXPECT_EQ(report.inserted.at("rooms"), doc["rooms"].size());
@@ -78,7 +72,8 @@ TEST_P(HospitalTest, ImportsTheSampleHospital) {
 }
 
 TEST_P(HospitalTest, ReferencesAreRewrittenToStoreIds) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   // Occupy low ids first so document ids and store ids differ.
   Json pre = {{"format", "houqin.hospital"},
               {"campuses", {{{"id", 1}, {"code", "OLD"}, {"name", "旧院区"}, {"address", ""}}}},
@@ -100,7 +95,8 @@ TEST_P(HospitalTest, ReferencesAreRewrittenToStoreIds) {
 }
 
 TEST_P(HospitalTest, ChildrenMayComeBeforeTheirParents) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   auto doc = sample_hospital();
   Json reversed = Json::array();
   for (auto it = doc["departments"].rbegin(); it != doc["departments"].rend(); ++it)
@@ -136,7 +132,8 @@ TEST_P(HospitalTest, ChildrenMayComeBeforeTheirParents) {
 }
 
 TEST_P(HospitalTest, ExportImportsBackToTheSameHospital) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   site::import_hospital(*s, sample_hospital());
   auto exported = site::export_hospital(*s);
   EXPECT_EQ(exported["format"], "houqin.hospital");
@@ -166,7 +163,8 @@ TEST_P(HospitalTest, ExportImportsBackToTheSameHospital) {
 }
 
 TEST_P(HospitalTest, DanglingReferenceIsNamedAndNothingIsStored) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   auto doc = sample_hospital();
   doc["rooms"][12]["floor_id"] = 9999;
   expect_rejected(*s, doc, ErrorCode::invalid_argument,
@@ -182,7 +180,8 @@ TEST_P(HospitalTest, DanglingReferenceIsNamedAndNothingIsStored) {
 }
 
 TEST_P(HospitalTest, MalformedEntriesAreNamed) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   auto doc = sample_hospital();
   doc["rooms"][4]["colour"] = "blue";
   expect_rejected(*s, doc, ErrorCode::invalid_argument, "rooms[4].colour: unknown field");
@@ -213,7 +212,8 @@ TEST_P(HospitalTest, MalformedEntriesAreNamed) {
 }
 
 TEST_P(HospitalTest, DuplicatesAreNamedWithBothEntries) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   auto doc = sample_hospital();
   doc["rooms"][7]["code"] = doc["rooms"][2]["code"];
   expect_rejected(*s, doc, ErrorCode::already_exists,
@@ -225,7 +225,8 @@ TEST_P(HospitalTest, DuplicatesAreNamedWithBothEntries) {
 }
 
 TEST_P(HospitalTest, ClashWithStoredDataRollsBackEverything) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   Json pre = {{"format", "houqin.hospital"},
               {"campuses", {{{"id", 1}, {"code", "X"}, {"name", "x"}, {"address", ""}}}},
               {"buildings", {{{"id", 1}, {"campus_id", 1}, {"code", "E"}, {"name", "既有楼"}}}}};
@@ -242,7 +243,8 @@ TEST_P(HospitalTest, ClashWithStoredDataRollsBackEverything) {
 }
 
 TEST_P(HospitalTest, KnowledgeSearchRanksTitleHitsFirst) {
-  HQ_OPEN(s);
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
   auto doc = sample_hospital();
   site::import_hospital(*s, doc);
   auto hits = site::search_knowledge(*s, "氧");

@@ -52,15 +52,9 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   Id floor_id = 0;
 };
 
-#define HQ_OPEN_SITE(var)                                                           \
-  auto var = open_site();                                                           \
-  if (!var) {                                                                       \
-    if (::houqin::testing::require_pg()) FAIL() << "HOUQIN_TEST_PG_URL is not set"; \
-    GTEST_SKIP() << "PostgreSQL not configured (HOUQIN_TEST_PG_URL)";               \
-  }
-
 TEST_P(StoreTest, MigrationsRunOnceAndAreRecorded) {
-  HQ_OPEN_STORE(s, fx);
+  auto s = fx.open(GetParam());
+  HQ_REQUIRE_STORE(s);
   auto m = site::migrations();
   EXPECT_EQ(migrate(*s, m), 1);
   EXPECT_EQ(migrate(*s, m), 0);  // re-running is safe and does nothing
@@ -80,7 +74,8 @@ TEST_P(StoreTest, MigrationsRunOnceAndAreRecorded) {
 }
 
 TEST_P(StoreTest, FailedMigrationLeavesNothingBehind) {
-  HQ_OPEN_STORE(s, fx);
+  auto s = fx.open(GetParam());
+  HQ_REQUIRE_STORE(s);
   std::vector<Migration> m{{"demo", 1, "half done", [](Store& st) {
                               st.execute("CREATE TABLE demo_half (id INTEGER)");
                               st.execute("THIS IS NOT SQL");
@@ -97,14 +92,16 @@ TEST_P(StoreTest, FailedMigrationLeavesNothingBehind) {
 }
 
 TEST_P(StoreTest, MigrationListsMustBeNumberedFromOne) {
-  HQ_OPEN_STORE(s, fx);
+  auto s = fx.open(GetParam());
+  HQ_REQUIRE_STORE(s);
   std::vector<Migration> m{{"demo", 2, "gap", [](Store&) {}}};
   EXPECT_THROW(migrate(*s, m), Error);
   EXPECT_FALSE(s->table_exists("houqin_migrations"));
 }
 
 TEST_P(StoreTest, AddColumnIsGeneratedAndIdempotent) {
-  HQ_OPEN_STORE(s, fx);
+  auto s = fx.open(GetParam());
+  HQ_REQUIRE_STORE(s);
   // Simulate a database created before Room::area_m2 and Room::type existed.
   s->execute(
       "CREATE TABLE site_room (id INTEGER PRIMARY KEY, version BIGINT NOT NULL, floor_id BIGINT "
@@ -126,7 +123,8 @@ TEST_P(StoreTest, AddColumnIsGeneratedAndIdempotent) {
 }
 
 TEST_P(StoreTest, InsertGetUpdateRemove) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto r = room("A-3-0312", RoomType::ward, 3);
   r.area_m2 = 24.5;
@@ -154,7 +152,8 @@ TEST_P(StoreTest, InsertGetUpdateRemove) {
 }
 
 TEST_P(StoreTest, StaleVersionIsAConflictAndChangesNothing) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto r = room("A-3-0301");
   rooms.insert(r);
@@ -187,7 +186,8 @@ TEST_P(StoreTest, StaleVersionIsAConflictAndChangesNothing) {
 }
 
 TEST_P(StoreTest, InvalidEntityIsRejectedBeforeStorage) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto r = room("A 3 bad code");
   try {
@@ -201,7 +201,8 @@ TEST_P(StoreTest, InvalidEntityIsRejectedBeforeStorage) {
 }
 
 TEST_P(StoreTest, UniqueAndForeignKeysAreEnforcedWithClearCodes) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto a = room("A-3-0001");
   rooms.insert(a);
@@ -233,7 +234,8 @@ TEST_P(StoreTest, UniqueAndForeignKeysAreEnforcedWithClearCodes) {
 }
 
 TEST_P(StoreTest, FindFiltersOrdersAndPages) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   std::vector<Room> all;
   for (int i = 0; i < 25; ++i) {
@@ -274,7 +276,8 @@ TEST_P(StoreTest, FindFiltersOrdersAndPages) {
 }
 
 TEST_P(StoreTest, BadQueriesNameTheProblem) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto expect_error = [](auto&& f, const std::string& start) {
     try {
@@ -300,7 +303,8 @@ TEST_P(StoreTest, BadQueriesNameTheProblem) {
 }
 
 TEST_P(StoreTest, SqlMetacharactersInValuesAreJustData) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto r = room("A-3-0007");
   r.name = "x'); DROP TABLE site_room; -- 100% _done_ \\ 氧气";
@@ -319,7 +323,8 @@ TEST_P(StoreTest, SqlMetacharactersInValuesAreJustData) {
 }
 
 TEST_P(StoreTest, TransactionsCommitRollBackAndNest) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   {
     Transaction tx(*s);
@@ -363,7 +368,8 @@ TEST_P(StoreTest, TransactionsCommitRollBackAndNest) {
 }
 
 TEST_P(StoreTest, InsertManyIsAllOrNothing) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   std::vector<Room> batch{room("A-3-0201"), room("A-3-0202"), room("A-3-0201")};
   EXPECT_THROW(rooms.insert_many(batch), Error);
@@ -374,7 +380,8 @@ TEST_P(StoreTest, InsertManyIsAllOrNothing) {
 // SOCI issue 910: re-executing a prepared vector statement on PostgreSQL re-inserts the first
 // batch. The repository re-executes prepared statements batch after batch; every value must land.
 TEST_P(StoreTest, RepeatedBatchesStoreTheirOwnValues) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   for (int batch = 0; batch < 3; ++batch) {
     std::vector<Room> rs;
@@ -394,7 +401,8 @@ struct RoomAdded {
 };
 
 TEST_P(StoreTest, EventsAreDeliveredOnlyAfterCommit) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   std::vector<std::string> seen;
   std::int64_t count_seen_by_handler = -1;
@@ -429,7 +437,8 @@ TEST_P(StoreTest, EventsAreDeliveredOnlyAfterCommit) {
 }
 
 TEST_P(StoreTest, EveryDescribedTypeRoundTripsThroughSql) {
-  HQ_OPEN_STORE(s, fx);
+  auto s = fx.open(GetParam());
+  HQ_REQUIRE_STORE(s);
   boost::mp11::mp_for_each<boost::mp11::mp_transform<std::type_identity, testing::EntityTypes>>(
       [&](auto id) {
         using T = typename decltype(id)::type;
@@ -456,7 +465,8 @@ TEST_P(StoreTest, EveryDescribedTypeRoundTripsThroughSql) {
 }
 
 TEST_P(StoreTest, ExtremeValuesSurviveSql) {
-  HQ_OPEN_STORE(s, fx);
+  auto s = fx.open(GetParam());
+  HQ_REQUIRE_STORE(s);
   TableInfo t = table_info<testing::AllTypes>();
   for (const auto& sql : create_table_sql(t, s->dialect())) s->execute(sql);
   testing::AllTypes v;
@@ -477,7 +487,8 @@ TEST_P(StoreTest, ExtremeValuesSurviveSql) {
 }
 
 TEST_P(StoreTest, CorruptStoredValueIsDataLossNamingTheColumn) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto r = room("A-3-0401");
   rooms.insert(r);
@@ -498,7 +509,8 @@ TEST_P(StoreTest, CorruptStoredValueIsDataLossNamingTheColumn) {
 }
 
 TEST_P(StoreTest, CheckConstraintsGuardAgainstOtherWriters) {
-  HQ_OPEN_SITE(s);
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
   Repository<Room> rooms(*s);
   auto r = room("A-3-0501");
   rooms.insert(r);

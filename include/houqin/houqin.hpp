@@ -12,5 +12,6 @@
 #include "houqin/site/model.hpp"
 #include "houqin/store/document.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"

@@ -6,6 +6,17 @@
 
 namespace houqin::site {
 
+namespace {
+template <class... Ts>
+void register_all(store::EntityRegistry& registry, store::Document<Ts...>*) {
+  (registry.add<Ts>(), ...);
+}
+}  // namespace
+
+void register_entities(store::EntityRegistry& registry) {
+  register_all(registry, static_cast<HospitalDocument*>(nullptr));
+}
+
 std::vector<store::Migration> migrations() {
   using store::create_table;
   return {

@@ -138,6 +138,13 @@ struct HOUQIN_EXPORT codec<Date> {
   static void decode(const Json& j, Date& out, const Path& p);
 };
 
+/// Raw JSON members pass through untouched (a filter value whose type depends on its column).
+template <>
+struct codec<Json> {
+  static Json encode(const Json& v) { return v; }
+  static void decode(const Json& j, Json& out, const Path&) { out = j; }
+};
+
 template <DescribedEnum E>
 struct codec<E> {
   static Json encode(E v) { return std::string(enum_name(v)); }

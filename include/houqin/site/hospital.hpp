@@ -10,6 +10,7 @@
 #include "houqin/site/model.hpp"
 #include "houqin/store/document.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/registry.hpp"
 
 namespace houqin::site {
 
@@ -19,6 +20,9 @@ using HospitalDocument = store::Document<Campus, Building, Floor, Department, Ro
 
 inline constexpr std::string_view hospital_format = "houqin.hospital";
 inline constexpr int hospital_format_version = 1;
+
+/// Adds every site entity to `registry` (campuses, buildings, floors, ... by collection name).
+HOUQIN_EXPORT void register_entities(store::EntityRegistry& registry);
 
 /// The site domain's schema migrations.
 HOUQIN_EXPORT std::vector<store::Migration> migrations();

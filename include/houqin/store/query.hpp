@@ -24,6 +24,7 @@ enum class Op {
   is_null,
   not_null,
 };
+BOOST_DESCRIBE_ENUM(Op, eq, ne, lt, le, gt, ge, in, contains, is_null, not_null)
 
 struct Filter {
   std::string column;

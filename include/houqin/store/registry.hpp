@@ -1,0 +1,103 @@
+// Entities by name, with JSON in and out: the generic face that the C ABI (hq_entity_*) and the
+// Python module build on, so neither needs a line of per-entity code. Each domain registers its
+// entity types once; every operation is derived from the type's description.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "houqin/core/json.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin::store {
+
+/// A query as JSON: {"where": [{"column": "type", "op": "eq", "value": "ward"}],
+///                   "order_by": [{"column": "code", "descending": true}], "limit": 20, "offset":
+///                   40}
+struct JsonFilter {
+  std::string column;
+  Op op = Op::eq;
+  json::Json value;
+};
+struct JsonOrder {
+  std::string column;
+  bool descending = false;
+};
+struct JsonQuery {
+  std::vector<JsonFilter> where;
+  std::vector<JsonOrder> order_by;
+  std::optional<std::int64_t> limit;
+  std::int64_t offset = 0;
+};
+BOOST_DESCRIBE_STRUCT(JsonFilter, (), (column, op, value))
+BOOST_DESCRIBE_STRUCT(JsonOrder, (), (column, descending))
+BOOST_DESCRIBE_STRUCT(JsonQuery, (), (where, order_by, limit, offset))
+
+/// What can be done with one entity type, by name and JSON.
+struct EntityOps {
+  std::string name;  // the collection name, e.g. "rooms"
+  const TableInfo* table = nullptr;
+  /// Validates and inserts; returns the stored entity (with its id and version).
+  std::function<json::Json(Store&, const json::Json&)> insert;
+  std::function<std::optional<json::Json>(Store&, Id)> get;
+  /// Updates with the optimistic version check; returns the entity with its new version.
+  std::function<json::Json(Store&, const json::Json&)> update;
+  std::function<bool(Store&, Id, std::optional<std::int64_t>)> remove;
+  /// Returns {"items": [...], "total": n} where total counts all matches regardless of paging.
+  std::function<json::Json(Store&, const json::Json& query)> find;
+};
+
+class EntityRegistry {
+ public:
+  template <Entity T>
+  void add() {
+    EntityOps ops;
+    ops.name = std::string(entity_traits<T>::collection);
+    ops.table = &table_info<T>();
+    ops.insert = [](Store& s, const json::Json& j) {
+      auto v = json::from_json<T>(j, entity_traits<T>::collection);
+      v.id = 0;
+      Repository<T>(s).insert(v);
+      return json::to_json(v);
+    };
+    ops.get = [](Store& s, Id id) -> std::optional<json::Json> {
+      auto v = Repository<T>(s).get(id);
+      if (!v) return std::nullopt;
+      return json::to_json(*v);
+    };
+    ops.update = [](Store& s, const json::Json& j) {
+      auto v = json::from_json<T>(j, entity_traits<T>::collection);
+      Repository<T>(s).update(v);
+      return json::to_json(v);
+    };
+    ops.remove = [](Store& s, Id id, std::optional<std::int64_t> version) {
+      return Repository<T>(s).remove(id, version);
+    };
+    ops.find = [](Store& s, const json::Json& j) {
+      auto q = json::from_json<JsonQuery>(j, "query");
+      Query<T> query;
+      for (const auto& f : q.where) query.where(f.column, f.op, f.value);
+      for (const auto& o : q.order_by) query.order_by(o.column, o.descending);
+      if (q.limit) query.limit(*q.limit);
+      query.offset(q.offset);
+      Repository<T> repo(s);
+      json::Json items = json::Json::array();
+      for (const auto& v : repo.find(query)) items.push_back(json::to_json(v));
+      return json::Json{{"items", std::move(items)}, {"total", repo.count(query)}};
+    };
+    ops_[ops.name] = std::move(ops);
+  }
+
+  /// The operations of the named entity; Error(not_found) listing the known names otherwise.
+  HOUQIN_EXPORT const EntityOps& at(std::string_view name) const;
+  HOUQIN_EXPORT std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, EntityOps, std::less<>> ops_;
+};
+
+}  // namespace houqin::store

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "houqin/store/migration.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::testing {
@@ -54,6 +55,13 @@ class BackendFixture {
     admin_->execute("CREATE SCHEMA " + schema_);
     url_ = with_option(pg_url(), "options=-csearch_path%3D" + schema_);
     return store::Store::open(url_, options);
+  }
+  /// open() followed by the given migrations.
+  std::unique_ptr<store::Store> open_migrated(const std::string& backend,
+                                              const std::vector<store::Migration>& migrations) {
+    auto s = open(backend);
+    if (s) store::migrate(*s, migrations);
+    return s;
   }
   /// The URL of the last store opened (to open a second connection to the same database).
   const std::string& url() const { return url_; }

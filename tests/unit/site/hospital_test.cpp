@@ -20,14 +20,7 @@ Json sample_hospital() {
 
 class HospitalTest : public ::testing::TestWithParam<std::string> {
  protected:
-  std::unique_ptr<Store> open() {
-    auto s = fx.open(GetParam());
-    if (s) {
-      auto m = site::migrations();
-      migrate(*s, m);
-    }
-    return s;
-  }
+  std::unique_ptr<Store> open() { return fx.open_migrated(GetParam(), site::migrations()); }
   /// Row counts of every site table: "unchanged" means these are equal.
   static std::map<std::string, std::int64_t> counts(Store& s) {
     auto doc = site::export_hospital(s);
@@ -125,9 +118,7 @@ TEST_P(HospitalTest, ChildrenMayComeBeforeTheirParents) {
   cyc["departments"][0]["parent_id"] = b;
   cyc["departments"][1]["parent_id"] = a;
   testing::BackendFixture fx2;
-  auto other = fx2.open("sqlite_memory");
-  auto m = site::migrations();
-  migrate(*other, m);
+  auto other = fx2.open_migrated("sqlite_memory", site::migrations());
   expect_rejected(*other, cyc, ErrorCode::invalid_argument, "departments[");
 }
 
@@ -139,9 +130,7 @@ TEST_P(HospitalTest, ExportImportsBackToTheSameHospital) {
   EXPECT_EQ(exported["format"], "houqin.hospital");
 
   testing::BackendFixture fx2;
-  auto copy = fx2.open("sqlite_memory");
-  auto m = site::migrations();
-  migrate(*copy, m);
+  auto copy = fx2.open_migrated("sqlite_memory", site::migrations());
   site::import_hospital(*copy, exported);
   auto again = site::export_hospital(*copy);
   // Ids may differ between stores; everything else must be identical: compare without ids,

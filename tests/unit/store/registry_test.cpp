@@ -15,13 +15,8 @@ using json::Json;
 class RegistryTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::unique_ptr<Store> open() {
-    auto s = fx.open(GetParam());
-    if (s) {
-      auto m = site::migrations();
-      migrate(*s, m);
-      site::register_entities(registry);
-    }
-    return s;
+    site::register_entities(registry);
+    return fx.open_migrated(GetParam(), site::migrations());
   }
   testing::BackendFixture fx;
   EntityRegistry registry;

@@ -32,13 +32,17 @@ std::vector<site::Room> make_rooms(std::int64_t n, Id floor_id) {
   return rooms;
 }
 
+void remove_db(const std::string& path) {
+  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
 /// A fresh SQLite file with the site schema and one floor; returns its path.
 std::string fresh_db(Id& floor_id) {
   static int n = 0;
   auto path =
       std::filesystem::temp_directory_path() /
       ("houqin-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".sqlite");
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
+  remove_db(path.string());
   auto store = store::Store::open("sqlite:" + path.string());
   auto m = site::migrations();
   store::migrate(*store, m);
@@ -50,10 +54,6 @@ std::string fresh_db(Id& floor_id) {
   store::Repository<site::Floor>(*store).insert(f);
   floor_id = f.id;
   return path.string();
-}
-
-void remove_db(const std::string& path) {
-  for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
 void BM_RepositoryInsertRooms(benchmark::State& state) {

@@ -3,6 +3,7 @@
 #include <houqin/houqin.hpp>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -78,7 +79,22 @@ int main(int argc, char** argv) {
     auto db = out_dir / "hospital.sqlite";
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
 
-    auto store = store::Store::open("sqlite:" + db.string());
+    // Staff phones are personal data, sealed at rest: the demo keeps its key in a key file next
+    // to the database (a hospital keeps it elsewhere, or passes HOUQIN_KEYS).
+    std::shared_ptr<protect::Keyring> keys;
+    if (std::getenv("HOUQIN_KEYS")) {
+      keys = protect::Keyring::from_env();
+    } else {
+      auto key_file = out_dir / "demo.keys";
+      if (!std::filesystem::exists(key_file)) {
+        std::ofstream(key_file) << "# houqin demo key: keep away from the database\n"
+                                << protect::Keyring::generate_line("demo1") << "\n";
+        std::filesystem::permissions(
+            key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      }
+      keys = protect::Keyring::from_file(key_file);
+    }
+    auto store = store::Store::open("sqlite:" + db.string(), {.keys = keys});
     auto migrations = site::migrations();
     std::cout << "houqin " << version_string() << " - embedded store " << store->url() << "\n";
     std::cout << "schema migrations applied: " << store::migrate(*store, migrations) << "\n";

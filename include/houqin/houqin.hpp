@@ -8,6 +8,7 @@
 #include "houqin/core/json.hpp"
 #include "houqin/core/library.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/protect/keyring.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/document.hpp"

@@ -45,6 +45,10 @@ std::string render_select(const TableInfo& t, const QuerySpec& q, bool count, Di
   for (const auto& f : q.filters) {
     const auto& col = t.columns[t.column_index(f.column)];  // throws naming an unknown column
     current = &col;
+    if (col.personal && f.op != Op::is_null && f.op != Op::not_null)
+      fail(ErrorCode::invalid_argument, t.name + "." + f.column +
+                                            ": personal data is sealed at rest and can only be "
+                                            "filtered with is_null or not_null");
     sql += first ? " WHERE " : " AND ";
     first = false;
     auto need_values = [&](std::size_t n) {

@@ -59,6 +59,15 @@ void TableInfo::check() const {
   for (const auto& key : unique)
     for (const auto& col : key) need(col, "a unique key");
   for (const auto& fk : references) need(fk.column, "a reference");
+  // A sealed value is random bytes: it cannot be compared, unique or referenced.
+  for (const auto& c : columns) {
+    if (!c.personal) continue;
+    if (storage_of(c.type) != Storage::text || c.type == SqlType::enumeration)
+      fail(ErrorCode::internal, name + "." + c.name + ": personal members must be text or JSON");
+    for (const auto& key : unique)
+      if (std::find(key.begin(), key.end(), c.name) != key.end())
+        fail(ErrorCode::internal, name + "." + c.name + ": a personal member cannot be unique");
+  }
 }
 
 std::string sql_literal(std::string_view s) {

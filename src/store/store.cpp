@@ -1,5 +1,7 @@
 #include "houqin/store/store.hpp"
 
+#include "houqin/protect/keyring.hpp"
+
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -154,6 +156,7 @@ struct Store::Impl {
   Dialect dialect = Dialect::sqlite;
   std::string url;
   const Clock* clock = nullptr;
+  std::shared_ptr<const protect::Keyring> keys;
   EventBus bus;
   int depth = 0;
   std::vector<std::size_t> marks;  // event-bus positions at each savepoint
@@ -228,6 +231,7 @@ std::unique_ptr<Store> Store::open(std::string_view url, StoreOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->url = redact(std::string(url));
   impl->clock = options.clock ? options.clock : &system_clock();
+  impl->keys = options.keys;
   try {
     if (url.rfind("sqlite:", 0) == 0) {
       std::string path(url.substr(7));
@@ -282,6 +286,9 @@ const Clock& Store::clock() const noexcept {
 }
 EventBus& Store::events() noexcept {
   return impl_->bus;
+}
+const protect::Keyring* Store::keyring() const noexcept {
+  return impl_->keys.get();
 }
 
 void Store::execute(std::string_view text) {
@@ -433,6 +440,42 @@ std::string column_list(const TableInfo& t, std::size_t from) {
   return out;
 }
 
+const protect::Keyring& need_keys(const std::shared_ptr<const protect::Keyring>& keys,
+                                  const TableInfo& t, const ColumnInfo& c) {
+  if (!keys)
+    fail(ErrorCode::failed_precondition,
+         t.name + "." + c.name +
+             " is personal data: open the store with a keyring (StoreOptions::keys)");
+  return *keys;
+}
+
+std::string context_of(const TableInfo& t, const ColumnInfo& c) {
+  return "houqin:" + t.name + "." + c.name;
+}
+
+/// Seals the personal columns of a parameter row (params hold columns from index `from`).
+void seal_params(const std::shared_ptr<const protect::Keyring>& keys, const TableInfo& t,
+                 std::vector<Cell>& params, std::size_t from) {
+  for (std::size_t i = from; i < t.columns.size(); ++i) {
+    const auto& c = t.columns[i];
+    Cell& p = params[i - from];
+    if (!c.personal || p.null) continue;
+    p.s = need_keys(keys, t, c).seal(p.s, context_of(t, c));
+  }
+}
+
+/// Opens the personal columns of a result row in place.
+void open_row(const std::shared_ptr<const protect::Keyring>& keys, const TableInfo& t,
+              std::span<Cell> row) {
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const auto& c = t.columns[i];
+    if (!c.personal || row[i].null) continue;
+    row[i].s = need_keys(keys, t, c)
+                   .open(row[i].s, context_of(t, c),
+                         t.name + "." + c.name + " of row " + std::to_string(row[0].i));
+  }
+}
+
 }  // namespace
 
 Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
@@ -449,6 +492,7 @@ Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
                              pg ? std::vector<Storage>{Storage::integer} : std::vector<Storage>{});
     for (std::size_t i = 1; i < t.columns.size(); ++i)
       copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
+    if (t.has_personal) seal_params(impl_->keys, t, p.params, 1);
     if (!pg) {
       p.load_params();
       p.st->execute(true);
@@ -471,6 +515,7 @@ bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
     row.resize(p.results.size());
     for (std::size_t i = 0; i < row.size(); ++i)
       copy_cell(p.results[i], row[i], p.result_storage[i]);
+    if (t.has_personal) open_row(impl_->keys, t, row);
     return true;
   } catch (...) {
     impl_->forget(sql);
@@ -491,6 +536,7 @@ std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
   try {
     auto& p = impl_->prepare(sql, params, {});
     for (std::size_t i = 1; i < n; ++i) copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
+    if (t.has_personal) seal_params(impl_->keys, t, p.params, 1);
     p.params[n - 1] = Cell{row[0].i, 0, {}, false};
     p.params[n] = Cell{expected_version, 0, {}, false};
     p.load_params();
@@ -537,6 +583,7 @@ void Store::select_rows(const TableInfo& t, const QuerySpec& q,
     p.st->execute(false);
     while (p.st->fetch()) {
       p.store_results();
+      if (t.has_personal) open_row(impl_->keys, t, p.results);
       sink(p.results);
     }
   } catch (...) {

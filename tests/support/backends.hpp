@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "houqin/protect/keyring.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/store/store.hpp"
 
@@ -23,6 +24,16 @@ inline std::string pg_url() {
 }
 
 /// The backends every storage test runs on.
+/// The keyring test stores are opened with unless a test passes its own: one fixed key "test1".
+inline std::shared_ptr<const protect::Keyring> test_keyring() {
+  static const auto ring = [] {
+    auto r = std::make_shared<protect::Keyring>();
+    r->add("test1", std::string(32, '\x5a'));
+    return r;
+  }();
+  return ring;
+}
+
 inline std::vector<std::string> backends() {
   return {"sqlite_memory", "sqlite_file", "postgresql"};
 }
@@ -39,6 +50,7 @@ class BackendFixture {
   std::unique_ptr<store::Store> open(const std::string& backend, store::StoreOptions options = {}) {
     static std::atomic<int> counter{0};
     int n = counter++;
+    if (!options.keys) options.keys = test_keyring();
     if (backend == "sqlite_memory") return store::Store::open("sqlite::memory:", options);
     if (backend == "sqlite_file") {
       dir_ = std::filesystem::temp_directory_path() /

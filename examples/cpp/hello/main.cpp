@@ -3,11 +3,18 @@
 #include <houqin/houqin.hpp>
 
 #include <iostream>
+#include <memory>
 
 int main(int argc, char** argv) {
   using namespace houqin;
   try {
-    auto store = store::Store::open("sqlite::memory:");
+    // Personal data (staff phones) is sealed at rest: keys come from HOUQIN_KEYS, a key file or
+    // a callback. This example makes a throwaway key.
+    auto keys = std::make_shared<protect::Keyring>();
+    keys->add("example", std::string(32, '\x42'));
+    store::StoreOptions options;
+    options.keys = keys;
+    auto store = store::Store::open("sqlite::memory:", options);
     auto migrations = site::migrations();
     store::migrate(*store, migrations);
     if (argc > 1) site::import_hospital_file(*store, argv[1]);

@@ -111,10 +111,30 @@ std::string enum_names_joined() {
 ///     std::tuple{houqin::ref<site::Floor>(&site::Room::floor_id)};
 ///   };
 ///
-/// `unique` and `references` are optional. A stored entity has members `Id id` and
+/// `unique`, `references` and `personal` are optional. A stored entity has members `Id id` and
 /// `std::int64_t version` (the optimistic-locking counter).
+///
+///     static constexpr std::array personal{houqin::Personal{"phone", houqin::Mask::phone}};
+///
+/// marks members that hold personal data (PIPL): the store seals them at rest with the keyring's
+/// active key, exports mask them unless the actor may unmask, and reads of them are audited.
 template <class T>
 struct entity_traits;
+
+/// How a personal value is shown to someone without the unmask permission.
+enum class Mask {
+  name,       ///< 张三丰 -> 张*丰, 张三 -> 张*
+  phone,      ///< 13812341234 -> 138****1234
+  id_number,  ///< 110101199003071234 -> 110***********1234
+  text,       ///< the first character, then * for the rest
+  full,       ///< every character *
+};
+
+/// A personal member of an entity (a string or optional string, or a JSON column).
+struct Personal {
+  std::string_view member;
+  Mask mask = Mask::full;
+};
 
 /// A reference from a member of T (an Id or optional<Id>) to the id of entity Target.
 template <class Target, class T, class M>

@@ -93,7 +93,7 @@ struct Staff {
   std::string name;
   Id department_id = 0;
   std::string title;
-  std::optional<std::string> phone;  // personal data: encrypted at rest once protect lands
+  std::optional<std::string> phone;  // personal data: sealed at rest, masked on export
   std::vector<std::string> skills;   // skill codes, e.g. "electrical", "medical_gas"
   bool active = true;
   HOUQIN_EXPORT void validate() const;
@@ -209,6 +209,7 @@ struct houqin::entity_traits<houqin::site::Staff> {
   static constexpr std::string_view table = "site_staff";
   static constexpr std::string_view collection = "staff";
   static constexpr std::array<std::string_view, 1> unique{"employee_no"};
+  static constexpr std::array personal{Personal{"phone", Mask::phone}};
   static constexpr auto references = std::tuple{ref<site::Department>(&site::Staff::department_id)};
 };
 

@@ -48,6 +48,8 @@ struct ColumnInfo {
   bool nullable = false;
   std::vector<std::string> enum_values;  // for enumeration columns
   Cell zero;  // a default-constructed member as stored: the value added columns get in old rows
+  bool personal = false;  // sealed at rest with the store's keyring (entity_traits<T>::personal)
+  Mask mask = Mask::full;
 };
 
 struct ForeignKey {
@@ -62,6 +64,7 @@ struct TableInfo {
   std::vector<ColumnInfo> columns;
   std::vector<std::vector<std::string>> unique;  // each entry one unique key
   std::vector<ForeignKey> references;
+  bool has_personal = false;  // any column personal
 
   /// Index of the named column; throws Error(invalid_argument) naming the table and column.
   HOUQIN_EXPORT std::size_t column_index(std::string_view column) const;
@@ -231,6 +234,14 @@ TableInfo make_table_info() {
         start = comma + 1;
       }
       info.unique.push_back(std::move(cols));
+    }
+  }
+  if constexpr (requires { traits::personal; }) {
+    for (const Personal& p : traits::personal) {
+      auto& col = info.columns[info.column_index(p.member)];
+      col.personal = true;
+      col.mask = p.mask;
+      info.has_personal = true;
     }
   }
   for_each_reference<T>([&](const auto& r) {

@@ -19,6 +19,10 @@
 #include "houqin/store/query.hpp"
 #include "houqin/store/schema.hpp"
 
+namespace houqin::protect {
+class Keyring;
+}
+
 namespace houqin::store {
 
 struct StoreOptions {
@@ -26,6 +30,9 @@ struct StoreOptions {
   const Clock* clock = nullptr;
   /// How long SQLite waits for a lock held by another connection before giving up (unavailable).
   std::chrono::milliseconds busy_timeout{5000};
+  /// Keys for personal members (entity_traits<T>::personal). Without a keyring, writing or reading
+  /// a personal member is Error(failed_precondition); the store never stores them in plaintext.
+  std::shared_ptr<const protect::Keyring> keys;
 };
 
 class HOUQIN_EXPORT Store {
@@ -43,6 +50,8 @@ class HOUQIN_EXPORT Store {
   const std::string& url() const noexcept;
   const Clock& clock() const noexcept;
   EventBus& events() noexcept;
+  /// The keyring personal members are sealed with; null when the store was opened without one.
+  const protect::Keyring* keyring() const noexcept;
 
   /// Runs one SQL statement without parameters or results (DDL, PRAGMA).
   void execute(std::string_view sql);
@@ -56,6 +65,8 @@ class HOUQIN_EXPORT Store {
   int transaction_depth() const noexcept;
 
   // ---- untyped rows (cells in column order; column 0 is id) ----
+  // Personal columns are sealed on the way in and opened on the way out. Tools that must move
+  // sealed values as they are (backup, key rotation) pass a TableInfo whose personal flags are off.
   /// Inserts every column but id, returns the new id.
   Id insert_row(const TableInfo& table, std::span<const Cell> row);
   /// Reads one row by id into `row` (resized to the column count); false when absent.

@@ -564,8 +564,11 @@ TEST(StoreOpen, SqliteWritersWaitForEachOtherUpToTheBusyTimeout) {
   auto a = fx.open("sqlite_file");
   auto m = site::migrations();
   migrate(*a, m);
-  auto patient = Store::open(fx.url(), StoreOptions{nullptr, std::chrono::milliseconds(5000)});
-  auto impatient = Store::open(fx.url(), StoreOptions{nullptr, std::chrono::milliseconds(50)});
+  StoreOptions wait_long, wait_short;
+  wait_long.busy_timeout = std::chrono::milliseconds(5000);
+  wait_short.busy_timeout = std::chrono::milliseconds(50);
+  auto patient = Store::open(fx.url(), wait_long);
+  auto impatient = Store::open(fx.url(), wait_short);
 
   Transaction tx(*a);
   Campus c{0, 0, "A", "a", ""};

@@ -1,6 +1,10 @@
 // The C++ umbrella header: everything houqin offers to C++ hosts. (The C ABI lives in houqin.h.)
 #pragma once
 
+#include "houqin/audit/audit.hpp"
+#include "houqin/audit/call.hpp"
+#include "houqin/auth/actor.hpp"
+#include "houqin/auth/auth.hpp"
 #include "houqin/core/clock.hpp"
 #include "houqin/core/describe.hpp"
 #include "houqin/core/error.hpp"
@@ -8,6 +12,7 @@
 #include "houqin/core/json.hpp"
 #include "houqin/core/library.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/platform.hpp"
 #include "houqin/protect/keyring.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/site/model.hpp"

@@ -32,12 +32,16 @@ namespace houqin::store {
 
 int migrate(Store& store, std::span<const Migration> migrations) {
   // Check the list before touching the database.
-  std::map<std::string, std::vector<const Migration*>> by_domain;
+  // Domains run in the order they first appear (a domain's tables may reference earlier ones).
+  std::vector<std::pair<std::string, std::vector<const Migration*>>> by_domain;
   for (const auto& m : migrations) {
     if (m.domain.empty() || !m.apply)
       fail(ErrorCode::invalid_argument,
            "migration " + std::to_string(m.version) + " needs a domain and a body");
-    by_domain[m.domain].push_back(&m);
+    auto it = std::find_if(by_domain.begin(), by_domain.end(),
+                           [&](const auto& d) { return d.first == m.domain; });
+    if (it == by_domain.end()) it = by_domain.insert(by_domain.end(), {m.domain, {}});
+    it->second.push_back(&m);
   }
   for (auto& [domain, list] : by_domain) {
     std::stable_sort(list.begin(), list.end(), [](const Migration* a, const Migration* b) {

@@ -36,6 +36,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
     if (state == "23502" || state == "23514" || state.rfind("22", 0) == 0)
       fail(ErrorCode::invalid_argument, msg);
     if (state == "40001" || state == "40P01") fail(ErrorCode::conflict, msg);
+    if (state == "42501") fail(ErrorCode::permission_denied, msg);
     if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0) fail(ErrorCode::unavailable, msg);
     fail(ErrorCode::internal, msg);
   } catch (const soci::sqlite3_soci_error& e) {
@@ -46,6 +47,8 @@ bool contains(std::string_view haystack, std::string_view needle) {
         if (contains(text, "UNIQUE") || contains(text, "PRIMARY KEY"))
           fail(ErrorCode::already_exists, msg);
         if (contains(text, "FOREIGN KEY")) fail(ErrorCode::failed_precondition, msg);
+        if (contains(text, "append-only"))
+          fail(ErrorCode::permission_denied, msg);  // a guard trigger
         fail(ErrorCode::invalid_argument, msg);
       case 5:   // SQLITE_BUSY
       case 6:   // SQLITE_LOCKED

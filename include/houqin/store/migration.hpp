@@ -29,7 +29,9 @@ struct AppliedMigration {
   Timestamp applied_at;
 };
 
-/// Applies pending migrations in (domain, version) order; returns how many ran. Versions of one
+/// Applies pending migrations domain by domain, in the order the domains first appear in the
+/// list (put a domain after the domains its tables reference), each by version; returns how many
+/// ran. Versions of one
 /// domain must be unique and ascending from 1 (Error(invalid_argument) otherwise).
 HOUQIN_EXPORT int migrate(Store& store, std::span<const Migration> migrations);
 HOUQIN_EXPORT std::vector<AppliedMigration> applied_migrations(Store& store);

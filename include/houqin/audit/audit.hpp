@@ -1,0 +1,127 @@
+// The tamper-evident audit log (安全审计). Every state-changing call, every denied or failed
+// attempt and every read of personal data appends a Record in the same transaction as the change.
+// Records form a BLAKE2b hash chain: each record's hash covers its fields and the previous hash,
+// and a head row holds the last (seq, hash), so verify() finds any edited, inserted or deleted
+// record and names the first one. The tables are append-only in the database as well (triggers).
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "houqin/auth/actor.hpp"
+#include "houqin/core/describe.hpp"
+#include "houqin/core/json.hpp"
+#include "houqin/core/time.hpp"
+#include "houqin/store/migration.hpp"
+#include "houqin/store/store.hpp"
+
+namespace houqin::audit {
+
+BOOST_DEFINE_ENUM_CLASS(Outcome, success, denied, failed)
+
+struct Record {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::int64_t seq = 0;  // 1, 2, 3 ... without gaps
+  Timestamp time;
+  std::string actor;  // "user:alice", "service:telemetry", "anonymous"
+  std::optional<Id> user_id;
+  std::string action;  // "repair.dispatch", "auth.login", "site.staff.read_personal"
+  std::string entity;  // table, e.g. "repair_work_order"; empty when none
+  std::optional<Id> entity_id;
+  Outcome outcome = Outcome::success;
+  std::string detail;         // one line: what was denied or failed, and why
+  std::string before_digest;  // BLAKE2b-256 hex of the entity's JSON before, empty when none
+  std::string after_digest;   // ... and after
+  std::string prev_hash;      // the previous record's hash (64 zeros for the first)
+  std::string hash;           // BLAKE2b-256 over every field above
+};
+
+/// The last record's (seq, hash); one row, id 1.
+struct ChainHead {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::int64_t seq = 0;
+  std::string hash;
+};
+
+BOOST_DESCRIBE_STRUCT(Record, (),
+                      (id, version, seq, time, actor, user_id, action, entity, entity_id, outcome,
+                       detail, before_digest, after_digest, prev_hash, hash))
+BOOST_DESCRIBE_STRUCT(ChainHead, (), (id, version, seq, hash))
+
+/// Creates audit_log and audit_head with their append-only triggers (domain "audit").
+HOUQIN_EXPORT std::vector<store::Migration> migrations();
+
+/// What happened, for append().
+struct Entry {
+  std::string action;
+  std::string entity;
+  std::optional<Id> entity_id;
+  Outcome outcome = Outcome::success;
+  std::string detail;
+  std::optional<json::Json> before;
+  std::optional<json::Json> after;
+};
+
+/// Appends one record inside the caller's transaction (or its own when there is none) and
+/// returns it. Concurrent appenders are serialised by the head row.
+HOUQIN_EXPORT Record append(store::Store& store, const auth::Actor& actor, const Entry& entry);
+/// Same, naming the actor by label only (logins before there is an Actor: "anonymous").
+HOUQIN_EXPORT Record append(store::Store& store, std::string_view actor_label,
+                            std::optional<Id> user_id, const Entry& entry);
+
+/// BLAKE2b-256 of the JSON text, hex: the digest records keep of before/after states.
+HOUQIN_EXPORT std::string digest(const json::Json& value);
+
+struct Verification {
+  bool ok = true;
+  std::int64_t records = 0;  // records checked
+  std::optional<std::int64_t> first_bad_seq;
+  std::optional<Id> first_bad_id;
+  std::string problem;  // "record seq 17 (id 17): hash does not match its contents (modified)"
+  std::int64_t head_seq = 0;
+  std::string head_hash;
+};
+
+/// Walks the whole chain (needs audit.verify; the verification itself is audited).
+HOUQIN_EXPORT Verification verify(store::Store& store, const auth::Actor& actor);
+/// The same walk without an actor, for restore and offline tools.
+HOUQIN_EXPORT Verification verify_chain(store::Store& store);
+
+struct Filter {
+  std::optional<std::string> actor;
+  std::optional<std::string> action;
+  std::optional<std::string> entity;
+  std::optional<Id> entity_id;
+  std::optional<Outcome> outcome;
+  std::optional<Timestamp> from;  // inclusive
+  std::optional<Timestamp> to;    // exclusive
+  std::int64_t limit = 1000;
+  std::int64_t offset = 0;
+};
+
+/// Records matching the filter in seq order (needs audit.read).
+HOUQIN_EXPORT std::vector<Record> query(store::Store& store, const auth::Actor& actor,
+                                        const Filter& filter);
+/// Writes matching records as JSON lines, all of them (limit ignored); returns how many
+/// (needs audit.export).
+HOUQIN_EXPORT std::int64_t export_jsonl(store::Store& store, const auth::Actor& actor,
+                                        const Filter& filter, std::ostream& out);
+
+}  // namespace houqin::audit
+
+template <>
+struct houqin::entity_traits<houqin::audit::Record> {
+  static constexpr std::string_view table = "audit_log";
+  static constexpr std::string_view collection = "audit_log";
+  static constexpr std::array<std::string_view, 1> unique{"seq"};
+};
+
+template <>
+struct houqin::entity_traits<houqin::audit::ChainHead> {
+  static constexpr std::string_view table = "audit_head";
+  static constexpr std::string_view collection = "audit_head";
+};

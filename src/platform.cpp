@@ -1,0 +1,16 @@
+#include "houqin/platform.hpp"
+
+#include "houqin/audit/audit.hpp"
+#include "houqin/auth/auth.hpp"
+#include "houqin/site/hospital.hpp"
+
+namespace houqin {
+
+std::vector<store::Migration> migrations() {
+  std::vector<store::Migration> out;
+  for (auto list : {site::migrations(), audit::migrations(), auth::migrations()})
+    out.insert(out.end(), list.begin(), list.end());
+  return out;
+}
+
+}  // namespace houqin

@@ -1,0 +1,243 @@
+// The audit log: records commit with the change they describe, failures and denials are kept,
+// the hash chain finds edited, inserted and deleted records, queries and JSON-lines export, and
+// concurrent appenders keep the chain whole. Every backend.
+#include "houqin/audit/audit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <thread>
+
+#include "../../support/auth.hpp"
+#include "../../support/expect.hpp"
+#include "houqin/audit/call.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin {
+namespace {
+
+using audit::Outcome;
+using store::Repository;
+using testing::expect_error;
+
+class AuditTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  testing::PlatformFixture pf;
+  /// Lets raw SQL change the log, as an attacker with database access could.
+  static void drop_guards(store::Store& s) {
+    if (s.dialect() == store::Dialect::sqlite) {
+      s.execute("DROP TRIGGER audit_log_no_UPDATE");
+      s.execute("DROP TRIGGER audit_log_no_DELETE");
+    } else {
+      s.execute("DROP TRIGGER audit_log_no_change ON audit_log");
+    }
+  }
+  /// Makes `n` audited changes: campuses C1..Cn.
+  static void make_campuses(store::Store& s, const auth::Actor& a, int n, int from = 1) {
+    for (int i = from; i < from + n; ++i)
+      audit::audited(s, a, "site.edit", [&](audit::Call& call) {
+        call.require("site.edit");
+        site::Campus c{0, 0, "C" + std::to_string(i), "Campus", ""};
+        Repository<site::Campus>(s).insert(c);
+        call.record("site_campus", c.id, std::nullopt, json::to_json(c));
+      });
+  }
+};
+
+TEST_P(AuditTest, ChangesAndTheirRecordsCommitTogetherAndFailuresAreKept) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  auto seq0 = audit::verify_chain(*s).head_seq;
+  make_campuses(*s, editor, 1);
+  auto rec = Repository<audit::Record>(*s).find(store::Query<audit::Record>().where(
+      &audit::Record::action, store::Op::eq, std::string("site.edit")));
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].actor, "user:editor");
+  EXPECT_EQ(rec[0].entity, "site_campus");
+  EXPECT_EQ(rec[0].after_digest.size(), 64u);
+  EXPECT_EQ(rec[0].time, pf.clock.now());
+
+  // A call that fails half-way: its change is rolled back, one failed record remains.
+  expect_error(
+      [&] {
+        audit::audited(*s, editor, "site.edit", [&](audit::Call& call) {
+          call.require("site.edit");
+          site::Campus c{0, 0, "C2", "Campus", ""};
+          Repository<site::Campus>(*s).insert(c);
+          call.record("site_campus", c.id, std::nullopt, json::to_json(c));
+          site::Campus dup{0, 0, "C1", "Campus", ""};
+          Repository<site::Campus>(*s).insert(dup);  // unique code: fails
+        });
+      },
+      ErrorCode::already_exists, "site_campus");
+  EXPECT_EQ(Repository<site::Campus>(*s).count(), 1);
+  auto log = Repository<audit::Record>(*s).find(
+      store::Query<audit::Record>().order_by(&audit::Record::seq));
+  EXPECT_EQ(log.back().outcome, Outcome::failed);
+  EXPECT_EQ(log.back().detail.rfind("site_campus", 0), 0u) << log.back().detail;
+  EXPECT_EQ(log.back().seq, seq0 + 2) << "the rolled-back record left no gap";
+
+  // A denied call: nothing changes, a denied record remains.
+  auto nobody = pf.user_with("reader", "reader", {"bi.read"});
+  expect_error([&] { make_campuses(*s, nobody, 1, 3); }, ErrorCode::permission_denied,
+               "user:reader lacks site.edit");
+  EXPECT_EQ(Repository<site::Campus>(*s).count(), 1);
+  auto last = Repository<audit::Record>(*s).find(
+      store::Query<audit::Record>().order_by(&audit::Record::seq, true).limit(1));
+  EXPECT_EQ(last[0].outcome, Outcome::denied);
+  EXPECT_EQ(last[0].actor, "user:reader");
+  EXPECT_TRUE(audit::verify_chain(*s).ok);
+}
+
+TEST_P(AuditTest, TheLogIsAppendOnlyInTheDatabaseToo) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  expect_error([&] { s->execute("UPDATE audit_log SET detail = 'x' WHERE seq = 1"); },
+               ErrorCode::permission_denied, "UPDATE audit_log");
+  expect_error([&] { s->execute("DELETE FROM audit_log WHERE seq = 1"); },
+               ErrorCode::permission_denied, "DELETE FROM audit_log");
+  EXPECT_TRUE(audit::verify_chain(*s).ok);
+}
+
+TEST_P(AuditTest, VerifyNamesTheFirstEditedInsertedOrDeletedRecord) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  make_campuses(*s, editor, 10);
+  auto good = audit::verify_chain(*s);
+  ASSERT_TRUE(good.ok) << good.problem;
+  const auto n = good.head_seq;
+  ASSERT_GE(n, 15);
+  drop_guards(*s);
+
+  // Edit one field of record 7.
+  s->execute("UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 7");
+  auto v = audit::verify_chain(*s);
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, 7);
+  EXPECT_EQ(v.problem.rfind("record seq 7 (id ", 0), 0u) << v.problem;
+  EXPECT_NE(v.problem.find("hash does not match its contents (modified)"), std::string::npos);
+  s->execute("DELETE FROM audit_log WHERE seq >= 7");
+  s->execute("UPDATE audit_head SET seq = 6, hash = (SELECT hash FROM audit_log WHERE seq = 6)");
+  ASSERT_TRUE(audit::verify_chain(*s).ok) << "a truncated chain with a matching head is whole";
+  make_campuses(*s, editor, 5, 20);  // seq 7..11 again
+
+  // Delete record 9 in the middle.
+  s->execute("DELETE FROM audit_log WHERE seq = 9");
+  v = audit::verify_chain(*s);
+  EXPECT_EQ(v.first_bad_seq, 9);
+  EXPECT_EQ(v.problem.rfind("record seq 9 is missing (deleted); the next is record seq 10", 0), 0u)
+      << v.problem;
+}
+
+TEST_P(AuditTest, VerifyFindsRecordsDeletedAtTheEndOrInsertedAfterIt) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  make_campuses(*s, editor, 3);
+  auto head = audit::verify_chain(*s).head_seq;
+  drop_guards(*s);
+  s->execute("DELETE FROM audit_log WHERE seq = " + std::to_string(head));
+  auto v = audit::verify_chain(*s);
+  EXPECT_EQ(v.first_bad_seq, head);
+  EXPECT_EQ(v.problem, "record seq " + std::to_string(head) +
+                           " is missing (deleted); the chain head is seq " + std::to_string(head));
+
+  // Put it back as it was, then forge one more record after the head.
+  s->execute("UPDATE audit_head SET seq = " + std::to_string(head - 1) +
+             ", hash = (SELECT hash FROM audit_log WHERE seq = " + std::to_string(head - 1) + ")");
+  ASSERT_TRUE(audit::verify_chain(*s).ok);
+  auto prev = audit::verify_chain(*s).head_hash;
+  s->execute(
+      "INSERT INTO audit_log (version, seq, time, actor, action, entity, outcome, detail, "
+      "before_digest, after_digest, prev_hash, hash) VALUES (1, " +
+      std::to_string(head) + ", 0, 'user:mallory', 'auth.grant', '', 'success', '', '', '', '" +
+      prev + "', 'abc')");
+  v = audit::verify_chain(*s);
+  EXPECT_EQ(v.first_bad_seq, head);
+  EXPECT_NE(v.problem.find("hash does not match"), std::string::npos) << v.problem;
+}
+
+TEST_P(AuditTest, QueryAndExportByActorActionEntityAndTime) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  make_campuses(*s, editor, 3);
+  auto t1 = pf.clock.now();
+  pf.clock.advance(std::chrono::hours(1));
+  make_campuses(*s, editor, 2, 10);
+  auto auditor = pf.actor("auditor");
+
+  audit::Filter f;
+  f.actor = "user:editor";
+  f.action = "site.edit";
+  EXPECT_EQ(audit::query(*s, auditor, f).size(), 5u);
+  f.from = t1 + std::chrono::microseconds(1);
+  auto later = audit::query(*s, auditor, f);
+  ASSERT_EQ(later.size(), 2u);
+  EXPECT_LT(later[0].seq, later[1].seq);
+  f.from.reset();
+  f.to = f.from.value_or(t1 + std::chrono::microseconds(1));
+  EXPECT_EQ(audit::query(*s, auditor, f).size(), 3u);
+  audit::Filter by_entity;
+  by_entity.entity = "site_campus";
+  by_entity.limit = 2;
+  by_entity.offset = 1;
+  EXPECT_EQ(audit::query(*s, auditor, by_entity).size(), 2u);
+
+  std::ostringstream out;
+  audit::Filter all_edits;
+  all_edits.action = "site.edit";
+  EXPECT_EQ(audit::export_jsonl(*s, auditor, all_edits, out), 5);
+  std::istringstream lines(out.str());
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    auto r = json::from_string<audit::Record>(line, "line");
+    EXPECT_EQ(r.action, "site.edit");
+    EXPECT_EQ(r.hash.size(), 64u);
+  }
+  EXPECT_EQ(n, 5);
+  // Reading the log is itself on the log.
+  audit::Filter queries;
+  queries.action = "audit.query";
+  EXPECT_GE(audit::query(*s, auditor, queries).size(), 4u);
+  audit::Filter bad;
+  bad.limit = -1;
+  expect_error([&] { audit::query(*s, auditor, bad); }, ErrorCode::invalid_argument,
+               "audit filter: limit and offset must not be negative");
+}
+
+TEST_P(AuditTest, ConcurrentAppendersKeepOneUnbrokenChain) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  if (GetParam() == "sqlite_memory") GTEST_SKIP() << "one connection only";
+  auto svc = auth::Actor::service("loader", {"site.edit"});
+  auto before = audit::verify_chain(*s).head_seq;
+  constexpr int per_thread = 25;
+  std::vector<std::thread> threads;
+  std::atomic<int> errors{0};
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        store::StoreOptions o;
+        o.keys = testing::test_keyring();
+        auto mine = store::Store::open(pf.fx.url(), o);
+        make_campuses(*mine, svc, per_thread, 1000 * (t + 1));
+      } catch (const std::exception& e) {
+        ++errors;
+        ADD_FAILURE() << e.what();
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors, 0);
+  auto v = audit::verify_chain(*s);
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.head_seq, before + 3 * per_thread);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AuditTest, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
+}  // namespace houqin

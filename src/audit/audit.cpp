@@ -4,10 +4,13 @@
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"
+#include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::audit {
 namespace {
+
+[[maybe_unused]] const bool registered = store::register_tables<Record, ChainHead>("audit");
 
 const std::string genesis(64, '0');
 
@@ -76,6 +79,22 @@ std::vector<store::Migration> migrations() {
                    "')");
          create_append_only_triggers(s);
        }}};
+}
+
+void suspend_guards(store::Store& s) {
+  if (s.dialect() == store::Dialect::sqlite) {
+    s.execute("DROP TRIGGER IF EXISTS audit_log_no_UPDATE");
+    s.execute("DROP TRIGGER IF EXISTS audit_log_no_DELETE");
+  } else {
+    s.execute("ALTER TABLE audit_log DISABLE TRIGGER USER");
+  }
+}
+
+void restore_guards(store::Store& s) {
+  if (s.dialect() == store::Dialect::sqlite)
+    create_append_only_triggers(s);
+  else
+    s.execute("ALTER TABLE audit_log ENABLE TRIGGER USER");
 }
 
 std::string digest(const json::Json& value) {

@@ -5,10 +5,14 @@
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"
+#include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::auth {
 namespace {
+
+[[maybe_unused]] const bool registered =
+    store::register_tables<User, Role, RoleGrant, Session>("auth");
 
 using audit::audited;
 using audit::Call;

@@ -2,8 +2,14 @@
 
 #include <algorithm>
 
+#include "houqin/store/catalog.hpp"
+
 namespace houqin::site {
 namespace {
+
+[[maybe_unused]] const bool registered =
+    store::register_tables<Campus, Building, Floor, Department, Room, Shift, Staff, ShiftAssignment,
+                           DictionaryEntry, KnowledgeArticle>("site");
 
 void require_text(const std::string& value, const char* field) {
   if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");

@@ -26,9 +26,13 @@ struct houqin::entity_traits<houqin::store::MigrationRecord> {
   static constexpr std::array<std::string_view, 1> unique{"domain,number"};
 };
 
+#include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::store {
+namespace {
+[[maybe_unused]] const bool registered = register_tables<MigrationRecord>("store");
+}  // namespace
 
 int migrate(Store& store, std::span<const Migration> migrations) {
   // Check the list before touching the database.

@@ -612,4 +612,57 @@ std::int64_t Store::count_rows(const TableInfo& t, const QuerySpec& q) {
   }
 }
 
+void Store::put_row(const TableInfo& t, std::span<const Cell> row) {
+  std::string sql = "INSERT INTO " + t.name + " (" + column_list(t, 0) + ") VALUES (";
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    sql += (i > 0 ? ", :p" : ":p") + std::to_string(i + 1);
+  sql += ")";
+  try {
+    auto& p = impl_->prepare(sql, storages(t), {});
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      copy_cell(row[i], p.params[i], p.param_storage[i]);
+    if (t.has_personal) seal_params(impl_->keys, t, p.params, 0);
+    p.load_params();
+    p.st->execute(true);
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(t.name + " " + std::to_string(row[0].i));
+  }
+}
+
+void Store::reset_id_sequence(const TableInfo& t) {
+  if (impl_->dialect != Dialect::postgresql) return;
+  execute("SELECT setval(pg_get_serial_sequence('" + t.name +
+          "', 'id'), COALESCE((SELECT MAX(id) FROM " + t.name + "), 0) + 1, false)");
+}
+
+void Store::copy_sqlite_database(const std::string& path) {
+  if (impl_->dialect != Dialect::sqlite)
+    fail(ErrorCode::unimplemented, "copy_sqlite_database: the store is not SQLite");
+  sqlite_api::sqlite3* dest = nullptr;
+  auto close = [&] {
+    if (dest) sqlite_api::sqlite3_close(dest);
+  };
+  if (sqlite_api::sqlite3_open(path.c_str(), &dest) != 0) {
+    std::string msg = dest ? sqlite_api::sqlite3_errmsg(dest) : "out of memory";
+    close();
+    fail(ErrorCode::unavailable, "cannot create " + path + ": " + msg);
+  }
+  auto* b = sqlite_api::sqlite3_backup_init(dest, "main", native_sqlite(impl_->sql), "main");
+  if (!b) {
+    std::string msg = sqlite_api::sqlite3_errmsg(dest);
+    close();
+    fail(ErrorCode::internal, "backup of " + impl_->url + ": " + msg);
+  }
+  // One step copies everything under one read snapshot: consistent, and in WAL mode writers
+  // carry on meanwhile.
+  int rc = sqlite_api::sqlite3_backup_step(b, -1);
+  sqlite_api::sqlite3_backup_finish(b);
+  std::string msg = sqlite_api::sqlite3_errmsg(dest);
+  close();
+  if (rc != 101 /* SQLITE_DONE */)
+    fail(rc == 5 || rc == 6 ? ErrorCode::unavailable : ErrorCode::internal,
+         "backup of " + impl_->url + " to " + path + ": " + msg);
+}
+
 }  // namespace houqin::store

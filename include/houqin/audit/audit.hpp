@@ -73,6 +73,10 @@ HOUQIN_EXPORT Record append(store::Store& store, const auth::Actor& actor, const
 HOUQIN_EXPORT Record append(store::Store& store, std::string_view actor_label,
                             std::optional<Id> user_id, const Entry& entry);
 
+/// Restore only: lifts and puts back the append-only triggers around replacing the whole log.
+HOUQIN_EXPORT void suspend_guards(store::Store& store);
+HOUQIN_EXPORT void restore_guards(store::Store& store);
+
 /// BLAKE2b-256 of the JSON text, hex: the digest records keep of before/after states.
 HOUQIN_EXPORT std::string digest(const json::Json& value);
 

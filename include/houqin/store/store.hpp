@@ -82,6 +82,15 @@ class HOUQIN_EXPORT Store {
                    const std::function<void(std::span<const Cell>)>& sink);
   std::int64_t count_rows(const TableInfo& table, const QuerySpec& query);
 
+  // ---- whole-database tools (backup, restore) ----
+  /// Inserts a row with its id as given (restore).
+  void put_row(const TableInfo& table, std::span<const Cell> row);
+  /// After put_row: makes PostgreSQL's id sequence continue above the largest id (no-op on SQLite).
+  void reset_id_sequence(const TableInfo& table);
+  /// SQLite only: a consistent copy of the whole database into a new file with the online backup
+  /// API, while other connections keep writing. Error(unimplemented) on PostgreSQL.
+  void copy_sqlite_database(const std::string& path);
+
   struct Impl;
 
  private:

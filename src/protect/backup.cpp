@@ -1,0 +1,362 @@
+#include "houqin/protect/backup.hpp"
+
+#include <bit>
+#include <set>
+
+#include "crypto/sodium.hpp"
+#include "houqin/audit/call.hpp"
+#include "houqin/store/catalog.hpp"
+#include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin::protect {
+namespace {
+
+/// The manifest, stored in the backup file itself.
+struct BackupTable {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::string name;
+  std::int64_t rows = 0;
+  std::string checksum;
+};
+struct BackupMeta {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::string key;
+  std::string value;
+};
+BOOST_DESCRIBE_STRUCT(BackupTable, (), (id, version, name, rows, checksum))
+BOOST_DESCRIBE_STRUCT(BackupMeta, (), (id, version, key, value))
+
+}  // namespace
+}  // namespace houqin::protect
+
+template <>
+struct houqin::entity_traits<houqin::protect::BackupTable> {
+  static constexpr std::string_view table = "houqin_backup_tables";
+  static constexpr std::string_view collection = "tables";
+  static constexpr std::array<std::string_view, 1> unique{"name"};
+};
+template <>
+struct houqin::entity_traits<houqin::protect::BackupMeta> {
+  static constexpr std::string_view table = "houqin_backup_meta";
+  static constexpr std::string_view collection = "meta";
+  static constexpr std::array<std::string_view, 1> unique{"key"};
+};
+
+namespace houqin::protect {
+namespace {
+
+using store::Repository;
+using store::Store;
+using store::TableInfo;
+
+/// The table as stored: personal values move sealed, never opened.
+TableInfo raw(const TableInfo& t) {
+  TableInfo out = t;
+  for (auto& c : out.columns) c.personal = false;
+  out.has_personal = false;
+  return out;
+}
+
+store::QuerySpec by_id() {
+  store::QuerySpec q;
+  q.order.push_back({"id", false});
+  return q;
+}
+
+/// Runs the permission check as an audited call: a denial is recorded and thrown.
+void authorize(Store& s, const auth::Actor& actor, const std::string& action,
+               std::string_view permission) {
+  audit::audited(s, actor, action, [&](audit::Call& call) {
+    call.quiet();
+    call.require(permission);
+  });
+}
+
+/// A private copy of the backup file, so nothing changes it between verifying and reading and
+/// opening it never writes to the original.
+struct Scratch {
+  std::filesystem::path path;
+  std::unique_ptr<Store> store;
+  explicit Scratch(const std::filesystem::path& file) {
+    path = std::filesystem::temp_directory_path() /
+           ("houqin-restore-" + crypto::to_hex(crypto::random_bytes(8)) + ".sqlite");
+    std::filesystem::copy_file(file, path);
+  }
+  ~Scratch() {
+    store.reset();
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(path.string() + suffix, ec);
+  }
+};
+
+Manifest check(Store& bs, const std::string& name) {
+  auto bad = [&](const std::string& what) {
+    fail(ErrorCode::data_loss, "backup " + name + ": " + what);
+  };
+  if (!bs.table_exists("houqin_backup_meta") || !bs.table_exists("houqin_backup_tables"))
+    bad("not a houqin backup (no manifest)");
+  Manifest m;
+  for (const auto& meta : Repository<BackupMeta>(bs).find()) {
+    if (meta.key == "format_version") m.format_version = std::stoi(meta.value);
+    if (meta.key == "source") m.source = meta.value;
+    if (meta.key == "dialect") m.dialect = meta.value;
+    if (meta.key == "created_at") m.created_at = parse_timestamp(meta.value);
+  }
+  if (m.format_version != 1)
+    fail(ErrorCode::failed_precondition, "backup " + name + ": format " +
+                                             std::to_string(m.format_version) +
+                                             " is newer than this houqin reads (1)");
+  std::map<std::string, const TableInfo*> known;
+  for (const auto& e : store::catalog()) known[e.table->name] = e.table;
+  for (const auto& t : Repository<BackupTable>(bs).find()) {
+    auto it = known.find(t.name);
+    if (it == known.end())
+      fail(ErrorCode::failed_precondition,
+           "backup " + name + ": table " + t.name + " is unknown to this houqin (newer version?)");
+    if (!bs.table_exists(t.name)) bad("table " + t.name + " is missing");
+    auto now = summarize_table(bs, *it->second);
+    if (now.rows != t.rows)
+      bad("table " + t.name + " has " + std::to_string(now.rows) + " rows, the manifest says " +
+          std::to_string(t.rows) + " (corrupt or truncated)");
+    if (now.checksum != t.checksum)
+      bad("table " + t.name + " does not match its checksum (corrupt or changed)");
+    m.tables[t.name] = {t.rows, t.checksum};
+  }
+  if (m.tables.count("audit_log")) {
+    auto v = audit::verify_chain(bs);
+    if (!v.ok) bad("audit chain broken: " + v.problem);
+  }
+  return m;
+}
+
+/// check() with every database error about the file reported as data_loss naming it.
+Manifest check_file(Scratch& scratch, const std::filesystem::path& file) {
+  try {
+    scratch.store = Store::open("sqlite:" + scratch.path.string());
+    return check(*scratch.store, file.string());
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::failed_precondition) throw;
+    auto msg = std::string(e.what());
+    if (msg.rfind("backup ", 0) == 0) throw;
+    fail(ErrorCode::data_loss, "backup " + file.string() + ": unreadable (" + msg + ")");
+  }
+}
+
+}  // namespace
+
+TableSummary summarize_table(Store& s, const TableInfo& table) {
+  TableSummary out;
+  crypto::Blake2b h(32);
+  h.field(table.name);
+  auto t = raw(table);
+  s.select_rows(t, by_id(), [&](std::span<const store::Cell> row) {
+    ++out.rows;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const auto& c = row[i];
+      if (c.null) {
+        h.field("N");
+        continue;
+      }
+      switch (store::storage_of(t.columns[i].type)) {
+        case store::Storage::integer:
+          h.field(static_cast<std::int64_t>(c.i));
+          break;
+        case store::Storage::real:
+          h.field(std::bit_cast<std::int64_t>(c.d));
+          break;
+        case store::Storage::text:
+          h.field(c.s);
+          break;
+      }
+    }
+  });
+  out.checksum = crypto::to_hex(h.final());
+  return out;
+}
+
+Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::path& file,
+                const Progress& progress) {
+  authorize(store, actor, "protect.backup", "protect.backup");
+  try {
+    if (std::filesystem::exists(file))
+      fail(ErrorCode::already_exists, "backup " + file.string() + ": the file exists");
+    auto partial = file.string() + ".partial";
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+      std::filesystem::remove(partial + suffix);
+    auto entries = store::catalog();
+    Manifest m;
+    m.source = store.url();
+    m.dialect = store.dialect() == store::Dialect::sqlite ? "sqlite" : "postgresql";
+    m.created_at = store.clock().now();
+    {
+      std::unique_ptr<Store> out;
+      if (store.dialect() == store::Dialect::sqlite) {
+        store.copy_sqlite_database(partial);
+        out = Store::open("sqlite:" + partial);
+      } else {
+        out = Store::open("sqlite:" + partial);
+        // One snapshot for every table: what writers commit meanwhile is simply not in it.
+        store.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        try {
+          store::Transaction tx(*out);
+          std::size_t done = 0;
+          for (const auto& e : entries) {
+            if (progress) progress(e.table->name, done++, entries.size());
+            if (!store.table_exists(e.table->name)) continue;
+            auto t = raw(*e.table);
+            for (const auto& sql : store::create_table_sql(t, store::Dialect::sqlite))
+              out->execute(sql);
+            store.select_rows(t, by_id(),
+                              [&](std::span<const store::Cell> row) { out->put_row(t, row); });
+          }
+          tx.commit();
+          store.execute("COMMIT");
+        } catch (...) {
+          store.execute("ROLLBACK");
+          throw;
+        }
+      }
+      store::Transaction tx(*out);
+      store::create_table<BackupTable>(*out);
+      store::create_table<BackupMeta>(*out);
+      std::size_t done = 0;
+      for (const auto& e : entries) {
+        if (progress) progress(e.table->name, done++, entries.size());
+        if (!out->table_exists(e.table->name)) continue;
+        auto sum = summarize_table(*out, *e.table);
+        BackupTable row{0, 0, e.table->name, sum.rows, sum.checksum};
+        Repository<BackupTable>(*out).insert(row);
+        m.tables[e.table->name] = sum;
+      }
+      for (auto [k, v] :
+           std::map<std::string, std::string>{{"format_version", "1"},
+                                              {"source", m.source},
+                                              {"dialect", m.dialect},
+                                              {"created_at", format_timestamp(m.created_at)}}) {
+        BackupMeta meta{0, 0, k, v};
+        Repository<BackupMeta>(*out).insert(meta);
+      }
+      tx.commit();
+      out->execute("PRAGMA journal_mode = DELETE");  // one self-contained file
+    }
+    std::filesystem::rename(partial, file);
+    if (progress) progress("", entries.size(), entries.size());
+    std::int64_t rows = 0;
+    for (const auto& [n, t] : m.tables) rows += t.rows;
+    audit::append(store, actor,
+                  {"protect.backup",
+                   "",
+                   std::nullopt,
+                   audit::Outcome::success,
+                   "backup " + file.string() + ": " + std::to_string(m.tables.size()) +
+                       " tables, " + std::to_string(rows) + " rows",
+                   {},
+                   {}});
+    return m;
+  } catch (const Error& e) {
+    audit::append(store, actor,
+                  {"protect.backup", "", std::nullopt, audit::Outcome::failed, e.what(), {}, {}});
+    throw;
+  }
+}
+
+Manifest verify_backup(const std::filesystem::path& file) {
+  if (!std::filesystem::exists(file))
+    fail(ErrorCode::not_found, "backup " + file.string() + ": no such file");
+  Scratch scratch(file);
+  return check_file(scratch, file);
+}
+
+Manifest restore(Store& store, const auth::Actor& actor, const std::filesystem::path& file,
+                 const Progress& progress) {
+  authorize(store, actor, "protect.restore", "protect.restore");
+  try {
+    if (!std::filesystem::exists(file))
+      fail(ErrorCode::not_found, "backup " + file.string() + ": no such file");
+    Scratch scratch(file);
+    auto m = check_file(scratch, file);
+    Store& bs = *scratch.store;
+
+    // The same schema on both sides, or rows would not fit.
+    auto key = [](const store::AppliedMigration& a) {
+      return a.domain + " migration " + std::to_string(a.version);
+    };
+    std::set<std::string> theirs, ours;
+    for (const auto& a : store::applied_migrations(bs)) theirs.insert(key(a));
+    for (const auto& a : store::applied_migrations(store)) ours.insert(key(a));
+    for (const auto& k : theirs)
+      if (!ours.count(k))
+        fail(ErrorCode::failed_precondition,
+             "restore: the backup has " + k + ", the target does not (migrate it first)");
+    for (const auto& k : ours)
+      if (!theirs.count(k))
+        fail(ErrorCode::failed_precondition,
+             "restore: the target has " + k + ", the backup does not (an older backup)");
+
+    std::vector<store::CatalogEntry> entries;
+    for (const auto& e : store::catalog())
+      if (e.domain != "store" && m.tables.count(e.table->name)) entries.push_back(e);
+    std::int64_t rows = 0;
+    {
+      store::Transaction tx(store);
+      if (m.tables.count("audit_log")) audit::suspend_guards(store);
+      for (auto it = entries.rbegin(); it != entries.rend(); ++it)
+        store.execute("DELETE FROM " + it->table->name);
+      std::size_t done = 0;
+      for (const auto& e : entries) {
+        if (progress) progress(e.table->name, done++, entries.size());
+        auto t = raw(*e.table);
+        // A row may reference a later row of its own table (a department's parent): such
+        // columns go in empty first and are filled once every row is there.
+        std::vector<std::size_t> self;
+        for (const auto& fk : t.references)
+          if (fk.table == t.name && t.columns[t.column_index(fk.column)].nullable)
+            self.push_back(t.column_index(fk.column));
+        std::vector<std::vector<store::Cell>> later;
+        bs.select_rows(t, by_id(), [&](std::span<const store::Cell> row) {
+          ++rows;
+          if (self.empty()) {
+            store.put_row(t, row);
+            return;
+          }
+          std::vector<store::Cell> copy(row.begin(), row.end());
+          bool deferred = false;
+          for (auto i : self)
+            if (!copy[i].null) {
+              deferred = true;
+              copy[i].null = true;
+            }
+          store.put_row(t, copy);
+          if (deferred) later.emplace_back(row.begin(), row.end());
+        });
+        const auto version = t.column_index("version");
+        for (const auto& row : later) store.update_row(t, row, row[version].i);
+        store.reset_id_sequence(t);
+      }
+      if (m.tables.count("audit_log")) audit::restore_guards(store);
+      tx.commit();
+    }
+    if (progress) progress("", entries.size(), entries.size());
+    audit::append(store, actor,
+                  {"protect.restore",
+                   "",
+                   std::nullopt,
+                   audit::Outcome::success,
+                   "restored " + std::to_string(entries.size()) + " tables, " +
+                       std::to_string(rows) + " rows from " + file.string() + " (made " +
+                       format_timestamp(m.created_at) + " from " + m.source + ")",
+                   {},
+                   {}});
+    return m;
+  } catch (const Error& e) {
+    audit::append(store, actor,
+                  {"protect.restore", "", std::nullopt, audit::Outcome::failed, e.what(), {}, {}});
+    throw;
+  }
+}
+
+}  // namespace houqin::protect

@@ -1,5 +1,8 @@
 #include "houqin/site/hospital.hpp"
 
+#include "houqin/audit/call.hpp"
+#include "houqin/protect/protect.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -60,6 +63,21 @@ store::ImportReport import_hospital_file(store::Store& store, const std::string&
 json::Json export_hospital(store::Store& store) {
   json::Json header = {{"format", hospital_format}, {"format_version", hospital_format_version}};
   return HospitalDocument::export_json(store, std::move(header));
+}
+
+json::Json export_hospital(store::Store& store, const auth::Actor& actor) {
+  return audit::audited(store, actor, "site.export", [&](audit::Call& call) {
+    auto doc = export_hospital(store);
+    const bool unmasked = actor.can("protect.unmask");
+    HospitalDocument::for_each_table([&](const store::TableInfo& t) {
+      if (t.has_personal && !unmasked && doc.contains(t.collection))
+        protect::mask_rows(t, doc[t.collection]);
+    });
+    call.record("", std::nullopt, std::nullopt, std::nullopt,
+                unmasked ? "hospital exported with personal data unmasked"
+                         : "hospital exported with personal data masked");
+    return doc;
+  });
 }
 
 Summary summarize(store::Store& store) {

@@ -453,7 +453,7 @@ const protect::Keyring& need_keys(const std::shared_ptr<const protect::Keyring>&
 }
 
 std::string context_of(const TableInfo& t, const ColumnInfo& c) {
-  return "houqin:" + t.name + "." + c.name;
+  return sealing_context(t, c);
 }
 
 /// Seals the personal columns of a parameter row (params hold columns from index `from`).

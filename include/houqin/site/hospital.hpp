@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "houqin/auth/actor.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/document.hpp"
@@ -33,8 +34,12 @@ HOUQIN_EXPORT store::ImportReport import_hospital(store::Store& store, const jso
 /// Reads the file and imports it; a file that cannot be read is Error(not_found).
 HOUQIN_EXPORT store::ImportReport import_hospital_file(store::Store& store,
                                                        const std::string& path);
-/// Exports the whole site model as a hospital document that import_hospital accepts.
+/// Exports the whole site model as a hospital document that import_hospital accepts. Personal
+/// fields come out in plaintext: for trusted host code only (C ABI and Python use the next one).
 HOUQIN_EXPORT json::Json export_hospital(store::Store& store);
+/// The same for a person: personal fields (staff phones) masked unless the actor holds
+/// protect.unmask; every export is audited ("site.export"), saying whether it was unmasked.
+HOUQIN_EXPORT json::Json export_hospital(store::Store& store, const auth::Actor& actor);
 
 /// Counts for a readable overview.
 struct Summary {

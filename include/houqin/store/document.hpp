@@ -44,6 +44,12 @@ class Document {
     return out;
   }
 
+  /// Calls f(table_info) for each entity type of the document, in order.
+  template <class F>
+  static void for_each_table(F&& f) {
+    (f(table_info<Ts>()), ...);
+  }
+
   /// Validates the whole document first (types, unknown fields, enum names, validate(), duplicate
   /// ids and unique keys, references), then inserts everything in one transaction. Any error names
   /// the entry and field (e.g. "rooms[12].floor_id: no floors entry with id 99") and leaves the

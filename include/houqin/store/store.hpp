@@ -98,6 +98,11 @@ class HOUQIN_EXPORT Store {
   std::unique_ptr<Impl> impl_;
 };
 
+/// What a sealed personal value is bound to: moved to another table or column, it no longer opens.
+inline std::string sealing_context(const TableInfo& table, const ColumnInfo& column) {
+  return "houqin:" + table.name + "." + column.name;
+}
+
 /// Begins on construction; rolls back on destruction unless commit() was called. Inside another
 /// transaction it becomes a savepoint, so an inner failure can be undone alone.
 class HOUQIN_EXPORT Transaction {

@@ -11,6 +11,8 @@
 #include <iostream>
 #include <map>
 
+#include "ratio.hpp"
+
 namespace {
 
 using namespace houqin;
@@ -133,21 +135,6 @@ void BM_CeilingRawSqliteInsertRooms(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
-/// Prints the normal console output and remembers items/s per benchmark for the ratio.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  std::map<std::string, double> items_per_second;
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& r : runs) {
-      auto it = r.counters.find("items_per_second");
-      if (it == r.counters.end() || r.run_type != Run::RT_Iteration) continue;
-      auto name = r.benchmark_name();
-      items_per_second[name.substr(0, name.find('/'))] = it->second;
-    }
-  }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,7 +156,7 @@ int main(int argc, char** argv) {
       ->Arg(g_rows)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
-  RatioReporter reporter;
+  houqin::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   auto& ips = reporter.items_per_second;
   if (ips.count("BM_RepositoryInsertRooms") && ips.count("BM_CeilingRawSqliteInsertRooms")) {

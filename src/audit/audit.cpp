@@ -59,7 +59,7 @@ store::QuerySpec to_spec(const Filter& f, bool paged) {
   if (f.outcome) q.where(&Record::outcome, store::Op::eq, *f.outcome);
   if (f.from) q.where(&Record::time, store::Op::ge, *f.from);
   if (f.to) q.where(&Record::time, store::Op::lt, *f.to);
-  q.order_by(&Record::seq);
+  q.order_by(&Record::id);  // = seq
   if (paged) {
     if (f.limit < 0 || f.offset < 0)
       fail(ErrorCode::invalid_argument, "audit filter: limit and offset must not be negative");
@@ -103,10 +103,14 @@ std::string digest(const json::Json& value) {
 
 Record append(store::Store& store, std::string_view actor_label, std::optional<Id> user_id,
               const Entry& e) {
-  store::Transaction tx(store);
+  // Inside the caller's transaction the record simply joins it (no savepoint: appending cannot
+  // half-fail in a way the caller's rollback would not undo).
+  std::optional<store::Transaction> tx;
+  if (store.transaction_depth() == 0) tx.emplace(store);
   // Taking the head row's write lock first serialises appenders on PostgreSQL; SQLite's
   // BEGIN IMMEDIATE already has.
-  store.execute("UPDATE audit_head SET version = version WHERE id = 1");
+  if (store.dialect() == store::Dialect::postgresql)
+    store.execute("UPDATE audit_head SET version = version WHERE id = 1");
   store::Repository<ChainHead> heads(store);
   auto head = heads.get(1);
   if (!head) fail(ErrorCode::failed_precondition, "audit_head: missing (run audit::migrations)");
@@ -124,11 +128,16 @@ Record append(store::Store& store, std::string_view actor_label, std::optional<I
   if (e.after) r.after_digest = digest(*e.after);
   r.prev_hash = head->hash;
   r.hash = chain_hash(r);
-  store::Repository<Record>(store).insert(r);
+  // The id is the sequence number: the primary key keeps seq unique without another index.
+  r.id = r.seq;
+  r.version = 1;
+  std::vector<store::Cell> cells(store::table_info<Record>().columns.size());
+  store::encode_row(r, cells);
+  store.put_row(store::table_info<Record>(), cells);
   head->seq = r.seq;
   head->hash = r.hash;
   heads.update(*head);
-  tx.commit();
+  if (tx) tx->commit();
   return r;
 }
 
@@ -142,7 +151,7 @@ Verification verify_chain(store::Store& store) {
   std::string prev = genesis;
   const auto& table = store::table_info<Record>();
   store::Query<Record> q;
-  q.order_by(&Record::seq);
+  q.order_by(&Record::id);
   auto bad = [&](std::int64_t seq, std::optional<Id> id, std::string problem) {
     if (!v.ok) return;
     v.ok = false;
@@ -156,7 +165,11 @@ Verification verify_chain(store::Store& store) {
     store::decode_row<Record>(row, r);
     ++v.records;
     auto name = "record seq " + std::to_string(r.seq) + " (id " + std::to_string(r.id) + ")";
-    if (r.seq != expected) {
+    if (r.seq != expected || r.id != r.seq) {
+      if (r.seq == expected) {
+        bad(r.seq, r.id, name + ": id and seq differ (inserted or renumbered)");
+        return;
+      }
       bad(expected, std::nullopt,
           "record seq " + std::to_string(expected) + " is missing (deleted); the next is " + name);
       return;

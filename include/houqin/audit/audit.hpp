@@ -24,7 +24,7 @@ BOOST_DEFINE_ENUM_CLASS(Outcome, success, denied, failed)
 struct Record {
   Id id = 0;
   std::int64_t version = 0;
-  std::int64_t seq = 0;  // 1, 2, 3 ... without gaps
+  std::int64_t seq = 0;  // 1, 2, 3 ... without gaps; the id is the same number
   Timestamp time;
   std::string actor;  // "user:alice", "service:telemetry", "anonymous"
   std::optional<Id> user_id;
@@ -120,8 +120,7 @@ HOUQIN_EXPORT std::int64_t export_jsonl(store::Store& store, const auth::Actor& 
 template <>
 struct houqin::entity_traits<houqin::audit::Record> {
   static constexpr std::string_view table = "audit_log";
-  static constexpr std::string_view collection = "audit_log";
-  static constexpr std::array<std::string_view, 1> unique{"seq"};
+  static constexpr std::string_view collection = "audit_log";  // id = seq, the primary key
 };
 
 template <>

@@ -150,10 +150,10 @@ TEST_P(AuditTest, VerifyFindsRecordsDeletedAtTheEndOrInsertedAfterIt) {
   ASSERT_TRUE(audit::verify_chain(*s).ok);
   auto prev = audit::verify_chain(*s).head_hash;
   s->execute(
-      "INSERT INTO audit_log (version, seq, time, actor, action, entity, outcome, detail, "
-      "before_digest, after_digest, prev_hash, hash) VALUES (1, " +
-      std::to_string(head) + ", 0, 'user:mallory', 'auth.grant', '', 'success', '', '', '', '" +
-      prev + "', 'abc')");
+      "INSERT INTO audit_log (id, version, seq, time, actor, action, entity, outcome, detail, "
+      "before_digest, after_digest, prev_hash, hash) VALUES (" +
+      std::to_string(head) + ", 1, " + std::to_string(head) +
+      ", 0, 'user:mallory', 'auth.grant', '', 'success', '', '', '', '" + prev + "', 'abc')");
   v = audit::verify_chain(*s);
   EXPECT_EQ(v.first_bad_seq, head);
   EXPECT_NE(v.problem.find("hash does not match"), std::string::npos) << v.problem;

@@ -33,7 +33,8 @@ BOOST_DEFINE_ENUM_CLASS(PointKind, other,
                         phase_a_voltage, phase_b_voltage, phase_c_voltage, phase_a_current,
                         phase_b_current, phase_c_current, frequency, power_factor, active_power,
                         energy, voltage_thd, current_thd, voltage_unbalance, residual_current,
-                        cable_temperature, breaker_state)
+                        cable_temperature, breaker_state, line_voltage, neutral_current,
+                        reactive_power, apparent_power)
 
 /// Planning defaults: a device may be asked for this many unused registers (bits) between two
 /// points so that both come in one request. Devices with holes in their register map need 0.

@@ -128,7 +128,7 @@ TEST(DecodeTest, ScaleAndBiasApplyBothWays) {
   EXPECT_DOUBLE_EQ(decoded(p, {250}).value, -15.0);  // 250 * 0.1 - 40
   EXPECT_EQ(encoded(p, -15.0), R{250});
   auto f = point(DataType::float32, ByteOrder::cdab, 1000, 0);  // MPa on the wire, kPa here
-  EXPECT_EQ(decoded(f, encoded(f, 250)).value, 250);  // 0.25 is exact in a float
+  EXPECT_EQ(decoded(f, encoded(f, 250)).value, 250);            // 0.25 is exact in a float
   // Booleans are never scaled.
   EXPECT_EQ(decoded(point(DataType::boolean, ByteOrder::abcd, 10, 5), {1}).value, 1);
 }

@@ -300,7 +300,7 @@ void Simulator::start() {
     if (units_.empty()) fail(ErrorCode::failed_precondition, "Simulator: no unit to serve");
     impl->ctx = modbus_new_rtu(options_.serial_device.c_str(), options_.baud, 'N', 8, 1);
     if (!impl->ctx || modbus_set_slave(impl->ctx, units_.front()->id) != 0 ||
-        modbus_connect(impl->ctx) != 0)
+        modbus_set_response_timeout(impl->ctx, 0, 5000) != 0 || modbus_connect(impl->ctx) != 0)
       fail(ErrorCode::unavailable,
            "Simulator: cannot open " + options_.serial_device + ": " + modbus_strerror(errno));
   }
@@ -410,7 +410,14 @@ void Simulator::serve() {
       }
       if (tcp) modbus_set_socket(im.ctx, fd);
       int rc = modbus_receive(im.ctx, query);
-      if (rc == 0) continue;  // a frame for another slave on the line
+      if (rc == 0) {
+        // A request for another slave. libmodbus 3.1.6 then takes the next frame on the line
+        // for that slave's answer and drops it; when that slave is silent, the frame it drops
+        // is the master's next request to us. Wait out the answer briefly instead, so only a
+        // real answer is ignored.
+        if (!tcp) modbus_receive(im.ctx, query);
+        continue;
+      }
       if (rc < 0) {
         if (tcp)
           drop(fd);

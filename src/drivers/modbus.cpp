@@ -68,10 +68,21 @@ char parity_char(Parity p) {
 
 void check_same_connection(const std::vector<DeviceMap>& devices) {
   if (devices.empty()) fail(ErrorCode::invalid_argument, "ModbusDriver: no devices");
+  PointMap map;
+  for (const auto& dm : devices) {
+    map.devices.push_back(dm.device);
+    for (const auto& p : dm.points) {
+      if (p.device_id != dm.device.id)
+        fail(ErrorCode::invalid_argument, "point \"" + p.name + "\": device_id " +
+                                              std::to_string(p.device_id) + " is not its device " +
+                                              std::to_string(dm.device.id));
+      map.points.push_back(p);
+    }
+  }
+  validate_map(map);  // the planner and decoder rely on it: no overlaps, widths in range
   const auto& a = devices.front().device;
   for (const auto& dm : devices) {
     const auto& d = dm.device;
-    d.validate();
     bool same =
         d.transport == a.transport &&
         (d.transport == Transport::tcp
@@ -245,14 +256,33 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
     }
   };
 
+  bool reconnected = false;
   for (const auto& r : st.plan) {
     int rc = im.read(r, stats_);
+    int err = rc < 0 ? errno : 0;
+    if (rc < 0 && im.tcp && !reconnected && (err == ECONNRESET || err == EPIPE)) {
+      // The peer closed the connection (gateways drop idle ones): reads are idempotent, so
+      // one fresh connection and the same request again, before calling the device failed.
+      reconnected = true;
+      ++stats_.resyncs;
+      modbus_close(im.ctx);
+      im.is_connected = modbus_connect(im.ctx) == 0;
+      if (im.is_connected) {
+        ++stats_.connects;
+        rc = im.read(r, stats_);
+        err = rc < 0 ? errno : 0;
+      } else {
+        ++stats_.connect_failures;
+        im.next_connect = start + im.backoff.next();
+        mark(r, im.clock.now(), Quality::comm_fail);
+        return;
+      }
+    }
     const Timestamp t = im.clock.now();
     if (rc >= 0) {
       deliver(r, t);
       continue;
     }
-    const int err = errno;
     if (is_link_error(err)) {
       if (err == ETIMEDOUT) ++stats_.timeouts;
       im.resync(stats_);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../../support/expect.hpp"
 #include "houqin/drivers/decode.hpp"
 #include "houqin/drivers/simulator.hpp"
 
@@ -187,13 +188,36 @@ TEST_F(ModbusTest, ReconnectsAfterADroppedConnection) {
   ModbusDriver driver(both(), clock, quick());
   std::vector<Reading> r;
   driver.poll(0, r);
+  // The peer closes the idle connection between polls: the next poll reconnects and reads.
   sim.set_fault(1, Fault{.drop_connection = true});
   driver.poll(0, r);
-  EXPECT_EQ(r[0].quality, Quality::comm_fail);
-  EXPECT_FALSE(driver.connected());
-  driver.poll(1, r);  // the other device on the connection reconnects at once
-  expect_exact(r, power_meter_points(2, 100), 2, t0);
+  expect_exact(r, gas_panel_points(1), 1, t0);
   EXPECT_EQ(driver.stats().connects, 2u);
+  EXPECT_EQ(driver.stats().resyncs, 1u);
+  driver.poll(1, r);  // the other device on the connection is read
+  expect_exact(r, power_meter_points(2, 100), 2, t0);
+}
+
+TEST(ModbusDriverTest, RejectsMapsItCannotReadCorrectly) {
+  auto pts = gas_panel_points(1);
+  pts[1].address = 1;  // overlaps o2_pressure
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), pts}});
+      },
+      ErrorCode::invalid_argument,
+      "points[1] \"air_pressure\": overlaps points[0] \"o2_pressure\" at holding register 1");
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), gas_panel_points(2)}});
+      },
+      ErrorCode::invalid_argument, "point \"o2_pressure\": device_id 2 is not its device 1");
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), gas_panel_points(1)},
+                      DeviceMap{tcp_device(2, 503, 1), power_meter_points(2, 100)}});
+      },
+      ErrorCode::invalid_argument, "device \"dev-2\": not on the same connection as \"dev-1\"");
 }
 
 TEST(BackoffTest, GrowsExponentiallyWithJitterUpToTheCap) {

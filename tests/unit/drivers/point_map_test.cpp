@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "../../support/backends.hpp"
 #include "../../support/expect.hpp"
 #include "houqin/drivers/point_store.hpp"
@@ -176,6 +178,14 @@ TEST(PointMapTest, RejectsOtherBadEntries) {
                "registers: unknown collection");
 }
 
+TEST(PointMapTest, LoadsTheExampleFile) {
+  auto map = load_point_map_file(HOUQIN_SAMPLE_POINT_MAP);
+  EXPECT_EQ(map.devices.size(), 4u);
+  EXPECT_EQ(map.points.size(), 115u);
+  expect_error([] { load_point_map_file("/nonexistent/map.json"); }, ErrorCode::not_found,
+               "/nonexistent/map.json: cannot open");
+}
+
 class PointStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   testing::BackendFixture fx;
@@ -216,6 +226,16 @@ TEST_P(PointStoreTest, ABadMapLeavesTheStoreUnchanged) {
   expect_error([&] { import_point_map(*s, doc); }, ErrorCode::already_exists, "devices[0]");
   EXPECT_EQ(store::Repository<Device>(*s).count(), 2);
   EXPECT_EQ(store::Repository<Point>(*s).count(), 5);
+}
+
+TEST_P(PointStoreTest, ImportsTheExampleFile) {
+  auto s = fx.open_migrated(GetParam(), migrations());
+  HQ_REQUIRE_STORE(s);
+  std::ifstream in(HOUQIN_SAMPLE_POINT_MAP);
+  auto report = import_point_map(*s, Json::parse(in));
+  EXPECT_EQ(report.total(), 119u);
+  auto map = read_point_map(*s);
+  EXPECT_EQ(map.points.size(), 115u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PointStoreTest, ::testing::ValuesIn(testing::backends()));

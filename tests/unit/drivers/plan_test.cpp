@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
+
+#include "houqin/drivers/simulator.hpp"
 
 namespace houqin {
 namespace {
@@ -155,6 +158,27 @@ TEST(PlanTest, RegisterTypesNeverShareARequest) {
                             pt(RegisterType::coil, 0, DataType::boolean),
                             pt(RegisterType::discrete_input, 1, DataType::boolean)};
   EXPECT_EQ(plan_reads(dev(10, 10), pts).size(), 4u);
+}
+
+TEST(PlanTest, ReportForARealisticSite) {
+  // A gas panel and 50 meters: every device's points of one register type fit one request, so
+  // the plan meets the lower bound of one request per device and register type.
+  std::size_t points = 0, requests = 0, bound = 0;
+  auto add = [&](const std::vector<Point>& pts) {
+    Device d;
+    points += pts.size();
+    requests += plan_reads(d, pts).size();
+    bool used[4] = {};
+    for (const auto& p : pts) used[static_cast<int>(p.register_type)] = true;
+    for (bool u : used) bound += u;
+  };
+  add(gas_panel_points(1));
+  for (int m = 0; m < 50; ++m) add(power_meter_points(2 + m, 1000 * (m + 1)));
+  std::printf("requests per poll: planned %zu, one per point %zu, lower bound %zu\n", requests,
+              points, bound);
+  EXPECT_EQ(points, 2417u);
+  EXPECT_EQ(requests, 103u);
+  EXPECT_EQ(requests, bound);
 }
 
 TEST(PlanTest, EmptyMapNeedsNoRequests) {

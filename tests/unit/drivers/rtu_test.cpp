@@ -113,17 +113,25 @@ TEST_F(RtuTest, ASilentSlaveOnTheSharedLineCostsTheOthersLittle) {
   map.points.insert(map.points.end(), silent.begin(), silent.end());
   std::mutex m;
   std::map<Id, std::map<Quality, int>> polls;
+  ModbusOptions slow_backoff;
+  slow_backoff.backoff.initial = 500ms;
+  AcquisitionOptions options;
+  options.factory = modbus_factory(slow_backoff);
   {
-    Acquisition acq(map, [&](const Device& d, std::span<const Reading> rs) {
-      std::lock_guard lock(m);
-      ++polls[d.id][rs.front().quality];
-    });
+    Acquisition acq(
+        map,
+        [&](const Device& d, std::span<const Reading> rs) {
+          std::lock_guard lock(m);
+          ++polls[d.id][rs.front().quality];
+        },
+        options);
     EXPECT_EQ(acq.connections(), 1u);  // one serial line, one thread, one context
     std::this_thread::sleep_for(1000ms);
   }
   std::lock_guard lock(m);
-  // Without backing off the silent slave every cycle would cost 100 ms of timeout (<= 7 polls).
-  EXPECT_GE(polls[1][Quality::good], 10);
+  // The silent slave costs ~120 ms (timeout and flush) at 0 and ~600 ms, so ~15 polls of the
+  // other; without backing off it would cost that every cycle (~8 polls).
+  EXPECT_GE(polls[1][Quality::good], 11);
   EXPECT_EQ(polls[1][Quality::comm_fail], 0);
   EXPECT_GE(polls[3][Quality::comm_fail], 1);
 }

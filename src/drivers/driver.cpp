@@ -29,6 +29,38 @@ std::vector<std::vector<DeviceMap>> group_by_connection(const PointMap& map) {
   return groups;
 }
 
+ReadingQueue::ReadingQueue(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+void ReadingQueue::push(const Device& device, std::span<const Reading> readings) {
+  ReadingBatch batch{device.id, {readings.begin(), readings.end()}};
+  {
+    std::lock_guard lock(mutex_);
+    if (batches_.size() >= capacity_) {
+      batches_.pop_front();
+      ++dropped_;
+    }
+    batches_.push_back(std::move(batch));
+  }
+  ready_.notify_one();
+}
+
+std::optional<ReadingBatch> ReadingQueue::pop(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  if (!ready_.wait_for(lock, timeout, [&] { return !batches_.empty(); })) return std::nullopt;
+  auto batch = std::move(batches_.front());
+  batches_.pop_front();
+  return batch;
+}
+
+ReadingSink ReadingQueue::sink() {
+  return [this](const Device& d, std::span<const Reading> r) { push(d, r); };
+}
+
+std::size_t ReadingQueue::size() const {
+  std::lock_guard lock(mutex_);
+  return batches_.size();
+}
+
 Acquisition::Acquisition(const PointMap& map, ReadingSink sink, AcquisitionOptions options)
     : sink_(std::move(sink)), options_(std::move(options)) {
   validate_map(map);

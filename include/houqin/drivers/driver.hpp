@@ -6,8 +6,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -47,6 +51,33 @@ HOUQIN_EXPORT std::vector<std::vector<DeviceMap>> group_by_connection(const Poin
 /// Receives each poll's readings for one device. Called on the connection's thread, so it must
 /// be thread-safe and quick (hand the readings to a queue; do not store them here).
 using ReadingSink = std::function<void(const Device& device, std::span<const Reading> readings)>;
+
+/// One device's readings of one poll.
+struct ReadingBatch {
+  Id device_id = 0;
+  std::vector<Reading> readings;
+};
+
+/// A bounded queue from the acquisition threads to one consumer. Pushing never blocks a poller:
+/// when the queue is full the oldest batch is dropped (fresh readings matter more) and counted.
+class HOUQIN_EXPORT ReadingQueue {
+ public:
+  explicit ReadingQueue(std::size_t capacity);
+  void push(const Device& device, std::span<const Reading> readings);
+  /// The oldest batch, waiting up to `timeout` for one; nullopt when none came.
+  std::optional<ReadingBatch> pop(std::chrono::milliseconds timeout);
+  /// A sink for Acquisition that pushes here; the queue must outlive the Acquisition.
+  ReadingSink sink();
+  std::size_t size() const;
+  std::size_t dropped() const noexcept { return dropped_.load(); }
+
+ private:
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<ReadingBatch> batches_;
+  std::atomic<std::size_t> dropped_{0};
+};
 
 struct AcquisitionOptions {
   const Clock* clock = &system_clock();  // reading times and reconnect backoff

@@ -124,6 +124,42 @@ TEST(DriverTest, ThrowingSinksAndFactoriesAreCountedNotFatal) {
   EXPECT_GE(acq.sink_errors(), static_cast<std::size_t>(calls.load()) + 1);  // + the factory
 }
 
+TEST(DriverTest, TheQueueDropsTheOldestWhenFull) {
+  ReadingQueue q(2);
+  Device d;
+  for (int i = 1; i <= 3; ++i) {
+    d.id = i;
+    Reading r;
+    r.point_id = 10 * i;
+    q.push(d, std::span<const Reading>(&r, 1));
+  }
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.dropped(), 1u);
+  EXPECT_EQ(q.pop(0ms)->device_id, 2);
+  auto last = q.pop(0ms);
+  EXPECT_EQ(last->device_id, 3);
+  EXPECT_EQ(last->readings.front().point_id, 30);
+  auto t = std::chrono::steady_clock::now();
+  EXPECT_FALSE(q.pop(50ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - t, 45ms);
+}
+
+TEST(DriverTest, AcquisitionFeedsAQueue) {
+  ReadingQueue q(1000);
+  AcquisitionOptions options;
+  options.factory = [](std::vector<DeviceMap> devices, const Clock& c) -> std::unique_ptr<Driver> {
+    return std::make_unique<CountingDriver>(std::move(devices), c);
+  };
+  Acquisition acq(two_lines(), q.sink(), options);
+  std::map<Id, int> batches;
+  for (auto deadline = std::chrono::steady_clock::now() + 5s;
+       batches.size() < 4 && std::chrono::steady_clock::now() < deadline;)
+    if (auto b = q.pop(100ms)) ++batches[b->device_id];
+  acq.stop();
+  EXPECT_EQ(batches.size(), 4u);
+  EXPECT_EQ(q.dropped(), 0u);
+}
+
 TEST(DriverTest, AcquisitionRejectsABadMap) {
   auto map = two_lines();
   map.points[1].device_id = 99;

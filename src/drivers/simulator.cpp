@@ -248,8 +248,7 @@ Simulator::Unit* Simulator::unit(int unit_id) {
 
 void Simulator::refresh(Unit& u, bool force) {
   const Timestamp now = options_.clock->now();
-  if (!force && !u.dirty && (u.fault.stuck || now - u.refreshed < std::chrono::milliseconds(1)))
-    return;
+  if (!force && !u.dirty && (u.fault.stuck || now - u.refreshed < options_.update_interval)) return;
   const double factor = u.fault.spike_reads > 0 ? u.fault.spike_factor : 1;
   for (const auto& p : u.points) {
     switch (p.register_type) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,9 @@ struct SimulatorOptions {
   std::string serial_device{};     // rtu: the slave's end of the line
   int baud = 19200;                // rtu
   const Clock* clock = &system_clock();
+  /// Values are recomputed at most this often, like a device's own measuring cycle, so a read
+  /// costs the same whether it asks for one register or many.
+  std::chrono::milliseconds update_interval{100};
   int max_clients = 32;  // tcp: further connections are closed at once
 };
 

@@ -175,6 +175,14 @@ ModbusDriver::ModbusDriver(std::vector<DeviceMap> devices, const Clock& clock,
                            ModbusOptions options)
     : devices_(std::move(devices)) {
   check_same_connection(devices_);
+  // The read buffers hold what one request may return, no more.
+  if (options.limits.max_registers < 1 || options.limits.max_registers > MODBUS_MAX_READ_REGISTERS)
+    fail(ErrorCode::invalid_argument,
+         "limits.max_registers: " + std::to_string(options.limits.max_registers) +
+             " is outside 1..125");
+  if (options.limits.max_bits < 1 || options.limits.max_bits > MODBUS_MAX_READ_BITS)
+    fail(ErrorCode::invalid_argument,
+         "limits.max_bits: " + std::to_string(options.limits.max_bits) + " is outside 1..2000");
   impl_ = std::make_unique<Impl>(clock, std::move(options));
   const auto& d = devices_.front().device;
   impl_->tcp = d.transport == Transport::tcp;

@@ -218,6 +218,13 @@ TEST(ModbusDriverTest, RejectsMapsItCannotReadCorrectly) {
                       DeviceMap{tcp_device(2, 503, 1), power_meter_points(2, 100)}});
       },
       ErrorCode::invalid_argument, "device \"dev-2\": not on the same connection as \"dev-1\"");
+  ModbusOptions big;
+  big.limits.max_registers = 200;  // more than one response can carry
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), gas_panel_points(1)}}, system_clock(), big);
+      },
+      ErrorCode::invalid_argument, "limits.max_registers: 200 is outside 1..125");
 }
 
 TEST(BackoffTest, GrowsExponentiallyWithJitterUpToTheCap) {

@@ -1,0 +1,333 @@
+#include "houqin/drivers/modbus.hpp"
+
+#include <modbus/modbus.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <thread>
+
+#include "houqin/drivers/decode.hpp"
+
+namespace houqin::drivers {
+
+// ---- backoff ----------------------------------------------------------------------------------
+
+Backoff::Backoff(BackoffPolicy policy, std::uint64_t seed) : policy_(policy), rng_(seed) {}
+
+std::chrono::microseconds Backoff::next() {
+  using namespace std::chrono;
+  double base = static_cast<double>(duration_cast<microseconds>(policy_.initial).count()) *
+                std::pow(policy_.multiplier, std::min(failures_, 60));
+  base = std::min(base, static_cast<double>(duration_cast<microseconds>(policy_.max).count()));
+  ++failures_;
+  std::uniform_real_distribution<double> factor(1 - policy_.jitter, 1 + policy_.jitter);
+  return microseconds(static_cast<std::int64_t>(base * factor(rng_)));
+}
+
+// ---- error mapping ----------------------------------------------------------------------------
+
+Quality quality_for_error(int e) noexcept {
+  switch (e) {
+    case EMBXILFUN:
+    case EMBXILADD:
+    case EMBXILVAL:
+      return Quality::bad_config;
+    case EMBXSBUSY:
+      return Quality::device_busy;
+    case EMBXSFAIL:
+    case EMBXACK:
+    case EMBXNACK:
+    case EMBXMEMPAR:
+      return Quality::device_failure;
+    default:  // timeouts, lost connections, bad frames, gateway path / target failures
+      return Quality::comm_fail;
+  }
+}
+
+bool is_link_error(int e) noexcept {
+  // An exception response is a well-formed answer: the link is in step.
+  return e < EMBXILFUN || e > EMBXGTAR;
+}
+
+// ---- the driver -------------------------------------------------------------------------------
+
+namespace {
+
+char parity_char(Parity p) {
+  switch (p) {
+    case Parity::even:
+      return 'E';
+    case Parity::odd:
+      return 'O';
+    case Parity::none:
+      break;
+  }
+  return 'N';
+}
+
+void check_same_connection(const std::vector<DeviceMap>& devices) {
+  if (devices.empty()) fail(ErrorCode::invalid_argument, "ModbusDriver: no devices");
+  PointMap map;
+  for (const auto& dm : devices) {
+    map.devices.push_back(dm.device);
+    for (const auto& p : dm.points) {
+      if (p.device_id != dm.device.id)
+        fail(ErrorCode::invalid_argument, "point \"" + p.name + "\": device_id " +
+                                              std::to_string(p.device_id) + " is not its device " +
+                                              std::to_string(dm.device.id));
+      map.points.push_back(p);
+    }
+  }
+  validate_map(map);  // the planner and decoder rely on it: no overlaps, widths in range
+  const auto& a = devices.front().device;
+  for (const auto& dm : devices) {
+    const auto& d = dm.device;
+    bool same =
+        d.transport == a.transport &&
+        (d.transport == Transport::tcp
+             ? d.host == a.host && d.port == a.port
+             : d.serial_device == a.serial_device && d.baud == a.baud && d.parity == a.parity &&
+                   d.data_bits == a.data_bits && d.stop_bits == a.stop_bits);
+    if (!same)
+      fail(ErrorCode::invalid_argument,
+           "device \"" + d.name + "\": not on the same connection as \"" + a.name + "\"");
+  }
+}
+
+}  // namespace
+
+struct ModbusDriver::Impl {
+  struct DeviceState {
+    std::vector<ReadRequest> plan;
+    Backoff backoff;
+    Timestamp skip_until{};  // a device that timed out is left alone until then
+  };
+
+  const Clock& clock;
+  ModbusOptions options;
+  modbus_t* ctx = nullptr;
+  bool tcp = true;
+  bool is_connected = false;
+  Backoff backoff;
+  Timestamp next_connect{};
+  int timeout_ms = -1;  // the response timeout currently set on ctx
+  std::vector<DeviceState> states;
+  std::uint16_t regs[MODBUS_MAX_READ_REGISTERS];
+  std::uint8_t bits[MODBUS_MAX_READ_BITS];
+
+  Impl(const Clock& c, ModbusOptions o)
+      : clock(c), options(std::move(o)), backoff(options.backoff, options.seed) {}
+  ~Impl() {
+    if (ctx) {
+      modbus_close(ctx);
+      modbus_free(ctx);
+    }
+  }
+
+  void set_timeout(int ms) {
+    if (ms == timeout_ms) return;
+    modbus_set_response_timeout(ctx, static_cast<std::uint32_t>(ms / 1000),
+                                static_cast<std::uint32_t>(ms % 1000) * 1000);
+    timeout_ms = ms;
+  }
+
+  /// Drops what may still be in flight so the next answer matches the next request. TCP gets a
+  /// fresh connection (a late answer could otherwise be taken for the next one); a serial line
+  /// waits out the answer's tail and discards it.
+  void resync(ModbusStats& stats) {
+    ++stats.resyncs;
+    if (tcp) {
+      modbus_close(ctx);
+      is_connected = false;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(timeout_ms, 20)));
+      modbus_flush(ctx);
+    }
+  }
+
+  int read(const ReadRequest& r, ModbusStats& stats) {
+    int attempts = 0;
+    for (;;) {
+      ++stats.requests;
+      int rc = -1;
+      switch (r.register_type) {
+        case RegisterType::coil:
+          rc = modbus_read_bits(ctx, r.address, r.count, bits);
+          break;
+        case RegisterType::discrete_input:
+          rc = modbus_read_input_bits(ctx, r.address, r.count, bits);
+          break;
+        case RegisterType::input_register:
+          rc = modbus_read_input_registers(ctx, r.address, r.count, regs);
+          break;
+        case RegisterType::holding_register:
+          rc = modbus_read_registers(ctx, r.address, r.count, regs);
+          break;
+      }
+      if (rc >= 0 || errno != EMBXSBUSY || attempts++ >= options.busy_retries) return rc;
+      std::this_thread::sleep_for(options.busy_delay);
+    }
+  }
+};
+
+ModbusDriver::ModbusDriver(std::vector<DeviceMap> devices, const Clock& clock,
+                           ModbusOptions options)
+    : devices_(std::move(devices)) {
+  check_same_connection(devices_);
+  // The read buffers hold what one request may return, no more.
+  if (options.limits.max_registers < 1 || options.limits.max_registers > MODBUS_MAX_READ_REGISTERS)
+    fail(ErrorCode::invalid_argument,
+         "limits.max_registers: " + std::to_string(options.limits.max_registers) +
+             " is outside 1..125");
+  if (options.limits.max_bits < 1 || options.limits.max_bits > MODBUS_MAX_READ_BITS)
+    fail(ErrorCode::invalid_argument,
+         "limits.max_bits: " + std::to_string(options.limits.max_bits) + " is outside 1..2000");
+  impl_ = std::make_unique<Impl>(clock, std::move(options));
+  const auto& d = devices_.front().device;
+  impl_->tcp = d.transport == Transport::tcp;
+  impl_->ctx = impl_->tcp ? modbus_new_tcp_pi(d.host.c_str(), std::to_string(d.port).c_str())
+                          : modbus_new_rtu(d.serial_device.c_str(), d.baud, parity_char(d.parity),
+                                           d.data_bits, d.stop_bits);
+  if (!impl_->ctx)
+    fail(ErrorCode::invalid_argument,
+         "device \"" + d.name + "\": cannot create a Modbus context: " + modbus_strerror(errno));
+  std::uint64_t seed = impl_->options.seed;
+  for (const auto& dm : devices_) {
+    Impl::DeviceState st{{}, Backoff(impl_->options.backoff, ++seed), {}};
+    if (impl_->options.request_per_point) {
+      for (std::uint32_t i = 0; i < dm.points.size(); ++i) {
+        const auto& p = dm.points[i];
+        st.plan.push_back(ReadRequest{p.register_type, p.address, point_width(p), {i}});
+      }
+    } else {
+      st.plan = plan_reads(dm.device, dm.points, impl_->options.limits);
+    }
+    impl_->states.push_back(std::move(st));
+  }
+}
+
+ModbusDriver::~ModbusDriver() = default;
+
+const std::vector<ReadRequest>& ModbusDriver::plan(std::size_t device) const {
+  return impl_->states.at(device).plan;
+}
+
+bool ModbusDriver::connected() const noexcept {
+  return impl_->is_connected;
+}
+
+void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
+  auto& im = *impl_;
+  const auto& dm = devices_.at(index);
+  auto& st = im.states[index];
+  const Timestamp start = im.clock.now();
+  out.resize(dm.points.size());
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].point_id = dm.points[i].id;
+    out[i].time = start;
+    out[i].value = std::nan("");
+    out[i].text.clear();
+    out[i].quality = Quality::comm_fail;
+  }
+  if (start < st.skip_until) return;
+  if (!im.is_connected) {
+    if (start < im.next_connect) return;
+    im.set_timeout(dm.device.response_timeout_ms);
+    if (modbus_connect(im.ctx) != 0) {
+      ++stats_.connect_failures;
+      im.next_connect = start + im.backoff.next();
+      return;
+    }
+    ++stats_.connects;
+    im.is_connected = true;
+    im.backoff.reset();
+  }
+  modbus_set_slave(im.ctx, dm.device.unit_id);
+  im.set_timeout(dm.device.response_timeout_ms);
+
+  auto deliver = [&](const ReadRequest& r, Timestamp t) {
+    for (auto i : r.points) {
+      const auto& p = dm.points[i];
+      auto& reading = out[i];
+      reading.time = t;
+      if (is_bit(p.register_type))
+        decode_bit(im.bits[p.address - r.address], reading);
+      else
+        decode(p, im.regs + (p.address - r.address), reading);
+    }
+  };
+  auto mark = [&](const ReadRequest& r, Timestamp t, Quality q) {
+    for (auto i : r.points) {
+      out[i].time = t;
+      out[i].quality = q;
+    }
+  };
+
+  bool reconnected = false;
+  for (const auto& r : st.plan) {
+    int rc = im.read(r, stats_);
+    int err = rc < 0 ? errno : 0;
+    if (rc < 0 && im.tcp && !reconnected && (err == ECONNRESET || err == EPIPE)) {
+      // The peer closed the connection (gateways drop idle ones): reads are idempotent, so
+      // one fresh connection and the same request again, before calling the device failed.
+      reconnected = true;
+      ++stats_.resyncs;
+      modbus_close(im.ctx);
+      im.is_connected = modbus_connect(im.ctx) == 0;
+      if (im.is_connected) {
+        ++stats_.connects;
+        rc = im.read(r, stats_);
+        err = rc < 0 ? errno : 0;
+      } else {
+        ++stats_.connect_failures;
+        im.next_connect = start + im.backoff.next();
+        mark(r, im.clock.now(), Quality::comm_fail);
+        return;
+      }
+    }
+    const Timestamp t = im.clock.now();
+    if (rc >= 0) {
+      deliver(r, t);
+      continue;
+    }
+    if (is_link_error(err)) {
+      if (err == ETIMEDOUT) ++stats_.timeouts;
+      im.resync(stats_);
+      // The rest of this device's requests would most likely time out as well: leave them
+      // comm_fail and the device alone for a while, so it cannot hold up its line.
+      mark(r, t, Quality::comm_fail);
+      st.skip_until = t + st.backoff.next();
+      return;
+    }
+    if (quality_for_error(err) == Quality::bad_config && r.points.size() > 1) {
+      // One bad point (or a hole in the device's map inside a gap) must not cost the others
+      // their readings: ask for each point alone.
+      for (auto i : r.points) {
+        const auto& p = dm.points[i];
+        ReadRequest single{p.register_type, p.address, point_width(p), {i}};
+        if (im.read(single, stats_) >= 0) {
+          deliver(single, im.clock.now());
+        } else {
+          int e = errno;
+          mark(single, im.clock.now(), quality_for_error(e));
+          if (is_link_error(e)) {
+            im.resync(stats_);
+            return;
+          }
+        }
+      }
+      continue;
+    }
+    mark(r, t, quality_for_error(err));
+  }
+  st.backoff.reset();
+}
+
+DriverFactory modbus_factory(ModbusOptions options) {
+  return [options](std::vector<DeviceMap> devices, const Clock& clock) -> std::unique_ptr<Driver> {
+    return std::make_unique<ModbusDriver>(std::move(devices), clock, options);
+  };
+}
+
+}  // namespace houqin::drivers

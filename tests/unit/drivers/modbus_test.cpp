@@ -1,0 +1,335 @@
+// The Modbus driver against the simulator over loopback: exact values, planned request counts,
+// exception codes to quality, resynchronisation after a timeout, reconnect with backoff, faults.
+#include "houqin/drivers/modbus.hpp"
+
+#include <gtest/gtest.h>
+#include <modbus/modbus.h>
+
+#include <cerrno>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "../../support/expect.hpp"
+#include "houqin/drivers/decode.hpp"
+#include "houqin/drivers/simulator.hpp"
+
+namespace houqin {
+namespace {
+
+using namespace houqin::drivers;
+using namespace std::chrono_literals;
+
+const Timestamp t0 = parse_timestamp("2026-11-25T08:00:00Z");
+
+Device tcp_device(Id id, int port, int unit, int timeout_ms = 300) {
+  Device d;
+  d.id = id;
+  d.name = "dev-" + std::to_string(id);
+  d.host = "127.0.0.1";
+  d.port = port;
+  d.unit_id = unit;
+  d.response_timeout_ms = timeout_ms;
+  return d;
+}
+
+/// What the driver must report for p when the simulator serves it at time t: the waveform value
+/// after a trip through the point's encoding.
+Reading expected(const Point& p, int unit, Timestamp t) {
+  std::uint16_t regs[125] = {};
+  Reading r;
+  if (p.data_type == DataType::string) {
+    encode_string(p, p.name == "model" ? "HQ-GAS-6" : "HQ-PM-" + std::to_string(1000 + unit), regs);
+    decode(p, regs, r);
+  } else if (is_bit(p.register_type)) {
+    decode_bit(simulated_value(p, unit, t) != 0, r);
+  } else {
+    encode(p, simulated_value(p, unit, t), regs);
+    decode(p, regs, r);
+  }
+  return r;
+}
+
+void expect_exact(const std::vector<Reading>& got, const std::vector<Point>& pts, int unit,
+                  Timestamp t) {
+  ASSERT_EQ(got.size(), pts.size());
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    auto want = expected(pts[i], unit, t);
+    EXPECT_EQ(got[i].point_id, pts[i].id);
+    EXPECT_EQ(got[i].quality, Quality::good) << pts[i].name;
+    EXPECT_EQ(got[i].text, want.text) << pts[i].name;
+    if (pts[i].data_type != DataType::string) {
+      EXPECT_EQ(got[i].value, want.value) << pts[i].name;
+    }
+  }
+}
+
+class ModbusTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    sim.add_unit(1, gas_panel_points(1));
+    sim.add_unit(2, power_meter_points(2, 100));
+    sim.start();
+  }
+  std::vector<DeviceMap> both(int timeout_ms = 300) {
+    return {DeviceMap{tcp_device(1, sim.port(), 1, timeout_ms), gas_panel_points(1)},
+            DeviceMap{tcp_device(2, sim.port(), 2, timeout_ms), power_meter_points(2, 100)}};
+  }
+  ModbusOptions quick() {
+    ModbusOptions o;
+    o.seed = 7;
+    o.backoff.initial = 100ms;
+    o.backoff.max = 1000ms;
+    o.busy_delay = 1ms;
+    return o;
+  }
+  ManualClock clock{t0};
+  Simulator sim{SimulatorOptions{.clock = &clock}};
+};
+
+TEST_F(ModbusTest, ReadsEveryPointExactlyWithThePlannedRequests) {
+  ModbusDriver driver(both(), clock, quick());
+  EXPECT_EQ(driver.plan(0).size(), 3u);  // holding, discrete inputs, the model string
+  EXPECT_EQ(driver.plan(1).size(), 2u);  // input registers, breaker coils
+  std::vector<Reading> r;
+  driver.poll(0, r);
+  expect_exact(r, gas_panel_points(1), 1, t0);
+  EXPECT_EQ(r.back().text, "HQ-GAS-6");
+  EXPECT_NEAR(r[0].value, 400, 10);  // O2 pressure near its nominal kPa
+  driver.poll(1, r);
+  expect_exact(r, power_meter_points(2, 100), 2, t0);
+  EXPECT_EQ(driver.stats().requests, 5u);
+  EXPECT_EQ(driver.stats().connects, 1u);
+  EXPECT_EQ(r[0].time, t0);
+  // Time moves on, so do the values.
+  clock.advance(10s);
+  driver.poll(1, r);
+  expect_exact(r, power_meter_points(2, 100), 2, t0 + 10s);
+}
+
+TEST_F(ModbusTest, ExceptionCodesMapToQuality) {
+  EXPECT_EQ(quality_for_error(EMBXILADD), Quality::bad_config);
+  EXPECT_EQ(quality_for_error(EMBXILFUN), Quality::bad_config);
+  EXPECT_EQ(quality_for_error(EMBXILVAL), Quality::bad_config);
+  EXPECT_EQ(quality_for_error(EMBXSBUSY), Quality::device_busy);
+  EXPECT_EQ(quality_for_error(EMBXSFAIL), Quality::device_failure);
+  EXPECT_EQ(quality_for_error(EMBXGTAR), Quality::comm_fail);
+  EXPECT_EQ(quality_for_error(ETIMEDOUT), Quality::comm_fail);
+  EXPECT_EQ(quality_for_error(ECONNRESET), Quality::comm_fail);
+  EXPECT_TRUE(is_link_error(ETIMEDOUT));
+  EXPECT_TRUE(is_link_error(EMBBADDATA));
+  EXPECT_FALSE(is_link_error(EMBXSBUSY));
+
+  ModbusDriver driver(both(), clock, quick());
+  std::vector<Reading> r;
+  sim.set_fault(1, Fault{.exception_code = MODBUS_EXCEPTION_ILLEGAL_DATA_ADDRESS});
+  driver.poll(0, r);
+  for (const auto& x : r) EXPECT_EQ(x.quality, Quality::bad_config);
+  sim.set_fault(1, Fault{.exception_code = MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE});
+  driver.poll(0, r);
+  for (const auto& x : r) EXPECT_EQ(x.quality, Quality::device_failure);
+  // Busy for two answers: retried, then read.
+  sim.set_fault(
+      1, Fault{.exception_code = MODBUS_EXCEPTION_SLAVE_OR_SERVER_BUSY, .exception_count = 2});
+  auto before = driver.stats().requests;
+  driver.poll(0, r);
+  for (const auto& x : r) EXPECT_EQ(x.quality, Quality::good);
+  EXPECT_EQ(driver.stats().requests - before, 5u);  // 2 busy answers + 3 requests
+  // Busy for good: device_busy after the retries, and the link is fine for the next device.
+  sim.set_fault(1, Fault{.exception_code = MODBUS_EXCEPTION_SLAVE_OR_SERVER_BUSY});
+  driver.poll(0, r);
+  for (const auto& x : r) EXPECT_EQ(x.quality, Quality::device_busy);
+  driver.poll(1, r);
+  expect_exact(r, power_meter_points(2, 100), 2, t0);
+}
+
+TEST_F(ModbusTest, ABadPointCostsOnlyItself) {
+  auto devices = both();
+  Point extra;  // just past the panel's holding registers: planned into the same request
+  extra.id = 99;
+  extra.device_id = 1;
+  extra.name = "not_there";
+  extra.address = 16;
+  devices[0].points.push_back(extra);
+  ModbusDriver driver(devices, clock, quick());
+  ASSERT_EQ(driver.plan(0).size(), 3u);
+  std::vector<Reading> r;
+  driver.poll(0, r);
+  EXPECT_EQ(r.back().quality, Quality::bad_config);
+  r.pop_back();
+  expect_exact(r, gas_panel_points(1), 1, t0);
+}
+
+TEST_F(ModbusTest, ResynchronisesAfterATimeout) {
+  ModbusDriver driver(both(100), clock, quick());
+  std::vector<Reading> r;
+  driver.poll(1, r);  // connected and in step
+  sim.set_fault(2, Fault{.delay_once_ms = 300});
+  clock.advance(1s);
+  driver.poll(1, r);
+  for (const auto& x : r) EXPECT_EQ(x.quality, Quality::comm_fail);
+  EXPECT_EQ(driver.stats().timeouts, 1u);
+  EXPECT_EQ(driver.stats().resyncs, 1u);
+  EXPECT_EQ(driver.stats().requests, 3u);  // the rest of the device's requests were not sent
+  std::this_thread::sleep_for(350ms);      // the late answer is on its way now
+  // The device is left alone until its backoff has passed ...
+  driver.poll(1, r);
+  EXPECT_EQ(driver.stats().requests, 3u);
+  // ... then read in step: the late answer to the earlier request is never taken for this one.
+  clock.advance(2s);
+  driver.poll(1, r);
+  expect_exact(r, power_meter_points(2, 100), 2, t0 + 3s);
+  driver.poll(0, r);
+  expect_exact(r, gas_panel_points(1), 1, t0 + 3s);
+}
+
+TEST_F(ModbusTest, ReconnectsAfterADroppedConnection) {
+  ModbusDriver driver(both(), clock, quick());
+  std::vector<Reading> r;
+  driver.poll(0, r);
+  // The peer closes the idle connection between polls: the next poll reconnects and reads.
+  sim.set_fault(1, Fault{.drop_connection = true});
+  driver.poll(0, r);
+  expect_exact(r, gas_panel_points(1), 1, t0);
+  EXPECT_EQ(driver.stats().connects, 2u);
+  EXPECT_EQ(driver.stats().resyncs, 1u);
+  driver.poll(1, r);  // the other device on the connection is read
+  expect_exact(r, power_meter_points(2, 100), 2, t0);
+}
+
+TEST(ModbusDriverTest, RejectsMapsItCannotReadCorrectly) {
+  auto pts = gas_panel_points(1);
+  pts[1].address = 1;  // overlaps o2_pressure
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), pts}});
+      },
+      ErrorCode::invalid_argument,
+      "points[1] \"air_pressure\": overlaps points[0] \"o2_pressure\" at holding register 1");
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), gas_panel_points(2)}});
+      },
+      ErrorCode::invalid_argument, "point \"o2_pressure\": device_id 2 is not its device 1");
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), gas_panel_points(1)},
+                      DeviceMap{tcp_device(2, 503, 1), power_meter_points(2, 100)}});
+      },
+      ErrorCode::invalid_argument, "device \"dev-2\": not on the same connection as \"dev-1\"");
+  ModbusOptions big;
+  big.limits.max_registers = 200;  // more than one response can carry
+  testing::expect_error(
+      [&] {
+        ModbusDriver({DeviceMap{tcp_device(1, 502, 1), gas_panel_points(1)}}, system_clock(), big);
+      },
+      ErrorCode::invalid_argument, "limits.max_registers: 200 is outside 1..125");
+}
+
+TEST(BackoffTest, GrowsExponentiallyWithJitterUpToTheCap) {
+  BackoffPolicy p{100ms, 1000ms, 2, 0.2};
+  Backoff b(p, 42);
+  const double bases[] = {100, 200, 400, 800, 1000, 1000};
+  for (double base : bases) {
+    auto d = std::chrono::duration<double, std::milli>(b.next()).count();
+    EXPECT_GE(d, base * 0.8);
+    EXPECT_LE(d, base * 1.2);
+  }
+  EXPECT_EQ(b.failures(), 6);
+  b.reset();
+  auto d = std::chrono::duration<double, std::milli>(b.next()).count();
+  EXPECT_LE(d, 120);
+  // Jitter: two clients with different seeds do not retry in lockstep; one seed repeats itself.
+  Backoff x(p, 1), y(p, 2), z(p, 1);
+  auto dx = x.next(), dy = y.next();
+  EXPECT_NE(dx, dy);
+  EXPECT_EQ(dx, z.next());
+}
+
+TEST(ModbusReconnectTest, BacksOffWhileTheDeviceIsAwayAndComesBack) {
+  ManualClock clock(t0);
+  int port = 0;
+  {
+    Simulator probe;  // find a free port, then leave it free
+    probe.start();
+    port = probe.port();
+  }
+  ModbusOptions o;
+  o.seed = 3;
+  o.backoff = BackoffPolicy{200ms, 2000ms, 2, 0.2};
+  ModbusDriver driver({DeviceMap{tcp_device(1, port, 1), gas_panel_points(1)}}, clock, o);
+  std::vector<Reading> r;
+  driver.poll(0, r);
+  EXPECT_EQ(driver.stats().connect_failures, 1u);
+  for (const auto& x : r) EXPECT_EQ(x.quality, Quality::comm_fail);
+  driver.poll(0, r);  // within the backoff: no attempt
+  clock.advance(100ms);
+  driver.poll(0, r);
+  EXPECT_EQ(driver.stats().connect_failures, 1u);
+  clock.advance(150ms);  // past 200 ms * 1.2
+  driver.poll(0, r);
+  EXPECT_EQ(driver.stats().connect_failures, 2u);
+  clock.advance(300ms);  // the second delay is 400 ms +- 20 %: not yet
+  driver.poll(0, r);
+  EXPECT_EQ(driver.stats().connect_failures, 2u);
+  Simulator sim(SimulatorOptions{.port = port, .clock = &clock});
+  sim.add_unit(1, gas_panel_points(1));
+  sim.start();
+  clock.advance(200ms);
+  driver.poll(0, r);
+  EXPECT_EQ(driver.stats().connects, 1u);
+  expect_exact(r, gas_panel_points(1), 1, clock.now());
+}
+
+TEST_F(ModbusTest, StuckValuesAndSpikesReachTheReadings) {
+  ModbusDriver driver(both(), clock, quick());
+  std::vector<Reading> r;
+  sim.set_fault(2, Fault{.stuck = true});
+  driver.poll(1, r);
+  auto frozen = r[0].value;
+  clock.advance(7s);
+  driver.poll(1, r);
+  EXPECT_EQ(r[0].value, frozen);
+  sim.set_fault(2, Fault{.spike_reads = 2, .spike_factor = 10});  // coils, then registers
+  driver.poll(1, r);
+  EXPECT_NEAR(r[0].value, 10 * expected(power_meter_points(2, 100)[0], 2, clock.now()).value, 1e-3);
+  driver.poll(1, r);
+  expect_exact(r, power_meter_points(2, 100), 2, clock.now());
+}
+
+TEST(AcquisitionTest, ADeadOrSlowDeviceNeverDelaysTheOthers) {
+  Simulator good, slow, dead;
+  good.add_unit(1, gas_panel_points(1));
+  slow.add_unit(1, power_meter_points(2, 100));
+  dead.add_unit(1, power_meter_points(3, 200));
+  for (auto* s : {&good, &slow, &dead}) s->start();
+  slow.set_fault(1, Fault{.delay_ms = 400});
+  dead.set_fault(1, Fault{.silent = true});
+  PointMap map;
+  map.devices = {tcp_device(1, good.port(), 1), tcp_device(2, slow.port(), 1, 200),
+                 tcp_device(3, dead.port(), 1, 200)};
+  for (auto& d : map.devices) d.poll_interval_ms = 50;
+  map.points = gas_panel_points(1);
+  for (auto pts : {power_meter_points(2, 100), power_meter_points(3, 200)})
+    map.points.insert(map.points.end(), pts.begin(), pts.end());
+  std::mutex m;
+  std::map<Id, std::map<Quality, int>> polls;  // device -> quality of its first point -> count
+  {
+    Acquisition acq(map, [&](const Device& d, std::span<const Reading> rs) {
+      std::lock_guard lock(m);
+      ++polls[d.id][rs.front().quality];
+    });
+    EXPECT_EQ(acq.connections(), 3u);
+    std::this_thread::sleep_for(1000ms);
+  }
+  std::lock_guard lock(m);
+  EXPECT_GE(polls[1][Quality::good], 12);  // ~20 at 50 ms; the others cost it nothing
+  EXPECT_EQ(polls[1][Quality::comm_fail], 0);
+  EXPECT_GE(polls[2][Quality::comm_fail], 1);
+  EXPECT_GE(polls[3][Quality::comm_fail], 2);
+  EXPECT_EQ(polls[3][Quality::good], 0);
+}
+
+}  // namespace
+}  // namespace houqin

@@ -13,14 +13,23 @@
 #include "houqin/store/registry.hpp"
 #include "houqin/store/store.hpp"
 
-struct hq_store {
-  std::unique_ptr<houqin::store::Store> store;
+namespace houqin::capi {
+
+/// What an hq_store* points to. The public struct hq_store is never defined, so the handle stays
+/// opaque in the library's debug info too, and the ABI check does not see these members.
+struct StoreHandle {
+  std::unique_ptr<store::Store> store;
   // Serialises calls on one handle from several threads. Held only inside a call, never while
   // host code runs (callbacks are called after it is released), so callbacks may call back in.
   std::mutex mutex;
 };
 
-namespace houqin::capi {
+inline hq_store* to_c(StoreHandle* h) {
+  return reinterpret_cast<hq_store*>(h);
+}
+
+/// The handle behind `s`; Error(invalid_argument, "<function>: store is NULL") when it is null.
+StoreHandle& handle(hq_store* s, const char* function);
 
 /// Records `code` and the first line of `prefix` + `message` as the calling thread's last error
 /// and returns the code. Never allocates and never throws, so it is safe inside a catch block even

@@ -69,6 +69,11 @@ void require(const void* p, const char* function, const char* name) {
   if (!p) fail(ErrorCode::invalid_argument, std::string(function) + ": " + name + " is NULL");
 }
 
+StoreHandle& handle(hq_store* s, const char* function) {
+  require(s, function, "store");
+  return *reinterpret_cast<StoreHandle*>(s);
+}
+
 char* copy_out(std::string_view s) {
   auto* p = static_cast<char*>(std::malloc(s.size() + 1));
   if (!p) throw std::bad_alloc();

@@ -18,12 +18,12 @@ std::string dump(const json::Json& j) {
   fail(ErrorCode::not_found, std::string(entity) + " " + std::to_string(id) + ": not found");
 }
 
-json::Json find(hq_store* store, const char* entity, const char* query_json) {
+json::Json find(capi::StoreHandle& h, const char* entity, const char* query_json) {
   const auto& ops = capi::registry().at(entity);
   json::Json query =
       query_json ? json::parse(query_json, "query") : json::Json(json::Json::object());
-  std::lock_guard lock(store->mutex);
-  return ops.find(*store->store, query);
+  std::lock_guard lock(h.mutex);
+  return ops.find(*h.store, query);
 }
 
 }  // namespace
@@ -34,7 +34,7 @@ hq_status hq_entity_names(char** out_json, hq_store* store) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json, "hq_entity_names", "out_json");
-    require(store, "hq_entity_names", "store");
+    capi::handle(store, "hq_entity_names");  // the names do not depend on the store yet
     *out_json = capi::copy_out(dump(json::Json(capi::registry().names())));
   });
 }
@@ -42,7 +42,7 @@ hq_status hq_entity_names(char** out_json, hq_store* store) {
 hq_status hq_entity_put(char** out_json, hq_store* store, const char* entity, const char* json) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
-    require(store, "hq_entity_put", "store");
+    auto& h = capi::handle(store, "hq_entity_put");
     require(entity, "hq_entity_put", "entity");
     require(json, "hq_entity_put", "json");
     const auto& ops = capi::registry().at(entity);
@@ -53,8 +53,8 @@ hq_status hq_entity_put(char** out_json, hq_store* store, const char* entity, co
     bool update = id != value.end() && id->is_number_integer() && id->get<std::int64_t>() != 0;
     json::Json stored;
     {
-      std::lock_guard lock(store->mutex);
-      stored = update ? ops.update(*store->store, value) : ops.insert(*store->store, value);
+      std::lock_guard lock(h.mutex);
+      stored = update ? ops.update(*h.store, value) : ops.insert(*h.store, value);
     }
     if (out_json) *out_json = capi::copy_out(dump(stored));
   });
@@ -64,13 +64,13 @@ hq_status hq_entity_get(char** out_json, hq_store* store, const char* entity, in
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json, "hq_entity_get", "out_json");
-    require(store, "hq_entity_get", "store");
+    auto& h = capi::handle(store, "hq_entity_get");
     require(entity, "hq_entity_get", "entity");
     const auto& ops = capi::registry().at(entity);
     std::optional<json::Json> value;
     {
-      std::lock_guard lock(store->mutex);
-      value = ops.get(*store->store, id);
+      std::lock_guard lock(h.mutex);
+      value = ops.get(*h.store, id);
     }
     if (!value) not_found(entity, id);
     *out_json = capi::copy_out(dump(*value));
@@ -82,20 +82,20 @@ hq_status hq_entity_find(char** out_json, hq_store* store, const char* entity,
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json, "hq_entity_find", "out_json");
-    require(store, "hq_entity_find", "store");
+    auto& h = capi::handle(store, "hq_entity_find");
     require(entity, "hq_entity_find", "entity");
-    *out_json = capi::copy_out(dump(find(store, entity, query_json)));
+    *out_json = capi::copy_out(dump(find(h, entity, query_json)));
   });
 }
 
 hq_status hq_entity_each(hq_store* store, const char* entity, const char* query_json,
                          hq_entity_each_cb callback, void* payload) {
   return guard([&] {
-    require(store, "hq_entity_each", "store");
+    auto& h = capi::handle(store, "hq_entity_each");
     require(entity, "hq_entity_each", "entity");
     require(reinterpret_cast<const void*>(callback), "hq_entity_each", "callback");
     // find() has released the store's lock when it returns: the callbacks run without it.
-    json::Json result = find(store, entity, query_json);
+    json::Json result = find(h, entity, query_json);
     for (const auto& item : result["items"]) {
       std::string text = dump(item);
       if (callback(text.c_str(), payload) != 0) break;
@@ -107,7 +107,7 @@ hq_status hq_entity_each(hq_store* store, const char* entity, const char* query_
 hq_status hq_entity_remove(hq_store* store, const char* entity, int64_t id,
                            int64_t expected_version) {
   return guard([&] {
-    require(store, "hq_entity_remove", "store");
+    auto& h = capi::handle(store, "hq_entity_remove");
     require(entity, "hq_entity_remove", "entity");
     if (expected_version < 0)
       fail(ErrorCode::invalid_argument, "hq_entity_remove: expected_version " +
@@ -115,8 +115,8 @@ hq_status hq_entity_remove(hq_store* store, const char* entity, int64_t id,
     const auto& ops = capi::registry().at(entity);
     bool removed = false;
     {
-      std::lock_guard lock(store->mutex);
-      removed = ops.remove(*store->store, id,
+      std::lock_guard lock(h.mutex);
+      removed = ops.remove(*h.store, id,
                            expected_version == HQ_ANY_VERSION
                                ? std::nullopt
                                : std::optional<std::int64_t>(expected_version));

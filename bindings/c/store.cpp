@@ -40,16 +40,16 @@ hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options*
                                               " is negative");
       options.busy_timeout = std::chrono::milliseconds(opts->busy_timeout_ms);
     }
-    auto handle = std::make_unique<hq_store>();
+    auto handle = std::make_unique<capi::StoreHandle>();
     handle->store = store::Store::open(url, options);
-    *out = handle.release();
+    *out = capi::to_c(handle.release());
   });
 }
 
 void hq_store_free(hq_store* store) {
   // A destructor must not fail: whatever closing throws is dropped, the memory is freed anyway.
   try {
-    delete store;
+    delete reinterpret_cast<capi::StoreHandle*>(store);
   } catch (...) {
   }
 }
@@ -57,9 +57,9 @@ void hq_store_free(hq_store* store) {
 hq_status hq_store_migrate(int* out_applied, hq_store* store) {
   if (out_applied) *out_applied = 0;
   return guard([&] {
-    require(store, "hq_store_migrate", "store");
-    std::lock_guard lock(store->mutex);
-    int applied = store::migrate(*store->store, capi::migrations());
+    auto& h = capi::handle(store, "hq_store_migrate");
+    std::lock_guard lock(h.mutex);
+    int applied = store::migrate(*h.store, capi::migrations());
     if (out_applied) *out_applied = applied;
   });
 }

@@ -47,11 +47,8 @@ hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options*
 }
 
 void hq_store_free(hq_store* store) {
-  // A destructor must not fail: whatever closing throws is dropped, the memory is freed anyway.
-  try {
-    delete reinterpret_cast<capi::StoreHandle*>(store);
-  } catch (...) {
-  }
+  // Deleting NULL does nothing; ~Store is noexcept, so nothing can escape here.
+  delete reinterpret_cast<capi::StoreHandle*>(store);
 }
 
 hq_status hq_store_migrate(int* out_applied, hq_store* store) {

@@ -45,7 +45,7 @@ std::size_t append_line(std::size_t len, std::string_view s) noexcept {
     n = cap - len;
     while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;  // continuation byte
   }
-  std::memcpy(last.text + len, s.data(), n);
+  if (n > 0) std::memcpy(last.text + len, s.data(), n);  // an empty view may have a null data()
   return len + n;
 }
 

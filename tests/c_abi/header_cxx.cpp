@@ -12,9 +12,9 @@ int main() {
   bool failed = hq_version_number() != HQ_VERSION_NUMBER;
   failed |= hq_store_open(&store, "sqlite::memory:", &opts) != HQ_OK;
   failed |= hq_entity_names(&names, store) != HQ_OK || std::strstr(names, "rooms") == nullptr;
+  hq_free(names);
   failed |= hq_entity_get(&names, nullptr, "rooms", 1) != HQ_INVALID_ARGUMENT;
   failed |= names != nullptr;  // outputs are NULL after a failure
-  hq_free(names);
   hq_store_free(store);
   std::printf("C++: houqin %s%s\n", hq_version_string(), failed ? ": FAILED" : "");
   return failed ? 1 : 0;

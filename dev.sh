@@ -2,7 +2,8 @@
 # houqin's two commands, each self-contained on a fresh Debian 12 machine:
 #   ./dev.sh demo   install what is missing, build, and run the demo
 #   ./dev.sh test   install what is missing, build, start a throwaway PostgreSQL, run every test
-# Also: ./dev.sh build | ./dev.sh deps | ./dev.sh bench
+# Also: ./dev.sh build | ./dev.sh deps | ./dev.sh bench | ./dev.sh abi-baseline (rewrite the C ABI
+# baseline bindings/c/abi/libhouqin-c.abi from the built libhouqin-c; see docs/c-abi.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -13,7 +14,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev postgresql nlohmann-json3-dev
   libmodbus-dev pybind11-dev python3-dev python3-pytest libgtest-dev libbenchmark-dev libsodium-dev
-  python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat
+  python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat abigail-tools
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -86,13 +87,18 @@ case "$cmd" in
     log "Running the tests"
     (cd "$BUILD" && ctest -j "$JOBS" --output-on-failure --timeout 900 "${@:2}")
     ;;
+  abi-baseline)
+    deps
+    build
+    bindings/c/abi/abi.sh dump "$BUILD/bindings/c/libhouqin-c.so" bindings/c/abi/libhouqin-c.abi
+    ;;
   bench)
     deps
     build
     "$BUILD/benchmarks/store_bench" "${@:2}"
     ;;
   *)
-    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args]" >&2
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | abi-baseline" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,157 @@
+"""libhouqin-c driven from Python through ctypes alone, as a vendor's FFI would use it: no
+pybind11, no headers, only the documented C signatures. The library's path comes from
+HOUQIN_C_LIBRARY (set by CTest)."""
+import ctypes
+import json
+import os
+import threading
+
+import pytest
+
+HQ_OK, HQ_INVALID_ARGUMENT, HQ_NOT_FOUND, HQ_CONFLICT = 0, -1, -2, -4
+
+lib = ctypes.CDLL(os.environ["HOUQIN_C_LIBRARY"])
+c_str = ctypes.c_char_p
+out_str = ctypes.POINTER(ctypes.c_void_p)  # char** filled by the library, freed with hq_free
+
+
+class Error(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_int), ("message", c_str)]
+
+
+class StoreOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("busy_timeout_ms", ctypes.c_int)]
+
+
+EACH_CB = ctypes.CFUNCTYPE(ctypes.c_int, c_str, ctypes.c_void_p)
+
+for name, res, args in [
+    ("hq_last_error", ctypes.POINTER(Error), []),
+    ("hq_status_name", c_str, [ctypes.c_int]),
+    ("hq_free", None, [ctypes.c_void_p]),
+    ("hq_version_number", ctypes.c_int, []),
+    ("hq_version_string", c_str, []),
+    ("hq_store_options_init", ctypes.c_int, [ctypes.POINTER(StoreOptions), ctypes.c_uint]),
+    ("hq_store_open", ctypes.c_int,
+     [ctypes.POINTER(ctypes.c_void_p), c_str, ctypes.POINTER(StoreOptions)]),
+    ("hq_store_free", None, [ctypes.c_void_p]),
+    ("hq_store_migrate", ctypes.c_int, [ctypes.POINTER(ctypes.c_int), ctypes.c_void_p]),
+    ("hq_entity_names", ctypes.c_int, [out_str, ctypes.c_void_p]),
+    ("hq_entity_put", ctypes.c_int, [out_str, ctypes.c_void_p, c_str, c_str]),
+    ("hq_entity_get", ctypes.c_int, [out_str, ctypes.c_void_p, c_str, ctypes.c_int64]),
+    ("hq_entity_find", ctypes.c_int, [out_str, ctypes.c_void_p, c_str, c_str]),
+    ("hq_entity_each", ctypes.c_int, [ctypes.c_void_p, c_str, c_str, EACH_CB, ctypes.c_void_p]),
+    ("hq_entity_remove", ctypes.c_int, [ctypes.c_void_p, c_str, ctypes.c_int64, ctypes.c_int64]),
+]:
+    fn = getattr(lib, name)
+    fn.restype, fn.argtypes = res, args
+
+
+class HqError(Exception):
+    def __init__(self, status):
+        err = lib.hq_last_error().contents
+        self.status, self.message = status, err.message.decode()
+        super().__init__(f"{lib.hq_status_name(status).decode()}: {self.message}")
+
+
+def call(fn, *args):
+    status = fn(*args)
+    if status != HQ_OK:
+        raise HqError(status)
+
+
+def json_call(fn, *args):
+    """Calls fn(&out, *args) and returns the decoded JSON, freeing the library's string."""
+    out = ctypes.c_void_p()
+    call(fn, ctypes.byref(out), *args)
+    try:
+        return json.loads(ctypes.string_at(out.value).decode())
+    finally:
+        lib.hq_free(out)
+
+
+@pytest.fixture
+def store():
+    handle = ctypes.c_void_p()
+    opts = StoreOptions()
+    call(lib.hq_store_options_init, ctypes.byref(opts), 1)
+    assert opts.busy_timeout_ms == 5000
+    call(lib.hq_store_open, ctypes.byref(handle), b"sqlite::memory:", ctypes.byref(opts))
+    applied = ctypes.c_int(-1)
+    call(lib.hq_store_migrate, ctypes.byref(applied), handle)
+    assert applied.value > 0
+    yield handle
+    lib.hq_store_free(handle)
+
+
+def test_version_is_reported():
+    n = lib.hq_version_number()
+    assert lib.hq_version_string().decode() == f"{n // 10000}.{n // 100 % 100}.{n % 100}"
+
+
+def test_entities_round_trip(store):
+    assert "rooms" in json_call(lib.hq_entity_names, store)
+    campus = json_call(lib.hq_entity_put, store, b"campuses",
+                       json.dumps({"code": "MAIN", "name": "本部"}).encode())
+    assert campus["version"] == 1 and campus["name"] == "本部"
+    campus["name"] = "总院"
+    updated = json_call(lib.hq_entity_put, store, b"campuses", json.dumps(campus).encode())
+    assert updated["version"] == 2
+    assert json_call(lib.hq_entity_get, store, b"campuses", campus["id"])["name"] == "总院"
+    page = json_call(lib.hq_entity_find, store, b"campuses",
+                     b'{"where":[{"column":"code","op":"eq","value":"MAIN"}]}')
+    assert page["total"] == 1
+    call(lib.hq_entity_remove, store, b"campuses", campus["id"], 2)
+    assert json_call(lib.hq_entity_find, store, b"campuses", None)["total"] == 0
+
+
+def test_errors_carry_status_and_message(store):
+    with pytest.raises(HqError) as e:
+        json_call(lib.hq_entity_get, None, b"rooms", 1)
+    assert e.value.status == HQ_INVALID_ARGUMENT and "store is NULL" in e.value.message
+    with pytest.raises(HqError) as e:
+        json_call(lib.hq_entity_find, store, b"lifts", None)
+    assert e.value.status == HQ_NOT_FOUND and "unknown entity 'lifts'" in e.value.message
+    campus = json_call(lib.hq_entity_put, store, b"campuses", b'{"code":"A","name":"a"}')
+    json_call(lib.hq_entity_put, store, b"campuses", json.dumps(campus).encode())
+    with pytest.raises(HqError) as e:  # the same version-1 copy again
+        json_call(lib.hq_entity_put, store, b"campuses", json.dumps(campus).encode())
+    assert e.value.status == HQ_CONFLICT and "is stale" in e.value.message
+
+
+def test_callbacks_may_call_back_into_the_store(store):
+    for code in ("A", "B", "C"):
+        call(lib.hq_entity_put, None, store, b"campuses",
+             json.dumps({"code": code, "name": code}).encode())
+    seen = []
+
+    @EACH_CB
+    def each(item, payload):
+        campus = json.loads(item.decode())
+        seen.append(campus["code"])
+        again = json_call(lib.hq_entity_get, store, b"campuses", campus["id"])
+        assert again == campus
+        return 1 if len(seen) == 2 else 0  # stop after two
+
+    call(lib.hq_entity_each, store, b"campuses", b'{"order_by":[{"column":"code"}]}', each, None)
+    assert seen == ["A", "B"]
+
+
+def test_last_error_is_per_thread(store):
+    results = {}
+    barrier = threading.Barrier(2)
+
+    def fail_with(key, fn, *args):
+        fn(*args)
+        barrier.wait()  # both have failed before either reads its error
+        err = lib.hq_last_error().contents
+        results[key] = (err.code, err.message.decode())
+
+    out = ctypes.c_void_p()
+    a = threading.Thread(target=fail_with,
+                         args=("a", lib.hq_store_open, None, b"sqlite::memory:", None))
+    b = threading.Thread(target=fail_with,
+                         args=("b", lib.hq_entity_get, ctypes.byref(out), store, b"rooms", 77))
+    a.start(), b.start(), a.join(), b.join()
+    assert results["a"] == (HQ_INVALID_ARGUMENT, "hq_store_open: out is NULL")
+    assert results["b"] == (HQ_NOT_FOUND, "rooms 77: not found")

@@ -59,6 +59,8 @@ pg_start() {
     || { cat "$PG_DIR/server.log"; return 1; }
   export HOUQIN_TEST_PG_URL="postgresql://postgres@/postgres?host=$PG_DIR"
   export HOUQIN_REQUIRE_PG=1
+  # A fixed test key for hosts that read keys from the environment (the C ABI, Python).
+  export HOUQIN_KEYS="test1 WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo="
 }
 pg_stop() {
   [ -n "$PG_DIR" ] || return 0

@@ -2,7 +2,10 @@
 #include <chrono>
 
 #include "capi.hpp"
+#include "houqin/protect/keyring.hpp"
 #include "houqin/store/migration.hpp"
+
+#include <cstdlib>
 
 using namespace houqin;
 using capi::guard;
@@ -40,6 +43,9 @@ hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options*
                                               " is negative");
       options.busy_timeout = std::chrono::milliseconds(opts->busy_timeout_ms);
     }
+    // Personal data is sealed at rest; the C ABI takes its keys from HOUQIN_KEYS for now.
+    if (const char* keys = std::getenv("HOUQIN_KEYS"); keys && *keys)
+      options.keys = protect::Keyring::from_env();
     auto handle = std::make_unique<capi::StoreHandle>();
     handle->store = store::Store::open(url, options);
     *out = capi::to_c(handle.release());

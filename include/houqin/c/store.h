@@ -54,6 +54,10 @@ HQ_API hq_status hq_store_options_init(hq_store_options* opts, unsigned int vers
  * A handle may be used from any thread; calls on one handle are serialised (each call takes the
  * handle's lock and releases it before returning or calling back into host code). For work in
  * parallel, open one handle per thread. The schema is not created: call hq_store_migrate().
+ *
+ * Personal data (staff phones) is sealed at rest with keys read from the HOUQIN_KEYS environment
+ * variable ("<key id> <base64 32-byte key>" entries separated by ";"); without it, storing or
+ * reading personal data fails with HQ_FAILED_PRECONDITION.
  */
 HQ_API hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options* opts);
 

@@ -9,8 +9,8 @@ namespace houqin {
 
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
-  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
-                    drivers::migrations()})
+  for (auto list :
+       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -52,20 +52,6 @@ using store::Repository;
 using store::Store;
 using store::TableInfo;
 
-/// The table as stored: personal values move sealed, never opened.
-TableInfo raw(const TableInfo& t) {
-  TableInfo out = t;
-  for (auto& c : out.columns) c.personal = false;
-  out.has_personal = false;
-  return out;
-}
-
-store::QuerySpec by_id() {
-  store::QuerySpec q;
-  q.order.push_back({"id", false});
-  return q;
-}
-
 /// Runs the permission check as an audited call: a denial is recorded and thrown.
 void authorize(Store& s, const auth::Actor& actor, const std::string& action,
                std::string_view permission) {
@@ -152,8 +138,8 @@ TableSummary summarize_table(Store& s, const TableInfo& table) {
   TableSummary out;
   crypto::Blake2b h(32);
   h.field(table.name);
-  auto t = raw(table);
-  s.select_rows(t, by_id(), [&](std::span<const store::Cell> row) {
+  auto t = store::as_stored(table);
+  s.select_rows(t, store::by_id(), [&](std::span<const store::Cell> row) {
     ++out.rows;
     for (std::size_t i = 0; i < row.size(); ++i) {
       const auto& c = row[i];
@@ -207,10 +193,10 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
           for (const auto& e : entries) {
             if (progress) progress(e.table->name, done++, entries.size());
             if (!store.table_exists(e.table->name)) continue;
-            auto t = raw(*e.table);
+            auto t = store::as_stored(*e.table);
             for (const auto& sql : store::create_table_sql(t, store::Dialect::sqlite))
               out->execute(sql);
-            store.select_rows(t, by_id(),
+            store.select_rows(t, store::by_id(),
                               [&](std::span<const store::Cell> row) { out->put_row(t, row); });
           }
           tx.commit();
@@ -309,7 +295,7 @@ Manifest restore(Store& store, const auth::Actor& actor, const std::filesystem::
       std::size_t done = 0;
       for (const auto& e : entries) {
         if (progress) progress(e.table->name, done++, entries.size());
-        auto t = raw(*e.table);
+        auto t = store::as_stored(*e.table);
         // A row may reference a later row of its own table (a department's parent): such
         // columns go in empty first and are filled once every row is there.
         std::vector<std::size_t> self;
@@ -317,7 +303,7 @@ Manifest restore(Store& store, const auth::Actor& actor, const std::filesystem::
           if (fk.table == t.name && t.columns[t.column_index(fk.column)].nullable)
             self.push_back(t.column_index(fk.column));
         std::vector<std::vector<store::Cell>> later;
-        bs.select_rows(t, by_id(), [&](std::span<const store::Cell> row) {
+        bs.select_rows(t, store::by_id(), [&](std::span<const store::Cell> row) {
           ++rows;
           if (self.empty()) {
             store.put_row(t, row);

@@ -16,19 +16,6 @@ namespace {
 using store::Cell;
 using store::TableInfo;
 
-TableInfo raw(const TableInfo& t) {
-  TableInfo out = t;
-  for (auto& c : out.columns) c.personal = false;
-  out.has_personal = false;
-  return out;
-}
-
-store::QuerySpec by_id() {
-  store::QuerySpec q;
-  q.order.push_back({"id", false});
-  return q;
-}
-
 std::string row_name(const TableInfo& t, Id id) {
   return t.name + " " + std::to_string(id);
 }
@@ -107,9 +94,9 @@ RotationReport rotate_keys(store::Store& store, const auth::Actor& actor) {
       const TableInfo& t = *e.table;
       if (!t.has_personal || !store.table_exists(t.name)) continue;
       ++report.tables;
-      auto r = raw(t);
+      auto r = store::as_stored(t);
       std::vector<std::vector<Cell>> changed;
-      store.select_rows(r, by_id(), [&](std::span<const Cell> row) {
+      store.select_rows(r, store::by_id(), [&](std::span<const Cell> row) {
         std::vector<Cell> copy;
         for (std::size_t i = 0; i < t.columns.size(); ++i) {
           const auto& col = t.columns[i];
@@ -221,12 +208,13 @@ RetentionReport apply_retention(store::Store& store, const auth::Actor& actor,
       else
         cutoff.i = std::chrono::floor<std::chrono::days>(now).time_since_epoch().count() -
                    rule.keep.count();
-      store::QuerySpec q = by_id();
+      store::QuerySpec q = store::by_id();
       q.filters.push_back({col.name, store::Op::lt, {cutoff}});
       std::int64_t n = 0;
       if (rule.action == RetentionAction::erase) {
         std::vector<Id> ids;
-        store.select_rows(raw(t), q, [&](std::span<const Cell> row) { ids.push_back(row[0].i); });
+        store.select_rows(store::as_stored(t), q,
+                          [&](std::span<const Cell> row) { ids.push_back(row[0].i); });
         for (Id id : ids) n += store.delete_row(t, id, std::nullopt);
         total.erased += n;
       } else {
@@ -291,14 +279,14 @@ std::vector<Finding> check_integrity(store::Store& store, const auth::Actor& act
     for (const auto& e : store::catalog()) {
       const TableInfo& t = *e.table;
       if (!store.table_exists(t.name)) continue;
-      auto r = raw(t);
+      auto r = store::as_stored(t);
       // Dangling references: possible wherever foreign keys were off (another tool, an old
       // import) or the reference is not a foreign key in every backend.
       for (const auto& fk : t.references) {
         if (!store.table_exists(fk.table)) continue;
         const auto& targets = ids(fk.table);
         auto c = t.column_index(fk.column);
-        store.select_rows(r, by_id(), [&](std::span<const Cell> row) {
+        store.select_rows(r, store::by_id(), [&](std::span<const Cell> row) {
           if (!row[c].null && !targets.count(row[c].i))
             out.push_back({"dangling_reference",
                            t.name,
@@ -313,7 +301,7 @@ std::vector<Finding> check_integrity(store::Store& store, const auth::Actor& act
         auto c = t.column_index(key[0]);
         if (t.columns[c].type != store::SqlType::text || t.columns[c].personal) continue;
         std::map<std::string, std::vector<std::pair<Id, std::string>>> groups;
-        store.select_rows(r, by_id(), [&](std::span<const Cell> row) {
+        store.select_rows(r, store::by_id(), [&](std::span<const Cell> row) {
           std::string norm;
           for (char ch : row[c].s)
             if (ch != ' ' && ch != '\t')

@@ -70,6 +70,13 @@ void TableInfo::check() const {
   }
 }
 
+TableInfo as_stored(const TableInfo& table) {
+  TableInfo out = table;
+  for (auto& c : out.columns) c.personal = false;
+  out.has_personal = false;
+  return out;
+}
+
 std::string sql_literal(std::string_view s) {
   std::string out = "'";
   for (char c : s) {

@@ -45,6 +45,13 @@ struct QuerySpec {
   std::int64_t offset = 0;
 };
 
+/// Every row in id order: how whole-table tools read.
+inline QuerySpec by_id() {
+  QuerySpec q;
+  q.order.push_back({"id", false});
+  return q;
+}
+
 /// Renders "SELECT cols FROM t WHERE ... ORDER BY ... LIMIT ... OFFSET ..." with :pN placeholders
 /// and collects the bound values in order. Throws Error(invalid_argument) naming a bad column,
 /// operator/type mismatch, or negative paging. `count` renders SELECT COUNT(*) instead.

@@ -72,6 +72,10 @@ struct TableInfo {
   HOUQIN_EXPORT void check() const;
 };
 
+/// The table as stored: personal flags off, so row operations move sealed values unopened
+/// (backup, restore, key rotation, integrity checks).
+HOUQIN_EXPORT TableInfo as_stored(const TableInfo& table);
+
 /// CREATE TABLE IF NOT EXISTS plus its indexes (unique keys, foreign key columns).
 HOUQIN_EXPORT std::vector<std::string> create_table_sql(const TableInfo& table, Dialect dialect);
 

@@ -126,12 +126,7 @@ class SealedAtRest : public ::testing::TestWithParam<std::string> {
  protected:
   testing::BackendFixture fx;
   /// Staff table as stored: the personal flags off, so values come back as sealed.
-  static store::TableInfo raw_staff() {
-    auto t = store::table_info<site::Staff>();
-    for (auto& c : t.columns) c.personal = false;
-    t.has_personal = false;
-    return t;
-  }
+  static store::TableInfo raw_staff() { return store::as_stored(store::table_info<site::Staff>()); }
   Id add_staff(store::Store& s, std::optional<std::string> phone) {
     site::Department d{0,
                        0,

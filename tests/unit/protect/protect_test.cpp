@@ -51,12 +51,7 @@ class ProtectTest : public ::testing::TestWithParam<std::string> {
     site::import_hospital(*s, json::Json::parse(in));
     return s;
   }
-  static store::TableInfo raw_staff() {
-    auto t = store::table_info<site::Staff>();
-    for (auto& c : t.columns) c.personal = false;
-    t.has_personal = false;
-    return t;
-  }
+  static store::TableInfo raw_staff() { return store::as_stored(store::table_info<site::Staff>()); }
   static std::vector<std::string> raw_phones(store::Store& s) {
     std::vector<std::string> out;
     auto t = raw_staff();

@@ -89,6 +89,8 @@ struct Verification {
   std::int64_t head_seq = 0;
   std::string head_hash;
 };
+BOOST_DESCRIBE_STRUCT(Verification, (),
+                      (ok, records, first_bad_seq, first_bad_id, problem, head_seq, head_hash))
 
 /// Walks the whole chain (needs audit.verify; the verification itself is audited).
 HOUQIN_EXPORT Verification verify(store::Store& store, const auth::Actor& actor);
@@ -106,6 +108,8 @@ struct Filter {
   std::int64_t limit = 1000;
   std::int64_t offset = 0;
 };
+BOOST_DESCRIBE_STRUCT(Filter, (),
+                      (actor, action, entity, entity_id, outcome, from, to, limit, offset))
 
 /// Records matching the filter in seq order (needs audit.read).
 HOUQIN_EXPORT std::vector<Record> query(store::Store& store, const auth::Actor& actor,

@@ -1,0 +1,74 @@
+#include "houqin/service/registry.hpp"
+
+#include <map>
+#include <mutex>
+
+#include "houqin/core/error.hpp"
+
+namespace houqin::service {
+namespace {
+
+struct Registry {
+  std::mutex mutex;
+  std::map<std::string, Operation, std::less<>> by_name;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+bool well_formed(std::string_view name) {
+  auto dot = name.find('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == name.size()) return false;
+  for (char c : name)
+    if (!(c == '.' || c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+  return true;
+}
+
+}  // namespace
+
+bool define(Operation op) {
+  if (!well_formed(op.name))
+    fail(ErrorCode::invalid_argument,
+         "service operation name '" + op.name + "' is not \"<domain>.<verb>\" in lower case");
+  if (!op.handler)
+    fail(ErrorCode::invalid_argument, "service operation '" + op.name + "' has no handler");
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  auto name = op.name;
+  if (!r.by_name.emplace(name, std::move(op)).second)
+    fail(ErrorCode::already_exists, "service operation '" + name + "' is already defined");
+  return true;
+}
+
+const Operation& operation(std::string_view name) {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  if (auto it = r.by_name.find(name); it != r.by_name.end()) return it->second;
+  // Name the operations of the same domain, so a typo is easy to fix.
+  auto domain = name.substr(0, name.find('.') == std::string_view::npos ? 0 : name.find('.') + 1);
+  std::string known;
+  for (const auto& [n, op] : r.by_name)
+    if (!domain.empty() && n.starts_with(domain)) known += (known.empty() ? "" : ", ") + n;
+  fail(ErrorCode::not_found, "no service operation '" + std::string(name) + "'" +
+                                 (known.empty() ? std::string(" (no operation in that domain)")
+                                                : " (known: " + known + ")"));
+}
+
+std::vector<const Operation*> operations() {
+  auto& r = registry();
+  std::lock_guard lock(r.mutex);
+  std::vector<const Operation*> out;
+  for (const auto& [name, op] : r.by_name) out.push_back(&op);
+  return out;
+}
+
+json::Json call(store::Store& store, const auth::Actor& actor, std::string_view name,
+                const json::Json& input) {
+  const auto& op = operation(name);
+  Context ctx{store, actor};
+  return op.handler(ctx, input);
+}
+
+}  // namespace houqin::service

@@ -1,0 +1,130 @@
+// The service registry: operations by name with JSON in and out, typed input parsing that names
+// the bad field and changes nothing, lookup errors that list the domain's operations, and the
+// built-in platform operations run authorised and audited. Every backend.
+#include "houqin/service/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../../support/auth.hpp"
+#include "../../support/expect.hpp"
+#include "houqin/audit/call.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin {
+namespace {
+
+using testing::expect_error;
+
+struct AddCampus {
+  std::string code;
+  std::string name;
+};
+BOOST_DESCRIBE_STRUCT(AddCampus, (), (code, name))
+
+// A test operation defined the way domains define theirs.
+[[maybe_unused]] const bool defined = service::define<AddCampus>(
+    "testsvc.add_campus", "site.edit", "Adds a campus",
+    [](service::Context& ctx, const AddCampus& in) {
+      return audit::audited(ctx.store, ctx.actor, "testsvc.add_campus", [&](audit::Call& call) {
+        call.require("site.edit");
+        site::Campus c{0, 0, in.code, in.name, ""};
+        store::Repository<site::Campus>(ctx.store).insert(c);
+        call.record("site_campus", c.id, std::nullopt, json::to_json(c));
+        return c;
+      });
+    });
+
+TEST(ServiceRegistry, RefusesMalformedAndDuplicateDefinitions) {
+  auto handler = [](service::Context&, const json::Json&) { return json::Json::object(); };
+  expect_error(
+      [&] {
+        service::define({"NoDot", "", "", handler});
+      },
+      ErrorCode::invalid_argument, "service operation name 'NoDot' is not");
+  expect_error(
+      [&] {
+        service::define({"x.y", "", "", {}});
+      },
+      ErrorCode::invalid_argument, "service operation 'x.y' has no handler");
+  expect_error(
+      [&] {
+        service::define({"testsvc.add_campus", "", "", handler});
+      },
+      ErrorCode::already_exists, "service operation 'testsvc.add_campus' is already");
+  expect_error([] { service::operation("testsvc.add_campos"); }, ErrorCode::not_found,
+               "no service operation 'testsvc.add_campos' (known: testsvc.add_campus)");
+  expect_error([] { service::operation("nothing.here"); }, ErrorCode::not_found,
+               "no service operation 'nothing.here' (no operation in that domain)");
+}
+
+TEST(ServiceRegistry, ListsBuiltInOperationsSorted) {
+  auto ops = service::operations();
+  std::vector<std::string> names;
+  for (auto* op : ops) names.push_back(op->name);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  for (auto expected : {"audit.query", "audit.verify", "protect.check_integrity", "site.export"})
+    EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
+  EXPECT_EQ(service::operation("audit.query").permission, "audit.read");
+}
+
+class ServiceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  testing::PlatformFixture pf;
+};
+
+TEST_P(ServiceTest, CallsParseInputRunTheServiceAndLeaveNothingOnBadInput) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  auto out = service::call(*s, editor, "testsvc.add_campus", {{"code", "C1"}, {"name", "North"}});
+  EXPECT_EQ(out["code"], "C1");
+  EXPECT_GT(out["id"].get<Id>(), 0);
+
+  store::Repository<site::Campus> campuses(*s);
+  auto before = campuses.count();
+  expect_error(
+      [&] {
+        service::call(*s, editor, "testsvc.add_campus", {{"code", "C2"}, {"nmae", "x"}});
+      },
+      ErrorCode::invalid_argument, "testsvc.add_campus");
+  expect_error(
+      [&] {
+        service::call(*s, editor, "testsvc.add_campus", {{"code", 7}, {"name", "x"}});
+      },
+      ErrorCode::invalid_argument, "testsvc.add_campus");
+  auto nobody = pf.user_with("nobody", "nobody", {"bi.read"});
+  expect_error(
+      [&] {
+        service::call(*s, nobody, "testsvc.add_campus", {{"code", "C3"}, {"name", "x"}});
+      },
+      ErrorCode::permission_denied, "");
+  EXPECT_EQ(campuses.count(), before);
+}
+
+TEST_P(ServiceTest, BuiltInOperationsAreAuthorised) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto auditor = pf.actor("auditor");
+  auto v = service::call(*s, auditor, "audit.verify", json::Json::object());
+  EXPECT_TRUE(v["ok"].get<bool>());
+  auto recs = service::call(*s, auditor, "audit.query", {{"action", "audit.verify"}});
+  EXPECT_EQ(recs["records"].size(), 1u);
+  auto sys = pf.actor("sysadmin");
+  expect_error([&] { service::call(*s, sys, "audit.query", json::Json::object()); },
+               ErrorCode::permission_denied, "");
+  auto findings = service::call(*s, sys, "protect.check_integrity", nullptr);
+  EXPECT_TRUE(findings["findings"].empty()) << findings.dump();
+  auto doc = service::call(*s, sys, "site.export", nullptr);
+  EXPECT_TRUE(doc.contains("format"));
+  expect_error(
+      [&] {
+        service::call(*s, sys, "site.export", {{"unexpected", 1}});
+      },
+      ErrorCode::invalid_argument, "site.export");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ServiceTest, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
+}  // namespace houqin

@@ -1,10 +1,13 @@
 #include "houqin/drivers/point_store.hpp"
 
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 
 namespace houqin::drivers {
 namespace {
 [[maybe_unused]] const bool registered = store::register_tables<Device, Point>("drivers");
+[[maybe_unused]] const bool exposed = store::expose<Device, Point>(
+    {.read = "telemetry.read", .write = "telemetry.configure", .read_personal = ""});
 }  // namespace
 
 std::vector<store::Migration> migrations() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 
 namespace houqin::site {
 namespace {
@@ -10,6 +11,10 @@ namespace {
 [[maybe_unused]] const bool registered =
     store::register_tables<Campus, Building, Floor, Department, Room, Shift, Staff, ShiftAssignment,
                            DictionaryEntry, KnowledgeArticle>("site");
+[[maybe_unused]] const bool exposed =
+    store::expose<Campus, Building, Floor, Department, Room, Shift, Staff, ShiftAssignment,
+                  DictionaryEntry, KnowledgeArticle>(
+        {.read = "", .write = "site.edit", .read_personal = "site.read_personal"});
 
 void require_text(const std::string& value, const char* field) {
   if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");

@@ -18,4 +18,9 @@ std::vector<std::string> EntityRegistry::names() const {
   return out;
 }
 
+EntityRegistry& entities() {
+  static EntityRegistry registry;
+  return registry;
+}
+
 }  // namespace houqin::store

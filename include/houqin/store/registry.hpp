@@ -37,10 +37,21 @@ BOOST_DESCRIBE_STRUCT(JsonFilter, (), (column, op, value))
 BOOST_DESCRIBE_STRUCT(JsonOrder, (), (column, descending))
 BOOST_DESCRIBE_STRUCT(JsonQuery, (), (where, order_by, limit, offset))
 
+/// Who may use an entity type through the generic, actor-checked entity API
+/// (include/houqin/service/entities.hpp). Permissions are "<domain>.<action>" names.
+struct EntityAccess {
+  std::string read;   // needed to read; "" lets any actor read (personal fields stay masked)
+  std::string write;  // needed to insert, update and remove; "" makes the type read-only there
+  /// Besides protect.unmask, the permission that shows personal fields unmasked (e.g.
+  /// site.read_personal); "" for protect.unmask alone.
+  std::string read_personal;
+};
+
 /// What can be done with one entity type, by name and JSON.
 struct EntityOps {
   std::string name;  // the collection name, e.g. "rooms"
   const TableInfo* table = nullptr;
+  EntityAccess access;
   /// Validates and inserts; returns the stored entity (with its id and version).
   std::function<json::Json(Store&, const json::Json&)> insert;
   std::function<std::optional<json::Json>(Store&, Id)> get;
@@ -54,10 +65,11 @@ struct EntityOps {
 class EntityRegistry {
  public:
   template <Entity T>
-  void add() {
+  void add(EntityAccess access = {}) {
     EntityOps ops;
     ops.name = std::string(entity_traits<T>::collection);
     ops.table = &table_info<T>();
+    ops.access = std::move(access);
     ops.insert = [](Store& s, const json::Json& j) {
       auto v = json::from_json<T>(j, entity_traits<T>::collection);
       v.id = 0;
@@ -99,5 +111,16 @@ class EntityRegistry {
  private:
   std::map<std::string, EntityOps, std::less<>> ops_;
 };
+
+/// The entity types every domain exposes to hosts (the C ABI, Python), filled at load time by
+/// expose<Ts...>() beside each domain's types. Tables a domain keeps behind its services
+/// (accounts, sessions, the audit log) are not exposed.
+HOUQIN_EXPORT EntityRegistry& entities();
+
+template <Entity... Ts>
+bool expose(const EntityAccess& access) {
+  (entities().add<Ts>(access), ...);
+  return true;
+}
 
 }  // namespace houqin::store

@@ -101,6 +101,7 @@ struct NewUser {
   std::optional<Id> staff_id;
   std::optional<Id> department_id;
 };
+BOOST_DESCRIBE_STRUCT(NewUser, (), (login, display_name, password, staff_id, department_id))
 
 /// A user as others may see it: no password hash.
 struct UserView {

@@ -123,6 +123,36 @@ TEST_P(ServiceTest, BuiltInOperationsAreAuthorised) {
       ErrorCode::invalid_argument, "site.export");
 }
 
+TEST_P(ServiceTest, AccountsAndRolesThroughTheRegistry) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto sys = pf.actor("sysadmin");
+  auto sec = pf.actor("secadmin");
+  auto made = service::call(*s, sys, "auth.create_user",
+                            {{"login", "li"}, {"display_name", "Li"}, {"password", "Pa55-word"}});
+  Id li = made["id"].get<Id>();
+  expect_error(
+      [&] {
+        service::call(*s, sec, "auth.create_user", {{"login", "x"}});
+      },
+      ErrorCode::permission_denied, "");
+  service::call(
+      *s, sec, "auth.define_role",
+      {{"name", "tech"}, {"description", "technician"}, {"permissions", {"repair.work"}}});
+  expect_error(
+      [&] {
+        service::call(*s, sec, "auth.grant",
+                      {{"user_id", li}, {"role", "tech"}, {"scope", "ward"}});
+      },
+      ErrorCode::invalid_argument, "auth.grant");
+  service::call(*s, sec, "auth.grant", {{"user_id", li}, {"role", "tech"}});
+  auto actor = pf.auth->resume(pf.auth->login("li", "Pa55-word").token);
+  EXPECT_TRUE(actor.can("repair.work"));
+  auto users = service::call(*s, sys, "auth.users", nullptr)["users"];
+  EXPECT_EQ(users.size(), 4u);
+  for (const auto& u : users) EXPECT_FALSE(u.contains("password_hash"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ServiceTest, ::testing::ValuesIn(testing::backends()),
                          [](const auto& p) { return p.param; });
 

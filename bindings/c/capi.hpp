@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "houqin/auth/actor.hpp"
 #include "houqin/core/error.hpp"
 #include "houqin/houqin.h"
 #include "houqin/store/migration.hpp"
@@ -27,6 +28,21 @@ struct StoreHandle {
 inline hq_store* to_c(StoreHandle* h) {
   return reinterpret_cast<hq_store*>(h);
 }
+
+/// What an hq_actor* points to: an immutable snapshot, so threads may share it without a lock.
+struct ActorHandle {
+  auth::Actor actor;
+};
+
+inline hq_actor* to_c(ActorHandle* h) {
+  return reinterpret_cast<hq_actor*>(h);
+}
+
+/// The actor behind `a`; Error(invalid_argument, "<function>: actor is NULL") when it is null.
+const auth::Actor& actor(const hq_actor* a, const char* function);
+
+/// `j` as compact JSON text, invalid UTF-8 replaced rather than thrown on.
+std::string dump(const json::Json& j);
 
 /// The handle behind `s`; Error(invalid_argument, "<function>: store is NULL") when it is null.
 StoreHandle& handle(hq_store* s, const char* function);
@@ -64,9 +80,7 @@ void require(const void* p, const char* function, const char* name);
 /// std::bad_alloc when memory runs out.
 char* copy_out(std::string_view s);
 
-/// The entity registry of every domain this library knows.
-const store::EntityRegistry& registry();
-/// The migrations of every domain this library knows.
+/// The migrations of every domain this library knows (houqin::migrations()).
 const std::vector<store::Migration>& migrations();
 
 }  // namespace houqin::capi

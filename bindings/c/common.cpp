@@ -4,7 +4,7 @@
 
 #include "capi.hpp"
 #include "houqin/core/library.hpp"
-#include "houqin/site/hospital.hpp"
+#include "houqin/platform.hpp"
 
 namespace houqin::capi {
 namespace {
@@ -82,22 +82,17 @@ char* copy_out(std::string_view s) {
   return p;
 }
 
-// Each domain that lands adds its entities and migrations here, and nowhere else in the C ABI.
-const store::EntityRegistry& registry() {
-  static const store::EntityRegistry r = [] {
-    store::EntityRegistry reg;
-    site::register_entities(reg);
-    return reg;
-  }();
-  return r;
+const auth::Actor& actor(const hq_actor* a, const char* function) {
+  require(a, function, "actor");
+  return reinterpret_cast<const ActorHandle*>(a)->actor;
+}
+
+std::string dump(const json::Json& j) {
+  return j.dump(-1, ' ', false, json::Json::error_handler_t::replace);
 }
 
 const std::vector<store::Migration>& migrations() {
-  static const std::vector<store::Migration> m = [] {
-    std::vector<store::Migration> all;
-    for (auto& x : site::migrations()) all.push_back(std::move(x));
-    return all;
-  }();
+  static const std::vector<store::Migration> m = houqin::migrations();
   return m;
 }
 

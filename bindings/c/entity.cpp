@@ -1,8 +1,10 @@
-// hq_entity_*: every registered entity by name, JSON in and out, through store::EntityRegistry.
+// hq_entity_*: every exposed entity by name, JSON in and out, through the actor-checked generic
+// entity API (houqin/service/entities.hpp): permissions, audit and masking happen there.
 #include <string>
 #include <vector>
 
 #include "capi.hpp"
+#include "houqin/service/entities.hpp"
 
 using namespace houqin;
 using capi::guard;
@@ -10,20 +12,16 @@ using capi::require;
 
 namespace {
 
-std::string dump(const json::Json& j) {
-  return j.dump(-1, ' ', false, json::Json::error_handler_t::replace);
-}
-
 [[noreturn]] void not_found(std::string_view entity, std::int64_t id) {
   fail(ErrorCode::not_found, std::string(entity) + " " + std::to_string(id) + ": not found");
 }
 
-json::Json find(capi::StoreHandle& h, const char* entity, const char* query_json) {
-  const auto& ops = capi::registry().at(entity);
+json::Json find(capi::StoreHandle& h, const auth::Actor& actor, const char* entity,
+                const char* query_json) {
   json::Json query =
       query_json ? json::parse(query_json, "query") : json::Json(json::Json::object());
   std::lock_guard lock(h.mutex);
-  return ops.find(*h.store, query);
+  return service::find_entities(*h.store, actor, entity, query);
 }
 
 }  // namespace
@@ -35,91 +33,90 @@ hq_status hq_entity_names(char** out_json, hq_store* store) {
   return guard([&] {
     require(out_json, "hq_entity_names", "out_json");
     capi::handle(store, "hq_entity_names");  // the names do not depend on the store yet
-    *out_json = capi::copy_out(dump(json::Json(capi::registry().names())));
+    *out_json = capi::copy_out(capi::dump(json::Json(service::entity_names())));
   });
 }
 
-hq_status hq_entity_put(char** out_json, hq_store* store, const char* entity, const char* json) {
+hq_status hq_entity_put(char** out_json, hq_store* store, const hq_actor* actor, const char* entity,
+                        const char* json) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
     auto& h = capi::handle(store, "hq_entity_put");
+    const auto& who = capi::actor(actor, "hq_entity_put");
     require(entity, "hq_entity_put", "entity");
     require(json, "hq_entity_put", "json");
-    const auto& ops = capi::registry().at(entity);
     auto value = json::parse(json, entity);
-    // An integer id other than 0 names a stored entity; anything else is a new one (and a
-    // malformed id is reported by the decoder, with its path).
-    auto id = value.find("id");
-    bool update = id != value.end() && id->is_number_integer() && id->get<std::int64_t>() != 0;
     json::Json stored;
     {
       std::lock_guard lock(h.mutex);
-      stored = update ? ops.update(*h.store, value) : ops.insert(*h.store, value);
+      stored = service::put_entity(*h.store, who, entity, value);
     }
-    if (out_json) *out_json = capi::copy_out(dump(stored));
+    if (out_json) *out_json = capi::copy_out(capi::dump(stored));
   });
 }
 
-hq_status hq_entity_get(char** out_json, hq_store* store, const char* entity, int64_t id) {
+hq_status hq_entity_get(char** out_json, hq_store* store, const hq_actor* actor, const char* entity,
+                        int64_t id) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json, "hq_entity_get", "out_json");
     auto& h = capi::handle(store, "hq_entity_get");
+    const auto& who = capi::actor(actor, "hq_entity_get");
     require(entity, "hq_entity_get", "entity");
-    const auto& ops = capi::registry().at(entity);
-    std::optional<json::Json> value;
+    json::Json value;
     {
       std::lock_guard lock(h.mutex);
-      value = ops.get(*h.store, id);
+      value = service::get_entity(*h.store, who, entity, id);
     }
-    if (!value) not_found(entity, id);
-    *out_json = capi::copy_out(dump(*value));
+    *out_json = capi::copy_out(capi::dump(value));
   });
 }
 
-hq_status hq_entity_find(char** out_json, hq_store* store, const char* entity,
-                         const char* query_json) {
+hq_status hq_entity_find(char** out_json, hq_store* store, const hq_actor* actor,
+                         const char* entity, const char* query_json) {
   if (out_json) *out_json = nullptr;
   return guard([&] {
     require(out_json, "hq_entity_find", "out_json");
     auto& h = capi::handle(store, "hq_entity_find");
+    const auto& who = capi::actor(actor, "hq_entity_find");
     require(entity, "hq_entity_find", "entity");
-    *out_json = capi::copy_out(dump(find(h, entity, query_json)));
+    *out_json = capi::copy_out(capi::dump(find(h, who, entity, query_json)));
   });
 }
 
-hq_status hq_entity_each(hq_store* store, const char* entity, const char* query_json,
-                         hq_entity_each_cb callback, void* payload) {
+hq_status hq_entity_each(hq_store* store, const hq_actor* actor, const char* entity,
+                         const char* query_json, hq_entity_each_cb callback, void* payload) {
   return guard([&] {
     auto& h = capi::handle(store, "hq_entity_each");
+    const auto& who = capi::actor(actor, "hq_entity_each");
     require(entity, "hq_entity_each", "entity");
     require(reinterpret_cast<const void*>(callback), "hq_entity_each", "callback");
     // find() has released the store's lock when it returns: the callbacks run without it.
-    json::Json result = find(h, entity, query_json);
+    json::Json result = find(h, who, entity, query_json);
     for (const auto& item : result["items"]) {
-      std::string text = dump(item);
+      std::string text = capi::dump(item);
       if (callback(text.c_str(), payload) != 0) break;
     }
     capi::clear_error();  // a callback's own failed calls are not this call's error
   });
 }
 
-hq_status hq_entity_remove(hq_store* store, const char* entity, int64_t id,
+hq_status hq_entity_remove(hq_store* store, const hq_actor* actor, const char* entity, int64_t id,
                            int64_t expected_version) {
   return guard([&] {
     auto& h = capi::handle(store, "hq_entity_remove");
+    const auto& who = capi::actor(actor, "hq_entity_remove");
     require(entity, "hq_entity_remove", "entity");
     if (expected_version < 0)
       fail(ErrorCode::invalid_argument, "hq_entity_remove: expected_version " +
                                             std::to_string(expected_version) + " is negative");
-    const auto& ops = capi::registry().at(entity);
     bool removed = false;
     {
       std::lock_guard lock(h.mutex);
-      removed = ops.remove(*h.store, id,
-                           expected_version == HQ_ANY_VERSION
-                               ? std::nullopt
-                               : std::optional<std::int64_t>(expected_version));
+      removed = service::remove_entity(*h.store, who, entity, id,
+                                       expected_version == HQ_ANY_VERSION
+                                           ? std::nullopt
+                                           : std::optional<std::int64_t>(expected_version));
     }
     if (!removed) not_found(entity, id);
   });

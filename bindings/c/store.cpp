@@ -42,10 +42,13 @@ hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options*
                                               std::to_string(opts->busy_timeout_ms) +
                                               " is negative");
       options.busy_timeout = std::chrono::milliseconds(opts->busy_timeout_ms);
+      if (opts->version >= 2 && opts->key_file)
+        options.keys = protect::Keyring::from_file(opts->key_file);
     }
-    // Personal data is sealed at rest; the C ABI takes its keys from HOUQIN_KEYS for now.
-    if (const char* keys = std::getenv("HOUQIN_KEYS"); keys && *keys)
-      options.keys = protect::Keyring::from_env();
+    // Personal data is sealed at rest: keys from the key file, else from HOUQIN_KEYS.
+    if (!options.keys)
+      if (const char* keys = std::getenv("HOUQIN_KEYS"); keys && *keys)
+        options.keys = protect::Keyring::from_env();
     auto handle = std::make_unique<capi::StoreHandle>();
     handle->store = store::Store::open(url, options);
     *out = capi::to_c(handle.release());

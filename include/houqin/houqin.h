@@ -4,8 +4,10 @@
 #ifndef HOUQIN_H
 #define HOUQIN_H
 
+#include "houqin/c/auth.h"
 #include "houqin/c/common.h"
 #include "houqin/c/entity.h"
+#include "houqin/c/service.h"
 #include "houqin/c/site.h"
 #include "houqin/c/store.h"
 

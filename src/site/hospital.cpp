@@ -60,6 +60,17 @@ store::ImportReport import_hospital_file(store::Store& store, const std::string&
   return import_hospital(store, json::parse(text.str(), path));
 }
 
+store::ImportReport import_hospital(store::Store& store, const auth::Actor& actor,
+                                    const json::Json& document) {
+  return audit::audited(store, actor, "site.import", [&](audit::Call& call) {
+    call.require("site.edit");
+    auto report = import_hospital(store, document);
+    call.record("", std::nullopt, std::nullopt, std::nullopt,
+                "hospital imported: " + std::to_string(report.total()) + " entities");
+    return report;
+  });
+}
+
 json::Json export_hospital(store::Store& store) {
   json::Json header = {{"format", hospital_format}, {"format_version", hospital_format_version}};
   return HospitalDocument::export_json(store, std::move(header));

@@ -77,55 +77,74 @@ static void null_arguments(hq_store* s) {
   CHECK(out == NULL);
 
   out = SENTINEL;
-  CHECK_ERROR(hq_entity_put(&out, NULL, "campuses", "{}"), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_put(&out, NULL, hq_test_actor(), "campuses", "{}"), HQ_INVALID_ARGUMENT,
               "hq_entity_put: store is NULL");
   CHECK(out == NULL);
-  CHECK_ERROR(hq_entity_put(&out, s, NULL, "{}"), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), NULL, "{}"), HQ_INVALID_ARGUMENT,
               "hq_entity_put: entity is NULL");
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", NULL), HQ_INVALID_ARGUMENT,
               "hq_entity_put: json is NULL");
 
-  CHECK_ERROR(hq_entity_get(NULL, s, "campuses", 1), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_get(NULL, s, hq_test_actor(), "campuses", 1), HQ_INVALID_ARGUMENT,
               "hq_entity_get: out_json is NULL");
-  CHECK_ERROR(hq_entity_get(&out, NULL, "campuses", 1), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_get(&out, NULL, hq_test_actor(), "campuses", 1), HQ_INVALID_ARGUMENT,
               "hq_entity_get: store is NULL");
-  CHECK_ERROR(hq_entity_get(&out, s, NULL, 1), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_get(&out, s, hq_test_actor(), NULL, 1), HQ_INVALID_ARGUMENT,
               "hq_entity_get: entity is NULL");
 
-  CHECK_ERROR(hq_entity_find(NULL, s, "campuses", NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_find(NULL, s, hq_test_actor(), "campuses", NULL), HQ_INVALID_ARGUMENT,
               "hq_entity_find: out_json is NULL");
-  CHECK_ERROR(hq_entity_find(&out, NULL, "campuses", NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_find(&out, NULL, hq_test_actor(), "campuses", NULL), HQ_INVALID_ARGUMENT,
               "hq_entity_find: store is NULL");
-  CHECK_ERROR(hq_entity_find(&out, s, NULL, NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), NULL, NULL), HQ_INVALID_ARGUMENT,
               "hq_entity_find: entity is NULL");
 
-  CHECK_ERROR(hq_entity_each(NULL, "campuses", NULL, never_called, &calls), HQ_INVALID_ARGUMENT,
-              "hq_entity_each: store is NULL");
-  CHECK_ERROR(hq_entity_each(s, NULL, NULL, never_called, &calls), HQ_INVALID_ARGUMENT,
-              "hq_entity_each: entity is NULL");
-  CHECK_ERROR(hq_entity_each(s, "campuses", NULL, NULL, &calls), HQ_INVALID_ARGUMENT,
-              "hq_entity_each: callback is NULL");
+  CHECK_ERROR(hq_entity_each(NULL, hq_test_actor(), "campuses", NULL, never_called, &calls),
+              HQ_INVALID_ARGUMENT, "hq_entity_each: store is NULL");
+  CHECK_ERROR(hq_entity_each(s, hq_test_actor(), NULL, NULL, never_called, &calls),
+              HQ_INVALID_ARGUMENT, "hq_entity_each: entity is NULL");
+  CHECK_ERROR(hq_entity_each(s, hq_test_actor(), "campuses", NULL, NULL, &calls),
+              HQ_INVALID_ARGUMENT, "hq_entity_each: callback is NULL");
   CHECK(calls == 0);
 
-  CHECK_ERROR(hq_entity_remove(NULL, "campuses", 1, HQ_ANY_VERSION), HQ_INVALID_ARGUMENT,
-              "hq_entity_remove: store is NULL");
-  CHECK_ERROR(hq_entity_remove(s, NULL, 1, HQ_ANY_VERSION), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_remove(NULL, hq_test_actor(), "campuses", 1, HQ_ANY_VERSION),
+              HQ_INVALID_ARGUMENT, "hq_entity_remove: store is NULL");
+  CHECK_ERROR(hq_entity_remove(s, hq_test_actor(), NULL, 1, HQ_ANY_VERSION), HQ_INVALID_ARGUMENT,
               "hq_entity_remove: entity is NULL");
-  CHECK_ERROR(hq_entity_remove(s, "campuses", 1, -3), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_remove(s, hq_test_actor(), "campuses", 1, -3), HQ_INVALID_ARGUMENT,
               "expected_version -3 is negative");
 
-  CHECK_ERROR(hq_site_import_hospital(&out, NULL, "{}"), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_site_import_hospital(&out, NULL, hq_test_actor(), "{}"), HQ_INVALID_ARGUMENT,
               "hq_site_import_hospital: store is NULL");
-  CHECK_ERROR(hq_site_import_hospital(&out, s, NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_site_import_hospital(&out, s, hq_test_actor(), NULL), HQ_INVALID_ARGUMENT,
               "hq_site_import_hospital: document_json is NULL");
-  CHECK_ERROR(hq_site_import_hospital_file(&out, NULL, "x.json"), HQ_INVALID_ARGUMENT,
-              "hq_site_import_hospital_file: store is NULL");
-  CHECK_ERROR(hq_site_import_hospital_file(&out, s, NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_site_import_hospital_file(&out, NULL, hq_test_actor(), "x.json"),
+              HQ_INVALID_ARGUMENT, "hq_site_import_hospital_file: store is NULL");
+  CHECK_ERROR(hq_site_import_hospital_file(&out, s, hq_test_actor(), NULL), HQ_INVALID_ARGUMENT,
               "hq_site_import_hospital_file: path is NULL");
-  CHECK_ERROR(hq_site_export_hospital(NULL, s), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_site_export_hospital(NULL, s, hq_test_actor()), HQ_INVALID_ARGUMENT,
               "hq_site_export_hospital: out_json is NULL");
-  CHECK_ERROR(hq_site_export_hospital(&out, NULL), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_site_export_hospital(&out, NULL, hq_test_actor()), HQ_INVALID_ARGUMENT,
               "hq_site_export_hospital: store is NULL");
+  /* every call that acts for someone names a missing actor */
+  CHECK_ERROR(hq_entity_put(&out, s, NULL, "campuses", "{}"), HQ_INVALID_ARGUMENT,
+              "hq_entity_put: actor is NULL");
+  CHECK_ERROR(hq_entity_get(&out, s, NULL, "campuses", 1), HQ_INVALID_ARGUMENT,
+              "hq_entity_get: actor is NULL");
+  CHECK_ERROR(hq_entity_find(&out, s, NULL, "campuses", NULL), HQ_INVALID_ARGUMENT,
+              "hq_entity_find: actor is NULL");
+  CHECK_ERROR(hq_entity_each(s, NULL, "campuses", NULL, never_called, &calls), HQ_INVALID_ARGUMENT,
+              "hq_entity_each: actor is NULL");
+  CHECK_ERROR(hq_entity_remove(s, NULL, "campuses", 1, HQ_ANY_VERSION), HQ_INVALID_ARGUMENT,
+              "hq_entity_remove: actor is NULL");
+  CHECK_ERROR(hq_site_import_hospital(&out, s, NULL, "{}"), HQ_INVALID_ARGUMENT,
+              "hq_site_import_hospital: actor is NULL");
+  CHECK_ERROR(hq_site_import_hospital_file(&out, s, NULL, "x.json"), HQ_INVALID_ARGUMENT,
+              "hq_site_import_hospital_file: actor is NULL");
+  CHECK_ERROR(hq_site_export_hospital(&out, s, NULL), HQ_INVALID_ARGUMENT,
+              "hq_site_export_hospital: actor is NULL");
+  CHECK(calls == 0);
+
   CHECK_ERROR(hq_site_summary(NULL, s), HQ_INVALID_ARGUMENT, "hq_site_summary: out_json is NULL");
   CHECK_ERROR(hq_site_summary(&out, NULL), HQ_INVALID_ARGUMENT, "hq_site_summary: store is NULL");
   CHECK(out == NULL);
@@ -139,84 +158,91 @@ static void bad_requests(hq_store* s) {
   long long campus;
   int calls = 0;
 
-  CHECK_OK(hq_entity_put(&out, s, "campuses", "{\"code\":\"MAIN\",\"name\":\"本部\"}"));
+  CHECK_OK(
+      hq_entity_put(&out, s, hq_test_actor(), "campuses", "{\"code\":\"MAIN\",\"name\":\"本部\"}"));
   campus = hq_json_int(out, "id");
   hq_free(out);
   snprintf(body, sizeof body, "{\"id\":%lld,\"version\":1,\"code\":\"MAIN\",\"name\":\"总院\"}",
            campus);
-  CHECK_OK(hq_entity_put(NULL, s, "campuses", body)); /* now at version 2 */
-  CHECK_OK(hq_entity_find(&before, s, "campuses", NULL));
+  CHECK_OK(hq_entity_put(NULL, s, hq_test_actor(), "campuses", body)); /* now at version 2 */
+  CHECK_OK(hq_entity_find(&before, s, hq_test_actor(), "campuses", NULL));
 
   out = SENTINEL;
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", "{\"code\":\"X\",\"name\":"), HQ_INVALID_ARGUMENT,
-              "campuses: malformed JSON at byte");
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", "{\"code\":\"X\",\"name\":"),
+              HQ_INVALID_ARGUMENT, "campuses: malformed JSON at byte");
   CHECK(out == NULL);
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", "[1,2]"), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", "[1,2]"), HQ_INVALID_ARGUMENT,
               "campuses: expected object, got array");
-  CHECK_ERROR(hq_entity_put(&out, s, "lifts", "{\"code\":\"L1\"}"), HQ_NOT_FOUND,
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "lifts", "{\"code\":\"L1\"}"), HQ_NOT_FOUND,
               "unknown entity 'lifts' (known: buildings, campuses,");
-  CHECK_ERROR(hq_entity_get(&out, s, "lifts", 1), HQ_NOT_FOUND, "unknown entity 'lifts'");
-  CHECK_ERROR(hq_entity_find(&out, s, "lifts", NULL), HQ_NOT_FOUND, "unknown entity 'lifts'");
-  CHECK_ERROR(hq_entity_each(s, "lifts", NULL, never_called, &calls), HQ_NOT_FOUND,
+  CHECK_ERROR(hq_entity_get(&out, s, hq_test_actor(), "lifts", 1), HQ_NOT_FOUND,
               "unknown entity 'lifts'");
-  CHECK_ERROR(hq_entity_remove(s, "lifts", 1, HQ_ANY_VERSION), HQ_NOT_FOUND,
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "lifts", NULL), HQ_NOT_FOUND,
               "unknown entity 'lifts'");
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", "{\"code\":\"X\",\"name\":\"x\",\"owner\":1}"),
+  CHECK_ERROR(hq_entity_each(s, hq_test_actor(), "lifts", NULL, never_called, &calls), HQ_NOT_FOUND,
+              "unknown entity 'lifts'");
+  CHECK_ERROR(hq_entity_remove(s, hq_test_actor(), "lifts", 1, HQ_ANY_VERSION), HQ_NOT_FOUND,
+              "unknown entity 'lifts'");
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses",
+                            "{\"code\":\"X\",\"name\":\"x\",\"owner\":1}"),
               HQ_INVALID_ARGUMENT, "campuses.owner: unknown field");
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", "{\"code\":7,\"name\":\"x\"}"),
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", "{\"code\":7,\"name\":\"x\"}"),
               HQ_INVALID_ARGUMENT, "campuses.code: expected string, got number");
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", "{\"code\":\"X\"}"), HQ_INVALID_ARGUMENT,
-              "name: must not be empty");
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", "{\"code\":\"MAIN\",\"name\":\"重复\"}"),
-              HQ_ALREADY_EXISTS, "site_campus");
-  CHECK_ERROR(hq_entity_put(&out, s, "buildings",
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", "{\"code\":\"X\"}"),
+              HQ_INVALID_ARGUMENT, "name: must not be empty");
+  CHECK_ERROR(
+      hq_entity_put(&out, s, hq_test_actor(), "campuses", "{\"code\":\"MAIN\",\"name\":\"重复\"}"),
+      HQ_ALREADY_EXISTS, "site_campus");
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "buildings",
                             "{\"campus_id\":999999,\"code\":\"Q\",\"name\":\"无主楼\"}"),
               HQ_FAILED_PRECONDITION, "site_building");
 
   /* a stale version: someone else's copy of version 1 */
   snprintf(body, sizeof body, "{\"id\":%lld,\"version\":1,\"code\":\"MAIN\",\"name\":\"旧的\"}",
            campus);
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses", body), HQ_CONFLICT,
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", body), HQ_CONFLICT,
               "version 1 is stale (stored version 2)");
   CHECK(out == NULL);
-  CHECK_ERROR(hq_entity_remove(s, "campuses", campus, 1), HQ_CONFLICT, "version 1 is stale");
+  CHECK_ERROR(hq_entity_remove(s, hq_test_actor(), "campuses", campus, 1), HQ_CONFLICT,
+              "version 1 is stale");
 
   /* rows that do not exist */
-  CHECK_ERROR(hq_entity_get(&out, s, "campuses", 999999), HQ_NOT_FOUND,
+  CHECK_ERROR(hq_entity_get(&out, s, hq_test_actor(), "campuses", 999999), HQ_NOT_FOUND,
               "campuses 999999: not found");
   CHECK(out == NULL);
-  CHECK_ERROR(hq_entity_remove(s, "campuses", 999999, HQ_ANY_VERSION), HQ_NOT_FOUND,
-              "campuses 999999: not found");
-  CHECK_ERROR(hq_entity_put(&out, s, "campuses",
+  CHECK_ERROR(hq_entity_remove(s, hq_test_actor(), "campuses", 999999, HQ_ANY_VERSION),
+              HQ_NOT_FOUND, "campuses 999999: not found");
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses",
                             "{\"id\":999999,\"version\":1,\"code\":\"N\",\"name\":\"n\"}"),
               HQ_NOT_FOUND, "999999: not found");
 
   /* bad queries */
-  CHECK_ERROR(hq_entity_find(&out, s, "campuses", "{\"where\":"), HQ_INVALID_ARGUMENT,
-              "query: malformed JSON at byte");
-  CHECK_ERROR(hq_entity_find(&out, s, "campuses",
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "campuses", "{\"where\":"),
+              HQ_INVALID_ARGUMENT, "query: malformed JSON at byte");
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "campuses",
                              "{\"where\":[{\"column\":\"colour\",\"op\":\"eq\",\"value\":1}]}"),
               HQ_INVALID_ARGUMENT, "no column 'colour'");
-  CHECK_ERROR(hq_entity_find(&out, s, "campuses",
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "campuses",
                              "{\"where\":[{\"column\":\"code\",\"op\":\"like\",\"value\":\"M\"}]}"),
               HQ_INVALID_ARGUMENT, "query.where[0].op: unknown value 'like'");
-  CHECK_ERROR(hq_entity_find(&out, s, "campuses", "{\"limit\":\"ten\"}"), HQ_INVALID_ARGUMENT,
-              "query.limit: expected integer, got string");
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "campuses", "{\"limit\":\"ten\"}"),
+              HQ_INVALID_ARGUMENT, "query.limit: expected integer, got string");
   CHECK(out == NULL);
-  CHECK_ERROR(hq_entity_each(s, "campuses", "{\"sort\":1}", never_called, &calls),
+  CHECK_ERROR(hq_entity_each(s, hq_test_actor(), "campuses", "{\"sort\":1}", never_called, &calls),
               HQ_INVALID_ARGUMENT, "query.sort: unknown field");
   CHECK(calls == 0);
 
   /* bad hospital documents import nothing */
-  CHECK_ERROR(hq_site_import_hospital(&out, s, "{\"rooms\":"), HQ_INVALID_ARGUMENT,
+  CHECK_ERROR(hq_site_import_hospital(&out, s, hq_test_actor(), "{\"rooms\":"), HQ_INVALID_ARGUMENT,
               "document: malformed JSON");
   CHECK_ERROR(
-      hq_site_import_hospital(&out, s,
+      hq_site_import_hospital(&out, s, hq_test_actor(),
                               "{\"format\":\"houqin.hospital\",\"format_version\":1,"
                               "\"campuses\":[{\"id\":1,\"code\":\"EAST\",\"name\":\"东院\"}],"
                               "\"lifts\":[]}"),
       HQ_INVALID_ARGUMENT, "lifts: unknown collection");
-  CHECK_ERROR(hq_site_import_hospital_file(&out, s, "/nonexistent-houqin-dir/hospital.json"),
+  CHECK_ERROR(hq_site_import_hospital_file(&out, s, hq_test_actor(),
+                                           "/nonexistent-houqin-dir/hospital.json"),
               HQ_NOT_FOUND, "/nonexistent-houqin-dir/hospital.json");
   CHECK(out == NULL);
 
@@ -224,14 +250,14 @@ static void bad_requests(hq_store* s) {
   CHECK(strchr(hq_last_error()->message, '\n') == NULL);
 
   /* nothing above changed what is stored */
-  CHECK_OK(hq_entity_find(&after, s, "campuses", NULL));
+  CHECK_OK(hq_entity_find(&after, s, hq_test_actor(), "campuses", NULL));
   CHECK(before != NULL && after != NULL && strcmp(before, after) == 0);
   CHECK(hq_json_int(after, "total") == 1);
   CHECK(hq_json_int(after, "version") == 2);
   CHECK_CONTAINS(after, "\"name\":\"总院\"");
   hq_free(before);
   hq_free(after);
-  CHECK_OK(hq_entity_find(&out, s, "buildings", NULL));
+  CHECK_OK(hq_entity_find(&out, s, hq_test_actor(), "buildings", NULL));
   CHECK(hq_json_int(out, "total") == 0);
   hq_free(out);
 

@@ -71,8 +71,24 @@ static inline const char* hq_test_url(int argc, char** argv) {
   return argc > 1 ? argv[1] : "sqlite::memory:";
 }
 
+/** The actor the tests act as: a service actor that may edit and read everything exposed, made
+ *  on first use (call it once before starting threads) and freed by hq_test_done(). */
+static hq_actor* hq_test_actor_ = NULL;
+static inline const hq_actor* hq_test_actor(void) {
+  if (!hq_test_actor_ &&
+      hq_actor_service(&hq_test_actor_, "c-abi-test",
+                       "[\"site.edit\",\"protect.unmask\",\"telemetry.read\","
+                       "\"telemetry.configure\",\"audit.verify\",\"audit.read\"]") != HQ_OK) {
+    fprintf(stderr, "hq_actor_service failed: %s\n", hq_last_error()->message);
+    exit(1);
+  }
+  return hq_test_actor_;
+}
+
 /** Prints the tally in the form CTest logs show and returns the exit code. */
 static inline int hq_test_done(const char* name) {
+  hq_actor_free(hq_test_actor_);
+  hq_test_actor_ = NULL;
   printf("%s: %d checks, %d failed\n", name, hq_checks, hq_failures);
   return hq_failures == 0 ? 0 : 1;
 }

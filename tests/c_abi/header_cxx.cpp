@@ -13,7 +13,7 @@ int main() {
   failed |= hq_store_open(&store, "sqlite::memory:", &opts) != HQ_OK;
   failed |= hq_entity_names(&names, store) != HQ_OK || std::strstr(names, "rooms") == nullptr;
   hq_free(names);
-  failed |= hq_entity_get(&names, nullptr, "rooms", 1) != HQ_INVALID_ARGUMENT;
+  failed |= hq_entity_get(&names, nullptr, nullptr, "rooms", 1) != HQ_INVALID_ARGUMENT;
   failed |= names != nullptr;  // outputs are NULL after a failure
   hq_store_free(store);
   std::printf("C++: houqin %s%s\n", hq_version_string(), failed ? ": FAILED" : "");

@@ -19,12 +19,12 @@ static int touch_each_floor(const char* item_json, void* payload) {
   char body[256];
   long long id = hq_json_int(item_json, "id");
   ++st->seen;
-  if (hq_entity_get(&again, st->store, "floors", id) == HQ_OK && again != NULL &&
+  if (hq_entity_get(&again, st->store, hq_test_actor(), "floors", id) == HQ_OK && again != NULL &&
       strcmp(again, item_json) == 0)
     ++st->nested_ok;
   hq_free(again);
   snprintf(body, sizeof body, "{\"code\":\"T-NEW-%d\",\"name\":\"from a callback\"}", st->seen);
-  if (hq_entity_put(NULL, st->store, "campuses", body) == HQ_OK) ++st->nested_ok;
+  if (hq_entity_put(NULL, st->store, hq_test_actor(), "campuses", body) == HQ_OK) ++st->nested_ok;
   return st->seen == st->stop_after;
 }
 
@@ -41,7 +41,8 @@ static void entities(hq_store* store) {
   CHECK_CONTAINS(out, "\"knowledge_articles\"");
   hq_free(out);
 
-  CHECK_OK(hq_entity_put(&out, store, "campuses", "{\"code\":\"T-MAIN\",\"name\":\"本部\"}"));
+  CHECK_OK(hq_entity_put(&out, store, hq_test_actor(), "campuses",
+                         "{\"code\":\"T-MAIN\",\"name\":\"本部\"}"));
   CHECK_CONTAINS(out, "\"name\":\"本部\"");
   CHECK(hq_json_int(out, "version") == 1);
   campus = hq_json_int(out, "id");
@@ -50,18 +51,19 @@ static void entities(hq_store* store) {
 
   snprintf(body, sizeof body,
            "{\"campus_id\":%lld,\"code\":\"TA\",\"name\":\"门诊楼\",\"floors_above\":5}", campus);
-  CHECK_OK(hq_entity_put(&out, store, "buildings", body));
+  CHECK_OK(hq_entity_put(&out, store, hq_test_actor(), "buildings", body));
   building = hq_json_int(out, "id");
   hq_free(out);
   for (level = 1; level <= 3; ++level) {
     snprintf(body, sizeof body,
              "{\"building_id\":%lld,\"level\":%d,\"code\":\"TA-%d\",\"name\":\"%dF\"}", building,
              level, level, level);
-    CHECK_OK(hq_entity_put(NULL, store, "floors", body)); /* the stored form is not wanted */
+    CHECK_OK(hq_entity_put(NULL, store, hq_test_actor(), "floors",
+                           body)); /* the stored form is not wanted */
   }
 
   /* get -> change -> put: an update with the version read */
-  CHECK_OK(hq_entity_get(&out, store, "buildings", building));
+  CHECK_OK(hq_entity_get(&out, store, hq_test_actor(), "buildings", building));
   CHECK_CONTAINS(out, "\"name\":\"门诊楼\"");
   CHECK(hq_json_int(out, "version") == 1);
   hq_free(out);
@@ -69,24 +71,25 @@ static void entities(hq_store* store) {
            "{\"id\":%lld,\"version\":1,\"campus_id\":%lld,\"code\":\"TA\",\"name\":\"门诊医技楼\","
            "\"floors_above\":5}",
            building, campus);
-  CHECK_OK(hq_entity_put(&out, store, "buildings", body));
+  CHECK_OK(hq_entity_put(&out, store, hq_test_actor(), "buildings", body));
   CHECK(hq_json_int(out, "version") == 2);
   CHECK(hq_json_int(out, "id") == building);
   hq_free(out);
-  CHECK_OK(hq_entity_get(&out, store, "buildings", building));
+  CHECK_OK(hq_entity_get(&out, store, hq_test_actor(), "buildings", building));
   CHECK_CONTAINS(out, "门诊医技楼");
   hq_free(out);
 
   /* find with where, order, limit; total ignores paging */
   CHECK_OK(
-      hq_entity_find(&out, store, "floors",
+      hq_entity_find(&out, store, hq_test_actor(), "floors",
                      "{\"where\":[{\"column\":\"level\",\"op\":\"ge\",\"value\":2}],"
                      "\"order_by\":[{\"column\":\"level\",\"descending\":true}],\"limit\":1}"));
   CHECK(hq_json_int(out, "total") == 2);
   CHECK_CONTAINS(out, "\"code\":\"TA-3\"");
   CHECK(strstr(out, "\"code\":\"TA-2\"") == NULL);
   hq_free(out);
-  CHECK_OK(hq_entity_find(&out, store, "floors", NULL)); /* NULL query: everything */
+  CHECK_OK(
+      hq_entity_find(&out, store, hq_test_actor(), "floors", NULL)); /* NULL query: everything */
   CHECK(hq_json_int(out, "total") == 3);
   floor_id = hq_json_int(out, "id"); /* the first item, in id order */
   hq_free(out);
@@ -96,28 +99,29 @@ static void entities(hq_store* store) {
   st.seen = 0;
   st.stop_after = 2;
   st.nested_ok = 0;
-  CHECK_OK(hq_entity_each(store, "floors", "{\"order_by\":[{\"column\":\"level\"}]}",
-                          touch_each_floor, &st));
+  CHECK_OK(hq_entity_each(store, hq_test_actor(), "floors",
+                          "{\"order_by\":[{\"column\":\"level\"}]}", touch_each_floor, &st));
   CHECK(st.seen == 2);
   CHECK(st.nested_ok == 4);
   CHECK(hq_last_error()->code == HQ_OK);
-  CHECK_OK(hq_entity_find(&out, store, "campuses", NULL));
+  CHECK_OK(hq_entity_find(&out, store, hq_test_actor(), "campuses", NULL));
   CHECK(hq_json_int(out, "total") == 3);
   hq_free(out);
 
   /* remove: with the version read, then with any version */
-  CHECK_OK(hq_entity_get(&out, store, "floors", floor_id));
+  CHECK_OK(hq_entity_get(&out, store, hq_test_actor(), "floors", floor_id));
   version = hq_json_int(out, "version");
   hq_free(out);
-  CHECK_OK(hq_entity_remove(store, "floors", floor_id, version));
-  CHECK_ERROR(hq_entity_get(&out, store, "floors", floor_id), HQ_NOT_FOUND, "not found");
+  CHECK_OK(hq_entity_remove(store, hq_test_actor(), "floors", floor_id, version));
+  CHECK_ERROR(hq_entity_get(&out, store, hq_test_actor(), "floors", floor_id), HQ_NOT_FOUND,
+              "not found");
   CHECK(out == NULL);
-  CHECK_OK(hq_entity_find(&out, store, "floors", "{\"limit\":1}"));
+  CHECK_OK(hq_entity_find(&out, store, hq_test_actor(), "floors", "{\"limit\":1}"));
   CHECK(hq_json_int(out, "total") == 2);
   floor_id = hq_json_int(out, "id");
   hq_free(out);
-  CHECK_OK(hq_entity_remove(store, "floors", floor_id, HQ_ANY_VERSION));
-  CHECK_OK(hq_entity_find(&out, store, "floors", "{}"));
+  CHECK_OK(hq_entity_remove(store, hq_test_actor(), "floors", floor_id, HQ_ANY_VERSION));
+  CHECK_OK(hq_entity_find(&out, store, hq_test_actor(), "floors", "{}"));
   CHECK(hq_json_int(out, "total") == 1);
   hq_free(out);
 }
@@ -130,7 +134,7 @@ static void hospital(const char* url) {
 
   CHECK_OK(hq_store_open(&store, url, NULL));
   CHECK_OK(hq_store_migrate(NULL, store));
-  CHECK_OK(hq_site_import_hospital_file(&out, store, hospital_path));
+  CHECK_OK(hq_site_import_hospital_file(&out, store, hq_test_actor(), hospital_path));
   CHECK_CONTAINS(out, "\"rooms\":292");
   CHECK(hq_json_int(out, "total") > 292);
   hq_free(out);
@@ -142,20 +146,20 @@ static void hospital(const char* url) {
   CHECK_CONTAINS(out, "\"rooms_by_type\":{");
   hq_free(out);
 
-  CHECK_OK(hq_entity_find(&out, store, "rooms",
+  CHECK_OK(hq_entity_find(&out, store, hq_test_actor(), "rooms",
                           "{\"where\":[{\"column\":\"type\",\"op\":\"eq\",\"value\":\"icu\"}]}"));
   CHECK(hq_json_int(out, "total") > 0);
   CHECK_CONTAINS(out, "\"type\":\"icu\"");
   hq_free(out);
 
   /* export, then import the document into a second, empty store: same summary */
-  CHECK_OK(hq_site_export_hospital(&document, store));
+  CHECK_OK(hq_site_export_hospital(&document, store, hq_test_actor()));
   CHECK_CONTAINS(document, "\"format\":\"houqin.hospital\"");
   hq_store_free(store);
   store = NULL;
   CHECK_OK(hq_store_open(&copy, "sqlite::memory:", NULL));
   CHECK_OK(hq_store_migrate(NULL, copy));
-  CHECK_OK(hq_site_import_hospital(NULL, copy, document));
+  CHECK_OK(hq_site_import_hospital(NULL, copy, hq_test_actor(), document));
   CHECK_OK(hq_site_summary(&out, copy));
   CHECK(hq_json_int(out, "rooms") == 292);
   CHECK(hq_json_int(out, "departments") == 46);
@@ -204,7 +208,7 @@ int main(int argc, char** argv) {
     CHECK_OK(hq_store_open(&store, url, NULL));
     CHECK_OK(hq_store_migrate(&applied, store));
     CHECK(applied == 0);
-    CHECK_OK(hq_entity_find(&out, store, "floors", NULL));
+    CHECK_OK(hq_entity_find(&out, store, hq_test_actor(), "floors", NULL));
     CHECK(hq_json_int(out, "total") == 1);
     hq_free(out);
     hq_store_free(store);

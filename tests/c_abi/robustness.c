@@ -43,11 +43,11 @@ static void feed(hq_store* store, int kind, const char* entity, const char* text
   char* out = NULL;
   hq_status s;
   if (kind == 0)
-    s = hq_entity_put(&out, store, entity, text);
+    s = hq_entity_put(&out, store, hq_test_actor(), entity, text);
   else if (kind == 1)
-    s = hq_entity_find(&out, store, "campuses", text);
+    s = hq_entity_find(&out, store, hq_test_actor(), "campuses", text);
   else
-    s = hq_site_import_hospital(&out, store, text);
+    s = hq_site_import_hospital(&out, store, hq_test_actor(), text);
   check_outcome(s, out);
 }
 
@@ -85,7 +85,8 @@ int main(int argc, char** argv) {
   for (i = 0; i < sizeof documents / sizeof documents[0]; ++i) damage(store, 2, NULL, documents[i]);
 
   /* still usable */
-  CHECK_OK(hq_entity_put(&out, store, "campuses", "{\"code\":\"AFTER\",\"name\":\"after\"}"));
+  CHECK_OK(hq_entity_put(&out, store, hq_test_actor(), "campuses",
+                         "{\"code\":\"AFTER\",\"name\":\"after\"}"));
   CHECK(hq_json_int(out, "id") > 0);
   hq_free(out);
   printf("robustness: %d calls on damaged input\n", calls);

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-HQ_OK, HQ_INVALID_ARGUMENT, HQ_NOT_FOUND, HQ_CONFLICT = 0, -1, -2, -4
+HQ_OK, HQ_INVALID_ARGUMENT, HQ_NOT_FOUND, HQ_CONFLICT, HQ_PERMISSION_DENIED = 0, -1, -2, -4, -5
 
 lib = ctypes.CDLL(os.environ["HOUQIN_C_LIBRARY"])
 c_str = ctypes.c_char_p
@@ -20,7 +20,8 @@ class Error(ctypes.Structure):
 
 
 class StoreOptions(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint), ("busy_timeout_ms", ctypes.c_int)]
+    _fields_ = [("version", ctypes.c_uint), ("busy_timeout_ms", ctypes.c_int),
+                ("key_file", c_str)]  # version 2
 
 
 EACH_CB = ctypes.CFUNCTYPE(ctypes.c_int, c_str, ctypes.c_void_p)
@@ -37,14 +38,27 @@ for name, res, args in [
     ("hq_store_free", None, [ctypes.c_void_p]),
     ("hq_store_migrate", ctypes.c_int, [ctypes.POINTER(ctypes.c_int), ctypes.c_void_p]),
     ("hq_entity_names", ctypes.c_int, [out_str, ctypes.c_void_p]),
-    ("hq_entity_put", ctypes.c_int, [out_str, ctypes.c_void_p, c_str, c_str]),
-    ("hq_entity_get", ctypes.c_int, [out_str, ctypes.c_void_p, c_str, ctypes.c_int64]),
-    ("hq_entity_find", ctypes.c_int, [out_str, ctypes.c_void_p, c_str, c_str]),
-    ("hq_entity_each", ctypes.c_int, [ctypes.c_void_p, c_str, c_str, EACH_CB, ctypes.c_void_p]),
-    ("hq_entity_remove", ctypes.c_int, [ctypes.c_void_p, c_str, ctypes.c_int64, ctypes.c_int64]),
+    ("hq_entity_put", ctypes.c_int, [out_str, ctypes.c_void_p, ctypes.c_void_p, c_str, c_str]),
+    ("hq_entity_get", ctypes.c_int,
+     [out_str, ctypes.c_void_p, ctypes.c_void_p, c_str, ctypes.c_int64]),
+    ("hq_entity_find", ctypes.c_int, [out_str, ctypes.c_void_p, ctypes.c_void_p, c_str, c_str]),
+    ("hq_entity_each", ctypes.c_int,
+     [ctypes.c_void_p, ctypes.c_void_p, c_str, c_str, EACH_CB, ctypes.c_void_p]),
+    ("hq_entity_remove", ctypes.c_int,
+     [ctypes.c_void_p, ctypes.c_void_p, c_str, ctypes.c_int64, ctypes.c_int64]),
+    ("hq_actor_service", ctypes.c_int, [ctypes.POINTER(ctypes.c_void_p), c_str, c_str]),
+    ("hq_actor_free", None, [ctypes.c_void_p]),
+    ("hq_call", ctypes.c_int, [out_str, ctypes.c_void_p, ctypes.c_void_p, c_str, c_str]),
+    ("hq_operations", ctypes.c_int, [out_str]),
 ]:
     fn = getattr(lib, name)
     fn.restype, fn.argtypes = res, args
+
+
+# A vendor's interface engine acts as a service actor with the permissions it needs.
+ACTOR = ctypes.c_void_p()
+assert lib.hq_actor_service(ctypes.byref(ACTOR), b"ctypes-test",
+                            b'["site.edit", "audit.verify"]') == HQ_OK
 
 
 class HqError(Exception):
@@ -91,37 +105,38 @@ def test_version_is_reported():
 
 def test_entities_round_trip(store):
     assert "rooms" in json_call(lib.hq_entity_names, store)
-    campus = json_call(lib.hq_entity_put, store, b"campuses",
+    campus = json_call(lib.hq_entity_put, store, ACTOR, b"campuses",
                        json.dumps({"code": "MAIN", "name": "本部"}).encode())
     assert campus["version"] == 1 and campus["name"] == "本部"
     campus["name"] = "总院"
-    updated = json_call(lib.hq_entity_put, store, b"campuses", json.dumps(campus).encode())
+    updated = json_call(lib.hq_entity_put, store, ACTOR, b"campuses",
+                        json.dumps(campus).encode())
     assert updated["version"] == 2
-    assert json_call(lib.hq_entity_get, store, b"campuses", campus["id"])["name"] == "总院"
-    page = json_call(lib.hq_entity_find, store, b"campuses",
+    assert json_call(lib.hq_entity_get, store, ACTOR, b"campuses", campus["id"])["name"] == "总院"
+    page = json_call(lib.hq_entity_find, store, ACTOR, b"campuses",
                      b'{"where":[{"column":"code","op":"eq","value":"MAIN"}]}')
     assert page["total"] == 1
-    call(lib.hq_entity_remove, store, b"campuses", campus["id"], 2)
-    assert json_call(lib.hq_entity_find, store, b"campuses", None)["total"] == 0
+    call(lib.hq_entity_remove, store, ACTOR, b"campuses", campus["id"], 2)
+    assert json_call(lib.hq_entity_find, store, ACTOR, b"campuses", None)["total"] == 0
 
 
 def test_errors_carry_status_and_message(store):
     with pytest.raises(HqError) as e:
-        json_call(lib.hq_entity_get, None, b"rooms", 1)
+        json_call(lib.hq_entity_get, None, ACTOR, b"rooms", 1)
     assert e.value.status == HQ_INVALID_ARGUMENT and "store is NULL" in e.value.message
     with pytest.raises(HqError) as e:
-        json_call(lib.hq_entity_find, store, b"lifts", None)
+        json_call(lib.hq_entity_find, store, ACTOR, b"lifts", None)
     assert e.value.status == HQ_NOT_FOUND and "unknown entity 'lifts'" in e.value.message
-    campus = json_call(lib.hq_entity_put, store, b"campuses", b'{"code":"A","name":"a"}')
-    json_call(lib.hq_entity_put, store, b"campuses", json.dumps(campus).encode())
+    campus = json_call(lib.hq_entity_put, store, ACTOR, b"campuses", b'{"code":"A","name":"a"}')
+    json_call(lib.hq_entity_put, store, ACTOR, b"campuses", json.dumps(campus).encode())
     with pytest.raises(HqError) as e:  # the same version-1 copy again
-        json_call(lib.hq_entity_put, store, b"campuses", json.dumps(campus).encode())
+        json_call(lib.hq_entity_put, store, ACTOR, b"campuses", json.dumps(campus).encode())
     assert e.value.status == HQ_CONFLICT and "is stale" in e.value.message
 
 
 def test_callbacks_may_call_back_into_the_store(store):
     for code in ("A", "B", "C"):
-        call(lib.hq_entity_put, None, store, b"campuses",
+        call(lib.hq_entity_put, None, store, ACTOR, b"campuses",
              json.dumps({"code": code, "name": code}).encode())
     seen = []
 
@@ -129,12 +144,22 @@ def test_callbacks_may_call_back_into_the_store(store):
     def each(item, payload):
         campus = json.loads(item.decode())
         seen.append(campus["code"])
-        again = json_call(lib.hq_entity_get, store, b"campuses", campus["id"])
+        again = json_call(lib.hq_entity_get, store, ACTOR, b"campuses", campus["id"])
         assert again == campus
         return 1 if len(seen) == 2 else 0  # stop after two
 
-    call(lib.hq_entity_each, store, b"campuses", b'{"order_by":[{"column":"code"}]}', each, None)
+    call(lib.hq_entity_each, store, ACTOR, b"campuses", b'{"order_by":[{"column":"code"}]}', each,
+         None)
     assert seen == ["A", "B"]
+
+
+def test_service_calls_by_name(store):
+    names = [op["name"] for op in json_call(lib.hq_operations)]
+    assert "audit.verify" in names and names == sorted(names)
+    assert json_call(lib.hq_call, store, ACTOR, b"audit.verify", None)["ok"] is True
+    with pytest.raises(HqError) as e:
+        json_call(lib.hq_call, store, ACTOR, b"audit.query", b"{}")
+    assert e.value.status == HQ_PERMISSION_DENIED
 
 
 def test_last_error_is_per_thread(store):
@@ -151,7 +176,8 @@ def test_last_error_is_per_thread(store):
     a = threading.Thread(target=fail_with,
                          args=("a", lib.hq_store_open, None, b"sqlite::memory:", None))
     b = threading.Thread(target=fail_with,
-                         args=("b", lib.hq_entity_get, ctypes.byref(out), store, b"rooms", 77))
+                         args=("b", lib.hq_entity_get, ctypes.byref(out), store, ACTOR, b"rooms",
+                               77))
     a.start(), b.start(), a.join(), b.join()
     assert results["a"] == (HQ_INVALID_ARGUMENT, "hq_store_open: out is NULL")
     assert results["b"] == (HQ_NOT_FOUND, "rooms 77: not found")

@@ -35,13 +35,14 @@ static void* fails_with_not_found(void* arg) {
   (void)arg;
   pthread_barrier_wait(&step); /* 1 */
   check(hq_last_error()->code == HQ_OK, "thread B starts clean");
-  hq_entity_get(&out, shared_store, "campuses", 424242);
+  hq_entity_get(&out, shared_store, hq_test_actor(), "campuses", 424242);
   check(hq_last_error()->code == HQ_NOT_FOUND, "thread B sees HQ_NOT_FOUND");
   check(strstr(hq_last_error()->message, "campuses 424242: not found") != NULL,
         "thread B has its message");
   pthread_barrier_wait(&step); /* 2 */
   pthread_barrier_wait(&step); /* 3 */
-  check(hq_entity_find(&out, shared_store, "campuses", NULL) == HQ_OK, "thread B succeeds");
+  check(hq_entity_find(&out, shared_store, hq_test_actor(), "campuses", NULL) == HQ_OK,
+        "thread B succeeds");
   hq_free(out);
   pthread_barrier_wait(&step); /* 4 */
   check(hq_last_error()->code == HQ_OK, "thread B's success reset only its own error");
@@ -61,8 +62,10 @@ static void* write_many(void* arg) {
   for (i = 0; i < 40; ++i) {
     snprintf(body, sizeof body, "{\"code\":\"%s%d\",\"name\":\"院区 %s%d\"}", w->prefix, i,
              w->prefix, i);
-    if (hq_entity_put(NULL, shared_store, "campuses", body) != HQ_OK) ++w->failures;
-    if (hq_entity_find(&out, shared_store, "campuses", "{\"limit\":3}") != HQ_OK) ++w->failures;
+    if (hq_entity_put(NULL, shared_store, hq_test_actor(), "campuses", body) != HQ_OK)
+      ++w->failures;
+    if (hq_entity_find(&out, shared_store, hq_test_actor(), "campuses", "{\"limit\":3}") != HQ_OK)
+      ++w->failures;
     hq_free(out);
   }
   return NULL;
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
 
   CHECK_OK(hq_store_open(&shared_store, url, NULL));
   CHECK_OK(hq_store_migrate(NULL, shared_store));
+  hq_test_actor(); /* made before the threads share it */
 
   pthread_barrier_init(&step, NULL, 2);
   pthread_create(&a, NULL, fails_with_invalid_argument, NULL);
@@ -92,7 +96,7 @@ int main(int argc, char** argv) {
   pthread_join(b, NULL);
   CHECK(wa.failures == 0);
   CHECK(wb.failures == 0);
-  CHECK_OK(hq_entity_find(&out, shared_store, "campuses", "{\"limit\":0}"));
+  CHECK_OK(hq_entity_find(&out, shared_store, hq_test_actor(), "campuses", "{\"limit\":0}"));
   CHECK(hq_json_int(out, "total") == 80);
   hq_free(out);
 

@@ -1,5 +1,6 @@
-/* A vendor-style C program: open a store, create the schema, import the hospital, read a summary,
- * find the ICU rooms, add a bed to one of them, and show how a failed call reports itself.
+/* A vendor-style C program: open a store, create the schema, act as a service, import the
+ * hospital, read a summary, find the ICU rooms, add a bed to one of them, and show how a failed
+ * call reports itself.
  *   hello_c HOSPITAL.json [STORE_URL]      (the URL defaults to a private in-memory database) */
 #include <houqin/houqin.h>
 
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   const char* url = argc > 2 ? argv[2] : "sqlite::memory:";
   hq_store_options opts = HQ_STORE_OPTIONS_INIT;
   hq_store* store = NULL;
+  hq_actor* actor = NULL;
   char* json = NULL;
   char* room = NULL;
   char* stale = NULL;
@@ -48,7 +50,13 @@ int main(int argc, char** argv) {
     rc = fail("hq_store_migrate", status);
     goto done;
   }
-  if ((status = hq_site_import_hospital_file(NULL, store, argv[1])) != HQ_OK) {
+  /* The interface engine acts as a service with just the permission it needs; every change it
+   * makes is audited as "service:his-interface". People sign in with hq_auth_login() instead. */
+  if ((status = hq_actor_service(&actor, "his-interface", "[\"site.edit\"]")) != HQ_OK) {
+    rc = fail("hq_actor_service", status);
+    goto done;
+  }
+  if ((status = hq_site_import_hospital_file(NULL, store, actor, argv[1])) != HQ_OK) {
     rc = fail("hq_site_import_hospital_file", status);
     goto done;
   }
@@ -62,7 +70,7 @@ int main(int argc, char** argv) {
   json = NULL;
 
   status =
-      hq_entity_find(&json, store, "rooms",
+      hq_entity_find(&json, store, actor, "rooms",
                      "{\"where\": [{\"column\": \"type\", \"op\": \"eq\", \"value\": \"icu\"}],"
                      " \"order_by\": [{\"column\": \"code\"}], \"limit\": 1}");
   if (status != HQ_OK) {
@@ -75,7 +83,7 @@ int main(int argc, char** argv) {
   json = NULL;
 
   /* read, change, write back: the version in the JSON guards against lost updates */
-  if ((status = hq_entity_get(&room, store, "rooms", id)) != HQ_OK) {
+  if ((status = hq_entity_get(&room, store, actor, "rooms", id)) != HQ_OK) {
     rc = fail("hq_entity_get", status);
     goto done;
   }
@@ -91,7 +99,7 @@ int main(int argc, char** argv) {
     }
     snprintf(changed, len, "%.*s\"beds\":%lld%s", (int)(beds - room), room, n + 1,
              strpbrk(beds + 7, ",}"));
-    status = hq_entity_put(&json, store, "rooms", changed);
+    status = hq_entity_put(&json, store, actor, "rooms", changed);
     free(changed);
   }
   if (status != HQ_OK) {
@@ -101,7 +109,7 @@ int main(int argc, char** argv) {
   printf("updated: %s\n", json);
 
   /* putting the copy read before the update again is refused, and says why */
-  status = hq_entity_put(&stale, store, "rooms", room);
+  status = hq_entity_put(&stale, store, actor, "rooms", room);
   printf("stale put: %s: %s\n", hq_status_name(status), hq_last_error()->message);
   if (status != HQ_CONFLICT) rc = 1;
 
@@ -109,6 +117,7 @@ done:
   hq_free(json);
   hq_free(room);
   hq_free(stale);
+  hq_actor_free(actor);
   hq_store_free(store);
   return rc;
 }

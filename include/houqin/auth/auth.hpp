@@ -130,6 +130,7 @@ struct BootstrapAccount {
   std::string display_name;
   std::string password;
 };
+BOOST_DESCRIBE_STRUCT(BootstrapAccount, (), (login, display_name, password))
 
 class HOUQIN_EXPORT Auth {
  public:

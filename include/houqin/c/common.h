@@ -59,9 +59,9 @@ typedef struct hq_error {
 typedef struct hq_store hq_store;
 
 /**
- * An opaque authenticated actor (who is calling, with which permissions). Reserved: it is
- * declared now so that the service calls to come (hq_call) can take it; no function creates one
- * yet.
+ * An opaque actor: who is calling, with which permissions (see houqin/c/auth.h). Created by
+ * hq_auth_login(), hq_auth_resume() or hq_actor_service(); destroyed with hq_actor_free(). It is
+ * a snapshot, not tied to one store handle, and may be shared by threads.
  */
 typedef struct hq_actor hq_actor;
 

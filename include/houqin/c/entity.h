@@ -1,6 +1,10 @@
-/* houqin C ABI, entities: every stored entity (rooms, departments, staff, ...) by its collection
- * name, with JSON in and out. The JSON form is derived from the C++ type's description, so a new
- * entity or field needs no C code: see hq_entity_names() and docs/c-abi.md.
+/* houqin C ABI, entities: every exposed entity (rooms, departments, staff, devices, ...) by its
+ * collection name, with JSON in and out. The JSON form is derived from the C++ type's description,
+ * so a new entity or field needs no C code: see hq_entity_names() and docs/c-abi.md.
+ * Every call takes the actor it acts for (houqin/c/auth.h): reads and writes need the type's
+ * permissions, every change is audited, personal fields (a staff member's phone) come back masked
+ * ("138****1234") unless the actor holds protect.unmask or the type's read-personal permission,
+ * and every read that returns personal data is audited.
  * Strings are UTF-8 and NUL-terminated. JSON handed out is allocated by the library and freed by
  * the caller with hq_free(). */
 #ifndef HOUQIN_C_ENTITY_H
@@ -16,7 +20,7 @@ extern "C" {
 #define HQ_ANY_VERSION 0
 
 /**
- * The collection names this store knows, as a JSON array of strings in alphabetical order, e.g.
+ * The collection names the library exposes, as a JSON array of strings in alphabetical order, e.g.
  * `["buildings","campuses",...]`.
  *
  * @param out_json  receives the array; the caller frees it with hq_free(); NULL on failure
@@ -34,16 +38,18 @@ HQ_API hq_status hq_entity_names(char** out_json, hq_store* store);
  * @param out_json  receives the stored entity with its id and new version (caller frees with
  *                  hq_free()); may be NULL when not needed; NULL on failure
  * @param store     the store
+ * @param actor     who acts (needs the type's write permission, e.g. site.edit)
  * @param entity    a collection name from hq_entity_names(), e.g. "rooms"
  * @param json      one JSON object
  * @return HQ_OK; HQ_INVALID_ARGUMENT for a NULL argument, malformed JSON, an unknown field, a wrong
  *         type or a failed validation (the message names the field); HQ_NOT_FOUND for an unknown
  *         entity name or an update of an id that does not exist; HQ_CONFLICT when the version is
  *         stale; HQ_ALREADY_EXISTS when a unique key is taken; HQ_FAILED_PRECONDITION when a
- *         referenced row does not exist. On failure nothing is stored.
+ *         referenced row does not exist; HQ_PERMISSION_DENIED when the actor may not write this
+ *         type (the attempt is audited). On failure nothing is stored.
  */
-HQ_API hq_status hq_entity_put(char** out_json, hq_store* store, const char* entity,
-                               const char* json);
+HQ_API hq_status hq_entity_put(char** out_json, hq_store* store, const hq_actor* actor,
+                               const char* entity, const char* json);
 
 /**
  * Reads one entity by id.
@@ -51,9 +57,10 @@ HQ_API hq_status hq_entity_put(char** out_json, hq_store* store, const char* ent
  * @param out_json  receives the entity as a JSON object (caller frees with hq_free()); NULL on
  *                  failure
  * @return HQ_OK; HQ_INVALID_ARGUMENT for a NULL argument; HQ_NOT_FOUND for an unknown entity name
- *         or an id that does not exist.
+ *         or an id that does not exist; HQ_PERMISSION_DENIED when the actor may not read the type.
  */
-HQ_API hq_status hq_entity_get(char** out_json, hq_store* store, const char* entity, int64_t id);
+HQ_API hq_status hq_entity_get(char** out_json, hq_store* store, const hq_actor* actor,
+                               const char* entity, int64_t id);
 
 /**
  * Finds entities with a JSON query:
@@ -65,10 +72,11 @@ HQ_API hq_status hq_entity_get(char** out_json, hq_store* store, const char* ent
  *                    regardless of limit and offset (caller frees with hq_free()); NULL on failure
  * @param query_json  the query, or NULL for every entity in id order
  * @return HQ_OK; HQ_INVALID_ARGUMENT for a NULL argument, malformed JSON, an unknown column or op
- *         or a value of the wrong type; HQ_NOT_FOUND for an unknown entity name.
+ *         or a value of the wrong type, or a filter on a personal (sealed) field; HQ_NOT_FOUND for
+ *         an unknown entity name; HQ_PERMISSION_DENIED when the actor may not read the type.
  */
-HQ_API hq_status hq_entity_find(char** out_json, hq_store* store, const char* entity,
-                                const char* query_json);
+HQ_API hq_status hq_entity_find(char** out_json, hq_store* store, const hq_actor* actor,
+                                const char* entity, const char* query_json);
 
 /**
  * Called by hq_entity_each() with one entity as a JSON object. `item_json` is owned by the
@@ -86,8 +94,8 @@ typedef int (*hq_entity_each_cb)(const char* item_json, void* payload);
  * @param payload   passed to every callback untouched
  * @return HQ_OK, also when the callback stopped early; the errors of hq_entity_find().
  */
-HQ_API hq_status hq_entity_each(hq_store* store, const char* entity, const char* query_json,
-                                hq_entity_each_cb callback, void* payload);
+HQ_API hq_status hq_entity_each(hq_store* store, const hq_actor* actor, const char* entity,
+                                const char* query_json, hq_entity_each_cb callback, void* payload);
 
 /**
  * Deletes one entity by id.
@@ -96,11 +104,12 @@ HQ_API hq_status hq_entity_each(hq_store* store, const char* entity, const char*
  *                          HQ_ANY_VERSION to delete whatever is stored
  * @return HQ_OK; HQ_INVALID_ARGUMENT for a NULL argument or a negative version; HQ_NOT_FOUND for
  *         an unknown entity name or an id that does not exist; HQ_CONFLICT when the stored version
- *         differs; HQ_FAILED_PRECONDITION when other rows still refer to it. On failure nothing is
- *         deleted.
+ *         differs; HQ_FAILED_PRECONDITION when other rows still refer to it;
+ *         HQ_PERMISSION_DENIED when the actor may not write the type. On failure nothing is
+ * deleted.
  */
-HQ_API hq_status hq_entity_remove(hq_store* store, const char* entity, int64_t id,
-                                  int64_t expected_version);
+HQ_API hq_status hq_entity_remove(hq_store* store, const hq_actor* actor, const char* entity,
+                                  int64_t id, int64_t expected_version);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@ extern "C" {
 #endif
 
 /** The newest hq_store_options version this header describes. */
-#define HQ_STORE_OPTIONS_VERSION 1
+#define HQ_STORE_OPTIONS_VERSION 2
 
 /**
  * Options for hq_store_open(). Fields are only ever appended, each new field raising
@@ -23,11 +23,16 @@ typedef struct hq_store_options {
   /** How long SQLite waits for a lock held by another connection before the call fails with
    *  HQ_UNAVAILABLE, in milliseconds (default 5000; 0 fails at once). Ignored by PostgreSQL. */
   int busy_timeout_ms;
+  /* ---- version 2 ---- */
+  /** A key file for personal data: one "<key id> <base64 32-byte key>" per line, the last line
+   *  the active key (docs/security.md). NULL (the default) reads the HOUQIN_KEYS environment
+   *  variable instead. Read during hq_store_open() only. */
+  const char* key_file;
 } hq_store_options;
 
 /** The defaults, for `hq_store_options opts = HQ_STORE_OPTIONS_INIT;`. */
 #define HQ_STORE_OPTIONS_INIT \
-  { HQ_STORE_OPTIONS_VERSION, 5000 }
+  { HQ_STORE_OPTIONS_VERSION, 5000, NULL }
 
 /**
  * Fills `opts` with the defaults of options version `version`; for hosts that cannot use the
@@ -55,9 +60,10 @@ HQ_API hq_status hq_store_options_init(hq_store_options* opts, unsigned int vers
  * handle's lock and releases it before returning or calling back into host code). For work in
  * parallel, open one handle per thread. The schema is not created: call hq_store_migrate().
  *
- * Personal data (staff phones) is sealed at rest with keys read from the HOUQIN_KEYS environment
- * variable ("<key id> <base64 32-byte key>" entries separated by ";"); without it, storing or
- * reading personal data fails with HQ_FAILED_PRECONDITION.
+ * Personal data (staff phones) is sealed at rest with keys read from opts->key_file, or else from
+ * the HOUQIN_KEYS environment variable ("<key id> <base64 32-byte key>" entries separated by ";");
+ * without keys, storing or reading personal data fails with HQ_FAILED_PRECONDITION. A key file
+ * that cannot be read or holds a malformed line fails with HQ_INVALID_ARGUMENT or HQ_NOT_FOUND.
  */
 HQ_API hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options* opts);
 

@@ -31,6 +31,9 @@ HOUQIN_EXPORT std::vector<store::Migration> migrations();
 /// Imports a hospital document (see docs/site.md). All or nothing: any error names the entry and
 /// field at fault and leaves the store unchanged.
 HOUQIN_EXPORT store::ImportReport import_hospital(store::Store& store, const json::Json& document);
+/// The same for a person: needs site.edit; audited ("site.import") with the counts imported.
+HOUQIN_EXPORT store::ImportReport import_hospital(store::Store& store, const auth::Actor& actor,
+                                                  const json::Json& document);
 /// Reads the file and imports it; a file that cannot be read is Error(not_found).
 HOUQIN_EXPORT store::ImportReport import_hospital_file(store::Store& store,
                                                        const std::string& path);

@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <mosquitto.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -294,6 +296,55 @@ TEST(ForwardTest, ARestartedForwarderDeliversWhatThePreviousProcessQueued) {
   ASSERT_TRUE(again.wait_drained(10s));
   ASSERT_TRUE(eventually([&] { return sub.unique() == 51; }));
   EXPECT_EQ(sub.sequences().back(), 51u);
+}
+
+TEST(ForwardTest, AForwarderKilledMidStreamLosesNothingItFlushed) {
+  TempDir dir;
+  Broker broker(dir.path);
+  broker.start();
+  auto queue = dir.path / "queue";
+  // The subscriber's persistent session keeps collecting while it is away, so nothing but the
+  // forwarder runs in this process when it forks.
+  { Subscriber first(broker.port(), "houqin/test/telemetry"); }
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::close(report[0]);
+    {
+      Forwarder f(options(queue, broker.port()));
+      for (std::uint32_t i = 1; i <= 100'000; ++i) {
+        f.enqueue(samples(10, 10 * i));
+        f.flush();  // durable: from here on the message must arrive
+        if (::write(report[1], &i, sizeof i) != sizeof i) break;
+      }
+    }
+    ::_exit(0);
+  }
+  ::close(report[1]);
+  std::uint32_t flushed = 0;
+  while (flushed < 300) {  // some delivered, some in flight, some queued when it dies
+    std::uint32_t i = 0;
+    if (::read(report[0], &i, sizeof i) != sizeof i) break;
+    flushed = i;
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(report[0]);
+  ASSERT_GE(flushed, 300u);
+
+  Forwarder f(options(queue, broker.port()));
+  auto written = f.stats().next_sequence - 1;  // whole messages on disk, flushed or not
+  EXPECT_GE(written, flushed);
+  ASSERT_TRUE(f.wait_drained(15s));
+  Subscriber sub(broker.port(), "houqin/test/telemetry");
+  ASSERT_TRUE(eventually([&] { return sub.unique() >= written; }));
+  std::this_thread::sleep_for(100ms);
+  auto seqs = sub.sequences();
+  std::sort(seqs.begin(), seqs.end());
+  EXPECT_EQ(seqs, one_to(written));
 }
 
 fs::path only_segment(const fs::path& queue) {

@@ -209,7 +209,7 @@ void Forwarder::open_queue() {
       ::close(fd);
       fail(ErrorCode::unavailable, "forwarder queue: cannot read " + path.string());
     }
-    Segment seg{fd, 0, 0};
+    Segment seg{fd, 0, 0, false};
     std::uint64_t at = 0;
     while (at < size) {
       // A record is good when whole, with its magic and checksum, and in sequence order; the
@@ -282,7 +282,8 @@ void Forwarder::append_locked(std::span<const std::uint8_t> payload) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) fail(ErrorCode::unavailable, "forwarder queue: cannot create " + path.string());
     active_ = next_sequence_;
-    segments_[active_] = Segment{fd, 0, 0};
+    segments_[active_] = Segment{fd, 0, 0, false};
+    dir_dirty_ = true;
   }
   auto& seg = segments_.at(active_);
   std::uint8_t header[record_header];
@@ -307,6 +308,7 @@ void Forwarder::append_locked(std::span<const std::uint8_t> payload) {
                       static_cast<std::uint32_t>(payload.size()), false});
   seg.size += bytes;
   seg.last_sequence = next_sequence_;
+  seg.dirty = true;
   ++next_sequence_;
   ++stats_.enqueued;
   stats_.queued = entries_.size();
@@ -361,9 +363,24 @@ void Forwarder::save_acked_locked() {
 
 void Forwarder::flush() {
   std::lock_guard lock(mutex_);
-  if (!options_.fsync_on_flush || active_ == 0) return;
-  if (::fsync(segments_.at(active_).fd) != 0)
-    fail(ErrorCode::unavailable, "forwarder queue: fsync failed: " + std::string(strerror(errno)));
+  if (!options_.fsync_on_flush) return;
+  // A rolled-over segment may still hold unsynced records: every dirty one is synced, not only
+  // the active one.
+  for (auto& [first, seg] : segments_) {
+    if (!seg.dirty) continue;
+    if (::fsync(seg.fd) != 0)
+      fail(ErrorCode::unavailable,
+           "forwarder queue: fsync failed: " + std::string(strerror(errno)));
+    seg.dirty = false;
+  }
+  if (dir_dirty_) {
+    int dir = ::open(options_.queue_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+      (void)::fsync(dir);
+      ::close(dir);
+    }
+    dir_dirty_ = false;
+  }
 }
 
 bool Forwarder::wait_drained(std::chrono::milliseconds timeout) {

@@ -114,7 +114,8 @@ class HOUQIN_EXPORT Forwarder final : public Stage {
 
   /// Packs the batch into messages of samples_per_message and appends them to the queue.
   void process(std::span<Sample> batch) override { enqueue(batch); }
-  /// fsyncs the active segment (when fsync_on_flush).
+  /// fsyncs every segment appended to since the last flush, and the folder when a segment was
+  /// created (when fsync_on_flush).
   void flush() override;
   void enqueue(std::span<const Sample> samples);
 
@@ -127,6 +128,7 @@ class HOUQIN_EXPORT Forwarder final : public Stage {
     int fd = -1;
     std::uint64_t size = 0;
     std::uint64_t last_sequence = 0;
+    bool dirty = false;  // appended to since the last fsync
   };
   struct Entry {
     std::uint64_t sequence;
@@ -166,6 +168,7 @@ class HOUQIN_EXPORT Forwarder final : public Stage {
   std::uint64_t removed_through_ = 0;  // every sequence up to here is acknowledged or dropped
   std::uint64_t saved_through_ = 0;    // what the `acked` file holds
   int acked_fd_ = -1;
+  bool dir_dirty_ = false;  // a segment file was created since the last fsync of the folder
   ForwarderStats stats_;
 
   // sender thread only

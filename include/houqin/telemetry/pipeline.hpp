@@ -133,6 +133,8 @@ class HOUQIN_EXPORT Pipeline {
 
   /// Copies samples into the queue; thread-safe, never allocates. Samples of one push keep their
   /// order and are accepted as a prefix; samples pushed by one thread are processed in push order.
+  /// Under FullPolicy::block the wait is at most block_timeout in all. Never push from inside a
+  /// stage: the pipeline thread would wait for itself (until block_timeout).
   PushResult push(std::span<const Sample> samples);
 
   /// Waits until every sample accepted before the call is durable (see StageSlot::durable):

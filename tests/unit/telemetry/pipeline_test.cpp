@@ -36,6 +36,7 @@ class Recorder final : public Stage {
     std::lock_guard lock(mutex);
     ++flushes;
     flushed = samples.size();
+    history.push_back(flushed);
   }
   std::size_t size() {
     std::lock_guard lock(mutex);
@@ -46,6 +47,7 @@ class Recorder final : public Stage {
   std::size_t batches = 0;
   std::size_t flushes = 0;
   std::size_t flushed = 0;
+  std::vector<std::size_t> history;  // `flushed` at each flush
 };
 
 /// Holds the pipeline thread inside process() until opened.
@@ -257,6 +259,24 @@ TEST(PipelineTest, SyncReturnsOnceEverythingPushedIsFlushedByTheDurableStage) {
   EXPECT_EQ(w.ticket, 2510u);
   std::lock_guard lock(store->mutex);
   EXPECT_EQ(store->flushed, 2510u);
+}
+
+TEST(PipelineTest, UnderLoadStagesAreFlushedEveryFlushInterval) {
+  ManualClock clock(t0);
+  auto gate = std::make_shared<Gate>();
+  auto store = std::make_shared<Recorder>();
+  Pipeline p({{"gate", gate, false}, {"store", store, true}},
+             PipelineOptions{.clock = &clock, .batch_size = 4, .flush_interval = 1s});
+  auto input = make_samples(12);
+  p.push(input);  // three full batches: the first held in the gate, two waiting behind it
+  ASSERT_TRUE(gate->wait_entered());
+  clock.advance(2s);
+  gate->open();
+  p.sync();
+  std::lock_guard lock(store->mutex);
+  // The queue never ran empty after the first batch, but the interval had passed: a flush came
+  // between batches; the next one only when the queue ran empty.
+  EXPECT_EQ(store->history, (std::vector<std::size_t>{4, 12}));
 }
 
 TEST(PipelineTest, SyncTimesOutWhileAStageHoldsTheSamples) {

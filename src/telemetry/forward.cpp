@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <mosquitto.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -176,6 +177,14 @@ void Forwarder::open_queue() {
   acked_fd_ = ::open(acked_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (acked_fd_ < 0)
     fail(ErrorCode::unavailable, "forwarder queue: cannot open " + acked_path.string());
+  // One forwarder per folder: a second one (in this or another process) would interleave
+  // sequences and delete segments under the first.
+  if (::flock(acked_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(acked_fd_);
+    acked_fd_ = -1;
+    fail(ErrorCode::failed_precondition,
+         "forwarder queue: " + options_.queue_dir.string() + " is in use by another forwarder");
+  }
   // The acknowledgement cursor: u64 sequence + crc. A torn or missing one reads as 0, which only
   // means resending messages the receiver will drop as duplicates.
   std::uint8_t buf[12];

@@ -106,7 +106,8 @@ class HOUQIN_EXPORT Forwarder final : public Stage {
   /// Opens (or creates) the queue in queue_dir, recovering what a previous process left, and
   /// starts the sender thread, which connects with backoff and keeps reconnecting.
   /// Error(invalid_argument) for a missing source_id or queue_dir; Error(unavailable) when the
-  /// folder cannot be used.
+  /// folder cannot be used; Error(failed_precondition) when another forwarder has it open (an
+  /// exclusive flock on queue_dir/acked).
   explicit Forwarder(ForwarderOptions options);
   ~Forwarder() override;  // stops the sender; the queue stays on disk for the next process
   Forwarder(const Forwarder&) = delete;

@@ -363,6 +363,11 @@ TEST(ForwardTest, ATornOrCorruptQueueTailIsCutOffWhenOpened) {
     Forwarder f(options(queue, broker.port()));
     f.enqueue(samples(50));  // 5 messages
   }
+  {
+    Forwarder f(options(queue, broker.port()));
+    testing::expect_error([&] { Forwarder second(options(queue, broker.port())); },
+                          ErrorCode::failed_precondition, "forwarder queue: ");
+  }
   auto seg = only_segment(queue);
   auto record = fs::file_size(seg) / 5;
   fs::resize_file(seg, fs::file_size(seg) - record / 2);  // a torn last append

@@ -31,3 +31,6 @@
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
+#include "houqin/telemetry/acquire.hpp"
+#include "houqin/telemetry/forward.hpp"
+#include "houqin/telemetry/pipeline.hpp"

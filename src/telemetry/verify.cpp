@@ -10,6 +10,7 @@ namespace houqin::telemetry {
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
+constexpr float finf = std::numeric_limits<float>::infinity();
 constexpr Micros never = std::numeric_limits<Micros>::min();
 
 std::string point_name(Id id) {
@@ -40,8 +41,9 @@ void VerifyConfig::validate() const {
   check_positive(max_rate_per_s, point_id, "max_rate_per_s");
   check_positive(spike_suspect, point_id, "spike_suspect");
   check_positive(spike_fail, point_id, "spike_fail");
-  if (flat_suspect_count < 0 || flat_fail_count < 0 || flat_suspect_count == 1 ||
-      flat_fail_count == 1 || (flat_fail_count > 0 && flat_suspect_count > flat_fail_count))
+  if (flat_suspect_count < 0 || flat_fail_count < 0 || flat_suspect_count > 0xFFFF ||
+      flat_fail_count > 0xFFFF || flat_suspect_count == 1 || flat_fail_count == 1 ||
+      (flat_fail_count > 0 && flat_suspect_count > flat_fail_count))
     fail(ErrorCode::invalid_argument,
          point_name(point_id) +
              ": flat_suspect_count and flat_fail_count must be 0 (off) or >= 2 "
@@ -113,27 +115,30 @@ void PointIndex::build(std::span<const Id> ids) {
 // ---- Verifier
 // ------------------------------------------------------------------------------------
 
-struct Verifier::Slot {
-  // configuration (unset limits are infinite, so the comparisons need no branches on presence)
-  Id point_id = 0;
-  double fail_lo = -inf, fail_hi = inf, suspect_lo = -inf, suspect_hi = inf;
-  bool range = false;
-  double max_rate = inf;
-  double spike_suspect = inf, spike_fail = inf;
-  std::uint32_t flat_suspect = 0, flat_fail = 0;
-  double flat_eps = 0;
-  Micros max_gap = 0;
-  std::uint32_t link_begin = 0, link_count = 0;
+// 128 bytes, two cache lines: at 10k points the slots do not fit in L2, so verifying a round is
+// bound by how many bytes of state each sample touches. Tolerances (rate, spike, flat epsilon) are
+// floats; limits stay doubles so a value equal to a limit compares as the user wrote it.
+struct alignas(64) Verifier::Slot {
   // state
   Micros last_time = never;  // last good-quality sample, whatever its flag (ordering, gaps)
   Micros prev_time = never;  // last accepted sample (rate of change)
   double prev_value = 0;
   double ref[2] = {0, 0};  // the two last accepted values (spike reference)
-  int refs = 0;
-  double rejected = 0;  // the last value the spike test failed
-  bool has_rejected = false;
+  double rejected = 0;     // the last value the spike test failed
   double flat_anchor = 0;
-  std::uint32_t flat_run = 0;
+  // configuration (unset limits are infinite, so the comparisons need no branches on presence)
+  double fail_lo = -inf, fail_hi = inf, suspect_lo = -inf, suspect_hi = inf;
+  float max_rate = finf;
+  float spike_suspect = finf, spike_fail = finf;
+  float flat_eps = 0;
+  Micros max_gap = 0;
+  std::uint32_t link_begin = 0;
+  std::uint16_t link_count = 0;
+  std::uint16_t flat_suspect = 0, flat_fail = 0;
+  std::uint16_t flat_run = 0;  // saturates
+  std::uint8_t refs = 0;
+  bool has_rejected = false;
+  bool range = false;
 };
 
 struct Verifier::Member {
@@ -151,6 +156,14 @@ struct Verifier::Group {
   std::uint32_t member_count = 0;
 };
 
+void Verifier::count(Flag f, int delta) noexcept {
+  std::uint64_t* c = f == Flag::pass      ? &counters_.pass
+                     : f == Flag::suspect ? &counters_.suspect
+                     : f == Flag::fail    ? &counters_.fail
+                                          : &counters_.not_evaluated;
+  *c += static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+}
+
 Verifier::Verifier() = default;
 Verifier::~Verifier() = default;
 Verifier::Verifier(Verifier&&) noexcept = default;
@@ -160,6 +173,7 @@ std::size_t Verifier::point_count() const noexcept {
 }
 
 void Verifier::configure(std::vector<VerifyConfig> points, std::vector<CrossCheck> checks) {
+  static_assert(sizeof(Slot) == 128);
   for (const auto& p : points) p.validate();
   for (const auto& c : checks) c.validate();
   std::vector<Id> ids;
@@ -172,18 +186,17 @@ void Verifier::configure(std::vector<VerifyConfig> points, std::vector<CrossChec
   for (std::size_t i = 0; i < points.size(); ++i) {
     const auto& p = points[i];
     auto& s = slots[i];
-    s.point_id = p.point_id;
     s.fail_lo = p.fail_min.value_or(-inf);
     s.fail_hi = p.fail_max.value_or(inf);
     s.suspect_lo = p.suspect_min.value_or(-inf);
     s.suspect_hi = p.suspect_max.value_or(inf);
     s.range = p.fail_min || p.fail_max || p.suspect_min || p.suspect_max;
-    s.max_rate = p.max_rate_per_s.value_or(inf);
-    s.spike_suspect = p.spike_suspect.value_or(inf);
-    s.spike_fail = p.spike_fail.value_or(inf);
-    s.flat_suspect = static_cast<std::uint32_t>(p.flat_suspect_count);
-    s.flat_fail = static_cast<std::uint32_t>(p.flat_fail_count);
-    s.flat_eps = p.flat_epsilon;
+    s.max_rate = static_cast<float>(p.max_rate_per_s.value_or(inf));
+    s.spike_suspect = static_cast<float>(p.spike_suspect.value_or(inf));
+    s.spike_fail = static_cast<float>(p.spike_fail.value_or(inf));
+    s.flat_suspect = static_cast<std::uint16_t>(p.flat_suspect_count);
+    s.flat_fail = static_cast<std::uint16_t>(p.flat_fail_count);
+    s.flat_eps = static_cast<float>(p.flat_epsilon);
     s.max_gap = p.max_gap_us;
   }
 
@@ -208,7 +221,10 @@ void Verifier::configure(std::vector<VerifyConfig> points, std::vector<CrossChec
   std::vector<Link> links;
   for (std::size_t i = 0; i < slots.size(); ++i) {
     slots[i].link_begin = static_cast<std::uint32_t>(links.size());
-    slots[i].link_count = static_cast<std::uint32_t>(per_slot[i].size());
+    if (per_slot[i].size() > 0xFFFF)
+      fail(ErrorCode::invalid_argument,
+           point_name(points[i].point_id) + ": in more than 65535 cross-check groups");
+    slots[i].link_count = static_cast<std::uint16_t>(per_slot[i].size());
     links.insert(links.end(), per_slot[i].begin(), per_slot[i].end());
   }
 
@@ -230,7 +246,7 @@ Flag Verifier::check(Slot& s, const Sample& x, std::vector<Gap>* gaps) noexcept 
   }
   if (s.last_time != never && s.max_gap > 0 && t - s.last_time > s.max_gap) {
     ++counters_.gaps;
-    if (gaps) gaps->push_back(Gap{s.point_id, s.last_time, t});
+    if (gaps) gaps->push_back(Gap{x.point_id, s.last_time, t});
     // A neighbour from before the gap says nothing about this sample.
     s.prev_time = never;
     s.refs = 0;
@@ -280,7 +296,7 @@ Flag Verifier::check(Slot& s, const Sample& x, std::vector<Gap>* gaps) noexcept 
 
   if (s.flat_suspect > 0) {
     if (s.flat_run > 0 && std::fabs(v - s.flat_anchor) <= s.flat_eps) {
-      ++s.flat_run;
+      if (s.flat_run < 0xFFFF) ++s.flat_run;
     } else {
       s.flat_anchor = v;
       s.flat_run = 1;
@@ -320,9 +336,14 @@ void Verifier::cross(std::uint32_t slot, std::span<Sample> batch, std::size_t in
     bool bad_any = false;
     auto mark = [&](std::uint32_t i) {
       bad_any = true;
-      if (m[i].batch == batch_)
-        batch[m[i].index].flag = worst(batch[m[i].index].flag, g.check.flag);
-      else
+      if (m[i].batch == batch_) {
+        Flag& f = batch[m[i].index].flag;
+        if (f != Flag::fail && f != g.check.flag) {
+          count(f, -1);  // it was counted when its sample went by
+          f = worst(f, g.check.flag);
+          count(f, +1);
+        }
+      } else
         ++counters_.cross_unflagged;
     };
     switch (g.check.kind) {
@@ -378,26 +399,13 @@ void Verifier::verify(std::span<Sample> samples, std::vector<Gap>* gaps) noexcep
                                                                       : Flag::pass;
       } else {
         x.flag = check(s, x, gaps);
+        count(x.flag, +1);
+        // After counting: a cross check re-counts every flag it raises, this one included.
         if (s.link_count > 0 && x.flag != Flag::fail) cross(slot, samples, i);
+        continue;
       }
     }
-  }
-  // Counted after the loop: a cross check may still raise an earlier sample's flag.
-  for (const Sample& x : samples) {
-    switch (x.flag) {
-      case Flag::pass:
-        ++counters_.pass;
-        break;
-      case Flag::suspect:
-        ++counters_.suspect;
-        break;
-      case Flag::fail:
-        ++counters_.fail;
-        break;
-      case Flag::not_evaluated:
-        ++counters_.not_evaluated;
-        break;
-    }
+    count(x.flag, +1);
   }
 }
 

@@ -138,8 +138,11 @@ class HOUQIN_EXPORT Verifier {
     std::uint32_t group;
     std::uint32_t member;
   };
-  Flag check(Slot& s, const Sample& x, std::vector<Gap>* gaps) noexcept;
-  void cross(std::uint32_t slot, std::span<Sample> batch, std::size_t index) noexcept;
+  // Hidden: called only inside the library, so the hot loop calls them directly (no PLT).
+  HOUQIN_NO_EXPORT Flag check(Slot& s, const Sample& x, std::vector<Gap>* gaps) noexcept;
+  HOUQIN_NO_EXPORT void cross(std::uint32_t slot, std::span<Sample> batch,
+                              std::size_t index) noexcept;
+  HOUQIN_NO_EXPORT void count(Flag f, int delta) noexcept;
 
   PointIndex index_;
   std::vector<Slot> slots_;

@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("BM_AlarmLatency", BM_AlarmLatency)->Arg(100)->Arg(10'000);
   houqin::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.print_ratio("BM_VerifyAlarm10k", "BM_CeilingCopyMinMax10k", ">= 0.2");
+  reporter.print_ratio("BM_VerifyAlarm10k", "BM_CeilingCopyMinMax10k", ">= 0.1");
   benchmark::Shutdown();
   return 0;
 }

@@ -478,6 +478,7 @@ std::vector<AlarmStatus> AlarmEngine::all() const {
 void AlarmEngine::restore(std::span<const Saved> saved, std::uint64_t next_episode) {
   std::lock_guard lock(impl_->mutex);
   auto& m = *impl_;
+  const Micros now = to_micros(clock_.now());
   for (const auto& s : saved) {
     auto slot = m.index.find(s.key.point_id);
     if (slot == PointIndex::npos) continue;
@@ -496,6 +497,8 @@ void AlarmEngine::restore(std::span<const Saved> saved, std::uint64_t next_episo
       }
       a.episode = s.episode;
       a.raised = a.episode != 0 && annunciating(s.state);
+      a.acked_at = now;  // the re-alarm time counts from the restart, not from 1970
+      a.pending_since = never;
       a.state = Impl::derive(a);
     }
     m.refresh_busy(slot);

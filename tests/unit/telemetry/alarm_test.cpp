@@ -304,6 +304,17 @@ TEST_F(AlarmEngineTest, FailedOrBadSamplesNeitherRaiseNorClear) {
   EXPECT_TRUE(feed(50, 5, 99).empty()) << "unknown point";
 }
 
+TEST_F(AlarmEngineTest, RestoredAcknowledgedAlarmsReAlarmFromTheRestart) {
+  engine.configure({{.point_id = 1, .hi = 100, .realarm_us = 60 * sec}});
+  AlarmEngine::Saved saved{{1, AlarmKind::hi}, S::acknowledged, true, true, false, 7, {}};
+  engine.restore(std::span(&saved, 1), 8);
+  EXPECT_EQ(state(), S::acknowledged);
+  EXPECT_TRUE(feed(101, 59).empty()) << "not re-alarmed at once";
+  expect_transition(feed(101, 60), S::acknowledged, S::unacknowledged, C::realarmed);
+  EXPECT_EQ(out[0].episode, 7u);
+  EXPECT_EQ(engine.next_episode(), 8u);
+}
+
 TEST_F(AlarmEngineTest, FloodIsMoreThanTenAlarmsPerAreaInTenMinutes) {
   std::vector<AlarmConfig> cfg;
   for (Id p = 1; p <= 12; ++p) cfg.push_back({.point_id = p, .area = "ICU", .hi = 100});

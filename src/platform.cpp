@@ -4,6 +4,7 @@
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/site/hospital.hpp"
+#include "houqin/telemetry/alarm.hpp"
 
 namespace houqin {
 
@@ -12,6 +13,8 @@ std::vector<store::Migration> migrations() {
   for (auto list :
        {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations()})
     out.insert(out.end(), list.begin(), list.end());
+  auto alarms = telemetry::alarm_migrations();  // domain telemetry_alarms
+  out.insert(out.end(), alarms.begin(), alarms.end());
   return out;
 }
 

@@ -1,0 +1,302 @@
+// The stored side of the alarm engine: migrations, the batched history writer, the audited
+// operator actions and their registration in the service registry.
+#include <atomic>
+
+#include "houqin/audit/call.hpp"
+#include "houqin/power/soe.hpp"
+#include "houqin/service/registry.hpp"
+#include "houqin/store/catalog.hpp"
+#include "houqin/store/repository.hpp"
+#include "houqin/telemetry/alarm.hpp"
+
+namespace houqin::telemetry {
+namespace {
+
+[[maybe_unused]] const bool tables_registered =
+    store::register_tables<AlarmRecord, AlarmEvent, power::SoeEvent>("telemetry_alarms");
+
+[[maybe_unused]] const bool permissions_defined = [] {
+  auth::define_permission({"telemetry.out_of_service", auth::Duty::operations,
+                           "remove alarms from service and return them"});
+  auth::define_permission({"telemetry.reset", auth::Duty::operations, "reset latched alarms"});
+  return true;
+}();
+
+std::string name_of(AlarmKey key) {
+  return "alarm " + std::to_string(key.point_id) + "/" + std::string(enum_name(key.kind));
+}
+
+Timestamp at(Micros us) {
+  return from_micros(us);
+}
+
+}  // namespace
+
+std::vector<store::Migration> alarm_migrations() {
+  return {
+      {"telemetry_alarms", 1, "alarm state, alarm history and the sequence-of-events log",
+       [](store::Store& s) {
+         store::create_table<AlarmRecord>(s);
+         store::create_table<AlarmEvent>(s);
+         store::create_table<power::SoeEvent>(s);
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS telemetry_alarm_event_point_time ON "
+             "telemetry_alarm_event (point_id, time)");
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS telemetry_alarm_event_episode ON "
+             "telemetry_alarm_event (episode)");
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS telemetry_soe_point_time ON telemetry_soe (point_id, "
+             "time_us)");
+       }},
+  };
+}
+
+// ---- AlarmLog
+// ------------------------------------------------------------------------------------
+
+void AlarmLog::persist(std::span<const AlarmTransition> transitions, std::string_view actor,
+                       std::string_view comment) {
+  if (transitions.empty()) return;
+  auto rows = rows_;  // adopted only after the commit
+  store::in_transaction(store_, [&] {
+    store::Repository<AlarmEvent> events(store_);
+    store::Repository<AlarmRecord> records(store_);
+    auto& bus = store_.events();
+    for (const auto& tr : transitions) {
+      AlarmEvent e{0,
+                   0,
+                   tr.point_id,
+                   tr.kind,
+                   tr.priority,
+                   static_cast<std::int64_t>(tr.episode),
+                   tr.from,
+                   tr.to,
+                   tr.cause,
+                   at(tr.time),
+                   tr.value,
+                   std::string(actor),
+                   std::string(comment)};
+      events.insert(e);
+
+      AlarmRecord r{
+          0, 0, tr.point_id, tr.kind, tr.priority, tr.to, tr.active, tr.acknowledged, tr.latched,
+          // the transition names the episode it ended; the state row has none open
+          tr.active || !tr.acknowledged || tr.latched ? static_cast<std::int64_t>(tr.episode) : 0,
+          std::nullopt, tr.value, at(tr.time)};
+      if (tr.shelved_until != 0) r.shelved_until = at(tr.shelved_until);
+      auto key = std::make_pair(tr.point_id, static_cast<int>(tr.kind));
+      auto it = rows.find(key);
+      if (it == rows.end()) {
+        auto found = records.find_one(store::Query<AlarmRecord>()
+                                          .where(&AlarmRecord::point_id, store::Op::eq, tr.point_id)
+                                          .where(&AlarmRecord::kind, store::Op::eq, tr.kind));
+        if (found) it = rows.emplace(key, std::make_pair(found->id, found->version)).first;
+      }
+      if (it == rows.end()) {
+        records.insert(r);
+        rows.emplace(key, std::make_pair(r.id, r.version));
+      } else {
+        r.id = it->second.first;
+        r.version = it->second.second;
+        records.update(r);
+        it->second.second = r.version;
+      }
+
+      bus.publish(tr);
+      if (tr.raise)
+        bus.publish(
+            AlarmRaised{tr.point_id, tr.kind, tr.priority, tr.episode, tr.value, at(tr.time)});
+      if (tr.clear)
+        bus.publish(
+            AlarmCleared{tr.point_id, tr.kind, tr.priority, tr.episode, tr.value, at(tr.time)});
+    }
+  });
+  rows_ = std::move(rows);
+}
+
+void AlarmLog::restore(AlarmEngine& engine) {
+  std::vector<AlarmEngine::Saved> saved;
+  std::uint64_t next = 1;
+  for (const auto& r : store::Repository<AlarmRecord>(store_).find())
+    saved.push_back({{r.point_id, r.kind},
+                     r.state,
+                     r.active,
+                     r.acknowledged,
+                     r.latched,
+                     static_cast<std::uint64_t>(r.episode),
+                     r.shelved_until});
+  // Episode ids must never repeat, including those of episodes already closed.
+  store::Repository<AlarmEvent> events(store_);
+  if (auto last = events.find_one(store::Query<AlarmEvent>().order_by(&AlarmEvent::episode, true)))
+    next = static_cast<std::uint64_t>(last->episode) + 1;
+  engine.restore(saved, next);
+}
+
+// ---- Alarms (the audited service)
+// ----------------------------------------------------------------
+
+template <class F>
+AlarmStatus Alarms::act(const auth::Actor& actor, const char* action, const char* permission,
+                        AlarmKey key, const std::string& comment, F&& f) {
+  return audit::audited(store_, actor, action, [&](audit::Call& call) {
+    call.target("telemetry_alarm", std::nullopt);
+    call.require(permission);
+    AlarmStatus before = engine_.status(key);
+    AlarmTransition tr = f();
+    try {
+      AlarmLog(store_).persist(std::span(&tr, 1), actor.label(), comment);
+      AlarmStatus after = engine_.status(key);
+      call.record("telemetry_alarm", std::nullopt, json::to_json(before), json::to_json(after),
+                  name_of(key) + (comment.empty() ? "" : ": " + comment));
+      return after;
+    } catch (...) {
+      // Nothing was stored: put the engine back as it was.
+      AlarmEngine::Saved s{key,
+                           before.state,
+                           before.active,
+                           before.acknowledged,
+                           before.state == AlarmState::latched,
+                           before.episode,
+                           before.shelved_until};
+      engine_.restore(std::span(&s, 1), 0);
+      throw;
+    }
+  });
+}
+
+AlarmStatus Alarms::acknowledge(const auth::Actor& actor, AlarmKey key, std::string comment) {
+  return act(actor, "telemetry.acknowledge_alarm", "telemetry.ack", key, comment,
+             [&] { return engine_.acknowledge(key); });
+}
+
+AlarmStatus Alarms::shelve(const auth::Actor& actor, AlarmKey key,
+                           std::chrono::microseconds duration, std::string reason) {
+  if (reason.empty()) fail(ErrorCode::invalid_argument, name_of(key) + ": shelving needs a reason");
+  return act(actor, "telemetry.shelve_alarm", "telemetry.shelve", key, reason,
+             [&] { return engine_.shelve(key, duration); });
+}
+
+AlarmStatus Alarms::unshelve(const auth::Actor& actor, AlarmKey key, std::string comment) {
+  return act(actor, "telemetry.unshelve_alarm", "telemetry.shelve", key, comment,
+             [&] { return engine_.unshelve(key); });
+}
+
+AlarmStatus Alarms::remove_from_service(const auth::Actor& actor, AlarmKey key,
+                                        std::string reason) {
+  if (reason.empty())
+    fail(ErrorCode::invalid_argument, name_of(key) + ": removing from service needs a reason");
+  return act(actor, "telemetry.remove_alarm_from_service", "telemetry.out_of_service", key, reason,
+             [&] { return engine_.remove_from_service(key); });
+}
+
+AlarmStatus Alarms::return_to_service(const auth::Actor& actor, AlarmKey key, std::string comment) {
+  return act(actor, "telemetry.return_alarm_to_service", "telemetry.out_of_service", key, comment,
+             [&] { return engine_.return_to_service(key); });
+}
+
+AlarmStatus Alarms::reset(const auth::Actor& actor, AlarmKey key, std::string comment) {
+  return act(actor, "telemetry.reset_alarm", "telemetry.reset", key, comment,
+             [&] { return engine_.reset(key); });
+}
+
+std::vector<AlarmStatus> Alarms::standing(const auth::Actor& actor) {
+  actor.require("telemetry.read");
+  return engine_.standing();
+}
+
+// ---- the service registry
+// ------------------------------------------------------------------------
+
+namespace {
+
+std::atomic<AlarmEngine*> served{nullptr};
+
+AlarmEngine& engine() {
+  AlarmEngine* e = served.load();
+  if (!e)
+    fail(ErrorCode::failed_precondition, "telemetry: no alarm engine is running in this process");
+  return *e;
+}
+
+struct AlarmAction {
+  Id point_id = 0;
+  AlarmKind kind = AlarmKind::hi;
+  std::string comment;
+};
+BOOST_DESCRIBE_STRUCT(AlarmAction, (), (point_id, kind, comment))
+
+struct ShelveAction {
+  Id point_id = 0;
+  AlarmKind kind = AlarmKind::hi;
+  std::int64_t duration_s = 0;
+  std::string reason;
+};
+BOOST_DESCRIBE_STRUCT(ShelveAction, (), (point_id, kind, duration_s, reason))
+
+struct NoInput {};
+BOOST_DESCRIBE_STRUCT(NoInput, (), ())
+
+struct Standing {
+  std::vector<AlarmStatus> alarms;
+  std::vector<FloodInterval> flood;
+};
+BOOST_DESCRIBE_STRUCT(Standing, (), (alarms, flood))
+
+using service::Context;
+using service::define;
+
+[[maybe_unused]] const bool registered[] = {
+    define<AlarmAction>("telemetry.acknowledge_alarm", "telemetry.ack",
+                        "Acknowledge an alarm; returns its new status",
+                        [](Context& ctx, const AlarmAction& in) {
+                          return Alarms(ctx.store, engine())
+                              .acknowledge(ctx.actor, {in.point_id, in.kind}, in.comment);
+                        }),
+    define<ShelveAction>("telemetry.shelve_alarm", "telemetry.shelve",
+                         "Shelve an alarm for duration_s seconds with a reason; returns its status",
+                         [](Context& ctx, const ShelveAction& in) {
+                           return Alarms(ctx.store, engine())
+                               .shelve(ctx.actor, {in.point_id, in.kind},
+                                       std::chrono::seconds(in.duration_s), in.reason);
+                         }),
+    define<AlarmAction>("telemetry.unshelve_alarm", "telemetry.shelve",
+                        "Unshelve a shelved alarm; returns its status",
+                        [](Context& ctx, const AlarmAction& in) {
+                          return Alarms(ctx.store, engine())
+                              .unshelve(ctx.actor, {in.point_id, in.kind}, in.comment);
+                        }),
+    define<AlarmAction>("telemetry.remove_alarm_from_service", "telemetry.out_of_service",
+                        "Take an alarm out of service (comment is the reason); returns its status",
+                        [](Context& ctx, const AlarmAction& in) {
+                          return Alarms(ctx.store, engine())
+                              .remove_from_service(ctx.actor, {in.point_id, in.kind}, in.comment);
+                        }),
+    define<AlarmAction>("telemetry.return_alarm_to_service", "telemetry.out_of_service",
+                        "Return an out-of-service alarm to service; returns its status",
+                        [](Context& ctx, const AlarmAction& in) {
+                          return Alarms(ctx.store, engine())
+                              .return_to_service(ctx.actor, {in.point_id, in.kind}, in.comment);
+                        }),
+    define<AlarmAction>(
+        "telemetry.reset_alarm", "telemetry.reset",
+        "Reset a latched alarm whose condition has cleared; returns its status",
+        [](Context& ctx, const AlarmAction& in) {
+          return Alarms(ctx.store, engine()).reset(ctx.actor, {in.point_id, in.kind}, in.comment);
+        }),
+    define<NoInput>(
+        "telemetry.standing_alarms", "telemetry.read",
+        "Every alarm not in state normal, and the flood count per operator area",
+        [](Context& ctx, const NoInput&) {
+          auto& e = engine();
+          return Standing{Alarms(ctx.store, e).standing(ctx.actor), e.flood_intervals()};
+        }),
+};
+
+}  // namespace
+
+void serve_alarm_operations(AlarmEngine* engine) {
+  served.store(engine);
+}
+
+}  // namespace houqin::telemetry

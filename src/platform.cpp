@@ -1,8 +1,11 @@
 #include "houqin/platform.hpp"
 
+#include "houqin/asset/ledger.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
+#include "houqin/inventory/inventory.hpp"
+#include "houqin/notify/notifier.hpp"
 #include "houqin/site/hospital.hpp"
 
 namespace houqin {
@@ -10,7 +13,8 @@ namespace houqin {
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
   for (auto list :
-       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations()})
+       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
+        inventory::migrations(), asset::migrations(), notify::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -1,6 +1,8 @@
 // The C++ umbrella header: everything houqin offers to C++ hosts. (The C ABI lives in houqin.h.)
 #pragma once
 
+#include "houqin/asset/ledger.hpp"
+#include "houqin/asset/model.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/audit/call.hpp"
 #include "houqin/auth/actor.hpp"
@@ -20,6 +22,11 @@
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/drivers/reading.hpp"
 #include "houqin/drivers/simulator.hpp"
+#include "houqin/inventory/inventory.hpp"
+#include "houqin/inventory/model.hpp"
+#include "houqin/notify/channels.hpp"
+#include "houqin/notify/model.hpp"
+#include "houqin/notify/notifier.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/protect/backup.hpp"
 #include "houqin/protect/keyring.hpp"

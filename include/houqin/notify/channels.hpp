@@ -83,6 +83,7 @@ struct WebhookOptions {
 class HOUQIN_EXPORT Webhook final : public Channel {
  public:
   explicit Webhook(WebhookOptions options) : options_(std::move(options)) {}
+  explicit Webhook(std::string url) : options_{std::move(url)} {}
   void send(const Message& message) override;
   /// The JSON body posted for a message.
   static std::string payload(const Message& message);

@@ -295,12 +295,12 @@ TEST(NotifyChannels, WebhookPostsJsonAndTreatsNon2xxAsUnavailable) {
     testing::LoopbackServer gone({200});
     port = gone.port();
   }
-  notify::Webhook refused({"http://127.0.0.1:" + std::to_string(port) + "/x"});
+  notify::Webhook refused("http://127.0.0.1:" + std::to_string(port) + "/x");
   expect_error([&] { refused.send(m); }, ErrorCode::unavailable, "webhook http://127.0.0.1:");
-  expect_error([&] { notify::Webhook({"https://example.org/x"}).send(m); },
+  expect_error([&] { notify::Webhook(std::string("https://example.org/x")).send(m); },
                ErrorCode::unimplemented, "webhook https://example.org/x: https is not supported");
-  expect_error([&] { notify::Webhook({"ftp://x"}).send(m); }, ErrorCode::invalid_argument,
-               "url: 'ftp://x' is not an http:// URL");
+  expect_error([&] { notify::Webhook(std::string("ftp://x")).send(m); },
+               ErrorCode::invalid_argument, "url: 'ftp://x' is not an http:// URL");
 }
 
 }  // namespace

@@ -7,7 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "../../support/auth.hpp"
 #include "../../support/expect.hpp"
@@ -298,6 +302,46 @@ TEST_P(NotifierTest, FailsPermanentlyAfterMaxAttempts) {
   EXPECT_EQ(waiting.state, DeliveryState::pending) << "5 attempts by default, 4 made";
   EXPECT_EQ(waiting.attempts, 4);
   EXPECT_EQ(waiting.last_error, "no call channel configured");
+}
+
+TEST_P(NotifierTest, TwoDispatchersOnSeparateConnectionsSendEachMessageOnce) {
+  if (GetParam() == "sqlite_memory") GTEST_SKIP() << "one connection only";
+  OPEN_OR_SKIP();
+  testing::LoopbackServer server({200});
+  notify::Channels ch;
+  ch.webhook = std::make_shared<notify::Webhook>(server.url());
+  const int n = 20;
+  std::set<Id> ids;
+  for (int i = 0; i < n; ++i) ids.insert(queue_webhook().id);
+  std::atomic<std::int64_t> sent{0}, skipped{0};
+  std::vector<std::string> errors;
+  std::mutex m;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 2; ++t)
+    pool.emplace_back([&] {
+      try {
+        store::StoreOptions o;
+        o.clock = &pf.clock;
+        o.keys = testing::test_keyring();
+        auto conn = store::Store::open(pf.fx.url(), o);
+        auto r = Notifier(*conn, ch).deliver_due(*sender);
+        sent += r.sent;
+        skipped += r.skipped;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(m);
+        errors.push_back(e.what());
+      }
+    });
+  for (auto& t : pool) t.join();
+  ASSERT_TRUE(errors.empty()) << errors.front();
+  EXPECT_EQ(sent.load(), n);
+  std::multiset<Id> posted;
+  for (const auto& r : server.requests())
+    posted.insert(json::parse(r.body, "body")["message_id"].get<Id>());
+  EXPECT_EQ(posted.size(), static_cast<std::size_t>(n)) << "no message posted twice";
+  EXPECT_EQ(std::set<Id>(posted.begin(), posted.end()), ids);
+  for (const auto& msg : Repository<notify::Message>(*s).find())
+    EXPECT_EQ(msg.state, DeliveryState::sent);
 }
 
 TEST_P(NotifierTest, OperationsAreRegisteredAndMaskPersonalData) {

@@ -109,6 +109,67 @@ TEST_P(LedgerTest, LifecycleFollowsTheTransitionTable) {
   EXPECT_EQ(archive.asset.status, AssetStatus::scrapped);
 }
 
+TEST_P(LedgerTest, EveryEventFromEveryStatusIsAllowedOrRefusedByTheTable) {
+  OPEN_OR_SKIP();
+  using S = AssetStatus;
+  using K = EventKind;
+  // Written out here, independently of asset::transitions(): rows are statuses, columns events
+  // installed, accepted, transferred, repaired, maintained, calibrated, scrapped.
+  const std::vector<std::pair<S, std::string>> expected = {
+      {S::procured, "1010001"}, {S::installed, "0110011"},   {S::in_service, "0011111"},
+      {S::down, "0011001"},     {S::maintenance, "0010101"}, {S::scrapped, "0000000"},
+  };
+  const K kinds[] = {K::installed,  K::accepted,   K::transferred, K::repaired,
+                     K::maintained, K::calibrated, K::scrapped};
+  const std::optional<S> after[] = {S::installed,  S::in_service, std::nullopt, S::in_service,
+                                    S::in_service, std::nullopt,  S::scrapped};  // none: unchanged
+  Ledger ledger(*s);
+  int n = 0;
+  for (const auto& [status, row] : expected) {
+    for (std::size_t k = 0; k < 7; ++k) {
+      auto code = "T-" + std::to_string(++n);
+      auto a = make(code, "ventilator",
+                    status == S::procured || status == S::installed ? S::procured : S::in_service);
+      if (status == S::installed) event(a.id, K::installed);
+      if (status == S::down) ledger.report_fault(*engineer, {a.id, {}, {}, "f", false});
+      if (status == S::maintenance) ledger.report_fault(*engineer, {a.id, {}, {}, "m", true});
+      if (status == S::scrapped) event(a.id, K::scrapped);
+      ASSERT_EQ(this->status(a.id), status);
+      const bool allowed = row[k] == '1';
+      const auto kind = kinds[k];
+      SCOPED_TRACE(std::string(enum_name(status)) + " + " + std::string(enum_name(kind)));
+      if (allowed) {
+        auto e = ledger.record_event(
+            *engineer, {a.id,
+                        kind,
+                        {},
+                        "",
+                        {},
+                        kind == K::transferred ? std::optional(ward.id) : std::nullopt,
+                        {}});
+        const auto want = after[k].value_or(status);
+        EXPECT_EQ(e.status_after, want);
+        EXPECT_EQ(this->status(a.id), want);
+      } else {
+        expect_error(
+            [&] {
+              ledger.record_event(*engineer,
+                                  {a.id,
+                                   kind,
+                                   {},
+                                   "",
+                                   {},
+                                   kind == K::transferred ? std::optional(ward.id) : std::nullopt,
+                                   {}});
+            },
+            ErrorCode::failed_precondition, "asset " + code + " is ");
+        EXPECT_EQ(this->status(a.id), status) << "a refused event changes nothing";
+      }
+    }
+  }
+  EXPECT_TRUE(protect::check_integrity(*s, pf.actor("sysadmin")).empty());
+}
+
 TEST_P(LedgerTest, TransfersMoveTheAssetAndEventsKeepTimeOrder) {
   OPEN_OR_SKIP();
   auto a = make("V-002", "ventilator", AssetStatus::in_service);

@@ -108,6 +108,11 @@ class HOUQIN_EXPORT Notifier {
   Message send(const auth::Actor& actor, const SendRequest& request);
   /// send() with the reminder's template (stored override or default) to a staff member.
   Message remind(const auth::Actor& actor, const RemindRequest& request);
+  Message remind(const auth::Actor& actor, Reminder kind, Id recipient_staff_id,
+                 Variables variables, ChannelKind channel = ChannelKind::sms) {
+    return remind(actor,
+                  RemindRequest{kind, recipient_staff_id, std::move(variables), channel, {}});
+  }
 
   /// Delivers every pending message due at `now` (default: the store's clock), oldest first, at
   /// most `limit`. Each message is claimed (attempts + 1, version-checked) and committed before

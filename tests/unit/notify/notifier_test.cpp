@@ -82,8 +82,7 @@ class NotifierTest : public ::testing::TestWithParam<std::string> {
 TEST_P(NotifierTest, RemindWritesTheOutboxSealedAndInTheCallersTransaction) {
   OPEN_OR_SKIP();
   Notifier n(*s);
-  auto m = n.remind(
-      *sender, {notify::Reminder::new_assignment, tech.id, vars(), ChannelKind::sms, std::nullopt});
+  auto m = n.remind(*sender, notify::Reminder::new_assignment, tech.id, vars());
   EXPECT_EQ(m.address, "13812341234") << "the staff phone, without separators";
   EXPECT_EQ(m.body, "【后勤】新工单 WO-1：A-3-0312，漏水。请于 10:30 前响应。");
   EXPECT_EQ(m.state, DeliveryState::pending);

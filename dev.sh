@@ -16,6 +16,7 @@ PACKAGES=(
   libmodbus-dev pybind11-dev python3-dev python3-pytest libgtest-dev libbenchmark-dev libsodium-dev
   python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat abigail-tools
   libmosquitto-dev mosquitto
+  gammu gammu-smsd
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -1,6 +1,8 @@
 // The C++ umbrella header: everything houqin offers to C++ hosts. (The C ABI lives in houqin.h.)
 #pragma once
 
+#include "houqin/asset/ledger.hpp"
+#include "houqin/asset/model.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/audit/call.hpp"
 #include "houqin/auth/actor.hpp"
@@ -21,6 +23,11 @@
 #include "houqin/drivers/reading.hpp"
 #include "houqin/drivers/simulator.hpp"
 #include "houqin/gas/profile.hpp"
+#include "houqin/inventory/inventory.hpp"
+#include "houqin/inventory/model.hpp"
+#include "houqin/notify/channels.hpp"
+#include "houqin/notify/model.hpp"
+#include "houqin/notify/notifier.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/power/quality.hpp"
 #include "houqin/power/soe.hpp"

@@ -303,6 +303,23 @@ void Store::execute(std::string_view text) {
   }
 }
 
+std::int64_t Store::execute(std::string_view text, std::span<const Param> params) {
+  std::string sql(text);
+  std::vector<Storage> kinds;
+  for (const auto& p : params) kinds.push_back(p.storage);
+  try {
+    auto& p = impl_->prepare(sql, kinds, {});
+    for (std::size_t i = 0; i < params.size(); ++i)
+      copy_cell(*params[i].cell, p.params[i], kinds[i]);
+    p.load_params();
+    p.st->execute(true);
+    return p.st->get_affected_rows();
+  } catch (...) {
+    impl_->forget(sql);
+    rethrow_as_error(first_line(sql).substr(0, 60));
+  }
+}
+
 bool Store::table_exists(std::string_view table) {
   std::string sql = impl_->dialect == Dialect::sqlite
                         ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :p1"

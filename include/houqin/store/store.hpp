@@ -55,6 +55,12 @@ class HOUQIN_EXPORT Store {
 
   /// Runs one SQL statement without parameters or results (DDL, PRAGMA).
   void execute(std::string_view sql);
+  /// Runs one statement with bound parameters (:p1, :p2, ... bound by position: number them in
+  /// the order they appear, each once) and returns the rows it changed: for guards the database
+  /// must check atomically with the change, e.g. "UPDATE t SET qty = qty - :p1 WHERE id = :p2 AND
+  /// qty >= :p3". Values are always bound, never spliced. Personal columns are not sealed on this
+  /// path: never write them with it.
+  std::int64_t execute(std::string_view sql, std::span<const Param> params);
   bool table_exists(std::string_view table);
   bool column_exists(std::string_view table, std::string_view column);
 

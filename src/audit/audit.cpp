@@ -1,6 +1,8 @@
 #include "houqin/audit/audit.hpp"
 
+#include <mutex>
 #include <ostream>
+#include <unordered_map>
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"
@@ -68,6 +70,33 @@ store::QuerySpec to_spec(const Filter& f, bool paged) {
   return q.spec();
 }
 
+// The chain head each store handle last wrote: a hint that saves reading the head before each
+// append. It is only ever a hint, checked by the head's version in the UPDATE, so a stale entry
+// (another connection appended, a transaction rolled back, a handle freed and its address reused,
+// the head row rewritten by hand) costs one extra read, never a wrong chain: the UPDATE that
+// moves the head checks its version, seq and hash.
+struct HeadHints {
+  std::mutex mutex;
+  std::unordered_map<const store::Store*, ChainHead> by_store;
+};
+HeadHints& head_hints() {
+  static HeadHints h;
+  return h;
+}
+std::optional<ChainHead> cached_head(const store::Store& store) {
+  auto& h = head_hints();
+  std::lock_guard lock(h.mutex);
+  auto it = h.by_store.find(&store);
+  if (it == h.by_store.end()) return std::nullopt;
+  return it->second;
+}
+void remember_head(const store::Store& store, const ChainHead& head) {
+  auto& h = head_hints();
+  std::lock_guard lock(h.mutex);
+  if (h.by_store.size() > 4096) h.by_store.clear();  // bounded, whatever the hosts do
+  h.by_store[&store] = head;
+}
+
 }  // namespace
 
 std::vector<store::Migration> migrations() {
@@ -107,15 +136,7 @@ Record append(store::Store& store, std::string_view actor_label, std::optional<I
   // half-fail in a way the caller's rollback would not undo).
   std::optional<store::Transaction> tx;
   if (store.transaction_depth() == 0) tx.emplace(store);
-  // Taking the head row's write lock first serialises appenders on PostgreSQL; SQLite's
-  // BEGIN IMMEDIATE already has.
-  if (store.dialect() == store::Dialect::postgresql)
-    store.execute("UPDATE audit_head SET version = version WHERE id = 1");
-  store::Repository<ChainHead> heads(store);
-  auto head = heads.get(1);
-  if (!head) fail(ErrorCode::failed_precondition, "audit_head: missing (run audit::migrations)");
   Record r;
-  r.seq = head->seq + 1;
   r.time = store.clock().now();
   r.actor = std::string(actor_label);
   r.user_id = user_id;
@@ -126,17 +147,52 @@ Record append(store::Store& store, std::string_view actor_label, std::optional<I
   r.detail = e.detail;
   if (e.before) r.before_digest = digest(*e.before);
   if (e.after) r.after_digest = digest(*e.after);
-  r.prev_hash = head->hash;
-  r.hash = chain_hash(r);
-  // The id is the sequence number: the primary key keeps seq unique without another index.
-  r.id = r.seq;
   r.version = 1;
-  std::vector<store::Cell> cells(store::table_info<Record>().columns.size());
-  store::encode_row(r, cells);
-  store.put_row(store::table_info<Record>(), cells);
-  head->seq = r.seq;
-  head->hash = r.hash;
-  heads.update(*head);
+
+  // Moves the head from `head` to the new record with one conditional UPDATE; false when the
+  // stored head is no longer `head` (seq and hash, not only the version: a hint left by a
+  // rolled-back append, or a head rewritten by hand, must never be built on), changing nothing.
+  // On PostgreSQL the UPDATE also takes the head row's lock, which serialises appenders; SQLite's
+  // BEGIN IMMEDIATE already has.
+  auto advance = [&](const ChainHead& head) {
+    r.seq = head.seq + 1;
+    r.id = r.seq;  // the id is the sequence number: the primary key keeps seq unique
+    r.prev_hash = head.hash;
+    r.hash = chain_hash(r);
+    ChainHead next{head.id, head.version + 1, r.seq, r.hash};
+    store::Cell cells[6];
+    cells[0].i = next.version;
+    cells[1].i = next.seq;
+    cells[2].s = next.hash;
+    cells[3].i = head.version;
+    cells[4].i = head.seq;
+    cells[5].s = head.hash;
+    using store::Storage;
+    const store::Param params[] = {{&cells[0], Storage::integer}, {&cells[1], Storage::integer},
+                                   {&cells[2], Storage::text},    {&cells[3], Storage::integer},
+                                   {&cells[4], Storage::integer}, {&cells[5], Storage::text}};
+    if (store.execute("UPDATE audit_head SET version = :p1, seq = :p2, hash = :p3 WHERE id = 1 "
+                      "AND version = :p4 AND seq = :p5 AND hash = :p6",
+                      params) != 1)
+      return false;
+    remember_head(store, next);
+    return true;
+  };
+  // The head this store last wrote is usually still the head: then one statement does what a
+  // read and a write would. Another connection's append (or a rollback) makes it stale, and the
+  // head is read again.
+  auto hint = cached_head(store);
+  if (!hint || !advance(*hint)) {
+    if (store.dialect() == store::Dialect::postgresql)
+      store.execute("UPDATE audit_head SET version = version WHERE id = 1");
+    auto head = store::Repository<ChainHead>(store).get(1);
+    if (!head) fail(ErrorCode::failed_precondition, "audit_head: missing (run audit::migrations)");
+    if (!advance(*head))
+      fail(ErrorCode::conflict, "audit_head: changed while locked (a concurrent writer?)");
+  }
+  std::vector<store::Cell> row(store::table_info<Record>().columns.size());
+  store::encode_row(r, row);
+  store.put_row(store::table_info<Record>(), row);
   if (tx) tx->commit();
   return r;
 }

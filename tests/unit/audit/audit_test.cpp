@@ -236,6 +236,34 @@ TEST_P(AuditTest, ConcurrentAppendersKeepOneUnbrokenChain) {
   EXPECT_EQ(v.head_seq, before + 3 * per_thread);
 }
 
+// Each store handle remembers the head it last wrote, to skip reading it before an append. A
+// rolled-back append leaves that memory stale; an append from another connection then moves the
+// real head on. The next append must still follow the real head.
+TEST_P(AuditTest, AStaleHeadAfterARollbackNeverForksTheChain) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  if (GetParam() == "sqlite_memory") GTEST_SKIP() << "one connection only";
+  auto svc = auth::Actor::service("loader", {"site.edit"});
+  audit::Entry entry{"site.edit", "site_campus", 1, Outcome::success, {}, {}, {}};
+  audit::append(*s, svc, entry);
+  {
+    store::Transaction tx(*s);
+    audit::append(*s, svc, entry);
+    tx.rollback();
+  }
+  {
+    store::StoreOptions o;
+    o.keys = testing::test_keyring();
+    auto other = store::Store::open(pf.fx.url(), o);
+    audit::append(*other, svc, entry);
+  }
+  auto r = audit::append(*s, svc, entry);
+  auto v = audit::verify_chain(*s);
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.head_seq, r.seq);
+  EXPECT_EQ(v.records, r.seq);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AuditTest, ::testing::ValuesIn(testing::backends()),
                          [](const auto& p) { return p.param; });
 

@@ -3,14 +3,15 @@
 #include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
+#include "houqin/repair/work_orders.hpp"
 #include "houqin/site/hospital.hpp"
 
 namespace houqin {
 
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
-  for (auto list :
-       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations()})
+  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
+                    drivers::migrations(), repair::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -535,6 +535,11 @@ std::vector<DispatchDecision> WorkOrders::auto_dispatch_many(const auth::Actor& 
       c.by = AssignedBy::automatic;
       apply(actor, Action::dispatch, id, c);
       board.assigned(*d.chosen, o->room_id);
+    } else {  // nobody eligible: still authorised, and on record for the dispatch desk
+      audit::audited(store_, actor, "repair.auto_dispatch", [&](audit::Call& call) {
+        call.require("repair.dispatch", scope_of(*o));
+        call.record("repair_work_order", id, std::nullopt, std::nullopt, "no eligible technician");
+      });
     }
     out.push_back(std::move(d));
   }

@@ -301,21 +301,24 @@ TickResult Sla::tick(const auth::Actor& actor) {
           fired.push_back(f);
           call.record("repair_sla_firing", f.id, std::nullopt, json::to_json(f),
                       o.code + " level " + std::to_string(step.level));
-          SlaWarning w{o.id,
-                       o.code,
-                       step.target,
-                       step.level,
-                       step.staff_id,
-                       step.role,
-                       static_cast<std::int32_t>(elapsed / 60),
-                       static_cast<std::int32_t>(target),
-                       now};
+          auto alert = [&](auto e) {
+            e = {o.id,
+                 o.code,
+                 step.target,
+                 step.level,
+                 step.staff_id,
+                 step.role,
+                 static_cast<std::int32_t>(elapsed / 60),
+                 static_cast<std::int32_t>(target),
+                 now};
+            return e;
+          };
           if (step.offset_minutes < 0) {
+            auto w = alert(SlaWarning{});
             out.warnings.push_back(w);
             store_.events().publish(w);
           } else {
-            SlaEscalated e;
-            static_cast<SlaWarning&>(e) = w;
+            auto e = alert(SlaEscalated{});
             out.escalations.push_back(e);
             store_.events().publish(e);
           }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <random>
 
 #include "houqin/audit/call.hpp"
 #include "houqin/auth/auth.hpp"
@@ -136,8 +137,10 @@ WorkOrder report_impl(store::Store& s, const auth::Actor& actor, const ReportInp
     auto now = s.clock().now();
     o.reported_at = now;
     o.status = Status::reported;
-    o.code = "new-" + std::to_string(now.time_since_epoch().count()) + "-" +
-             std::to_string(std::hash<std::string>{}(actor.label()) % 100000);
+    // The code names the id, known only after the insert: a placeholder no other report can
+    // hold at the same time (random across processes and connections), replaced below.
+    o.code = "new-" + std::to_string(std::random_device{}()) + "-" +
+             std::to_string(std::random_device{}());
     Sla(s).start(o);
     Repository<WorkOrder> repo(s);
     repo.insert(o);
@@ -312,6 +315,7 @@ WorkOrder WorkOrders::apply(const auth::Actor& actor, Action action, Id id, Chan
             o->team = team_of(store_, *ch.technician);
             o->dispatched_at = now;
             o->pooled = false;
+            o->hold_reason.reset();  // a reassigned order starts afresh with its new technician
             if (action == Action::grab && !o->accepted_at) o->accepted_at = now;
             break;
           }

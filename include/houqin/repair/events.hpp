@@ -97,8 +97,19 @@ struct SlaWarning {
   std::int32_t target_minutes = 0;
   Timestamp at{};
 };
-/// ... or an escalation at or after it.
-struct SlaEscalated : SlaWarning {};
+/// ... or an escalation at or after it. The same members, a type of its own so that subscribers
+/// can tell them apart (and without a base class, which the JSON mapping does not follow).
+struct SlaEscalated {
+  Id work_order_id = 0;
+  std::string code;
+  SlaTarget target = SlaTarget::resolution;
+  std::int32_t level = 0;
+  std::optional<Id> notify_staff_id;
+  std::string notify_role;
+  std::int32_t elapsed_minutes = 0;
+  std::int32_t target_minutes = 0;
+  Timestamp at{};
+};
 
 BOOST_DESCRIBE_STRUCT(WorkOrderEvent, (),
                       (work_order_id, code, action, from, to, actor, at, reason))
@@ -117,6 +128,8 @@ BOOST_DESCRIBE_STRUCT(WorkOrderRated, (), (work_order_id, score, technician_id, 
 BOOST_DESCRIBE_STRUCT(SlaWarning, (),
                       (work_order_id, code, target, level, notify_staff_id, notify_role,
                        elapsed_minutes, target_minutes, at))
-BOOST_DESCRIBE_STRUCT(SlaEscalated, (SlaWarning), ())
+BOOST_DESCRIBE_STRUCT(SlaEscalated, (),
+                      (work_order_id, code, target, level, notify_staff_id, notify_role,
+                       elapsed_minutes, target_minutes, at))
 
 }  // namespace houqin::repair

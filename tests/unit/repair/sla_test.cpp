@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
+#include "houqin/service/registry.hpp"
 
 namespace houqin {
 namespace {
@@ -318,9 +319,10 @@ TEST_P(SlaTest, WarningsAndEscalationsFireExactlyOncePerCycle) {
   EXPECT_EQ(tick().orders_checked, 0);
   // A reopen starts a new cycle: the overdue step fires once more, then not again.
   wo.reopen(desk, {o.id, "not fixed"});
-  t = tick();
-  ASSERT_EQ(t.escalations.size(), 1u);
-  EXPECT_EQ(t.escalations[0].level, 3);
+  auto j = service::call(*s, desk, "repair.sla_tick", json::Json::object());  // as hosts call it
+  ASSERT_EQ(j["escalations"].size(), 1u);
+  EXPECT_EQ(j["escalations"][0]["level"], 3);
+  EXPECT_EQ(j["escalations"][0]["notify_role"], "logistics_director");
   EXPECT_TRUE(tick().escalations.empty());
   EXPECT_EQ(escalations.size(), 3u);
   EXPECT_EQ(Repository<repair::SlaFiring>(*s).count(), 4);

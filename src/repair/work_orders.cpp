@@ -81,6 +81,9 @@ struct WorkOrders::Change {
   std::optional<HoldReason> hold_reason;
   AssignedBy by = AssignedBy::dispatcher;
   const json::Json* corrections = nullptr;
+  /// Set when the caller already knows the technician is an active staff member in this team
+  /// (the dispatch board read both), so the transition need not read them again.
+  std::optional<std::string> known_team;
 };
 
 WorkOrders::WorkOrders(store::Store& store, WorkOrderSettings settings)
@@ -306,13 +309,13 @@ WorkOrder WorkOrders::apply(const auth::Actor& actor, Action action, Id id, Chan
           case Action::dispatch:
           case Action::reassign:
           case Action::grab: {
-            require_technician(store_, *ch.technician);
+            if (!ch.known_team) require_technician(store_, *ch.technician);
             if (action == Action::reassign && previous == ch.technician)
               fail(ErrorCode::invalid_argument, "technician_id: " + o->code +
                                                     " is already assigned to " +
                                                     std::to_string(*ch.technician));
             o->technician_id = ch.technician;
-            o->team = team_of(store_, *ch.technician);
+            o->team = ch.known_team ? *ch.known_team : team_of(store_, *ch.technician);
             o->dispatched_at = now;
             o->pooled = false;
             o->hold_reason.reset();  // a reassigned order starts afresh with its new technician
@@ -537,6 +540,7 @@ std::vector<DispatchDecision> WorkOrders::auto_dispatch_many(const auth::Actor& 
       c.reason = "automatic dispatch";
       c.technician = d.chosen;
       c.by = AssignedBy::automatic;
+      c.known_team = d.candidates.front().team;
       apply(actor, Action::dispatch, id, c);
       board.assigned(*d.chosen, o->room_id);
     } else {  // nobody eligible: still authorised, and on record for the dispatch desk

@@ -200,6 +200,23 @@ TEST_P(DispatchTest, GrabRaceHasExactlyOneWinner) {
   EXPECT_EQ(wo.pool(desk).size(), 0u);
 }
 
+TEST_P(DispatchTest, ABatchSeesItsOwnAssignments) {
+  open();
+  HQ_REQUIRE_STORE(s);
+  auto profile =
+      Repository<repair::Technician>(*s).find_one(store::Query<repair::Technician>().where(
+          &repair::Technician::staff_id, store::Op::eq, site.elec1));
+  profile->max_open = 1;
+  repair::save_config(*s, desk, *profile);
+  std::vector<Id> ids{light_in(site.room_a101).id, light_in(site.room_a101).id};
+  auto d = repair::WorkOrders(*s).auto_dispatch_many(desk, ids);
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].chosen, site.elec1);
+  EXPECT_EQ(d[1].chosen, site.elec3) << "elec1 is full after the first order of the batch";
+  EXPECT_EQ(of(d[1], site.elec1).excluded_because, "at maximum load");
+  EXPECT_EQ(Repository<repair::WorkOrder>(*s).require(ids[1]).team, "E");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DispatchTest, ::testing::ValuesIn(testing::backends()));
 
 }  // namespace

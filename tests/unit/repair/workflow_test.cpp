@@ -323,6 +323,12 @@ TEST_P(WorkflowTest, GuardsCancelReopenWindowClosedImmutableAndCorrections) {
   wo.note_parts(desk, {c.id, 0, 3});  // only reserved: may still cancel, reservations released
   EXPECT_EQ(wo.cancel(desk, {c.id, "duplicate"}).status, Status::cancelled);
 
+  // Reassigning an order on hold starts it afresh: no stale hold reason.
+  auto h = order_in(Status::on_hold);
+  auto moved = wo.reassign(desk, {h.id, site.elec2, "elec1 moved to another site"});
+  EXPECT_EQ(moved.status, Status::dispatched);
+  EXPECT_FALSE(moved.hold_reason);
+
   // Reopen: within the window only (72 h by default; 1 h here).
   repair::WorkOrders short_window(*s, {1, {}});
   auto d = order_in(Status::completed);

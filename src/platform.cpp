@@ -6,6 +6,7 @@
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
+#include "houqin/repair/work_orders.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/telemetry/alarm.hpp"
 
@@ -13,12 +14,11 @@ namespace houqin {
 
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
-  for (auto list :
-       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
-        inventory::migrations(), asset::migrations(), notify::migrations()})
+  // Each domain after the domains its tables reference.
+  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
+                    drivers::migrations(), inventory::migrations(), asset::migrations(),
+                    notify::migrations(), repair::migrations(), telemetry::alarm_migrations()})
     out.insert(out.end(), list.begin(), list.end());
-  auto alarms = telemetry::alarm_migrations();  // domain telemetry_alarms
-  out.insert(out.end(), alarms.begin(), alarms.end());
   return out;
 }
 

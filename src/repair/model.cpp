@@ -1,0 +1,134 @@
+#include "houqin/repair/model.hpp"
+
+#include "houqin/repair/workflow.hpp"
+#include "houqin/store/catalog.hpp"
+
+namespace houqin::repair {
+namespace {
+
+[[maybe_unused]] const bool registered =
+    store::register_tables<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician,
+                           WorkOrder, TransitionRecord, LabourEntry, Rating, SlaFiring>("repair");
+
+void require_text(const std::string& v, const char* field) {
+  if (v.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");
+}
+
+void require_range(long long v, long long lo, long long hi, const char* field) {
+  if (v < lo || v > hi)
+    fail(ErrorCode::invalid_argument, std::string(field) + ": " + std::to_string(v) +
+                                          " is outside " + std::to_string(lo) + ".." +
+                                          std::to_string(hi));
+}
+
+constexpr auto P = bit;  // short for the table below
+
+// The state machine of docs/repair.md: one row per action.
+constexpr Transition table[] = {
+    {Action::report, 0, Status::reported, "repair.report"},
+    {Action::approve, P(Status::reported), Status::approved, "repair.dispatch"},
+    {Action::dispatch, P(Status::reported) | P(Status::approved), Status::dispatched,
+     "repair.dispatch", false, true},
+    {Action::reassign,
+     P(Status::dispatched) | P(Status::accepted) | P(Status::in_progress) | P(Status::on_hold),
+     Status::dispatched, "repair.dispatch", true, true},
+    {Action::grab, P(Status::reported) | P(Status::approved), Status::accepted, "repair.work"},
+    {Action::accept, P(Status::dispatched), Status::accepted, "repair.work"},
+    {Action::start, P(Status::accepted), Status::in_progress, "repair.work"},
+    {Action::hold, P(Status::in_progress), Status::on_hold, "repair.work", false, false, true},
+    {Action::resume, P(Status::on_hold), Status::in_progress, "repair.work"},
+    {Action::complete, P(Status::in_progress), Status::completed, "repair.work"},
+    {Action::verify, P(Status::completed), Status::verified, "repair.close"},
+    {Action::close, P(Status::verified), Status::closed, "repair.close"},
+    {Action::reopen, P(Status::completed) | P(Status::verified), Status::in_progress,
+     "repair.close", true},
+    {Action::cancel,
+     P(Status::reported) | P(Status::approved) | P(Status::dispatched) | P(Status::accepted) |
+         P(Status::in_progress) | P(Status::on_hold),
+     Status::cancelled, "repair.dispatch", true},
+    {Action::correct, P(Status::closed), Status::closed, "repair.close", true},
+};
+
+}  // namespace
+
+std::span<const Transition> transitions() noexcept {
+  return table;
+}
+
+const Transition& transition(Action action) {
+  for (const auto& t : table)
+    if (t.action == action) return t;
+  fail(ErrorCode::internal, "no transition row for action " + std::string(enum_name(action)));
+}
+
+bool allowed(Action action, Status from) {
+  return (transition(action).from & bit(from)) != 0;
+}
+
+Priority priority_of(Level urgency, Level impact) noexcept {
+  // high = 0, medium = 1, low = 2: the sum orders the matrix, both high is the only 0.
+  int sum = static_cast<int>(urgency) + static_cast<int>(impact);
+  switch (sum) {
+    case 0:
+      return Priority::p1;
+    case 1:
+      return Priority::p2;
+    case 2:
+      return Priority::p3;  // high x low, low x high, medium x medium
+    default:
+      return Priority::p4;
+  }
+}
+
+void WorkOrder::validate() const {
+  require_text(description, "description");
+  if (description.size() > 4000)
+    fail(ErrorCode::invalid_argument, "description: longer than 4000 bytes");
+  for (const auto& a : attachments) require_text(a, "attachments");
+  if (status == Status::on_hold && !hold_reason)
+    fail(ErrorCode::invalid_argument, "hold_reason: required while on_hold");
+  require_range(parts_used, 0, 1000000, "parts_used");
+  require_range(parts_reserved, 0, 1000000, "parts_reserved");
+}
+
+void LabourEntry::validate() const {
+  if (work_order_id <= 0) fail(ErrorCode::invalid_argument, "work_order_id: must name an order");
+  require_range(minutes, 1, 24 * 60, "minutes");
+}
+
+void Rating::validate() const {
+  require_range(score, 1, 5, "score");
+  if (comment.size() > 2000) fail(ErrorCode::invalid_argument, "comment: longer than 2000 bytes");
+}
+
+void RepairItem::validate() const {
+  require_text(code, "code");
+  require_text(name, "name");
+  require_text(category, "category");
+  require_range(standard_labour_minutes, 0, 100000, "standard_labour_minutes");
+  if (fee < 0) fail(ErrorCode::invalid_argument, "fee: must not be negative");
+}
+
+void Calendar::validate() const {
+  require_text(code, "code");
+  require_range(utc_offset_minutes, -14 * 60, 14 * 60, "utc_offset_minutes");
+  for (const auto& h : hours) {
+    require_range(h.weekday, 1, 7, "hours.weekday");
+    require_range(h.start_minute, 0, 1439, "hours.start_minute");
+    require_range(h.end_minute, 1, 1440, "hours.end_minute");
+    if (h.end_minute <= h.start_minute)
+      fail(ErrorCode::invalid_argument, "hours: end_minute must be after start_minute");
+  }
+}
+
+void SlaPolicy::validate() const {
+  require_text(code, "code");
+  require_range(response_minutes, 1, 525600, "response_minutes");
+  require_range(resolution_minutes, 1, 5256000, "resolution_minutes");
+  for (auto s : paused_states)
+    if (bit(s) & stopped_states)
+      fail(ErrorCode::invalid_argument,
+           "paused_states: " + std::string(enum_name(s)) + " always stops the clock");
+}
+
+}  // namespace houqin::repair

@@ -1,0 +1,328 @@
+#include "houqin/repair/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+
+#include "houqin/audit/call.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin::repair {
+namespace {
+
+using store::Cell;
+
+/// The table with only the named columns (id first): a narrow scan that opens nothing sealed.
+store::TableInfo projection(const store::TableInfo& table, const std::vector<const char*>& cols) {
+  store::TableInfo out;
+  out.name = table.name;
+  out.collection = table.collection;
+  for (auto c : cols) out.columns.push_back(table.columns[table.column_index(c)]);
+  return out;
+}
+
+struct Acc {
+  ReportRow row;
+  double response_sum = 0, resolution_sum = 0, repair_sum = 0, rating_sum = 0;
+  std::int64_t response_n = 0, resolution_n = 0, repair_n = 0;
+};
+
+void finish(Acc& a) {
+  auto& r = a.row;
+  if (a.response_n) r.avg_first_response_minutes = a.response_sum / double(a.response_n);
+  if (a.resolution_n) r.avg_resolution_minutes = a.resolution_sum / double(a.resolution_n);
+  if (a.repair_n) r.mttr_minutes = a.repair_sum / double(a.repair_n);
+  if (r.response_sla_measured)
+    r.response_compliance = double(r.response_sla_met) / double(r.response_sla_measured);
+  if (r.resolution_sla_measured)
+    r.resolution_compliance = double(r.resolution_sla_met) / double(r.resolution_sla_measured);
+  if (r.ratings) r.avg_rating = a.rating_sum / double(r.ratings);
+}
+
+std::string period_key(std::int64_t reported_us, const ReportQuery& q) {
+  using namespace std::chrono;
+  auto local = Timestamp{microseconds{reported_us}} + minutes{q.utc_offset_minutes};
+  auto day = floor<days>(local);
+  if (q.period == Period::week) {
+    unsigned wd = weekday{day}.iso_encoding();
+    day -= days{wd - 1};
+  }
+  auto text = format_date(day);
+  if (q.period == Period::month) text.resize(7);
+  return text;
+}
+
+std::string fmt(const std::optional<double>& v) {
+  if (!v) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", *v);
+  return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string html_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Report summarize(store::Store& store, const auth::Actor& actor, const ReportQuery& q) {
+  return audit::audited(store, actor, "repair.report_summary", [&](audit::Call& call) {
+    call.require("bi.read");
+    call.quiet();
+    // Only the columns the figures need, plus the one the rows are grouped by (index 9).
+    std::vector<const char*> cols{
+        "id",           "status",        "reported_at",       "accepted_at",        "started_at",
+        "completed_at", "sla_policy_id", "response_breached", "resolution_breached"};
+    switch (q.group_by) {
+      case GroupBy::team:
+        cols.push_back("team");
+        break;
+      case GroupBy::technician:
+        cols.push_back("technician_id");
+        break;
+      case GroupBy::department:
+        cols.push_back("department_id");
+        break;
+      case GroupBy::category:
+        cols.push_back("category");
+        break;
+      case GroupBy::period:
+        break;
+    }
+    const auto orders = projection(store::table_info<WorkOrder>(), cols);
+    store::QuerySpec spec;
+    Cell from, to;
+    if (q.from) {
+      from.i = q.from->time_since_epoch().count();
+      spec.filters.push_back({"reported_at", store::Op::ge, {from}});
+    }
+    if (q.to) {
+      to.i = q.to->time_since_epoch().count();
+      spec.filters.push_back({"reported_at", store::Op::lt, {to}});
+    }
+    std::unordered_map<Id, int> scores;
+    const auto ratings = projection(store::table_info<Rating>(), {"id", "work_order_id", "score"});
+    store.select_rows(ratings, store::QuerySpec{},
+                      [&](std::span<const Cell> r) { scores[r[1].i] = static_cast<int>(r[2].i); });
+
+    std::map<std::string, Acc> groups;
+    Acc total;
+    auto add = [&](Acc& a, std::span<const Cell> r) {
+      auto& row = a.row;
+      ++row.reported;
+      const std::string& status = r[1].s;
+      std::int64_t reported = r[2].i;
+      bool done = !r[5].null;
+      if (done)
+        ++row.completed;
+      else if (status == "cancelled")
+        ++row.cancelled;
+      else
+        ++row.open;
+      if (!r[3].null) {
+        a.response_sum += double(r[3].i - reported) / 60e6;
+        ++a.response_n;
+      }
+      if (done) {
+        a.resolution_sum += double(r[5].i - reported) / 60e6;
+        ++a.resolution_n;
+        if (!r[4].null) {
+          a.repair_sum += double(r[5].i - r[4].i) / 60e6;
+          ++a.repair_n;
+        }
+      }
+      if (!r[6].null) {  // under an SLA
+        bool resp_breached = r[7].i != 0, res_breached = r[8].i != 0;
+        if (!r[3].null || resp_breached) {
+          ++row.response_sla_measured;
+          if (!resp_breached) ++row.response_sla_met;
+        }
+        if (done || res_breached) {
+          ++row.resolution_sla_measured;
+          if (!res_breached) ++row.resolution_sla_met;
+        }
+      }
+      if (auto it = scores.find(r[0].i); it != scores.end()) {
+        ++row.ratings;
+        a.rating_sum += it->second;
+      }
+    };
+    store.select_rows(orders, spec, [&](std::span<const Cell> r) {
+      std::string key;
+      switch (q.group_by) {
+        case GroupBy::team:
+        case GroupBy::category:
+          key = r[9].s;
+          break;
+        case GroupBy::technician:
+        case GroupBy::department:
+          key = r[9].null ? std::string() : std::to_string(r[9].i);
+          break;
+        case GroupBy::period:
+          key = period_key(r[2].i, q);
+          break;
+      }
+      add(groups[key], r);
+      add(total, r);
+    });
+
+    Report out;
+    out.query = q;
+    std::unordered_map<Id, std::string> names;
+    if (q.group_by == GroupBy::technician) {
+      const auto staff = projection(store::table_info<site::Staff>(), {"id", "name"});
+      store.select_rows(staff, store::QuerySpec{},
+                        [&](std::span<const Cell> r) { names[r[0].i] = r[1].s; });
+    } else if (q.group_by == GroupBy::department) {
+      for (const auto& d : store::Repository<site::Department>(store).find()) names[d.id] = d.name;
+    }
+    for (auto& [key, acc] : groups) {
+      finish(acc);
+      acc.row.key = key;
+      acc.row.label = key.empty() ? "(none)" : key;
+      if (!key.empty() && (q.group_by == GroupBy::technician || q.group_by == GroupBy::department))
+        if (auto it = names.find(std::stoll(key)); it != names.end()) acc.row.label = it->second;
+      out.rows.push_back(std::move(acc.row));
+    }
+    finish(total);
+    total.row.key = "total";
+    total.row.label = "total";
+    out.total = std::move(total.row);
+    return out;
+  });
+}
+
+std::string to_csv(const Report& report) {
+  std::string out =
+      "key,label,reported,completed,cancelled,open,avg_first_response_minutes,"
+      "avg_resolution_minutes,mttr_minutes,response_sla_measured,response_sla_met,"
+      "response_compliance,resolution_sla_measured,resolution_sla_met,resolution_compliance,"
+      "ratings,avg_rating\n";
+  auto line = [&](const ReportRow& r) {
+    out += csv_field(r.key) + "," + csv_field(r.label) + "," + std::to_string(r.reported) + "," +
+           std::to_string(r.completed) + "," + std::to_string(r.cancelled) + "," +
+           std::to_string(r.open) + "," + fmt(r.avg_first_response_minutes) + "," +
+           fmt(r.avg_resolution_minutes) + "," + fmt(r.mttr_minutes) + "," +
+           std::to_string(r.response_sla_measured) + "," + std::to_string(r.response_sla_met) +
+           "," + fmt(r.response_compliance) + "," + std::to_string(r.resolution_sla_measured) +
+           "," + std::to_string(r.resolution_sla_met) + "," + fmt(r.resolution_compliance) + "," +
+           std::to_string(r.ratings) + "," + fmt(r.avg_rating) + "\n";
+  };
+  for (const auto& r : report.rows) line(r);
+  line(report.total);
+  return out;
+}
+
+namespace {
+
+std::string table_html(const Report& r) {
+  std::string out =
+      "<table><tr><th>group</th><th>reported</th><th>completed</th><th>open</th>"
+      "<th>first response (min)</th><th>resolution (min)</th><th>MTTR (min)</th>"
+      "<th>response SLA</th><th>resolution SLA</th><th>rating</th></tr>\n";
+  auto pct = [](const std::optional<double>& v) {
+    return v ? fmt(std::optional<double>(*v * 100)) + " %" : std::string("-");
+  };
+  auto row = [&](const ReportRow& x) {
+    out += "<tr><td>" + html_escape(x.label) + "</td><td>" + std::to_string(x.reported) +
+           "</td><td>" + std::to_string(x.completed) + "</td><td>" + std::to_string(x.open) +
+           "</td><td>" + fmt(x.avg_first_response_minutes) + "</td><td>" +
+           fmt(x.avg_resolution_minutes) + "</td><td>" + fmt(x.mttr_minutes) + "</td><td>" +
+           pct(x.response_compliance) + "</td><td>" + pct(x.resolution_compliance) + "</td><td>" +
+           fmt(x.avg_rating) + "</td></tr>\n";
+  };
+  for (const auto& x : r.rows) row(x);
+  row(r.total);
+  return out + "</table>\n";
+}
+
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string to_html(const Report& by_group, const Report& trend, const std::string& title) {
+  std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
+                    html_escape(title) +
+                    "</title><style>body{font-family:sans-serif}table{border-collapse:collapse}"
+                    "td,th{border:1px solid #999;padding:2px 6px;text-align:right}</style>"
+                    "</head><body>\n<h1>" +
+                    html_escape(title) + "</h1>\n";
+  // Bars: reported orders per group.
+  const double w = 640, bar_h = 22, left = 160;
+  std::int64_t top = 1;
+  for (const auto& r : by_group.rows) top = std::max(top, r.reported);
+  double h = bar_h * double(by_group.rows.size()) + 10;
+  out += "<h2>Orders per " + std::string(enum_name(by_group.query.group_by)) +
+         "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"bars\" width=\"" + num(w) +
+         "\" height=\"" + num(h) + "\">\n";
+  for (std::size_t i = 0; i < by_group.rows.size(); ++i) {
+    const auto& r = by_group.rows[i];
+    double y = 5 + bar_h * double(i);
+    double len = (w - left - 60) * double(r.reported) / double(top);
+    out += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 15) +
+           "\" text-anchor=\"end\" font-size=\"12\">" + html_escape(r.label) + "</text>";
+    out += "<rect x=\"" + num(left) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(len) +
+           "\" height=\"" + num(bar_h - 6) + "\" fill=\"#3a7bd5\"/>";
+    out += "<text x=\"" + num(left + len + 4) + "\" y=\"" + num(y + 15) + "\" font-size=\"12\">" +
+           std::to_string(r.reported) + "</text>\n";
+  }
+  out += "</svg>\n" + table_html(by_group);
+  // Trend line: reported orders per period.
+  const double tw = 640, th = 200, pad = 30;
+  std::int64_t tmax = 1;
+  for (const auto& r : trend.rows) tmax = std::max(tmax, r.reported);
+  out += "<h2>Trend per " + std::string(enum_name(trend.query.period)) +
+         "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\" width=\"" + num(tw) +
+         "\" height=\"" + num(th) +
+         "\">\n<polyline fill=\"none\" stroke=\"#d5553a\" "
+         "stroke-width=\"2\" points=\"";
+  auto n = trend.rows.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    double x = pad + (n > 1 ? (tw - 2 * pad) * double(i) / double(n - 1) : (tw - 2 * pad) / 2);
+    double y = th - pad - (th - 2 * pad) * double(trend.rows[i].reported) / double(tmax);
+    out += (i ? " " : "") + num(x) + "," + num(y);
+  }
+  out += "\"/>\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    double x = pad + (n > 1 ? (tw - 2 * pad) * double(i) / double(n - 1) : (tw - 2 * pad) / 2);
+    out += "<text x=\"" + num(x) + "\" y=\"" + num(th - 8) +
+           "\" font-size=\"10\" text-anchor=\"middle\">" + html_escape(trend.rows[i].label) +
+           "</text>\n";
+  }
+  out += "</svg>\n" + table_html(trend) + "</body></html>\n";
+  return out;
+}
+
+}  // namespace houqin::repair

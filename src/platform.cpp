@@ -4,13 +4,14 @@
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/site/hospital.hpp"
+#include "houqin/telemetry/storage.hpp"
 
 namespace houqin {
 
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
-  for (auto list :
-       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations()})
+  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
+                    drivers::migrations(), telemetry::storage_migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -137,6 +137,7 @@ void BM_CeilingPgCopyBinary(benchmark::State& state) {
     return;
   }
   PGconn* c = PQconnectdb(pg_url().c_str());
+  PQclear(PQexec(c, "SET client_min_messages = warning"));
   PQclear(PQexec(c, "DROP TABLE IF EXISTS bench_sample"));
   PQclear(PQexec(c,
                  "CREATE TABLE bench_sample (point_id BIGINT NOT NULL, ts BIGINT NOT NULL, value "
@@ -359,22 +360,29 @@ int main(int argc, char** argv) {
   }
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
+  // In-process work (SQLite, decoding) is timed in CPU time: this machine is shared, and wall
+  // time there measures the other tenants. PostgreSQL work happens in the server's processes, so
+  // those two benchmarks are timed in wall time (which only makes their ratio pessimistic).
   using Fn = void (*)(benchmark::State&);
-  const std::pair<const char*, Fn> ceilings[] = {
+  const std::pair<const char*, Fn> cpu[] = {
       {"BM_CeilingSqliteRow", BM_CeilingSqliteRow},
       {"BM_CeilingSqliteRowIndexed", BM_CeilingSqliteRowIndexed},
-      {"BM_CeilingPgCopyBinary", BM_CeilingPgCopyBinary},
       {"BM_RangeDecode", BM_RangeDecode},
       {"BM_QuerySqlite", BM_QuerySqlite}};
-  for (auto [name, fn] : ceilings)
-    benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond)->UseRealTime();
-  for (auto [name, fn] : {std::pair<const char*, Fn>{"BM_StoreSqlite", BM_StoreSqlite},
-                          {"BM_StorePostgres", BM_StorePostgres},
-                          {"BM_MemoryPerPoint", BM_MemoryPerPoint}})
-    benchmark::RegisterBenchmark(name, fn)
-        ->Unit(benchmark::kMillisecond)
-        ->UseRealTime()
-        ->Iterations(1);
+  for (auto [name, fn] : cpu) benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_CeilingPgCopyBinary", BM_CeilingPgCopyBinary)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_StoreSqlite", BM_StoreSqlite)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_StorePostgres", BM_StorePostgres)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_MemoryPerPoint", BM_MemoryPerPoint)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
   houqin::bench::RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   reporter.print_ratio("BM_StoreSqlite", "BM_CeilingSqliteRow", ">= 5");

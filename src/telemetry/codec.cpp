@@ -39,9 +39,10 @@ inline double unscale(std::int64_t q, double scale) noexcept {
 /// the resolution's grid, integers beyond 2^53).
 bool on_grid(double value, const ValueScheme& s, std::int64_t& q) noexcept {
   double r = s.encoding == Encoding::scaled_divide ? value * s.scale : value / s.scale;
-  r = std::nearbyint(r);
-  if (!(std::fabs(r) <= max_exact_integer)) return false;  // also NaN and infinities
-  q = static_cast<std::int64_t>(r);
+  if (!(std::fabs(r) < max_exact_integer)) return false;  // also NaN and infinities
+  // Rounds half away from zero inline (std::nearbyint is a libm call on baseline x86-64); any
+  // integer will do, because the check below decides.
+  q = static_cast<std::int64_t>(r + (r < 0 ? -0.5 : 0.5));
   double back = s.encoding == Encoding::scaled_divide
                     ? unscale<Encoding::scaled_divide>(q, s.scale)
                     : unscale<Encoding::scaled_multiply>(q, s.scale);

@@ -317,10 +317,14 @@ struct SampleStore::Impl {
       for (auto& p : points) p.check_epoch = 0;
       epoch = 1;
     }
-    which.resize(samples.size());
+    if (which.size() < samples.size()) which.resize(samples.size());
     for (std::size_t k = 0; k < samples.size(); ++k) {
       const Sample& s = samples[k];
-      std::uint32_t i = index.find(s.point_id);
+      // Batches usually list the points in the same order each time: try last call's index first.
+      std::uint32_t i =
+          k < which.size() && which[k] < points.size() && points[which[k]].id == s.point_id
+              ? which[k]
+              : index.find(s.point_id);
       if (i == PointIndex::none)
         fail(ErrorCode::not_found,
              "point_id " + std::to_string(s.point_id) + ": not a configured telemetry point");

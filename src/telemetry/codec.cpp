@@ -176,12 +176,17 @@ void BlockEncoder::reset(double resolution) noexcept {
 }
 
 inline void BlockEncoder::put(std::uint64_t bits, unsigned width) {
-  // width <= 32 and acc_bits_ < 8 on entry, so the accumulator never overflows.
+  // width <= 32 and acc_bits_ < 32 on entry, so the accumulator never overflows; whole 32-bit
+  // words go to the stream at once.
   acc_ = (acc_ << width) | bits;
   unsigned n = acc_bits_ + width;
-  while (n >= 8) {
-    n -= 8;
-    stream_.push_back(static_cast<std::uint8_t>(acc_ >> n));
+  if (n >= 32) {
+    n -= 32;
+    auto word = static_cast<std::uint32_t>(acc_ >> n);
+    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
+    std::size_t at = stream_.size();
+    stream_.resize(at + 4);
+    std::memcpy(stream_.data() + at, &word, 4);
   }
   acc_bits_ = static_cast<std::uint8_t>(n);
 }
@@ -295,7 +300,7 @@ void BlockEncoder::put_value(double value) {
 
 std::size_t BlockEncoder::encoded_size() const noexcept {
   std::size_t header = 2 + 5 + 8 + (scheme_.encoding == Encoding::xor_float ? 0 : 8);
-  return header + stream_.size() + (acc_bits_ ? 1 : 0);
+  return header + stream_.size() + (acc_bits_ + 7u) / 8u;
 }
 
 void BlockEncoder::finish(std::vector<std::uint8_t>& out) const {
@@ -310,7 +315,12 @@ void BlockEncoder::finish(std::vector<std::uint8_t>& out) const {
   put_u64_le(out, static_cast<std::uint64_t>(start_));
   if (scheme_.encoding != Encoding::xor_float) put_u64_le(out, bits_of(scheme_.scale));
   out.insert(out.end(), stream_.begin(), stream_.end());
-  if (acc_bits_) out.push_back(static_cast<std::uint8_t>(acc_ << (8 - acc_bits_)));
+  unsigned n = acc_bits_;
+  while (n >= 8) {
+    n -= 8;
+    out.push_back(static_cast<std::uint8_t>(acc_ >> n));
+  }
+  if (n) out.push_back(static_cast<std::uint8_t>(acc_ << (8 - n)));
 }
 
 std::vector<std::uint8_t> encode_block(std::span<const Sample> samples, double resolution) {

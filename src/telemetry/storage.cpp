@@ -172,7 +172,9 @@ std::vector<store::Migration> storage_migrations() {
                s.execute(std::string("CREATE TABLE ") + name + " (point_id " + i64 +
                          " NOT NULL, bucket_us " + i64 + " NOT NULL, min " + f64 +
                          " NOT NULL, max " + f64 + " NOT NULL, sum " + f64 + " NOT NULL, count " +
-                         i64 + " NOT NULL, PRIMARY KEY (point_id, bucket_us))");
+                         i64 + " NOT NULL, PRIMARY KEY (point_id, bucket_us))" +
+                         // small rows: one b-tree on SQLite instead of a table and its key index
+                         (pg ? "" : " WITHOUT ROWID"));
            }}};
 }
 

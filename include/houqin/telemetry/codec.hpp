@@ -100,7 +100,7 @@ class HOUQIN_EXPORT BlockEncoder {
   Micros prev_time_ = 0;
   std::uint64_t prev_delta_ = 0;
   std::uint64_t prev_value_ = 0;  // the last integer (scaled) or the last value's bits (xor)
-  std::uint64_t acc_ = 0;         // bits not yet in stream_ (the low `acc_bits_`)
+  std::uint64_t acc_ = 0;         // bits not yet in stream_ (the low `acc_bits_`, < 32)
   std::uint32_t count_ = 0;
   std::uint8_t acc_bits_ = 0;
   std::uint8_t lead_ = 0xff;  // the XOR window of the previous value (0xff: none yet)

@@ -31,3 +31,6 @@
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
+#include "houqin/telemetry/codec.hpp"
+#include "houqin/telemetry/sample.hpp"
+#include "houqin/telemetry/storage.hpp"

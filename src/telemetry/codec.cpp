@@ -183,10 +183,10 @@ inline void BlockEncoder::put(std::uint64_t bits, unsigned width) {
   if (n >= 32) {
     n -= 32;
     auto word = static_cast<std::uint32_t>(acc_ >> n);
-    if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap32(word);
-    std::size_t at = stream_.size();
-    stream_.resize(at + 4);
-    std::memcpy(stream_.data() + at, &word, 4);
+    stream_.push_back(static_cast<std::uint8_t>(word >> 24));  // inline, unlike resize()
+    stream_.push_back(static_cast<std::uint8_t>(word >> 16));
+    stream_.push_back(static_cast<std::uint8_t>(word >> 8));
+    stream_.push_back(static_cast<std::uint8_t>(word));
   }
   acc_bits_ = static_cast<std::uint8_t>(n);
 }

@@ -83,6 +83,7 @@ class HOUQIN_EXPORT SampleStore {
   /// Opens the store for these points: reads where each point's stored data ends, replays the
   /// write-ahead segments into the open blocks (a torn tail is cut off), writes them as blocks and
   /// starts a fresh segment. Needs the storage migrations applied (Error(failed_precondition)).
+  /// `store` must outlive the SampleStore, and nothing else may write telemetry_block meanwhile.
   SampleStore(store::Store& store, std::span<const PointStorage> points,
               SampleStoreOptions options = {});
   /// Flushes; errors are swallowed (the write-ahead log still holds the data).
@@ -97,7 +98,9 @@ class HOUQIN_EXPORT SampleStore {
   /// after the point's last stored block). All or nothing: Error(not_found) for an unknown point,
   /// Error(invalid_argument) for a time before the point's previous sample, leaving the store as it
   /// was. Once it returns, the samples are in the write-ahead log (acknowledged). Blocks that fill
-  /// up are written to the database before it returns.
+  /// up are written to the database before it returns; if that write fails (Error(unavailable))
+  /// the samples were still accepted and logged, and the blocks are written by the next append()
+  /// or flush().
   void append(std::span<const Sample> samples);
 
   /// Writes every open block (and its rollups) to the database and empties the write-ahead log.

@@ -80,8 +80,10 @@ void expect_series(const Series& got, Id p, std::int64_t from, std::int64_t to) 
 }
 
 SampleStoreOptions with(std::size_t max_block_bytes, fs::path wal = {},
-                        std::uint64_t segment = 64ull << 20) {
+                        std::uint64_t segment = 64ull << 20, SyncPolicy sync = SyncPolicy::none) {
   SampleStoreOptions o;
+  o.sync = sync;
+  o.sync_interval = std::chrono::milliseconds(1);
   o.max_block_bytes = max_block_bytes;
   o.wal_dir = std::move(wal);
   o.wal_segment_bytes = segment;
@@ -331,7 +333,7 @@ TEST_P(SampleStoreTest, ReplaysTheLogAndCutsATornTail) {
   pid_t pid = start_child(
       s.get(), url,
       [&](store::Store& st, int) {
-        SampleStore ss(st, points(4), with(64, dir));
+        SampleStore ss(st, points(4), with(64, dir, 64ull << 20, SyncPolicy::every_append));
         ss.append(batch(4, 0, 250));
         ss.append(batch(4, 250, 500));
         ::_exit(0);  // no destructor: the open blocks exist only in the log
@@ -369,7 +371,7 @@ TEST_P(SampleStoreTest, KillNineLosesNothingAcknowledged) {
   pid_t pid = start_child(
       s.get(), url,
       [&](store::Store& st, int ack) {
-        SampleStore ss(st, points(n), with(64, dir, 64 << 10));
+        SampleStore ss(st, points(n), with(64, dir, 64 << 10, SyncPolicy::interval));
         for (std::int64_t b = 0;; ++b) {
           ss.append(batch(n, b * per_batch, (b + 1) * per_batch));
           std::int64_t acked = b + 1;  // acknowledged: append() returned

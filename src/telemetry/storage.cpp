@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <libpq-fe.h>
 #include <sqlite3.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -99,10 +98,11 @@ class PointIndex {
 // ------------------------------------------------------------------------
 //
 // A segment is a sequence of records: a 16-byte header (payload bytes u32, sample count u32,
-// checksum u64 of count and payload, all little-endian as written by this machine) followed by
-// the samples as they are in memory (32 bytes each). One record per append() call.
+// checksum u64 of count and payload, in this machine's byte order) followed by 26 bytes per
+// sample (point_id, time, value bits, quality, flag). One record per append() call.
 
 constexpr std::size_t record_header = 16;
+constexpr std::size_t record_sample = 26;  // point_id, time, value (8 each), quality, flag
 
 std::uint64_t checksum(const void* data, std::size_t bytes, std::uint64_t seed) noexcept {
   // A multiply-xor hash over 8-byte words: fast, and any torn or damaged record fails it.
@@ -221,6 +221,7 @@ struct SampleStore::Impl {
   int wal_fd = -1;
   std::uint64_t wal_seq = 0;
   std::uint64_t wal_size = 0;
+  std::vector<std::uint8_t> wal_buffer;  // the record being written
   std::chrono::steady_clock::time_point last_sync{};
 
   // SQLite statements (finalized in the destructor)
@@ -636,16 +637,25 @@ struct SampleStore::Impl {
 
   void log(std::span<const Sample> samples) {
     std::uint32_t count = static_cast<std::uint32_t>(samples.size());
-    std::uint32_t bytes = count * static_cast<std::uint32_t>(sizeof(Sample));
-    std::uint8_t header[record_header];
-    std::uint64_t sum = checksum(samples.data(), bytes, count);
-    std::memcpy(header, &bytes, 4);
-    std::memcpy(header + 4, &count, 4);
-    std::memcpy(header + 8, &sum, 8);
-    iovec parts[2] = {{header, record_header}, {const_cast<Sample*>(samples.data()), bytes}};
-    std::size_t total = record_header + bytes, done = 0;
+    std::uint32_t bytes = count * static_cast<std::uint32_t>(record_sample);
+    std::size_t total = record_header + bytes;
+    if (wal_buffer.size() < total) wal_buffer.resize(total);  // grows to the largest batch once
+    std::uint8_t* out = wal_buffer.data() + record_header;
+    for (const auto& smp : samples) {  // field by field: no padding bytes reach the file
+      std::memcpy(out, &smp.point_id, 8);
+      std::memcpy(out + 8, &smp.time, 8);
+      std::memcpy(out + 16, &smp.value, 8);
+      out[24] = smp.quality;
+      out[25] = static_cast<std::uint8_t>(smp.flag);
+      out += record_sample;
+    }
+    std::uint64_t sum = checksum(wal_buffer.data() + record_header, bytes, count);
+    std::memcpy(wal_buffer.data(), &bytes, 4);
+    std::memcpy(wal_buffer.data() + 4, &count, 4);
+    std::memcpy(wal_buffer.data() + 8, &sum, 8);
+    std::size_t done = 0;
     while (done < total) {
-      ssize_t n = ::writev(wal_fd, parts, 2);
+      ssize_t n = ::write(wal_fd, wal_buffer.data() + done, total - done);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         int err = errno;
@@ -656,14 +666,6 @@ struct SampleStore::Impl {
         fail_errno("write");
       }
       done += static_cast<std::size_t>(n);
-      // advance the iovecs past what was written
-      std::size_t skip = static_cast<std::size_t>(n);
-      for (auto& part : parts) {
-        std::size_t take = std::min(skip, part.iov_len);
-        part.iov_base = static_cast<char*>(part.iov_base) + take;
-        part.iov_len -= take;
-        skip -= take;
-      }
     }
     wal_size += total;
     bool sync = options.sync == SyncPolicy::every_append;
@@ -714,12 +716,20 @@ struct SampleStore::Impl {
         std::memcpy(&bytes, data.data() + at, 4);
         std::memcpy(&count, data.data() + at + 4, 4);
         std::memcpy(&sum, data.data() + at + 8, 8);
-        if (static_cast<std::uint64_t>(count) * sizeof(Sample) != bytes ||
+        if (static_cast<std::uint64_t>(count) * record_sample != bytes ||
             data.size() - at - record_header < bytes ||
             checksum(data.data() + at + record_header, bytes, count) != sum)
           break;
         samples.resize(count);
-        std::memcpy(samples.data(), data.data() + at + record_header, bytes);
+        const std::uint8_t* in = data.data() + at + record_header;
+        for (auto& smp : samples) {
+          std::memcpy(&smp.point_id, in, 8);
+          std::memcpy(&smp.time, in + 8, 8);
+          std::memcpy(&smp.value, in + 16, 8);
+          smp.quality = in[24];
+          smp.flag = static_cast<Flag>(in[25]);
+          in += record_sample;
+        }
         for (const auto& s : samples) {
           auto i = index.find(s.point_id);
           if (i == PointIndex::none)

@@ -348,7 +348,7 @@ TEST_P(SampleStoreTest, ReplaysTheLogAndCutsATornTail) {
   ASSERT_EQ(segs.size(), 1u);
   {
     std::ofstream out(segs[0], std::ios::binary | std::ios::app);
-    const char torn[] = "\x40\x00\x00\x00\x02\x00\x00\x00garbage!partial";
+    const char torn[] = "\x34\x00\x00\x00\x02\x00\x00\x00garbage!partial";
     out.write(torn, sizeof torn - 1);
   }
   SampleStore ss(*s, points(4), with(64, dir));

@@ -9,15 +9,17 @@
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/telemetry/alarm.hpp"
+#include "houqin/telemetry/storage.hpp"
 
 namespace houqin {
 
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
   // Each domain after the domains its tables reference.
-  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
-                    drivers::migrations(), inventory::migrations(), asset::migrations(),
-                    notify::migrations(), repair::migrations(), telemetry::alarm_migrations()})
+  for (auto list :
+       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
+        inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
+        telemetry::storage_migrations(), telemetry::alarm_migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -53,3 +53,6 @@
 #include "houqin/telemetry/pipeline.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/telemetry/verify.hpp"
+#include "houqin/telemetry/codec.hpp"
+#include "houqin/telemetry/sample.hpp"
+#include "houqin/telemetry/storage.hpp"

@@ -137,6 +137,11 @@ __attribute__((no_sanitize("vptr"))) sqlite_api::sqlite3* native_sqlite(soci::se
   return static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
 }
 
+/// The PGconn* under a SOCI session (same UBSan exemption as native_sqlite).
+__attribute__((no_sanitize("vptr"))) PGconn* native_pg(soci::session& sql) {
+  return static_cast<soci::postgresql_session_backend*>(sql.get_backend())->conn_;
+}
+
 std::string redact(std::string url) {
   // postgresql://user:secret@host/db -> postgresql://user:***@host/db ; password=secret -> ***
   if (auto scheme = url.find("://"); scheme != std::string::npos) {
@@ -286,6 +291,10 @@ const std::string& Store::url() const noexcept {
 }
 const Clock& Store::clock() const noexcept {
   return *impl_->clock;
+}
+void* Store::native_handle() noexcept {
+  if (impl_->dialect == Dialect::sqlite) return native_sqlite(impl_->sql);
+  return native_pg(impl_->sql);
 }
 EventBus& Store::events() noexcept {
   return impl_->bus;

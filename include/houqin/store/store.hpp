@@ -53,6 +53,13 @@ class HOUQIN_EXPORT Store {
   /// The keyring personal members are sealed with; null when the store was opened without one.
   const protect::Keyring* keyring() const noexcept;
 
+  /// The native connection under the store, for bulk paths SOCI cannot express (prepared SQLite
+  /// inserts, PostgreSQL COPY BINARY): a `sqlite3*` when dialect() is sqlite, a `PGconn*` when
+  /// postgresql. Owned by the store and valid while it is open; statements run on it join the
+  /// store's current transaction. Callers must not close it, change its settings, or leave a COPY
+  /// or an unread result pending on it.
+  void* native_handle() noexcept;
+
   /// Runs one SQL statement without parameters or results (DDL, PRAGMA).
   void execute(std::string_view sql);
   /// Runs one statement with bound parameters (:p1, :p2, ... bound by position: number them in

@@ -1,0 +1,417 @@
+// Telemetry pipeline benchmark, storage half: SampleStore (compressed blocks per point, write-ahead
+// log, rollups) against one-row-per-sample ceilings measured in the same run: raw sqlite3
+// prepared inserts (with and without a (point, ts) index) and raw libpq COPY BINARY. Also bytes
+// per stored sample, range decode speed and memory per point at 100k points.
+//   pipeline_bench [--points=N] [--seconds=S] [--memory-points=N] [google benchmark flags]
+// PostgreSQL benchmarks need HOUQIN_TEST_PG_URL and are skipped with a message without it.
+#include <benchmark/benchmark.h>
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "houqin/store/migration.hpp"
+#include "houqin/store/store.hpp"
+#include "houqin/telemetry/codec.hpp"
+#include "houqin/telemetry/storage.hpp"
+#include "ratio.hpp"
+
+namespace fs = std::filesystem;
+using namespace houqin;
+using namespace houqin::telemetry;
+
+namespace {
+
+std::int64_t g_points = 10000;  // points per batch; one batch is one second of readings
+std::int64_t g_seconds = 1200;  // batches per SampleStore run (20 min: blocks close and reopen)
+std::int64_t g_memory_points = 100000;
+constexpr Micros t0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+constexpr std::int64_t period = 120;          // seconds of distinct signal, then it repeats
+
+std::string pg_url() {
+  const char* u = std::getenv("HOUQIN_TEST_PG_URL");
+  return u ? u : "";
+}
+
+/// Noisy 2-decimal meter readings at 1 s: voltages, currents, pressures around their set points.
+const std::vector<Sample>& signal() {
+  static const std::vector<Sample> all = [] {
+    std::vector<Sample> out;
+    out.reserve(static_cast<std::size_t>(g_points * period));
+    std::mt19937_64 rng(1);
+    std::normal_distribution<double> noise(0, 1);
+    for (std::int64_t k = 0; k < period; ++k)
+      for (Id p = 1; p <= g_points; ++p) {
+        double base = 10.0 + static_cast<double>(p % 400);
+        double v = base + 0.5 * std::sin(static_cast<double>(k + p) / 40.0) + 0.03 * noise(rng);
+        out.push_back({p, t0 + k * 1'000'000, std::round(v * 100) / 100, 0, Flag::pass});
+      }
+    return out;
+  }();
+  return all;
+}
+
+/// Batch `k` (one second of all points): the signal's batch k % period, shifted in time.
+std::span<Sample> batch(std::vector<Sample>& work, std::int64_t k) {
+  const auto& sig = signal();
+  auto n = static_cast<std::size_t>(g_points);
+  auto from = sig.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k % period) * n);
+  work.assign(from, from + static_cast<std::ptrdiff_t>(n));
+  Micros shift = (k / period) * period * 1'000'000;
+  for (auto& s : work) s.time += shift;
+  return work;
+}
+
+fs::path temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("houqin-bench-" + std::to_string(::getpid()) + "-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+std::vector<PointStorage> point_config(std::int64_t n) {
+  std::vector<PointStorage> out;
+  for (Id p = 1; p <= n; ++p) out.push_back({p, 0.01, "default"});
+  return out;
+}
+
+// ---- ceilings ---------------------------------------------------------------------------------
+
+void sqlite_rows(benchmark::State& state, bool indexed) {
+  auto dir = temp_dir(indexed ? "row-indexed" : "row");
+  sqlite3* db = nullptr;
+  sqlite3_open((dir / "rows.sqlite").c_str(), &db);
+  sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr);
+  sqlite3_exec(db,
+               "CREATE TABLE sample (point_id INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL, "
+               "quality INTEGER NOT NULL, flag INTEGER NOT NULL)",
+               nullptr, nullptr, nullptr);
+  if (indexed)
+    sqlite3_exec(db, "CREATE INDEX sample_point_ts ON sample (point_id, ts)", nullptr, nullptr,
+                 nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "INSERT INTO sample VALUES (?, ?, ?, ?, ?)", -1, &st, nullptr);
+  std::vector<Sample> work;
+  std::int64_t k = 0;
+  for (auto _ : state) {
+    auto b = batch(work, k++);
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (const auto& s : b) {
+      sqlite3_bind_int64(st, 1, s.point_id);
+      sqlite3_bind_int64(st, 2, s.time);
+      sqlite3_bind_double(st, 3, s.value);
+      sqlite3_bind_int(st, 4, s.quality);
+      sqlite3_bind_int(st, 5, static_cast<int>(s.flag));
+      if (sqlite3_step(st) != SQLITE_DONE) state.SkipWithError(sqlite3_errmsg(db));
+      sqlite3_reset(st);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  state.SetItemsProcessed(state.iterations() * g_points);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  fs::remove_all(dir);
+}
+void BM_CeilingSqliteRow(benchmark::State& state) {
+  sqlite_rows(state, false);
+}
+void BM_CeilingSqliteRowIndexed(benchmark::State& state) {
+  sqlite_rows(state, true);
+}
+
+void put_be(std::vector<char>& out, std::uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+void BM_CeilingPgCopyBinary(benchmark::State& state) {
+  if (pg_url().empty()) {
+    state.SkipWithError("HOUQIN_TEST_PG_URL is not set: PostgreSQL benchmarks skipped");
+    return;
+  }
+  PGconn* c = PQconnectdb(pg_url().c_str());
+  PQclear(PQexec(c, "SET client_min_messages = warning"));
+  PQclear(PQexec(c, "DROP TABLE IF EXISTS bench_sample"));
+  PQclear(PQexec(c,
+                 "CREATE TABLE bench_sample (point_id BIGINT NOT NULL, ts BIGINT NOT NULL, value "
+                 "DOUBLE PRECISION, quality SMALLINT NOT NULL, flag SMALLINT NOT NULL)"));
+  std::vector<Sample> work;
+  std::vector<char> buf;
+  std::int64_t k = 0;
+  for (auto _ : state) {
+    auto b = batch(work, k++);
+    buf.clear();
+    for (char ch : std::string_view("PGCOPY\n\377\r\n\0", 11)) buf.push_back(ch);
+    put_be(buf, 0, 4);
+    put_be(buf, 0, 4);
+    for (const auto& s : b) {
+      put_be(buf, 5, 2);
+      put_be(buf, 8, 4);
+      put_be(buf, static_cast<std::uint64_t>(s.point_id), 8);
+      put_be(buf, 8, 4);
+      put_be(buf, static_cast<std::uint64_t>(s.time), 8);
+      put_be(buf, 8, 4);
+      put_be(buf, std::bit_cast<std::uint64_t>(s.value), 8);
+      put_be(buf, 2, 4);
+      put_be(buf, s.quality, 2);
+      put_be(buf, 2, 4);
+      put_be(buf, static_cast<std::uint64_t>(s.flag), 2);
+    }
+    put_be(buf, 0xffff, 2);
+    PGresult* r = PQexec(c, "COPY bench_sample FROM STDIN (FORMAT binary)");
+    PQclear(r);
+    PQputCopyData(c, buf.data(), static_cast<int>(buf.size()));
+    PQputCopyEnd(c, nullptr);
+    r = PQgetResult(c);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) state.SkipWithError(PQresultErrorMessage(r));
+    PQclear(r);
+    while ((r = PQgetResult(c))) PQclear(r);
+  }
+  state.SetItemsProcessed(state.iterations() * g_points);
+  PQclear(PQexec(c, "DROP TABLE IF EXISTS bench_sample"));
+  PQfinish(c);
+}
+
+// ---- the sample store -------------------------------------------------------------------------
+
+double g_bytes_per_sample = 0, g_db_bytes_per_sample = 0;
+
+void run_store(benchmark::State& state, store::Store& db, const fs::path& wal) {
+  store::migrate(db, storage_migrations());
+  SampleStoreOptions options;
+  options.wal_dir = wal;
+  auto cfg = point_config(g_points);
+  std::vector<Sample> work;
+  signal();
+  std::int64_t k = 0;
+  SampleStoreStats st;
+  for (auto _ : state) {
+    SampleStore ss(db, cfg, options);
+    for (k = 0; k < g_seconds; ++k) ss.append(batch(work, k));
+    ss.flush();
+    st = ss.stats();
+    state.PauseTiming();
+    db.execute("DELETE FROM telemetry_block");  // the next run starts from an empty table
+    db.execute("DELETE FROM telemetry_rollup_1m");
+    db.execute("DELETE FROM telemetry_rollup_1h");
+    state.ResumeTiming();
+  }
+  state.SetItemsProcessed(state.iterations() * g_points * g_seconds);
+  state.counters["blob_bytes_per_sample"] =
+      static_cast<double>(st.block_bytes_written) / static_cast<double>(st.samples_written);
+  state.counters["blocks"] = static_cast<double>(st.blocks_written);
+  g_bytes_per_sample = state.counters["blob_bytes_per_sample"];
+}
+
+void BM_StoreSqlite(benchmark::State& state) {
+  auto dir = temp_dir("store");
+  auto db = store::Store::open("sqlite:" + (dir / "telemetry.sqlite").string());
+  run_store(state, *db, dir / "wal");
+  // Whole-file cost of the last run's data: rewrite it once and measure the database file.
+  SampleStore ss(*db, point_config(g_points));
+  std::vector<Sample> work;
+  for (std::int64_t k = 0; k < g_seconds; ++k) ss.append(batch(work, k));
+  ss.flush();
+  db->execute("PRAGMA wal_checkpoint(TRUNCATE)");
+  db->execute("VACUUM");
+  g_db_bytes_per_sample = static_cast<double>(fs::file_size(dir / "telemetry.sqlite")) /
+                          static_cast<double>(g_points * g_seconds);
+  state.counters["file_bytes_per_sample"] = g_db_bytes_per_sample;
+  db.reset();
+  // Per table (SQLite's dbstat, when compiled in): the blocks apart from the rollups.
+  sqlite3* raw = nullptr;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_open((dir / "telemetry.sqlite").c_str(), &raw);
+  if (sqlite3_prepare_v2(raw,
+                         "SELECT name, SUM(pgsize) FROM dbstat WHERE name LIKE 'telemetry%' OR "
+                         "name LIKE 'sqlite_autoindex_telemetry%' GROUP BY name",
+                         -1, &st, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(st) == SQLITE_ROW)
+      std::printf("  %s: %.3f bytes per sample\n",
+                  reinterpret_cast<const char*>(sqlite3_column_text(st, 0)),
+                  static_cast<double>(sqlite3_column_int64(st, 1)) /
+                      static_cast<double>(g_points * g_seconds));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  fs::remove_all(dir);
+}
+
+void BM_StorePostgres(benchmark::State& state) {
+  if (pg_url().empty()) {
+    state.SkipWithError("HOUQIN_TEST_PG_URL is not set: PostgreSQL benchmarks skipped");
+    return;
+  }
+  auto dir = temp_dir("store-pg");
+  auto admin = store::Store::open(pg_url());
+  std::string schema = "hq_bench_" + std::to_string(::getpid());
+  admin->execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  admin->execute("CREATE SCHEMA " + schema);
+  {
+    std::string url = pg_url() + (pg_url().find('?') == std::string::npos ? "?" : "&") +
+                      "options=-csearch_path%3D" + schema;
+    auto db = store::Store::open(url);
+    run_store(state, *db, dir / "wal");
+  }
+  admin->execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+  fs::remove_all(dir);
+}
+
+// ---- decode and memory ------------------------------------------------------------------------
+
+/// One point's day at 1 s in store-sized blocks, decoded whole into caller columns.
+void BM_RangeDecode(benchmark::State& state) {
+  std::vector<std::vector<std::uint8_t>> blocks;
+  BlockEncoder enc(0.01);
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 1);
+  constexpr std::size_t day = 86400;
+  for (std::size_t k = 0; k < day; ++k) {
+    double v =
+        std::round((230 + std::sin(static_cast<double>(k) / 300.0) + 0.03 * noise(rng)) * 100) /
+        100;
+    if (enc.encoded_size() >= 512) {
+      blocks.emplace_back();
+      enc.finish(blocks.back());
+      enc.reset(0.01);
+    }
+    enc.append(t0 + static_cast<Micros>(k) * 1'000'000, v, 0, Flag::pass);
+  }
+  blocks.emplace_back();
+  enc.finish(blocks.back());
+  Series out;
+  out.resize(day);
+  for (auto _ : state) {
+    std::size_t at = 0;
+    for (const auto& b : blocks) at += decode_block(b, out.buffers(at));
+    benchmark::DoNotOptimize(out.values.data());
+    if (at != day) state.SkipWithError("decode lost samples");
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(day));
+}
+
+/// The same day through SampleStore::query from SQLite: the database read included.
+void BM_QuerySqlite(benchmark::State& state) {
+  auto db = store::Store::open("sqlite::memory:");
+  store::migrate(*db, storage_migrations());
+  SampleStore ss(*db, point_config(1));
+  std::vector<Sample> day;
+  for (std::int64_t k = 0; k < 86400; ++k)
+    day.push_back({1, t0 + k * 1'000'000,
+                   std::round((230 + std::sin(static_cast<double>(k) / 300.0)) * 100) / 100, 0,
+                   Flag::pass});
+  ss.append(day);
+  ss.flush();
+  Series out;
+  out.resize(86400);
+  for (auto _ : state) {
+    auto n = ss.query(1, t0, t0 + 86400ll * 1'000'000, out.buffers());
+    if (n != 86400) state.SkipWithError("query lost samples");
+  }
+  state.SetItemsProcessed(state.iterations() * 86400);
+}
+
+std::size_t rss_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+}
+
+double g_memory_per_point = 0, g_rss_per_point = 0;
+
+/// 100k points with half-full open blocks: the store's own accounting and the process's RSS.
+void BM_MemoryPerPoint(benchmark::State& state) {
+  for (auto _ : state) {
+    auto db = store::Store::open("sqlite::memory:");
+    store::migrate(*db, storage_migrations());
+    auto cfg = point_config(g_memory_points);
+    std::vector<Sample> work(static_cast<std::size_t>(g_memory_points));
+    auto before = rss_bytes();
+    {
+      SampleStore ss(*db, cfg);
+      for (std::int64_t k = 0; k < 300; ++k) {  // ~ half a block each
+        for (std::size_t p = 0; p < work.size(); ++p)
+          work[p] = {static_cast<Id>(p + 1), t0 + k * 1'000'000,
+                     std::round((230 + 0.01 * static_cast<double>(
+                                                  (k * 7 + static_cast<std::int64_t>(p)) % 13)) *
+                                100) /
+                         100,
+                     0, Flag::pass};
+        ss.append(work);
+      }
+      auto st = ss.stats();
+      g_memory_per_point = static_cast<double>(st.memory_bytes) / static_cast<double>(st.points);
+      g_rss_per_point = static_cast<double>(rss_bytes() - before) / static_cast<double>(st.points);
+      state.PauseTiming();
+      ss.flush();
+      state.ResumeTiming();
+    }
+  }
+  state.counters["bytes_per_point"] = g_memory_per_point;
+  state.counters["rss_bytes_per_point"] = g_rss_per_point;
+  state.SetItemsProcessed(state.iterations() * g_memory_points * 300);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--points=", 9) == 0)
+      g_points = std::stoll(argv[i] + 9);
+    else if (std::strncmp(argv[i], "--seconds=", 10) == 0)
+      g_seconds = std::stoll(argv[i] + 10);
+    else if (std::strncmp(argv[i], "--memory-points=", 16) == 0)
+      g_memory_points = std::stoll(argv[i] + 16);
+    else
+      args.push_back(argv[i]);
+  }
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  // In-process work (SQLite, decoding) is timed in CPU time: this machine is shared, and wall
+  // time there measures the other tenants. PostgreSQL work happens in the server's processes, so
+  // those two benchmarks are timed in wall time (which only makes their ratio pessimistic).
+  using Fn = void (*)(benchmark::State&);
+  const std::pair<const char*, Fn> cpu[] = {
+      {"BM_CeilingSqliteRow", BM_CeilingSqliteRow},
+      {"BM_CeilingSqliteRowIndexed", BM_CeilingSqliteRowIndexed},
+      {"BM_RangeDecode", BM_RangeDecode},
+      {"BM_QuerySqlite", BM_QuerySqlite}};
+  for (auto [name, fn] : cpu) benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_CeilingPgCopyBinary", BM_CeilingPgCopyBinary)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
+  benchmark::RegisterBenchmark("BM_StoreSqlite", BM_StoreSqlite)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_StorePostgres", BM_StorePostgres)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime()
+      ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_MemoryPerPoint", BM_MemoryPerPoint)
+      ->Unit(benchmark::kMillisecond)
+      ->Iterations(1);
+  houqin::bench::RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratio("BM_StoreSqlite", "BM_CeilingSqliteRow", ">= 5");
+  reporter.print_ratio("BM_StoreSqlite", "BM_CeilingSqliteRowIndexed", "information");
+  reporter.print_ratio("BM_StorePostgres", "BM_CeilingPgCopyBinary", ">= 1");
+  std::printf("bytes per stored sample: blob %.3f, whole SQLite file %.3f (target <= 1.5)\n",
+              g_bytes_per_sample, g_db_bytes_per_sample);
+  if (reporter.items_per_second.count("BM_RangeDecode"))
+    std::printf("range decode: %.1f M samples/s (target >= 50)\n",
+                reporter.items_per_second["BM_RangeDecode"] / 1e6);
+  std::printf(
+      "memory per point at %lld points: %.0f bytes counted, %.0f bytes RSS (target <= 1024)\n",
+      static_cast<long long>(g_memory_points), g_memory_per_point, g_rss_per_point);
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,128 @@
+// Telemetry storage: raw samples kept as compressed time blocks, one row per point and block in
+// telemetry_block, with 1-minute and 1-hour rollups in plain tables any SQL tool can read. Each
+// point's open block lives in memory as a BlockEncoder and is made durable by an append-only,
+// checksummed write-ahead segment, so every sample append() accepted survives a crash of the
+// process (and of the machine, with SyncPolicy::every_append). See docs/telemetry-storage.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "houqin/core/export.hpp"
+#include "houqin/store/migration.hpp"
+#include "houqin/store/store.hpp"
+#include "houqin/telemetry/codec.hpp"
+#include "houqin/telemetry/sample.hpp"
+
+namespace houqin::telemetry {
+
+/// The "telemetry" domain's storage migrations: telemetry_block (time-partitioned on
+/// PostgreSQL), telemetry_rollup_1m, telemetry_rollup_1h.
+HOUQIN_EXPORT std::vector<store::Migration> storage_migrations();
+
+/// How one point is stored.
+struct PointStorage {
+  Id point_id = 0;
+  /// The step of the point's values (a Modbus register times its scale: 0.01, 0.1, 1 ...); values
+  /// on that grid are stored as integer deltas. 0: no fixed resolution, values stored as XOR
+  /// floats.
+  double resolution = 0;
+  /// The retention class (set_retention); points of no configured class are kept forever.
+  std::string point_class = "default";
+};
+
+/// When the write-ahead segment is forced to disk. Every policy survives a crash of the process
+/// (the data is in the kernel once append() returns); only every_append survives a power cut
+/// for everything acknowledged, interval for all but the last interval.
+enum class SyncPolicy { none, interval, every_append };
+
+struct SampleStoreOptions {
+  /// Directory of the write-ahead segments (created if missing). Empty: no write-ahead log, the
+  /// open blocks are durable only after flush() (tests and benchmarks of the block path only).
+  std::filesystem::path wal_dir;
+  SyncPolicy sync = SyncPolicy::none;
+  std::chrono::milliseconds sync_interval{200};
+  /// A block closes when its encoding reaches this size ... (also what an open block reserves,
+  /// so it bounds the memory per point).
+  std::size_t max_block_bytes = 512;
+  /// ... or when a sample arrives this long after the block's first.
+  std::chrono::microseconds max_block_span = std::chrono::hours(1);
+  /// The write-ahead log moves to a new segment file after this many bytes; old segments are
+  /// deleted once every sample in them is in a stored block.
+  std::uint64_t wal_segment_bytes = 64ull << 20;
+};
+
+/// What the store holds and has done, for monitoring and the benchmark.
+struct SampleStoreStats {
+  std::size_t points = 0;
+  std::size_t open_samples = 0;  // samples in open blocks
+  std::size_t memory_bytes = 0;  // heap held for the points and their open blocks
+  std::uint64_t samples_appended = 0;
+  std::uint64_t blocks_written = 0;
+  std::uint64_t block_bytes_written = 0;  // blob bytes
+  std::uint64_t samples_written = 0;      // samples in written blocks
+  std::uint64_t wal_samples_replayed = 0;
+};
+
+/// What apply_retention() deleted.
+struct RetentionResult {
+  std::int64_t blocks = 0;
+  std::int64_t rollup_rows = 0;
+};
+
+/// The sample store of one Store. Like the Store it is used by one thread at a time (the
+/// pipeline's storage stage); queries merge stored blocks with the open ones.
+class HOUQIN_EXPORT SampleStore {
+ public:
+  /// Opens the store for these points: reads where each point's stored data ends, replays the
+  /// write-ahead segments into the open blocks (a torn tail is cut off), writes them as blocks and
+  /// starts a fresh segment. Needs the storage migrations applied (Error(failed_precondition)).
+  /// `store` must outlive the SampleStore, and nothing else may write telemetry_block meanwhile.
+  SampleStore(store::Store& store, std::span<const PointStorage> points,
+              SampleStoreOptions options = {});
+  /// Flushes; errors are swallowed (the write-ahead log still holds the data).
+  ~SampleStore();
+  SampleStore(const SampleStore&) = delete;
+  SampleStore& operator=(const SampleStore&) = delete;
+
+  /// Adds (or reconfigures, taking effect with its next block) a point.
+  void configure(const PointStorage& point);
+
+  /// Accepts samples (any mix of points; each point's in time order, equal times allowed, and
+  /// after the point's last stored block). All or nothing: Error(not_found) for an unknown point,
+  /// Error(invalid_argument) for a time before the point's previous sample, leaving the store as it
+  /// was. Once it returns, the samples are in the write-ahead log (acknowledged). Blocks that fill
+  /// up are written to the database before it returns; if that write fails (Error(unavailable))
+  /// the samples were still accepted and logged, and the blocks are written by the next append()
+  /// or flush().
+  void append(std::span<const Sample> samples);
+
+  /// Writes every open block (and its rollups) to the database and empties the write-ahead log.
+  void flush();
+
+  /// The samples of `point` with from <= time < to, in time order, stored and open blocks merged.
+  Series query(Id point, Micros from, Micros to);
+  /// The same into caller buffers: writes the first out.capacity() samples and returns how many
+  /// are in the range (like snprintf: more than the capacity means the result was cut).
+  std::size_t query(Id point, Micros from, Micros to, const ColumnBuffers& out);
+
+  /// Keeps blocks and rollups of points of `point_class` for `keep` (measured back from
+  /// store.clock()); apply_retention() deletes what is older.
+  void set_retention(std::string_view point_class, std::chrono::hours keep);
+  RetentionResult apply_retention();
+
+  SampleStoreStats stats() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace houqin::telemetry

@@ -1,0 +1,405 @@
+#include "houqin/telemetry/storage.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "../../support/backends.hpp"
+#include "../../support/expect.hpp"
+
+namespace houqin::telemetry {
+namespace {
+
+using testing::expect_error;
+namespace fs = std::filesystem;
+
+constexpr Micros t0 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
+constexpr Micros second = 1'000'000;
+
+/// The deterministic test signal: point p's k-th sample, one a second, two decimals.
+Sample sample(Id p, std::int64_t k) {
+  double v =
+      std::round((100.0 * static_cast<double>(p) + 3 * std::sin(static_cast<double>(k) / 7.0)) *
+                 100) /
+      100;
+  return {p, t0 + k * second, v, quality_good, Flag::pass};
+}
+
+/// Samples k in [from, to) of points 1..n, point by point within each instant.
+std::vector<Sample> batch(Id n, std::int64_t from, std::int64_t to) {
+  std::vector<Sample> out;
+  for (std::int64_t k = from; k < to; ++k)
+    for (Id p = 1; p <= n; ++p) out.push_back(sample(p, k));
+  return out;
+}
+
+std::vector<PointStorage> points(Id n, double resolution = 0.01,
+                                 const std::string& cls = "default") {
+  std::vector<PointStorage> out;
+  for (Id p = 1; p <= n; ++p) out.push_back({p, resolution, cls});
+  return out;
+}
+
+/// One number from SQL, through the store's native connection.
+double scalar(store::Store& s, const std::string& sql) {
+  if (s.dialect() == store::Dialect::sqlite) {
+    auto* db = static_cast<sqlite3*>(s.native_handle());
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    double v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_double(st, 0) : NAN;
+    sqlite3_finalize(st);
+    return v;
+  }
+  PGresult* r = PQexec(static_cast<PGconn*>(s.native_handle()), sql.c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQresultErrorMessage(r);
+  double v =
+      PQntuples(r) && !PQgetisnull(r, 0, 0) ? std::strtod(PQgetvalue(r, 0, 0), nullptr) : NAN;
+  PQclear(r);
+  return v;
+}
+
+void expect_series(const Series& got, Id p, std::int64_t from, std::int64_t to) {
+  ASSERT_EQ(got.size(), static_cast<std::size_t>(to - from)) << "point " << p;
+  for (std::int64_t k = from; k < to; ++k) {
+    auto i = static_cast<std::size_t>(k - from);
+    auto want = sample(p, k);
+    ASSERT_EQ(got.times[i], want.time) << "point " << p << " sample " << k;
+    ASSERT_EQ(got.values[i], want.value) << "point " << p << " sample " << k;
+    ASSERT_EQ(got.flags[i], Flag::pass);
+    ASSERT_EQ(got.qualities[i], quality_good);
+  }
+}
+
+SampleStoreOptions with(std::size_t max_block_bytes, fs::path wal = {},
+                        std::uint64_t segment = 64ull << 20, SyncPolicy sync = SyncPolicy::none) {
+  SampleStoreOptions o;
+  o.sync = sync;
+  o.sync_interval = std::chrono::milliseconds(1);
+  o.max_block_bytes = max_block_bytes;
+  o.wal_dir = std::move(wal);
+  o.wal_segment_bytes = segment;
+  return o;
+}
+
+class SampleStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<store::Store> open(store::StoreOptions options = {}) {
+    auto s = fx_.open(GetParam(), options);
+    if (s) store::migrate(*s, storage_migrations());
+    return s;
+  }
+  fs::path wal_dir() {
+    auto dir = fs::temp_directory_path() /
+               ("houqin-wal-" + std::to_string(::getpid()) + "-" + std::to_string(++n_));
+    fs::remove_all(dir);
+    dirs_.push_back(dir);
+    return dir;
+  }
+  ~SampleStoreTest() override {
+    for (auto& d : dirs_) fs::remove_all(d);
+  }
+  testing::BackendFixture fx_;
+  std::vector<fs::path> dirs_;
+  int n_ = 0;
+};
+
+TEST_P(SampleStoreTest, QueriesMergeStoredAndOpenBlocks) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  SampleStore ss(*s, points(3), with(64));
+  for (std::int64_t k = 0; k < 600; k += 50) ss.append(batch(3, k, k + 50));
+  auto st = ss.stats();
+  EXPECT_GT(st.blocks_written, 10u);  // small blocks: most are stored ...
+  EXPECT_GT(st.open_samples, 0u);     // ... and the newest are still open
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_block"),
+            static_cast<double>(st.blocks_written));
+  for (Id p = 1; p <= 3; ++p) expect_series(ss.query(p, t0, t0 + 600 * second), p, 0, 600);
+  // range edges: from is included, to is not, wherever the block boundaries fall
+  for (std::int64_t a : {0, 1, 37, 111, 299, 598})
+    for (std::int64_t b : {a, a + 1, a + 2, a + 90, std::int64_t{600}})
+      if (b >= a && b <= 600) expect_series(ss.query(2, t0 + a * second, t0 + b * second), 2, a, b);
+  expect_series(ss.query(2, t0 - 100 * second, t0), 2, 0, 0);
+  EXPECT_EQ(ss.query(99, t0, t0 + 600 * second).size(), 0u);  // unknown point: nothing
+  // into caller buffers: the first capacity samples, and the total
+  Series small;
+  small.resize(25);
+  EXPECT_EQ(ss.query(1, t0 + 10 * second, t0 + 500 * second, small.buffers()), 490u);
+  small.resize(25);
+  expect_series(small, 1, 10, 35);
+  ss.flush();
+  EXPECT_EQ(ss.stats().open_samples, 0u);
+  expect_series(ss.query(3, t0, t0 + 600 * second), 3, 0, 600);
+}
+
+TEST_P(SampleStoreTest, BlockRowsAndRollupsAreReadableWithSql) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  SampleStore ss(*s, points(1), with(64));
+  std::vector<Sample> in = batch(1, 0, 7200);  // two hours
+  in[100].quality = 2;                         // a bad reading: kept, but not in the rollups
+  in[100].value = NAN;
+  ss.append(in);
+  ss.flush();
+  double lo = 1e9, hi = -1e9, sum = 0;
+  for (std::int64_t k = 60; k < 120; ++k) {
+    if (k == 100) continue;
+    double v = sample(1, k).value;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  auto where = " FROM telemetry_rollup_1m WHERE point_id = 1 AND bucket_us = " +
+               std::to_string(t0 + 60 * second);
+  EXPECT_EQ(scalar(*s, "SELECT count" + where), 59);
+  EXPECT_DOUBLE_EQ(scalar(*s, "SELECT min" + where), lo);
+  EXPECT_DOUBLE_EQ(scalar(*s, "SELECT max" + where), hi);
+  EXPECT_NEAR(scalar(*s, "SELECT sum" + where), sum, 1e-9);
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_rollup_1m"), 120);
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_rollup_1h"), 2);
+  EXPECT_EQ(scalar(*s, "SELECT SUM(count) FROM telemetry_rollup_1h"), 7199);
+  // every minute spans several small blocks, so its row merged them all
+  EXPECT_GT(scalar(*s, "SELECT COUNT(*) FROM telemetry_block"), 120);
+  EXPECT_EQ(scalar(*s, "SELECT SUM(count) FROM telemetry_block"), 7200);
+  EXPECT_EQ(scalar(*s, "SELECT MIN(start_us) FROM telemetry_block"), static_cast<double>(t0));
+  EXPECT_EQ(scalar(*s, "SELECT MAX(end_us) FROM telemetry_block"),
+            static_cast<double>(t0 + 7199 * second));
+  // the bad reading comes back as it went in
+  auto got = ss.query(1, t0 + 100 * second, t0 + 101 * second);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_TRUE(std::isnan(got.values[0]));
+  EXPECT_EQ(got.qualities[0], 2);
+  // a rollup row that later blocks add to is merged, not duplicated
+  ss.append(batch(1, 7200, 7230));
+  ss.flush();
+  EXPECT_EQ(scalar(*s, "SELECT count FROM telemetry_rollup_1h WHERE bucket_us = " +
+                           std::to_string(t0 + 7200 * second)),
+            30);
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_rollup_1h"), 3);
+}
+
+TEST_P(SampleStoreTest, BadInputLeavesTheStoreUnchanged) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  SampleStore ss(*s, points(2), with(64));
+  ss.append(batch(2, 0, 100));
+  auto before = ss.stats();
+  auto blocks = scalar(*s, "SELECT COUNT(*) FROM telemetry_block");
+
+  auto unknown = batch(2, 100, 200);
+  unknown[150].point_id = 7;
+  expect_error([&] { ss.append(unknown); }, ErrorCode::not_found, "point_id 7: not a configured");
+  auto backwards = batch(2, 100, 200);
+  backwards[151].time = t0 + 99 * second;  // point 2 goes back in time, late in the batch
+  expect_error([&] { ss.append(backwards); }, ErrorCode::invalid_argument,
+               "time " + std::to_string(t0 + 99 * second) + " of point 2 is before");
+  auto bad_flag = batch(2, 100, 101);
+  bad_flag[0].flag = static_cast<Flag>(9);
+  expect_error([&] { ss.append(bad_flag); }, ErrorCode::invalid_argument, "flag 9 of point 1");
+
+  EXPECT_EQ(ss.stats().samples_appended, before.samples_appended);
+  EXPECT_EQ(ss.stats().open_samples, before.open_samples);
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_block"), blocks);
+  expect_series(ss.query(1, t0, t0 + 1000 * second), 1, 0, 100);
+  // the same samples, put right, are accepted: nothing of the refused calls was kept
+  ss.append(batch(2, 100, 200));
+  expect_series(ss.query(2, t0, t0 + 1000 * second), 2, 0, 200);
+
+  // equal times are fine within a block; once stored, a point continues after its end
+  Sample again = sample(1, 199);
+  ss.append(std::span(&again, 1));
+  EXPECT_EQ(ss.query(1, t0 + 199 * second, t0 + 200 * second).size(), 2u);
+  ss.flush();
+  expect_error([&] { ss.append(std::span(&again, 1)); }, ErrorCode::invalid_argument, "time ");
+}
+
+TEST_P(SampleStoreTest, ReopenContinuesAfterStoredData) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  {
+    SampleStore ss(*s, points(2));
+    ss.append(batch(2, 0, 300));
+  }  // a clean close writes the open blocks
+  EXPECT_EQ(scalar(*s, "SELECT SUM(count) FROM telemetry_block"), 600);
+  SampleStore ss(*s, points(1));
+  Sample old = sample(1, 299);
+  expect_error([&] { ss.append(std::span(&old, 1)); }, ErrorCode::invalid_argument, "time ");
+  ss.configure({2, 0.01, "default"});  // a point added later also knows its stored end
+  Sample old2 = sample(2, 10);
+  expect_error([&] { ss.append(std::span(&old2, 1)); }, ErrorCode::invalid_argument, "time ");
+  ss.append(batch(2, 300, 310));
+  expect_series(ss.query(2, t0, t0 + 400 * second), 2, 0, 310);
+}
+
+TEST_P(SampleStoreTest, NeedsItsTables) {
+  auto s = fx_.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  expect_error([&] { SampleStore ss(*s, points(1)); }, ErrorCode::failed_precondition,
+               "telemetry_block: table missing");
+}
+
+TEST_P(SampleStoreTest, RetentionPerPointClassFollowsTheStoreClock) {
+  ManualClock clock(from_micros(t0 + 72 * 3600 * second));
+  store::StoreOptions options;
+  options.clock = &clock;
+  auto s = open(options);
+  HQ_REQUIRE_STORE(s);
+  auto config = points(2);
+  config[0].point_class = "gas";
+  SampleStore ss(*s, config, with(512));
+  for (std::int64_t h = 0; h < 72; ++h) {
+    std::vector<Sample> in;
+    for (std::int64_t k = h * 3600; k < (h + 1) * 3600; k += 60) {
+      in.push_back(sample(1, k));
+      in.push_back(sample(2, k));
+    }
+    ss.append(in);
+  }
+  ss.flush();
+  auto blocks = [&](Id p) {
+    return scalar(*s, "SELECT COUNT(*) FROM telemetry_block WHERE point_id = " + std::to_string(p));
+  };
+  ASSERT_EQ(blocks(1), 72);
+  EXPECT_EQ(ss.apply_retention().blocks, 0);  // no class has a retention yet
+  ss.set_retention("gas", std::chrono::hours(24));
+  auto r = ss.apply_retention();
+  EXPECT_EQ(r.blocks, 48);  // hours 0..47 end before now - 24 h
+  EXPECT_EQ(blocks(1), 24);
+  EXPECT_EQ(blocks(2), 72);  // "default" is kept
+  EXPECT_EQ(r.rollup_rows, 48 * 60 + 48);
+  EXPECT_EQ(scalar(*s, "SELECT MIN(bucket_us) FROM telemetry_rollup_1h WHERE point_id = 1"),
+            static_cast<double>(t0 + 48 * 3600 * second));
+  auto left = ss.query(1, t0, t0 + 100 * 3600 * second);
+  ASSERT_EQ(left.size(), 24u * 60);
+  EXPECT_EQ(left.times[0], t0 + 48 * 3600 * second);
+  clock.advance(std::chrono::hours(12));
+  EXPECT_EQ(ss.apply_retention().blocks, 12);
+  expect_error([&] { ss.set_retention("gas", std::chrono::hours(0)); }, ErrorCode::invalid_argument,
+               "keep:");
+}
+
+TEST_P(SampleStoreTest, MemoryPerPointStaysUnderOneKibibyte) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  SampleStore ss(*s, points(2000));
+  for (std::int64_t k = 0; k < 400; k += 100) ss.append(batch(2000, k, k + 100));
+  auto st = ss.stats();
+  EXPECT_EQ(st.points, 2000u);
+  EXPECT_GT(st.open_samples, 0u);
+  EXPECT_LT(st.memory_bytes / st.points, 1024u) << st.memory_bytes;
+}
+
+// ---- durability ----------------------------------------------------------------------------
+
+/// Runs `body` in a child process whose store is its own connection (or, for the in-memory
+/// database, the copy fork() made of the parent's), then returns its exit status.
+template <class F>
+pid_t start_child(store::Store* parent, const std::string& url, F body, int* pipe_read) {
+  int fds[2];
+  if (::pipe(fds) != 0) return -1;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    try {
+      std::unique_ptr<store::Store> own;
+      if (url.rfind("sqlite::memory:", 0) != 0 && !url.empty()) own = store::Store::open(url);
+      body(own ? *own : *parent, fds[1]);
+      ::_exit(0);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child: %s\n", e.what());
+      ::_exit(3);
+    }
+  }
+  ::close(fds[1]);
+  *pipe_read = fds[0];
+  return pid;
+}
+
+TEST_P(SampleStoreTest, ReplaysTheLogAndCutsATornTail) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  auto dir = wal_dir();
+  std::string url = GetParam() == "sqlite_memory" ? "sqlite::memory:" : fx_.url();
+  int fd = -1;
+  // The child appends 500 samples a point and dies without flushing.
+  pid_t pid = start_child(
+      s.get(), url,
+      [&](store::Store& st, int) {
+        SampleStore ss(st, points(4), with(64, dir, 64ull << 20, SyncPolicy::every_append));
+        ss.append(batch(4, 0, 250));
+        ss.append(batch(4, 250, 500));
+        ::_exit(0);  // no destructor: the open blocks exist only in the log
+      },
+      &fd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fd);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // A torn record at the end: a header promising more than is there.
+  auto segs = std::vector<fs::path>(fs::directory_iterator(dir), fs::directory_iterator());
+  ASSERT_EQ(segs.size(), 1u);
+  {
+    std::ofstream out(segs[0], std::ios::binary | std::ios::app);
+    const char torn[] = "\x34\x00\x00\x00\x02\x00\x00\x00garbage!partial";
+    out.write(torn, sizeof torn - 1);
+  }
+  SampleStore ss(*s, points(4), with(64, dir));
+  EXPECT_GT(ss.stats().wal_samples_replayed, 0u);
+  for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 1000 * second), p, 0, 500);
+  ss.append(batch(4, 500, 510));  // and goes on
+  expect_series(ss.query(4, t0, t0 + 1000 * second), 4, 0, 510);
+}
+
+TEST_P(SampleStoreTest, KillNineLosesNothingAcknowledged) {
+  // An in-memory database dies with the process, blocks it wrote included: nothing to test.
+  if (GetParam() == "sqlite_memory") GTEST_SKIP() << "an in-memory database is not durable";
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  auto dir = wal_dir();
+  std::string url = GetParam() == "sqlite_memory" ? "sqlite::memory:" : fx_.url();
+  constexpr Id n = 20;
+  constexpr std::int64_t per_batch = 10;
+  int fd = -1;
+  pid_t pid = start_child(
+      s.get(), url,
+      [&](store::Store& st, int ack) {
+        SampleStore ss(st, points(n), with(64, dir, 64 << 10, SyncPolicy::interval));
+        for (std::int64_t b = 0;; ++b) {
+          ss.append(batch(n, b * per_batch, (b + 1) * per_batch));
+          std::int64_t acked = b + 1;  // acknowledged: append() returned
+          if (::write(ack, &acked, sizeof acked) != sizeof acked) ::_exit(4);
+        }
+      },
+      &fd);
+  std::int64_t acked = 0, got = 0;
+  while (acked < 60 && ::read(fd, &got, sizeof got) == sizeof got) acked = got;
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  while (::read(fd, &got, sizeof got) == sizeof got) acked = got;  // what it said before dying
+  ::close(fd);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped on its own: " << status;
+  ASSERT_GE(acked, 60);
+
+  SampleStore ss(*s, points(n), with(64, dir));
+  for (Id p = 1; p <= n; ++p) {
+    auto series = ss.query(p, t0, t0 + 1'000'000 * second);
+    ASSERT_GE(series.size(), static_cast<std::size_t>(acked * per_batch)) << "point " << p;
+    series.resize(static_cast<std::size_t>(acked * per_batch));
+    expect_series(series, p, 0, acked * per_batch);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SampleStoreTest, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace houqin::telemetry

@@ -10,6 +10,7 @@
 #include "houqin/site/hospital.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/telemetry/storage.hpp"
+#include "houqin/wiring/wiring.hpp"
 
 namespace houqin {
 
@@ -19,7 +20,7 @@ std::vector<store::Migration> migrations() {
   for (auto list :
        {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
-        telemetry::storage_migrations(), telemetry::alarm_migrations()})
+        telemetry::storage_migrations(), telemetry::alarm_migrations(), wiring::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -15,6 +15,7 @@ PACKAGES=(
   libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev postgresql nlohmann-json3-dev
   libmodbus-dev pybind11-dev python3-dev python3-pytest libgtest-dev libbenchmark-dev libsodium-dev
   python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat abigail-tools
+  python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

@@ -25,6 +25,7 @@ from ._core import (  # noqa: F401  (re-exported)
     PermissionDenied,
     ResourceExhausted,
     Store,
+    Subscription,
     Transaction,
     Unauthenticated,
     Unavailable,
@@ -40,7 +41,7 @@ from . import audit, auth, drivers, protect, services, site, telemetry  # noqa: 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
     "FailedPrecondition", "Internal", "InvalidArgument", "NotFound", "PermissionDenied",
-    "ResourceExhausted", "Store", "Transaction", "Unauthenticated", "Unavailable",
+    "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
     "audit", "auth", "drivers", "protect", "services", "site", "telemetry",
 ]

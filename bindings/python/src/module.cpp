@@ -1,5 +1,6 @@
 // houqin._core: the compiled half of the houqin package (see bindings/python/houqin/__init__.py).
 #include "module.hpp"
+#include "events.hpp"
 #include "houqin/core/version.hpp"
 
 PYBIND11_MODULE(_core, m) {
@@ -15,4 +16,5 @@ PYBIND11_MODULE(_core, m) {
   init_drivers(m);
   init_services(m);
   init_telemetry(m);
+  init_events(m);
 }

@@ -1,0 +1,41 @@
+"""houqin.telemetry: telemetry samples as numpy arrays and pandas DataFrames.
+
+``SampleColumns`` holds samples by column in houqin-owned (C++) memory; its columns are zero-copy,
+read-only numpy views whose ``.base`` keeps the owner alive. ``SampleArray`` holds them as records
+of ``sample_dtype`` (the layout the pipeline takes). See docs/python.md.
+"""
+
+from ._core import telemetry as _compiled
+
+__all__ = [n for n in dir(_compiled) if not n.startswith("_")] + ["to_pandas"]
+globals().update({n: getattr(_compiled, n) for n in dir(_compiled) if not n.startswith("_")})
+
+
+def to_pandas(columns, *, time_index=False):
+    """The samples as a pandas DataFrame: point_id, time (datetime64[ns, UTC]), value, quality,
+    flag (a Categorical of houqin.telemetry.Flag names).
+
+    value, point_id and quality are handed to pandas without a copy where pandas allows it;
+    time is converted to nanoseconds (pandas' unit), which is one copy of that column.
+    With time_index=True the time column becomes the index.
+    """
+    import pandas as pd
+
+    flag_names = [f.value for f in _compiled.Flag]
+    frame = pd.DataFrame(
+        {
+            "point_id": columns.point_id,
+            # pandas 1.5 keeps nanoseconds only: one converted copy of this column
+            "time": pd.to_datetime(columns.time.view("datetime64[us]").astype("datetime64[ns]"), utc=True),
+            "value": columns.value,
+            "quality": columns.quality,
+            "flag": pd.Categorical.from_codes(columns.flag, categories=flag_names),
+        },
+        copy=False,
+    )
+    if time_index:
+        frame = frame.set_index("time")
+    return frame
+
+
+_compiled.SampleColumns.to_pandas = to_pandas

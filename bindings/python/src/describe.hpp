@@ -1,0 +1,432 @@
+// The one generic pybind11 binder: a described struct becomes a Python class (typed attributes,
+// keyword constructor, repr, equality, to_dict/from_dict, pickling) and a described enum a Python
+// str-valued enum.Enum, both from their Boost.Describe descriptions alone. Values cross with
+// py_codec<T>, which mirrors json::codec<T>: strict, and every error names the field at fault
+// (houqin.InvalidArgument "Room.beds: expected int, got str").
+#pragma once
+
+#include <pybind11/chrono.h>
+#include <pybind11/pybind11.h>
+// Every binding file sees the same casters (std::optional, std::vector, ...): one definition each.
+#include <pybind11/stl.h>
+
+#include <boost/core/demangle.hpp>
+#include <boost/mp11.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <typeindex>
+#include <vector>
+
+#include "houqin/core/describe.hpp"
+#include "houqin/core/json.hpp"
+#include "houqin/core/time.hpp"
+
+namespace houqin::python {
+
+namespace py = pybind11;
+
+// ---- JSON <-> Python
+// -----------------------------------------------------------------------------
+
+/// A JSON value as plain Python (dict, list, str, int, float, bool, None).
+py::object json_to_py(const json::Json& j);
+/// Plain Python as JSON. Also accepts houqin enums (their name), datetime/date (ISO text), bound
+/// houqin objects (their to_dict()), tuples and numpy scalars; anything else is an error at
+/// `where`.
+json::Json py_to_json(py::handle h, const json::Path& where);
+
+// ---- time
+// ----------------------------------------------------------------------------------------
+
+/// Timestamp <-> timezone-aware datetime in UTC. A naive datetime is refused (ambiguous), an
+/// ISO-8601 string is parsed.
+py::object timestamp_to_py(Timestamp t);
+Timestamp timestamp_from_py(py::handle h, const json::Path& where);
+py::object date_to_py(Date d);
+Date date_from_py(py::handle h, const json::Path& where);
+
+/// Python's name for an object's type, for error messages ("str", "NoneType").
+std::string type_name(py::handle h);
+[[noreturn]] void fail_expected(const json::Path& where, std::string_view expected, py::handle got);
+
+// ---- the registry of bound types
+// -----------------------------------------------------------------
+
+/// The Python class bound for a C++ type (enum or struct), or a null handle.
+py::handle bound_type(std::type_index type);
+void set_bound_type(std::type_index type, py::handle cls);
+
+// ---- py_codec<T>: one C++ member type <-> Python
+// ---------------------------------------------------
+
+template <class T, class Enable = void>
+struct py_codec;
+
+template <>
+struct py_codec<bool> {
+  static py::object to(bool v) { return py::bool_(v); }
+  static void from(py::handle h, bool& out, const json::Path& p) {
+    if (!PyBool_Check(h.ptr())) fail_expected(p, "bool", h);
+    out = h.ptr() == Py_True;
+  }
+  static std::string annotation() { return "bool"; }
+};
+
+/// Integers: Python int or anything with __index__ (numpy integers), never bool; range-checked.
+long long int_from_py(py::handle h, const json::Path& p, long long min, long long max);
+
+template <class I>
+struct py_codec<I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>> {
+  static py::object to(I v) { return py::int_(v); }
+  static void from(py::handle h, I& out, const json::Path& p) {
+    static_assert(sizeof(I) < 8 || std::is_signed_v<I>, "uint64 members are not supported");
+    out = static_cast<I>(int_from_py(h, p, static_cast<long long>(std::numeric_limits<I>::min()),
+                                     static_cast<long long>(std::numeric_limits<I>::max())));
+  }
+  static std::string annotation() { return "int"; }
+};
+
+double float_from_py(py::handle h, const json::Path& p);
+
+template <class F>
+struct py_codec<F, std::enable_if_t<std::is_floating_point_v<F>>> {
+  static py::object to(F v) { return py::float_(static_cast<double>(v)); }
+  static void from(py::handle h, F& out, const json::Path& p) {
+    out = static_cast<F>(float_from_py(h, p));
+  }
+  static std::string annotation() { return "float"; }
+};
+
+template <>
+struct py_codec<std::string> {
+  static py::object to(const std::string& v) {
+    // Replacement characters rather than an exception for stored text that is not UTF-8.
+    PyObject* s = PyUnicode_DecodeUTF8(v.data(), static_cast<Py_ssize_t>(v.size()), "replace");
+    if (!s) throw py::error_already_set();
+    return py::reinterpret_steal<py::object>(s);
+  }
+  static void from(py::handle h, std::string& out, const json::Path& p) {
+    if (!PyUnicode_Check(h.ptr())) fail_expected(p, "str", h);
+    out = h.cast<std::string>();
+  }
+  static std::string annotation() { return "str"; }
+};
+
+template <>
+struct py_codec<Timestamp> {
+  static py::object to(Timestamp v) { return timestamp_to_py(v); }
+  static void from(py::handle h, Timestamp& out, const json::Path& p) {
+    out = timestamp_from_py(h, p);
+  }
+  static std::string annotation() { return "datetime.datetime"; }
+};
+
+template <>
+struct py_codec<Date> {
+  static py::object to(Date v) { return date_to_py(v); }
+  static void from(py::handle h, Date& out, const json::Path& p) { out = date_from_py(h, p); }
+  static std::string annotation() { return "datetime.date"; }
+};
+
+template <>
+struct py_codec<json::Json> {
+  static py::object to(const json::Json& v) { return json_to_py(v); }
+  static void from(py::handle h, json::Json& out, const json::Path& p) { out = py_to_json(h, p); }
+  static std::string annotation() { return "typing.Any"; }
+};
+
+/// "houqin.site.RoomType": how stubs and messages name a bound class.
+std::string qualified_name(py::handle cls);
+/// The public module a scope's classes belong to: houqin._core.site -> houqin.site, so pickle,
+/// repr and stubs name them where users import them from.
+std::string public_module(py::handle scope);
+
+template <class E>
+struct py_codec<E, std::enable_if_t<DescribedEnum<E>>> {
+  static py::handle cls() {
+    py::handle c = bound_type(typeid(E));
+    if (!c) fail(ErrorCode::internal, std::string("enum ") + typeid(E).name() + " is not bound");
+    return c;
+  }
+  static py::object to(E v) {
+    // Members are looked up by value (the enumerator's name): RoomType("ward").
+    return cls()(py::str(std::string(enum_name(v))));
+  }
+  static void from(py::handle h, E& out, const json::Path& p) {
+    py::handle c = cls();
+    std::string name;
+    if (py::isinstance(h, c)) {
+      name = h.attr("value").cast<std::string>();
+    } else if (PyUnicode_Check(h.ptr())) {
+      name = h.cast<std::string>();
+    } else {
+      fail_expected(p, qualified_name(c) + " or str", h);
+    }
+    auto v = enum_from_name<E>(name);
+    if (!v)
+      json::fail_at(
+          p, "unknown value '" + name + "' (expected one of: " + enum_names_joined<E>() + ")");
+    out = *v;
+  }
+  static std::string annotation() { return qualified_name(cls()); }
+};
+
+template <class T>
+struct py_codec<std::optional<T>> {
+  static py::object to(const std::optional<T>& v) { return v ? py_codec<T>::to(*v) : py::none(); }
+  static void from(py::handle h, std::optional<T>& out, const json::Path& p) {
+    if (h.is_none()) {
+      out.reset();
+      return;
+    }
+    T value{};
+    py_codec<T>::from(h, value, p);
+    out = std::move(value);
+  }
+  static std::string annotation() { return py_codec<T>::annotation() + " | None"; }
+};
+
+template <class T, class A>
+struct py_codec<std::vector<T, A>> {
+  static py::object to(const std::vector<T, A>& v) {
+    py::list out(v.size());
+    for (std::size_t i = 0; i < v.size(); ++i) out[i] = py_codec<T>::to(v[i]);
+    return out;
+  }
+  static void from(py::handle h, std::vector<T, A>& out, const json::Path& p) {
+    if (PyUnicode_Check(h.ptr()) || PyBytes_Check(h.ptr()) || PyDict_Check(h.ptr()) ||
+        !py::isinstance<py::iterable>(h))
+      fail_expected(p, "list", h);
+    out.clear();
+    std::size_t i = 0;
+    for (py::handle e : py::reinterpret_borrow<py::iterable>(h)) {
+      T value{};
+      py_codec<T>::from(e, value, p.element(i++));
+      out.push_back(std::move(value));
+    }
+  }
+  static std::string annotation() { return "list[" + py_codec<T>::annotation() + "]"; }
+};
+
+template <class V, class C, class A>
+struct py_codec<std::map<std::string, V, C, A>> {
+  static py::object to(const std::map<std::string, V, C, A>& m) {
+    py::dict out;
+    for (const auto& [k, v] : m) out[py::str(k)] = py_codec<V>::to(v);
+    return out;
+  }
+  static void from(py::handle h, std::map<std::string, V, C, A>& out, const json::Path& p) {
+    if (!PyDict_Check(h.ptr())) fail_expected(p, "dict", h);
+    out.clear();
+    for (auto [k, v] : py::reinterpret_borrow<py::dict>(h)) {
+      if (!PyUnicode_Check(k.ptr())) fail_expected(p, "str keys", k);
+      auto key = py::cast<std::string>(k);
+      V value{};
+      py_codec<V>::from(v, value, p.field(key));
+      out.emplace(std::move(key), std::move(value));
+    }
+  }
+  static std::string annotation() { return "dict[str, " + py_codec<V>::annotation() + "]"; }
+};
+
+/// The Python name of a member: a Python keyword gets a trailing underscore (audit Filter's
+/// `from` is `from_`), everything else is the C++ name.
+std::string py_attr_name(const char* member);
+
+/// Keyword arguments (or a dict) onto a described struct, member by member; an unknown key is an
+/// error naming it. Members not given keep their values.
+template <class S>
+void assign_members(S& s, py::handle dict, const json::Path& p) {
+  if (!PyDict_Check(dict.ptr())) fail_expected(p, "dict", dict);
+  auto d = py::reinterpret_borrow<py::dict>(dict);
+  std::size_t matched = 0;
+  for_each_member<S>([&](const char* name, auto pointer) {
+    PyObject* v = PyDict_GetItemString(d.ptr(), name);  // borrowed; null when absent
+    if (!v) v = PyDict_GetItemString(d.ptr(), py_attr_name(name).c_str());
+    if (!v) return;
+    ++matched;
+    using M = std::remove_cvref_t<decltype(s.*pointer)>;
+    M value{};
+    py_codec<M>::from(v, value, p.field(name));
+    s.*pointer = std::move(value);
+  });
+  if (matched != d.size()) {
+    for (auto [k, v] : d) {
+      std::string key = py::str(k);
+      bool known = false;
+      for_each_member<S>([&](const char* name, auto) {
+        known = known || key == name || key == py_attr_name(name);
+      });
+      if (!known) json::fail_at(p.field(key), "unknown field");
+    }
+  }
+}
+
+template <class S>
+struct py_codec<S, std::enable_if_t<DescribedStruct<S>>> {
+  static py::object to(const S& v) {
+    if (bound_type(typeid(S))) return py::cast(v);
+    py::dict out;  // a nested struct no class was bound for: a dict of typed values
+    for_each_member<S>([&](const char* name, auto pointer) {
+      using M = std::remove_cvref_t<decltype(v.*pointer)>;
+      out[name] = py_codec<M>::to(v.*pointer);
+    });
+    return out;
+  }
+  static void from(py::handle h, S& out, const json::Path& p) {
+    py::handle c = bound_type(typeid(S));
+    if (c && py::isinstance(h, c)) {
+      out = py::cast<const S&>(h);
+      return;
+    }
+    out = S{};
+    assign_members(out, h, p);
+  }
+  static std::string annotation() {
+    py::handle c = bound_type(typeid(S));
+    return c ? qualified_name(c) : "dict[str, typing.Any]";
+  }
+};
+
+// ---- binding
+// -------------------------------------------------------------------------------------
+
+/// Creates the Python enum for a described enum E in `scope` (once; later calls return the class):
+/// `class RoomType(str, enum.Enum)` whose members' values are the enumerator names, so
+/// `room.type == "ward"` holds and members serialise as their names.
+template <DescribedEnum E>
+py::handle bind_enum(py::module_ scope, const char* name, const char* doc = nullptr) {
+  if (py::handle c = bound_type(typeid(E))) return c;
+  py::list members;
+  // A name that is a Python keyword gets a trailing underscore (ScopeKind.global_); the value
+  // stays the C++ name, which is what conversions look members up by.
+  for (auto n : enum_names<E>())
+    members.append(py::make_tuple(py_attr_name(std::string(n).c_str()), std::string(n)));
+  py::module_ enum_mod = py::module_::import("enum");
+  py::dict kw;
+  kw["module"] = public_module(scope);
+  kw["type"] = py::module_::import("builtins").attr("str");
+  py::object cls = enum_mod.attr("Enum")(name, members, **kw);
+  // Members print as their names (str(RoomType.ward) == "ward"), as the JSON form does.
+  cls.attr("__str__") = py::module_::import("builtins").attr("str").attr("__str__");
+  cls.attr("__doc__") = doc ? py::str(doc) : py::str(std::string("houqin enum ") + name);
+  scope.attr(name) = cls;
+  set_bound_type(typeid(E), cls);
+  return cls.release();  // the registry keeps the reference for the life of the process
+}
+
+/// Binds the enums among T's (nested) member types that have no class yet, in `scope`, named as
+/// in C++ (the last component of the qualified name).
+std::string short_type_name(std::string_view describe_name);
+
+template <class T>
+void bind_member_types(py::module_ scope);
+
+template <class M>
+void bind_member_type(py::module_ scope) {
+  if constexpr (is_optional<M>::value) {
+    bind_member_type<typename M::value_type>(scope);
+  } else if constexpr (is_vector<M>::value) {
+    bind_member_type<typename M::value_type>(scope);
+  } else if constexpr (is_string_map<M>::value) {
+    bind_member_type<typename M::mapped_type>(scope);
+  } else if constexpr (DescribedEnum<M>) {
+    bind_enum<M>(scope, short_type_name(boost::core::demangle(typeid(M).name())).c_str());
+  } else if constexpr (DescribedStruct<M>) {
+    bind_member_types<M>(scope);
+  }
+}
+
+template <class T>
+void bind_member_types(py::module_ scope) {
+  for_each_member<T>([&](const char*, auto pointer) {
+    using M = std::remove_cvref_t<decltype(std::declval<T&>().*pointer)>;
+    bind_member_type<M>(scope);
+  });
+}
+
+/// Binds a described struct S as the Python class `name` in `scope`. Attributes are typed
+/// properties (assigning a wrong type or an unknown attribute raises), the constructor takes
+/// keywords only, and to_dict()/from_dict() use the JSON form of include/houqin/core/json.hpp.
+template <DescribedStruct S>
+py::class_<S> bind_struct(py::module_ scope, const char* name, const char* doc) {
+  bind_member_types<S>(scope);
+  py::class_<S> cls(scope, name, doc);
+  cls.attr("__module__") = public_module(scope);
+  set_bound_type(typeid(S), cls);
+  const std::string where = name;
+
+  cls.def(py::init([where](const py::kwargs& kw) {
+            S s{};
+            assign_members(s, kw, json::Path{nullptr, {}, static_cast<std::size_t>(-1), where});
+            return s;
+          }),
+          (std::string("A new ") + name +
+           "; every member may be given by keyword, the rest keep their defaults.")
+              .c_str());
+
+  py::dict annotations;
+  py::list fields;
+  for_each_member<S>([&](const char* field, auto pointer) {
+    using M = std::remove_cvref_t<decltype(std::declval<S&>().*pointer)>;
+    const std::string attr = py_attr_name(field);
+    annotations[py::str(attr)] = py::str(py_codec<M>::annotation());
+    fields.append(py::str(attr));
+    cls.def_property(
+        attr.c_str(), [pointer](const S& s) { return py_codec<M>::to(s.*pointer); },
+        [pointer, where, field](S& s, py::handle v) {
+          M value{};
+          json::Path root{nullptr, {}, static_cast<std::size_t>(-1), where};
+          py_codec<M>::from(v, value, root.field(field));
+          s.*pointer = std::move(value);
+        },
+        (std::string(field) + ": " + py_codec<M>::annotation()).c_str());
+  });
+  cls.attr("__annotations__") = annotations;
+  cls.attr("__fields__") = py::tuple(fields);
+  cls.attr("__match_args__") = py::tuple(fields);
+
+  cls.def("__repr__", [where](const S& s) {
+    std::string out = where + "(";
+    bool first = true;
+    for_each_member<S>([&](const char* field, auto pointer) {
+      using M = std::remove_cvref_t<decltype(s.*pointer)>;
+      if (!first) out += ", ";
+      first = false;
+      out += py_attr_name(field);
+      out += '=';
+      out += py::cast<std::string>(py::repr(py_codec<M>::to(s.*pointer)));
+    });
+    return out + ")";
+  });
+  cls.def(
+      "__eq__", [](const S& a, const S& b) { return members_equal(a, b); }, py::is_operator());
+  cls.def(
+      "__eq__",
+      [](const S&, py::handle) { return py::reinterpret_borrow<py::object>(Py_NotImplemented); },
+      py::is_operator());
+  cls.attr("__hash__") = py::none();  // mutable: not hashable
+  cls.def(
+      "to_dict", [](const S& s) { return json_to_py(json::to_json(s)); },
+      "The JSON form as plain Python: enums as names, times as ISO-8601 text.");
+  cls.def_static(
+      "from_dict",
+      [where](py::handle d) {
+        json::Path root{nullptr, {}, static_cast<std::size_t>(-1), where};
+        return json::from_json<S>(py_to_json(d, root), where);
+      },
+      py::arg("data"),
+      "Parses the JSON form (as to_dict() gives it) strictly: unknown fields, wrong types and "
+      "unknown enum names raise InvalidArgument naming the field.");
+  cls.def("__copy__", [](const S& s) { return S(s); });
+  cls.def("__deepcopy__", [](const S& s, py::handle) { return S(s); });
+  cls.def(py::pickle([](const S& s) { return json_to_py(json::to_json(s)); },
+                     [where](py::object d) {
+                       json::Path root{nullptr, {}, static_cast<std::size_t>(-1), where};
+                       return json::from_json<S>(py_to_json(d, root), where);
+                     }));
+  return cls;
+}
+
+}  // namespace houqin::python

@@ -56,3 +56,4 @@
 #include "houqin/telemetry/codec.hpp"
 #include "houqin/telemetry/sample.hpp"
 #include "houqin/telemetry/storage.hpp"
+#include "houqin/telemetry/stages.hpp"

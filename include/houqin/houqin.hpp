@@ -57,3 +57,4 @@
 #include "houqin/telemetry/sample.hpp"
 #include "houqin/telemetry/storage.hpp"
 #include "houqin/wiring/wiring.hpp"
+#include "houqin/telemetry/stages.hpp"

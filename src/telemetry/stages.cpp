@@ -1,0 +1,98 @@
+#include "houqin/telemetry/stages.hpp"
+
+#include <utility>
+
+namespace houqin::telemetry {
+
+VerifyStage::VerifyStage(std::vector<VerifyConfig> points, std::vector<CrossCheck> checks) {
+  verifier_.configure(std::move(points), std::move(checks));
+}
+
+void VerifyStage::process(std::span<Sample> batch) {
+  verifier_.verify(batch);
+}
+
+AlarmStage::AlarmStage(AlarmEngine& engine, store::Store& store, std::size_t reserve_transitions)
+    : engine_(engine), log_(store) {
+  out_.reserve(reserve_transitions);
+}
+
+void AlarmStage::persist() {
+  if (out_.empty()) return;
+  log_.persist(out_);
+  persisted_ += out_.size();
+}
+
+void AlarmStage::process(std::span<Sample> batch) {
+  out_.clear();
+  engine_.evaluate(batch, out_);
+  persist();
+}
+
+void AlarmStage::flush() {
+  out_.clear();
+  engine_.tick(out_);
+  persist();
+}
+
+StoreStage::StoreStage(store::Store& store, std::span<const PointStorage> points,
+                       SampleStoreOptions options)
+    : wal_(!options.wal_dir.empty()) {
+  samples_ = std::make_unique<SampleStore>(store, points, std::move(options));
+}
+
+void StoreStage::process(std::span<Sample> batch) {
+  samples_->append(batch);
+}
+
+void StoreStage::flush() {
+  if (!wal_) samples_->flush();
+}
+
+void StoreStage::finish() {
+  samples_->flush();
+}
+
+TelemetryConfig& TelemetryConfig::add(const gas::GasPoint& point, const gas::GasLimits& limits,
+                                      double resolution, std::string point_class) {
+  auto v = gas::verify_config(point, limits);
+  auto a = gas::alarm_config(point, limits);
+  verify.push_back(std::move(v));
+  alarms.push_back(std::move(a));
+  storage.push_back({point.point_id, resolution, std::move(point_class)});
+  return *this;
+}
+
+TelemetryConfig& TelemetryConfig::add(const power::PowerPoint& point,
+                                      const power::QualityLimits& limits, double resolution,
+                                      std::string point_class) {
+  auto v = power::verify_config(point);
+  auto a = power::alarm_config(point, limits);
+  verify.push_back(std::move(v));
+  alarms.push_back(std::move(a));
+  storage.push_back({point.point_id, resolution, std::move(point_class)});
+  return *this;
+}
+
+std::vector<StageSlot> TelemetryStages::slots(std::shared_ptr<Stage> forward) const {
+  return standard_stages(verify, alarm, store, std::move(forward));
+}
+
+TelemetryStages make_stages(const TelemetryConfig& config, AlarmEngine& engine,
+                            store::Store& alarm_store, store::Store& sample_store,
+                            SampleStoreOptions storage_options) {
+  TelemetryStages s;
+  s.verify = std::make_shared<VerifyStage>(config.verify, config.checks);
+  engine.configure(config.alarms);
+  AlarmLog(alarm_store).restore(engine);  // the states stored before a restart
+  s.alarm = std::make_shared<AlarmStage>(engine, alarm_store);
+  s.store = std::make_shared<StoreStage>(sample_store, config.storage, std::move(storage_options));
+  return s;
+}
+
+std::unique_ptr<Pipeline> make_pipeline(const TelemetryStages& stages, PipelineOptions options,
+                                        std::shared_ptr<Stage> forward) {
+  return std::make_unique<Pipeline>(stages.slots(std::move(forward)), std::move(options));
+}
+
+}  // namespace houqin::telemetry

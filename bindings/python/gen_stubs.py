@@ -226,7 +226,8 @@ def known_names(module_list):
 def stub_module(mod, known, exceptions=False):
     out = HEADER + "import datetime\nimport enum\nimport typing\n\nimport numpy\n\nimport houqin\n"
     out += "import houqin.audit\nimport houqin.auth\nimport houqin.drivers\nimport houqin.protect\n"
-    out += "import houqin.site\nimport houqin.telemetry\n\n"
+    out += "import houqin.site\nimport houqin.telemetry\nimport houqin.repair\nimport houqin.inventory\n"
+    out += "import houqin.asset\nimport houqin.notify\n\n"
     names = sorted(n for n in dir(mod) if not n.startswith("_") or n == "__version__")
     body = ""
     # enums and exceptions first, so later classes can name them
@@ -270,7 +271,8 @@ def stub_module(mod, known, exceptions=False):
 
 def main():
     out_dir = sys.argv[1]
-    domains = ["site", "auth", "audit", "protect", "drivers", "telemetry", "services"]
+    domains = ["site", "auth", "audit", "protect", "drivers", "telemetry", "services", "repair",
+               "inventory", "asset", "notify"]
     mods = [_core] + [getattr(_core, d) for d in domains if hasattr(_core, d)]
     known = known_names(mods)
     known |= {"houqin.Store", "houqin.auth.Actor"}

@@ -7,6 +7,7 @@
 #include "houqin/protect/protect.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::asset {
@@ -18,6 +19,9 @@ using store::Repository;
 
 [[maybe_unused]] const bool tables_registered =
     store::register_tables<Asset, Fault, AssetEvent>("asset");
+// Read-only through the generic entity API: the ledger's transition table decides changes.
+[[maybe_unused]] const bool exposed =
+    store::expose<Asset, Fault, AssetEvent>({.read = "", .write = "", .read_personal = ""});
 
 void require_text(const std::string& value, const char* field) {
   if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");

@@ -8,6 +8,7 @@
 #include "houqin/protect/protect.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::inventory {
@@ -19,6 +20,11 @@ using store::Repository;
 
 [[maybe_unused]] const bool tables_registered =
     store::register_tables<Warehouse, Item, Stock, StockMove, Reservation, Stocktake>("inventory");
+// Read-only through the generic entity API: stock changes only through Inventory, which keeps it
+// from going negative.
+[[maybe_unused]] const bool exposed =
+    store::expose<Warehouse, Item, Stock, StockMove, Reservation, Stocktake>(
+        {.read = "", .write = "", .read_personal = ""});
 
 // ---- validation ----
 

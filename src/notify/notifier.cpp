@@ -6,6 +6,7 @@
 #include "houqin/protect/protect.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::notify {
@@ -16,6 +17,8 @@ using store::Query;
 using store::Repository;
 
 [[maybe_unused]] const bool tables_registered = store::register_tables<Template, Message>("notify");
+[[maybe_unused]] const bool exposed =
+    store::expose<Template, Message>({.read = "notify.send", .write = "", .read_personal = ""});
 
 [[maybe_unused]] const bool permissions_defined = [] {
   auth::define_permission(

@@ -2,6 +2,7 @@
 
 #include "houqin/repair/workflow.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 
 namespace houqin::repair {
 namespace {
@@ -9,6 +10,12 @@ namespace {
 [[maybe_unused]] const bool registered =
     store::register_tables<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician,
                            WorkOrder, TransitionRecord, LabourEntry, Rating, SlaFiring>("repair");
+// Readable by anyone through the generic entity API (personal fields masked); changed only
+// through WorkOrders, which enforces the transition table.
+[[maybe_unused]] const bool exposed =
+    store::expose<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician, WorkOrder,
+                  TransitionRecord, LabourEntry, Rating, SlaFiring>(
+        {.read = "", .write = "", .read_personal = ""});
 
 void require_text(const std::string& v, const char* field) {
   if (v.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");

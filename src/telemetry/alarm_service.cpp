@@ -6,6 +6,7 @@
 #include "houqin/power/soe.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/telemetry/alarm.hpp"
 
@@ -14,6 +15,8 @@ namespace {
 
 [[maybe_unused]] const bool tables_registered =
     store::register_tables<AlarmRecord, AlarmEvent, power::SoeEvent>("telemetry_alarms");
+[[maybe_unused]] const bool exposed = store::expose<AlarmRecord, AlarmEvent, power::SoeEvent>(
+    {.read = "telemetry.read", .write = "", .read_personal = ""});
 
 [[maybe_unused]] const bool permissions_defined = [] {
   auth::define_permission({"telemetry.out_of_service", auth::Duty::operations,

@@ -7,12 +7,15 @@
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::wiring {
 namespace {
 
 [[maybe_unused]] const bool registered = store::register_tables<AlarmOrder>("wiring");
+[[maybe_unused]] const bool exposed =
+    store::expose<AlarmOrder>({.read = "telemetry.read", .write = "", .read_personal = ""});
 
 std::string number(double v) {
   char buf[32];

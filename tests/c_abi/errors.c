@@ -174,7 +174,7 @@ static void bad_requests(hq_store* s) {
   CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", "[1,2]"), HQ_INVALID_ARGUMENT,
               "campuses: expected object, got array");
   CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "lifts", "{\"code\":\"L1\"}"), HQ_NOT_FOUND,
-              "unknown entity 'lifts' (known: buildings, campuses,");
+              "unknown entity 'lifts' (known: alarm_events, alarm_orders, alarms,");
   CHECK_ERROR(hq_entity_get(&out, s, hq_test_actor(), "lifts", 1), HQ_NOT_FOUND,
               "unknown entity 'lifts'");
   CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "lifts", NULL), HQ_NOT_FOUND,

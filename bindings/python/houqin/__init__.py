@@ -36,12 +36,14 @@ from ._core import (  # noqa: F401  (re-exported)
     entity_names,
     operations,
 )
-from . import audit, auth, drivers, protect, services, site, telemetry  # noqa: F401,E402
+from . import (asset, audit, auth, drivers, inventory, notify, protect, repair,  # noqa: F401,E402
+               services, site, telemetry)
 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
     "FailedPrecondition", "Internal", "InvalidArgument", "NotFound", "PermissionDenied",
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
-    "audit", "auth", "drivers", "protect", "services", "site", "telemetry",
+    "asset", "audit", "auth", "drivers", "inventory", "notify", "protect", "repair", "services",
+    "site", "telemetry",
 ]

@@ -16,5 +16,6 @@ PYBIND11_MODULE(_core, m) {
   init_drivers(m);
   init_services(m);
   init_telemetry(m);
+  init_domains(m);
   init_events(m);
 }

@@ -21,6 +21,7 @@ void init_audit(py::module_& m);
 void init_protect(py::module_& m);
 void init_drivers(py::module_& m);
 void init_services(py::module_& m);
+void init_domains(py::module_& m);
 void init_telemetry(py::module_& m);
 
 }  // namespace houqin::python

@@ -70,6 +70,8 @@ class EntityRegistry {
     ops.name = std::string(entity_traits<T>::collection);
     ops.table = &table_info<T>();
     ops.access = std::move(access);
+    if (ops_.count(ops.name))
+      fail(ErrorCode::already_exists, "entity collection '" + ops.name + "' is registered twice");
     ops.insert = [](Store& s, const json::Json& j) {
       auto v = json::from_json<T>(j, entity_traits<T>::collection);
       v.id = 0;

@@ -125,6 +125,22 @@ TEST_P(EntitiesTest, TypesWithAReadPermissionRefuseOthers) {
   EXPECT_EQ(std::find(names.begin(), names.end(), "users"), names.end());
 }
 
+TEST_P(EntitiesTest, TypesKeptByTheirServicesAreReadOnly) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto all = pf.user_with("all", "all", {"repair.report", "inventory.edit", "asset.edit"});
+  for (auto name : {"work_orders", "stock", "assets"}) {
+    expect_error([&] { service::put_entity(*s, all, name, json::Json::object()); },
+                 ErrorCode::failed_precondition,
+                 std::string(name) + " cannot be changed through the entity API");
+    EXPECT_EQ(service::find_entities(*s, all, name, nullptr)["total"], 0) << name;
+  }
+  store::EntityRegistry twice;
+  twice.add<site::Campus>();
+  expect_error([&] { twice.add<site::Campus>(); }, ErrorCode::already_exists,
+               "entity collection 'campuses' is registered twice");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, EntitiesTest, ::testing::ValuesIn(testing::backends()),
                          [](const auto& p) { return p.param; });
 

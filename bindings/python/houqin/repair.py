@@ -1,0 +1,9 @@
+"""houqin.repair: the repair domain's entities, bound generically from their C++ descriptions.
+
+Its operations are service operations: see houqin.services.repair (and docs/repair.md).
+"""
+
+from ._core import repair as _compiled
+
+__all__ = [n for n in dir(_compiled) if not n.startswith("_")]
+globals().update({n: getattr(_compiled, n) for n in __all__})

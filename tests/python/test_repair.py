@@ -1,0 +1,47 @@
+"""The business domains from Python: a repair reported and dispatched through the generated
+service functions, read back as typed entities, masking in results, and stock kept by its
+service (the generic entity API refuses writes)."""
+
+import pytest
+
+import houqin
+from conftest import HOSPITAL
+
+
+def test_report_dispatch_and_read_back(platform):
+    store = platform.store
+    houqin.site.import_hospital(store, str(HOSPITAL))
+    desk = platform.user_with("desk", "desk", ["repair.report", "repair.dispatch"])
+    room = store.find(houqin.site.Room, limit=1)[0]
+    order = houqin.services.repair.report(store, desk, room_id=room.id,
+                                          description="ceiling light flickers",
+                                          reporter_phone="13812345678", urgency="high")
+    assert order["status"] == "reported"
+    assert order["reporter_phone"] == "138****5678"  # masked: desk may not unmask
+    typed = store.get(houqin.repair.WorkOrder, order["id"])
+    assert isinstance(typed, houqin.repair.WorkOrder)
+    assert typed.status == houqin.repair.Status.reported and typed.room_id == room.id
+    assert typed.channel == houqin.repair.Channel.web
+
+    tech = store.find(houqin.site.Staff, limit=1)[0]
+    dispatched = houqin.services.repair.dispatch(store, desk, work_order_id=order["id"],
+                                                 technician_id=tech.id)
+    assert dispatched["status"] == "dispatched"
+    with pytest.raises(houqin.FailedPrecondition):  # dispatched orders are not reported again
+        houqin.services.repair.approve(store, desk, work_order_id=order["id"])
+    with pytest.raises(houqin.InvalidArgument, match="urgency"):
+        houqin.services.repair.report(store, desk, description="x", urgency="panic")
+
+
+def test_stock_changes_only_through_its_service(platform):
+    store = platform.store
+    keeper = platform.user_with("keeper", "keeper", ["inventory.edit", "inventory.issue"])
+    wh = houqin.services.inventory.create_warehouse(store, keeper, code="WH1", name="Main")
+    item = houqin.services.inventory.create_item(store, keeper, code="SEAL", name="Seal")
+    houqin.services.inventory.receive(store, keeper, warehouse_id=wh["id"], item_id=item["id"],
+                                      qty=3)
+    with pytest.raises(houqin.FailedPrecondition, match="insufficient stock"):
+        houqin.services.inventory.issue(store, keeper, warehouse_id=wh["id"],
+                                        item_id=item["id"], qty=5)
+    stock = store.find(houqin.inventory.Stock)
+    assert [s.qty for s in stock] == [3]

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "houqin/audit/call.hpp"
+#include "houqin/core/validate.hpp"
 #include "houqin/protect/protect.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
@@ -22,23 +23,6 @@ using store::Repository;
 // Read-only through the generic entity API: the ledger's transition table decides changes.
 [[maybe_unused]] const bool exposed =
     store::expose<Asset, Fault, AssetEvent>({.read = "", .write = "", .read_personal = ""});
-
-void require_text(const std::string& value, const char* field) {
-  if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");
-}
-
-void require_code(const std::string& value, const char* field) {
-  require_text(value, field);
-  if (value.size() > 64)
-    fail(ErrorCode::invalid_argument, std::string(field) + ": longer than 64 characters");
-  for (char c : value) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok)
-      fail(ErrorCode::invalid_argument, std::string(field) + ": '" + value +
-                                            "' may hold only letters, digits, '-', '_' and '.'");
-  }
-}
 
 std::string name_of(const Asset& a) {
   return "asset " + a.code;

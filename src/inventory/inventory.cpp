@@ -5,6 +5,7 @@
 #include <set>
 
 #include "houqin/audit/call.hpp"
+#include "houqin/core/validate.hpp"
 #include "houqin/protect/protect.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
@@ -27,23 +28,6 @@ using store::Repository;
         {.read = "", .write = "", .read_personal = ""});
 
 // ---- validation ----
-
-void require_text(const std::string& value, const char* field) {
-  if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");
-}
-
-void require_code(const std::string& value, const char* field) {
-  require_text(value, field);
-  if (value.size() > 64)
-    fail(ErrorCode::invalid_argument, std::string(field) + ": longer than 64 characters");
-  for (char c : value) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok)
-      fail(ErrorCode::invalid_argument, std::string(field) + ": '" + value +
-                                            "' may hold only letters, digits, '-', '_' and '.'");
-  }
-}
 
 void require_positive(std::int64_t v, const char* field) {
   if (v <= 0)

@@ -1,5 +1,6 @@
 #include "houqin/repair/model.hpp"
 
+#include "houqin/core/validate.hpp"
 #include "houqin/repair/workflow.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
@@ -16,17 +17,6 @@ namespace {
     store::expose<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician, WorkOrder,
                   TransitionRecord, LabourEntry, Rating, SlaFiring>(
         {.read = "", .write = "", .read_personal = ""});
-
-void require_text(const std::string& v, const char* field) {
-  if (v.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");
-}
-
-void require_range(long long v, long long lo, long long hi, const char* field) {
-  if (v < lo || v > hi)
-    fail(ErrorCode::invalid_argument, std::string(field) + ": " + std::to_string(v) +
-                                          " is outside " + std::to_string(lo) + ".." +
-                                          std::to_string(hi));
-}
 
 constexpr auto P = bit;  // short for the table below
 

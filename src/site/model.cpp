@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "houqin/core/validate.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 
@@ -16,34 +17,9 @@ namespace {
                   DictionaryEntry, KnowledgeArticle>(
         {.read = "", .write = "site.edit", .read_personal = "site.read_personal"});
 
-void require_text(const std::string& value, const char* field) {
-  if (value.empty()) fail(ErrorCode::invalid_argument, std::string(field) + ": must not be empty");
-}
-
-/// Codes appear on labels, in URLs and in other systems' files: printable ASCII without spaces.
-void require_code(const std::string& value, const char* field) {
-  require_text(value, field);
-  if (value.size() > 64)
-    fail(ErrorCode::invalid_argument, std::string(field) + ": longer than 64 characters");
-  for (char c : value) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.';
-    if (!ok)
-      fail(ErrorCode::invalid_argument, std::string(field) + ": '" + value +
-                                            "' may hold only letters, digits, '-', '_' and '.'");
-  }
-}
-
 void require_ref(Id id, const char* field) {
   if (id <= 0)
     fail(ErrorCode::invalid_argument, std::string(field) + ": must name a stored entity");
-}
-
-void require_range(long long v, long long lo, long long hi, const char* field) {
-  if (v < lo || v > hi)
-    fail(ErrorCode::invalid_argument, std::string(field) + ": " + std::to_string(v) +
-                                          " is outside " + std::to_string(lo) + ".." +
-                                          std::to_string(hi));
 }
 
 }  // namespace

@@ -338,8 +338,16 @@ int main(int argc, char** argv) {
           ++raised_by_kind[std::string(enum_name(e.kind)) + "/" +
                            std::string(enum_name(e.priority))];
         });
-    auto s2 = pipe_store->events().subscribe<telemetry::AlarmCleared>(
-        [&](const telemetry::AlarmCleared&) { ++cleared; });
+    // An episode ends (AlarmCleared) once the alarm is back to normal and acknowledged; until
+    // then a return to normal is a transition to returned_unacknowledged.
+    std::atomic<int> returned{0};
+    auto s2 = pipe_store->events().subscribe<telemetry::AlarmTransition>(
+        [&](const telemetry::AlarmTransition& tr) {
+          if (tr.cause == telemetry::AlarmCause::cleared) ++returned;
+        });
+    auto on_cleared = [&](const telemetry::AlarmCleared&) { ++cleared; };
+    auto s4 = pipe_store->events().subscribe<telemetry::AlarmCleared>(on_cleared);
+    auto s5 = store->events().subscribe<telemetry::AlarmCleared>(on_cleared);
     auto s3 = pipe_store->events().subscribe<repair::WorkOrderReported>(
         [&](const repair::WorkOrderReported&) { ++orders; });
 
@@ -412,12 +420,12 @@ int main(int argc, char** argv) {
           auto st = pipeline->stats();
           std::printf(
               "  t=%3d s  samples %6llu  pass %6llu suspect %4llu fail %4llu  alarms raised %3d "
-              "cleared %3d  work orders %2d\n",
+              "back %3d  work orders %2d\n",
               printed, static_cast<unsigned long long>(st.processed),
               static_cast<unsigned long long>(flags->counts[1].load()),
               static_cast<unsigned long long>(flags->counts[2].load()),
               static_cast<unsigned long long>(flags->counts[3].load()), raised.load(),
-              cleared.load(), orders.load());
+              returned.load(), orders.load());
           std::fflush(stdout);
         }
         std::this_thread::sleep_for(50ms);
@@ -431,7 +439,20 @@ int main(int argc, char** argv) {
     sim.stop();
     const auto end_time = telemetry::to_micros(system_clock().now());
 
-    // 5. Dispatch the alarm orders: the assignment reminder goes to the technician's phone.
+    // 5. The operator acknowledges every standing alarm: those back to normal end their episode
+    // (AlarmCleared; the wiring records when and at what value on the episode's order).
+    telemetry::Alarms alarms(*store, engine);
+    auto operator_actor = auth::Actor::service("operator", {"telemetry.ack", "telemetry.read"});
+    int acknowledged = 0;
+    for (const auto& a : alarms.standing(operator_actor))
+      if (!a.acknowledged) {
+        alarms.acknowledge(operator_actor, telemetry::AlarmKey{a.point_id, a.kind},
+                           "seen on the demo");
+        ++acknowledged;
+      }
+    auto still_standing = alarms.standing(operator_actor).size();
+
+    // 6. Dispatch the alarm orders: the assignment reminder goes to the technician's phone.
     repair::WorkOrders work_orders(*store);
     auto alarm_orders = Repository<repair::WorkOrder>(*store).find(Query<repair::WorkOrder>().where(
         &repair::WorkOrder::channel, Op::eq, repair::Channel::alarm));
@@ -441,7 +462,7 @@ int main(int argc, char** argv) {
       if (d.chosen) ++dispatched;
     }
 
-    // 6. Summary.
+    // 7. Summary.
     auto stats = stages.store->samples().stats();
     const auto& vc = stages.verify->verifier().counters();
     auto outbox = Repository<notify::Message>(*store).find();
@@ -453,8 +474,10 @@ int main(int argc, char** argv) {
               << " points)\n"
               << "  flags: pass " << vc.pass << ", suspect " << vc.suspect << ", fail " << vc.fail
               << ", not evaluated " << vc.not_evaluated << ", gaps " << vc.gaps << "\n"
-              << "  alarms raised: " << raised << ", cleared: " << cleared
-              << " (transitions persisted " << stages.alarm->transitions() << ")\n";
+              << "  alarms raised: " << raised << ", returned to normal: " << returned
+              << ", acknowledged: " << acknowledged << ", cleared: " << cleared
+              << ", still standing: " << still_standing << " (transitions persisted by the "
+              << "pipeline " << stages.alarm->transitions() << ")\n";
     for (const auto& [k, n] : raised_by_kind) std::cout << "    " << k << ": " << n << "\n";
     std::cout << "  work orders opened: " << alarm_orders.size() << " (alarm episodes linked "
               << links << "), dispatched: " << dispatched << "\n"
@@ -466,7 +489,7 @@ int main(int argc, char** argv) {
     for (const auto& wo : alarm_orders)
       std::cout << "    " << wo.code << "  " << wo.description.substr(0, 90) << "\n";
 
-    // 7. telemetry.html: the trends, queried from the sample store.
+    // 8. telemetry.html: the trends, queried from the sample store.
     auto q = [&](Id point) {
       return stages.store->samples().query(point, start_time, end_time + 1);
     };
@@ -499,7 +522,8 @@ int main(int argc, char** argv) {
          << "<tr><th>samples stored</th><td>" << stats.samples_appended << "</td></tr>"
          << "<tr><th>flags</th><td>pass " << vc.pass << ", suspect " << vc.suspect << ", fail "
          << vc.fail << "</td></tr>"
-         << "<tr><th>alarms</th><td>raised " << raised << ", cleared " << cleared << "</td></tr>"
+         << "<tr><th>alarms</th><td>raised " << raised << ", returned to normal " << returned
+         << ", cleared " << cleared << ", still standing " << still_standing << "</td></tr>"
          << "<tr><th>work orders</th><td>opened " << alarm_orders.size() << ", dispatched "
          << dispatched << "</td></tr>"
          << "<tr><th>outbox</th><td>" << outbox.size() << " messages</td></tr></table>"

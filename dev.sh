@@ -83,6 +83,8 @@ case "$cmd" in
     mkdir -p "$BUILD/demo"
     log "Running the demo"
     "$BUILD/examples/hospital_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
+    "$BUILD/examples/telemetry_demo" "$ROOT/examples/data/hospital.json" \
+      "$ROOT/examples/data/point_map.json" "$BUILD/demo"
     ;;
   test)
     deps

@@ -1,0 +1,543 @@
+// ./dev.sh demo (after the hospital demo): the telemetry pipeline end to end on an embedded SQLite
+// file. The sample hospital and its point map are imported, the Modbus simulator serves the gas
+// panel and the power meters on loopback, the standard stages (verify, alarm, store) run on what
+// acquisition reads while faults are injected (a gas pressure drop, a phase voltage sag, a spike),
+// the wiring turns high-priority alarms into work orders, they are dispatched and the reminders
+// land in the notify outbox. Writes telemetry.html with trend charts drawn from the sample store.
+//   telemetry_demo HOSPITAL.json POINT_MAP.json OUTPUT_DIR [--seconds=N]
+#include <houqin/houqin.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+using namespace houqin;
+using namespace std::chrono_literals;
+
+/// Counts the flags of every sample that went through the other stages (last in the pipeline,
+/// on its thread), readable from any thread for the progress line.
+class FlagCounter final : public telemetry::Stage {
+ public:
+  void process(std::span<telemetry::Sample> batch) override {
+    for (const auto& s : batch) ++counts[static_cast<int>(s.flag)];
+  }
+  std::atomic<std::uint64_t> counts[4]{};
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) fail(ErrorCode::not_found, "cannot read " + path.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// The gas or power profile of a point, by its kind; false when it has none (stored only).
+bool add_profile(telemetry::TelemetryConfig& config, const drivers::Point& p) {
+  using K = drivers::PointKind;
+  auto gas = [&](gas::Gas g, gas::Measure m, gas::Role role = gas::Role::area) {
+    config.add(gas::GasPoint{p.id, g, role, m, 0, "gas"});
+    return true;
+  };
+  auto power = [&](power::Quantity q, double nominal = 0) {
+    config.add(power::PowerPoint{p.id, q, nominal, std::nullopt, "power"});
+    return true;
+  };
+  switch (p.kind) {
+    case K::o2_pressure:
+      return gas(gas::Gas::oxygen, gas::Measure::pressure);
+    case K::air_pressure:
+      return gas(gas::Gas::medical_air, gas::Measure::pressure);
+    case K::n2o_pressure:
+      return gas(gas::Gas::nitrous_oxide, gas::Measure::pressure);
+    case K::co2_pressure:
+      return gas(gas::Gas::carbon_dioxide, gas::Measure::pressure);
+    case K::n2_pressure:
+      return gas(gas::Gas::nitrogen, gas::Measure::pressure);
+    case K::vacuum_pressure:
+      return gas(gas::Gas::vacuum, gas::Measure::pressure);
+    case K::o2_purity:
+      return gas(gas::Gas::oxygen, gas::Measure::purity, gas::Role::source);
+    case K::air_dew_point:
+      return gas(gas::Gas::medical_air, gas::Measure::dew_point, gas::Role::source);
+    case K::phase_a_voltage:
+    case K::phase_b_voltage:
+    case K::phase_c_voltage:
+      return power(power::Quantity::phase_voltage, 230);  // the simulator's supply
+    case K::frequency:
+      return power(power::Quantity::frequency);
+    case K::voltage_thd:
+      return power(power::Quantity::voltage_thd);
+    case K::voltage_unbalance:
+      return power(power::Quantity::unbalance);
+    case K::residual_current:
+      return power(power::Quantity::residual_current);
+    case K::cable_temperature:
+      return power(power::Quantity::temperature);
+    default:
+      return false;
+  }
+}
+
+std::string escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '&')
+      out += "&amp;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+struct Line {
+  std::string label;
+  std::string color;
+  telemetry::Series series;
+};
+
+/// A trend chart as inline SVG: one polyline per series over seconds since `t0`, with axes,
+/// ticks, labels and an optional dashed limit line.
+std::string trend_chart(const std::string& title, const std::string& unit,
+                        const std::vector<Line>& lines, telemetry::Micros t0, double seconds,
+                        const std::vector<std::pair<std::string, double>>& limits = {}) {
+  const int w = 720, h = 260, left = 60, right = 110, top = 20, bottom = 40;
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& l : lines)
+    for (double v : l.series.values)
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  for (const auto& [name, v] : limits) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (!(lo <= hi)) lo = 0, hi = 1;
+  double pad = (hi - lo) * 0.08 + 1e-9;
+  lo -= pad;
+  hi += pad;
+  seconds = std::max(seconds, 1.0);
+  const int pw = w - left - right, ph = h - top - bottom;
+  auto x = [&](telemetry::Micros t) {
+    return left + pw * (static_cast<double>(t - t0) / 1e6) / seconds;
+  };
+  auto y = [&](double v) { return top + ph * (hi - v) / (hi - lo); };
+  std::ostringstream svg;
+  svg << std::fixed << std::setprecision(1);
+  svg << "<figure><figcaption>" << escape(title)
+      << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h
+      << "' font-size='11'>";
+  svg << "<rect x='" << left << "' y='" << top << "' width='" << pw << "' height='" << ph
+      << "' fill='#fafafa' stroke='#999'/>";
+  for (int i = 0; i <= 4; ++i) {  // y ticks
+    double v = lo + (hi - lo) * i / 4;
+    svg << "<line x1='" << left - 4 << "' x2='" << left + pw << "' y1='" << y(v) << "' y2='" << y(v)
+        << "' stroke='#ddd'/><text x='" << left - 6 << "' y='" << y(v) + 4 << "' text-anchor='end'>"
+        << v << "</text>";
+  }
+  for (int i = 0; i <= 5; ++i) {  // x ticks
+    double s = seconds * i / 5;
+    double px = left + pw * i / 5.0;
+    svg << "<line x1='" << px << "' x2='" << px << "' y1='" << top + ph << "' y2='" << top + ph + 4
+        << "' stroke='#999'/><text x='" << px << "' y='" << top + ph + 16
+        << "' text-anchor='middle'>" << s << " s</text>";
+  }
+  svg << "<text x='" << left + pw / 2 << "' y='" << h - 6
+      << "' text-anchor='middle'>time since start</text>"
+      << "<text x='14' y='" << top + ph / 2 << "' transform='rotate(-90 14 " << top + ph / 2
+      << ")' text-anchor='middle'>" << escape(unit) << "</text>";
+  for (const auto& [name, v] : limits)
+    svg << "<line x1='" << left << "' x2='" << left + pw << "' y1='" << y(v) << "' y2='" << y(v)
+        << "' stroke='#c00' stroke-dasharray='4 3'/><text x='" << left + pw + 4 << "' y='"
+        << y(v) + 4 << "' fill='#c00'>" << escape(name) << "</text>";
+  int legend = top + 10;
+  for (const auto& l : lines) {
+    svg << "<polyline fill='none' stroke='" << l.color << "' stroke-width='1.5' points='";
+    for (std::size_t i = 0; i < l.series.size(); ++i)
+      if (std::isfinite(l.series.values[i]))
+        svg << x(l.series.times[i]) << "," << y(l.series.values[i]) << " ";
+    svg << "'/><text x='" << left + pw + 4 << "' y='" << legend + 20 << "' fill='" << l.color
+        << "'>" << escape(l.label) << "</text>";
+    legend += 14;
+  }
+  svg << "</svg></figure>";
+  return svg.str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args;
+  double seconds = 20;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--seconds=", 10) == 0)
+      seconds = std::stod(argv[i] + 10);
+    else
+      args.emplace_back(argv[i]);
+  }
+  if (args.size() != 3 || seconds <= 0) {
+    std::cerr << "usage: telemetry_demo HOSPITAL.json POINT_MAP.json OUTPUT_DIR [--seconds=N]\n";
+    return 2;
+  }
+  try {
+    std::filesystem::path out_dir = args[2];
+    std::filesystem::create_directories(out_dir);
+    auto db = out_dir / "telemetry.sqlite";
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
+    std::filesystem::remove_all(out_dir / "telemetry-wal");
+
+    // Staff phones are sealed at rest: the key file next to the database, as the hospital demo.
+    std::shared_ptr<protect::Keyring> keys;
+    if (std::getenv("HOUQIN_KEYS")) {
+      keys = protect::Keyring::from_env();
+    } else {
+      auto key_file = out_dir / "demo.keys";
+      if (!std::filesystem::exists(key_file)) {
+        std::ofstream(key_file) << "# houqin demo key: keep away from the database\n"
+                                << protect::Keyring::generate_line("demo1") << "\n";
+        std::filesystem::permissions(
+            key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+      }
+      keys = protect::Keyring::from_file(key_file);
+    }
+    const std::string url = "sqlite:" + db.string();
+    auto store = store::Store::open(url, {.keys = keys});
+    auto migrations = houqin::migrations();
+    std::cout << "houqin " << version_string() << " - telemetry demo on " << store->url() << "\n";
+    std::cout << "schema migrations applied: " << store::migrate(*store, migrations) << "\n";
+
+    // 1. The hospital, its point map and a few technicians.
+    auto site_report = site::import_hospital(*store, json::parse(read_file(args[0]), args[0]));
+    auto map_report = drivers::import_point_map(*store, json::parse(read_file(args[1]), args[1]));
+    std::cout << "imported " << site_report.total() << " hospital records and "
+              << map_report.total() << " point map records\n";
+    using store::Op;
+    using store::Query;
+    using store::Repository;
+    auto desk = auth::Actor::service("desk", {"repair.report", "repair.dispatch", "repair.work",
+                                              "repair.close", "repair.configure"});
+    auto room_id = [&](const char* code) -> std::optional<Id> {
+      auto rooms = Repository<site::Room>(*store).find(
+          Query<site::Room>().where(&site::Room::code, Op::eq, std::string(code)));
+      if (rooms.empty()) return std::nullopt;
+      return rooms.front().id;
+    };
+    int technicians = 0;
+    for (const auto& st :
+         Repository<site::Staff>(*store).find(Query<site::Staff>().order_by(&site::Staff::id))) {
+      bool fits = std::find(st.skills.begin(), st.skills.end(), "medical_gas") != st.skills.end() ||
+                  std::find(st.skills.begin(), st.skills.end(), "electrical") != st.skills.end();
+      if (!fits || !st.active || !st.phone || technicians >= 4) continue;
+      repair::Technician t;
+      t.staff_id = st.id;
+      t.team = "engineering";
+      t.base_room_id = room_id("D-1-0102");
+      repair::save_config(*store, desk, t);
+      std::cout << "  technician " << st.name << " (" << st.title << ")\n";
+      ++technicians;
+    }
+
+    // 2. The simulator serves the point map's TCP devices; acquisition reads them on loopback.
+    auto stored_map = drivers::read_point_map(*store);
+    drivers::Simulator sim;
+    drivers::PointMap map;
+    for (const auto& d : stored_map.devices) {
+      if (d.transport != drivers::Transport::tcp) continue;  // the RS-485 meter is not simulated
+      std::vector<drivers::Point> points;
+      for (const auto& p : stored_map.points)
+        if (p.device_id == d.id) points.push_back(p);
+      sim.add_unit(d.unit_id, points);
+      map.devices.push_back(d);
+      map.points.insert(map.points.end(), points.begin(), points.end());
+    }
+    sim.start();
+    for (auto& d : map.devices) {
+      d.host = "127.0.0.1";
+      d.port = sim.port();
+      d.poll_interval_ms = 250;
+      d.response_timeout_ms = 300;
+    }
+    std::cout << "simulator on 127.0.0.1:" << sim.port() << ": " << map.devices.size()
+              << " devices, " << map.points.size() << " points\n";
+
+    auto device_of = [&](const char* name) -> const drivers::Device* {
+      for (const auto& d : map.devices)
+        if (d.name == name) return &d;
+      return nullptr;
+    };
+    auto point_of = [&](const drivers::Device* d, const char* name) -> Id {
+      for (const auto& p : map.points)
+        if (d && p.device_id == d->id && p.name == name) return p.id;
+      return 0;
+    };
+    const auto* gas_panel = device_of("gas-panel-1");
+    const auto* meter = device_of("meter-2");
+    const auto* meter3 = device_of("meter-3");
+    if (!gas_panel || !meter || !meter3)
+      fail(ErrorCode::not_found, "the point map has no gas-panel-1, meter-2 and meter-3");
+
+    telemetry::TelemetryConfig config;
+    int profiled = 0;
+    for (const auto& p : map.points) {
+      if (p.data_type == drivers::DataType::string) continue;
+      if (add_profile(config, p))
+        ++profiled;
+      else
+        config.storage.push_back(telemetry::PointStorage{p.id, 0, "default"});
+    }
+    std::cout << "pipeline: " << config.storage.size() << " points stored, " << profiled
+              << " with gas or power profiles, " << config.alarms.size() << " alarm configs\n";
+
+    // 3. The pipeline thread's store handle, with the wiring that turns alarms into work orders.
+    auto pipe_store = store::Store::open(url, {.keys = keys});
+    std::map<Id, wiring::AlarmTarget> targets;
+    for (const auto& p : map.points) {
+      wiring::AlarmTarget t;
+      if (p.device_id == gas_panel->id) {
+        t.room_id = room_id("B-3-0301");
+        t.description = "Medical gas " + p.name + ", ICU 3F (gas panel 1)";
+      } else {
+        t.room_id = room_id(p.device_id == meter->id ? "B-3-0307" : "D-1-0102");
+        t.description =
+            "Power " + p.name + " on " +
+            (p.device_id == meter->id ? "meter-2, ICU switch room" : "meter-3, LV room");
+      }
+      targets[p.id] = t;
+    }
+    wiring::Options wiring_options;
+    wiring_options.alarm_target = [&](Id point) -> std::optional<wiring::AlarmTarget> {
+      auto it = targets.find(point);
+      if (it == targets.end()) return std::nullopt;
+      return it->second;
+    };
+    std::atomic<int> wiring_errors{0};
+    wiring_options.on_error = [&](const std::string& reaction, const std::exception& e) {
+      ++wiring_errors;
+      std::cerr << "wiring " << reaction << ": " << e.what() << "\n";
+    };
+    auto wiring_actor = auth::Actor::service("wiring", wiring::required_permissions());
+    wiring::Wiring pipe_wiring(*pipe_store, wiring_actor, wiring_options);
+    wiring::Wiring main_wiring(*store, wiring_actor, wiring_options);
+
+    std::atomic<int> raised{0}, cleared{0}, orders{0};
+    std::map<std::string, int> raised_by_kind;  // touched on the pipeline thread only
+    auto s1 = pipe_store->events().subscribe<telemetry::AlarmRaised>(
+        [&](const telemetry::AlarmRaised& e) {
+          ++raised;
+          ++raised_by_kind[std::string(enum_name(e.kind)) + "/" +
+                           std::string(enum_name(e.priority))];
+        });
+    // An episode ends (AlarmCleared) once the alarm is back to normal and acknowledged; until
+    // then a return to normal is a transition to returned_unacknowledged.
+    std::atomic<int> returned{0};
+    auto s2 = pipe_store->events().subscribe<telemetry::AlarmTransition>(
+        [&](const telemetry::AlarmTransition& tr) {
+          if (tr.cause == telemetry::AlarmCause::cleared) ++returned;
+        });
+    auto on_cleared = [&](const telemetry::AlarmCleared&) { ++cleared; };
+    auto s4 = pipe_store->events().subscribe<telemetry::AlarmCleared>(on_cleared);
+    auto s5 = store->events().subscribe<telemetry::AlarmCleared>(on_cleared);
+    auto s3 = pipe_store->events().subscribe<repair::WorkOrderReported>(
+        [&](const repair::WorkOrderReported&) { ++orders; });
+
+    telemetry::AlarmEngine engine;
+    auto stages =
+        telemetry::make_stages(config, engine, *pipe_store, *pipe_store,
+                               telemetry::SampleStoreOptions{.wal_dir = out_dir / "telemetry-wal"});
+    auto flags = std::make_shared<FlagCounter>();
+    std::atomic<int> stage_errors{0};
+    telemetry::PipelineOptions pipeline_options;
+    pipeline_options.batch_size = 512;
+    pipeline_options.on_error = [&](std::string_view stage, std::exception_ptr error,
+                                    std::span<const telemetry::Sample>) {
+      if (++stage_errors > 3) return;
+      try {
+        std::rethrow_exception(error);
+      } catch (const std::exception& e) {
+        std::cerr << "stage " << stage << ": " << e.what() << "\n";
+      }
+    };
+    auto pipeline = telemetry::make_pipeline(stages, pipeline_options, flags);
+
+    // 4. Run, injecting faults on a schedule relative to the run's length.
+    const auto start_time = telemetry::to_micros(system_clock().now());
+    const double drop_at = 0.5, drop_until = seconds >= 8 ? 0.6 * seconds : seconds + 1;
+    const double sag_at = 0.3 * seconds, sag_until = 0.5 * seconds, spike_at = 0.7 * seconds;
+    std::cout << "\nrunning " << seconds << " s: O2 panel pressure drop -25 % at " << drop_at
+              << " s";
+    if (drop_until <= seconds) std::cout << " until " << drop_until << " s";
+    std::cout << ", meter-2 voltage sag -15 % " << sag_at << ".." << sag_until
+              << " s, meter-3 spike x10 at " << spike_at << " s\n";
+    {
+      telemetry::PipelineAcquisition acquisition(map, *pipeline);
+      auto t_start = std::chrono::steady_clock::now();
+      bool dropped = false, restored = false, sagging = false, sag_done = false, spiked = false;
+      int printed = 0;
+      for (;;) {
+        double t =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+        if (t >= seconds) break;
+        if (!dropped && t >= drop_at) {
+          sim.set_fault(gas_panel->unit_id,
+                        drivers::Fault{.spike_reads = 1'000'000'000, .spike_factor = 0.75});
+          dropped = true;
+          std::printf("  [%5.1f s] fault: gas panel pressures drop by 25 %%\n", t);
+        }
+        if (dropped && !restored && t >= drop_until) {
+          sim.set_fault(gas_panel->unit_id, drivers::Fault{});
+          restored = true;
+          std::printf("  [%5.1f s] fault cleared: gas panel pressures back\n", t);
+        }
+        if (!sagging && t >= sag_at) {
+          sim.set_fault(meter->unit_id,
+                        drivers::Fault{.spike_reads = 1'000'000'000, .spike_factor = 0.85});
+          sagging = true;
+          std::printf("  [%5.1f s] fault: meter-2 voltage sag -15 %%\n", t);
+        }
+        if (sagging && !sag_done && t >= sag_until) {
+          sim.set_fault(meter->unit_id, drivers::Fault{});
+          sag_done = true;
+          std::printf("  [%5.1f s] fault cleared: meter-2 back to nominal\n", t);
+        }
+        if (!spiked && t >= spike_at) {
+          sim.set_fault(meter3->unit_id, drivers::Fault{.spike_reads = 3, .spike_factor = 10});
+          spiked = true;
+          std::printf("  [%5.1f s] fault: meter-3 spike x10 for 3 answers\n", t);
+        }
+        if (t >= printed + 1) {
+          printed = static_cast<int>(t);
+          auto st = pipeline->stats();
+          std::printf(
+              "  t=%3d s  samples %6llu  pass %6llu suspect %4llu fail %4llu  alarms raised %3d "
+              "back %3d  work orders %2d\n",
+              printed, static_cast<unsigned long long>(st.processed),
+              static_cast<unsigned long long>(flags->counts[1].load()),
+              static_cast<unsigned long long>(flags->counts[2].load()),
+              static_cast<unsigned long long>(flags->counts[3].load()), raised.load(),
+              returned.load(), orders.load());
+          std::fflush(stdout);
+        }
+        std::this_thread::sleep_for(50ms);
+      }
+      acquisition.stop();
+      std::printf("acquisition: %llu samples pushed, %llu dropped\n",
+                  static_cast<unsigned long long>(acquisition.pushed()),
+                  static_cast<unsigned long long>(acquisition.dropped()));
+    }
+    pipeline->close();
+    sim.stop();
+    const auto end_time = telemetry::to_micros(system_clock().now());
+
+    // 5. The operator acknowledges every standing alarm: those back to normal end their episode
+    // (AlarmCleared; the wiring records when and at what value on the episode's order).
+    telemetry::Alarms alarms(*store, engine);
+    auto operator_actor = auth::Actor::service("operator", {"telemetry.ack", "telemetry.read"});
+    int acknowledged = 0;
+    for (const auto& a : alarms.standing(operator_actor))
+      if (!a.acknowledged) {
+        alarms.acknowledge(operator_actor, telemetry::AlarmKey{a.point_id, a.kind},
+                           "seen on the demo");
+        ++acknowledged;
+      }
+    auto still_standing = alarms.standing(operator_actor).size();
+
+    // 6. Dispatch the alarm orders: the assignment reminder goes to the technician's phone.
+    repair::WorkOrders work_orders(*store);
+    auto alarm_orders = Repository<repair::WorkOrder>(*store).find(Query<repair::WorkOrder>().where(
+        &repair::WorkOrder::channel, Op::eq, repair::Channel::alarm));
+    int dispatched = 0;
+    for (const auto& wo : alarm_orders) {
+      auto d = work_orders.auto_dispatch(desk, wo.id);
+      if (d.chosen) ++dispatched;
+    }
+
+    // 7. Summary.
+    auto stats = stages.store->samples().stats();
+    const auto& vc = stages.verify->verifier().counters();
+    auto outbox = Repository<notify::Message>(*store).find();
+    std::map<std::string, int> outbox_by_template;
+    for (const auto& m : outbox) ++outbox_by_template[m.template_name];
+    auto links = Repository<wiring::AlarmOrder>(*store).count();
+    std::cout << "\n== Summary ==\n"
+              << "  samples stored: " << stats.samples_appended << " (" << stats.points
+              << " points)\n"
+              << "  flags: pass " << vc.pass << ", suspect " << vc.suspect << ", fail " << vc.fail
+              << ", not evaluated " << vc.not_evaluated << ", gaps " << vc.gaps << "\n"
+              << "  alarms raised: " << raised << ", returned to normal: " << returned
+              << ", acknowledged: " << acknowledged << ", cleared: " << cleared
+              << ", still standing: " << still_standing << " (transitions persisted by the "
+              << "pipeline " << stages.alarm->transitions() << ")\n";
+    for (const auto& [k, n] : raised_by_kind) std::cout << "    " << k << ": " << n << "\n";
+    std::cout << "  work orders opened: " << alarm_orders.size() << " (alarm episodes linked "
+              << links << "), dispatched: " << dispatched << "\n"
+              << "  outbox messages: " << outbox.size();
+    for (const auto& [k, n] : outbox_by_template) std::cout << ", " << k << " " << n;
+    std::cout << "\n";
+    if (wiring_errors || stage_errors)
+      std::cout << "  errors: wiring " << wiring_errors << ", stages " << stage_errors << "\n";
+    for (const auto& wo : alarm_orders)
+      std::cout << "    " << wo.code << "  " << wo.description.substr(0, 90) << "\n";
+
+    // 8. telemetry.html: the trends, queried from the sample store.
+    auto q = [&](Id point) {
+      return stages.store->samples().query(point, start_time, end_time + 1);
+    };
+    const double span = static_cast<double>(end_time - start_time) / 1e6;
+    auto line = [&](const char* label, const char* color, Id point) {
+      Line l;
+      l.label = label;
+      l.color = color;
+      l.series = q(point);
+      return l;
+    };
+    std::vector<Line> gas_lines, volt_lines;
+    gas_lines.push_back(line("O2", "#2b7bb9", point_of(gas_panel, "o2_pressure")));
+    gas_lines.push_back(line("air", "#e08a1e", point_of(gas_panel, "air_pressure")));
+    volt_lines.push_back(line("Ua", "#c8a400", point_of(meter, "ua")));
+    volt_lines.push_back(line("Ub", "#2a9d3a", point_of(meter, "ub")));
+    volt_lines.push_back(line("Uc", "#c0392b", point_of(meter, "uc")));
+    std::ostringstream html;
+    html << "<!doctype html><html><head><meta charset='utf-8'><title>houqin telemetry demo</title>"
+            "<style>body{font-family:sans-serif;margin:2em}figure{margin:1em 0}"
+            "figcaption{font-weight:bold}td,th{padding:2px "
+            "10px;text-align:left}</style></head><body>"
+         << "<h1>Telemetry demo</h1><p>" << seconds << " s of the Modbus simulator through the "
+         << "standard pipeline (verify, alarm, store) into " << escape(store->url()) << ".</p>"
+         << trend_chart("Gas pressure, gas panel 1 (area alarm below 320 kPa)", "kPa", gas_lines,
+                        start_time, span, {{"O2 lo", 320}})
+         << trend_chart("Phase voltages, meter-2 (band 230 V +/-7 %)", "V", volt_lines, start_time,
+                        span, {{"lo", 230 * 0.93}, {"hi", 230 * 1.07}})
+         << "<h2>Summary</h2><table>"
+         << "<tr><th>samples stored</th><td>" << stats.samples_appended << "</td></tr>"
+         << "<tr><th>flags</th><td>pass " << vc.pass << ", suspect " << vc.suspect << ", fail "
+         << vc.fail << "</td></tr>"
+         << "<tr><th>alarms</th><td>raised " << raised << ", returned to normal " << returned
+         << ", cleared " << cleared << ", still standing " << still_standing << "</td></tr>"
+         << "<tr><th>work orders</th><td>opened " << alarm_orders.size() << ", dispatched "
+         << dispatched << "</td></tr>"
+         << "<tr><th>outbox</th><td>" << outbox.size() << " messages</td></tr></table>"
+         << "<h2>Alarm work orders</h2><ul>";
+    for (const auto& wo : alarm_orders)
+      html << "<li>" << escape(wo.code) << ": " << escape(wo.description) << "</li>";
+    html << "</ul></body></html>\n";
+    auto page = out_dir / "telemetry.html";
+    std::ofstream(page) << html.str();
+    stages.store->finish();
+    std::cout << "\ntelemetry report written to " << page.string() << "\n";
+    return alarm_orders.empty() ? 1 : 0;
+  } catch (const Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -76,7 +76,8 @@ Wiring::Wiring(store::Store& store, auth::Actor actor, Options options)
     on<repair::SlaWarning>("remind_sla_warning", [this](const repair::SlaWarning& e) {
       remind(static_cast<int>(Reminder::sla_warning), e.work_order_id, e.notify_staff_id,
              "sla_warning:" + std::to_string(e.work_order_id) + ":" +
-                 std::string(enum_name(e.target)) + ":" + std::to_string(e.level),
+                 std::string(enum_name(e.target)) + ":" + std::to_string(e.level) + ":" +
+                 format_timestamp(e.at),
              {{"target", e.target == repair::SlaTarget::response ? "响应" : "解决"}});
     });
     on<repair::SlaEscalated>("remind_escalation", [this](const repair::SlaEscalated& e) {

@@ -23,17 +23,21 @@ BOOST_DEFINE_ENUM_CLASS(Flag, not_evaluated, pass, suspect, fail)
 /// Microseconds since 1970-01-01T00:00:00Z (UTC), the same instant as a houqin::Timestamp.
 using Micros = std::int64_t;
 
-inline Micros to_micros(Timestamp t) noexcept { return t.time_since_epoch().count(); }
-inline Timestamp from_micros(Micros us) noexcept { return Timestamp(std::chrono::microseconds(us)); }
+inline Micros to_micros(Timestamp t) noexcept {
+  return t.time_since_epoch().count();
+}
+inline Timestamp from_micros(Micros us) noexcept {
+  return Timestamp(std::chrono::microseconds(us));
+}
 
 /// Whether the reading behind a sample was good; mirrors drivers::Quality's numbering.
 using QualityCode = std::uint8_t;
 inline constexpr QualityCode quality_good = 0;
 
 struct Sample {
-  Id point_id = 0;        // drivers::Point id (the store id of the point)
-  Micros time = 0;        // UTC microseconds
-  double value = 0;       // engineering units; NaN when the reading was not good
+  Id point_id = 0;                     // drivers::Point id (the store id of the point)
+  Micros time = 0;                     // UTC microseconds
+  double value = 0;                    // engineering units; NaN when the reading was not good
   QualityCode quality = quality_good;  // drivers::Quality as an integer
   Flag flag = Flag::not_evaluated;     // set by verification
 };

@@ -14,42 +14,19 @@ namespace {
 
 using namespace houqin;
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 /// A horizontal bar chart as inline SVG.
 std::string bar_chart(const std::string& title, const std::map<std::string, std::int64_t>& data) {
   std::int64_t max = 1;
   for (const auto& [k, v] : data) max = std::max(max, v);
   const int row = 22, label = 150, width = 420;
   std::ostringstream svg;
-  svg << "<figure><figcaption>" << escape(title)
+  svg << "<figure><figcaption>" << html_escape(title)
       << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='" << label + width + 60
       << "' height='" << row * data.size() + 10 << "'>";
   int y = 5;
   for (const auto& [k, v] : data) {
     auto w = static_cast<int>(width * v / max);
-    svg << "<text x='" << label - 6 << "' y='" << y + 15 << "' text-anchor='end'>" << escape(k)
+    svg << "<text x='" << label - 6 << "' y='" << y + 15 << "' text-anchor='end'>" << html_escape(k)
         << "</text>"
         << "<rect x='" << label << "' y='" << y + 3 << "' width='" << w << "' height='" << row - 6
         << "' fill='#2b7bb9'/><text x='" << label + w + 6 << "' y='" << y + 15 << "'>" << v

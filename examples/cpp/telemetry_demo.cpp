@@ -91,21 +91,6 @@ bool add_profile(telemetry::TelemetryConfig& config, const drivers::Point& p) {
   }
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '&')
-      out += "&amp;";
-    else
-      out += c;
-  }
-  return out;
-}
-
 struct Line {
   std::string label;
   std::string color;
@@ -135,7 +120,7 @@ std::string trend_chart(const std::string& title, const std::string& unit,
   auto y = [&](double v) { return top + ph * (hi - v) / (hi - lo); };
   std::ostringstream svg;
   svg << std::fixed << std::setprecision(1);
-  svg << "<figure><figcaption>" << escape(title)
+  svg << "<figure><figcaption>" << html_escape(title)
       << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h
       << "' font-size='11'>";
   svg << "<rect x='" << left << "' y='" << top << "' width='" << pw << "' height='" << ph
@@ -156,11 +141,11 @@ std::string trend_chart(const std::string& title, const std::string& unit,
   svg << "<text x='" << left + pw / 2 << "' y='" << h - 6
       << "' text-anchor='middle'>time since start</text>"
       << "<text x='14' y='" << top + ph / 2 << "' transform='rotate(-90 14 " << top + ph / 2
-      << ")' text-anchor='middle'>" << escape(unit) << "</text>";
+      << ")' text-anchor='middle'>" << html_escape(unit) << "</text>";
   for (const auto& [name, v] : limits)
     svg << "<line x1='" << left << "' x2='" << left + pw << "' y1='" << y(v) << "' y2='" << y(v)
         << "' stroke='#c00' stroke-dasharray='4 3'/><text x='" << left + pw + 4 << "' y='"
-        << y(v) + 4 << "' fill='#c00'>" << escape(name) << "</text>";
+        << y(v) + 4 << "' fill='#c00'>" << html_escape(name) << "</text>";
   int legend = top + 10;
   for (const auto& l : lines) {
     svg << "<polyline fill='none' stroke='" << l.color << "' stroke-width='1.5' points='";
@@ -168,7 +153,7 @@ std::string trend_chart(const std::string& title, const std::string& unit,
       if (std::isfinite(l.series.values[i]))
         svg << x(l.series.times[i]) << "," << y(l.series.values[i]) << " ";
     svg << "'/><text x='" << left + pw + 4 << "' y='" << legend + 20 << "' fill='" << l.color
-        << "'>" << escape(l.label) << "</text>";
+        << "'>" << html_escape(l.label) << "</text>";
     legend += 14;
   }
   svg << "</svg></figure>";
@@ -513,7 +498,7 @@ int main(int argc, char** argv) {
             "figcaption{font-weight:bold}td,th{padding:2px "
             "10px;text-align:left}</style></head><body>"
          << "<h1>Telemetry demo</h1><p>" << seconds << " s of the Modbus simulator through the "
-         << "standard pipeline (verify, alarm, store) into " << escape(store->url()) << ".</p>"
+         << "standard pipeline (verify, alarm, store) into " << html_escape(store->url()) << ".</p>"
          << trend_chart("Gas pressure, gas panel 1 (area alarm below 320 kPa)", "kPa", gas_lines,
                         start_time, span, {{"O2 lo", 320}})
          << trend_chart("Phase voltages, meter-2 (band 230 V +/-7 %)", "V", volt_lines, start_time,
@@ -529,7 +514,7 @@ int main(int argc, char** argv) {
          << "<tr><th>outbox</th><td>" << outbox.size() << " messages</td></tr></table>"
          << "<h2>Alarm work orders</h2><ul>";
     for (const auto& wo : alarm_orders)
-      html << "<li>" << escape(wo.code) << ": " << escape(wo.description) << "</li>";
+      html << "<li>" << html_escape(wo.code) << ": " << html_escape(wo.description) << "</li>";
     html << "</ul></body></html>\n";
     auto page = out_dir / "telemetry.html";
     std::ofstream(page) << html.str();

@@ -44,53 +44,6 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
-/// The gas or power profile of a point, by its kind; false when it has none (stored only).
-bool add_profile(telemetry::TelemetryConfig& config, const drivers::Point& p) {
-  using K = drivers::PointKind;
-  auto gas = [&](gas::Gas g, gas::Measure m, gas::Role role = gas::Role::area) {
-    config.add(gas::GasPoint{p.id, g, role, m, 0, "gas"});
-    return true;
-  };
-  auto power = [&](power::Quantity q, double nominal = 0) {
-    config.add(power::PowerPoint{p.id, q, nominal, std::nullopt, "power"});
-    return true;
-  };
-  switch (p.kind) {
-    case K::o2_pressure:
-      return gas(gas::Gas::oxygen, gas::Measure::pressure);
-    case K::air_pressure:
-      return gas(gas::Gas::medical_air, gas::Measure::pressure);
-    case K::n2o_pressure:
-      return gas(gas::Gas::nitrous_oxide, gas::Measure::pressure);
-    case K::co2_pressure:
-      return gas(gas::Gas::carbon_dioxide, gas::Measure::pressure);
-    case K::n2_pressure:
-      return gas(gas::Gas::nitrogen, gas::Measure::pressure);
-    case K::vacuum_pressure:
-      return gas(gas::Gas::vacuum, gas::Measure::pressure);
-    case K::o2_purity:
-      return gas(gas::Gas::oxygen, gas::Measure::purity, gas::Role::source);
-    case K::air_dew_point:
-      return gas(gas::Gas::medical_air, gas::Measure::dew_point, gas::Role::source);
-    case K::phase_a_voltage:
-    case K::phase_b_voltage:
-    case K::phase_c_voltage:
-      return power(power::Quantity::phase_voltage, 230);  // the simulator's supply
-    case K::frequency:
-      return power(power::Quantity::frequency);
-    case K::voltage_thd:
-      return power(power::Quantity::voltage_thd);
-    case K::voltage_unbalance:
-      return power(power::Quantity::unbalance);
-    case K::residual_current:
-      return power(power::Quantity::residual_current);
-    case K::cable_temperature:
-      return power(power::Quantity::temperature);
-    default:
-      return false;
-  }
-}
-
 struct Line {
   std::string label;
   std::string color;
@@ -272,15 +225,8 @@ int main(int argc, char** argv) {
     if (!gas_panel || !meter || !meter3)
       fail(ErrorCode::not_found, "the point map has no gas-panel-1, meter-2 and meter-3");
 
-    telemetry::TelemetryConfig config;
-    int profiled = 0;
-    for (const auto& p : map.points) {
-      if (p.data_type == drivers::DataType::string) continue;
-      if (add_profile(config, p))
-        ++profiled;
-      else
-        config.storage.push_back(telemetry::PointStorage{p.id, 0, "default"});
-    }
+    auto config = telemetry::config_from_point_map(map);
+    const auto profiled = config.verify.size();
     std::cout << "pipeline: " << config.storage.size() << " points stored, " << profiled
               << " with gas or power profiles, " << config.alarms.size() << " alarm configs\n";
 

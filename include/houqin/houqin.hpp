@@ -56,6 +56,7 @@
 #include "houqin/telemetry/pipeline.hpp"
 #include "houqin/telemetry/sample.hpp"
 #include "houqin/telemetry/stages.hpp"
+#include "houqin/telemetry/runtime.hpp"
 #include "houqin/telemetry/storage.hpp"
 #include "houqin/telemetry/verify.hpp"
 #include "houqin/wiring/wiring.hpp"

@@ -103,6 +103,7 @@ struct TelemetryConfig {
                                      const power::QualityLimits& limits = {},
                                      double resolution = 0.01, std::string point_class = "power");
 };
+BOOST_DESCRIBE_STRUCT(TelemetryConfig, (), (verify, checks, alarms, storage))
 
 /// The three standard stages, configured; `forward` (may be null) goes last.
 struct TelemetryStages {

@@ -36,6 +36,7 @@ struct PointStorage {
   /// The retention class (set_retention); points of no configured class are kept forever.
   std::string point_class = "default";
 };
+BOOST_DESCRIBE_STRUCT(PointStorage, (), (point_id, resolution, point_class))
 
 /// When the write-ahead segment is forced to disk. Every policy survives a crash of the process
 /// (the data is in the kernel once append() returns); only every_append survives a power cut

@@ -1,0 +1,254 @@
+#include "houqin/telemetry/runtime.hpp"
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "houqin/core/error.hpp"
+
+namespace houqin::telemetry {
+
+namespace {
+
+/// Profiles by point kind; false when the kind has none (the point is stored only).
+bool add_profile(TelemetryConfig& config, const drivers::Point& p, const std::string& area,
+                 double resolution, double nominal_voltage) {
+  using K = drivers::PointKind;
+  auto gas = [&](gas::Gas g, gas::Measure m, gas::Role role = gas::Role::area) {
+    config.add(gas::GasPoint{p.id, g, role, m, 0, area}, {}, resolution);
+    return true;
+  };
+  auto power = [&](power::Quantity q, double nominal = 0) {
+    config.add(power::PowerPoint{p.id, q, nominal, std::nullopt, area}, {}, resolution);
+    return true;
+  };
+  switch (p.kind) {
+    case K::o2_pressure:
+      return gas(gas::Gas::oxygen, gas::Measure::pressure);
+    case K::air_pressure:
+      return gas(gas::Gas::medical_air, gas::Measure::pressure);
+    case K::n2o_pressure:
+      return gas(gas::Gas::nitrous_oxide, gas::Measure::pressure);
+    case K::co2_pressure:
+      return gas(gas::Gas::carbon_dioxide, gas::Measure::pressure);
+    case K::n2_pressure:
+      return gas(gas::Gas::nitrogen, gas::Measure::pressure);
+    case K::vacuum_pressure:
+      return gas(gas::Gas::vacuum, gas::Measure::pressure);
+    case K::o2_purity:
+      return gas(gas::Gas::oxygen, gas::Measure::purity, gas::Role::source);
+    case K::air_dew_point:
+      return gas(gas::Gas::medical_air, gas::Measure::dew_point, gas::Role::source);
+    case K::phase_a_voltage:
+    case K::phase_b_voltage:
+    case K::phase_c_voltage:
+      return power(power::Quantity::phase_voltage, nominal_voltage);
+    case K::frequency:
+      return power(power::Quantity::frequency);
+    case K::voltage_thd:
+      return power(power::Quantity::voltage_thd);
+    case K::voltage_unbalance:
+      return power(power::Quantity::unbalance);
+    case K::power_factor:
+      return power(power::Quantity::power_factor);
+    case K::residual_current:
+      return power(power::Quantity::residual_current);
+    case K::cable_temperature:
+      return power(power::Quantity::temperature);
+    case K::breaker_state:
+      return power(power::Quantity::switch_position);
+    default:
+      return false;
+  }
+}
+
+double resolution_of(const drivers::Point& p) {
+  using D = drivers::DataType;
+  switch (p.data_type) {
+    case D::float32:
+    case D::float64:
+      return 0;  // no fixed grid: XOR floats
+    default:
+      return p.scale > 0 ? p.scale : (p.scale < 0 ? -p.scale : 1);
+  }
+}
+
+/// Runs a stage while holding the runtime's stage lock, so queries from other threads see the
+/// stages (and the pipeline's store handle) between two batches only.
+class Locked final : public Stage {
+ public:
+  Locked(std::shared_ptr<Stage> inner, std::recursive_mutex& mutex)
+      : inner_(std::move(inner)), mutex_(mutex) {}
+  void process(std::span<Sample> batch) override {
+    std::lock_guard lock(mutex_);
+    inner_->process(batch);
+  }
+  void flush() override {
+    std::lock_guard lock(mutex_);
+    inner_->flush();
+  }
+
+ private:
+  std::shared_ptr<Stage> inner_;
+  std::recursive_mutex& mutex_;
+};
+
+}  // namespace
+
+TelemetryConfig config_from_point_map(const drivers::PointMap& map, double nominal_voltage) {
+  std::map<Id, std::string> device_names;
+  for (const auto& d : map.devices) device_names[d.id] = d.name;
+  TelemetryConfig config;
+  for (const auto& p : map.points) {
+    if (p.data_type == drivers::DataType::string) continue;
+    auto device = device_names.find(p.device_id);
+    const std::string area = device == device_names.end() ? std::string() : device->second;
+    const double resolution = resolution_of(p);
+    if (!add_profile(config, p, area, resolution, nominal_voltage))
+      config.storage.push_back(PointStorage{p.id, resolution, "default"});
+  }
+  return config;
+}
+
+struct Runtime::Impl {
+  std::unique_ptr<store::Store> pipe_store;  // the pipeline thread's handle
+  std::unique_ptr<store::Store> ops_store;   // alarm operations, under ops_mutex
+  std::recursive_mutex stage_mutex;
+  std::mutex ops_mutex;
+  TelemetryStages stages;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Alarms> alarms;
+  std::vector<Subscription> forwards;
+  std::vector<Id> points;  // sorted: the configured points
+  bool served = false;
+  bool finished = false;
+  std::mutex close_mutex;
+};
+
+Runtime::Runtime(RuntimeOptions options, TelemetryConfig config)
+    : config_(std::move(config)), impl_(std::make_unique<Impl>()) {
+  if (options.url.find(":memory:") != std::string::npos)
+    fail(ErrorCode::invalid_argument,
+         "telemetry runtime: an in-memory store cannot be shared by the runtime's handles; use "
+         "a file or PostgreSQL URL");
+  const Clock& clock = options.store.clock ? *options.store.clock : system_clock();
+  engine_ = std::make_unique<AlarmEngine>(clock, options.alarms);
+  auto& m = *impl_;
+  m.pipe_store = store::Store::open(options.url, options.store);
+  m.ops_store = store::Store::open(options.url, options.store);
+
+  // Alarm events from both handles reach the runtime's one bus.
+  for (auto* s : {m.pipe_store.get(), m.ops_store.get()}) {
+    m.forwards.push_back(s->events().subscribe<AlarmTransition>(
+        [this](const AlarmTransition& e) { events_.publish(e); }));
+    m.forwards.push_back(
+        s->events().subscribe<AlarmRaised>([this](const AlarmRaised& e) { events_.publish(e); }));
+    m.forwards.push_back(
+        s->events().subscribe<AlarmCleared>([this](const AlarmCleared& e) { events_.publish(e); }));
+  }
+
+  for (const auto& p : config_.storage) m.points.push_back(p.point_id);
+  std::sort(m.points.begin(), m.points.end());
+  m.stages =
+      make_stages(config_, *engine_, *m.pipe_store, *m.pipe_store, std::move(options.storage));
+  m.alarms = std::make_unique<Alarms>(*m.ops_store, *engine_);
+  std::vector<StageSlot> slots;
+  for (auto slot : m.stages.slots()) {
+    slot.stage = std::make_shared<Locked>(std::move(slot.stage), m.stage_mutex);
+    slots.push_back(std::move(slot));
+  }
+  options.pipeline.clock = &clock;
+  m.pipeline = std::make_unique<Pipeline>(std::move(slots), std::move(options.pipeline));
+  if (options.serve_alarm_operations) {
+    serve_alarm_operations(engine_.get());
+    m.served = true;
+  }
+}
+
+Runtime::~Runtime() {
+  try {
+    close();
+  } catch (...) {
+    // The write-ahead log still holds everything acknowledged; the next open replays it.
+  }
+  if (impl_ && impl_->served) serve_alarm_operations(nullptr);
+}
+
+PushResult Runtime::push(std::span<const Sample> samples) {
+  return impl_->pipeline->push(samples);
+}
+
+PushResult Runtime::push_and_wait(std::span<const Sample> samples,
+                                  std::chrono::milliseconds timeout) {
+  return impl_->pipeline->push_and_wait(samples, timeout);
+}
+
+void Runtime::sync(std::chrono::milliseconds timeout) {
+  impl_->pipeline->sync(timeout);
+}
+
+void Runtime::require_point(Id point) const {
+  if (!std::binary_search(impl_->points.begin(), impl_->points.end(), point))
+    fail(ErrorCode::not_found,
+         "telemetry runtime: point " + std::to_string(point) + " is not configured");
+}
+
+Series Runtime::query(Id point, Micros from, Micros to) {
+  require_point(point);
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.store->samples().query(point, from, to);
+}
+
+std::size_t Runtime::query(Id point, Micros from, Micros to, const ColumnBuffers& out) {
+  require_point(point);
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.store->samples().query(point, from, to, out);
+}
+
+AlarmStatus Runtime::acknowledge(const auth::Actor& actor, AlarmKey key, std::string comment) {
+  std::lock_guard lock(impl_->ops_mutex);
+  return impl_->alarms->acknowledge(actor, key, std::move(comment));
+}
+
+AlarmStatus Runtime::shelve(const auth::Actor& actor, AlarmKey key,
+                            std::chrono::microseconds duration, std::string reason) {
+  std::lock_guard lock(impl_->ops_mutex);
+  return impl_->alarms->shelve(actor, key, duration, std::move(reason));
+}
+
+AlarmStatus Runtime::unshelve(const auth::Actor& actor, AlarmKey key, std::string comment) {
+  std::lock_guard lock(impl_->ops_mutex);
+  return impl_->alarms->unshelve(actor, key, std::move(comment));
+}
+
+std::vector<AlarmStatus> Runtime::standing(const auth::Actor& actor) {
+  std::lock_guard lock(impl_->ops_mutex);
+  return impl_->alarms->standing(actor);
+}
+
+PipelineStats Runtime::stats() const {
+  return impl_->pipeline->stats();
+}
+
+SampleStoreStats Runtime::storage_stats() {
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.store->samples().stats();
+}
+
+void Runtime::close() {
+  if (!impl_) return;
+  std::lock_guard close_lock(impl_->close_mutex);
+  impl_->pipeline->close();
+  if (impl_->finished) return;
+  std::lock_guard lock(impl_->stage_mutex);
+  impl_->stages.store->finish();
+  impl_->finished = true;
+}
+
+bool Runtime::closed() const noexcept {
+  return impl_->pipeline->closed();
+}
+
+}  // namespace houqin::telemetry

@@ -1,0 +1,285 @@
+// telemetry::Runtime on every shared backend: samples pushed from any thread are verified,
+// alarmed and stored; queries and alarm operations are safe while the pipeline runs; alarm events
+// from the pipeline and from operators reach the runtime's bus, and a handler may query; close()
+// leaves everything in the database for the next runtime. Also the configuration from a point map
+// and its JSON form.
+#include "houqin/telemetry/runtime.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "../../support/auth.hpp"
+#include "../../support/expect.hpp"
+#include "houqin/drivers/simulator.hpp"
+#include "houqin/service/registry.hpp"
+
+namespace houqin::telemetry {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr Micros sec = 1'000'000;
+constexpr Id area_o2 = 1;  // ICU area pressure: nominal 400 kPa, lo alarm at 320 after 2 s
+constexpr Id meter_v = 2;  // a phase voltage, stored and verified
+
+TelemetryConfig config() {
+  TelemetryConfig cfg;
+  cfg.add(gas::GasPoint{.point_id = area_o2, .role = gas::Role::area, .area = "ICU"});
+  cfg.add(power::PowerPoint{.point_id = meter_v, .nominal = 230, .area = "ICU"});
+  return cfg;
+}
+
+class RuntimeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  testing::PlatformFixture pf;
+  std::unique_ptr<store::Store> s;
+  Micros t0 = to_micros(testing::test_start);
+  fs::path wal =
+      fs::temp_directory_path() / ("houqin-runtime-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+
+  void SetUp() override {
+    fs::remove_all(wal);
+    s = pf.open(GetParam());
+  }
+  void TearDown() override { fs::remove_all(wal); }
+
+  RuntimeOptions options() {
+    RuntimeOptions o;
+    o.url = pf.fx.url();
+    o.store.clock = &pf.clock;
+    o.store.keys = testing::test_keyring();
+    o.storage.wal_dir = wal;
+    o.pipeline.batch_size = 8;
+    o.pipeline.queue_batches = 8;
+    return o;
+  }
+  /// Second k: the area pressure steady, then from `drop_at` at 300 kPa (below lo).
+  std::vector<Sample> second(std::int64_t k, std::int64_t drop_at = 1'000) {
+    return {{area_o2, t0 + k * sec, k >= drop_at ? 300.0 : 400 + 0.1 * (k % 2)},
+            {meter_v, t0 + k * sec, 230 + 0.01 * (k % 5)}};
+  }
+};
+
+TEST_P(RuntimeTest, PushedSamplesAreVerifiedAlarmedStoredAndSurviveClose) {
+  HQ_REQUIRE_STORE(s);
+  std::mutex m;
+  std::vector<AlarmRaised> raised;
+  std::size_t seen_in_handler = 0;
+  {
+    Runtime rt(options(), config());
+    // A handler runs on the pipeline thread and may query the runtime (no deadlock).
+    auto sub = rt.events().subscribe<AlarmRaised>([&](const AlarmRaised& e) {
+      auto got = rt.query(e.point_id, t0, t0 + 100 * sec);
+      std::lock_guard lock(m);
+      raised.push_back(e);
+      seen_in_handler = got.size();
+    });
+    for (std::int64_t k = 0; k < 20; ++k) {
+      auto b = second(k, 10);
+      ASSERT_EQ(rt.push(b).status, PushStatus::accepted);
+    }
+    rt.sync();
+    auto got = rt.query(area_o2, t0, t0 + 20 * sec);
+    ASSERT_EQ(got.size(), 20u);
+    EXPECT_EQ(got.flags[5], Flag::pass);
+    EXPECT_EQ(got.flags[10], Flag::suspect) << "a 100 kPa/s drop is doubtful";
+    EXPECT_EQ(got.values[12], 300);
+
+    // The caller-buffer form counts like snprintf.
+    std::vector<Micros> times(4);
+    std::vector<double> values(4);
+    std::vector<QualityCode> qualities(4);
+    std::vector<Flag> flags(4);
+    EXPECT_EQ(rt.query(meter_v, t0, t0 + 20 * sec, {times, values, qualities, flags}), 20u);
+    EXPECT_EQ(times[3], t0 + 3 * sec);
+    EXPECT_DOUBLE_EQ(values[3], 230.03);
+    testing::expect_error([&] { rt.query(99, t0, t0 + sec); }, ErrorCode::not_found,
+                          "telemetry runtime: point 99 is not configured");
+
+    {
+      std::lock_guard lock(m);
+      ASSERT_EQ(raised.size(), 1u);
+      EXPECT_EQ(raised[0].point_id, area_o2);
+      EXPECT_EQ(raised[0].kind, AlarmKind::lo);
+      EXPECT_GE(seen_in_handler, 12u);
+    }
+    EXPECT_EQ(rt.engine().status({area_o2, AlarmKind::lo}).state, AlarmState::unacknowledged);
+    EXPECT_EQ(rt.stats().durable, 40u);
+    EXPECT_EQ(rt.storage_stats().points, 2u);
+
+    rt.close();
+    rt.close();  // idempotent
+    EXPECT_TRUE(rt.closed());
+    auto late = second(30);
+    EXPECT_EQ(rt.push(late).status, PushStatus::closed);
+  }
+  // close() wrote the open blocks and restored state is kept: a new runtime sees everything.
+  EXPECT_TRUE(fs::is_empty(wal) || !fs::exists(wal) ||
+              std::all_of(fs::directory_iterator(wal), fs::directory_iterator(),
+                          [](const fs::directory_entry& e) { return fs::file_size(e) < 64; }));
+  Runtime again(options(), config());
+  EXPECT_EQ(again.query(area_o2, t0, t0 + 20 * sec).size(), 20u);
+  EXPECT_EQ(again.engine().status({area_o2, AlarmKind::lo}).state, AlarmState::unacknowledged);
+}
+
+TEST_P(RuntimeTest, OperatorsActOnAlarmsWhileSamplesFlowAndEventsReachTheBus) {
+  HQ_REQUIRE_STORE(s);
+  auto op = pf.user_with("op", "operator", {"telemetry.ack", "telemetry.shelve", "telemetry.read"});
+  auto viewer = pf.user_with("viewer", "viewer", {"telemetry.read"});
+  Runtime rt(options(), config());
+  std::mutex m;
+  std::vector<AlarmTransition> transitions;
+  auto sub = rt.events().subscribe<AlarmTransition>([&](const AlarmTransition& t) {
+    std::lock_guard lock(m);
+    transitions.push_back(t);
+  });
+  for (std::int64_t k = 0; k < 15; ++k) {
+    auto b = second(k, 5);
+    rt.push(b);
+  }
+  rt.sync();
+  ASSERT_EQ(rt.standing(viewer).size(), 1u);
+
+  // Acknowledging needs telemetry.ack: the viewer is refused and nothing changes.
+  testing::expect_error(
+      [&] {
+        rt.acknowledge(viewer, {area_o2, AlarmKind::lo});
+      },
+      ErrorCode::permission_denied, "");
+  EXPECT_EQ(rt.engine().status({area_o2, AlarmKind::lo}).state, AlarmState::unacknowledged);
+
+  // Pushing goes on in another thread while the operator acknowledges and queries.
+  std::atomic<bool> stop{false};
+  std::thread pusher([&] {
+    for (std::int64_t k = 15; k < 400 && !stop; ++k) {
+      auto b = second(k, 5);
+      rt.push(b);
+    }
+  });
+  auto st = rt.acknowledge(op, {area_o2, AlarmKind::lo}, "crew on the way");
+  EXPECT_EQ(st.state, AlarmState::acknowledged);
+  std::size_t last = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto n = rt.query(area_o2, t0, t0 + 1000 * sec).size();
+    EXPECT_GE(n, last) << "a query never loses samples it saw before";
+    last = n;
+  }
+  pusher.join();
+  stop = true;
+  rt.sync();
+  EXPECT_EQ(rt.query(area_o2, t0, t0 + 1000 * sec).size(), 400u);
+  std::lock_guard lock(m);
+  ASSERT_GE(transitions.size(), 2u);
+  EXPECT_EQ(transitions[0].cause, AlarmCause::activated);
+  EXPECT_EQ(transitions[1].cause, AlarmCause::acknowledged);
+}
+
+TEST_P(RuntimeTest, TheRegisteredAlarmOperationsActOnTheRuntimesEngine) {
+  HQ_REQUIRE_STORE(s);
+  auto op = pf.user_with("op", "operator", {"telemetry.ack", "telemetry.read"});
+  {
+    Runtime rt(options(), config());
+    for (std::int64_t k = 0; k < 10; ++k) {
+      auto b = second(k, 2);
+      rt.push(b);
+    }
+    rt.sync();
+    auto out = service::call(*s, op, "telemetry.acknowledge_alarm",
+                             json::parse(R"({"point_id": 1, "kind": "lo"})"));
+    EXPECT_EQ(out.at("state"), "acknowledged") << out.dump();
+    EXPECT_EQ(rt.engine().status({area_o2, AlarmKind::lo}).state, AlarmState::acknowledged);
+  }
+  // Once the runtime is gone the operations have no engine to act on.
+  testing::expect_error(
+      [&] {
+        service::call(*s, op, "telemetry.acknowledge_alarm",
+                      json::parse(R"({"point_id": 1, "kind": "lo"})"));
+      },
+      ErrorCode::failed_precondition, "");
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedBackends, RuntimeTest,
+                         ::testing::Values("sqlite_file", "postgresql"));
+
+TEST(RuntimeOpenTest, AnInMemoryStoreIsRefused) {
+  RuntimeOptions o;
+  o.url = "sqlite::memory:";
+  testing::expect_error([&] { Runtime rt(o, config()); }, ErrorCode::invalid_argument,
+                        "telemetry runtime: an in-memory store");
+}
+
+TEST(TelemetryConfigJsonTest, RoundTripsAndNamesBadInput) {
+  auto cfg = config();
+  auto j = json::to_json(cfg);
+  auto back = json::from_json<TelemetryConfig>(j);
+  EXPECT_EQ(json::to_json(back), j);
+  ASSERT_EQ(back.alarms.size(), 2u);
+  EXPECT_EQ(back.storage[1].point_id, meter_v);
+  j["storage"][0]["colour"] = "red";
+  testing::expect_error([&] { json::from_json<TelemetryConfig>(j); }, ErrorCode::invalid_argument,
+                        "");
+}
+
+TEST(ConfigFromPointMapTest, ProfilesByKindResolutionFromScaleAndDeviceAreas) {
+  drivers::PointMap map;
+  drivers::Device panel;
+  panel.id = 10;
+  panel.name = "gas-panel-1";
+  drivers::Device meter;
+  meter.id = 20;
+  meter.name = "meter-2";
+  map.devices = {panel, meter};
+  map.points = drivers::gas_panel_points(panel.id, 100);
+  auto power = drivers::power_meter_points(meter.id, 200);
+  map.points.insert(map.points.end(), power.begin(), power.end());
+  auto cfg = config_from_point_map(map);
+
+  std::size_t numeric = 0;
+  for (const auto& p : map.points) numeric += p.data_type != drivers::DataType::string;
+  EXPECT_EQ(cfg.storage.size(), numeric) << "every numeric point is stored, strings are not";
+  auto find_point = [&](drivers::PointKind kind) -> const drivers::Point& {
+    for (const auto& p : map.points)
+      if (p.kind == kind) return p;
+    throw std::runtime_error("no point of that kind");
+  };
+  auto alarm_of = [&](Id id) -> const AlarmConfig* {
+    for (const auto& a : cfg.alarms)
+      if (a.point_id == id) return &a;
+    return nullptr;
+  };
+  auto storage_of = [&](Id id) -> const PointStorage& {
+    for (const auto& p : cfg.storage)
+      if (p.point_id == id) return p;
+    throw std::runtime_error("not stored");
+  };
+  const auto& o2 = find_point(drivers::PointKind::o2_pressure);
+  ASSERT_NE(alarm_of(o2.id), nullptr);
+  EXPECT_EQ(alarm_of(o2.id)->area, "gas-panel-1");
+  EXPECT_TRUE(alarm_of(o2.id)->lo.has_value());
+  EXPECT_EQ(storage_of(o2.id).point_class, "gas");
+  const auto& va = find_point(drivers::PointKind::phase_a_voltage);
+  ASSERT_NE(alarm_of(va.id), nullptr);
+  EXPECT_EQ(alarm_of(va.id)->area, "meter-2");
+  EXPECT_EQ(storage_of(va.id).point_class, "power");
+  // Stored at the register's scale for integers, as floats without a fixed grid otherwise.
+  for (const auto& p : map.points) {
+    if (p.data_type == drivers::DataType::string) continue;
+    bool is_float =
+        p.data_type == drivers::DataType::float32 || p.data_type == drivers::DataType::float64;
+    EXPECT_EQ(storage_of(p.id).resolution, is_float ? 0.0 : std::abs(p.scale)) << p.name;
+  }
+  // A kind without a profile (flow) is stored only.
+  const auto& flow = find_point(drivers::PointKind::o2_flow);
+  EXPECT_EQ(alarm_of(flow.id), nullptr);
+  EXPECT_EQ(storage_of(flow.id).point_class, "default");
+}
+
+}  // namespace
+}  // namespace houqin::telemetry

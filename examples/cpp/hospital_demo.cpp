@@ -14,27 +14,11 @@ namespace {
 
 using namespace houqin;
 
-/// A horizontal bar chart as inline SVG.
+/// A horizontal bar chart of counts, in a captioned figure.
 std::string bar_chart(const std::string& title, const std::map<std::string, std::int64_t>& data) {
-  std::int64_t max = 1;
-  for (const auto& [k, v] : data) max = std::max(max, v);
-  const int row = 22, label = 150, width = 420;
-  std::ostringstream svg;
-  svg << "<figure><figcaption>" << html_escape(title)
-      << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='" << label + width + 60
-      << "' height='" << row * data.size() + 10 << "'>";
-  int y = 5;
-  for (const auto& [k, v] : data) {
-    auto w = static_cast<int>(width * v / max);
-    svg << "<text x='" << label - 6 << "' y='" << y + 15 << "' text-anchor='end'>" << html_escape(k)
-        << "</text>"
-        << "<rect x='" << label << "' y='" << y + 3 << "' width='" << w << "' height='" << row - 6
-        << "' fill='#2b7bb9'/><text x='" << label + w + 6 << "' y='" << y + 15 << "'>" << v
-        << "</text>";
-    y += row;
-  }
-  svg << "</svg></figure>";
-  return svg.str();
+  std::vector<chart::Bar> bars;
+  for (const auto& [k, v] : data) bars.push_back({k, static_cast<double>(v)});
+  return chart::figure(title, chart::bars(bars, {.width = 630, .label_width = 150}));
 }
 
 void print_counts(const std::string& title, const std::map<std::string, std::int64_t>& data) {
@@ -58,19 +42,9 @@ int main(int argc, char** argv) {
 
     // Staff phones are personal data, sealed at rest: the demo keeps its key in a key file next
     // to the database (a hospital keeps it elsewhere, or passes HOUQIN_KEYS).
-    std::shared_ptr<protect::Keyring> keys;
-    if (std::getenv("HOUQIN_KEYS")) {
-      keys = protect::Keyring::from_env();
-    } else {
-      auto key_file = out_dir / "demo.keys";
-      if (!std::filesystem::exists(key_file)) {
-        std::ofstream(key_file) << "# houqin demo key: keep away from the database\n"
-                                << protect::Keyring::generate_line("demo1") << "\n";
-        std::filesystem::permissions(
-            key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-      }
-      keys = protect::Keyring::from_file(key_file);
-    }
+    auto keys = std::getenv("HOUQIN_KEYS")
+                    ? protect::Keyring::from_env()
+                    : protect::Keyring::open_or_create(out_dir / "demo.keys", "demo1");
     auto store = store::Store::open("sqlite:" + db.string(), {.keys = keys});
     auto migrations = site::migrations();
     std::cout << "houqin " << version_string() << " - embedded store " << store->url() << "\n";

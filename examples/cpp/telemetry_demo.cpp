@@ -44,73 +44,13 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
-struct Line {
-  std::string label;
-  std::string color;
-  telemetry::Series series;
-};
-
-/// A trend chart as inline SVG: one polyline per series over seconds since `t0`, with axes,
-/// ticks, labels and an optional dashed limit line.
+/// A trend chart of stored series over seconds since `t0`, with dashed limit lines.
 std::string trend_chart(const std::string& title, const std::string& unit,
-                        const std::vector<Line>& lines, telemetry::Micros t0, double seconds,
-                        const std::vector<std::pair<std::string, double>>& limits = {}) {
-  const int w = 720, h = 260, left = 60, right = 110, top = 20, bottom = 40;
-  double lo = INFINITY, hi = -INFINITY;
-  for (const auto& l : lines)
-    for (double v : l.series.values)
-      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-  for (const auto& [name, v] : limits) lo = std::min(lo, v), hi = std::max(hi, v);
-  if (!(lo <= hi)) lo = 0, hi = 1;
-  double pad = (hi - lo) * 0.08 + 1e-9;
-  lo -= pad;
-  hi += pad;
-  seconds = std::max(seconds, 1.0);
-  const int pw = w - left - right, ph = h - top - bottom;
-  auto x = [&](telemetry::Micros t) {
-    return left + pw * (static_cast<double>(t - t0) / 1e6) / seconds;
-  };
-  auto y = [&](double v) { return top + ph * (hi - v) / (hi - lo); };
-  std::ostringstream svg;
-  svg << std::fixed << std::setprecision(1);
-  svg << "<figure><figcaption>" << html_escape(title)
-      << "</figcaption><svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h
-      << "' font-size='11'>";
-  svg << "<rect x='" << left << "' y='" << top << "' width='" << pw << "' height='" << ph
-      << "' fill='#fafafa' stroke='#999'/>";
-  for (int i = 0; i <= 4; ++i) {  // y ticks
-    double v = lo + (hi - lo) * i / 4;
-    svg << "<line x1='" << left - 4 << "' x2='" << left + pw << "' y1='" << y(v) << "' y2='" << y(v)
-        << "' stroke='#ddd'/><text x='" << left - 6 << "' y='" << y(v) + 4 << "' text-anchor='end'>"
-        << v << "</text>";
-  }
-  for (int i = 0; i <= 5; ++i) {  // x ticks
-    double s = seconds * i / 5;
-    double px = left + pw * i / 5.0;
-    svg << "<line x1='" << px << "' x2='" << px << "' y1='" << top + ph << "' y2='" << top + ph + 4
-        << "' stroke='#999'/><text x='" << px << "' y='" << top + ph + 16
-        << "' text-anchor='middle'>" << s << " s</text>";
-  }
-  svg << "<text x='" << left + pw / 2 << "' y='" << h - 6
-      << "' text-anchor='middle'>time since start</text>"
-      << "<text x='14' y='" << top + ph / 2 << "' transform='rotate(-90 14 " << top + ph / 2
-      << ")' text-anchor='middle'>" << html_escape(unit) << "</text>";
-  for (const auto& [name, v] : limits)
-    svg << "<line x1='" << left << "' x2='" << left + pw << "' y1='" << y(v) << "' y2='" << y(v)
-        << "' stroke='#c00' stroke-dasharray='4 3'/><text x='" << left + pw + 4 << "' y='"
-        << y(v) + 4 << "' fill='#c00'>" << html_escape(name) << "</text>";
-  int legend = top + 10;
-  for (const auto& l : lines) {
-    svg << "<polyline fill='none' stroke='" << l.color << "' stroke-width='1.5' points='";
-    for (std::size_t i = 0; i < l.series.size(); ++i)
-      if (std::isfinite(l.series.values[i]))
-        svg << x(l.series.times[i]) << "," << y(l.series.values[i]) << " ";
-    svg << "'/><text x='" << left + pw + 4 << "' y='" << legend + 20 << "' fill='" << l.color
-        << "'>" << html_escape(l.label) << "</text>";
-    legend += 14;
-  }
-  svg << "</svg></figure>";
-  return svg.str();
+                        std::vector<chart::Series> lines, double seconds,
+                        const std::vector<chart::Limit>& limits = {}) {
+  chart::LineOptions o{.x_title = "time since start", .y_title = unit, .x_unit = "s"};
+  o.x_max = std::max(seconds, 1.0);
+  return chart::figure(title, chart::lines(lines, limits, o));
 }
 
 }  // namespace
@@ -136,19 +76,9 @@ int main(int argc, char** argv) {
     std::filesystem::remove_all(out_dir / "telemetry-wal");
 
     // Staff phones are sealed at rest: the key file next to the database, as the hospital demo.
-    std::shared_ptr<protect::Keyring> keys;
-    if (std::getenv("HOUQIN_KEYS")) {
-      keys = protect::Keyring::from_env();
-    } else {
-      auto key_file = out_dir / "demo.keys";
-      if (!std::filesystem::exists(key_file)) {
-        std::ofstream(key_file) << "# houqin demo key: keep away from the database\n"
-                                << protect::Keyring::generate_line("demo1") << "\n";
-        std::filesystem::permissions(
-            key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-      }
-      keys = protect::Keyring::from_file(key_file);
-    }
+    auto keys = std::getenv("HOUQIN_KEYS")
+                    ? protect::Keyring::from_env()
+                    : protect::Keyring::open_or_create(out_dir / "demo.keys", "demo1");
     const std::string url = "sqlite:" + db.string();
     auto store = store::Store::open(url, {.keys = keys});
     auto migrations = houqin::migrations();
@@ -426,13 +356,15 @@ int main(int argc, char** argv) {
     };
     const double span = static_cast<double>(end_time - start_time) / 1e6;
     auto line = [&](const char* label, const char* color, Id point) {
-      Line l;
-      l.label = label;
-      l.color = color;
-      l.series = q(point);
+      chart::Series l{.label = label, .color = color};
+      auto got = q(point);
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        l.x.push_back(static_cast<double>(got.times[i] - start_time) / 1e6);
+        l.y.push_back(got.values[i]);
+      }
       return l;
     };
-    std::vector<Line> gas_lines, volt_lines;
+    std::vector<chart::Series> gas_lines, volt_lines;
     gas_lines.push_back(line("O2", "#2b7bb9", point_of(gas_panel, "o2_pressure")));
     gas_lines.push_back(line("air", "#e08a1e", point_of(gas_panel, "air_pressure")));
     volt_lines.push_back(line("Ua", "#c8a400", point_of(meter, "ua")));
@@ -446,9 +378,9 @@ int main(int argc, char** argv) {
          << "<h1>Telemetry demo</h1><p>" << seconds << " s of the Modbus simulator through the "
          << "standard pipeline (verify, alarm, store) into " << html_escape(store->url()) << ".</p>"
          << trend_chart("Gas pressure, gas panel 1 (area alarm below 320 kPa)", "kPa", gas_lines,
-                        start_time, span, {{"O2 lo", 320}})
-         << trend_chart("Phase voltages, meter-2 (band 230 V +/-7 %)", "V", volt_lines, start_time,
-                        span, {{"lo", 230 * 0.93}, {"hi", 230 * 1.07}})
+                        span, {{"O2 lo", 320}})
+         << trend_chart("Phase voltages, meter-2 (band 230 V +/-7 %)", "V", volt_lines, span,
+                        {{"lo", 230 * 0.93}, {"hi", 230 * 1.07}})
          << "<h2>Summary</h2><table>"
          << "<tr><th>samples stored</th><td>" << stats.samples_appended << "</td></tr>"
          << "<tr><th>flags</th><td>pass " << vc.pass << ", suspect " << vc.suspect << ", fail "

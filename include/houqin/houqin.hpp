@@ -11,6 +11,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/error.hpp"
 #include "houqin/core/events.hpp"
+#include "houqin/core/chart.hpp"
 #include "houqin/core/html.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/core/library.hpp"

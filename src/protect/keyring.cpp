@@ -1,6 +1,11 @@
 #include "houqin/protect/keyring.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -107,6 +112,30 @@ std::shared_ptr<Keyring> Keyring::from_callback(Fetch fetch, std::string active_
   ring->fetch_ = std::move(fetch);
   ring->set_active(active_id);
   return ring;
+}
+
+std::shared_ptr<Keyring> Keyring::open_or_create(const std::filesystem::path& path,
+                                                 std::string_view key_id) {
+  auto line = generate_line(key_id) + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    std::string text = "# houqin key file: keep it away from the database\n" + line;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+              ::fsync(fd) == 0;
+    ::close(fd);
+    crypto::wipe(text);
+    crypto::wipe(line);
+    if (!ok) {
+      std::filesystem::remove(path);
+      fail(ErrorCode::unavailable, "key file " + path.string() + ": cannot be written");
+    }
+  } else {
+    crypto::wipe(line);
+    if (errno != EEXIST)
+      fail(ErrorCode::unavailable,
+           "key file " + path.string() + ": cannot be created (" + std::strerror(errno) + ")");
+  }
+  return from_file(path);
 }
 
 std::string Keyring::generate_line(std::string_view key_id) {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "houqin/audit/call.hpp"
+#include "houqin/core/chart.hpp"
 #include "houqin/core/html.hpp"
 #include "houqin/store/repository.hpp"
 
@@ -242,12 +243,6 @@ std::string table_html(const Report& r) {
   return out + "</table>\n";
 }
 
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f", v);
-  return buf;
-}
-
 }  // namespace
 
 std::string to_html(const Report& by_group, const Report& trend, const std::string& title) {
@@ -257,49 +252,21 @@ std::string to_html(const Report& by_group, const Report& trend, const std::stri
                     "td,th{border:1px solid #999;padding:2px 6px;text-align:right}</style>"
                     "</head><body>\n<h1>" +
                     html_escape(title) + "</h1>\n";
-  // Bars: reported orders per group.
-  const double w = 640, bar_h = 22, left = 160;
-  std::int64_t top = 1;
-  for (const auto& r : by_group.rows) top = std::max(top, r.reported);
-  double h = bar_h * double(by_group.rows.size()) + 10;
-  out += "<h2>Orders per " + std::string(enum_name(by_group.query.group_by)) +
-         "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"bars\" width=\"" + num(w) +
-         "\" height=\"" + num(h) + "\">\n";
-  for (std::size_t i = 0; i < by_group.rows.size(); ++i) {
-    const auto& r = by_group.rows[i];
-    double y = 5 + bar_h * double(i);
-    double len = (w - left - 60) * double(r.reported) / double(top);
-    out += "<text x=\"" + num(left - 6) + "\" y=\"" + num(y + 15) +
-           "\" text-anchor=\"end\" font-size=\"12\">" + html_escape(r.label) + "</text>";
-    out += "<rect x=\"" + num(left) + "\" y=\"" + num(y + 3) + "\" width=\"" + num(len) +
-           "\" height=\"" + num(bar_h - 6) + "\" fill=\"#3a7bd5\"/>";
-    out += "<text x=\"" + num(left + len + 4) + "\" y=\"" + num(y + 15) + "\" font-size=\"12\">" +
-           std::to_string(r.reported) + "</text>\n";
+  // Bars: reported orders per group; a line: reported orders per period.
+  std::vector<chart::Bar> bars;
+  for (const auto& r : by_group.rows) bars.push_back({r.label, static_cast<double>(r.reported)});
+  out += "<h2>Orders per " + std::string(enum_name(by_group.query.group_by)) + "</h2>\n" +
+         chart::bars(bars) + "\n" + table_html(by_group);
+  chart::Series reported{.label = "reported", .color = "#d5553a"};
+  chart::LineOptions lo{.width = 640, .height = 220, .y_title = "orders"};
+  for (std::size_t i = 0; i < trend.rows.size(); ++i) {
+    reported.x.push_back(static_cast<double>(i));
+    reported.y.push_back(static_cast<double>(trend.rows[i].reported));
+    lo.x_labels.push_back(trend.rows[i].label);
   }
-  out += "</svg>\n" + table_html(by_group);
-  // Trend line: reported orders per period.
-  const double tw = 640, th = 200, pad = 30;
-  std::int64_t tmax = 1;
-  for (const auto& r : trend.rows) tmax = std::max(tmax, r.reported);
-  out += "<h2>Trend per " + std::string(enum_name(trend.query.period)) +
-         "</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\" width=\"" + num(tw) +
-         "\" height=\"" + num(th) +
-         "\">\n<polyline fill=\"none\" stroke=\"#d5553a\" "
-         "stroke-width=\"2\" points=\"";
-  auto n = trend.rows.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    double x = pad + (n > 1 ? (tw - 2 * pad) * double(i) / double(n - 1) : (tw - 2 * pad) / 2);
-    double y = th - pad - (th - 2 * pad) * double(trend.rows[i].reported) / double(tmax);
-    out += (i ? " " : "") + num(x) + "," + num(y);
-  }
-  out += "\"/>\n";
-  for (std::size_t i = 0; i < n; ++i) {
-    double x = pad + (n > 1 ? (tw - 2 * pad) * double(i) / double(n - 1) : (tw - 2 * pad) / 2);
-    out += "<text x=\"" + num(x) + "\" y=\"" + num(th - 8) +
-           "\" font-size=\"10\" text-anchor=\"middle\">" + html_escape(trend.rows[i].label) +
-           "</text>\n";
-  }
-  out += "</svg>\n" + table_html(trend) + "</body></html>\n";
+  out += "<h2>Trend per " + std::string(enum_name(trend.query.period)) + "</h2>\n" +
+         chart::lines(std::span(&reported, 1), {}, lo) + "\n";
+  out += table_html(trend) + "</body></html>\n";
   return out;
 }
 

@@ -36,6 +36,13 @@ class HOUQIN_EXPORT Keyring {
   static std::shared_ptr<Keyring> from_env(const char* variable = "HOUQIN_KEYS");
   /// Keys fetched on first use from the host (an HSM, a vault client); `active_id` seals.
   static std::shared_ptr<Keyring> from_callback(Fetch fetch, std::string active_id);
+  /// The key file at `path`; when there is none, first creates it with one fresh random key
+  /// `key_id` -- readable by the owner only from the start (never a moment with wider rights)
+  /// and written to disk before it is used. For tools and demos that keep their key beside their
+  /// data; a hospital keeps the key file away from the database. Errors as from_file, and
+  /// Error(unavailable) when the file cannot be created.
+  static std::shared_ptr<Keyring> open_or_create(const std::filesystem::path& path,
+                                                 std::string_view key_id);
   /// One key line "<id> <base64>" with a fresh random key, for tools and tests.
   static std::string generate_line(std::string_view key_id);
 

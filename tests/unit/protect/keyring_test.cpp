@@ -56,6 +56,35 @@ TEST(Keyring, BadKeyFilesNameTheLine) {
   for (auto& p : {p1, p2, p3, p4}) std::filesystem::remove(p);
 }
 
+TEST(Keyring, OpenOrCreateMakesAnOwnerOnlyFileOnceAndThenReadsIt) {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("houqin-keys-" + std::to_string(::getpid()) + "-oc");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto path = dir / "demo.keys";
+  auto first = Keyring::open_or_create(path, "demo1");
+  EXPECT_EQ(first->active_id(), "demo1");
+  EXPECT_EQ(fs::status(path).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  // The second call reads the same key: what the first sealed, the second opens.
+  auto sealed = first->seal("13812341234", "t.c");
+  auto second = Keyring::open_or_create(path, "other");
+  EXPECT_EQ(second->active_id(), "demo1");
+  EXPECT_EQ(second->open(sealed, "t.c", "x"), "13812341234");
+  // An existing broken file is an error, never silently replaced.
+  auto bad = dir / "bad.keys";
+  std::ofstream(bad) << "# nothing\n";
+  expect_error([&] { Keyring::open_or_create(bad, "demo1"); }, ErrorCode::invalid_argument,
+               "key file " + bad.string() + " line 2: no keys");
+  expect_error([&] { Keyring::open_or_create(dir / "missing" / "k", "demo1"); },
+               ErrorCode::unavailable,
+               "key file " + (dir / "missing" / "k").string() + ": cannot be created");
+  expect_error([&] { Keyring::open_or_create(dir / "x.keys", "bad id!"); },
+               ErrorCode::invalid_argument, "");
+  EXPECT_FALSE(fs::exists(dir / "x.keys"));
+  fs::remove_all(dir);
+}
+
 TEST(Keyring, FromEnvironmentAndCallback) {
   auto line = Keyring::generate_line("env1");
   ::setenv("HOUQIN_TEST_KEYS", (Keyring::generate_line("env0") + ";" + line).c_str(), 1);

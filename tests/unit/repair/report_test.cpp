@@ -148,7 +148,9 @@ TEST_P(ReportTest, FiguresMatchHandComputedValues) {
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("<polyline"), std::string::npos);
   std::size_t bars = 0;
-  for (auto p = html.find("<rect"); p != std::string::npos; p = html.find("<rect", p + 1)) ++bars;
+  for (auto p = html.find("<rect class=\"bar\""); p != std::string::npos;
+       p = html.find("<rect class=\"bar\"", p + 1))
+    ++bars;
   EXPECT_EQ(bars, 2u);
 
   // Through the registry, and only for bi.read.

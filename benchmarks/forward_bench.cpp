@@ -6,10 +6,7 @@
 //   batch BM_ForwardEnqueue                    messages/s appended to the on-disk queue (no broker)
 //   BM_ForwardDeliver                    messages/s through a real mosquitto broker, acknowledged
 //   forward_bench [--samples=N] [--messages=N] [google benchmark flags]
-#include <arpa/inet.h>
 #include <benchmark/benchmark.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -19,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "../tests/support/process.hpp"
+#include "../tests/support/net.hpp"
 #include "ratio.hpp"
 
 namespace {
@@ -112,24 +109,12 @@ fs::path temp_dir(const char* what) {
   return d;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 void BM_ForwardEnqueue(benchmark::State& state) {
   auto dir = temp_dir("-enqueue");
   auto input = make_samples(1000);
   {
     ForwarderOptions o;
-    o.port = free_port();  // nobody there: the sender only fails to connect
+    o.port = testing::free_port();  // nobody there: the sender only fails to connect
     o.source_id = "bench";
     o.queue_dir = dir;
     o.max_queue_bytes = 64 << 20;  // drops the oldest beyond this: disk use stays bounded
@@ -148,13 +133,14 @@ void BM_ForwardDeliver(benchmark::State& state) {
   }
   auto dir = temp_dir("-deliver");
   fs::create_directories(dir);
-  int port = free_port();
-  {
-    std::ofstream conf(dir / "mosquitto.conf");
-    conf << "listener " << port << " 127.0.0.1\nallow_anonymous true\n";
+  testing::Mosquitto broker(dir);
+  try {
+    broker.start();
+  } catch (const std::exception& e) {
+    state.SkipWithError(e.what());
+    return;
   }
-  testing::Child broker({"/usr/sbin/mosquitto", "-c", (dir / "mosquitto.conf").string()}, true);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int port = broker.port();
   auto input = make_samples(static_cast<std::size_t>(state.range(1)));
   {
     ForwarderOptions o;

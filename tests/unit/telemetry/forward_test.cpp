@@ -3,12 +3,9 @@
 // bounded disk use, and the message format and duplicate filter on their own.
 #include "houqin/telemetry/forward.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <mosquitto.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,7 +15,7 @@
 #include <thread>
 
 #include "../../support/expect.hpp"
-#include "../../support/process.hpp"
+#include "../../support/net.hpp"
 
 namespace houqin {
 namespace {
@@ -39,29 +36,6 @@ bool eventually(F&& f, std::chrono::milliseconds timeout = 10s) {
   return true;
 }
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t n = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool port_open(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-
 /// A throwaway folder, removed at the end.
 struct TempDir {
   fs::path path;
@@ -75,31 +49,12 @@ struct TempDir {
   }
 };
 
-/// mosquitto on 127.0.0.1:port, persistent so the subscriber's session (and the messages queued
-/// for it) survive a broker restart.
-class Broker {
+/// mosquitto on 127.0.0.1, persistent so the subscriber's session (and the messages queued for
+/// it) survive a broker restart.
+class Broker : public testing::Mosquitto {
  public:
-  explicit Broker(const fs::path& dir) : dir_(dir), port_(free_port()) {
-    std::ofstream conf(dir_ / "mosquitto.conf");
-    conf << "listener " << port_ << " 127.0.0.1\n"
-         << "allow_anonymous true\n"
-         << "persistence true\n"
-         << "persistence_location " << (dir_ / "").string() << "\n"
-         << "user root\n";
-  }
-  void start() {
-    child_ = std::make_unique<testing::Child>(
-        std::vector<std::string>{"/usr/sbin/mosquitto", "-c", (dir_ / "mosquitto.conf").string()},
-        true);
-    ASSERT_TRUE(eventually([&] { return port_open(port_); }, 5s)) << "mosquitto did not start";
-  }
-  void stop() { child_.reset(); }  // SIGTERM: saves the persistence file
-  int port() const { return port_; }
-
- private:
-  fs::path dir_;
-  int port_;
-  std::unique_ptr<testing::Child> child_;
+  explicit Broker(const fs::path& dir) : Mosquitto(dir, true) {}
+  void start() { ASSERT_NO_THROW(Mosquitto::start()); }
 };
 
 /// A libmosquitto subscriber with a persistent session, decoding every message.
@@ -398,7 +353,7 @@ TEST(ForwardTest, ATornOrCorruptQueueTailIsCutOffWhenOpened) {
 
 TEST(ForwardTest, AFullQueueDropsItsOldestSegmentAndCountsTheLoss) {
   TempDir dir;
-  auto o = options(dir.path / "queue", free_port());  // no broker there
+  auto o = options(dir.path / "queue", testing::free_port());  // no broker there
   // A queue record: 20-byte header, then the message (its source id is 16 bytes).
   std::uint64_t message = 20 + 4 + 8 + 2 + 16 + 4 + 10 * message_sample_bytes;
   o.segment_bytes = 4 * message;     // 4 messages per segment

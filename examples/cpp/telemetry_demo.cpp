@@ -160,8 +160,7 @@ int main(int argc, char** argv) {
     std::cout << "pipeline: " << config.storage.size() << " points stored, " << profiled
               << " with gas or power profiles, " << config.alarms.size() << " alarm configs\n";
 
-    // 3. The pipeline thread's store handle, with the wiring that turns alarms into work orders.
-    auto pipe_store = store::Store::open(url, {.keys = keys});
+    // 3. The telemetry runtime, with the wiring that turns alarms into work orders.
     std::map<Id, wiring::AlarmTarget> targets;
     for (const auto& p : map.points) {
       wiring::AlarmTarget t;
@@ -188,40 +187,19 @@ int main(int argc, char** argv) {
       std::cerr << "wiring " << reaction << ": " << e.what() << "\n";
     };
     auto wiring_actor = auth::Actor::service("wiring", wiring::required_permissions());
-    wiring::Wiring pipe_wiring(*pipe_store, wiring_actor, wiring_options);
-    wiring::Wiring main_wiring(*store, wiring_actor, wiring_options);
+    wiring::Wiring main_wiring(*store, wiring_actor, wiring_options);  // the desk's own actions
+    auto wire = wiring::attach(wiring_actor, wiring_options);
+    std::atomic<int> orders{0};
 
-    std::atomic<int> raised{0}, cleared{0}, orders{0};
-    std::map<std::string, int> raised_by_kind;  // touched on the pipeline thread only
-    auto s1 = pipe_store->events().subscribe<telemetry::AlarmRaised>(
-        [&](const telemetry::AlarmRaised& e) {
-          ++raised;
-          ++raised_by_kind[std::string(enum_name(e.kind)) + "/" +
-                           std::string(enum_name(e.priority))];
-        });
-    // An episode ends (AlarmCleared) once the alarm is back to normal and acknowledged; until
-    // then a return to normal is a transition to returned_unacknowledged.
-    std::atomic<int> returned{0};
-    auto s2 = pipe_store->events().subscribe<telemetry::AlarmTransition>(
-        [&](const telemetry::AlarmTransition& tr) {
-          if (tr.cause == telemetry::AlarmCause::cleared) ++returned;
-        });
-    auto on_cleared = [&](const telemetry::AlarmCleared&) { ++cleared; };
-    auto s4 = pipe_store->events().subscribe<telemetry::AlarmCleared>(on_cleared);
-    auto s5 = store->events().subscribe<telemetry::AlarmCleared>(on_cleared);
-    auto s3 = pipe_store->events().subscribe<repair::WorkOrderReported>(
-        [&](const repair::WorkOrderReported&) { ++orders; });
-
-    telemetry::AlarmEngine engine;
-    auto stages =
-        telemetry::make_stages(config, engine, *pipe_store, *pipe_store,
-                               telemetry::SampleStoreOptions{.wal_dir = out_dir / "telemetry-wal"});
     auto flags = std::make_shared<FlagCounter>();
     std::atomic<int> stage_errors{0};
-    telemetry::PipelineOptions pipeline_options;
-    pipeline_options.batch_size = 512;
-    pipeline_options.on_error = [&](std::string_view stage, std::exception_ptr error,
-                                    std::span<const telemetry::Sample>) {
+    telemetry::RuntimeOptions runtime_options;
+    runtime_options.url = url;
+    runtime_options.store.keys = keys;
+    runtime_options.storage.wal_dir = out_dir / "telemetry-wal";
+    runtime_options.pipeline.batch_size = 512;
+    runtime_options.pipeline.on_error = [&](std::string_view stage, std::exception_ptr error,
+                                            std::span<const telemetry::Sample>) {
       if (++stage_errors > 3) return;
       try {
         std::rethrow_exception(error);
@@ -229,7 +207,36 @@ int main(int argc, char** argv) {
         std::cerr << "stage " << stage << ": " << e.what() << "\n";
       }
     };
-    auto pipeline = telemetry::make_pipeline(stages, pipeline_options, flags);
+    runtime_options.forward = flags;
+    // On each of the runtime's handles: the wiring, and a count of the orders it opens.
+    runtime_options.attach = [&](store::Store& handle) -> std::shared_ptr<void> {
+      struct Attached {
+        std::shared_ptr<void> wiring;
+        Subscription orders;
+      };
+      auto a = std::make_shared<Attached>();
+      a->wiring = wire(handle);
+      a->orders = handle.events().subscribe<repair::WorkOrderReported>(
+          [&](const repair::WorkOrderReported&) { ++orders; });
+      return a;
+    };
+    telemetry::Runtime rt(runtime_options, config);
+
+    std::atomic<int> raised{0}, cleared{0};
+    std::map<std::string, int> raised_by_kind;  // touched on the pipeline thread only
+    auto s1 = rt.events().subscribe<telemetry::AlarmRaised>([&](const telemetry::AlarmRaised& e) {
+      ++raised;
+      ++raised_by_kind[std::string(enum_name(e.kind)) + "/" + std::string(enum_name(e.priority))];
+    });
+    // An episode ends (AlarmCleared) once the alarm is back to normal and acknowledged; until
+    // then a return to normal is a transition to returned_unacknowledged.
+    std::atomic<int> returned{0};
+    auto s2 = rt.events().subscribe<telemetry::AlarmTransition>(
+        [&](const telemetry::AlarmTransition& tr) {
+          if (tr.cause == telemetry::AlarmCause::cleared) ++returned;
+        });
+    auto s3 = rt.events().subscribe<telemetry::AlarmCleared>(
+        [&](const telemetry::AlarmCleared&) { ++cleared; });
 
     // 4. Run, injecting faults on a schedule relative to the run's length.
     const auto start_time = telemetry::to_micros(system_clock().now());
@@ -241,7 +248,7 @@ int main(int argc, char** argv) {
     std::cout << ", meter-2 voltage sag -15 % " << sag_at << ".." << sag_until
               << " s, meter-3 spike x10 at " << spike_at << " s\n";
     {
-      telemetry::PipelineAcquisition acquisition(map, *pipeline);
+      telemetry::PipelineAcquisition acquisition(map, rt.pipeline());
       auto t_start = std::chrono::steady_clock::now();
       bool dropped = false, restored = false, sagging = false, sag_done = false, spiked = false;
       int printed = 0;
@@ -278,7 +285,7 @@ int main(int argc, char** argv) {
         }
         if (t >= printed + 1) {
           printed = static_cast<int>(t);
-          auto st = pipeline->stats();
+          auto st = rt.stats();
           std::printf(
               "  t=%3d s  samples %6llu  pass %6llu suspect %4llu fail %4llu  alarms raised %3d "
               "back %3d  work orders %2d\n",
@@ -296,22 +303,20 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(acquisition.pushed()),
                   static_cast<unsigned long long>(acquisition.dropped()));
     }
-    pipeline->close();
+    rt.close();  // everything accepted is processed and stored
     sim.stop();
     const auto end_time = telemetry::to_micros(system_clock().now());
 
     // 5. The operator acknowledges every standing alarm: those back to normal end their episode
     // (AlarmCleared; the wiring records when and at what value on the episode's order).
-    telemetry::Alarms alarms(*store, engine);
     auto operator_actor = auth::Actor::service("operator", {"telemetry.ack", "telemetry.read"});
     int acknowledged = 0;
-    for (const auto& a : alarms.standing(operator_actor))
+    for (const auto& a : rt.standing(operator_actor))
       if (!a.acknowledged) {
-        alarms.acknowledge(operator_actor, telemetry::AlarmKey{a.point_id, a.kind},
-                           "seen on the demo");
+        rt.acknowledge(operator_actor, telemetry::AlarmKey{a.point_id, a.kind}, "seen on the demo");
         ++acknowledged;
       }
-    auto still_standing = alarms.standing(operator_actor).size();
+    auto still_standing = rt.standing(operator_actor).size();
 
     // 6. Dispatch the alarm orders: the assignment reminder goes to the technician's phone.
     repair::WorkOrders work_orders(*store);
@@ -324,8 +329,8 @@ int main(int argc, char** argv) {
     }
 
     // 7. Summary.
-    auto stats = stages.store->samples().stats();
-    const auto& vc = stages.verify->verifier().counters();
+    auto stats = rt.storage_stats();
+    const auto vc = rt.verify_counters();
     auto outbox = Repository<notify::Message>(*store).find();
     std::map<std::string, int> outbox_by_template;
     for (const auto& m : outbox) ++outbox_by_template[m.template_name];
@@ -338,7 +343,7 @@ int main(int argc, char** argv) {
               << "  alarms raised: " << raised << ", returned to normal: " << returned
               << ", acknowledged: " << acknowledged << ", cleared: " << cleared
               << ", still standing: " << still_standing << " (transitions persisted by the "
-              << "pipeline " << stages.alarm->transitions() << ")\n";
+              << "pipeline " << rt.alarm_transitions() << ")\n";
     for (const auto& [k, n] : raised_by_kind) std::cout << "    " << k << ": " << n << "\n";
     std::cout << "  work orders opened: " << alarm_orders.size() << " (alarm episodes linked "
               << links << "), dispatched: " << dispatched << "\n"
@@ -351,9 +356,7 @@ int main(int argc, char** argv) {
       std::cout << "    " << wo.code << "  " << wo.description.substr(0, 90) << "\n";
 
     // 8. telemetry.html: the trends, queried from the sample store.
-    auto q = [&](Id point) {
-      return stages.store->samples().query(point, start_time, end_time + 1);
-    };
+    auto q = [&](Id point) { return rt.query(point, start_time, end_time + 1); };
     const double span = static_cast<double>(end_time - start_time) / 1e6;
     auto line = [&](const char* label, const char* color, Id point) {
       chart::Series l{.label = label, .color = color};
@@ -396,7 +399,6 @@ int main(int argc, char** argv) {
     html << "</ul></body></html>\n";
     auto page = out_dir / "telemetry.html";
     std::ofstream(page) << html.str();
-    stages.store->finish();
     std::cout << "\ntelemetry report written to " << page.string() << "\n";
     return alarm_orders.empty() ? 1 : 0;
   } catch (const Error& e) {

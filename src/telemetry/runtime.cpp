@@ -121,6 +121,7 @@ struct Runtime::Impl {
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Alarms> alarms;
   std::vector<Subscription> forwards;
+  std::vector<std::shared_ptr<void>> attached;
   std::vector<Id> points;  // sorted: the configured points
   bool served = false;
   bool finished = false;
@@ -151,11 +152,15 @@ Runtime::Runtime(RuntimeOptions options, TelemetryConfig config)
 
   for (const auto& p : config_.storage) m.points.push_back(p.point_id);
   std::sort(m.points.begin(), m.points.end());
+  if (options.attach) {
+    m.attached.push_back(options.attach(*m.pipe_store));
+    m.attached.push_back(options.attach(*m.ops_store));
+  }
   m.stages =
       make_stages(config_, *engine_, *m.pipe_store, *m.pipe_store, std::move(options.storage));
   m.alarms = std::make_unique<Alarms>(*m.ops_store, *engine_);
   std::vector<StageSlot> slots;
-  for (auto slot : m.stages.slots()) {
+  for (auto slot : m.stages.slots(std::move(options.forward))) {
     slot.stage = std::make_shared<Locked>(std::move(slot.stage), m.stage_mutex);
     slots.push_back(std::move(slot));
   }
@@ -235,6 +240,20 @@ PipelineStats Runtime::stats() const {
 SampleStoreStats Runtime::storage_stats() {
   std::lock_guard lock(impl_->stage_mutex);
   return impl_->stages.store->samples().stats();
+}
+
+VerifyCounters Runtime::verify_counters() {
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.verify->verifier().counters();
+}
+
+std::uint64_t Runtime::alarm_transitions() {
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.alarm->transitions();
+}
+
+Pipeline& Runtime::pipeline() noexcept {
+  return *impl_->pipeline;
 }
 
 void Runtime::close() {

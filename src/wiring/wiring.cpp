@@ -173,4 +173,10 @@ void Wiring::alarm_cleared(const telemetry::AlarmCleared& e) {
   links.update(found[0]);
 }
 
+std::function<std::shared_ptr<void>(store::Store&)> attach(auth::Actor actor, Options options) {
+  return [actor = std::move(actor), options = std::move(options)](store::Store& store) {
+    return std::static_pointer_cast<void>(std::make_shared<Wiring>(store, actor, options));
+  };
+}
+
 }  // namespace houqin::wiring

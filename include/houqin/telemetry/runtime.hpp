@@ -7,6 +7,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -44,6 +46,14 @@ struct RuntimeOptions {
   /// Its clock is replaced by the store's clock.
   PipelineOptions pipeline{};
   AlarmEngineOptions alarms{};
+  /// A last stage after store (the MQTT Forwarder, a host's own sink); null: none. It runs on the
+  /// pipeline thread like the others and is not part of the acknowledgement.
+  std::shared_ptr<Stage> forward{};
+  /// Called once for each of the runtime's store handles -- the pipeline thread's, then the
+  /// operations handle -- before the pipeline starts; what it returns lives as long as the
+  /// runtime. The place to subscribe reactions that must act on the handle that published the
+  /// event, in its thread (wiring::attach: an alarm opens a work order).
+  std::function<std::shared_ptr<void>(store::Store&)> attach{};
   /// Registers the engine for the telemetry.* alarm service operations (hq_call, Python
   /// services) while the runtime is open. Only one engine can be served per process.
   bool serve_alarm_operations = true;
@@ -99,6 +109,12 @@ class HOUQIN_EXPORT Runtime {
 
   PipelineStats stats() const;
   SampleStoreStats storage_stats();
+  /// The verifier's counts of flags and gaps so far.
+  VerifyCounters verify_counters();
+  /// Alarm transitions the pipeline has persisted.
+  std::uint64_t alarm_transitions();
+  /// The pipeline itself, for acquisition (PipelineAcquisition pushes into it).
+  Pipeline& pipeline() noexcept;
   const TelemetryConfig& config() const noexcept { return config_; }
 
   /// Stops accepting, runs everything accepted through every stage and writes the open blocks

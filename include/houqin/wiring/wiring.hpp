@@ -97,6 +97,12 @@ class HOUQIN_EXPORT Wiring {
   std::atomic<std::int64_t> failures_{0};
 };
 
+/// For telemetry::RuntimeOptions::attach: a Wiring on each of the runtime's handles, so alarms
+/// found by the pipeline open work orders on the pipeline thread's handle and operator actions
+/// (an acknowledgement ending an episode) are recorded on the operations handle.
+HOUQIN_EXPORT std::function<std::shared_ptr<void>(store::Store&)> attach(auth::Actor actor,
+                                                                         Options options = {});
+
 }  // namespace houqin::wiring
 
 template <>

@@ -205,6 +205,54 @@ TEST_P(RuntimeTest, TheRegisteredAlarmOperationsActOnTheRuntimesEngine) {
       ErrorCode::failed_precondition, "");
 }
 
+/// A last stage that counts what reaches it.
+class Counter final : public Stage {
+ public:
+  void process(std::span<Sample> batch) override { samples += batch.size(); }
+  std::atomic<std::size_t> samples{0};
+};
+
+TEST_P(RuntimeTest, AttachSeesEachHandleAndTheForwardStageGetsEverySample) {
+  HQ_REQUIRE_STORE(s);
+  auto o = options();
+  auto counter = std::make_shared<Counter>();
+  o.forward = counter;
+  std::vector<store::Store*> handles;
+  auto alive = std::make_shared<int>(0);
+  std::atomic<int> raised_on_handles{0};
+  o.attach = [&](store::Store& h) -> std::shared_ptr<void> {
+    handles.push_back(&h);
+    struct Kept {
+      std::shared_ptr<int> alive;
+      Subscription sub;
+    };
+    auto k = std::make_shared<Kept>();
+    k->alive = alive;
+    k->sub = h.events().subscribe<AlarmRaised>([&](const AlarmRaised&) { ++raised_on_handles; });
+    return k;
+  };
+  {
+    Runtime rt(o, config());
+    ASSERT_EQ(handles.size(), 2u);
+    EXPECT_NE(handles[0], handles[1]) << "the pipeline's handle and the operations handle";
+    EXPECT_NE(handles[0], s.get());
+    EXPECT_EQ(alive.use_count(), 3) << "what attach returned lives with the runtime";
+    for (std::int64_t k = 0; k < 12; ++k) {
+      auto b = second(k, 4);
+      rt.push(b);
+    }
+    rt.sync();
+    EXPECT_EQ(counter->samples.load(), 24u);
+    EXPECT_EQ(raised_on_handles.load(), 1) << "the alarm was published on the pipeline's handle";
+    EXPECT_EQ(rt.alarm_transitions(), 1u);
+    auto vc = rt.verify_counters();
+    EXPECT_EQ(vc.samples, 24u);
+    EXPECT_EQ(vc.pass + vc.suspect + vc.fail + vc.not_evaluated, 24u);
+    EXPECT_GE(vc.suspect, 1u);
+  }
+  EXPECT_EQ(alive.use_count(), 1) << "released with the runtime";
+}
+
 INSTANTIATE_TEST_SUITE_P(SharedBackends, RuntimeTest,
                          ::testing::Values("sqlite_file", "postgresql"));
 

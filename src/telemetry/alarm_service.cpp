@@ -61,7 +61,6 @@ std::vector<store::Migration> alarm_migrations() {
 void AlarmLog::persist(std::span<const AlarmTransition> transitions, std::string_view actor,
                        std::string_view comment) {
   if (transitions.empty()) return;
-  auto rows = rows_;  // adopted only after the commit
   store::in_transaction(store_, [&] {
     store::Repository<AlarmEvent> events(store_);
     store::Repository<AlarmRecord> records(store_);
@@ -88,22 +87,17 @@ void AlarmLog::persist(std::span<const AlarmTransition> transitions, std::string
           tr.active || !tr.acknowledged || tr.latched ? static_cast<std::int64_t>(tr.episode) : 0,
           std::nullopt, tr.value, at(tr.time)};
       if (tr.shelved_until != 0) r.shelved_until = at(tr.shelved_until);
-      auto key = std::make_pair(tr.point_id, static_cast<int>(tr.kind));
-      auto it = rows.find(key);
-      if (it == rows.end()) {
-        auto found = records.find_one(store::Query<AlarmRecord>()
-                                          .where(&AlarmRecord::point_id, store::Op::eq, tr.point_id)
-                                          .where(&AlarmRecord::kind, store::Op::eq, tr.kind));
-        if (found) it = rows.emplace(key, std::make_pair(found->id, found->version)).first;
-      }
-      if (it == rows.end()) {
+      // The row's version is read afresh: the pipeline's log and the operators' actions (on
+      // other handles) both write the row, each with the state after its own transition.
+      auto found = records.find_one(store::Query<AlarmRecord>()
+                                        .where(&AlarmRecord::point_id, store::Op::eq, tr.point_id)
+                                        .where(&AlarmRecord::kind, store::Op::eq, tr.kind));
+      if (!found) {
         records.insert(r);
-        rows.emplace(key, std::make_pair(r.id, r.version));
       } else {
-        r.id = it->second.first;
-        r.version = it->second.second;
+        r.id = found->id;
+        r.version = found->version;
         records.update(r);
-        it->second.second = r.version;
       }
 
       bus.publish(tr);
@@ -115,7 +109,6 @@ void AlarmLog::persist(std::span<const AlarmTransition> transitions, std::string
             AlarmCleared{tr.point_id, tr.kind, tr.priority, tr.episode, tr.value, at(tr.time)});
     }
   });
-  rows_ = std::move(rows);
 }
 
 void AlarmLog::restore(AlarmEngine& engine) {

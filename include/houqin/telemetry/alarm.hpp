@@ -300,8 +300,6 @@ class HOUQIN_EXPORT AlarmLog {
 
  private:
   store::Store& store_;
-  std::map<std::pair<Id, int>, std::pair<Id, std::int64_t>>
-      rows_;  // (point, kind) -> (id, version)
 };
 
 /// The operator's actions on alarms: authorised, audited, stored, published. Permissions:

@@ -17,6 +17,7 @@
 #include "../../support/expect.hpp"
 #include "houqin/drivers/simulator.hpp"
 #include "houqin/service/registry.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::telemetry {
 namespace {
@@ -179,6 +180,35 @@ TEST_P(RuntimeTest, OperatorsActOnAlarmsWhileSamplesFlowAndEventsReachTheBus) {
   ASSERT_GE(transitions.size(), 2u);
   EXPECT_EQ(transitions[0].cause, AlarmCause::activated);
   EXPECT_EQ(transitions[1].cause, AlarmCause::acknowledged);
+}
+
+TEST_P(RuntimeTest, ThePipelineKeepsPersistingAnAlarmAfterAnOperatorChangedIt) {
+  HQ_REQUIRE_STORE(s);
+  auto op = pf.user_with("op", "operator", {"telemetry.ack", "telemetry.read"});
+  Runtime rt(options(), config());
+  std::atomic<int> cleared{0};
+  auto sub = rt.events().subscribe<AlarmCleared>([&](const AlarmCleared&) { ++cleared; });
+  for (std::int64_t k = 0; k < 10; ++k) {
+    auto b = second(k, 2);  // low from second 2: raised at 4
+    rt.push(b);
+  }
+  rt.sync();
+  // The operator's acknowledgement writes the alarm's row on the operations handle ...
+  EXPECT_EQ(rt.acknowledge(op, {area_o2, AlarmKind::lo}).state, AlarmState::acknowledged);
+  // ... and the pipeline's next write of the same row (back to normal, the episode ends) must
+  // still go through on its own handle.
+  for (std::int64_t k = 10; k < 16; ++k) {
+    auto b = second(k);
+    rt.push(b);
+  }
+  rt.sync();
+  for (const auto& st : rt.stats().stages) EXPECT_EQ(st.errors, 0u) << st.name;
+  EXPECT_EQ(cleared.load(), 1);
+  auto row = store::Repository<AlarmRecord>(*s).find(
+      store::Query<AlarmRecord>().where(&AlarmRecord::point_id, store::Op::eq, area_o2));
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0].state, AlarmState::normal);
+  EXPECT_EQ(store::Repository<AlarmEvent>(*s).count(), 3u) << "raised, acknowledged, cleared";
 }
 
 TEST_P(RuntimeTest, TheRegisteredAlarmOperationsActOnTheRuntimesEngine) {

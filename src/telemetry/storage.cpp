@@ -16,6 +16,7 @@
 #include <set>
 
 #include "houqin/core/error.hpp"
+#include "houqin/store/catalog.hpp"
 
 namespace houqin::telemetry {
 namespace {
@@ -181,6 +182,71 @@ struct PendingBlock {
 void put_be(std::vector<char>& out, std::uint64_t v, int bytes) {
   for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
+
+std::string partition_name(Micros lo) {
+  return "telemetry_block_p" + std::string(lo < 0 ? "m" : "") +
+         std::to_string(lo < 0 ? -(lo / partition_us) : lo / partition_us);
+}
+
+std::string partition_sql(Micros lo) {
+  return "CREATE TABLE IF NOT EXISTS " + partition_name(lo) +
+         " PARTITION OF telemetry_block FOR VALUES FROM (" + std::to_string(lo) + ") TO (" +
+         std::to_string(lo + partition_us) + ")";
+}
+
+/// Restoring telemetry_block into PostgreSQL: every partition the backup's blocks need.
+void create_partitions_for(store::Store& source, store::Store& target) {
+  if (target.dialect() != store::Dialect::postgresql) return;
+  std::string p = std::to_string(partition_us);
+  std::string sql = "SELECT DISTINCT start_us - (((start_us % " + p + ") + " + p + ") % " + p +
+                    ") FROM telemetry_block";
+  std::vector<Micros> lows;
+  if (source.dialect() == store::Dialect::sqlite) {
+    auto* db = static_cast<sqlite3*>(source.native_handle());
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+      fail(ErrorCode::unavailable, std::string("telemetry_block: ") + sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW) lows.push_back(sqlite3_column_int64(st, 0));
+    sqlite3_finalize(st);
+  } else {
+    PGresult* r = PQexec(static_cast<PGconn*>(source.native_handle()), sql.c_str());
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    for (int row = 0; ok && row < PQntuples(r); ++row)
+      lows.push_back(std::strtoll(PQgetvalue(r, row, 0), nullptr, 10));
+    std::string msg = ok ? "" : first_line(PQresultErrorMessage(r));
+    PQclear(r);
+    if (!ok) fail(ErrorCode::unavailable, "telemetry_block: " + msg);
+  }
+  for (Micros lo : lows) target.execute(partition_sql(lo));
+}
+
+/// The storage tables are not entities (no id, blobs): registered with their columns, so
+/// backup and restore carry them.
+[[maybe_unused]] const bool raw_tables_registered = [] {
+  using store::RawType;
+  store::register_raw_table("telemetry", {"telemetry_block",
+                                          {{"point_id"},
+                                           {"start_us"},
+                                           {"end_us"},
+                                           {"count"},
+                                           {"min", RawType::real, true},
+                                           {"max", RawType::real, true},
+                                           {"encoding"},
+                                           {"data", RawType::blob}},
+                                          {"point_id", "start_us"},
+                                          create_partitions_for});
+  for (const char* name : {"telemetry_rollup_1m", "telemetry_rollup_1h"})
+    store::register_raw_table("telemetry", {name,
+                                            {{"point_id"},
+                                             {"bucket_us"},
+                                             {"min", RawType::real},
+                                             {"max", RawType::real},
+                                             {"sum", RawType::real},
+                                             {"count"}},
+                                            {"point_id", "bucket_us"},
+                                            {}});
+  return true;
+}();
 
 }  // namespace
 
@@ -497,10 +563,7 @@ struct SampleStore::Impl {
         Micros lo = floor_to(b.start, partition_us);
         if (partitions.count(lo) || std::find(created.begin(), created.end(), lo) != created.end())
           continue;
-        std::string name = partition_name(lo);
-        pg_exec("CREATE TABLE IF NOT EXISTS " + name +
-                " PARTITION OF telemetry_block FOR VALUES FROM (" + std::to_string(lo) + ") TO (" +
-                std::to_string(lo + partition_us) + ")");
+        pg_exec(partition_sql(lo));
         created.push_back(lo);
       }
       copy_blocks();
@@ -661,12 +724,6 @@ struct SampleStore::Impl {
   }
 
   // ---- retention on PostgreSQL ----
-  /// Name of the partition of telemetry_block whose start_us range begins at `lo`.
-  static std::string partition_name(Micros lo) {
-    return "telemetry_block_p" + std::string(lo < 0 ? "m" : "") +
-           std::to_string(lo < 0 ? -(lo / partition_us) : lo / partition_us);
-  }
-
   /// Detaches and drops every partition of telemetry_block that holds nothing that must stay: every
   /// row belongs to a configured point whose class has a retention, and ends before that class's
   /// cutoff. Partitions that hold anything else are left for the row-by-row DELETE.

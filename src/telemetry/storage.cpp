@@ -1136,7 +1136,7 @@ void SampleStore::append(std::span<const Sample> samples) {
   if (d.wal_fd >= 0) d.log(samples);
   // The open blocks are too many for the CPU cache (~700 bytes a point): fetch each point's
   // encoder a few samples ahead, and the end of its stream once the encoder is there.
-  constexpr std::size_t ahead = 8;
+  constexpr std::size_t ahead = 16;
   const std::size_t n = samples.size();
   for (std::size_t k = 0; k < n; ++k) {
     if (k + 2 * ahead < n) {

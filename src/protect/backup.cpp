@@ -96,15 +96,18 @@ Manifest check(Store& bs, const std::string& name) {
     fail(ErrorCode::failed_precondition, "backup " + name + ": format " +
                                              std::to_string(m.format_version) +
                                              " is newer than this houqin reads (1)");
-  std::map<std::string, const TableInfo*> known;
-  for (const auto& e : store::catalog()) known[e.table->name] = e.table;
+  std::map<std::string, std::function<TableSummary()>> known;
+  for (const auto& e : store::catalog())
+    known[e.table->name] = [&bs, t = e.table] { return summarize_table(bs, *t); };
+  for (const auto& e : store::raw_catalog())
+    known[e.table->name] = [&bs, t = e.table] { return summarize_raw_table(bs, *t); };
   for (const auto& t : Repository<BackupTable>(bs).find()) {
     auto it = known.find(t.name);
     if (it == known.end())
       fail(ErrorCode::failed_precondition,
            "backup " + name + ": table " + t.name + " is unknown to this houqin (newer version?)");
     if (!bs.table_exists(t.name)) bad("table " + t.name + " is missing");
-    auto now = summarize_table(bs, *it->second);
+    auto now = it->second();
     if (now.rows != t.rows)
       bad("table " + t.name + " has " + std::to_string(now.rows) + " rows, the manifest says " +
           std::to_string(t.rows) + " (corrupt or truncated)");
@@ -164,6 +167,36 @@ TableSummary summarize_table(Store& s, const TableInfo& table) {
   return out;
 }
 
+TableSummary summarize_raw_table(Store& s, const store::RawTable& table) {
+  // The same hashing as summarize_table, blobs as their bytes: equal on both dialects.
+  TableSummary out;
+  crypto::Blake2b h(32);
+  h.field(table.name);
+  store::select_raw(s, table, [&](std::span<const store::Cell> row) {
+    ++out.rows;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const auto& c = row[i];
+      if (c.null) {
+        h.field("N");
+        continue;
+      }
+      switch (table.columns[i].type) {
+        case store::RawType::integer:
+          h.field(static_cast<std::int64_t>(c.i));
+          break;
+        case store::RawType::real:
+          h.field(std::bit_cast<std::int64_t>(c.d));
+          break;
+        case store::RawType::blob:
+          h.field(c.s);
+          break;
+      }
+    }
+  });
+  out.checksum = crypto::to_hex(h.final());
+  return out;
+}
+
 Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::path& file,
                 const Progress& progress) {
   authorize(store, actor, "protect.backup", "protect.backup");
@@ -174,6 +207,8 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
     for (const char* suffix : {"", "-wal", "-shm", "-journal"})
       std::filesystem::remove(partial + suffix);
     auto entries = store::catalog();
+    auto raws = store::raw_catalog();
+    const std::size_t total = entries.size() + raws.size();
     Manifest m;
     m.source = store.url();
     m.dialect = store.dialect() == store::Dialect::sqlite ? "sqlite" : "postgresql";
@@ -191,13 +226,21 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
           store::Transaction tx(*out);
           std::size_t done = 0;
           for (const auto& e : entries) {
-            if (progress) progress(e.table->name, done++, entries.size());
+            if (progress) progress(e.table->name, done++, total);
             if (!store.table_exists(e.table->name)) continue;
             auto t = store::as_stored(*e.table);
             for (const auto& sql : store::create_table_sql(t, store::Dialect::sqlite))
               out->execute(sql);
             store.select_rows(t, store::by_id(),
                               [&](std::span<const store::Cell> row) { out->put_row(t, row); });
+          }
+          for (const auto& e : raws) {
+            if (progress) progress(e.table->name, done++, total);
+            if (!store.table_exists(e.table->name)) continue;
+            out->execute(store::create_raw_table_sql(*e.table, store::Dialect::sqlite));
+            store::RawWriter writer(*out, *e.table);
+            store::select_raw(store, *e.table,
+                              [&](std::span<const store::Cell> row) { writer.put(row); });
           }
           tx.commit();
           store.execute("COMMIT");
@@ -211,9 +254,17 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
       store::create_table<BackupMeta>(*out);
       std::size_t done = 0;
       for (const auto& e : entries) {
-        if (progress) progress(e.table->name, done++, entries.size());
+        if (progress) progress(e.table->name, done++, total);
         if (!out->table_exists(e.table->name)) continue;
         auto sum = summarize_table(*out, *e.table);
+        BackupTable row{0, 0, e.table->name, sum.rows, sum.checksum};
+        Repository<BackupTable>(*out).insert(row);
+        m.tables[e.table->name] = sum;
+      }
+      for (const auto& e : raws) {  // tables that are not entities (telemetry blocks ...)
+        if (progress) progress(e.table->name, done++, total);
+        if (!out->table_exists(e.table->name)) continue;
+        auto sum = summarize_raw_table(*out, *e.table);
         BackupTable row{0, 0, e.table->name, sum.rows, sum.checksum};
         Repository<BackupTable>(*out).insert(row);
         m.tables[e.table->name] = sum;
@@ -230,7 +281,7 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
       out->execute("PRAGMA journal_mode = DELETE");  // one self-contained file
     }
     std::filesystem::rename(partial, file);
-    if (progress) progress("", entries.size(), entries.size());
+    if (progress) progress("", total, total);
     std::int64_t rows = 0;
     for (const auto& [n, t] : m.tables) rows += t.rows;
     audit::append(store, actor,
@@ -286,15 +337,20 @@ Manifest restore(Store& store, const auth::Actor& actor, const std::filesystem::
     std::vector<store::CatalogEntry> entries;
     for (const auto& e : store::catalog())
       if (e.domain != "store" && m.tables.count(e.table->name)) entries.push_back(e);
+    std::vector<store::RawCatalogEntry> raws;
+    for (const auto& e : store::raw_catalog())
+      if (m.tables.count(e.table->name)) raws.push_back(e);
+    const std::size_t total = entries.size() + raws.size();
     std::int64_t rows = 0;
     {
       store::Transaction tx(store);
       if (m.tables.count("audit_log")) audit::suspend_guards(store);
       for (auto it = entries.rbegin(); it != entries.rend(); ++it)
         store.execute("DELETE FROM " + it->table->name);
+      for (const auto& e : raws) store.execute("DELETE FROM " + e.table->name);
       std::size_t done = 0;
       for (const auto& e : entries) {
-        if (progress) progress(e.table->name, done++, entries.size());
+        if (progress) progress(e.table->name, done++, total);
         auto t = store::as_stored(*e.table);
         // A row may reference a later row of its own table (a department's parent): such
         // columns go in empty first and are filled once every row is there.
@@ -323,20 +379,29 @@ Manifest restore(Store& store, const auth::Actor& actor, const std::filesystem::
         for (const auto& row : later) store.update_row(t, row, row[version].i);
         store.reset_id_sequence(t);
       }
+      for (const auto& e : raws) {
+        if (progress) progress(e.table->name, done++, total);
+        if (e.table->before_restore) e.table->before_restore(bs, store);
+        store::RawWriter writer(store, *e.table);
+        store::select_raw(bs, *e.table, [&](std::span<const store::Cell> row) {
+          ++rows;
+          writer.put(row);
+        });
+      }
       if (m.tables.count("audit_log")) audit::restore_guards(store);
       tx.commit();
     }
-    if (progress) progress("", entries.size(), entries.size());
-    audit::append(store, actor,
-                  {"protect.restore",
-                   "",
-                   std::nullopt,
-                   audit::Outcome::success,
-                   "restored " + std::to_string(entries.size()) + " tables, " +
-                       std::to_string(rows) + " rows from " + file.string() + " (made " +
-                       format_timestamp(m.created_at) + " from " + m.source + ")",
-                   {},
-                   {}});
+    if (progress) progress("", total, total);
+    audit::append(
+        store, actor,
+        {"protect.restore",
+         "",
+         std::nullopt,
+         audit::Outcome::success,
+         "restored " + std::to_string(total) + " tables, " + std::to_string(rows) + " rows from " +
+             file.string() + " (made " + format_timestamp(m.created_at) + " from " + m.source + ")",
+         {},
+         {}});
     return m;
   } catch (const Error& e) {
     audit::append(store, actor,

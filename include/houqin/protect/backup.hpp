@@ -15,6 +15,7 @@
 #include <string>
 
 #include "houqin/auth/actor.hpp"
+#include "houqin/store/catalog.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::protect {
@@ -51,5 +52,7 @@ HOUQIN_EXPORT Manifest restore(store::Store& store, const auth::Actor& actor,
 
 /// The count and checksum of one table as stored now (sealed values as they are).
 HOUQIN_EXPORT TableSummary summarize_table(store::Store& store, const store::TableInfo& table);
+/// The same for a table that is not an entity (store::register_raw_table), rows in key order.
+HOUQIN_EXPORT TableSummary summarize_raw_table(store::Store& store, const store::RawTable& table);
 
 }  // namespace houqin::protect

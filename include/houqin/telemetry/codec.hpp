@@ -83,6 +83,8 @@ class HOUQIN_EXPORT BlockEncoder {
   Encoding encoding() const noexcept { return scheme_.encoding; }
   /// The size finish() would produce.
   std::size_t encoded_size() const noexcept;
+  /// Asks the CPU to fetch the end of the stream, where the next append() writes.
+  void prefetch() const noexcept { __builtin_prefetch(stream_.data() + stream_.size(), 1); }
   /// Heap bytes held by the stream buffer (its capacity).
   std::size_t heap_bytes() const noexcept { return stream_.capacity(); }
 

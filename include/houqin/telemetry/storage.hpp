@@ -57,6 +57,12 @@ struct SampleStoreOptions {
   /// The write-ahead log moves to a new segment file after this many bytes; old segments are
   /// deleted once every sample in them is in a stored block.
   std::uint64_t wal_segment_bytes = 64ull << 20;
+  /// With a write-ahead log, closed blocks wait in memory (queries see them) until this many
+  /// bytes of them are pending, then go to the database in one transaction with their rollups:
+  /// a database page that several appends touch is written once, not once per append(). 0:
+  /// every append() writes the blocks it closed. Without a write-ahead log blocks are always
+  /// written by the append() that closed them.
+  std::size_t write_batch_bytes = 1u << 20;
 };
 
 /// What the store holds and has done, for monitoring and the benchmark.
@@ -73,8 +79,10 @@ struct SampleStoreStats {
 
 /// What apply_retention() deleted.
 struct RetentionResult {
-  std::int64_t blocks = 0;
+  std::int64_t blocks = 0;  // including those in dropped partitions
   std::int64_t rollup_rows = 0;
+  /// PostgreSQL: partitions of telemetry_block detached and dropped whole (always 0 on SQLite).
+  std::int64_t partitions_dropped = 0;
 };
 
 /// The sample store of one Store. Like the Store it is used by one thread at a time (the
@@ -99,9 +107,9 @@ class HOUQIN_EXPORT SampleStore {
   /// after the point's last stored block). All or nothing: Error(not_found) for an unknown point,
   /// Error(invalid_argument) for a time before the point's previous sample, leaving the store as it
   /// was. Once it returns, the samples are in the write-ahead log (acknowledged). Blocks that fill
-  /// up are written to the database before it returns; if that write fails (Error(unavailable))
-  /// the samples were still accepted and logged, and the blocks are written by the next append()
-  /// or flush().
+  /// up are written to the database once write_batch_bytes of them are pending (at once without
+  /// a write-ahead log); if that write fails (Error(unavailable)) the samples were still accepted
+  /// and logged, and the blocks are written by a later append() or flush().
   void append(std::span<const Sample> samples);
 
   /// Writes every open block (and its rollups) to the database and empties the write-ahead log.

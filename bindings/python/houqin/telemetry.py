@@ -1,13 +1,16 @@
-"""houqin.telemetry: telemetry samples as numpy arrays and pandas DataFrames.
+"""houqin.telemetry: telemetry samples as numpy arrays and pandas DataFrames, and the telemetry
+Runtime (verify -> alarm -> store on a pipeline thread) fed from numpy.
 
 ``SampleColumns`` holds samples by column in houqin-owned (C++) memory; its columns are zero-copy,
 read-only numpy views whose ``.base`` keeps the owner alive. ``SampleArray`` holds them as records
-of ``sample_dtype`` (the layout the pipeline takes). See docs/python.md.
+of ``sample_dtype`` (the layout the pipeline takes). ``Runtime`` pushes them through the pipeline
+and queries them back; ``AlarmRaised``, ``AlarmCleared`` and ``AlarmTransition`` reach Python
+callbacks (``Runtime.subscribe``). See docs/python.md.
 """
 
 from ._core import telemetry as _compiled
 
-__all__ = [n for n in dir(_compiled) if not n.startswith("_")] + ["to_pandas"]
+__all__ = [n for n in dir(_compiled) if not n.startswith("_")] + ["to_pandas", "query_frame"]
 globals().update({n: getattr(_compiled, n) for n in dir(_compiled) if not n.startswith("_")})
 
 
@@ -39,3 +42,12 @@ def to_pandas(columns, *, time_index=False):
 
 
 _compiled.SampleColumns.to_pandas = to_pandas
+
+
+def query_frame(runtime, point, start, end, *, time_index=True):
+    """Runtime.query(point, start, end) as a pandas DataFrame (see to_pandas), indexed by time
+    unless time_index=False: ready for resample(), rolling() and plotting."""
+    return to_pandas(runtime.query(point, start, end), time_index=time_index)
+
+
+_compiled.Runtime.query_frame = query_frame

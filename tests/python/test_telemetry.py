@@ -258,7 +258,7 @@ def test_acknowledge_and_shelve_by_an_actor(shared_store_url, key_file, tmp_path
 def test_push_and_query_release_the_gil(runtime):
     import threading
     import time
-    n = 2_000_000
+    n = 1_000_000
     t = seconds(n)
     v = 400 + (np.arange(n) % 7) * 0.1
     ticks, done = [], threading.Event()
@@ -360,3 +360,26 @@ def test_config_from_the_simulator_point_map():
     assert any(kinds[i] == "o2_pressure" for i in alarmed)
     assert len(cols) == len([p for p in points if p.data_type != "string"])
     assert (cols.quality == 0).all() and poller.requests > 0 and sim.requests > 0
+
+
+def test_close_while_another_thread_pushes(runtime):
+    import threading
+    import time
+    n = 1_000_000
+    outcome = []
+
+    def pusher():
+        try:
+            outcome.append(runtime.push(point_id=O2, time=seconds(n), value=np.full(n, 400.0)))
+        except houqin.FailedPrecondition as e:
+            outcome.append(e)
+
+    th = threading.Thread(target=pusher)
+    th.start()
+    time.sleep(0.05)
+    runtime.close()  # waits for the push in the other thread; never frees under it
+    th.join()
+    assert runtime.closed and len(outcome) == 1
+    assert outcome[0] == n or "closed" in str(outcome[0])
+    with pytest.raises(houqin.FailedPrecondition, match="closed"):
+        runtime.stats()

@@ -53,8 +53,7 @@ void deliver_event(const GilObject& callback, const std::function<py::object()>&
   }
 }
 
-py::object subscribe_events(const std::function<EventBus&()>& bus, py::handle event_class,
-                            py::object callback, std::mutex* lock) {
+py::object subscribe_events(const WithBus& with_bus, py::handle event_class, py::object callback) {
   auto it = event_bindings().find(event_class.ptr());
   if (it == event_bindings().end())
     fail(ErrorCode::invalid_argument,
@@ -65,9 +64,7 @@ py::object subscribe_events(const std::function<EventBus&()>& bus, py::handle ev
   PySubscription sub;
   {
     py::gil_scoped_release nogil;
-    std::unique_lock<std::mutex> guard;
-    if (lock) guard = std::unique_lock(*lock);
-    sub.subscription = it->second(bus(), std::move(cb));
+    with_bus([&](EventBus& bus) { sub.subscription = it->second(bus, std::move(cb)); });
   }
   return py::cast(std::move(sub));
 }
@@ -92,8 +89,12 @@ void init_events(py::module_& m) {
   store_cls.def(
       "subscribe",
       [](StoreHandle& h, py::handle event_class, py::object callback) {
-        return subscribe_events([&h]() -> EventBus& { return h.get().events(); }, event_class,
-                                std::move(callback), &h.mutex);
+        return subscribe_events(
+            [&h](const std::function<void(EventBus&)>& f) {
+              std::lock_guard lock(h.mutex);
+              f(h.get().events());
+            },
+            event_class, std::move(callback));
       },
       py::arg("event_class"), py::arg("callback"),
       R"doc(Calls callback(event) for every event of that class this store publishes from now on,

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 #include <thread>
 
 #include "events.hpp"
@@ -36,9 +38,15 @@ json::Path arg_path(const char* name) {
 /// pipeline thread wait for itself).
 thread_local const void* t_delivering = nullptr;
 
+/// The runtime behind a Python object. Threads: every method releases the GIL and then holds
+/// `mutex` shared while it uses the runtime; close() closes it (thread-safe, so pushes in other
+/// threads return and callbacks finish) and only then takes `mutex` exclusively to destroy it.
+/// Nobody takes `mutex` with the GIL held, so destroying (which takes the GIL to drop callbacks)
+/// cannot deadlock.
 struct PyRuntime {
   std::shared_ptr<const Clock> clock;  // a ManualClock from Python; outlives the runtime
   std::unique_ptr<telemetry::Runtime> rt;
+  std::shared_mutex mutex;
   std::size_t slice = 0;        // samples per pipeline push: half the queue
   bool raise_when_full = true;  // FullPolicy::block: a full queue after the timeout is an error
 
@@ -61,6 +69,25 @@ struct PyRuntime {
     return *rt;
   }
 
+  /// f(Runtime&) with the GIL released and the runtime kept alive; FailedPrecondition after
+  /// close(). f must not touch Python objects.
+  template <class F>
+  auto with(F&& f) {
+    py::gil_scoped_release nogil;
+    std::shared_lock lock(mutex);
+    return f(get());
+  }
+
+  void close() {
+    py::gil_scoped_release nogil;
+    {
+      std::shared_lock lock(mutex);
+      if (rt) rt->close();  // waits for the pipeline (and its callbacks) to finish
+    }
+    std::unique_lock lock(mutex);
+    rt.reset();
+  }
+
   void check_not_delivering() const {
     if (t_delivering == this)
       fail(ErrorCode::failed_precondition,
@@ -68,12 +95,19 @@ struct PyRuntime {
            "itself); hand the samples to another thread");
   }
 
-  /// Pushes `n` samples made by `at(i)` (or read from `records` when not null) in slices. The
-  /// caller has released the GIL. Returns how many were accepted.
+  /// Pushes `n` samples made by `at(i)` (or read from `records` when not null) in slices, then
+  /// waits for them to be durable when `wait`. Releases the GIL. Returns how many were accepted.
   template <class At>
-  std::size_t push(std::size_t n, const Sample* records, At&& at, bool raise_when_full,
-                   std::uint64_t& ticket) {
-    auto& r = get();
+  std::size_t push(std::size_t n, const Sample* records, At&& at, bool wait) {
+    return with([&](telemetry::Runtime& r) {
+      auto done = push_slices(r, n, records, at);
+      if (wait && done) r.sync();
+      return done;
+    });
+  }
+
+  template <class At>
+  std::size_t push_slices(telemetry::Runtime& r, std::size_t n, const Sample* records, At& at) {
     std::vector<Sample> buffer;
     if (!records) buffer.resize(std::min(n, slice));
     std::size_t done = 0;
@@ -88,7 +122,6 @@ struct PyRuntime {
       }
       auto res = r.push(part);
       done += res.accepted;
-      if (res.accepted) ticket = res.ticket;
       if (res.status == telemetry::PushStatus::closed)
         fail(ErrorCode::failed_precondition, "push: the runtime is closed; accepted " +
                                                  std::to_string(done) + " of " + std::to_string(n));
@@ -322,14 +355,7 @@ migrate: apply every schema migration first.)doc");
       "push",
       [](std::shared_ptr<PyRuntime> self, py::handle samples, py::handle point_id, py::handle time,
          py::handle value, py::handle quality, bool wait) -> std::size_t {
-        self->get();
         self->check_not_delivering();
-        bool raise_when_full = self->raise_when_full;
-        std::uint64_t ticket = 0;
-        std::size_t accepted = 0;
-        auto finish = [&] {
-          if (wait && ticket) self->rt->sync();
-        };
         if (!samples.is_none()) {
           if (!point_id.is_none() || !time.is_none() || !value.is_none() || !quality.is_none())
             fail(ErrorCode::invalid_argument,
@@ -337,12 +363,8 @@ migrate: apply every schema migration first.)doc");
           if (py::isinstance<SampleColumns>(samples)) {
             auto cols = samples.cast<std::shared_ptr<SampleColumns>>();
             cols->check();
-            py::gil_scoped_release nogil;
-            accepted = self->push(
-                cols->size(), nullptr, [&](std::size_t i) { return cols->at(i); }, raise_when_full,
-                ticket);
-            finish();
-            return accepted;
+            return self->push(
+                cols->size(), nullptr, [&](std::size_t i) { return cols->at(i); }, wait);
           }
           py::array records = py::isinstance<SampleArray>(samples)
                                   ? py::array(samples.attr("array"))
@@ -351,13 +373,9 @@ migrate: apply every schema migration first.)doc");
             fail(ErrorCode::invalid_argument,
                  "samples: expected SampleColumns, SampleArray or a sample_dtype array, got " +
                      type_name(samples));
-          auto span = samples_view(records);
-          py::gil_scoped_release nogil;
-          accepted = self->push(
-              span.size(), span.data(), [](std::size_t) { return Sample{}; }, raise_when_full,
-              ticket);
-          finish();
-          return accepted;
+          auto span = samples_view(records);  // `records` keeps the memory alive meanwhile
+          return self->push(
+              span.size(), span.data(), [](std::size_t) { return Sample{}; }, wait);
         }
         if (time.is_none() || value.is_none() || point_id.is_none())
           fail(ErrorCode::invalid_argument, "push: point_id, time and value are required");
@@ -379,16 +397,13 @@ migrate: apply every schema migration first.)doc");
         const double* vp = v.data();
         const Id* ip = ids ? ids->data() : nullptr;
         const std::uint8_t* qp = q ? q->data() : nullptr;
-        py::gil_scoped_release nogil;
-        accepted = self->push(
+        return self->push(
             n, nullptr,
             [&](std::size_t i) {
               return Sample{ip ? ip[i] : single, tp[i], vp[i], qp ? qp[i] : telemetry::quality_good,
                             telemetry::Flag::not_evaluated};
             },
-            raise_when_full, ticket);
-        finish();
-        return accepted;
+            wait);
       },
       py::arg("samples") = py::none(), py::kw_only(), py::arg("point_id") = py::none(),
       py::arg("time") = py::none(), py::arg("value") = py::none(), py::arg("quality") = py::none(),
@@ -405,9 +420,9 @@ what fitted), FailedPrecondition after close() or from this runtime's event call
   cls.def(
       "sync",
       [](PyRuntime& self, double timeout_s) {
-        auto& r = self.get();
-        py::gil_scoped_release nogil;
-        r.sync(std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
+        self.with([&](telemetry::Runtime& r) {
+          r.sync(std::chrono::milliseconds(static_cast<std::int64_t>(timeout_s * 1000)));
+        });
       },
       py::arg("timeout_s") = 60.0,
       "Waits until every sample accepted so far is verified, alarmed and stored durably. "
@@ -415,11 +430,9 @@ what fitted), FailedPrecondition after close() or from this runtime's event call
   cls.def(
       "query",
       [](PyRuntime& self, Id point, py::handle start, py::handle end) {
-        auto& r = self.get();
         Micros from = micros_from_py(start, "start"), to = micros_from_py(end, "end");
         auto c = std::make_shared<SampleColumns>();
-        {
-          py::gil_scoped_release nogil;
+        self.with([&](telemetry::Runtime& r) {
           auto series = r.query(point, from, to);
           auto n = series.size();
           c->time = std::move(series.times);
@@ -429,7 +442,7 @@ what fitted), FailedPrecondition after close() or from this runtime's event call
           for (std::size_t i = 0; i < n; ++i)
             c->flag[i] = static_cast<std::uint8_t>(series.flags[i]);
           c->point_id.assign(n, point);
-        }
+        });
         return c;
       },
       py::arg("point"), py::arg("start"), py::arg("end"),
@@ -438,19 +451,21 @@ numpy columns over houqin's memory (time, value and quality are the query's own 
 copies; .base keeps them alive). start/end: int UTC microseconds or aware datetimes. Samples
 still queued are not included (sync() first). NotFound for a point that is not configured.)doc");
   cls.def_property_readonly(
-      "config", [](PyRuntime& self) { return json_to_py(json::to_json(self.get().config())); },
+      "config",
+      [](PyRuntime& self) {
+        auto j = self.with([](telemetry::Runtime& r) { return json::to_json(r.config()); });
+        return json_to_py(j);
+      },
       "The configuration in use (a TelemetryConfig dict).");
   cls.def(
       "stats",
       [](PyRuntime& self) {
-        auto& r = self.get();
         telemetry::PipelineStats ps;
         telemetry::SampleStoreStats ss;
-        {
-          py::gil_scoped_release nogil;
+        self.with([&](telemetry::Runtime& r) {
           ps = r.stats();
           ss = r.storage_stats();
-        }
+        });
         return stats_to_py(ps, ss);
       },
       "Pipeline and storage counters as a dict (accepted, processed, durable, queued, "
@@ -458,7 +473,6 @@ still queued are not included (sync() first). NotFound for a point that is not c
   cls.def(
       "subscribe",
       [](std::shared_ptr<PyRuntime> self, py::handle event_class, py::object callback) {
-        auto& r = self->get();
         if (!PyCallable_Check(callback.ptr()))
           fail(ErrorCode::invalid_argument, "subscribe: callback is not callable");
         const void* tag = self.get();
@@ -471,8 +485,12 @@ still queued are not included (sync() first). NotFound for a point that is not c
           } mark(tag);
           return user(std::move(event));
         });
-        return subscribe_events([&r]() -> EventBus& { return r.events(); }, event_class,
-                                std::move(wrapper));
+        return subscribe_events(
+            [&self](const std::function<void(EventBus&)>& f) {
+              std::shared_lock lock(self->mutex);
+              f(self->get().events());
+            },
+            event_class, std::move(wrapper));
       },
       py::arg("event_class"), py::arg("callback"),
       R"doc(Calls callback(event) for every AlarmRaised, AlarmCleared or AlarmTransition (the
@@ -483,14 +501,8 @@ Returns a houqin.Subscription.)doc");
   cls.def(
       "status",
       [](PyRuntime& self, Id point, py::handle kind) {
-        auto& r = self.get();
         auto key = alarm_key(point, kind);
-        telemetry::AlarmStatus st;
-        {
-          py::gil_scoped_release nogil;
-          st = r.engine().status(key);
-        }
-        return st;
+        return self.with([&](telemetry::Runtime& r) { return r.engine().status(key); });
       },
       py::arg("point"), py::arg("kind"),
       "The current AlarmStatus of one alarm (kind: hi, lo, hihi, lolo, digital). NotFound when "
@@ -498,12 +510,7 @@ Returns a houqin.Subscription.)doc");
   cls.def(
       "alarms",
       [](PyRuntime& self) {
-        auto& r = self.get();
-        std::vector<telemetry::AlarmStatus> all;
-        {
-          py::gil_scoped_release nogil;
-          all = r.engine().all();
-        }
+        auto all = self.with([](telemetry::Runtime& r) { return r.engine().all(); });
         py::list out;
         for (auto& s : all) out.append(py::cast(std::move(s)));
         return out;
@@ -512,11 +519,10 @@ Returns a houqin.Subscription.)doc");
   cls.def(
       "acknowledge",
       [](PyRuntime& self, py::handle actor, Id point, py::handle kind, std::string comment) {
-        auto& r = self.get();
         const auto& a = actor_arg(actor);
         auto key = alarm_key(point, kind);
-        py::gil_scoped_release nogil;
-        return r.acknowledge(a, key, std::move(comment));
+        return self.with(
+            [&](telemetry::Runtime& r) { return r.acknowledge(a, key, std::move(comment)); });
       },
       py::arg("actor"), py::arg("point"), py::arg("kind"), py::kw_only(), py::arg("comment") = "",
       "Acknowledges an alarm as `actor` (permission telemetry.ack; audited, stored, published); "
@@ -525,14 +531,14 @@ Returns a houqin.Subscription.)doc");
       "shelve",
       [](PyRuntime& self, py::handle actor, Id point, py::handle kind, double minutes,
          std::string reason) {
-        auto& r = self.get();
         const auto& a = actor_arg(actor);
         auto key = alarm_key(point, kind);
         if (!(minutes > 0)) fail(ErrorCode::invalid_argument, "minutes: must be positive");
-        py::gil_scoped_release nogil;
-        return r.shelve(a, key,
-                        std::chrono::microseconds(static_cast<std::int64_t>(minutes * 60e6)),
-                        std::move(reason));
+        return self.with([&](telemetry::Runtime& r) {
+          return r.shelve(a, key,
+                          std::chrono::microseconds(static_cast<std::int64_t>(minutes * 60e6)),
+                          std::move(reason));
+        });
       },
       py::arg("actor"), py::arg("point"), py::arg("kind"), py::kw_only(), py::arg("minutes"),
       py::arg("reason"),
@@ -541,50 +547,46 @@ Returns a houqin.Subscription.)doc");
   cls.def(
       "unshelve",
       [](PyRuntime& self, py::handle actor, Id point, py::handle kind, std::string comment) {
-        auto& r = self.get();
         const auto& a = actor_arg(actor);
         auto key = alarm_key(point, kind);
-        py::gil_scoped_release nogil;
-        return r.unshelve(a, key, std::move(comment));
+        return self.with(
+            [&](telemetry::Runtime& r) { return r.unshelve(a, key, std::move(comment)); });
       },
       py::arg("actor"), py::arg("point"), py::arg("kind"), py::kw_only(), py::arg("comment") = "",
       "Unshelves a shelved alarm (permission telemetry.shelve); returns its AlarmStatus.");
   cls.def(
       "standing",
       [](PyRuntime& self, py::handle actor) {
-        auto& r = self.get();
         const auto& a = actor_arg(actor);
-        std::vector<telemetry::AlarmStatus> all;
-        {
-          py::gil_scoped_release nogil;
-          all = r.standing(a);
-        }
+        auto all = self.with([&](telemetry::Runtime& r) { return r.standing(a); });
         py::list out;
         for (auto& s : all) out.append(py::cast(std::move(s)));
         return out;
       },
       py::arg("actor"), "Alarms not in state normal (permission telemetry.read).");
   cls.def(
-      "close",
-      [](PyRuntime& self) {
-        if (!self.rt) return;
-        py::gil_scoped_release nogil;
-        self.rt->close();
-        self.rt.reset();
-      },
-      "Stops accepting, processes and stores everything accepted, writes the open blocks. "
-      "Idempotent; later calls raise FailedPrecondition.");
+      "close", [](PyRuntime& self) { self.close(); },
+      "Stops accepting, processes and stores everything accepted, writes the open blocks and "
+      "closes the runtime's connections (waiting for calls in other threads). Idempotent; later "
+      "calls raise FailedPrecondition.");
   cls.def_property_readonly(
-      "closed", [](const PyRuntime& self) { return !self.rt; }, "True after close().");
+      "closed",
+      [](PyRuntime& self) {
+        py::gil_scoped_release nogil;
+        std::shared_lock lock(self.mutex);
+        return !self.rt;
+      },
+      "True after close().");
   cls.def("__enter__", [](std::shared_ptr<PyRuntime> self) { return self; });
-  cls.def("__exit__", [](PyRuntime& self, py::handle, py::handle, py::handle) {
-    if (!self.rt) return;
-    py::gil_scoped_release nogil;
-    self.rt->close();
-    self.rt.reset();
-  });
-  cls.def("__repr__", [](const PyRuntime& self) {
-    return std::string("houqin.telemetry.Runtime(") + (self.rt ? "open" : "closed") + ")";
+  cls.def("__exit__", [](PyRuntime& self, py::handle, py::handle, py::handle) { self.close(); });
+  cls.def("__repr__", [](PyRuntime& self) {
+    bool open = false;
+    {
+      py::gil_scoped_release nogil;
+      std::shared_lock lock(self.mutex);
+      open = static_cast<bool>(self.rt);
+    }
+    return std::string("houqin.telemetry.Runtime(") + (open ? "open" : "closed") + ")";
   });
 }
 

@@ -383,3 +383,37 @@ def test_close_while_another_thread_pushes(runtime):
     assert outcome[0] == n or "closed" in str(outcome[0])
     with pytest.raises(houqin.FailedPrecondition, match="closed"):
         runtime.stats()
+
+
+def test_runtime_configuration_errors(tmp_path):
+    url = "sqlite:" + str(tmp_path / "cfg.sqlite")
+    with houqin.Store(url, migrate=True):
+        pass
+    with pytest.raises(houqin.InvalidArgument, match="hi"):
+        houqin.telemetry.Runtime(url, {"alarms": [{"point_id": 1, "hi": "high"}]})
+    with pytest.raises(houqin.InvalidArgument, match="bogus"):
+        houqin.telemetry.Runtime(url, {"bogus": []})
+    with pytest.raises(houqin.InvalidArgument, match="when_full"):
+        houqin.telemetry.Runtime(url, {}, when_full="drop")
+    with pytest.raises(houqin.InvalidArgument):
+        houqin.telemetry.Runtime("sqlite::memory:", {})  # the runtime opens its own connections
+    with pytest.raises(houqin.InvalidArgument, match="gas"):
+        houqin.telemetry.make_config(gas=[{"point_id": 1, "gas": "helium"}])
+
+
+def test_runtime_configured_from_the_stored_point_map(tmp_path):
+    url = "sqlite:" + str(tmp_path / "panel.sqlite")
+    sim = houqin.drivers.Simulator()
+    sim.add_gas_panel(1)
+    with sim, houqin.Store(url, migrate=True) as store:
+        houqin.drivers.import_point_map(store, sim.point_map())
+        poller = houqin.drivers.Poller(store)  # stored point ids
+        with houqin.telemetry.Runtime(url) as rt:  # config from the stored point map
+            kinds = {p.id: p.kind for p in store.find(houqin.drivers.Point)}
+            o2 = next(i for i, k in kinds.items() if k == "o2_pressure")
+            assert any(a["point_id"] == o2 for a in rt.config["alarms"])
+            for _ in range(3):
+                rt.push(poller.poll())
+            rt.sync()
+            cols = rt.query(o2, 0, 2**62)
+    assert len(cols) == 3 and (cols.quality == 0).all() and (cols.value > 300).all()

@@ -72,3 +72,17 @@ def test_manual_clock_drives_the_services(key_file):
         clock.advance(minutes=-1)
     with pytest.raises(houqin.InvalidArgument, match="naive"):
         houqin.ManualClock(datetime(2026, 1, 1))
+
+
+def test_repair_events_reach_store_subscribers(platform):
+    store = platform.store
+    desk = platform.user_with("desk", "desk", ["repair.report", "repair.dispatch", "repair.work"])
+    reported, transitions = [], []
+    with store.subscribe(houqin.repair.WorkOrderReported, reported.append), \
+            store.subscribe(houqin.repair.WorkOrderEvent, transitions.append):
+        order = houqin.services.repair.report(store, desk, description="door sticks",
+                                              category="carpentry")
+        houqin.services.repair.cancel(store, desk, work_order_id=order["id"], reason="duplicate")
+    assert [(e.work_order_id, e.code) for e in reported] == [(order["id"], order["code"])]
+    assert [(e.action, e.to) for e in transitions] == [("report", "reported"), ("cancel", "cancelled")]
+    assert transitions[1].reason == "duplicate"

@@ -284,8 +284,9 @@ def test_push_and_query_release_the_gil(runtime):
         done.set()
         th.join()
     assert len(cols) == n
-    # the ticker ran all along (about once a millisecond) while C++ worked
-    assert pushed >= max(5, push_s * 100), "ticker ran %d times in %.2f s of push" % (pushed, push_s)
+    # the ticker ran all along (up to once a millisecond; far less on a loaded machine, but with the
+    # GIL held through the push it could not run at all) while C++ worked
+    assert pushed >= max(3, push_s * 20), "ticker ran %d times in %.2f s of push" % (pushed, push_s)
     assert queried >= 1
 
 

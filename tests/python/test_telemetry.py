@@ -418,3 +418,19 @@ def test_runtime_configured_from_the_stored_point_map(tmp_path):
             rt.sync()
             cols = rt.query(o2, 0, 2**62)
     assert len(cols) == 3 and (cols.quality == 0).all() and (cols.value > 300).all()
+
+
+def test_frames_round_trip(runtime):
+    import pandas as pd
+    runtime.push(point_id=O2, time=seconds(60), value=400 + np.arange(60) * 0.1, wait=True)
+    frame = runtime.query_frame(O2, T0, T0 + 60_000_000)
+    moved = frame.copy()
+    moved.index = moved.index + pd.Timedelta(minutes=1)  # the same readings a minute later
+    assert runtime.push_frame(moved, wait=True) == 60
+    both = runtime.query_frame(O2, T0, T0 + 120_000_000)
+    assert len(both) == 120 and np.allclose(both["value"].to_numpy()[60:], frame["value"].to_numpy())
+    flat = pd.DataFrame({"time": pd.date_range("2026-01-01 00:02", periods=5, freq="s", tz="UTC"),
+                         "value": 401.0})
+    assert runtime.push_frame(flat, point_id=O2, wait=True) == 5
+    with pytest.raises(houqin.InvalidArgument, match="naive"):
+        runtime.push_frame(flat.assign(time=flat["time"].dt.tz_localize(None)), point_id=O2)

@@ -17,6 +17,7 @@ import time
 import matplotlib
 
 matplotlib.use("Agg")  # files only: no display needed
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 import houqin  # noqa: E402
@@ -56,16 +57,19 @@ def main():
 
             pressures = [p for p in points.values() if p.kind.value.endswith("_pressure")]
             frames = {p.name: rt.query_frame(p.id, 0, 2**62) for p in pressures}
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for name, df in frames.items():
-        ax.plot(df.index, df["value"], label=name)
-        last = df["value"].iloc[-1]
+    # one small chart per gas: each on its own scale (vacuum ~60 kPa, nitrogen ~800 kPa)
+    fig, axes = plt.subplots(len(frames), 1, figsize=(9, 1.6 * len(frames)), sharex=True)
+    for ax, (name, df) in zip(axes, frames.items()):
+        unit = points[df["point_id"].iloc[0]].unit
+        ax.plot(df.index, df["value"], marker=".")
+        ax.set_ylabel(unit)
+        ax.set_title(name, fontsize="small", loc="left")
         print("  %-26s %4d samples  last %8.1f %s  flags %s" % (
-            name, len(df), last, points[df["point_id"].iloc[0]].unit,
+            name, len(df), df["value"].iloc[-1], unit,
             dict(df["flag"].value_counts()[lambda c: c > 0])))
-    ax.set_ylabel("kPa")
-    ax.set_title("Medical gas panel (simulated), %.0f s" % args.seconds)
-    ax.legend(fontsize="small", ncol=2)
+    axes[-1].xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    axes[-1].set_xlabel("UTC")
+    fig.suptitle("Medical gas panel (simulated), %.0f s" % args.seconds)
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(args.out)

@@ -27,9 +27,7 @@ def key_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture(params=BACKENDS)
-def store_url(request, tmp_path):
-    backend = request.param
+def _store_url(backend, tmp_path):
     if backend == "sqlite_memory":
         yield "sqlite::memory:"
     elif backend == "sqlite_file":
@@ -49,6 +47,17 @@ def store_url(request, tmp_path):
         yield url + sep + "options=-csearch_path%3D" + schema
         with houqin.Store(url) as admin:
             admin.execute("DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request, tmp_path):
+    yield from _store_url(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite_file", "postgresql"])
+def shared_store_url(request, tmp_path):
+    """A store other connections can open too (the telemetry Runtime opens its own)."""
+    yield from _store_url(request.param, tmp_path)
 
 
 @pytest.fixture

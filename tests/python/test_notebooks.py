@@ -40,3 +40,27 @@ def test_hospital_overview_notebook(kernel_env):
     outputs = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "rooms per building:" in outputs
     assert (kernel_env / "chart.png").stat().st_size > 1000
+
+
+def run_notebook(name, timeout=120):
+    path = ROOT / "examples" / "notebooks" / name
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    return nb, "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", ""))
+                       for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_telemetry_analysis_notebook(kernel_env):
+    nb, outputs = run_notebook("telemetry_analysis.ipynb")
+    assert "259,200 samples stored" in outputs
+    assert "AlarmRaised" in outputs and "AlarmCleared" in outputs
+    assert (kernel_env / "telemetry_analysis.png").stat().st_size > 10000
+
+
+def test_repair_kpi_notebook(kernel_env):
+    nb, outputs = run_notebook("repair_kpi.ipynb")
+    assert "40 orders worked" in outputs
+    assert "first-time fix rate" in outputs
+    assert (kernel_env / "repair_kpi.png").stat().st_size > 10000

@@ -45,3 +45,44 @@ def test_stock_changes_only_through_its_service(platform):
                                         item_id=item["id"], qty=5)
     stock = store.find(houqin.inventory.Stock)
     assert [s.qty for s in stock] == [3]
+
+
+def test_manual_clock_drives_the_services(key_file):
+    from datetime import datetime, timedelta, timezone
+    from conftest import Platform
+    start = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+    clock = houqin.ManualClock(start)
+    assert clock.now() == start and "2026-03-02" in repr(clock)
+    with houqin.Store("sqlite::memory:", key_file=key_file, migrate=True, clock=clock) as store:
+        assert store.now == start
+        platform = Platform(store)
+        houqin.site.import_hospital(store, str(HOSPITAL))
+        desk = platform.user_with("desk", "desk", ["repair.report", "repair.dispatch", "repair.work"])
+        order = houqin.services.repair.report(store, desk, description="tap drips", category="plumbing")
+        tech = store.find(houqin.site.Staff, limit=1)[0]
+        houqin.services.repair.dispatch(store, desk, work_order_id=order["id"], technician_id=tech.id)
+        assert clock.advance(minutes=20) == start + timedelta(minutes=20)
+        clock.advance(timedelta(seconds=30))
+        accepted = houqin.services.repair.accept(store, desk, work_order_id=order["id"])
+        typed = store.get(houqin.repair.WorkOrder, order["id"])
+        assert typed.reported_at == start
+        assert typed.accepted_at - typed.reported_at == timedelta(minutes=20, seconds=30)
+        assert accepted["status"] == "accepted"
+    with pytest.raises(houqin.InvalidArgument):
+        clock.advance(minutes=-1)
+    with pytest.raises(houqin.InvalidArgument, match="naive"):
+        houqin.ManualClock(datetime(2026, 1, 1))
+
+
+def test_repair_events_reach_store_subscribers(platform):
+    store = platform.store
+    desk = platform.user_with("desk", "desk", ["repair.report", "repair.dispatch", "repair.work"])
+    reported, transitions = [], []
+    with store.subscribe(houqin.repair.WorkOrderReported, reported.append), \
+            store.subscribe(houqin.repair.WorkOrderEvent, transitions.append):
+        order = houqin.services.repair.report(store, desk, description="door sticks",
+                                              category="carpentry")
+        houqin.services.repair.cancel(store, desk, work_order_id=order["id"], reason="duplicate")
+    assert [(e.work_order_id, e.code) for e in reported] == [(order["id"], order["code"])]
+    assert [(e.action, e.to) for e in transitions] == [("report", "reported"), ("cancel", "cancelled")]
+    assert transitions[1].reason == "duplicate"

@@ -1,13 +1,18 @@
-"""houqin.telemetry: telemetry samples as numpy arrays and pandas DataFrames.
+"""houqin.telemetry: telemetry samples as numpy arrays and pandas DataFrames, and the telemetry
+Runtime (verify -> alarm -> store on a pipeline thread) fed from numpy.
 
 ``SampleColumns`` holds samples by column in houqin-owned (C++) memory; its columns are zero-copy,
 read-only numpy views whose ``.base`` keeps the owner alive. ``SampleArray`` holds them as records
-of ``sample_dtype`` (the layout the pipeline takes). See docs/python.md.
+of ``sample_dtype`` (the layout the pipeline takes). ``Runtime`` pushes them through the pipeline
+and queries them back; ``AlarmRaised``, ``AlarmCleared`` and ``AlarmTransition`` reach Python
+callbacks (``Runtime.subscribe``). See docs/python.md.
 """
 
+from . import _core
 from ._core import telemetry as _compiled
 
-__all__ = [n for n in dir(_compiled) if not n.startswith("_")] + ["to_pandas"]
+__all__ = [n for n in dir(_compiled) if not n.startswith("_")] + ["to_pandas", "query_frame",
+                                                                  "push_frame"]
 globals().update({n: getattr(_compiled, n) for n in dir(_compiled) if not n.startswith("_")})
 
 
@@ -39,3 +44,35 @@ def to_pandas(columns, *, time_index=False):
 
 
 _compiled.SampleColumns.to_pandas = to_pandas
+
+
+def query_frame(runtime, point, start, end, *, time_index=True):
+    """Runtime.query(point, start, end) as a pandas DataFrame (see to_pandas), indexed by time
+    unless time_index=False: ready for resample(), rolling() and plotting."""
+    return to_pandas(runtime.query(point, start, end), time_index=time_index)
+
+
+_compiled.Runtime.query_frame = query_frame
+
+
+def push_frame(runtime, frame, *, point_id=None, wait=False):
+    """Pushes a pandas DataFrame: columns value, point_id (or the point_id argument for all rows),
+    optionally quality, and the time as a timezone-aware column "time" or the index (what
+    query_frame returns, so a frame can be moved between runtimes). Naive times are refused as
+    ambiguous. The columns go to Runtime.push as arrays: no Python work per row."""
+    import numpy as np
+    import pandas as pd
+
+    times = frame["time"] if "time" in frame.columns else frame.index.to_series()
+    times = pd.DatetimeIndex(times)
+    if times.tz is None:
+        raise _core.InvalidArgument("time: naive datetimes are ambiguous; localize them "
+                                    "(tz_localize) first")
+    micros = (times.tz_convert("UTC").asi8 // 1000).astype(np.int64)
+    ids = point_id if point_id is not None else frame["point_id"].to_numpy()
+    quality = frame["quality"].to_numpy() if "quality" in frame.columns else None
+    return runtime.push(point_id=ids, time=micros, value=frame["value"].to_numpy(dtype=np.float64),
+                        quality=quality, wait=wait)
+
+
+_compiled.Runtime.push_frame = push_frame

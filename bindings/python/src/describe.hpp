@@ -80,9 +80,12 @@ template <class I>
 struct py_codec<I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>> {
   static py::object to(I v) { return py::int_(v); }
   static void from(py::handle h, I& out, const json::Path& p) {
-    static_assert(sizeof(I) < 8 || std::is_signed_v<I>, "uint64 members are not supported");
-    out = static_cast<I>(int_from_py(h, p, static_cast<long long>(std::numeric_limits<I>::min()),
-                                     static_cast<long long>(std::numeric_limits<I>::max())));
+    // uint64 members (counters, alarm episodes) take 0 .. 2^63 - 1 from Python.
+    constexpr auto max = sizeof(I) < 8 || std::is_signed_v<I>
+                             ? static_cast<long long>(std::numeric_limits<I>::max())
+                             : std::numeric_limits<long long>::max();
+    out = static_cast<I>(
+        int_from_py(h, p, static_cast<long long>(std::numeric_limits<I>::min()), max));
   }
   static std::string annotation() { return "int"; }
 };

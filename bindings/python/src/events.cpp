@@ -53,6 +53,22 @@ void deliver_event(const GilObject& callback, const std::function<py::object()>&
   }
 }
 
+py::object subscribe_events(const WithBus& with_bus, py::handle event_class, py::object callback) {
+  auto it = event_bindings().find(event_class.ptr());
+  if (it == event_bindings().end())
+    fail(ErrorCode::invalid_argument,
+         "subscribe: " + py::str(event_class).cast<std::string>() + " is not an event class");
+  if (!PyCallable_Check(callback.ptr()))
+    fail(ErrorCode::invalid_argument, "subscribe: callback is not callable");
+  auto cb = std::make_shared<GilObject>(std::move(callback));
+  PySubscription sub;
+  {
+    py::gil_scoped_release nogil;
+    with_bus([&](EventBus& bus) { sub.subscription = it->second(bus, std::move(cb)); });
+  }
+  return py::cast(std::move(sub));
+}
+
 void add_event_binding(py::handle cls, EventSubscriber subscribe) {
   event_bindings()[cls.ptr()] = std::move(subscribe);
 }
@@ -73,20 +89,12 @@ void init_events(py::module_& m) {
   store_cls.def(
       "subscribe",
       [](StoreHandle& h, py::handle event_class, py::object callback) {
-        auto it = event_bindings().find(event_class.ptr());
-        if (it == event_bindings().end())
-          fail(ErrorCode::invalid_argument,
-               "subscribe: " + py::str(event_class).cast<std::string>() + " is not an event class");
-        if (!PyCallable_Check(callback.ptr()))
-          fail(ErrorCode::invalid_argument, "subscribe: callback is not callable");
-        auto cb = std::make_shared<GilObject>(std::move(callback));
-        PySubscription sub;
-        {
-          py::gil_scoped_release nogil;
-          std::lock_guard lock(h.mutex);
-          sub.subscription = it->second(h.get().events(), std::move(cb));
-        }
-        return sub;
+        return subscribe_events(
+            [&h](const std::function<void(EventBus&)>& f) {
+              std::lock_guard lock(h.mutex);
+              f(h.get().events());
+            },
+            event_class, std::move(callback));
       },
       py::arg("event_class"), py::arg("callback"),
       R"doc(Calls callback(event) for every event of that class this store publishes from now on,

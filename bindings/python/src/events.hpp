@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "describe.hpp"
 #include "houqin/core/events.hpp"
@@ -44,6 +45,14 @@ py::class_<E> bind_event(py::module_ scope, const char* name, const char* doc) {
   });
   return cls;
 }
+
+/// Subscribes `callback` to the events of `event_class` (a class from bind_event) and returns a
+/// houqin.Subscription. Called with the GIL; releases it and calls `with_bus(f)`, which must call
+/// f(bus) with the bus to subscribe on (holding whatever lock keeps it alive).
+/// Error(invalid_argument) for a class that is not an event class or a callback that is not
+/// callable.
+using WithBus = std::function<void(const std::function<void(EventBus&)>&)>;
+py::object subscribe_events(const WithBus& with_bus, py::handle event_class, py::object callback);
 
 void init_events(py::module_& m);
 

@@ -17,5 +17,6 @@ PYBIND11_MODULE(_core, m) {
   init_services(m);
   init_telemetry(m);
   init_domains(m);
+  init_runtime(m);
   init_events(m);
 }

@@ -23,5 +23,6 @@ void init_drivers(py::module_& m);
 void init_services(py::module_& m);
 void init_domains(py::module_& m);
 void init_telemetry(py::module_& m);
+void init_runtime(py::module_& m);
 
 }  // namespace houqin::python

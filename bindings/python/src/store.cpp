@@ -2,6 +2,7 @@
 // transactions, and put/get/find/count/remove of every bound entity by class or collection name.
 #include "store.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <map>
 
@@ -99,8 +100,9 @@ QueryJson make_query_json(py::handle where, py::handle order_by, py::handle limi
 }
 
 StorePtr open_store(const std::string& url, py::handle key_file, const std::string& keys_env,
-                    bool migrate, int busy_timeout_ms) {
+                    bool migrate, int busy_timeout_ms, std::shared_ptr<ManualClock> clock) {
   store::StoreOptions options;
+  options.clock = clock.get();
   if (busy_timeout_ms < 0)
     fail(ErrorCode::invalid_argument,
          "busy_timeout_ms " + std::to_string(busy_timeout_ms) + " is negative");
@@ -108,6 +110,7 @@ StorePtr open_store(const std::string& url, py::handle key_file, const std::stri
   std::optional<std::string> file;
   if (!key_file.is_none()) file = py::str(py::module_::import("os").attr("fspath")(key_file));
   auto h = std::make_shared<StoreHandle>();
+  h->clock = std::move(clock);
   {
     py::gil_scoped_release nogil;
     if (file) {
@@ -172,6 +175,46 @@ StoreHandle& store_arg(py::handle store) {
 }
 
 void init_store(py::module_& m) {
+  py::class_<ManualClock, std::shared_ptr<ManualClock>>(m, "ManualClock", R"doc(
+Time that moves only when told to, for Store(..., clock=...): SLA timers, report times and every
+timestamp a service writes read it, so a script can run a week of repair work in a second.
+
+    clock = houqin.ManualClock(datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc))
+    store = houqin.Store("sqlite::memory:", migrate=True, clock=clock)
+    clock.advance(minutes=25)
+)doc")
+      .def(py::init([](py::handle start) {
+             return std::make_shared<ManualClock>(timestamp_from_py(
+                 start, json::Path{nullptr, {}, static_cast<std::size_t>(-1), "start"}));
+           }),
+           py::arg("start"), "Starts at `start` (an aware datetime or ISO-8601 text).")
+      .def(
+          "now", [](const ManualClock& c) { return timestamp_to_py(c.now()); },
+          "The clock's time (a datetime in UTC).")
+      .def(
+          "set",
+          [](ManualClock& c, py::handle t) {
+            c.set(timestamp_from_py(t, json::Path{nullptr, {}, static_cast<std::size_t>(-1), "t"}));
+          },
+          py::arg("t"), "Sets the time (it may go backwards: tests only).")
+      .def(
+          "advance",
+          [](ManualClock& c, py::handle delta, double seconds, double minutes, double hours,
+             double days) {
+            double s = seconds + 60 * minutes + 3600 * hours + 86400 * days;
+            if (!delta.is_none()) s += delta.attr("total_seconds")().cast<double>();
+            if (s < 0) fail(ErrorCode::invalid_argument, "advance: negative duration");
+            c.advance(std::chrono::microseconds(static_cast<std::int64_t>(std::llround(s * 1e6))));
+            return timestamp_to_py(c.now());
+          },
+          py::arg("delta") = py::none(), py::kw_only(), py::arg("seconds") = 0.0,
+          py::arg("minutes") = 0.0, py::arg("hours") = 0.0, py::arg("days") = 0.0,
+          "Moves the time forward by a timedelta and/or seconds, minutes, hours, days; returns "
+          "the new time.")
+      .def("__repr__", [](const ManualClock& c) {
+        return "houqin.ManualClock(" + py::str(timestamp_to_py(c.now())).cast<std::string>() + ")";
+      });
+
   py::class_<StoreHandle, StorePtr> cls(m, "Store", R"doc(
 A connection to a houqin database: SQLite (embedded) or PostgreSQL (shared server).
 
@@ -183,14 +226,18 @@ per thread for parallel work. Every call releases the GIL while the database wor
 )doc");
   cls.def(py::init(&open_store), py::arg("url"), py::kw_only(), py::arg("key_file") = py::none(),
           py::arg("keys_env") = "HOUQIN_KEYS", py::arg("migrate") = false,
-          py::arg("busy_timeout_ms") = 5000,
+          py::arg("busy_timeout_ms") = 5000, py::arg("clock") = nullptr,
           R"doc(Opens `sqlite:PATH`, `sqlite::memory:` or `postgresql://...`.
 
 Personal data (staff phones, ...) is sealed at rest with keys from `key_file` (lines
 "<id> <base64 of 32 bytes>", the last one active) or, without one, from the environment variable
 `keys_env` (HOUQIN_KEYS) when it is set. `migrate=True` brings the whole platform's schema up to
 date (as migrate() does). Raises InvalidArgument for an unknown scheme, Unavailable when the
-database cannot be opened.)doc");
+database cannot be opened. `clock` (a houqin.ManualClock) is the time every service on this store
+reads (SLA, timestamps): scripts and notebooks replay days of work in seconds with it.)doc");
+  cls.def_property_readonly(
+      "now", [](StoreHandle& h) { return timestamp_to_py(h.get().clock().now()); },
+      "The store's clock now (a datetime in UTC): the system clock, or the ManualClock given.");
   cls.def_property_readonly(
       "url", [](const StoreHandle& h) { return h.url; },
       "The URL it was opened with, any password replaced by ***.");

@@ -21,6 +21,7 @@
 namespace houqin::python {
 
 struct StoreHandle {
+  std::shared_ptr<const Clock> clock;   // a ManualClock given at open (outlives `store`), or null
   std::unique_ptr<store::Store> store;  // null once closed
   std::string url;
   std::mutex mutex;

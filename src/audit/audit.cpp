@@ -1,5 +1,7 @@
 #include "houqin/audit/audit.hpp"
 
+#include <sqlite3.h>
+
 #include <mutex>
 #include <ostream>
 #include <unordered_map>
@@ -202,18 +204,142 @@ void remember_head(const store::Store& store, const Record& tail) {
   e.next = tail.seq + 1;
 }
 
+constexpr const char* claim_sql =
+    "UPDATE audit_log SET tail = 0 WHERE id = :p1 AND tail = 1 AND hash = :p2";
+
+/// The INSERT of a whole record, built once from the description.
+const std::string& insert_sql() {
+  static const std::string sql = [] {
+    const auto& t = store::table_info<Record>();
+    std::string columns, values;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      columns += (i > 0 ? ", " : "") + t.columns[i].name;
+      values += (i > 0 ? ", :p" : ":p") + std::to_string(i + 1);
+    }
+    return "INSERT INTO " + t.name + " (" + columns + ") VALUES (" + values + ")";
+  }();
+  return sql;
+}
+
+// On SQLite the two statements of an append run as prepared statements of their own on the
+// store's connection (Store::native_handle(), so they join its transaction): through the
+// generic path each costs a copy of every text parameter and more than SQLite's own work. They
+// are kept per connection and finalized when it closes: SQLite reports the close
+// (SQLITE_TRACE_CLOSE) before it checks for unfinalized statements.
+struct Native {
+  sqlite3_stmt* claim = nullptr;
+  sqlite3_stmt* insert = nullptr;
+};
+struct NativeCache {
+  std::mutex mutex;
+  std::unordered_map<sqlite3*, Native> by_db;
+};
+NativeCache& native_cache() {
+  static NativeCache c;
+  return c;
+}
+int on_close(unsigned type, void*, void* db, void*) {
+  if (type != SQLITE_TRACE_CLOSE) return 0;
+  auto& c = native_cache();
+  std::lock_guard lock(c.mutex);
+  if (auto it = c.by_db.find(static_cast<sqlite3*>(db)); it != c.by_db.end()) {
+    sqlite3_finalize(it->second.claim);
+    sqlite3_finalize(it->second.insert);
+    c.by_db.erase(it);
+  }
+  return 0;
+}
+[[noreturn]] void fail_native(sqlite3* db, int rc) {
+  std::string msg = std::string("audit_log: ") + sqlite3_errmsg(db);
+  switch (rc & 0xff) {
+    case SQLITE_CONSTRAINT:
+      fail(msg.find("UNIQUE") != std::string::npos ? ErrorCode::already_exists
+                                                   : ErrorCode::invalid_argument,
+           msg);
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      fail(ErrorCode::unavailable, msg);
+    default:
+      fail(ErrorCode::internal, msg);
+  }
+}
+Native& native(store::Store& store) {
+  auto* db = static_cast<sqlite3*>(store.native_handle());
+  auto& c = native_cache();
+  std::lock_guard lock(c.mutex);
+  auto [it, fresh] = c.by_db.try_emplace(db);
+  if (fresh) {
+    auto& n = it->second;
+    int rc = sqlite3_prepare_v3(db, claim_sql, -1, SQLITE_PREPARE_PERSISTENT, &n.claim, nullptr);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_prepare_v3(db, insert_sql().c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n.insert,
+                              nullptr);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(n.claim);
+      sqlite3_finalize(n.insert);
+      c.by_db.erase(it);
+      fail_native(db, rc);
+    }
+    sqlite3_trace_v2(db, SQLITE_TRACE_CLOSE, on_close, nullptr);
+  }
+  return it->second;
+}
+/// Steps a statement that returns no rows and resets it; the rows it changed.
+int run_native(sqlite3_stmt* st) {
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc != SQLITE_DONE) fail_native(sqlite3_db_handle(st), rc);
+  return sqlite3_changes(sqlite3_db_handle(st));
+}
+
 /// Clears the tail mark of record `head.seq` if it is still the tail with that hash; true when
 /// it was, and the caller now owns the chain's end until it commits or rolls back. On
 /// PostgreSQL the UPDATE takes the tail row's lock, so a concurrent claim of the same record
 /// waits and then finds the mark gone; SQLite's BEGIN IMMEDIATE already serialises writers.
 bool claim(store::Store& store, const Head& head) {
+  if (store.dialect() == store::Dialect::sqlite) {
+    auto* st = native(store).claim;
+    sqlite3_bind_int64(st, 1, head.seq);
+    sqlite3_bind_text(st, 2, head.hash.data(), static_cast<int>(head.hash.size()), SQLITE_STATIC);
+    return run_native(st) == 1;
+  }
   store::Cell cells[2];
   cells[0].i = head.seq;
   cells[1].s = head.hash;
   const store::Param params[] = {{&cells[0], store::Storage::integer},
                                  {&cells[1], store::Storage::text}};
-  return store.execute("UPDATE audit_log SET tail = 0 WHERE id = :p1 AND tail = 1 AND hash = :p2",
-                       params) == 1;
+  return store.execute(claim_sql, params) == 1;
+}
+
+/// Writes the record encoded in `row`.
+void insert(store::Store& store, const std::vector<store::Cell>& row,
+            const std::vector<store::Param>& params) {
+  if (store.dialect() != store::Dialect::sqlite) {
+    store.execute(insert_sql(), params);
+    return;
+  }
+  auto* st = native(store).insert;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const int at = static_cast<int>(i) + 1;
+    const auto& c = row[i];
+    if (c.null) {
+      sqlite3_bind_null(st, at);
+      continue;
+    }
+    switch (params[i].storage) {
+      case store::Storage::integer:
+        sqlite3_bind_int64(st, at, c.i);
+        break;
+      case store::Storage::real:
+        sqlite3_bind_double(st, at, c.d);
+        break;
+      case store::Storage::text:
+        sqlite3_bind_text(st, at, c.s.data(), static_cast<int>(c.s.size()), SQLITE_STATIC);
+        break;
+    }
+  }
+  run_native(st);
 }
 
 /// Reads the end of the log and claims it (the slow path: no hint, or a stale one).
@@ -321,20 +447,6 @@ std::string digest(const json::Json& value) {
 
 namespace {
 
-/// The INSERT of a whole record, built once from the description.
-const std::string& insert_sql() {
-  static const std::string sql = [] {
-    const auto& t = store::table_info<Record>();
-    std::string columns, values;
-    for (std::size_t i = 0; i < t.columns.size(); ++i) {
-      columns += (i > 0 ? ", " : "") + t.columns[i].name;
-      values += (i > 0 ? ", :p" : ":p") + std::to_string(i + 1);
-    }
-    return "INSERT INTO " + t.name + " (" + columns + ") VALUES (" + values + ")";
-  }();
-  return sql;
-}
-
 /// Chains `r` (time, actor, what happened and digests filled in) onto the log's end and writes
 /// it, inside the caller's transaction or its own.
 Record append_record(store::Store& store, Record& r) {
@@ -364,7 +476,7 @@ Record append_record(store::Store& store, Record& r) {
       params.push_back({&row[i], store::storage_of(t.columns[i].type)});
   }
   store::encode_row(r, row);
-  store.execute(insert_sql(), params);
+  insert(store, row, params);
   remember_head(store, r);
   if (tx) tx->commit();
   return r;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -347,6 +348,24 @@ TEST_P(AuditTest, AStaleHeadAfterARollbackNeverForksTheChain) {
   EXPECT_TRUE(v.ok) << v.problem;
   EXPECT_EQ(v.head_seq, r.seq);
   EXPECT_EQ(v.records, r.seq);
+}
+
+// On SQLite an append runs prepared statements of its own on the store's connection, and SQLite
+// refuses to close a connection with unfinalized statements. Closing the store must still close
+// it: the last connection to a WAL database removes the -wal file as it closes.
+TEST_P(AuditTest, ClosingAStoreAfterAppendingClosesItsConnection) {
+  if (GetParam() != "sqlite_file") GTEST_SKIP() << "a database file only";
+  testing::BackendFixture fx;
+  auto s = fx.open(GetParam());
+  store::migrate(*s, audit::migrations());
+  audit::append(*s, "service:test", std::nullopt,
+                {"site.edit", "site_campus", 1, Outcome::success, {}, {}, {}});
+  const auto path = fx.url().substr(std::string("sqlite:").size());
+  ASSERT_TRUE(std::filesystem::exists(path + "-wal"));
+  s.reset();
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal")) << "the connection stayed open";
+  auto again = store::Store::open(fx.url());
+  EXPECT_TRUE(audit::verify_chain(*again).ok);
 }
 
 // A database from before audit migration 2 keeps its chain head in the audit_head row. The

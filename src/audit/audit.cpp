@@ -270,9 +270,16 @@ Native& native(store::Store& store) {
   auto [it, fresh] = c.by_db.try_emplace(db);
   if (fresh) {
     auto& n = it->second;
-    int rc = sqlite3_prepare_v3(db, claim_sql, -1, SQLITE_PREPARE_PERSISTENT, &n.claim, nullptr);
+    // OR FAIL: each statement changes one row and checks its constraints before it writes, so
+    // it has nothing of its own to undo, and SQLite then skips the statement journal (a copy of
+    // every page the statement touches) it keeps for ABORT inside a transaction.
+    static const std::string claim_or_fail = std::string(claim_sql).replace(0, 6, "UPDATE OR FAIL");
+    static const std::string insert_or_fail =
+        std::string(insert_sql()).replace(0, 6, "INSERT OR FAIL");
+    int rc = sqlite3_prepare_v3(db, claim_or_fail.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n.claim,
+                                nullptr);
     if (rc == SQLITE_OK)
-      rc = sqlite3_prepare_v3(db, insert_sql().c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n.insert,
+      rc = sqlite3_prepare_v3(db, insert_or_fail.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n.insert,
                               nullptr);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(n.claim);

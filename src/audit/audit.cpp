@@ -235,8 +235,9 @@ struct NativeCache {
   std::unordered_map<sqlite3*, Native> by_db;
 };
 NativeCache& native_cache() {
-  static NativeCache c;
-  return c;
+  // Never destroyed: a store kept in a static may close after this file's statics are gone.
+  static auto* c = new NativeCache;
+  return *c;
 }
 int on_close(unsigned type, void*, void* db, void*) {
   if (type != SQLITE_TRACE_CLOSE) return 0;

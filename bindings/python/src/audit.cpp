@@ -20,7 +20,7 @@ audit::Filter filter_from(const py::kwargs& kw) {
 
 void init_audit(py::module_& m) {
   auto mod = m.def_submodule("audit", "The tamper-evident audit log (安全审计).");
-  bind_entities<audit::Record, audit::ChainHead>(mod);
+  bind_entities<audit::Record>(mod);
   bind_struct<audit::Verification>(mod, "Verification",
                                    "The result of walking the hash chain: ok, or where it breaks.");
   bind_struct<audit::Filter>(mod, "Filter", "Which audit records to read.");

@@ -1,8 +1,9 @@
 // The tamper-evident audit log (安全审计). Every state-changing call, every denied or failed
 // attempt and every read of personal data appends a Record in the same transaction as the change.
 // Records form a BLAKE2b hash chain: each record's hash covers its fields and the previous hash,
-// and a head row holds the last (seq, hash), so verify() finds any edited, inserted or deleted
-// record and names the first one. The tables are append-only in the database as well (triggers).
+// and the last record carries the chain's tail mark (cleared when the next one is appended), so
+// verify() finds any edited, inserted or deleted record, at the end too, and names the first one.
+// The table is append-only in the database as well (triggers; only the tail mark may be cleared).
 #pragma once
 
 #include <iosfwd>
@@ -37,22 +38,17 @@ struct Record {
   std::string after_digest;   // ... and after
   std::string prev_hash;      // the previous record's hash (64 zeros for the first)
   std::string hash;           // BLAKE2b-256 over every field above
-};
-
-/// The last record's (seq, hash); one row, id 1.
-struct ChainHead {
-  Id id = 0;
-  std::int64_t version = 0;
-  std::int64_t seq = 0;
-  std::string hash;
+  // True on the last record only: the chain's head. Appending the next record clears it (the
+  // one change the database allows), so a log cut short ends in a record without it. Not hashed.
+  bool tail = false;
 };
 
 BOOST_DESCRIBE_STRUCT(Record, (),
                       (id, version, seq, time, actor, user_id, action, entity, entity_id, outcome,
-                       detail, before_digest, after_digest, prev_hash, hash))
-BOOST_DESCRIBE_STRUCT(ChainHead, (), (id, version, seq, hash))
+                       detail, before_digest, after_digest, prev_hash, hash, tail))
 
-/// Creates audit_log and audit_head with their append-only triggers (domain "audit").
+/// Creates audit_log with its append-only triggers (domain "audit"); migration 2 moves the chain
+/// head from the former audit_head row into the log (the tail mark) and records that it did.
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
 
 /// What happened, for append().
@@ -67,7 +63,8 @@ struct Entry {
 };
 
 /// Appends one record inside the caller's transaction (or its own when there is none) and
-/// returns it. Concurrent appenders are serialised by the head row.
+/// returns it. Concurrent appenders are serialised by the tail record (BEGIN IMMEDIATE on
+/// SQLite, the tail row's lock on PostgreSQL).
 HOUQIN_EXPORT Record append(store::Store& store, const auth::Actor& actor, const Entry& entry);
 /// Same, naming the actor by label only (logins before there is an Actor: "anonymous").
 HOUQIN_EXPORT Record append(store::Store& store, std::string_view actor_label,
@@ -86,7 +83,7 @@ struct Verification {
   std::optional<std::int64_t> first_bad_seq;
   std::optional<Id> first_bad_id;
   std::string problem;  // "record seq 17 (id 17): hash does not match its contents (modified)"
-  std::int64_t head_seq = 0;
+  std::int64_t head_seq = 0;  // the last record's seq and hash
   std::string head_hash;
 };
 BOOST_DESCRIBE_STRUCT(Verification, (),
@@ -125,10 +122,4 @@ template <>
 struct houqin::entity_traits<houqin::audit::Record> {
   static constexpr std::string_view table = "audit_log";
   static constexpr std::string_view collection = "audit_log";  // id = seq, the primary key
-};
-
-template <>
-struct houqin::entity_traits<houqin::audit::ChainHead> {
-  static constexpr std::string_view table = "audit_head";
-  static constexpr std::string_view collection = "audit_head";
 };

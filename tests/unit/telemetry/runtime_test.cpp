@@ -359,5 +359,42 @@ TEST(ConfigFromPointMapTest, ProfilesByKindResolutionFromScaleAndDeviceAreas) {
   EXPECT_EQ(storage_of(flow.id).point_class, "default");
 }
 
+TEST(ConfigFromPointMapTest, TheSimulatorsHealthyValuesPassTheirProfiles) {
+  // Five minutes of a healthy gas panel and power meter, once a second: the profiles chosen by
+  // config_from_point_map must find nothing wrong (a simulator serving values its own profile
+  // doubts would hide real faults in the demo and the examples).
+  drivers::PointMap map;
+  drivers::Device panel;
+  panel.id = 10;
+  panel.name = "gas-panel-1";
+  drivers::Device meter;
+  meter.id = 20;
+  meter.name = "meter-2";
+  map.devices = {panel, meter};
+  map.points = drivers::gas_panel_points(panel.id, 100);
+  auto power = drivers::power_meter_points(meter.id, 200);
+  map.points.insert(map.points.end(), power.begin(), power.end());
+  auto cfg = config_from_point_map(map);
+  Verifier verifier;
+  verifier.configure(cfg.verify, cfg.checks);
+  for (int k = 0; k < 300; ++k) {
+    auto t = testing::test_start + std::chrono::seconds(k);
+    std::vector<Sample> batch;
+    for (const auto& v : cfg.verify) {
+      const auto& p = *std::find_if(map.points.begin(), map.points.end(),
+                                    [&](const drivers::Point& q) { return q.id == v.point_id; });
+      batch.push_back({p.id, to_micros(t), drivers::simulated_value(p, 1, t)});
+    }
+    verifier.verify(batch);
+    if (k < 5) continue;  // rate and flat-line tests need history
+    for (const auto& smp : batch)
+      ASSERT_NE(smp.flag, Flag::fail) << "point " << smp.point_id << " value " << smp.value;
+    for (const auto& smp : batch)
+      EXPECT_NE(smp.flag, Flag::suspect) << "point " << smp.point_id << " at " << k << " s, value "
+                                         << smp.value;
+    if (HasFailure()) break;
+  }
+}
+
 }  // namespace
 }  // namespace houqin::telemetry

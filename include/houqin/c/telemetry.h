@@ -264,12 +264,14 @@ typedef struct hq_alarm_event {
 } hq_alarm_event;
 
 /**
- * An alarm callback. Called on the runtime's pipeline thread (or on the thread of an alarm
- * operation such as hq_call("telemetry.acknowledge_alarm")), after the change is committed, with
- * no houqin lock held. It may call hq_telemetry_query(), hq_telemetry_stats(), hq_call(),
- * hq_entity_*() and hq_subscription_free() (even on its own subscription); hq_telemetry_push(),
- * _push_and_wait() and _sync() fail there with HQ_FAILED_PRECONDITION. `event` is valid during
- * the call only. Keep it short: samples wait meanwhile.
+ * An alarm callback: the transitions the runtime's pipeline makes (alarm operations run through
+ * hq_call() act on the caller's store and are not reported here). Called on the pipeline thread,
+ * after the change is committed, with no store handle's lock held; the thread holds the runtime's
+ * own (recursive) stage lock, so the callback may call hq_telemetry_query(),
+ * hq_telemetry_stats(), hq_call(), hq_entity_*() and hq_subscription_free() (even on its own
+ * subscription), but must not wait for another thread that queries the same runtime.
+ * hq_telemetry_push(), _push_and_wait() and _sync() fail there with HQ_FAILED_PRECONDITION.
+ * `event` is valid during the call only. Keep it short: samples wait meanwhile.
  */
 typedef void (*hq_alarm_cb)(void* payload, const hq_alarm_event* event);
 

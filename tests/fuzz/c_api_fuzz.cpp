@@ -52,6 +52,8 @@ void fail_setup(const char* what) {
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  // The sample hospital has personal data, sealed with a key: a fixed test key unless set.
+  setenv("HOUQIN_KEYS", "fuzz WlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlpaWlo=", 0);
   if (hq_store_open(&store, "sqlite::memory:", nullptr) != HQ_OK) fail_setup("hq_store_open");
   if (hq_store_migrate(nullptr, store) != HQ_OK) fail_setup("hq_store_migrate");
   // Every permission the operations and entities need, as one trusted service actor.

@@ -39,6 +39,12 @@ thread_local LastError last;
 /// without splitting a UTF-8 sequence.
 std::size_t append_line(std::size_t len, std::string_view s) noexcept {
   constexpr std::size_t cap = sizeof(last.text) - 1;
+  // A message may start with a line break when it starts with a name taken from the input (an
+  // operation "\rx"): skip it rather than report nothing (found by fuzzing).
+  if (auto start = s.find_first_not_of("\r\n"); start != std::string_view::npos)
+    s.remove_prefix(start);
+  else
+    s = {};
   std::size_t n = s.find_first_of("\r\n");
   if (n == std::string_view::npos) n = s.size();
   if (len + n > cap) {
@@ -54,6 +60,8 @@ std::size_t append_line(std::size_t len, std::string_view s) noexcept {
 hq_status set_error(hq_status code, std::string_view message, std::string_view prefix) noexcept {
   std::size_t len = append_line(0, prefix);
   len = append_line(len, message);
+  // Never an empty message for a failure: at least the status's name.
+  if (len == 0 && code != HQ_OK) len = append_line(0, hq_status_name(code));
   last.text[len] = '\0';
   last.error.code = code;
   last.error.message = last.text;

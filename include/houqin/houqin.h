@@ -6,9 +6,11 @@
 
 #include "houqin/c/auth.h"
 #include "houqin/c/common.h"
+#include "houqin/c/driver.h"
 #include "houqin/c/entity.h"
 #include "houqin/c/service.h"
 #include "houqin/c/site.h"
 #include "houqin/c/store.h"
+#include "houqin/c/telemetry.h"
 
 #endif /* HOUQIN_H */

@@ -40,6 +40,14 @@ Json parse(std::string_view text, std::string_view where) {
       detail.erase(0, close + 2);
     fail(ErrorCode::invalid_argument,
          prefix + ": malformed JSON at byte " + std::to_string(e.byte) + ": " + detail);
+  } catch (const nlohmann::json::out_of_range& e) {
+    // A number beyond double's range (1e400): bad input, not a bug (found by fuzzing the C ABI).
+    std::string detail = e.what();
+    if (auto close = detail.find("] ");
+        detail.rfind("[json.exception", 0) == 0 && close != std::string::npos)
+      detail.erase(0, close + 2);
+    fail(ErrorCode::invalid_argument,
+         (where.empty() ? std::string("JSON") : std::string(where)) + ": " + detail);
   }
 }
 

@@ -173,6 +173,18 @@ static void bad_requests(hq_store* s) {
   CHECK(out == NULL);
   CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses", "[1,2]"), HQ_INVALID_ARGUMENT,
               "campuses: expected object, got array");
+  /* a number beyond double's range is bad input, not an internal error (found by fuzzing) */
+  CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "campuses",
+                            "{\"code\":\"X\",\"name\":\"x\",\"version\":1e400}"),
+              HQ_INVALID_ARGUMENT, "campuses: number overflow parsing '1e400'");
+  CHECK(out == NULL);
+  CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "campuses", "{\"limit\":-1e999}"),
+              HQ_INVALID_ARGUMENT, "query: number overflow");
+  /* a message that starts with a name from the input keeps its text past a leading line break
+   * (found by fuzzing: the message was empty) */
+  CHECK_ERROR(hq_call(&out, s, hq_test_actor(), "\rrepair.report", "{\"room_id\":"),
+              HQ_INVALID_ARGUMENT, "repair.report: malformed JSON at byte");
+  CHECK(out == NULL);
   CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "lifts", "{\"code\":\"L1\"}"), HQ_NOT_FOUND,
               "unknown entity 'lifts' (known: alarm_events, alarm_orders, alarms,");
   CHECK_ERROR(hq_entity_get(&out, s, hq_test_actor(), "lifts", 1), HQ_NOT_FOUND,

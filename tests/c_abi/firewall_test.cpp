@@ -46,6 +46,18 @@ TEST(Firewall, MessagesAreOneLine) {
   EXPECT_STREQ(hq_last_error()->message, "first line");
 }
 
+TEST(Firewall, AMessageStartingWithALineBreakKeepsItsText) {
+  // e.g. an operation name from the input that starts with "\r" (found by fuzzing)
+  guard([] { houqin::fail(houqin::ErrorCode::not_found, "\r\nx.y: unknown operation\nmore"); });
+  EXPECT_STREQ(hq_last_error()->message, "x.y: unknown operation");
+}
+
+TEST(Firewall, AFailureNeverHasAnEmptyMessage) {
+  guard([] { houqin::fail(houqin::ErrorCode::invalid_argument, "\n\n"); });
+  EXPECT_EQ(hq_last_error()->code, HQ_INVALID_ARGUMENT);
+  EXPECT_STREQ(hq_last_error()->message, "invalid_argument");
+}
+
 TEST(Firewall, LongMessagesAreCutWithoutSplittingACharacter) {
   std::string long_text;
   for (int i = 0; i < 1000; ++i) long_text += "中";  // 3 bytes each

@@ -181,3 +181,108 @@ def test_last_error_is_per_thread(store):
     a.start(), b.start(), a.join(), b.join()
     assert results["a"] == (HQ_INVALID_ARGUMENT, "hq_store_open: out is NULL")
     assert results["b"] == (HQ_NOT_FOUND, "rooms 77: not found")
+
+
+# ---- telemetry: samples as a ctypes array of structs (no JSON on the hot path) ----------------
+
+class Sample(ctypes.Structure):
+    _fields_ = [("point_id", ctypes.c_int64), ("time_us", ctypes.c_int64),
+                ("value", ctypes.c_double), ("quality", ctypes.c_uint8),
+                ("flag", ctypes.c_int32)]
+
+
+class TelemetryOptions(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint), ("key_file", c_str), ("wal_dir", c_str),
+                ("batch_size", ctypes.c_size_t), ("queue_batches", ctypes.c_size_t),
+                ("when_full", ctypes.c_int), ("block_timeout_ms", ctypes.c_int),
+                ("max_age_ms", ctypes.c_int), ("busy_timeout_ms", ctypes.c_int),
+                ("serve_alarm_operations", ctypes.c_int), ("nominal_voltage", ctypes.c_double)]
+
+
+size_p = ctypes.POINTER(ctypes.c_size_t)
+for name, res, args in [
+    ("hq_telemetry_options_init", ctypes.c_int,
+     [ctypes.POINTER(TelemetryOptions), ctypes.c_uint]),
+    ("hq_telemetry_open", ctypes.c_int,
+     [ctypes.POINTER(ctypes.c_void_p), c_str, ctypes.POINTER(TelemetryOptions), c_str]),
+    ("hq_telemetry_free", None, [ctypes.c_void_p]),
+    ("hq_telemetry_push", ctypes.c_int,
+     [size_p, ctypes.c_void_p, ctypes.POINTER(Sample), ctypes.c_size_t]),
+    ("hq_telemetry_push_and_wait", ctypes.c_int,
+     [size_p, ctypes.c_void_p, ctypes.POINTER(Sample), ctypes.c_size_t, ctypes.c_int]),
+    ("hq_telemetry_sync", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+    ("hq_telemetry_query", ctypes.c_int,
+     [size_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
+      ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_double),
+      ctypes.POINTER(ctypes.c_uint8), ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t]),
+    ("hq_telemetry_query_samples", ctypes.c_int,
+     [ctypes.POINTER(ctypes.POINTER(Sample)), size_p, ctypes.c_void_p, ctypes.c_int64,
+      ctypes.c_int64, ctypes.c_int64]),
+    ("hq_telemetry_stats", ctypes.c_int, [out_str, ctypes.c_void_p]),
+]:
+    fn = getattr(lib, name)
+    fn.restype, fn.argtypes = res, args
+
+
+def test_telemetry_push_and_query(tmp_path):
+    assert ctypes.sizeof(Sample) == 32
+    url = f"sqlite:{tmp_path}/telemetry.sqlite".encode()
+    store, actor = ctypes.c_void_p(), ctypes.c_void_p()
+    call(lib.hq_store_open, ctypes.byref(store), url, None)
+    call(lib.hq_store_migrate, None, store)
+    call(lib.hq_actor_service, ctypes.byref(actor), b"ctypes-telemetry",
+         b'["telemetry.configure", "telemetry.read"]')
+    device = json_call(lib.hq_entity_put, store, actor, b"devices",
+                       b'{"name": "m1", "host": "10.0.0.1"}')
+    point = json_call(lib.hq_entity_put, store, actor, b"points",
+                      json.dumps({"device_id": device["id"], "name": "t", "scale": 0.5}).encode())
+    lib.hq_actor_free(actor)
+    lib.hq_store_free(store)
+
+    opts = TelemetryOptions()
+    call(lib.hq_telemetry_options_init, ctypes.byref(opts), 1)
+    assert opts.batch_size == 4096 and opts.nominal_voltage == 230.0
+    opts.serve_alarm_operations = 0
+    t = ctypes.c_void_p()
+    call(lib.hq_telemetry_open, ctypes.byref(t), url, ctypes.byref(opts), None)
+    try:
+        t0 = 1_767_225_600_000_000
+        samples = (Sample * 500)(*[Sample(point["id"], t0 + i * 1_000_000, i * 0.5, 0, 0)
+                                   for i in range(500)])
+        accepted = ctypes.c_size_t()
+        call(lib.hq_telemetry_push, ctypes.byref(accepted), t, samples, 250)
+        assert accepted.value == 250
+        call(lib.hq_telemetry_push_and_wait, ctypes.byref(accepted), t,
+             ctypes.cast(ctypes.byref(samples, 250 * 32), ctypes.POINTER(Sample)), 250, 10000)
+        assert accepted.value == 250
+        call(lib.hq_telemetry_sync, t, 10000)
+
+        n = ctypes.c_size_t()
+        call(lib.hq_telemetry_query, ctypes.byref(n), t, point["id"], t0, t0 + 10**12,
+             None, None, None, None, 0)
+        assert n.value == 500
+        times, values = (ctypes.c_int64 * 100)(), (ctypes.c_double * 100)()
+        qualities, flags = (ctypes.c_uint8 * 100)(), (ctypes.c_int32 * 100)()
+        call(lib.hq_telemetry_query, ctypes.byref(n), t, point["id"], t0, t0 + 10**12,
+             times, values, qualities, flags, 100)
+        assert n.value == 500  # snprintf-like: the whole count, the first 100 written
+        assert list(values[:3]) == [0.0, 0.5, 1.0] and times[99] == t0 + 99_000_000
+
+        got = ctypes.POINTER(Sample)()
+        call(lib.hq_telemetry_query_samples, ctypes.byref(got), ctypes.byref(n), t,
+             point["id"], t0 + 400_000_000, t0 + 10**12)
+        try:
+            assert n.value == 100 and got[0].value == 200.0 and got[99].point_id == point["id"]
+        finally:
+            lib.hq_free(got)
+
+        assert json_call(lib.hq_telemetry_stats, t)["pipeline"]["accepted"] == 500
+        with pytest.raises(HqError) as e:
+            call(lib.hq_telemetry_query, ctypes.byref(n), t, 999999, 0, 1, None, None, None,
+                 None, 0)
+        assert e.value.status == HQ_NOT_FOUND and "999999" in e.value.message
+        with pytest.raises(HqError) as e:
+            call(lib.hq_telemetry_push, None, None, samples, 1)
+        assert e.value.status == HQ_INVALID_ARGUMENT and "telemetry is NULL" in e.value.message
+    finally:
+        lib.hq_telemetry_free(t)

@@ -57,7 +57,7 @@ def main():
 
             pressures = [p for p in points.values() if p.kind.value.endswith("_pressure")]
             frames = {p.name: rt.query_frame(p.id, 0, 2**62) for p in pressures}
-    # one small chart per gas: each on its own scale (vacuum ~60 kPa, nitrogen ~800 kPa)
+    # one small chart per gas: each on its own scale (vacuum ~50 kPa, nitrogen ~800 kPa)
     fig, axes = plt.subplots(len(frames), 1, figsize=(9, 1.6 * len(frames)), sharex=True)
     for ax, (name, df) in zip(axes, frames.items()):
         unit = points[df["point_id"].iloc[0]].unit

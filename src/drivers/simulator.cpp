@@ -136,7 +136,7 @@ double simulated_value(const Point& p, int unit, Timestamp t) {
     case PointKind::n2_pressure:
       return wave(800, 10, 200);
     case PointKind::vacuum_pressure:
-      return wave(60, 3, 90);  // kPa below atmosphere
+      return wave(50, 3, 90);  // kPa below atmosphere: above the 37 kPa area alarm
     case PointKind::o2_purity:
       return wave(99.5, 0.2, 600);
     case PointKind::o2_flow:

@@ -1,6 +1,8 @@
 #include "houqin/protect/backup.hpp"
 
 #include <bit>
+#include <functional>
+#include <span>
 #include <set>
 
 #include "crypto/sodium.hpp"
@@ -137,31 +139,55 @@ Manifest check_file(Scratch& scratch, const std::filesystem::path& file) {
 
 }  // namespace
 
+namespace {
+
+/// How a cell enters a table's checksum: integers and reals as 64-bit integers (reals by their
+/// bits), text and blobs as their bytes, NULL as "N" -- the same on both dialects.
+enum class Hashed { integer, real, bytes };
+
+void hash_row(crypto::Blake2b& h, std::span<const store::Cell> row,
+              const std::function<Hashed(std::size_t)>& kind_of) {
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const auto& c = row[i];
+    if (c.null) {
+      h.field("N");
+      continue;
+    }
+    switch (kind_of(i)) {
+      case Hashed::integer:
+        h.field(static_cast<std::int64_t>(c.i));
+        break;
+      case Hashed::real:
+        h.field(std::bit_cast<std::int64_t>(c.d));
+        break;
+      case Hashed::bytes:
+        h.field(c.s);
+        break;
+    }
+  }
+}
+
+}  // namespace
+
 TableSummary summarize_table(Store& s, const TableInfo& table) {
   TableSummary out;
   crypto::Blake2b h(32);
   h.field(table.name);
   auto t = store::as_stored(table);
+  auto kind_of = [&](std::size_t i) {
+    switch (store::storage_of(t.columns[i].type)) {
+      case store::Storage::integer:
+        return Hashed::integer;
+      case store::Storage::real:
+        return Hashed::real;
+      case store::Storage::text:
+        break;
+    }
+    return Hashed::bytes;
+  };
   s.select_rows(t, store::by_id(), [&](std::span<const store::Cell> row) {
     ++out.rows;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const auto& c = row[i];
-      if (c.null) {
-        h.field("N");
-        continue;
-      }
-      switch (store::storage_of(t.columns[i].type)) {
-        case store::Storage::integer:
-          h.field(static_cast<std::int64_t>(c.i));
-          break;
-        case store::Storage::real:
-          h.field(std::bit_cast<std::int64_t>(c.d));
-          break;
-        case store::Storage::text:
-          h.field(c.s);
-          break;
-      }
-    }
+    hash_row(h, row, kind_of);
   });
   out.checksum = crypto::to_hex(h.final());
   return out;
@@ -172,26 +198,20 @@ TableSummary summarize_raw_table(Store& s, const store::RawTable& table) {
   TableSummary out;
   crypto::Blake2b h(32);
   h.field(table.name);
+  auto kind_of = [&](std::size_t i) {
+    switch (table.columns[i].type) {
+      case store::RawType::integer:
+        return Hashed::integer;
+      case store::RawType::real:
+        return Hashed::real;
+      case store::RawType::blob:
+        break;
+    }
+    return Hashed::bytes;
+  };
   store::select_raw(s, table, [&](std::span<const store::Cell> row) {
     ++out.rows;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const auto& c = row[i];
-      if (c.null) {
-        h.field("N");
-        continue;
-      }
-      switch (table.columns[i].type) {
-        case store::RawType::integer:
-          h.field(static_cast<std::int64_t>(c.i));
-          break;
-        case store::RawType::real:
-          h.field(std::bit_cast<std::int64_t>(c.d));
-          break;
-        case store::RawType::blob:
-          h.field(c.s);
-          break;
-      }
-    }
+    hash_row(h, row, kind_of);
   });
   out.checksum = crypto::to_hex(h.final());
   return out;

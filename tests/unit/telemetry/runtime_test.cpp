@@ -305,7 +305,8 @@ TEST(TelemetryConfigJsonTest, RoundTripsAndNamesBadInput) {
                         "");
 }
 
-TEST(ConfigFromPointMapTest, ProfilesByKindResolutionFromScaleAndDeviceAreas) {
+/// The simulator's gas panel (points from 100) and power meter (points from 200).
+drivers::PointMap simulated_map() {
   drivers::PointMap map;
   drivers::Device panel;
   panel.id = 10;
@@ -317,6 +318,11 @@ TEST(ConfigFromPointMapTest, ProfilesByKindResolutionFromScaleAndDeviceAreas) {
   map.points = drivers::gas_panel_points(panel.id, 100);
   auto power = drivers::power_meter_points(meter.id, 200);
   map.points.insert(map.points.end(), power.begin(), power.end());
+  return map;
+}
+
+TEST(ConfigFromPointMapTest, ProfilesByKindResolutionFromScaleAndDeviceAreas) {
+  auto map = simulated_map();
   auto cfg = config_from_point_map(map);
 
   std::size_t numeric = 0;
@@ -363,17 +369,7 @@ TEST(ConfigFromPointMapTest, TheSimulatorsHealthyValuesPassTheirProfiles) {
   // Five minutes of a healthy gas panel and power meter, once a second: the profiles chosen by
   // config_from_point_map must find nothing wrong (a simulator serving values its own profile
   // doubts would hide real faults in the demo and the examples).
-  drivers::PointMap map;
-  drivers::Device panel;
-  panel.id = 10;
-  panel.name = "gas-panel-1";
-  drivers::Device meter;
-  meter.id = 20;
-  meter.name = "meter-2";
-  map.devices = {panel, meter};
-  map.points = drivers::gas_panel_points(panel.id, 100);
-  auto power = drivers::power_meter_points(meter.id, 200);
-  map.points.insert(map.points.end(), power.begin(), power.end());
+  auto map = simulated_map();
   auto cfg = config_from_point_map(map);
   Verifier verifier;
   verifier.configure(cfg.verify, cfg.checks);
@@ -390,8 +386,8 @@ TEST(ConfigFromPointMapTest, TheSimulatorsHealthyValuesPassTheirProfiles) {
     for (const auto& smp : batch)
       ASSERT_NE(smp.flag, Flag::fail) << "point " << smp.point_id << " value " << smp.value;
     for (const auto& smp : batch)
-      EXPECT_NE(smp.flag, Flag::suspect) << "point " << smp.point_id << " at " << k << " s, value "
-                                         << smp.value;
+      EXPECT_NE(smp.flag, Flag::suspect)
+          << "point " << smp.point_id << " at " << k << " s, value " << smp.value;
     if (HasFailure()) break;
   }
 }

@@ -2,9 +2,7 @@
 
 #include <sqlite3.h>
 
-#include <mutex>
 #include <ostream>
-#include <unordered_map>
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"
@@ -168,33 +166,21 @@ struct Head {
   std::int64_t next = 1;
 };
 
-// The tail each store handle last wrote: a hint that saves reading it before each append. It is
-// only ever a hint, checked by claim() against the stored record, so a stale entry (another
-// connection appended, a transaction rolled back, a handle freed and its address reused, the log
+// The tail each store handle last wrote, kept in the handle's attachment slot: a hint that saves
+// reading it before each append. It is only ever a hint, checked by claim() against the stored
+// record, so a stale one (another connection appended, a transaction rolled back, the log
 // restored) costs one extra read, never a wrong chain.
-struct HeadHints {
-  std::mutex mutex;
-  std::unordered_map<const store::Store*, Head> by_store;
-};
-HeadHints& head_hints() {
-  static HeadHints h;
-  return h;
-}
-bool cached_head(const store::Store& store, Head& out) {
-  auto& h = head_hints();
-  std::lock_guard lock(h.mutex);
-  auto it = h.by_store.find(&store);
-  if (it == h.by_store.end()) return false;
-  out.seq = it->second.seq;
-  out.hash = it->second.hash;
-  out.next = it->second.next;
+constexpr char head_key = 0;  // its address names the slot
+bool cached_head(store::Store& store, Head& out) {
+  auto& slot = store.attachment(&head_key);
+  if (!slot) return false;
+  out = *static_cast<const Head*>(slot.get());
   return true;
 }
-void remember_head(const store::Store& store, const Record& tail) {
-  auto& h = head_hints();
-  std::lock_guard lock(h.mutex);
-  if (h.by_store.size() > 4096) h.by_store.clear();  // bounded, whatever the hosts do
-  auto& e = h.by_store[&store];
+void remember_head(store::Store& store, const Record& tail) {
+  auto& slot = store.attachment(&head_key);
+  if (!slot) slot = std::make_shared<Head>();
+  auto& e = *static_cast<Head*>(slot.get());
   e.seq = tail.seq;
   e.hash = tail.hash;
   e.next = tail.seq + 1;
@@ -220,32 +206,20 @@ const std::string& insert_sql() {
 // On SQLite the two statements of an append run as prepared statements of their own on the
 // store's connection (Store::native_handle(), so they join its transaction): through the
 // generic path each costs a copy of every text parameter and more than SQLite's own work. They
-// are kept per connection and finalized when it closes: SQLite reports the close
-// (SQLITE_TRACE_CLOSE) before it checks for unfinalized statements.
+// live in the store's attachment slot, so they are finalized when the store closes, before its
+// connection.
 struct Native {
   sqlite3_stmt* claim = nullptr;
   sqlite3_stmt* insert = nullptr;
-};
-struct NativeCache {
-  std::mutex mutex;
-  std::unordered_map<sqlite3*, Native> by_db;
-};
-NativeCache& native_cache() {
-  // Never destroyed: a store kept in a static may close after this file's statics are gone.
-  static auto* c = new NativeCache;
-  return *c;
-}
-int on_close(unsigned type, void*, void* db, void*) {
-  if (type != SQLITE_TRACE_CLOSE) return 0;
-  auto& c = native_cache();
-  std::lock_guard lock(c.mutex);
-  if (auto it = c.by_db.find(static_cast<sqlite3*>(db)); it != c.by_db.end()) {
-    sqlite3_finalize(it->second.claim);
-    sqlite3_finalize(it->second.insert);
-    c.by_db.erase(it);
+  Native() = default;
+  Native(const Native&) = delete;
+  Native& operator=(const Native&) = delete;
+  ~Native() {
+    sqlite3_finalize(claim);
+    sqlite3_finalize(insert);
   }
-  return 0;
-}
+};
+constexpr char native_key = 0;  // its address names the slot
 [[noreturn]] void fail_native(sqlite3* db, int rc) {
   std::string msg = std::string("audit_log: ") + sqlite3_errmsg(db);
   switch (rc & 0xff) {
@@ -261,32 +235,25 @@ int on_close(unsigned type, void*, void* db, void*) {
   }
 }
 Native& native(store::Store& store) {
-  auto* db = static_cast<sqlite3*>(store.native_handle());
-  auto& c = native_cache();
-  std::lock_guard lock(c.mutex);
-  auto [it, fresh] = c.by_db.try_emplace(db);
-  if (fresh) {
-    auto& n = it->second;
+  auto& slot = store.attachment(&native_key);
+  if (!slot) {
+    auto* db = static_cast<sqlite3*>(store.native_handle());
+    auto n = std::make_shared<Native>();
     // OR FAIL: each statement changes one row and checks its constraints before it writes, so
     // it has nothing of its own to undo, and SQLite then skips the statement journal (a copy of
     // every page the statement touches) it keeps for ABORT inside a transaction.
     static const std::string claim_or_fail = std::string(claim_sql).replace(0, 6, "UPDATE OR FAIL");
     static const std::string insert_or_fail =
         std::string(insert_sql()).replace(0, 6, "INSERT OR FAIL");
-    int rc = sqlite3_prepare_v3(db, claim_or_fail.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n.claim,
+    int rc = sqlite3_prepare_v3(db, claim_or_fail.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n->claim,
                                 nullptr);
     if (rc == SQLITE_OK)
-      rc = sqlite3_prepare_v3(db, insert_or_fail.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n.insert,
+      rc = sqlite3_prepare_v3(db, insert_or_fail.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &n->insert,
                               nullptr);
-    if (rc != SQLITE_OK) {
-      sqlite3_finalize(n.claim);
-      sqlite3_finalize(n.insert);
-      c.by_db.erase(it);
-      fail_native(db, rc);
-    }
-    sqlite3_trace_v2(db, SQLITE_TRACE_CLOSE, on_close, nullptr);
+    if (rc != SQLITE_OK) fail_native(db, rc);  // n finalizes what was prepared
+    slot = std::move(n);
   }
-  return it->second;
+  return *static_cast<Native*>(slot.get());
 }
 /// Steps a statement that returns no rows and resets it; the rows it changed.
 int run_native(sqlite3_stmt* st) {

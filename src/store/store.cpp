@@ -169,6 +169,7 @@ struct Store::Impl {
   int depth = 0;
   std::vector<std::size_t> marks;  // event-bus positions at each savepoint
   std::unordered_map<std::string, std::unique_ptr<Prepared>> cache;
+  std::unordered_map<const void*, std::shared_ptr<void>> attachments;
 
   Prepared& prepare(const std::string& text, const std::vector<Storage>& params,
                     const std::vector<Storage>& results) {
@@ -224,9 +225,14 @@ struct Store::Impl {
 // ---- opening -----------------------------------------------------------------------------------
 
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+std::shared_ptr<void>& Store::attachment(const void* key) {
+  return impl_->attachments[key];
+}
+
 Store::~Store() {
   if (!impl_) return;
-  impl_->cache.clear();  // statements before the session they belong to
+  impl_->attachments.clear();  // modules' own state (native statements) first
+  impl_->cache.clear();        // statements before the session they belong to
   if (impl_->depth > 0) {
     try {
       impl_->exec("ROLLBACK");

@@ -60,6 +60,12 @@ class HOUQIN_EXPORT Store {
   /// or an unread result pending on it.
   void* native_handle() noexcept;
 
+  /// State a module keeps per handle, e.g. its own prepared statements on native_handle(): the
+  /// slot for `key` (any address the module owns; empty at first). What is put there is
+  /// destroyed when the store closes, before its connection is, so it may finalize statements
+  /// in its destructor. Used by one thread at a time, like the store.
+  std::shared_ptr<void>& attachment(const void* key);
+
   /// Runs one SQL statement without parameters or results (DDL, PRAGMA).
   void execute(std::string_view sql);
   /// Runs one statement with bound parameters (:p1, :p2, ... bound by position: number them in

@@ -2,8 +2,8 @@
 
 #include <bit>
 #include <functional>
-#include <span>
 #include <set>
+#include <span>
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"

@@ -4,7 +4,8 @@
 #   ./dev.sh test   install what is missing, build, start a throwaway PostgreSQL, run every test
 # Also: ./dev.sh build | ./dev.sh deps | ./dev.sh bench | ./dev.sh abi-baseline (rewrite the C ABI
 # baseline bindings/c/abi/libhouqin-c.abi from the built libhouqin-c; see docs/c-abi.md) |
-# ./dev.sh sanitize (the C ABI tests under AddressSanitizer and a bounded libFuzzer run; part of test)
+# ./dev.sh sanitize (the C ABI tests under AddressSanitizer and a bounded libFuzzer run; part of test) |
+# ./dev.sh layers (render docs/layers.svg from the layer graph the build writes; see docs/development.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -12,7 +13,7 @@ BUILD=${HOUQIN_BUILD_DIR:-$ROOT/build/release}
 JOBS=${HOUQIN_JOBS:-2}
 
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake ninja-build lld pkg-config graphviz
   libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev postgresql nlohmann-json3-dev
   libmodbus-dev pybind11-dev python3-dev python3-pytest libgtest-dev libbenchmark-dev libsodium-dev
   python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat abigail-tools
@@ -23,6 +24,31 @@ PACKAGES=(
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# ---- phase timing: `phase <name> <command...>` runs a step (with `set -e` in force) and records
+# its wall time; the table is printed when the script ends, also after a failure, which names the
+# phase that failed. ----
+PHASES=()
+PHASE_T0=$(date +%s)
+PHASE_NAME=""
+PHASE_START=0
+phase() {
+  PHASE_NAME=$1
+  PHASE_START=$(date +%s)
+  shift
+  "$@"
+  PHASES+=("$(printf '%-18s %4d s' "$PHASE_NAME" $(( $(date +%s) - PHASE_START )))")
+  PHASE_NAME=""
+}
+phase_report() {
+  if [ -n "$PHASE_NAME" ]; then
+    PHASES+=("$(printf '%-18s %4d s  FAILED' "$PHASE_NAME" $(( $(date +%s) - PHASE_START )))")
+  fi
+  [ ${#PHASES[@]} -gt 0 ] || return 0
+  printf '\n\033[1m==> Phases (wall time)\033[0m\n'
+  printf '  %s\n' "${PHASES[@]}"
+  printf '  %-18s %4d s\n' "total" $(( $(date +%s) - PHASE_T0 ))
+}
 
 deps() {
   local missing=()
@@ -40,12 +66,20 @@ deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-build() {
-  log "Configuring and building in $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOUQIN_WERROR=ON \
+configure() {
+  log "Configuring in $BUILD"
+  # Ninja; a build tree made by another generator is configured afresh.
+  if [ -f "$BUILD/CMakeCache.txt" ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$BUILD/CMakeCache.txt"; then
+    rm -rf "$BUILD"
+  fi
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOUQIN_WERROR=ON \
         -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+}
+compile() {
+  log "Building in $BUILD"
   cmake --build "$BUILD" -j "$JOBS"
 }
+build() { phase configure configure && phase build compile; }
 
 # ---- the sanitizer build: clang 16 (clang 14 cannot capture structured bindings in lambdas),
 # ASan + UBSan + libFuzzer coverage, -O0 (half the compile time of -O1; HOUQIN_SAN_OPT=-O1 fuzzes
@@ -59,7 +93,10 @@ SAN_TARGETS=(c_abi_lifecycle c_abi_errors c_abi_threads c_abi_auth c_abi_robustn
 sanitize_build() {
   log "Sanitizer build (clang 16, ASan/UBSan/libFuzzer) in $SAN_BUILD"
   local flags="${HOUQIN_SAN_OPT:--O0} -gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined"
-  CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$SAN_BUILD" -DCMAKE_BUILD_TYPE= \
+  if [ -f "$SAN_BUILD/CMakeCache.txt" ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$SAN_BUILD/CMakeCache.txt"; then
+    rm -rf "$SAN_BUILD"
+  fi
+  CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE= \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined -fsanitize-link-c++-runtime -lstdc++" \
         -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
@@ -69,11 +106,15 @@ sanitize_build() {
 }
 # The C ABI's C tests (every backend) under the sanitizers, then the fuzz regressions and a bounded
 # fuzz session. Needs HOUQIN_TEST_PG_URL like the other tests (./dev.sh test starts PostgreSQL).
-sanitize_test() {
-  log "C ABI tests under AddressSanitizer, and fuzzing"
+san_ctest() {
   (cd "$SAN_BUILD" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-     ctest -j "$JOBS" --output-on-failure --timeout 900 \
-       -R '^(c_abi\.(lifecycle|errors|threads|auth|robustness|telemetry)\.|c_abi\.header_|fuzz\.)')
+     ctest -j "$JOBS" --output-on-failure --timeout 900 -R "$1")
+}
+sanitize_test() {
+  log "C ABI tests under AddressSanitizer"
+  phase "sanitizer tests" san_ctest '^(c_abi\.(lifecycle|errors|threads|auth|robustness|telemetry)\.|c_abi\.header_)'
+  log "Fuzzing"
+  phase fuzzing san_ctest '^fuzz\.'
 }
 
 # ---- a throwaway PostgreSQL cluster: user postgres, socket under /tmp, no TCP ----
@@ -104,6 +145,10 @@ pg_stop() {
   PG_DIR=""
 }
 
+run_ctest() {
+  (cd "$BUILD" && ctest -j "$JOBS" --output-on-failure --timeout 900 "$@")
+}
+
 cmd=${1:-}
 case "$cmd" in
   deps) deps ;;
@@ -118,21 +163,35 @@ case "$cmd" in
       "$ROOT/examples/data/point_map.json" "$BUILD/demo"
     ;;
   test)
-    deps
+    trap 'pg_stop; phase_report' EXIT
+    phase packages deps
     build
-    trap pg_stop EXIT
     pg_start
-    log "Running the tests"
-    (cd "$BUILD" && ctest -j "$JOBS" --output-on-failure --timeout 900 "${@:2}")
-    sanitize_build
-    sanitize_test
+    if [ $# -gt 1 ]; then
+      log "Running the selected tests"
+      phase "selected tests" run_ctest "${@:2}"
+    else
+      log "Running the C++, C and example tests"
+      phase "C++ tests" run_ctest -LE '^python$'
+      log "Running the Python tests"
+      phase "Python tests" run_ctest -L '^python$'
+      phase "sanitizer build" sanitize_build
+      sanitize_test
+    fi
     ;;
   sanitize)
-    deps
-    sanitize_build
-    trap pg_stop EXIT
+    trap 'pg_stop; phase_report' EXIT
+    phase packages deps
+    phase "sanitizer build" sanitize_build
     pg_start
     sanitize_test
+    ;;
+  layers)
+    deps
+    phase configure configure
+    cp "$BUILD/layers.dot" docs/layers.dot
+    dot -Tsvg docs/layers.dot -o docs/layers.svg
+    log "docs/layers.dot and docs/layers.svg rewritten"
     ;;
   abi-baseline)
     deps
@@ -145,7 +204,7 @@ case "$cmd" in
     "$BUILD/benchmarks/store_bench" "${@:2}"
     ;;
   *)
-    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | abi-baseline | sanitize" >&2
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | abi-baseline | sanitize | layers" >&2
     exit 2
     ;;
 esac

@@ -21,7 +21,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "houqin/gas/profile.hpp"
 #include "houqin/platform.hpp"
+#include "houqin/power/quality.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/telemetry/runtime.hpp"
 #include "ratio.hpp"
@@ -55,7 +57,7 @@ void load() {
   if (g_samples_file.empty()) {
     constexpr Micros t0 = 1'767'225'600'000'000;
     for (Id p = 1; p <= 10000; ++p)
-      g_config.add(power::PowerPoint{.point_id = p, .nominal = 230, .area = "bench"});
+      power::add(g_config, power::PowerPoint{.point_id = p, .nominal = 230, .area = "bench"});
     for (std::int64_t k = 0; k < 100; ++k)
       for (Id p = 1; p <= 10000; ++p)
         g_samples.push_back(

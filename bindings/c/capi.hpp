@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/error.hpp"
 #include "houqin/houqin.h"
 #include "houqin/store/migration.hpp"

@@ -1,10 +1,10 @@
 // hq_entity_*: every exposed entity by name, JSON in and out, through the actor-checked generic
-// entity API (houqin/service/entities.hpp): permissions, audit and masking happen there.
+// entity API (houqin/protect/entities.hpp): permissions, audit and masking happen there.
 #include <string>
 #include <vector>
 
 #include "capi.hpp"
-#include "houqin/service/entities.hpp"
+#include "houqin/protect/entities.hpp"
 
 using namespace houqin;
 using capi::guard;
@@ -21,7 +21,7 @@ json::Json find(capi::StoreHandle& h, const auth::Actor& actor, const char* enti
   json::Json query =
       query_json ? json::parse(query_json, "query") : json::Json(json::Json::object());
   std::lock_guard lock(h.mutex);
-  return service::find_entities(*h.store, actor, entity, query);
+  return protect::find_entities(*h.store, actor, entity, query);
 }
 
 }  // namespace
@@ -33,7 +33,7 @@ hq_status hq_entity_names(char** out_json, hq_store* store) {
   return guard([&] {
     require(out_json, "hq_entity_names", "out_json");
     capi::handle(store, "hq_entity_names");  // the names do not depend on the store yet
-    *out_json = capi::copy_out(capi::dump(json::Json(service::entity_names())));
+    *out_json = capi::copy_out(capi::dump(json::Json(protect::entity_names())));
   });
 }
 
@@ -49,7 +49,7 @@ hq_status hq_entity_put(char** out_json, hq_store* store, const hq_actor* actor,
     json::Json stored;
     {
       std::lock_guard lock(h.mutex);
-      stored = service::put_entity(*h.store, who, entity, value);
+      stored = protect::put_entity(*h.store, who, entity, value);
     }
     if (out_json) *out_json = capi::copy_out(capi::dump(stored));
   });
@@ -66,7 +66,7 @@ hq_status hq_entity_get(char** out_json, hq_store* store, const hq_actor* actor,
     json::Json value;
     {
       std::lock_guard lock(h.mutex);
-      value = service::get_entity(*h.store, who, entity, id);
+      value = protect::get_entity(*h.store, who, entity, id);
     }
     *out_json = capi::copy_out(capi::dump(value));
   });
@@ -113,7 +113,7 @@ hq_status hq_entity_remove(hq_store* store, const hq_actor* actor, const char* e
     bool removed = false;
     {
       std::lock_guard lock(h.mutex);
-      removed = service::remove_entity(*h.store, who, entity, id,
+      removed = protect::remove_entity(*h.store, who, entity, id,
                                        expected_version == HQ_ANY_VERSION
                                            ? std::nullopt
                                            : std::optional<std::int64_t>(expected_version));

@@ -5,6 +5,7 @@
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"
+#include "houqin/protect/protect.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
@@ -49,6 +50,20 @@ std::set<Duty> admin_duties(const std::vector<std::string>& perms) {
   }
   return out;
 }
+
+/// A session is last seen and expires after it was created.
+void session_times(store::Store& s, std::vector<protect::Finding>& out) {
+  for (const auto& x : store::Repository<Session>(s).find())
+    if (x.last_seen_at < x.created_at || x.expires_at < x.created_at)
+      out.push_back(
+          {"time_order",
+           "auth_session",
+           {x.id},
+           "auth_session " + std::to_string(x.id) + ": last seen or expiry before its creation"});
+}
+
+[[maybe_unused]] const bool checks_registered =
+    (protect::register_check("auth.session_times", session_times), true);
 
 std::string duties_text(const std::set<Duty>& duties) {
   std::string out;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "houqin/core/error.hpp"
+#include "houqin/telemetry/profiles.hpp"
 
 namespace houqin::gas {
 
@@ -99,5 +100,50 @@ telemetry::VerifyConfig verify_config(const GasPoint& point, const GasLimits& li
   v.max_rate_per_s = n * limits.max_rate_fraction;
   return v;
 }
+
+telemetry::TelemetryConfig& add(telemetry::TelemetryConfig& config, const GasPoint& point,
+                                const GasLimits& limits, double resolution,
+                                std::string point_class) {
+  auto v = verify_config(point, limits);
+  auto a = alarm_config(point, limits);
+  return config.add(std::move(v), std::move(a),
+                    telemetry::PointStorage{point.point_id, resolution, std::move(point_class)});
+}
+
+namespace {
+
+/// The gas kinds of the stored point map (drivers::PointKind).
+bool gas_profile(telemetry::TelemetryConfig& config, const drivers::Point& p,
+                 const telemetry::ProfileContext& ctx) {
+  using K = drivers::PointKind;
+  auto gas = [&](Gas g, Measure m, Role role = Role::area) {
+    add(config, GasPoint{p.id, g, role, m, 0, ctx.area}, {}, ctx.resolution);
+    return true;
+  };
+  switch (p.kind) {
+    case K::o2_pressure:
+      return gas(Gas::oxygen, Measure::pressure);
+    case K::air_pressure:
+      return gas(Gas::medical_air, Measure::pressure);
+    case K::n2o_pressure:
+      return gas(Gas::nitrous_oxide, Measure::pressure);
+    case K::co2_pressure:
+      return gas(Gas::carbon_dioxide, Measure::pressure);
+    case K::n2_pressure:
+      return gas(Gas::nitrogen, Measure::pressure);
+    case K::vacuum_pressure:
+      return gas(Gas::vacuum, Measure::pressure);
+    case K::o2_purity:
+      return gas(Gas::oxygen, Measure::purity, Role::source);
+    case K::air_dew_point:
+      return gas(Gas::medical_air, Measure::dew_point, Role::source);
+    default:
+      return false;
+  }
+}
+
+[[maybe_unused]] const bool registered = telemetry::register_profile("gas", gas_profile);
+
+}  // namespace
 
 }  // namespace houqin::gas

@@ -5,6 +5,7 @@
 #include <numbers>
 
 #include "houqin/core/error.hpp"
+#include "houqin/telemetry/profiles.hpp"
 
 namespace houqin::power {
 
@@ -195,5 +196,52 @@ telemetry::VerifyConfig verify_config(const PowerPoint& point) {
   }
   return v;
 }
+
+telemetry::TelemetryConfig& add(telemetry::TelemetryConfig& config, const PowerPoint& point,
+                                const QualityLimits& limits, double resolution,
+                                std::string point_class) {
+  auto v = verify_config(point);
+  auto a = alarm_config(point, limits);
+  return config.add(std::move(v), std::move(a),
+                    telemetry::PointStorage{point.point_id, resolution, std::move(point_class)});
+}
+
+namespace {
+
+/// The electrical kinds of the stored point map (drivers::PointKind).
+bool power_profile(telemetry::TelemetryConfig& config, const drivers::Point& p,
+                   const telemetry::ProfileContext& ctx) {
+  using K = drivers::PointKind;
+  auto power = [&](Quantity q, double nominal = 0) {
+    add(config, PowerPoint{p.id, q, nominal, std::nullopt, ctx.area}, {}, ctx.resolution);
+    return true;
+  };
+  switch (p.kind) {
+    case K::phase_a_voltage:
+    case K::phase_b_voltage:
+    case K::phase_c_voltage:
+      return power(Quantity::phase_voltage, ctx.nominal_voltage);
+    case K::frequency:
+      return power(Quantity::frequency);
+    case K::voltage_thd:
+      return power(Quantity::voltage_thd);
+    case K::voltage_unbalance:
+      return power(Quantity::unbalance);
+    case K::power_factor:
+      return power(Quantity::power_factor);
+    case K::residual_current:
+      return power(Quantity::residual_current);
+    case K::cable_temperature:
+      return power(Quantity::temperature);
+    case K::breaker_state:
+      return power(Quantity::switch_position);
+    default:
+      return false;
+  }
+}
+
+[[maybe_unused]] const bool registered = telemetry::register_profile("power", power_profile);
+
+}  // namespace
 
 }  // namespace houqin::power

@@ -1,5 +1,6 @@
 #include "houqin/service/registry.hpp"
 
+#include <atomic>
 #include <map>
 #include <mutex>
 
@@ -17,6 +18,8 @@ Registry& registry() {
   static Registry r;
   return r;
 }
+
+std::atomic<DenialRecorder> denial_recorder{nullptr};
 
 bool well_formed(std::string_view name) {
   auto dot = name.find('.');
@@ -56,6 +59,10 @@ const Operation& operation(std::string_view name) {
                                                 : " (known: " + known + ")"));
 }
 
+void set_denial_recorder(DenialRecorder recorder) noexcept {
+  denial_recorder.store(recorder);
+}
+
 std::vector<const Operation*> operations() {
   auto& r = registry();
   std::lock_guard lock(r.mutex);
@@ -67,6 +74,16 @@ std::vector<const Operation*> operations() {
 json::Json call(store::Store& store, const auth::Actor& actor, std::string_view name,
                 const json::Json& input) {
   const auto& op = operation(name);
+  // The declared permission gates the call before its input is read; the handler then checks
+  // it again in the scope of what it touches (a department, a building).
+  if (!op.permission.empty() && !actor.holds(op.permission)) {
+    try {
+      actor.require(op.permission);
+    } catch (const Error& e) {
+      if (auto record = denial_recorder.load()) record(store, actor, op.name, e.what());
+      throw;
+    }
+  }
   Context ctx{store, actor};
   return op.handler(ctx, input);
 }

@@ -1,10 +1,13 @@
 #include "houqin/site/model.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include "houqin/core/validate.hpp"
+#include "houqin/protect/protect.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::site {
 namespace {
@@ -16,6 +19,28 @@ namespace {
     store::expose<Campus, Building, Floor, Department, Room, Shift, Staff, ShiftAssignment,
                   DictionaryEntry, KnowledgeArticle>(
         {.read = "", .write = "site.edit", .read_personal = "site.read_personal"});
+
+/// A floor's level lies within its building's floors above and below ground.
+void floor_levels(store::Store& s, std::vector<protect::Finding>& out) {
+  std::map<Id, Building> buildings;
+  for (auto& b : store::Repository<Building>(s).find()) buildings[b.id] = b;
+  for (const auto& f : store::Repository<Floor>(s).find()) {
+    auto it = buildings.find(f.building_id);
+    if (it == buildings.end()) continue;  // a dangling reference, reported as such
+    const auto& b = it->second;
+    if (f.level > b.floors_above || f.level < -b.floors_below)
+      out.push_back({"impossible_state",
+                     "site_floor",
+                     {f.id},
+                     "site_floor " + std::to_string(f.id) + " (" + f.code + "): level " +
+                         std::to_string(f.level) + " is outside building " + b.code + " (" +
+                         std::to_string(b.floors_above) + " above, " +
+                         std::to_string(b.floors_below) + " below)"});
+  }
+}
+
+[[maybe_unused]] const bool checks_registered =
+    (protect::register_check("site.floor_levels", floor_levels), true);
 
 void require_ref(Id id, const char* field) {
   if (id <= 0)

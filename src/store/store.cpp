@@ -1,7 +1,5 @@
 #include "houqin/store/store.hpp"
 
-#include "houqin/protect/keyring.hpp"
-
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -164,7 +162,7 @@ struct Store::Impl {
   Dialect dialect = Dialect::sqlite;
   std::string url;
   const Clock* clock = nullptr;
-  std::shared_ptr<const protect::Keyring> keys;
+  std::shared_ptr<const Sealer> keys;
   EventBus bus;
   int depth = 0;
   std::vector<std::size_t> marks;  // event-bus positions at each savepoint
@@ -228,6 +226,8 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 std::shared_ptr<void>& Store::attachment(const void* key) {
   return impl_->attachments[key];
 }
+
+Sealer::~Sealer() = default;
 
 Store::~Store() {
   if (!impl_) return;
@@ -305,7 +305,7 @@ void* Store::native_handle() noexcept {
 EventBus& Store::events() noexcept {
   return impl_->bus;
 }
-const protect::Keyring* Store::keyring() const noexcept {
+const Sealer* Store::keyring() const noexcept {
   return impl_->keys.get();
 }
 
@@ -475,8 +475,8 @@ std::string column_list(const TableInfo& t, std::size_t from) {
   return out;
 }
 
-const protect::Keyring& need_keys(const std::shared_ptr<const protect::Keyring>& keys,
-                                  const TableInfo& t, const ColumnInfo& c) {
+const Sealer& need_keys(const std::shared_ptr<const Sealer>& keys, const TableInfo& t,
+                        const ColumnInfo& c) {
   if (!keys)
     fail(ErrorCode::failed_precondition,
          t.name + "." + c.name +
@@ -489,7 +489,7 @@ std::string context_of(const TableInfo& t, const ColumnInfo& c) {
 }
 
 /// Seals the personal columns of a parameter row (params hold columns from index `from`).
-void seal_params(const std::shared_ptr<const protect::Keyring>& keys, const TableInfo& t,
+void seal_params(const std::shared_ptr<const Sealer>& keys, const TableInfo& t,
                  std::vector<Cell>& params, std::size_t from) {
   for (std::size_t i = from; i < t.columns.size(); ++i) {
     const auto& c = t.columns[i];
@@ -500,8 +500,7 @@ void seal_params(const std::shared_ptr<const protect::Keyring>& keys, const Tabl
 }
 
 /// Opens the personal columns of a result row in place.
-void open_row(const std::shared_ptr<const protect::Keyring>& keys, const TableInfo& t,
-              std::span<Cell> row) {
+void open_row(const std::shared_ptr<const Sealer>& keys, const TableInfo& t, std::span<Cell> row) {
   for (std::size_t i = 0; i < t.columns.size(); ++i) {
     const auto& c = t.columns[i];
     if (!c.personal || row[i].null) continue;

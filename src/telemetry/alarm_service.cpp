@@ -3,19 +3,19 @@
 #include <atomic>
 
 #include "houqin/audit/call.hpp"
-#include "houqin/power/soe.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/telemetry/alarm.hpp"
+#include "houqin/telemetry/soe.hpp"
 
 namespace houqin::telemetry {
 namespace {
 
 [[maybe_unused]] const bool tables_registered =
-    store::register_tables<AlarmRecord, AlarmEvent, power::SoeEvent>("telemetry_alarms");
-[[maybe_unused]] const bool exposed = store::expose<AlarmRecord, AlarmEvent, power::SoeEvent>(
+    store::register_tables<AlarmRecord, AlarmEvent, SoeEvent>("telemetry_alarms");
+[[maybe_unused]] const bool exposed = store::expose<AlarmRecord, AlarmEvent, SoeEvent>(
     {.read = "telemetry.read", .write = "", .read_personal = ""});
 
 [[maybe_unused]] const bool permissions_defined = [] {
@@ -41,7 +41,7 @@ std::vector<store::Migration> alarm_migrations() {
        [](store::Store& s) {
          store::create_table<AlarmRecord>(s);
          store::create_table<AlarmEvent>(s);
-         store::create_table<power::SoeEvent>(s);
+         store::create_table<SoeEvent>(s);
          s.execute(
              "CREATE INDEX IF NOT EXISTS telemetry_alarm_event_point_time ON "
              "telemetry_alarm_event (point_id, time)");
@@ -199,100 +199,6 @@ AlarmStatus Alarms::reset(const auth::Actor& actor, AlarmKey key, std::string co
 std::vector<AlarmStatus> Alarms::standing(const auth::Actor& actor) {
   actor.require("telemetry.read");
   return engine_.standing();
-}
-
-// ---- the service registry
-// ------------------------------------------------------------------------
-
-namespace {
-
-std::atomic<AlarmEngine*> served{nullptr};
-
-AlarmEngine& engine() {
-  AlarmEngine* e = served.load();
-  if (!e)
-    fail(ErrorCode::failed_precondition, "telemetry: no alarm engine is running in this process");
-  return *e;
-}
-
-struct AlarmAction {
-  Id point_id = 0;
-  AlarmKind kind = AlarmKind::hi;
-  std::string comment;
-};
-BOOST_DESCRIBE_STRUCT(AlarmAction, (), (point_id, kind, comment))
-
-struct ShelveAction {
-  Id point_id = 0;
-  AlarmKind kind = AlarmKind::hi;
-  std::int64_t duration_s = 0;
-  std::string reason;
-};
-BOOST_DESCRIBE_STRUCT(ShelveAction, (), (point_id, kind, duration_s, reason))
-
-struct NoInput {};
-BOOST_DESCRIBE_STRUCT(NoInput, (), ())
-
-struct Standing {
-  std::vector<AlarmStatus> alarms;
-  std::vector<FloodInterval> flood;
-};
-BOOST_DESCRIBE_STRUCT(Standing, (), (alarms, flood))
-
-using service::Context;
-using service::define;
-
-[[maybe_unused]] const bool registered[] = {
-    define<AlarmAction>("telemetry.acknowledge_alarm", "telemetry.ack",
-                        "Acknowledge an alarm; returns its new status",
-                        [](Context& ctx, const AlarmAction& in) {
-                          return Alarms(ctx.store, engine())
-                              .acknowledge(ctx.actor, {in.point_id, in.kind}, in.comment);
-                        }),
-    define<ShelveAction>("telemetry.shelve_alarm", "telemetry.shelve",
-                         "Shelve an alarm for duration_s seconds with a reason; returns its status",
-                         [](Context& ctx, const ShelveAction& in) {
-                           return Alarms(ctx.store, engine())
-                               .shelve(ctx.actor, {in.point_id, in.kind},
-                                       std::chrono::seconds(in.duration_s), in.reason);
-                         }),
-    define<AlarmAction>("telemetry.unshelve_alarm", "telemetry.shelve",
-                        "Unshelve a shelved alarm; returns its status",
-                        [](Context& ctx, const AlarmAction& in) {
-                          return Alarms(ctx.store, engine())
-                              .unshelve(ctx.actor, {in.point_id, in.kind}, in.comment);
-                        }),
-    define<AlarmAction>("telemetry.remove_alarm_from_service", "telemetry.out_of_service",
-                        "Take an alarm out of service (comment is the reason); returns its status",
-                        [](Context& ctx, const AlarmAction& in) {
-                          return Alarms(ctx.store, engine())
-                              .remove_from_service(ctx.actor, {in.point_id, in.kind}, in.comment);
-                        }),
-    define<AlarmAction>("telemetry.return_alarm_to_service", "telemetry.out_of_service",
-                        "Return an out-of-service alarm to service; returns its status",
-                        [](Context& ctx, const AlarmAction& in) {
-                          return Alarms(ctx.store, engine())
-                              .return_to_service(ctx.actor, {in.point_id, in.kind}, in.comment);
-                        }),
-    define<AlarmAction>(
-        "telemetry.reset_alarm", "telemetry.reset",
-        "Reset a latched alarm whose condition has cleared; returns its status",
-        [](Context& ctx, const AlarmAction& in) {
-          return Alarms(ctx.store, engine()).reset(ctx.actor, {in.point_id, in.kind}, in.comment);
-        }),
-    define<NoInput>(
-        "telemetry.standing_alarms", "telemetry.read",
-        "Every alarm not in state normal, and the flood count per operator area",
-        [](Context& ctx, const NoInput&) {
-          auto& e = engine();
-          return Standing{Alarms(ctx.store, e).standing(ctx.actor), e.flood_intervals()};
-        }),
-};
-
-}  // namespace
-
-void serve_alarm_operations(AlarmEngine* engine) {
-  served.store(engine);
 }
 
 }  // namespace houqin::telemetry

@@ -7,62 +7,11 @@
 #include <utility>
 
 #include "houqin/core/error.hpp"
+#include "houqin/telemetry/profiles.hpp"
 
 namespace houqin::telemetry {
 
 namespace {
-
-/// Profiles by point kind; false when the kind has none (the point is stored only).
-bool add_profile(TelemetryConfig& config, const drivers::Point& p, const std::string& area,
-                 double resolution, double nominal_voltage) {
-  using K = drivers::PointKind;
-  auto gas = [&](gas::Gas g, gas::Measure m, gas::Role role = gas::Role::area) {
-    config.add(gas::GasPoint{p.id, g, role, m, 0, area}, {}, resolution);
-    return true;
-  };
-  auto power = [&](power::Quantity q, double nominal = 0) {
-    config.add(power::PowerPoint{p.id, q, nominal, std::nullopt, area}, {}, resolution);
-    return true;
-  };
-  switch (p.kind) {
-    case K::o2_pressure:
-      return gas(gas::Gas::oxygen, gas::Measure::pressure);
-    case K::air_pressure:
-      return gas(gas::Gas::medical_air, gas::Measure::pressure);
-    case K::n2o_pressure:
-      return gas(gas::Gas::nitrous_oxide, gas::Measure::pressure);
-    case K::co2_pressure:
-      return gas(gas::Gas::carbon_dioxide, gas::Measure::pressure);
-    case K::n2_pressure:
-      return gas(gas::Gas::nitrogen, gas::Measure::pressure);
-    case K::vacuum_pressure:
-      return gas(gas::Gas::vacuum, gas::Measure::pressure);
-    case K::o2_purity:
-      return gas(gas::Gas::oxygen, gas::Measure::purity, gas::Role::source);
-    case K::air_dew_point:
-      return gas(gas::Gas::medical_air, gas::Measure::dew_point, gas::Role::source);
-    case K::phase_a_voltage:
-    case K::phase_b_voltage:
-    case K::phase_c_voltage:
-      return power(power::Quantity::phase_voltage, nominal_voltage);
-    case K::frequency:
-      return power(power::Quantity::frequency);
-    case K::voltage_thd:
-      return power(power::Quantity::voltage_thd);
-    case K::voltage_unbalance:
-      return power(power::Quantity::unbalance);
-    case K::power_factor:
-      return power(power::Quantity::power_factor);
-    case K::residual_current:
-      return power(power::Quantity::residual_current);
-    case K::cable_temperature:
-      return power(power::Quantity::temperature);
-    case K::breaker_state:
-      return power(power::Quantity::switch_position);
-    default:
-      return false;
-  }
-}
 
 double resolution_of(const drivers::Point& p) {
   using D = drivers::DataType;
@@ -106,7 +55,7 @@ TelemetryConfig config_from_point_map(const drivers::PointMap& map, double nomin
     auto device = device_names.find(p.device_id);
     const std::string area = device == device_names.end() ? std::string() : device->second;
     const double resolution = resolution_of(p);
-    if (!add_profile(config, p, area, resolution, nominal_voltage))
+    if (!apply_profile(config, p, ProfileContext{area, resolution, nominal_voltage}))
       config.storage.push_back(PointStorage{p.id, resolution, "default"});
   }
   return config;

@@ -53,24 +53,11 @@ void StoreStage::finish() {
   samples_->flush();
 }
 
-TelemetryConfig& TelemetryConfig::add(const gas::GasPoint& point, const gas::GasLimits& limits,
-                                      double resolution, std::string point_class) {
-  auto v = gas::verify_config(point, limits);
-  auto a = gas::alarm_config(point, limits);
-  verify.push_back(std::move(v));
-  alarms.push_back(std::move(a));
-  storage.push_back({point.point_id, resolution, std::move(point_class)});
-  return *this;
-}
-
-TelemetryConfig& TelemetryConfig::add(const power::PowerPoint& point,
-                                      const power::QualityLimits& limits, double resolution,
-                                      std::string point_class) {
-  auto v = power::verify_config(point);
-  auto a = power::alarm_config(point, limits);
-  verify.push_back(std::move(v));
-  alarms.push_back(std::move(a));
-  storage.push_back({point.point_id, resolution, std::move(point_class)});
+TelemetryConfig& TelemetryConfig::add(VerifyConfig point_verify, AlarmConfig point_alarm,
+                                      PointStorage point_storage) {
+  verify.push_back(std::move(point_verify));
+  alarms.push_back(std::move(point_alarm));
+  storage.push_back(std::move(point_storage));
   return *this;
 }
 

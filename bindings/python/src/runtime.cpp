@@ -5,6 +5,8 @@
 // callbacks on the pipeline thread (see events.hpp: the GIL is taken, an exception is reported,
 // never raised into the pipeline).
 #include "houqin/telemetry/runtime.hpp"
+#include "houqin/gas/profile.hpp"
+#include "houqin/power/quality.hpp"
 
 #include <atomic>
 #include <cmath>
@@ -237,14 +239,14 @@ from the medical gas and electricity profiles chosen by each point's kind.)doc")
         if (!gas.is_none()) {
           std::size_t i = 0;
           for (py::handle g : py::reinterpret_borrow<py::iterable>(gas))
-            cfg.add(
-                json::from_json<gas::GasPoint>(py_to_json(g, arg_path("gas").element(i++)), "gas"));
+            gas::add(cfg, json::from_json<gas::GasPoint>(
+                              py_to_json(g, arg_path("gas").element(i++)), "gas"));
         }
         if (!power.is_none()) {
           std::size_t i = 0;
           for (py::handle p : py::reinterpret_borrow<py::iterable>(power))
-            cfg.add(json::from_json<power::PowerPoint>(
-                py_to_json(p, arg_path("power").element(i++)), "power"));
+            power::add(cfg, json::from_json<power::PowerPoint>(
+                                py_to_json(p, arg_path("power").element(i++)), "power"));
         }
         return json_to_py(json::to_json(cfg));
       },

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "describe.hpp"
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "houqin/asset/model.hpp"
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/store/store.hpp"
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/describe.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/core/time.hpp"

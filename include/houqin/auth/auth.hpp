@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/migration.hpp"

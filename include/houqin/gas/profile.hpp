@@ -8,6 +8,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/telemetry/alarm.hpp"
+#include "houqin/telemetry/stages.hpp"
 #include "houqin/telemetry/verify.hpp"
 
 namespace houqin::gas {
@@ -75,6 +76,13 @@ HOUQIN_EXPORT telemetry::AlarmConfig alarm_config(const GasPoint& point,
 /// The point's verification tests (gross range, rate of change).
 HOUQIN_EXPORT telemetry::VerifyConfig verify_config(const GasPoint& point,
                                                     const GasLimits& limits = {});
+/// Adds a gas point to `config`: verify_config, alarm_config and storage at `resolution` (kPa, %,
+/// degC: a transmitter's register step). Error(invalid_argument) as the profile. The gas profile
+/// also registers itself (telemetry/profiles.hpp) for the gas kinds of the stored point map.
+HOUQIN_EXPORT telemetry::TelemetryConfig& add(telemetry::TelemetryConfig& config,
+                                              const GasPoint& point, const GasLimits& limits = {},
+                                              double resolution = 0.1,
+                                              std::string point_class = "gas");
 
 BOOST_DESCRIBE_STRUCT(GasLimits, (),
                       (source_low_fraction, source_high_fraction, vacuum_source_min_kpa,

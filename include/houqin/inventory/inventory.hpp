@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/inventory/model.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/store/store.hpp"

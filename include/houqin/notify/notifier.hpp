@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/notify/channels.hpp"
 #include "houqin/notify/model.hpp"
 #include "houqin/store/migration.hpp"

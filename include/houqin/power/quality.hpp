@@ -12,6 +12,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/telemetry/alarm.hpp"
+#include "houqin/telemetry/stages.hpp"
 #include "houqin/telemetry/verify.hpp"
 
 namespace houqin::power {
@@ -118,6 +119,14 @@ HOUQIN_EXPORT telemetry::AlarmConfig alarm_config(const PowerPoint& point,
                                                   const QualityLimits& limits = {});
 /// The point's gross-range tests (physically possible values).
 HOUQIN_EXPORT telemetry::VerifyConfig verify_config(const PowerPoint& point);
+/// Adds an electrical point to `config`: verify_config, alarm_config and storage at
+/// `resolution`. The power profile also registers itself (telemetry/profiles.hpp) for the
+/// electrical kinds of the stored point map.
+HOUQIN_EXPORT telemetry::TelemetryConfig& add(telemetry::TelemetryConfig& config,
+                                              const PowerPoint& point,
+                                              const QualityLimits& limits = {},
+                                              double resolution = 0.01,
+                                              std::string point_class = "power");
 
 BOOST_DESCRIBE_STRUCT(QualityLimits, (),
                       (three_phase_voltage_percent, single_phase_voltage_high_percent,

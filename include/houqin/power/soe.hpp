@@ -10,21 +10,13 @@
 #include "houqin/core/export.hpp"
 #include "houqin/store/store.hpp"
 #include "houqin/telemetry/sample.hpp"
+#include "houqin/telemetry/soe.hpp"
 #include "houqin/telemetry/verify.hpp"
 
 namespace houqin::power {
 
-/// One row of telemetry_soe: the point changed from position `from_state` to `to_state` at
-/// `time_us` (UTC microseconds, as stamped by the device).
-struct SoeEvent {
-  Id id = 0;
-  std::int64_t version = 0;
-  Id point_id = 0;
-  std::int64_t time_us = 0;
-  std::int64_t from_state = 0;
-  std::int64_t to_state = 0;
-};
-BOOST_DESCRIBE_STRUCT(SoeEvent, (), (id, version, point_id, time_us, from_state, to_state))
+/// The row type of telemetry_soe (houqin/telemetry/soe.hpp).
+using SoeEvent = telemetry::SoeEvent;
 
 /// Detects position changes of the configured switching points in a stream of samples. The
 /// first sample of a point only sets its position; samples not good (quality or flag fail) are
@@ -48,9 +40,3 @@ class HOUQIN_EXPORT SoeRecorder {
 };
 
 }  // namespace houqin::power
-
-template <>
-struct houqin::entity_traits<houqin::power::SoeEvent> {
-  static constexpr std::string_view table = "telemetry_soe";
-  static constexpr std::string_view collection = "soe_events";
-};

@@ -14,7 +14,7 @@
 #include <map>
 #include <string>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/store.hpp"
 

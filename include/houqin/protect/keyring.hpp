@@ -15,16 +15,17 @@
 
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
+#include "houqin/store/store.hpp"
 
 namespace houqin::protect {
 
-class HOUQIN_EXPORT Keyring {
+class HOUQIN_EXPORT Keyring final : public store::Sealer {
  public:
   /// Fetches the raw 32-byte key for an id, or returns nullopt when the host has no such key.
   using Fetch = std::function<std::optional<std::string>(std::string_view key_id)>;
 
   Keyring() = default;
-  ~Keyring();
+  ~Keyring() override;
   Keyring(const Keyring&) = delete;
   Keyring& operator=(const Keyring&) = delete;
 
@@ -51,16 +52,17 @@ class HOUQIN_EXPORT Keyring {
   void add(std::string_view key_id, std::string_view key);
   /// Makes an id already held (or fetchable) the one that seals. Error(not_found) otherwise.
   void set_active(std::string_view key_id);
-  std::string active_id() const;
+  std::string active_id() const override;
   bool has(std::string_view key_id) const;
 
   /// "hq1:<key id>:<base64 nonce|ciphertext|tag>", bound to `context` (table.column): a value
   /// moved to another column no longer opens.
-  std::string seal(std::string_view plaintext, std::string_view context) const;
+  std::string seal(std::string_view plaintext, std::string_view context) const override;
   /// Opens what seal() made. Errors name `what` (e.g. "site_staff.phone of row 7"):
   /// Error(failed_precondition) for a key the ring does not hold, Error(data_loss) for a wrong key,
   /// changed data or a value that is not sealed at all.
-  std::string open(std::string_view sealed, std::string_view context, std::string_view what) const;
+  std::string open(std::string_view sealed, std::string_view context,
+                   std::string_view what) const override;
   /// The key id of a sealed value; nullopt when the value is not in the sealed format.
   static std::optional<std::string> key_id_of(std::string_view sealed);
 

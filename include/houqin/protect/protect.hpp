@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/protect/keyring.hpp"
 #include "houqin/store/store.hpp"

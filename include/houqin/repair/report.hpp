@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/repair/model.hpp"
 #include "houqin/store/store.hpp"
 

@@ -11,7 +11,7 @@
 #include <optional>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/repair/events.hpp"
 #include "houqin/repair/model.hpp"
 #include "houqin/store/store.hpp"

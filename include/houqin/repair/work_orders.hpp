@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/repair/dispatch.hpp"
 #include "houqin/repair/events.hpp"

@@ -9,10 +9,11 @@
 //         return WorkOrders(ctx.store).report(ctx.actor, in);   // authorised and audited inside
 //       });
 //
-// The handler still does its own authorisation (the registered permission is what documentation
-// and listings show; the service checks it with the right scope) and its own audit through
-// audit::audited(). Inputs are parsed with json::from_json, so unknown fields, wrong types and
-// unknown enum values are refused with the field named before anything is touched.
+// call() refuses an actor that holds the registered permission in no scope before the input is
+// read; the handler still does its own authorisation with the right scope (a department, a
+// building) and its own audit through audit::audited(). Inputs are parsed with json::from_json, so
+// unknown fields, wrong types and unknown enum values are refused with the field named before
+// anything is touched.
 #pragma once
 
 #include <functional>
@@ -20,11 +21,15 @@
 #include <string_view>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::service {
+
+/// The input of an operation that takes none ({}).
+struct NoInput {};
+BOOST_DESCRIBE_STRUCT(NoInput, (), ())
 
 /// What a handler gets. Services read the time from store.clock() and publish on store.events().
 struct Context {
@@ -60,13 +65,21 @@ bool define(std::string name, std::string permission, std::string summary, F f) 
   return define(std::move(op));
 }
 
+/// Records a refusal of call() (the audit layer sets it, so a refused call is on record as the
+/// handler's own refusals are): store, actor, operation name and the error message. Must not throw.
+using DenialRecorder = void (*)(store::Store& store, const auth::Actor& actor,
+                                std::string_view operation, const std::string& message);
+HOUQIN_EXPORT void set_denial_recorder(DenialRecorder recorder) noexcept;
+
 /// The named operation, or Error(not_found) naming it and the domain's known operations.
 HOUQIN_EXPORT const Operation& operation(std::string_view name);
 /// Every operation, sorted by name.
 HOUQIN_EXPORT std::vector<const Operation*> operations();
 
-/// Looks the operation up and runs it. Errors come from the lookup, the input parsing or the
-/// service itself; nothing is changed when one is thrown.
+/// Looks the operation up and runs it. An actor that holds the operation's permission in no scope
+/// is refused with Error(permission_denied) before the input is read (and the refusal is
+/// audited, see set_denial_recorder); otherwise errors come from the lookup, the input parsing or
+/// the service itself. Nothing is changed when one is thrown.
 HOUQIN_EXPORT json::Json call(store::Store& store, const auth::Actor& actor, std::string_view name,
                               const json::Json& input);
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/document.hpp"

@@ -38,7 +38,7 @@ BOOST_DESCRIBE_STRUCT(JsonOrder, (), (column, descending))
 BOOST_DESCRIBE_STRUCT(JsonQuery, (), (where, order_by, limit, offset))
 
 /// Who may use an entity type through the generic, actor-checked entity API
-/// (include/houqin/service/entities.hpp). Permissions are "<domain>.<action>" names.
+/// (include/houqin/protect/entities.hpp). Permissions are "<domain>.<action>" names.
 struct EntityAccess {
   std::string read;   // needed to read; "" lets any actor read (personal fields stay masked)
   std::string write;  // needed to insert, update and remove; "" makes the type read-only there

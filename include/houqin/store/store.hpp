@@ -19,11 +19,22 @@
 #include "houqin/store/query.hpp"
 #include "houqin/store/schema.hpp"
 
-namespace houqin::protect {
-class Keyring;
-}
-
 namespace houqin::store {
+
+/// Seals personal members at rest and opens them again. The store calls it for every personal
+/// column; protect::Keyring (houqin/protect/keyring.hpp) is the implementation, kept above the
+/// store so that the store knows nothing of key files, rotation or the cipher.
+class HOUQIN_EXPORT Sealer {
+ public:
+  virtual ~Sealer();
+  /// The sealed form of `plaintext`, bound to `context` (table.column).
+  virtual std::string seal(std::string_view plaintext, std::string_view context) const = 0;
+  /// What seal() made; errors name `what` (e.g. "site_staff.phone of row 7").
+  virtual std::string open(std::string_view sealed, std::string_view context,
+                           std::string_view what) const = 0;
+  /// The id of the key new values are sealed under (re-sealing moves old values to it).
+  virtual std::string active_id() const = 0;
+};
 
 struct StoreOptions {
   /// The clock for timestamps the store writes itself (migrations); null means the system clock.
@@ -32,7 +43,7 @@ struct StoreOptions {
   std::chrono::milliseconds busy_timeout{5000};
   /// Keys for personal members (entity_traits<T>::personal). Without a keyring, writing or reading
   /// a personal member is Error(failed_precondition); the store never stores them in plaintext.
-  std::shared_ptr<const protect::Keyring> keys;
+  std::shared_ptr<const Sealer> keys;
 };
 
 class HOUQIN_EXPORT Store {
@@ -51,7 +62,7 @@ class HOUQIN_EXPORT Store {
   const Clock& clock() const noexcept;
   EventBus& events() noexcept;
   /// The keyring personal members are sealed with; null when the store was opened without one.
-  const protect::Keyring* keyring() const noexcept;
+  const Sealer* keyring() const noexcept;
 
   /// The native connection under the store, for bulk paths SOCI cannot express (prepared SQLite
   /// inserts, PostgreSQL COPY BINARY): a `sqlite3*` when dialect() is sqlite, a `PGconn*` when

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/clock.hpp"
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"

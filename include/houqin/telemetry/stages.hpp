@@ -1,6 +1,6 @@
 // The standard pipeline stages: adapters that put the Verifier, the AlarmEngine (with AlarmLog)
 // and the SampleStore into a Pipeline, and TelemetryConfig, which builds the per-point
-// verification, alarm and storage configuration from medical gas and electricity profiles.
+// verification, alarm and storage configuration (the gas and power profiles fill it).
 //
 // Threads and stores: process() and flush() run on the pipeline thread only. A store::Store is
 // single-threaded, so the alarm and store stages each take a Store handle that belongs to the
@@ -16,8 +16,6 @@
 #include <vector>
 
 #include "houqin/core/export.hpp"
-#include "houqin/gas/profile.hpp"
-#include "houqin/power/quality.hpp"
 #include "houqin/store/store.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/telemetry/pipeline.hpp"
@@ -94,14 +92,10 @@ struct TelemetryConfig {
   std::vector<AlarmConfig> alarms{};
   std::vector<PointStorage> storage{};
 
-  /// A gas point: gas::verify_config, gas::alarm_config and storage at `resolution` (kPa, %,
-  /// degC: a transmitter's register step). Error(invalid_argument) as the profile.
-  HOUQIN_EXPORT TelemetryConfig& add(const gas::GasPoint& point, const gas::GasLimits& limits = {},
-                                     double resolution = 0.1, std::string point_class = "gas");
-  /// An electrical point: power::verify_config, power::alarm_config and storage at `resolution`.
-  HOUQIN_EXPORT TelemetryConfig& add(const power::PowerPoint& point,
-                                     const power::QualityLimits& limits = {},
-                                     double resolution = 0.01, std::string point_class = "power");
+  /// One point's verification, alarm and storage configuration, as a profile makes them
+  /// (gas::add, power::add).
+  HOUQIN_EXPORT TelemetryConfig& add(VerifyConfig point_verify, AlarmConfig point_alarm,
+                                     PointStorage point_storage);
 };
 BOOST_DESCRIBE_STRUCT(TelemetryConfig, (), (verify, checks, alarms, storage))
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/events.hpp"
 #include "houqin/repair/model.hpp"
 #include "houqin/store/migration.hpp"

@@ -8,6 +8,7 @@
 #include "../../support/auth.hpp"
 #include "../../support/expect.hpp"
 #include "houqin/audit/call.hpp"
+#include "houqin/auth/auth.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin {
@@ -151,6 +152,44 @@ TEST_P(ServiceTest, AccountsAndRolesThroughTheRegistry) {
   auto users = service::call(*s, sys, "auth.users", nullptr)["users"];
   EXPECT_EQ(users.size(), 4u);
   for (const auto& u : users) EXPECT_FALSE(u.contains("password_hash"));
+}
+
+// Every registered operation, whichever domain defines it: an actor holding every permission but
+// the declared one is refused (permission_denied naming it, on record in the audit log) before
+// its input is read, and an actor holding only the declared one is never refused: the
+// declaration is what the handler needs.
+TEST_P(ServiceTest, EveryOperationRequiresThePermissionItDeclares) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto auditor = pf.actor("auditor");
+  std::vector<std::string> known;
+  for (const auto& p : auth::permissions()) known.push_back(p.name);
+  std::size_t gated = 0;
+  for (const auto* op : service::operations()) {
+    SCOPED_TRACE(op->name);
+    if (!op->permission.empty()) {
+      EXPECT_NO_THROW(auth::permission(op->permission)) << "declares an unknown permission";
+      std::vector<std::string> others;
+      for (const auto& p : known)
+        if (p != op->permission) others.push_back(p);
+      auto without = auth::Actor::service("without", others);
+      expect_error([&] { service::call(*s, without, op->name, json::Json::object()); },
+                   ErrorCode::permission_denied, "service:without lacks " + op->permission);
+      auto denied =
+          service::call(*s, auditor, "audit.query", {{"action", op->name}, {"outcome", "denied"}});
+      EXPECT_EQ(denied["records"].size(), 1u) << denied.dump();
+      ++gated;
+    }
+    std::vector<std::string> only;
+    if (!op->permission.empty()) only.push_back(op->permission);
+    auto holder = auth::Actor::service("holder", only);
+    try {
+      service::call(*s, holder, op->name, json::Json::object());
+    } catch (const Error& e) {
+      EXPECT_NE(e.code(), ErrorCode::permission_denied) << e.what();
+    }
+  }
+  EXPECT_GT(gated, 30u);  // every domain's operations are registered and checked
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServiceTest, ::testing::ValuesIn(testing::backends()),

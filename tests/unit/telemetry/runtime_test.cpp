@@ -4,6 +4,8 @@
 // leaves everything in the database for the next runtime. Also the configuration from a point map
 // and its JSON form.
 #include "houqin/telemetry/runtime.hpp"
+#include "houqin/gas/profile.hpp"
+#include "houqin/power/quality.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -31,8 +33,8 @@ constexpr Id meter_v = 2;  // a phase voltage, stored and verified
 
 TelemetryConfig config() {
   TelemetryConfig cfg;
-  cfg.add(gas::GasPoint{.point_id = area_o2, .role = gas::Role::area, .area = "ICU"});
-  cfg.add(power::PowerPoint{.point_id = meter_v, .nominal = 230, .area = "ICU"});
+  gas::add(cfg, gas::GasPoint{.point_id = area_o2, .role = gas::Role::area, .area = "ICU"});
+  power::add(cfg, power::PowerPoint{.point_id = meter_v, .nominal = 230, .area = "ICU"});
   return cfg;
 }
 

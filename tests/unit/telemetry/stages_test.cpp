@@ -3,6 +3,8 @@
 // stored with their flags, the alarm is in the history and AlarmRaised was delivered; close()
 // runs and flushes everything accepted. Also the configuration built from profiles.
 #include "houqin/telemetry/stages.hpp"
+#include "houqin/gas/profile.hpp"
+#include "houqin/power/quality.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -28,8 +30,8 @@ constexpr std::int64_t drop_at = 10;
 
 TelemetryConfig o2_config() {
   TelemetryConfig cfg;
-  cfg.add(gas::GasPoint{.point_id = area_o2, .role = gas::Role::area, .area = "ICU"});
-  cfg.add(gas::GasPoint{.point_id = source_o2, .role = gas::Role::source, .area = "plant"});
+  gas::add(cfg, gas::GasPoint{.point_id = area_o2, .role = gas::Role::area, .area = "ICU"});
+  gas::add(cfg, gas::GasPoint{.point_id = source_o2, .role = gas::Role::source, .area = "plant"});
   return cfg;
 }
 
@@ -192,7 +194,7 @@ power::PowerPoint cfg_point3() {
 
 TEST(TelemetryConfigTest, ProfilesGiveVerifyAlarmAndStorageConfigPerPoint) {
   TelemetryConfig cfg = o2_config();
-  cfg.add(cfg_point3());
+  power::add(cfg, cfg_point3());
   ASSERT_TRUE(cfg.alarms.at(2).hi.has_value());
   ASSERT_EQ(cfg.verify.size(), 3u);
   ASSERT_EQ(cfg.alarms.size(), 3u);
@@ -211,8 +213,8 @@ TEST(TelemetryConfigTest, ProfilesGiveVerifyAlarmAndStorageConfigPerPoint) {
   // A bad point leaves the configuration as it was.
   testing::expect_error(
       [&] {
-        cfg.add(
-            gas::GasPoint{.point_id = 4, .gas = gas::Gas::vacuum, .measure = gas::Measure::purity});
+        gas::add(cfg, gas::GasPoint{
+                          .point_id = 4, .gas = gas::Gas::vacuum, .measure = gas::Measure::purity});
       },
       ErrorCode::invalid_argument, "gas point 4: purity is monitored for oxygen only");
   EXPECT_EQ(cfg.verify.size(), 3u);

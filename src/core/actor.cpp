@@ -1,4 +1,4 @@
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 
 #include <algorithm>
 #include <mutex>

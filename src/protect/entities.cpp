@@ -1,9 +1,9 @@
-#include "houqin/service/entities.hpp"
+#include "houqin/protect/entities.hpp"
 
 #include "houqin/audit/call.hpp"
 #include "houqin/protect/protect.hpp"
 
-namespace houqin::service {
+namespace houqin::protect {
 namespace {
 
 const store::EntityOps& ops_of(std::string_view entity) {
@@ -123,4 +123,4 @@ bool remove_entity(store::Store& store, const auth::Actor& actor, std::string_vi
   });
 }
 
-}  // namespace houqin::service
+}  // namespace houqin::protect

@@ -1,7 +1,7 @@
 // The generic entity API with an actor: reads and writes authorised by each type's access,
 // changes audited with before and after, personal fields masked unless the actor may see them,
 // and every read that returns personal data recorded. Every backend.
-#include "houqin/service/entities.hpp"
+#include "houqin/protect/entities.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,18 +38,18 @@ TEST_P(EntitiesTest, WritesNeedTheTypesPermissionAndAreAudited) {
   auto editor = pf.user_with("editor", "editor", {"site.edit"});
   auto reader = pf.user_with("reader", "reader", {"bi.read"});
   json::Json dept = {{"code", "ENG"}, {"name", "Engineering"}, {"kind", "logistics"}};
-  expect_error([&] { service::put_entity(*s, reader, "departments", dept); },
+  expect_error([&] { protect::put_entity(*s, reader, "departments", dept); },
                ErrorCode::permission_denied, "");
-  EXPECT_EQ(service::find_entities(*s, reader, "departments", nullptr)["total"], 0);
+  EXPECT_EQ(protect::find_entities(*s, reader, "departments", nullptr)["total"], 0);
   auto denied = records(*s, "entity.insert");
   ASSERT_EQ(denied.size(), 1u);
   EXPECT_EQ(denied[0].outcome, audit::Outcome::denied);
   EXPECT_EQ(denied[0].entity, "site_department");
 
-  auto stored = service::put_entity(*s, editor, "departments", dept);
+  auto stored = protect::put_entity(*s, editor, "departments", dept);
   Id id = stored["id"].get<Id>();
   stored["name"] = "Engineering Dept";
-  auto updated = service::put_entity(*s, editor, "departments", stored);
+  auto updated = protect::put_entity(*s, editor, "departments", stored);
   EXPECT_EQ(updated["version"], 2);
   auto upd = records(*s, "entity.update");
   ASSERT_EQ(upd.size(), 1u);
@@ -58,19 +58,19 @@ TEST_P(EntitiesTest, WritesNeedTheTypesPermissionAndAreAudited) {
   EXPECT_NE(upd[0].before_digest, upd[0].after_digest);
 
   // A stale version conflicts and changes nothing.
-  expect_error([&] { service::put_entity(*s, editor, "departments", stored); }, ErrorCode::conflict,
+  expect_error([&] { protect::put_entity(*s, editor, "departments", stored); }, ErrorCode::conflict,
                "");
-  expect_error([&] { service::remove_entity(*s, reader, "departments", id, std::nullopt); },
+  expect_error([&] { protect::remove_entity(*s, reader, "departments", id, std::nullopt); },
                ErrorCode::permission_denied, "");
-  EXPECT_TRUE(service::remove_entity(*s, editor, "departments", id, 2));
-  EXPECT_FALSE(service::remove_entity(*s, editor, "departments", id, std::nullopt));
+  EXPECT_TRUE(protect::remove_entity(*s, editor, "departments", id, 2));
+  EXPECT_FALSE(protect::remove_entity(*s, editor, "departments", id, std::nullopt));
   auto removals = records(*s, "entity.remove");  // the denied one and the removal; the no-op
   ASSERT_EQ(removals.size(), 2u);                // removal records nothing
   EXPECT_EQ(removals[0].outcome, audit::Outcome::denied);
   EXPECT_EQ(removals[1].outcome, audit::Outcome::success);
-  expect_error([&] { service::get_entity(*s, editor, "departments", id); }, ErrorCode::not_found,
+  expect_error([&] { protect::get_entity(*s, editor, "departments", id); }, ErrorCode::not_found,
                "departments " + std::to_string(id) + ": not found");
-  expect_error([&] { service::get_entity(*s, editor, "users", 1); }, ErrorCode::not_found,
+  expect_error([&] { protect::get_entity(*s, editor, "users", 1); }, ErrorCode::not_found,
                "unknown entity 'users'");
 }
 
@@ -79,17 +79,17 @@ TEST_P(EntitiesTest, PersonalFieldsAreMaskedUnlessAllowedAndEveryReadIsRecorded)
   HQ_REQUIRE_STORE(s);
   auto editor = pf.user_with("editor", "editor", {"site.edit"});
   auto hr = pf.user_with("hr", "hr", {"site.read_personal"});
-  auto dept = service::put_entity(*s, editor, "departments",
+  auto dept = protect::put_entity(*s, editor, "departments",
                                   {{"code", "ENG"}, {"name", "Eng"}, {"kind", "logistics"}});
-  auto person = service::put_entity(*s, editor, "staff", staff(dept["id"].get<Id>()));
+  auto person = protect::put_entity(*s, editor, "staff", staff(dept["id"].get<Id>()));
   EXPECT_EQ(person["phone"], "138****1234");  // the editor may write but not see it
   Id id = person["id"].get<Id>();
 
-  auto masked = service::get_entity(*s, editor, "staff", id);
+  auto masked = protect::get_entity(*s, editor, "staff", id);
   EXPECT_EQ(masked["phone"], "138****1234");
-  auto found = service::find_entities(*s, editor, "staff", nullptr);
+  auto found = protect::find_entities(*s, editor, "staff", nullptr);
   EXPECT_EQ(found["items"][0]["phone"], "138****1234");
-  auto shown = service::get_entity(*s, hr, "staff", id);
+  auto shown = protect::get_entity(*s, hr, "staff", id);
   EXPECT_EQ(shown["phone"], "13812341234");
 
   auto reads = records(*s, "entity.read");
@@ -101,11 +101,11 @@ TEST_P(EntitiesTest, PersonalFieldsAreMaskedUnlessAllowedAndEveryReadIsRecorded)
   EXPECT_NE(reads[2].detail.find("unmasked"), std::string::npos);
 
   // Reads of types without personal fields record nothing; filtering on a sealed field fails.
-  service::find_entities(*s, editor, "departments", nullptr);
+  protect::find_entities(*s, editor, "departments", nullptr);
   EXPECT_EQ(records(*s, "entity.read").size(), 3u);
   expect_error(
       [&] {
-        service::find_entities(
+        protect::find_entities(
             *s, hr, "staff",
             {{"where", {{{"column", "phone"}, {"op", "eq"}, {"value", "13812341234"}}}}});
       },
@@ -117,10 +117,10 @@ TEST_P(EntitiesTest, TypesWithAReadPermissionRefuseOthers) {
   HQ_REQUIRE_STORE(s);
   auto reader = pf.user_with("reader", "reader", {"bi.read"});
   auto operator_ = pf.user_with("op", "op", {"telemetry.read"});
-  expect_error([&] { service::find_entities(*s, reader, "devices", nullptr); },
+  expect_error([&] { protect::find_entities(*s, reader, "devices", nullptr); },
                ErrorCode::permission_denied, "");
-  EXPECT_EQ(service::find_entities(*s, operator_, "devices", nullptr)["total"], 0);
-  auto names = service::entity_names();
+  EXPECT_EQ(protect::find_entities(*s, operator_, "devices", nullptr)["total"], 0);
+  auto names = protect::entity_names();
   EXPECT_NE(std::find(names.begin(), names.end(), "staff"), names.end());
   EXPECT_EQ(std::find(names.begin(), names.end(), "users"), names.end());
 }
@@ -130,10 +130,10 @@ TEST_P(EntitiesTest, TypesKeptByTheirServicesAreReadOnly) {
   HQ_REQUIRE_STORE(s);
   auto all = pf.user_with("all", "all", {"repair.report", "inventory.edit", "asset.edit"});
   for (auto name : {"work_orders", "stock", "assets"}) {
-    expect_error([&] { service::put_entity(*s, all, name, json::Json::object()); },
+    expect_error([&] { protect::put_entity(*s, all, name, json::Json::object()); },
                  ErrorCode::failed_precondition,
                  std::string(name) + " cannot be changed through the entity API");
-    EXPECT_EQ(service::find_entities(*s, all, name, nullptr)["total"], 0) << name;
+    EXPECT_EQ(protect::find_entities(*s, all, name, nullptr)["total"], 0) << name;
   }
   store::EntityRegistry twice;
   twice.add<site::Campus>();

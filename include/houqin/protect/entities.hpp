@@ -8,11 +8,11 @@
 #include <optional>
 #include <string_view>
 
-#include "houqin/auth/actor.hpp"
+#include "houqin/core/actor.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/store/registry.hpp"
 
-namespace houqin::service {
+namespace houqin::protect {
 
 /// Names of every exposed entity type, sorted.
 HOUQIN_EXPORT std::vector<std::string> entity_names();
@@ -37,4 +37,4 @@ HOUQIN_EXPORT bool remove_entity(store::Store& store, const auth::Actor& actor,
                                  std::string_view entity, Id id,
                                  std::optional<std::int64_t> expected_version);
 
-}  // namespace houqin::service
+}  // namespace houqin::protect

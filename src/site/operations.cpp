@@ -1,0 +1,21 @@
+// The site domain's operations in the service registry.
+#include "houqin/service/registry.hpp"
+#include "houqin/site/hospital.hpp"
+
+namespace houqin::site {
+namespace {
+
+using service::Context;
+using service::define;
+
+[[maybe_unused]] const bool operations_registered[] = {
+    define<service::NoInput>("site.export", "",
+                             "The hospital's digital model as one document; personal fields "
+                             "masked unless the actor holds protect.unmask",
+                             [](Context& ctx, const service::NoInput&) {
+                               return export_hospital(ctx.store, ctx.actor);
+                             }),
+};
+
+}  // namespace
+}  // namespace houqin::site

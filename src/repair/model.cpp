@@ -8,12 +8,12 @@
 namespace houqin::repair {
 namespace {
 
-[[maybe_unused]] const bool registered =
+[[maybe_unused]] const bool tables_registered =
     store::register_tables<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician,
                            WorkOrder, TransitionRecord, LabourEntry, Rating, SlaFiring>("repair");
 // Readable by anyone through the generic entity API (personal fields masked); changed only
 // through WorkOrders, which enforces the transition table.
-[[maybe_unused]] const bool exposed =
+[[maybe_unused]] const bool tables_exposed =
     store::expose<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician, WorkOrder,
                   TransitionRecord, LabourEntry, Rating, SlaFiring>(
         {.read = "", .write = "", .read_personal = ""});

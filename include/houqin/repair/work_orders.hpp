@@ -20,6 +20,10 @@
 
 namespace houqin::repair {
 
+namespace workflow {
+struct Request;  // what a caller hands an action (internal: src/repair/workflow_rules.hpp)
+}
+
 /// The repair domain's schema migrations (after site).
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
 
@@ -214,8 +218,8 @@ class HOUQIN_EXPORT WorkOrders {
   const WorkOrderSettings& settings() const noexcept { return settings_; }
 
  private:
-  struct Change;
-  WorkOrder apply(const auth::Actor& actor, Action action, Id id, Change& change);
+  /// Runs the row of `action` (src/repair/workflow.cpp) on one order.
+  WorkOrder apply(const auth::Actor& actor, Action action, Id id, const workflow::Request& request);
   store::Store& store_;
   WorkOrderSettings settings_;
 };

@@ -4,6 +4,7 @@
 // order. WorkOrders::apply (work_orders.cpp) runs a row; nothing else decides a transition.
 #include <boost/mp11.hpp>
 #include <chrono>
+#include <tuple>
 
 #include "houqin/auth/auth.hpp"
 #include "houqin/store/repository.hpp"
@@ -27,6 +28,58 @@ namespace {
 using store::Op;
 using store::Query;
 using store::Repository;
+
+// ---- corrections: applied from WorkOrder's description, as correction_traits allows ------------
+
+template <class T, class M>
+constexpr bool is_described(M T::*member) {
+  bool found = false;
+  for_each_member<T>([&](const char*, auto p) {
+    if constexpr (std::is_same_v<decltype(p), M T::*>) found = found || p == member;
+  });
+  return found;
+}
+static_assert(std::apply([](auto... m) { return (is_described(m) && ...); },
+                         correction_traits<WorkOrder>::correctable),
+              "every correctable member of WorkOrder is one of its described members");
+
+/// "a, b, c": the members a correction of T may change, in the order the trait lists them.
+template <class T>
+std::string correctable_list() {
+  std::string out;
+  std::apply(
+      [&](auto... member) {
+        ((out += (out.empty() ? "" : ", "), out += member_name(member)), ...);
+      },
+      correction_traits<T>::correctable);
+  return out;
+}
+
+/// Decodes each member of `changes` (an object: member name -> value) into `target`, strictly and
+/// through T's description; a name outside correction_traits<T>::correctable is refused.
+template <DescribedStruct T>
+void apply_correction(T& target, const json::Json& changes) {
+  if (!changes.is_object() || changes.empty())
+    fail(ErrorCode::invalid_argument, "changes: expected a non-empty object");
+  const json::Path root{nullptr, {}, static_cast<std::size_t>(-1), "changes"};
+  for (auto it = changes.begin(); it != changes.end(); ++it) {
+    bool applied = false;
+    std::apply(
+        [&](auto... member) {
+          auto one = [&](auto m) {
+            if (applied || member_name(m) != it.key()) return;
+            using M = std::remove_cvref_t<decltype(target.*m)>;
+            json::codec<M>::decode(*it, target.*m, root.field(it.key()));
+            applied = true;
+          };
+          (one(member), ...);
+        },
+        correction_traits<T>::correctable);
+    if (!applied)
+      fail(ErrorCode::invalid_argument,
+           "changes." + it.key() + ": cannot be corrected (" + correctable_list<T>() + ")");
+  }
+}
 
 // ---- guards: refusals beyond the row's states and inputs ---------------------------------------
 
@@ -141,27 +194,7 @@ void mark_cancelled(const Step& s, WorkOrder& o) {
 }
 
 void correct_fields(const Step& s, WorkOrder& o) {
-  const auto& c = *s.request.corrections;
-  if (!c.is_object() || c.empty())
-    fail(ErrorCode::invalid_argument, "changes: expected a non-empty object");
-  for (auto it = c.begin(); it != c.end(); ++it) {
-    const auto& k = it.key();
-    if (k == "description")
-      o.description = json::from_json<std::string>(*it, "changes.description");
-    else if (k == "category")
-      o.category = json::from_json<std::string>(*it, "changes.category");
-    else if (k == "repair_item_id")
-      o.repair_item_id = json::from_json<std::optional<Id>>(*it, "changes.repair_item_id");
-    else if (k == "asset_id")
-      o.asset_id = json::from_json<std::optional<Id>>(*it, "changes.asset_id");
-    else if (k == "attachments")
-      o.attachments = json::from_json<std::vector<std::string>>(*it, "changes.attachments");
-    else
-      fail(ErrorCode::invalid_argument,
-           "changes." + k +
-               ": cannot be corrected (description, category, repair_item_id, asset_id, "
-               "attachments)");
-  }
+  apply_correction(o, *s.request.corrections);
 }
 
 // ---- emitters: the events of each action besides WorkOrderEvent --------------------------------

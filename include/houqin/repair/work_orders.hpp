@@ -93,11 +93,11 @@ struct RateInput {
   std::string comment;
 };
 
-/// An audited correction of a closed order: only the listed fields may change.
+/// An audited correction of a closed order: only the members that correction_traits<WorkOrder>
+/// lists (model.hpp) may change.
 struct CorrectInput {
   Id work_order_id = 0;
-  json::Json
-      changes;  // {"description": ..., "category": ..., "repair_item_id": ..., "asset_id": ...}
+  json::Json changes;  // member name -> new value, e.g. {"category": "lighting", "asset_id": 12}
   std::string reason;
 };
 

@@ -8,59 +8,17 @@
 namespace houqin::repair {
 namespace {
 
-[[maybe_unused]] const bool registered =
+[[maybe_unused]] const bool tables_registered =
     store::register_tables<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician,
                            WorkOrder, TransitionRecord, LabourEntry, Rating, SlaFiring>("repair");
 // Readable by anyone through the generic entity API (personal fields masked); changed only
 // through WorkOrders, which enforces the transition table.
-[[maybe_unused]] const bool exposed =
+[[maybe_unused]] const bool tables_exposed =
     store::expose<RepairItem, Calendar, SlaPolicy, SlaRule, EscalationStep, Technician, WorkOrder,
                   TransitionRecord, LabourEntry, Rating, SlaFiring>(
         {.read = "", .write = "", .read_personal = ""});
 
-constexpr auto P = bit;  // short for the table below
-
-// The state machine of docs/repair.md: one row per action.
-constexpr Transition table[] = {
-    {Action::report, 0, Status::reported, "repair.report"},
-    {Action::approve, P(Status::reported), Status::approved, "repair.dispatch"},
-    {Action::dispatch, P(Status::reported) | P(Status::approved), Status::dispatched,
-     "repair.dispatch", false, true},
-    {Action::reassign,
-     P(Status::dispatched) | P(Status::accepted) | P(Status::in_progress) | P(Status::on_hold),
-     Status::dispatched, "repair.dispatch", true, true},
-    {Action::grab, P(Status::reported) | P(Status::approved), Status::accepted, "repair.work"},
-    {Action::accept, P(Status::dispatched), Status::accepted, "repair.work"},
-    {Action::start, P(Status::accepted), Status::in_progress, "repair.work"},
-    {Action::hold, P(Status::in_progress), Status::on_hold, "repair.work", false, false, true},
-    {Action::resume, P(Status::on_hold), Status::in_progress, "repair.work"},
-    {Action::complete, P(Status::in_progress), Status::completed, "repair.work"},
-    {Action::verify, P(Status::completed), Status::verified, "repair.close"},
-    {Action::close, P(Status::verified), Status::closed, "repair.close"},
-    {Action::reopen, P(Status::completed) | P(Status::verified), Status::in_progress,
-     "repair.close", true},
-    {Action::cancel,
-     P(Status::reported) | P(Status::approved) | P(Status::dispatched) | P(Status::accepted) |
-         P(Status::in_progress) | P(Status::on_hold),
-     Status::cancelled, "repair.dispatch", true},
-    {Action::correct, P(Status::closed), Status::closed, "repair.close", true},
-};
-
 }  // namespace
-
-std::span<const Transition> transitions() noexcept {
-  return table;
-}
-
-const Transition& transition(Action action) {
-  for (const auto& t : table)
-    if (t.action == action) return t;
-  fail(ErrorCode::internal, "no transition row for action " + std::string(enum_name(action)));
-}
-
-bool allowed(Action action, Status from) {
-  return (transition(action).from & bit(from)) != 0;
-}
 
 Priority priority_of(Level urgency, Level impact) noexcept {
   // high = 0, medium = 1, low = 2: the sum orders the matrix, both high is the only 0.

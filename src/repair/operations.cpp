@@ -51,7 +51,7 @@ bool transition_op(const char* name, const char* permission, const char* summary
   });
 }
 
-[[maybe_unused]] const bool registered[] = {
+[[maybe_unused]] const bool operations_registered[] = {
     define<ReportInput>("repair.report", "repair.report",
                         "Report a fault (any channel); returns the new work order",
                         [](Context& ctx, const ReportInput& in) {

@@ -10,6 +10,7 @@
 #include "houqin/protect/protect.hpp"
 #include "houqin/repair/sla.hpp"
 #include "houqin/store/repository.hpp"
+#include "repair/workflow_rules.hpp"
 
 namespace houqin::repair {
 namespace {
@@ -22,32 +23,8 @@ auth::Scope scope_of(const WorkOrder& o) {
   return {o.department_id, o.building_id};
 }
 
-std::string order_name(const WorkOrder& o) {
-  return "work order " + (o.code.empty() ? std::to_string(o.id) : o.code);
-}
-
-/// The staff member behind a signed-in user, if the account is linked to one.
-std::optional<Id> acting_staff(store::Store& s, const auth::Actor& actor) {
-  if (!actor.user_id()) return std::nullopt;
-  auto u = Repository<auth::User>(s).get(*actor.user_id());
-  return u ? u->staff_id : std::nullopt;
-}
-
-site::Staff require_technician(store::Store& s, Id staff_id) {
-  auto st = Repository<site::Staff>(s).get(staff_id);
-  if (!st)
-    fail(ErrorCode::not_found, "technician_id: staff " + std::to_string(staff_id) + " not found");
-  if (!st->active)
-    fail(ErrorCode::failed_precondition,
-         "technician_id: staff " + std::to_string(staff_id) + " is not active");
-  return *st;
-}
-
-std::string team_of(store::Store& s, Id staff_id) {
-  auto t = Repository<Technician>(s).find_one(
-      Query<Technician>().where(&Technician::staff_id, Op::eq, staff_id));
-  return t ? t->team : std::string();
-}
+using workflow::acting_staff;
+using workflow::order_name;
 
 std::string lower(std::string_view v) {
   std::string out(v);
@@ -74,17 +51,6 @@ std::string normalize_phone(std::string_view number) {
     digits.erase(0, 2);
   return digits;
 }
-
-struct WorkOrders::Change {
-  std::string reason;
-  std::optional<Id> technician;
-  std::optional<HoldReason> hold_reason;
-  AssignedBy by = AssignedBy::dispatcher;
-  const json::Json* corrections = nullptr;
-  /// Set when the caller already knows the technician is an active staff member in this team
-  /// (the dispatch board read both), so the transition need not read them again.
-  std::optional<std::string> known_team;
-};
 
 WorkOrders::WorkOrders(store::Store& store, WorkOrderSettings settings)
     : store_(store), settings_(std::move(settings)) {}
@@ -244,8 +210,14 @@ WorkOrder WorkOrders::phone_intake(const auth::Actor& actor, const PhoneIntakeIn
 
 // ---- transitions -------------------------------------------------------------------------------
 
-WorkOrder WorkOrders::apply(const auth::Actor& actor, Action action, Id id, Change& ch) {
-  const Transition& t = transition(action);
+// A row of the table in workflow.cpp, run the same way for every action: authorise in the
+// order's scope, admit (state, inputs, the row's guard), move the SLA clocks, apply the row's
+// effect and status, store the order with its history row and audit record, then publish
+// WorkOrderEvent and the row's own events.
+WorkOrder WorkOrders::apply(const auth::Actor& actor, Action action, Id id,
+                            const workflow::Request& rq) {
+  const workflow::Rule& rule = workflow::rule(action);
+  const Transition& t = rule.row;
   return audit::audited(
       store_, actor, "repair." + std::string(enum_name(action)), [&](audit::Call& call) {
         call.target("repair_work_order", id);
@@ -253,201 +225,53 @@ WorkOrder WorkOrders::apply(const auth::Actor& actor, Action action, Id id, Chan
         auto o = repo.get(id);
         if (!o) fail(ErrorCode::not_found, "work order " + std::to_string(id) + ": not found");
         call.require(t.permission, scope_of(*o));
-        if (!(t.from & bit(o->status)))
-          fail(ErrorCode::failed_precondition, order_name(*o) + ": cannot " +
-                                                   std::string(enum_name(action)) + " when " +
-                                                   std::string(enum_name(o->status)));
-        if (t.needs_reason && ch.reason.empty())
-          fail(ErrorCode::invalid_argument,
-               "reason: required to " + std::string(enum_name(action)));
-        if (t.needs_technician && !ch.technician)
-          fail(ErrorCode::invalid_argument, "technician_id: required");
-        if (t.needs_hold_reason && !ch.hold_reason)
-          fail(ErrorCode::invalid_argument, "hold_reason: required");
-        // Work on an assigned order is the assigned technician's (or a service's) to do.
-        if (t.permission == "repair.work" && action != Action::grab && o->technician_id) {
-          auto me = acting_staff(store_, actor);
-          if (me && *me != *o->technician_id)
-            fail(ErrorCode::permission_denied,
-                 actor.label() + " is not the technician assigned to " + o->code);
-        }
+        const workflow::Step step{
+            store_, actor, settings_, rq, o->status, o->technician_id, store_.clock().now()};
+        workflow::admit(rule, step, *o);
         auto before = json::to_json(*o);
-        auto now = store_.clock().now();
-        Status from = o->status;
-        std::optional<Id> previous = o->technician_id;
-
-        // Guards beyond the table.
-        switch (action) {
-          case Action::reopen: {
-            auto done = o->completed_at.value_or(now);
-            if (now - done > std::chrono::hours(settings_.reopen_window_hours))
-              fail(ErrorCode::failed_precondition,
-                   order_name(*o) + ": the reopen window of " +
-                       std::to_string(settings_.reopen_window_hours) + " h has passed");
-            break;
-          }
-          case Action::cancel: {
-            auto labour = Repository<LabourEntry>(store_).count(
-                Query<LabourEntry>().where(&LabourEntry::work_order_id, Op::eq, o->id));
-            if (labour > 0 || o->parts_used > 0)
-              fail(ErrorCode::failed_precondition,
-                   order_name(*o) + ": cannot cancel after labour or parts were recorded");
-            break;
-          }
-          case Action::grab:
-            if (!o->pooled)
-              fail(ErrorCode::failed_precondition, order_name(*o) + ": is not in the grab pool");
-            break;
-          default:
-            break;
-        }
-
-        Sla(store_).on_transition(*o, t.to, now);
-
-        // Effects of the action on the order's fields.
-        switch (action) {
-          case Action::dispatch:
-          case Action::reassign:
-          case Action::grab: {
-            if (!ch.known_team) require_technician(store_, *ch.technician);
-            if (action == Action::reassign && previous == ch.technician)
-              fail(ErrorCode::invalid_argument, "technician_id: " + o->code +
-                                                    " is already assigned to " +
-                                                    std::to_string(*ch.technician));
-            o->technician_id = ch.technician;
-            o->team = ch.known_team ? *ch.known_team : team_of(store_, *ch.technician);
-            o->dispatched_at = now;
-            o->pooled = false;
-            o->hold_reason.reset();  // a reassigned order starts afresh with its new technician
-            if (action == Action::grab && !o->accepted_at) o->accepted_at = now;
-            break;
-          }
-          case Action::accept:
-            if (!o->accepted_at) o->accepted_at = now;
-            break;
-          case Action::start:
-            if (!o->started_at) o->started_at = now;
-            break;
-          case Action::hold:
-            o->hold_reason = ch.hold_reason;
-            break;
-          case Action::resume:
-            o->hold_reason.reset();
-            break;
-          case Action::complete:
-            o->completed_at = now;
-            break;
-          case Action::verify:
-            o->verified_at = now;
-            break;
-          case Action::close:
-            o->closed_at = now;
-            break;
-          case Action::reopen:
-            ++o->reopen_count;
-            o->completed_at.reset();
-            o->verified_at.reset();
-            break;
-          case Action::cancel:
-            o->cancelled_at = now;
-            break;
-          case Action::correct: {
-            const auto& c = *ch.corrections;
-            if (!c.is_object() || c.empty())
-              fail(ErrorCode::invalid_argument, "changes: expected a non-empty object");
-            for (auto it = c.begin(); it != c.end(); ++it) {
-              const auto& k = it.key();
-              if (k == "description")
-                o->description = json::from_json<std::string>(*it, "changes.description");
-              else if (k == "category")
-                o->category = json::from_json<std::string>(*it, "changes.category");
-              else if (k == "repair_item_id")
-                o->repair_item_id =
-                    json::from_json<std::optional<Id>>(*it, "changes.repair_item_id");
-              else if (k == "asset_id")
-                o->asset_id = json::from_json<std::optional<Id>>(*it, "changes.asset_id");
-              else if (k == "attachments")
-                o->attachments =
-                    json::from_json<std::vector<std::string>>(*it, "changes.attachments");
-              else
-                fail(ErrorCode::invalid_argument,
-                     "changes." + k +
-                         ": cannot be corrected (description, category, repair_item_id, "
-                         "asset_id, attachments)");
-            }
-            break;
-          }
-          default:
-            break;
-        }
+        Sla(store_).on_transition(*o, t.to, step.now);
+        if (rule.effect) rule.effect(step, *o);
         o->status = t.to;
         repo.update(*o);
         TransitionRecord rec{0,
                              0,
                              o->id,
                              action,
-                             from,
+                             step.from,
                              t.to,
                              actor.label(),
-                             now,
-                             ch.reason,
+                             step.now,
+                             rq.reason,
                              o->technician_id,
-                             ch.corrections ? ch.corrections->dump() : std::string()};
+                             rq.corrections ? rq.corrections->dump() : std::string()};
         Repository<TransitionRecord>(store_).insert(rec);
-        call.record("repair_work_order", o->id, before, json::to_json(*o), ch.reason);
-
-        auto& bus = store_.events();
-        bus.publish(
-            WorkOrderEvent{o->id, o->code, action, from, t.to, actor.label(), now, ch.reason});
-        switch (action) {
-          case Action::dispatch:
-          case Action::reassign:
-          case Action::grab:
-            bus.publish(WorkOrderAssigned{o->id, o->code, *o->technician_id, previous,
-                                          action == Action::reassign ? AssignedBy::reassign
-                                          : action == Action::grab   ? AssignedBy::grab
-                                                                     : ch.by,
-                                          ch.reason, now});
-            break;
-          case Action::complete:
-            bus.publish(WorkOrderCompleted{o->id, o->code, o->asset_id, o->technician_id,
-                                           o->reporter_staff_id, o->labour_minutes, o->parts_used,
-                                           o->started_at, now});
-            break;
-          case Action::close:
-          case Action::cancel:
-            bus.publish(WorkOrderClosed{o->id, o->code, o->asset_id, t.to, o->parts_used,
-                                        o->parts_reserved, now});
-            break;
-          case Action::reopen:
-            bus.publish(WorkOrderReopened{o->id, o->code, o->reopen_count, ch.reason, now});
-            break;
-          default:
-            break;
-        }
+        call.record("repair_work_order", o->id, before, json::to_json(*o), rq.reason);
+        store_.events().publish(WorkOrderEvent{o->id, o->code, action, step.from, t.to,
+                                               actor.label(), step.now, rq.reason});
+        if (rule.emit) rule.emit(step, *o);
         return *o;
       });
 }
 
 WorkOrder WorkOrders::approve(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::approve, in.work_order_id, c);
 }
 WorkOrder WorkOrders::dispatch(const auth::Actor& a, const DispatchInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   c.technician = in.technician_id;
   return apply(a, Action::dispatch, in.work_order_id, c);
 }
 WorkOrder WorkOrders::reassign(const auth::Actor& a, const DispatchInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   c.technician = in.technician_id;
   return apply(a, Action::reassign, in.work_order_id, c);
 }
 WorkOrder WorkOrders::grab(const auth::Actor& a, const GrabInput& in) {
-  Change c;
+  workflow::Request c;
   c.technician = in.technician_id ? in.technician_id : acting_staff(store_, a);
   if (!c.technician)
     fail(ErrorCode::invalid_argument,
@@ -463,53 +287,53 @@ WorkOrder WorkOrders::grab(const auth::Actor& a, const GrabInput& in) {
   }
 }
 WorkOrder WorkOrders::accept(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::accept, in.work_order_id, c);
 }
 WorkOrder WorkOrders::start(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::start, in.work_order_id, c);
 }
 WorkOrder WorkOrders::hold(const auth::Actor& a, const HoldInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   c.hold_reason = in.hold_reason;
   return apply(a, Action::hold, in.work_order_id, c);
 }
 WorkOrder WorkOrders::resume(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::resume, in.work_order_id, c);
 }
 WorkOrder WorkOrders::complete(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::complete, in.work_order_id, c);
 }
 WorkOrder WorkOrders::verify(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::verify, in.work_order_id, c);
 }
 WorkOrder WorkOrders::close(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::close, in.work_order_id, c);
 }
 WorkOrder WorkOrders::reopen(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::reopen, in.work_order_id, c);
 }
 WorkOrder WorkOrders::cancel(const auth::Actor& a, const OrderInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   return apply(a, Action::cancel, in.work_order_id, c);
 }
 WorkOrder WorkOrders::correct(const auth::Actor& a, const CorrectInput& in) {
-  Change c;
+  workflow::Request c;
   c.reason = in.reason;
   c.corrections = &in.changes;
   return apply(a, Action::correct, in.work_order_id, c);
@@ -536,7 +360,7 @@ std::vector<DispatchDecision> WorkOrders::auto_dispatch_many(const auth::Actor& 
     if (!o) fail(ErrorCode::not_found, "work order " + std::to_string(id) + ": not found");
     auto d = board.decide(*o, store_.clock().now());
     if (d.chosen) {
-      Change c;
+      workflow::Request c;
       c.reason = "automatic dispatch";
       c.technician = d.chosen;
       c.by = AssignedBy::automatic;

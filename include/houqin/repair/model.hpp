@@ -285,6 +285,23 @@ struct houqin::entity_traits<houqin::repair::WorkOrder> {
                  ref<repair::SlaPolicy>(&repair::WorkOrder::sla_policy_id)};
 };
 
+namespace houqin::repair {
+
+/// What Action::correct may change on a closed order, declared beside the type it corrects: the
+/// service decodes each given member strictly through the type's description and refuses any
+/// member not listed (naming it and the list). Everything else about a closed order is history.
+template <class T>
+struct correction_traits;
+
+template <>
+struct correction_traits<WorkOrder> {
+  static constexpr auto correctable =
+      std::tuple{&WorkOrder::description, &WorkOrder::category, &WorkOrder::repair_item_id,
+                 &WorkOrder::asset_id, &WorkOrder::attachments};
+};
+
+}  // namespace houqin::repair
+
 template <>
 struct houqin::entity_traits<houqin::repair::TransitionRecord> {
   static constexpr std::string_view table = "repair_transition";

@@ -20,6 +20,10 @@
 
 namespace houqin::repair {
 
+namespace workflow {
+struct Request;  // what a caller hands an action (internal: src/repair/workflow_rules.hpp)
+}
+
 /// The repair domain's schema migrations (after site).
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
 
@@ -89,11 +93,11 @@ struct RateInput {
   std::string comment;
 };
 
-/// An audited correction of a closed order: only the listed fields may change.
+/// An audited correction of a closed order: only the members that correction_traits<WorkOrder>
+/// lists (model.hpp) may change.
 struct CorrectInput {
   Id work_order_id = 0;
-  json::Json
-      changes;  // {"description": ..., "category": ..., "repair_item_id": ..., "asset_id": ...}
+  json::Json changes;  // member name -> new value, e.g. {"category": "lighting", "asset_id": 12}
   std::string reason;
 };
 
@@ -214,8 +218,8 @@ class HOUQIN_EXPORT WorkOrders {
   const WorkOrderSettings& settings() const noexcept { return settings_; }
 
  private:
-  struct Change;
-  WorkOrder apply(const auth::Actor& actor, Action action, Id id, Change& change);
+  /// Runs the row of `action` (src/repair/workflow.cpp) on one order.
+  WorkOrder apply(const auth::Actor& actor, Action action, Id id, const workflow::Request& request);
   store::Store& store_;
   WorkOrderSettings settings_;
 };

@@ -1,6 +1,8 @@
 // The work-order state machine in one table: which action moves an order from which states to
 // which state, under which permission, and what it needs (a reason, a technician, a hold reason).
 // The service looks every change up here; nothing else decides whether a transition is legal.
+// The rows, with each action's guard, effect and events beside them, are in
+// src/repair/workflow.cpp.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,7 @@ struct Transition {
   Status to;
   std::string_view permission;
   bool needs_reason = false;       // reassign, reopen, cancel, correct
-  bool needs_technician = false;   // dispatch, reassign
+  bool needs_technician = false;   // dispatch, reassign, grab
   bool needs_hold_reason = false;  // hold
 };
 

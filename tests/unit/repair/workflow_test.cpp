@@ -4,6 +4,7 @@
 // audited corrections), labour, ratings, phone intake and sealed personal fields. Every backend.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -60,38 +61,39 @@ class WorkflowTest : public ::testing::TestWithParam<std::string> {
     return wo.close(desk, {id, ""});
   }
 
-  /// Runs `action` on order `id` with the inputs it needs.
-  repair::WorkOrder run(Action action, Id id) {
+  /// Runs `action` on order `id` with the inputs it needs, as the desk or as `as`.
+  repair::WorkOrder run(Action action, Id id, const auth::Actor* as = nullptr) {
     repair::WorkOrders wo(*s);
+    const auth::Actor& who = as ? *as : desk;
     switch (action) {
       case Action::approve:
-        return wo.approve(desk, {id, ""});
+        return wo.approve(who, {id, ""});
       case Action::dispatch:
-        return wo.dispatch(desk, {id, site.elec2, ""});
+        return wo.dispatch(who, {id, site.elec2, ""});
       case Action::reassign:
-        return wo.reassign(desk, {id, site.elec2, "elec1 is off sick"});
+        return wo.reassign(who, {id, site.elec2, "elec1 is off sick"});
       case Action::grab:
-        return wo.grab(desk, {id, site.elec2});
+        return wo.grab(who, {id, site.elec2});
       case Action::accept:
-        return wo.accept(desk, {id, ""});
+        return wo.accept(who, {id, ""});
       case Action::start:
-        return wo.start(desk, {id, ""});
+        return wo.start(who, {id, ""});
       case Action::hold:
-        return wo.hold(desk, {id, repair::HoldReason::vendor, "waiting for vendor"});
+        return wo.hold(who, {id, repair::HoldReason::vendor, "waiting for vendor"});
       case Action::resume:
-        return wo.resume(desk, {id, ""});
+        return wo.resume(who, {id, ""});
       case Action::complete:
-        return wo.complete(desk, {id, ""});
+        return wo.complete(who, {id, ""});
       case Action::verify:
-        return wo.verify(desk, {id, ""});
+        return wo.verify(who, {id, ""});
       case Action::close:
-        return wo.close(desk, {id, ""});
+        return wo.close(who, {id, ""});
       case Action::reopen:
-        return wo.reopen(desk, {id, "still flickers"});
+        return wo.reopen(who, {id, "still flickers"});
       case Action::cancel:
-        return wo.cancel(desk, {id, "reported twice"});
+        return wo.cancel(who, {id, "reported twice"});
       case Action::correct:
-        return wo.correct(desk, {id, json::Json{{"description", "corrected"}}, "typo"});
+        return wo.correct(who, {id, json::Json{{"description", "corrected"}}, "typo"});
       default:
         ADD_FAILURE() << "no runner";
         return {};
@@ -133,6 +135,43 @@ TEST(WorkflowTable, MatchesTheDocumentedMachine) {
     }
   }
   EXPECT_EQ(repair::transitions().size(), expected_machine.size() + 1);  // + report
+}
+
+/// Who may run each action and what it needs, as docs/repair.md's table says.
+struct Needs {
+  std::string permission;
+  bool reason = false, technician = false, hold_reason = false;
+};
+const std::map<Action, Needs> expected_needs = {
+    {Action::report, {"repair.report"}},
+    {Action::approve, {"repair.dispatch"}},
+    {Action::dispatch, {"repair.dispatch", false, true}},
+    {Action::reassign, {"repair.dispatch", true, true}},
+    {Action::grab, {"repair.work", false, true}},
+    {Action::accept, {"repair.work"}},
+    {Action::start, {"repair.work"}},
+    {Action::hold, {"repair.work", false, false, true}},
+    {Action::resume, {"repair.work"}},
+    {Action::complete, {"repair.work"}},
+    {Action::verify, {"repair.close"}},
+    {Action::close, {"repair.close"}},
+    {Action::reopen, {"repair.close", true}},
+    {Action::cancel, {"repair.dispatch", true}},
+    {Action::correct, {"repair.close", true}},
+};
+
+TEST(WorkflowTable, PermissionsAndInputsMatchTheDocumentedMachine) {
+  ASSERT_EQ(repair::transitions().size(), expected_needs.size());
+  for (const auto& t : repair::transitions()) {
+    SCOPED_TRACE(std::string(enum_name(t.action)));
+    const auto& want = expected_needs.at(t.action);
+    EXPECT_EQ(t.permission, want.permission);
+    EXPECT_EQ(t.needs_reason, want.reason);
+    EXPECT_EQ(t.needs_technician, want.technician);
+    EXPECT_EQ(t.needs_hold_reason, want.hold_reason);
+    EXPECT_EQ(repair::transition(t.action).to, t.to);
+  }
+  EXPECT_EQ(repair::transition(Action::report).from, 0u) << "report starts from no state";
 }
 
 TEST(WorkflowTable, PriorityMatrix) {
@@ -233,6 +272,274 @@ TEST_P(WorkflowTest, PermissionDeniedIsAuditedAndChangesNothing) {
   pf.auth->grant(sec, mine, "tech", auth::ScopeKind::global, std::nullopt);
   EXPECT_EQ(wo.accept(pf.actor("elec1"), {o.id, ""}).status, Status::accepted);
   EXPECT_TRUE(audit::verify_chain(*s).ok);
+}
+
+TEST_P(WorkflowTest, EveryActionNeedsThePermissionOfItsRow) {
+  open();
+  HQ_REQUIRE_STORE(s);
+  const std::vector<std::string> all{"repair.report", "repair.dispatch", "repair.work",
+                                     "repair.close"};
+  std::map<std::string, auth::Actor> lacking;  // permission -> a user holding all the others
+  for (const auto& p : all) {
+    std::vector<std::string> others;
+    for (const auto& q : all)
+      if (q != p) others.push_back(q);
+    auto login = "no_" + p.substr(p.find('.') + 1);
+    lacking.emplace(p, pf.user_with(login, login, others));
+  }
+  for (const auto& [action, expect] : expected_machine) {
+    SCOPED_TRACE(std::string(enum_name(action)));
+    const auto& permission = expected_needs.at(action).permission;
+    const auto& who = lacking.at(permission);
+    auto o = order_in(*expect.first.begin());
+    expect_error([&] { run(action, o.id, &who); }, ErrorCode::permission_denied,
+                 who.label() + " lacks " + permission);
+    auto stored = Repository<repair::WorkOrder>(*s).require(o.id);
+    EXPECT_EQ(stored.version, o.version);
+    auto last = Repository<audit::Record>(*s).find(
+        Query<audit::Record>().order_by(&audit::Record::seq, true).limit(1));
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0].outcome, audit::Outcome::denied);
+    EXPECT_EQ(last[0].action, "repair." + std::string(enum_name(action)));
+    EXPECT_EQ(last[0].entity_id, o.id);
+    // Everything else held, the row runs.
+    auto full = pf.user_with("all_" + std::string(enum_name(action)),
+                             "all_" + std::string(enum_name(action)), all);
+    EXPECT_EQ(run(action, o.id, &full).status, expect.second);
+  }
+  EXPECT_TRUE(audit::verify_chain(*s).ok);
+}
+
+TEST_P(WorkflowTest, OnlyTheWorkOfAnAssignedOrderIsItsTechnicians) {
+  open();
+  HQ_REQUIRE_STORE(s);
+  auto sys = pf.actor("sysadmin");
+  auto sec = pf.actor("secadmin");
+  Id user = pf.auth->create_user(sys, {"elec2", "elec2", testing::test_password, site.elec2, {}});
+  pf.auth->define_role(sec, "everything", "everything",
+                       {"repair.report", "repair.dispatch", "repair.work", "repair.close"});
+  pf.auth->grant(sec, user, "everything", auth::ScopeKind::global, std::nullopt);
+  auto other = pf.actor("elec2");  // a technician, not the one the orders are assigned to
+  const std::set<Action> technicians_only{Action::accept, Action::start, Action::hold,
+                                          Action::resume, Action::complete};
+  int refused = 0;
+  for (const auto& [action, expect] : expected_machine) {
+    for (auto from : expect.first) {
+      auto o = order_in(from);
+      if (!o.technician_id) continue;  // nobody's yet: anyone holding the permission may
+      SCOPED_TRACE(std::string(enum_name(action)) + " from " + std::string(enum_name(from)));
+      ASSERT_EQ(o.technician_id, site.elec1);
+      if (technicians_only.count(action)) {
+        expect_error([&] { run(action, o.id, &other); }, ErrorCode::permission_denied,
+                     "user:elec2 is not the technician assigned to " + o.code);
+        EXPECT_EQ(Repository<repair::WorkOrder>(*s).require(o.id).version, o.version);
+        ++refused;
+      } else {
+        EXPECT_EQ(run(action, o.id, &other).status, expect.second);
+      }
+    }
+  }
+  EXPECT_EQ(refused, 5);
+}
+
+TEST_P(WorkflowTest, EveryRowPublishesItsOwnEvents) {
+  open();
+  HQ_REQUIRE_STORE(s);
+  std::vector<repair::WorkOrderEvent> changes;
+  std::vector<repair::WorkOrderAssigned> assigned;
+  std::vector<repair::WorkOrderCompleted> completed;
+  std::vector<repair::WorkOrderClosed> closed;
+  std::vector<repair::WorkOrderReopened> reopened;
+  auto s1 = s->events().subscribe<repair::WorkOrderEvent>([&](auto& e) { changes.push_back(e); });
+  auto s2 =
+      s->events().subscribe<repair::WorkOrderAssigned>([&](auto& e) { assigned.push_back(e); });
+  auto s3 =
+      s->events().subscribe<repair::WorkOrderCompleted>([&](auto& e) { completed.push_back(e); });
+  auto s4 = s->events().subscribe<repair::WorkOrderClosed>([&](auto& e) { closed.push_back(e); });
+  auto s5 =
+      s->events().subscribe<repair::WorkOrderReopened>([&](auto& e) { reopened.push_back(e); });
+  const std::map<Action, repair::AssignedBy> assigns{
+      {Action::dispatch, repair::AssignedBy::dispatcher},
+      {Action::reassign, repair::AssignedBy::reassign},
+      {Action::grab, repair::AssignedBy::grab}};
+  for (const auto& [action, expect] : expected_machine) {
+    Status from = *expect.first.begin();
+    SCOPED_TRACE(std::string(enum_name(action)) + " from " + std::string(enum_name(from)));
+    auto o = order_in(from);
+    changes.clear();
+    assigned.clear();
+    completed.clear();
+    closed.clear();
+    reopened.clear();
+    auto after = run(action, o.id);
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].action, action);
+    EXPECT_EQ(changes[0].from, from);
+    EXPECT_EQ(changes[0].to, expect.second);
+    EXPECT_EQ(changes[0].work_order_id, o.id);
+    auto by = assigns.find(action);
+    ASSERT_EQ(assigned.size(), by == assigns.end() ? 0u : 1u);
+    if (by != assigns.end()) {
+      EXPECT_EQ(assigned[0].by, by->second);
+      EXPECT_EQ(assigned[0].technician_id, site.elec2);
+      EXPECT_EQ(assigned[0].previous_technician_id, o.technician_id);
+    }
+    EXPECT_EQ(completed.size(), action == Action::complete ? 1u : 0u);
+    bool finishes = action == Action::close || action == Action::cancel;
+    ASSERT_EQ(closed.size(), finishes ? 1u : 0u);
+    if (finishes) {
+      EXPECT_EQ(closed[0].status, expect.second);
+    }
+    ASSERT_EQ(reopened.size(), action == Action::reopen ? 1u : 0u);
+    if (action == Action::reopen) {
+      EXPECT_EQ(reopened[0].reopen_count, 1);
+      EXPECT_EQ(reopened[0].reason, "still flickers");
+      EXPECT_EQ(after.reopen_count, 1);
+    }
+  }
+}
+
+TEST_P(WorkflowTest, RequiredInputsAndTechnicianGuards) {
+  open();
+  HQ_REQUIRE_STORE(s);
+  repair::WorkOrders wo(*s);
+  auto unchanged = [&](const repair::WorkOrder& o) {
+    EXPECT_EQ(Repository<repair::WorkOrder>(*s).require(o.id).version, o.version);
+  };
+  // A reason, where the row asks for one.
+  auto d = order_in(Status::dispatched);
+  expect_error(
+      [&] {
+        wo.reassign(desk, {d.id, site.elec2, ""});
+      },
+      ErrorCode::invalid_argument, "reason: required to reassign");
+  auto c = order_in(Status::completed);
+  expect_error(
+      [&] {
+        wo.reopen(desk, {c.id, ""});
+      },
+      ErrorCode::invalid_argument, "reason: required to reopen");
+  unchanged(d);
+  unchanged(c);
+  // A technician: grab defaults to the acting user's staff member; a service actor has none.
+  auto r = order_in(Status::reported);
+  expect_error(
+      [&] {
+        wo.grab(desk, {r.id, std::nullopt});
+      },
+      ErrorCode::invalid_argument,
+      "technician_id: required when the acting user is not linked to a staff member");
+  // The technician must be active staff, and a reassignment must change the technician.
+  expect_error(
+      [&] {
+        wo.dispatch(desk, {r.id, 999999, ""});
+      },
+      ErrorCode::not_found, "technician_id: staff 999999 not found");
+  auto gone = Repository<site::Staff>(*s).require(site.elec3);
+  gone.active = false;
+  Repository<site::Staff>(*s).update(gone);
+  for (auto act : {Action::dispatch, Action::grab}) {
+    SCOPED_TRACE(std::string(enum_name(act)));
+    expect_error(
+        [&] {
+          if (act == Action::dispatch)
+            wo.dispatch(desk, {r.id, site.elec3, ""});
+          else
+            wo.grab(desk, {r.id, site.elec3});
+        },
+        ErrorCode::failed_precondition,
+        "technician_id: staff " + std::to_string(site.elec3) + " is not active");
+  }
+  expect_error(
+      [&] {
+        wo.reassign(desk, {d.id, site.elec3, "x"});
+      },
+      ErrorCode::failed_precondition, "technician_id: staff ");
+  expect_error(
+      [&] {
+        wo.reassign(desk, {d.id, site.elec1, "same again"});
+      },
+      ErrorCode::invalid_argument,
+      "technician_id: " + d.code + " is already assigned to " + std::to_string(site.elec1));
+  unchanged(r);
+  unchanged(d);
+  auto failed = Repository<audit::Record>(*s).find(
+      Query<audit::Record>().order_by(&audit::Record::seq, true).limit(1));
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].outcome, audit::Outcome::failed);
+  EXPECT_EQ(failed[0].action, "repair.reassign");
+}
+
+TEST_P(WorkflowTest, CorrectionsDecodeStrictlyThroughTheDescription) {
+  open();
+  HQ_REQUIRE_STORE(s);
+  repair::WorkOrders wo(*s);
+  auto e = order_in(Status::closed);
+  auto refused = [&](const json::Json& changes, ErrorCode code, const std::string& message) {
+    SCOPED_TRACE(changes.dump());
+    try {
+      wo.correct(desk, {e.id, changes, "fix"});
+      ADD_FAILURE() << "no error, expected " << message;
+    } catch (const Error& err) {
+      EXPECT_EQ(err.code(), code);
+      EXPECT_EQ(std::string(err.what()), message);
+    }
+    auto stored = Repository<repair::WorkOrder>(*s).require(e.id);
+    EXPECT_EQ(stored.version, e.version);
+    EXPECT_EQ(stored.category, e.category);
+  };
+  const std::string listed = " (description, category, repair_item_id, asset_id, attachments)";
+  for (const char* field : {"status", "id", "version", "technician_id", "closed_at", "nonsense"})
+    refused(json::Json{{field, 1}}, ErrorCode::invalid_argument,
+            std::string("changes.") + field + ": cannot be corrected" + listed);
+  // One refused member refuses the whole correction.
+  refused(json::Json{{"category", "lighting"}, {"team", "E"}}, ErrorCode::invalid_argument,
+          "changes.team: cannot be corrected" + listed);
+  refused(json::Json{{"asset_id", "twelve"}}, ErrorCode::invalid_argument,
+          "changes.asset_id: expected integer, got string");
+  refused(json::Json{{"category", 7}}, ErrorCode::invalid_argument,
+          "changes.category: expected string, got number");
+  refused(json::Json{{"attachments", {"file:a", 2}}}, ErrorCode::invalid_argument,
+          "changes.attachments[1]: expected string, got number");
+  refused(json::Json{{"description", ""}}, ErrorCode::invalid_argument,
+          "description: must not be empty");
+  refused(json::Json::object(), ErrorCode::invalid_argument,
+          "changes: expected a non-empty object");
+  refused(json::Json::array({"category"}), ErrorCode::invalid_argument,
+          "changes: expected a non-empty object");
+
+  // Every correctable member at once; null clears an optional one.
+  json::Json all{{"description", "LED panel replaced, not the tube"},
+                 {"category", "lighting"},
+                 {"repair_item_id", nullptr},
+                 {"asset_id", 12},
+                 {"attachments", {"file:photo-2", "file:photo-3"}}};
+  auto fixed = wo.correct(desk, {e.id, all, "wrong item"});
+  EXPECT_EQ(fixed.status, Status::closed);
+  EXPECT_EQ(fixed.version, e.version + 1);
+  EXPECT_EQ(fixed.description, "LED panel replaced, not the tube");
+  EXPECT_EQ(fixed.category, "lighting");
+  EXPECT_FALSE(fixed.repair_item_id);
+  EXPECT_EQ(fixed.asset_id, 12);
+  EXPECT_EQ(fixed.attachments, (std::vector<std::string>{"file:photo-2", "file:photo-3"}));
+  auto stored = Repository<repair::WorkOrder>(*s).require(e.id);
+  EXPECT_TRUE(members_equal(stored, fixed));
+  EXPECT_EQ(stored.closed_at, e.closed_at);
+  EXPECT_EQ(stored.technician_id, e.technician_id);
+  auto hist = wo.history(desk, e.id);
+  EXPECT_EQ(hist.back().action, Action::correct);
+  EXPECT_EQ(hist.back().from_status, Status::closed);
+  EXPECT_EQ(json::parse(hist.back().detail), all);
+  auto last = Repository<audit::Record>(*s).find(
+      Query<audit::Record>()
+          .where(&audit::Record::action, store::Op::eq, std::string("repair.correct"))
+          .order_by(&audit::Record::seq, true));
+  ASSERT_FALSE(last.empty());
+  EXPECT_EQ(last[0].outcome, audit::Outcome::success);
+  EXPECT_EQ(last[0].detail, "wrong item");
+  EXPECT_EQ(std::count_if(last.begin(), last.end(),
+                          [](const auto& r) { return r.outcome == audit::Outcome::failed; }),
+            13);
 }
 
 TEST_P(WorkflowTest, TransitionsPublishTypedEventsAfterCommit) {

@@ -17,6 +17,7 @@
 
 #include "houqin/core/error.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/telemetry/point_index.hpp"
 
 namespace houqin::telemetry {
 namespace {
@@ -36,64 +37,6 @@ std::string first_line(std::string s) {
   if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
   return s;
 }
-
-// ---- point index: open addressing from Id to a dense index ---------------------------------
-
-class PointIndex {
- public:
-  static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
-  std::uint32_t find(Id id) const noexcept {
-    if (slots_.empty()) return none;
-    for (std::size_t i = slot(id);; i = (i + 1) & mask_) {
-      const auto& s = slots_[i];
-      if (s.index == none) return none;
-      if (s.id == id) return s.index;
-    }
-  }
-  void insert(Id id, std::uint32_t index) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
-    put(id, index);
-  }
-  std::size_t heap_bytes() const noexcept { return slots_.capacity() * sizeof(Slot); }
-
- private:
-  struct Slot {
-    Id id = 0;
-    std::uint32_t index = none;
-  };
-  std::size_t slot(Id id) const noexcept {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull) >>
-                                    shift_);
-  }
-  void put(Id id, std::uint32_t index) {
-    for (std::size_t i = slot(id);; i = (i + 1) & mask_) {
-      auto& s = slots_[i];
-      if (s.index == none) {
-        s = {id, index};
-        ++size_;
-        return;
-      }
-      if (s.id == id) {
-        s.index = index;
-        return;
-      }
-    }
-  }
-  void grow() {
-    std::vector<Slot> old = std::move(slots_);
-    std::size_t cap = old.empty() ? 64 : old.size() * 2;
-    slots_.assign(cap, Slot{});
-    mask_ = cap - 1;
-    shift_ = 64 - static_cast<unsigned>(std::countr_zero(cap));
-    size_ = 0;
-    for (const auto& s : old)
-      if (s.index != none) put(s.id, s.index);
-  }
-  std::vector<Slot> slots_;
-  std::size_t mask_ = 0;
-  unsigned shift_ = 64;
-  std::size_t size_ = 0;
-};
 
 // ---- write-ahead segments
 // ------------------------------------------------------------------------
@@ -309,7 +252,7 @@ struct SampleStore::Impl {
   bool pg = false;
   std::vector<Point> points;
   std::vector<Gate> gates;  // parallel to points
-  PointIndex index;
+  PointIndex index;         // point id -> position in points and gates
   std::vector<PointClass> classes;
   std::uint32_t epoch = 0;
   std::uint32_t last_point = 0;      // the last point of the last append() (Gate::next chain)
@@ -382,14 +325,14 @@ struct SampleStore::Impl {
 
   void configure(const PointStorage& cfg) {
     std::uint32_t i = index.find(cfg.point_id);
-    if (i == PointIndex::none) {
-      i = static_cast<std::uint32_t>(points.size());
+    if (i == PointIndex::npos) {
+      // The index numbers points densely in the order they come: the slot is the next position.
+      i = index.insert(cfg.point_id);
       points.emplace_back();
       points.back().id = cfg.point_id;
       gates.emplace_back();
       gates.back().id = cfg.point_id;
       points.back().block.reset(cfg.resolution);
-      index.insert(cfg.point_id, i);
     }
     Point& p = points[i];
     p.resolution = cfg.resolution;
@@ -402,7 +345,7 @@ struct SampleStore::Impl {
   void load_stored_ends(Id only = 0) {
     auto apply = [&](Id id, Micros end) {
       auto i = index.find(id);
-      if (i != PointIndex::none && end != std::numeric_limits<Micros>::max())
+      if (i != PointIndex::npos && end != std::numeric_limits<Micros>::max())
         gates[i].floor = std::max(gates[i].floor, end + 1);
     };
     std::string text = "SELECT point_id, MAX(end_us) FROM telemetry_block";
@@ -435,16 +378,16 @@ struct SampleStore::Impl {
     if (which.size() < samples.size()) which.resize(samples.size());
     const std::size_t n = gates.size();
     std::uint32_t guess = n ? gates[last_point < n ? last_point : 0].next : 0;
-    std::uint32_t prev = PointIndex::none;
+    std::uint32_t prev = PointIndex::npos;
     for (std::size_t k = 0; k < samples.size(); ++k) {
       const Sample& s = samples[k];
       // Batches usually list the points in the same order each time: try the point that came
-      // after the previous one last time before the hash table.
+      // after the previous one last time before the index.
       std::uint32_t i = guess < n && gates[guess].id == s.point_id ? guess : index.find(s.point_id);
-      if (i == PointIndex::none)
+      if (i == PointIndex::npos)
         fail(ErrorCode::not_found,
              "point_id " + std::to_string(s.point_id) + ": not a configured telemetry point");
-      if (prev != PointIndex::none) gates[prev].next = i;
+      if (prev != PointIndex::npos) gates[prev].next = i;
       prev = i;
       Gate& p = gates[i];
       guess = p.next;
@@ -950,7 +893,7 @@ struct SampleStore::Impl {
         if (!whole || in != end) break;  // a damaged record that passed its checksum
         for (const auto& s : samples) {
           auto i = index.find(s.point_id);
-          if (i == PointIndex::none)
+          if (i == PointIndex::npos)
             fail(ErrorCode::failed_precondition,
                  "telemetry write-ahead log holds samples of point " + std::to_string(s.point_id) +
                      ", which is not configured");
@@ -1048,7 +991,7 @@ struct SampleStore::Impl {
     for (const auto& b : pending)
       if (b.point_id == point && b.start < to && b.end >= from)
         keep(b.start, b.end, b.count, arena.data() + b.offset, b.size);
-    if (auto i = index.find(point); i != PointIndex::none) {
+    if (auto i = index.find(point); i != PointIndex::npos) {
       const auto& blk = points[i].block;
       if (!blk.empty() && blk.start() < to && blk.last_time() >= from) {
         blob_scratch.clear();
@@ -1123,7 +1066,7 @@ SampleStore::~SampleStore() {
 }
 
 void SampleStore::configure(const PointStorage& point) {
-  bool known = impl_->index.find(point.point_id) != PointIndex::none;
+  bool known = impl_->index.find(point.point_id) != PointIndex::npos;
   impl_->configure(point);
   if (!known) impl_->load_stored_ends(point.point_id);  // data from an earlier run
 }

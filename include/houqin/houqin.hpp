@@ -55,6 +55,7 @@
 #include "houqin/telemetry/codec.hpp"
 #include "houqin/telemetry/forward.hpp"
 #include "houqin/telemetry/pipeline.hpp"
+#include "houqin/telemetry/point_index.hpp"
 #include "houqin/telemetry/runtime.hpp"
 #include "houqin/telemetry/sample.hpp"
 #include "houqin/telemetry/stages.hpp"

@@ -71,47 +71,6 @@ void CrossCheck::validate() const {
     fail(ErrorCode::invalid_argument, name + ": flag must be suspect or fail");
 }
 
-// ---- PointIndex
-// ----------------------------------------------------------------------------------
-
-void PointIndex::build(std::span<const Id> ids) {
-  direct_.clear();
-  keys_.clear();
-  values_.clear();
-  size_ = ids.size();
-  Id max_id = 0;
-  for (Id id : ids) {
-    if (id <= 0)
-      fail(ErrorCode::invalid_argument, "point_id must be positive, got " + std::to_string(id));
-    max_id = std::max(max_id, id);
-  }
-  // Store ids are mostly dense: a direct table costs 4 bytes per id up to the largest.
-  if (static_cast<std::uint64_t>(max_id) <= 8 * ids.size() + 4096) {
-    direct_.assign(static_cast<std::size_t>(max_id) + 1, npos);
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-      auto& slot = direct_[static_cast<std::size_t>(ids[i])];
-      if (slot != npos)
-        fail(ErrorCode::invalid_argument, point_name(ids[i]) + ": configured twice");
-      slot = static_cast<std::uint32_t>(i);
-    }
-    return;
-  }
-  std::size_t cap = 16;
-  while (cap < ids.size() * 2) cap *= 2;
-  keys_.assign(cap, 0);
-  values_.assign(cap, npos);
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::size_t j = hash(ids[i]) & (cap - 1);
-    while (keys_[j] != 0) {
-      if (keys_[j] == ids[i])
-        fail(ErrorCode::invalid_argument, point_name(ids[i]) + ": configured twice");
-      j = (j + 1) & (cap - 1);
-    }
-    keys_[j] = ids[i];
-    values_[j] = static_cast<std::uint32_t>(i);
-  }
-}
-
 // ---- Verifier
 // ------------------------------------------------------------------------------------
 

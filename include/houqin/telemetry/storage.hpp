@@ -91,7 +91,8 @@ class HOUQIN_EXPORT SampleStore {
  public:
   /// Opens the store for these points: reads where each point's stored data ends, replays the
   /// write-ahead segments into the open blocks (a torn tail is cut off), writes them as blocks and
-  /// starts a fresh segment. Needs the storage migrations applied (Error(failed_precondition)).
+  /// starts a fresh segment. Needs the storage migrations applied (Error(failed_precondition));
+  /// point ids are store ids, so one that is not positive is Error(invalid_argument).
   /// `store` must outlive the SampleStore, and nothing else may write telemetry_block meanwhile.
   SampleStore(store::Store& store, std::span<const PointStorage> points,
               SampleStoreOptions options = {});
@@ -100,7 +101,8 @@ class HOUQIN_EXPORT SampleStore {
   SampleStore(const SampleStore&) = delete;
   SampleStore& operator=(const SampleStore&) = delete;
 
-  /// Adds (or reconfigures, taking effect with its next block) a point.
+  /// Adds (or reconfigures, taking effect with its next block) a point; Error(invalid_argument)
+  /// for a point_id that is not positive.
   void configure(const PointStorage& point);
 
   /// Accepts samples (any mix of points; each point's in time order, equal times allowed, and

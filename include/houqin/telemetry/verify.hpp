@@ -12,6 +12,7 @@
 
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
+#include "houqin/telemetry/point_index.hpp"
 #include "houqin/telemetry/sample.hpp"
 
 namespace houqin::telemetry {
@@ -82,37 +83,6 @@ struct VerifyCounters {
   std::uint64_t unknown_point = 0;     // no configuration: flagged not_evaluated
   std::uint64_t cross_violations = 0;  // cross-check groups found inconsistent
   std::uint64_t cross_unflagged = 0;   // violating samples already handed on in an earlier batch
-};
-
-/// Maps point ids to dense slots: a direct table when ids are dense, otherwise an open-addressing
-/// hash table. Built once; lookups never allocate.
-class HOUQIN_EXPORT PointIndex {
- public:
-  static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
-  /// Slots are the positions in `ids`; Error(invalid_argument) for a duplicate or non-positive id.
-  void build(std::span<const Id> ids);
-  std::uint32_t find(Id id) const noexcept {
-    if (!direct_.empty()) {
-      auto u = static_cast<std::uint64_t>(id);
-      return u < direct_.size() ? direct_[u] : npos;
-    }
-    if (keys_.empty()) return npos;
-    std::size_t mask = keys_.size() - 1;
-    for (std::size_t i = hash(id) & mask;; i = (i + 1) & mask) {
-      if (keys_[i] == id) return values_[i];
-      if (keys_[i] == 0) return npos;
-    }
-  }
-  std::size_t size() const noexcept { return size_; }
-
- private:
-  static std::size_t hash(Id id) noexcept {
-    return static_cast<std::size_t>(static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull >> 17);
-  }
-  std::vector<std::uint32_t> direct_;
-  std::vector<Id> keys_{};
-  std::vector<std::uint32_t> values_;
-  std::size_t size_ = 0;
 };
 
 /// Verifies batches of samples in place. configure() may allocate; verify() does not (except

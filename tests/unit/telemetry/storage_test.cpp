@@ -265,6 +265,43 @@ TEST_P(SampleStoreTest, BatchesOfAnySizeAndOrderFindTheirPoints) {
   expect_error([&] { ss.append(std::span(&stranger, 1)); }, ErrorCode::not_found, "point_id 51");
 }
 
+TEST_P(SampleStoreTest, SparseIdsAndPointsAddedLaterFindTheirPoints) {
+  // Sparse store ids put the point index in its hashed layout, and points added by configure()
+  // move it between layouts: every point must keep its own open block and stored data.
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  std::vector<Id> ids{7, 5'000'000'000, 42};
+  std::vector<PointStorage> cfg;
+  for (Id p : ids) cfg.push_back({p, 0.01, "default"});
+  SampleStore ss(*s, cfg, with(64));
+  auto round = [&](std::int64_t from, std::int64_t to) {
+    std::vector<Sample> out;
+    for (std::int64_t k = from; k < to; ++k)
+      for (Id p : ids) out.push_back(sample(p, k));
+    ss.append(out);
+  };
+  round(0, 100);
+  for (Id p = 1; p <= 3; ++p) ss.configure({p, 0.01, "default"});  // dense ones as well
+  ss.configure({2'000'000'000'000, 0.01, "default"});
+  ids.insert(ids.end(), {1, 2, 3, 2'000'000'000'000});
+  round(100, 200);
+  auto first = [](Id p) -> std::int64_t {
+    return p == 7 || p == 42 || p == 5'000'000'000 ? 0 : 100;
+  };
+  for (Id p : ids) expect_series(ss.query(p, t0, t0 + 1000 * second), p, first(p), 200);
+  // store ids are positive: a point_id of 0 or below is refused, as by verification and alarms
+  for (Id bad : {0, -5}) {
+    PointStorage p{bad, 0.01, "default"};
+    expect_error([&] { ss.configure(p); }, ErrorCode::invalid_argument,
+                 "point_id must be positive, got " + std::to_string(bad));
+  }
+  EXPECT_EQ(ss.stats().points, ids.size());
+  Sample zero = sample(0, 300);
+  expect_error([&] { ss.append(std::span(&zero, 1)); }, ErrorCode::not_found, "point_id 0");
+  ss.flush();
+  for (Id p : ids) expect_series(ss.query(p, t0, t0 + 1000 * second), p, first(p), 200);
+}
+
 TEST_P(SampleStoreTest, NeedsItsTables) {
   auto s = fx_.open(GetParam());
   HQ_REQUIRE_STORE(s);

@@ -257,5 +257,56 @@ TEST(Verify, SparseIdsUseTheHashedIndex) {
   EXPECT_EQ(x.flag, F::fail);
 }
 
+// The sample store adds points one at a time (SampleStore::configure); their slots must stay
+// 0, 1, 2 ... while the index moves between its direct and hashed layouts.
+TEST(Verify, PointIndexInsertKeepsDenseSlotsAcrossLayouts) {
+  PointIndex idx;
+  EXPECT_EQ(idx.find(1), PointIndex::npos);
+  EXPECT_EQ(idx.heap_bytes(), 0u);
+  std::vector<Id> order;
+  auto add = [&](Id id) {
+    EXPECT_EQ(idx.insert(id), order.size()) << "id " << id;
+    order.push_back(id);
+  };
+  auto expect_all = [&](const char* phase) {
+    ASSERT_EQ(idx.size(), order.size()) << phase;
+    for (std::size_t slot = 0; slot < order.size(); ++slot)
+      ASSERT_EQ(idx.find(order[slot]), slot) << phase << ": id " << order[slot];
+  };
+  for (Id id = 100; id >= 1; --id) add(id);  // dense, the largest first: one direct table
+  expect_all("dense");
+  add(100'000);  // too sparse for a direct table over 101 ids: hashed
+  expect_all("sparse");
+  EXPECT_EQ(idx.find(99'999), PointIndex::npos);
+  EXPECT_EQ(idx.find(5'000'000'000), PointIndex::npos);
+  // enough ids below 100'000 make it dense again at the next growth of the hash table
+  for (Id id = 101; id <= 20'000; ++id) add(id);
+  expect_all("dense again");
+  EXPECT_EQ(idx.find(20'001), PointIndex::npos);
+  EXPECT_LT(idx.heap_bytes(), 500'000u);  // a direct table: 4 bytes per id up to 100'000
+  add(5'000'000'000);
+  expect_all("sparse again");
+
+  // refused ids leave it as it was
+  expect_error([&] { idx.insert(7); }, ErrorCode::invalid_argument, "point 7: configured twice");
+  expect_error([&] { idx.insert(5'000'000'000); }, ErrorCode::invalid_argument,
+               "point 5000000000: configured twice");
+  expect_error([&] { idx.insert(0); }, ErrorCode::invalid_argument,
+               "point_id must be positive, got 0");
+  expect_error([&] { idx.insert(-3); }, ErrorCode::invalid_argument,
+               "point_id must be positive, got -3");
+  expect_all("after refusals");
+
+  // build replaces everything
+  std::vector<Id> ids{3, 1};
+  idx.build(ids);
+  EXPECT_EQ(idx.size(), 2u);
+  EXPECT_EQ(idx.find(3), 0u);
+  EXPECT_EQ(idx.find(1), 1u);
+  EXPECT_EQ(idx.find(100), PointIndex::npos);
+  EXPECT_EQ(idx.find(5'000'000'000), PointIndex::npos);
+  EXPECT_EQ(idx.insert(2), 2u);
+}
+
 }  // namespace
 }  // namespace houqin::telemetry

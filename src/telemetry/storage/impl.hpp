@@ -1,0 +1,216 @@
+// The private half of SampleStore, shared by the files of src/telemetry/storage/. Each file
+// defines the Impl members of one concern (the comments below say which); what more than one of
+// them needs -- constants, the rows of a write, the partition names -- has its one home here.
+// Not installed. See docs/telemetry-storage.md, "Source layout".
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "houqin/core/export.hpp"
+#include "houqin/telemetry/codec.hpp"
+#include "houqin/telemetry/point_index.hpp"
+#include "houqin/telemetry/storage.hpp"
+#include "telemetry/storage/wal.hpp"
+
+// The handles of the two backends, declared as sqlite3.h and libpq-fe.h declare them: only the
+// files that talk to a backend include its header.
+struct sqlite3;
+struct sqlite3_stmt;
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace houqin::telemetry::storage {
+
+inline constexpr Micros minute_us = 60'000'000;
+inline constexpr Micros hour_us = 3'600'000'000;
+/// PostgreSQL partitions of telemetry_block cover this much of start_us each.
+inline constexpr Micros partition_us = 7 * 24 * hour_us;
+
+inline Micros floor_to(Micros t, Micros width) noexcept {
+  Micros q = t / width;
+  if (t % width != 0 && t < 0) --q;
+  return q * width;
+}
+
+inline std::string first_line(std::string s) {
+  if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+/// The partition of telemetry_block whose range starts at `lo` (a multiple of partition_us), and
+/// the statement that creates it (pg_copy.cpp).
+std::string partition_name(Micros lo);
+std::string partition_sql(Micros lo);
+
+struct RollupRow {
+  Id point_id;
+  Micros bucket;
+  double min, max, sum;
+  std::int64_t count;
+};
+
+/// A closed block waiting to be written; its blob is in Impl::arena.
+struct PendingBlock {
+  Id point_id;
+  Micros start, end;
+  std::uint32_t count;
+  bool has_range;
+  double min, max;
+  Encoding encoding;
+  std::size_t offset, size;  // in the arena
+};
+
+/// A block a query reads; its blob is in Impl::row_data.
+struct QueryRow {
+  std::size_t offset, size;
+  std::uint32_t count;
+  Micros start, end;
+};
+
+/// The SQLite writer's statements, prepared on first use, finalized with the SampleStore
+/// (sqlite_blocks.cpp).
+struct SqliteStatements {
+  sqlite3_stmt* insert_block = nullptr;
+  sqlite3_stmt* upsert_1m = nullptr;
+  sqlite3_stmt* upsert_1h = nullptr;
+  SqliteStatements() = default;
+  SqliteStatements(const SqliteStatements&) = delete;
+  SqliteStatements& operator=(const SqliteStatements&) = delete;
+  ~SqliteStatements();
+};
+
+}  // namespace houqin::telemetry::storage
+
+namespace houqin::telemetry {
+
+// Hidden: nested in an exported class, Impl's members would otherwise be exported as well, and
+// calls to them, even inside one file (add() once per sample), would go through the PLT.
+struct HOUQIN_NO_EXPORT SampleStore::Impl {
+  struct Point {
+    Id id = 0;
+    double resolution = 0;
+    std::uint16_t point_class = 0;
+    BlockEncoder block;
+    std::uint32_t wal_segment = 0;  // the segment holding the open block's first sample
+  };
+  /// What append() checks per sample, apart from the Point (32 bytes, 320 KB for 10k points, so
+  /// the check pass stays in the CPU's L2 cache while the open blocks do not).
+  struct Gate {
+    Id id = 0;
+    /// The earliest time the next sample may have: the last sample's time (equal allowed) or,
+    /// after the point's data was stored, one past its end.
+    Micros floor = std::numeric_limits<Micros>::min();
+    Micros check = 0;  // append()'s validation scratch, valid when epoch == the call's
+    std::uint32_t epoch = 0;
+    /// The point that followed this one in the last append() (a guess for the next lookup:
+    /// batches list their points in the same order, whatever their sizes).
+    std::uint32_t next = 0;
+  };
+  struct PointClass {
+    std::string name;
+    Micros keep = 0;  // 0: forever
+  };
+
+  store::Store& store;
+  SampleStoreOptions options;
+  bool pg = false;
+  std::vector<Point> points;
+  std::vector<Gate> gates;  // parallel to points
+  PointIndex index;         // point id -> position in points and gates
+  std::vector<PointClass> classes;
+  std::uint32_t epoch = 0;
+  std::uint32_t last_point = 0;      // the last point of the last append() (Gate::next chain)
+  std::vector<std::uint32_t> which;  // the point index of each sample of the current append()
+  SampleStoreStats counters;
+
+  // closed blocks not yet in the database, and their rollups
+  std::vector<std::uint8_t> arena;
+  std::vector<storage::PendingBlock> pending;
+  /// The oldest write-ahead segment holding a sample of a pending block (max: none pending).
+  std::uint32_t pending_segment = std::numeric_limits<std::uint32_t>::max();
+  std::vector<storage::RollupRow> rollup_1m, rollup_1h;
+  Series scratch;  // a decoded block
+
+  storage::WriteAheadLog wal;
+  storage::SqliteStatements statements;
+  std::vector<char> copy_buffer;  // PostgreSQL: the COPY BINARY stream
+  std::set<Micros> partitions;    // PostgreSQL partitions known to exist
+
+  // a query's blocks, stored, pending and open
+  std::vector<storage::QueryRow> rows;
+  std::vector<std::uint8_t> row_data;
+  std::vector<std::uint8_t> blob_scratch;  // the open block, finished for a query
+
+  // ---- storage.cpp: points, opening, flush ----
+  Impl(store::Store& s, SampleStoreOptions o);
+  std::uint16_t class_of(std::string_view name);
+  void configure(const PointStorage& cfg);
+  /// Reads where each point's stored blocks end (one point, or all when `only` is 0).
+  void load_stored_ends(Id only = 0);
+  void flush();
+
+  // ---- ingest.cpp: the hot path, samples into open blocks, closed blocks into the database ----
+  void append(std::span<const Sample> samples);
+  void validate(std::span<const Sample> samples);
+  void add(std::uint32_t i, const Sample& s);
+  /// Moves the open block to the pending list, with its statistics and rollups.
+  void close(Point& p);
+  void close_all();
+  /// One write-ahead record read back at opening.
+  void replay_record(std::span<const Sample> samples);
+  /// Writes the pending blocks and their rollups in one transaction.
+  void write_pending();
+  /// After blocks were written: a full segment is replaced by a new one, and segments no open
+  /// or pending block needs any more are deleted.
+  void rotate_if_full();
+
+  sqlite3* lite() { return static_cast<sqlite3*>(store.native_handle()); }
+  PGconn* conn() { return static_cast<PGconn*>(store.native_handle()); }
+
+  // ---- sqlite_blocks.cpp ----
+  [[noreturn]] void fail_sqlite(const std::string& what);
+  sqlite3_stmt* prepare(sqlite3_stmt*& st, const char* sql);
+  void write_pending_sqlite();
+  std::vector<std::pair<Id, Micros>> stored_ends_sqlite(const std::string& sql);
+  void fetch_rows_sqlite(Id point, Micros from, Micros to);
+
+  // ---- pg_copy.cpp ----
+  [[noreturn]] void fail_pg(const std::string& what, PGresult* res);
+  /// Runs a command on the libpq connection; throws on error.
+  void pg_exec(const std::string& sql);
+  /// Creates the partitions the pending blocks need (adding them to `created`: they exist once
+  /// the transaction commits), copies the blocks and upserts the rollups.
+  void write_pending_pg(std::vector<Micros>& created);
+  void copy_blocks();
+  void upsert_pg(const std::string& table, const std::vector<storage::RollupRow>& rows);
+  std::vector<std::pair<Id, Micros>> stored_ends_pg(const std::string& sql);
+  void fetch_rows_pg(Id point, Micros from, Micros to);
+
+  // ---- query.cpp ----
+  Series query(Id point, Micros from, Micros to);
+  std::size_t query(Id point, Micros from, Micros to, const ColumnBuffers& out);
+  void fetch_rows(Id point, Micros from, Micros to);
+  std::size_t decode_rows(Micros from, Micros to, const ColumnBuffers& out);
+  /// Adds a block to the query's rows (the backend readers call it per row).
+  void keep_row(Micros start, Micros end, std::int64_t count, const void* data, std::size_t size) {
+    rows.push_back({row_data.size(), size, static_cast<std::uint32_t>(count), start, end});
+    auto* p = static_cast<const std::uint8_t*>(data);
+    row_data.insert(row_data.end(), p, p + size);
+  }
+
+  // ---- retention.cpp ----
+  void set_retention(std::string_view point_class, std::chrono::hours keep);
+  RetentionResult apply_retention();
+  /// PostgreSQL: detaches and drops the partitions that hold nothing that must stay.
+  void drop_expired_partitions(Micros now, RetentionResult& result);
+};
+
+}  // namespace houqin::telemetry

@@ -13,8 +13,8 @@ endif()
 
 # Unity builds: each layer's sources (and each test program's) compile as one or a few
 # translation units. File-local names must therefore be unique within a folder.
-option(HOUQIN_UNITY "Unity builds per layer and per test program" OFF)
-set(HOUQIN_UNITY_BATCH 8 CACHE STRING "Source files per unity translation unit")
+option(HOUQIN_UNITY "Unity builds per layer and per test program" ON)
+set(HOUQIN_UNITY_BATCH 4 CACHE STRING "Source files per unity translation unit")
 function(houqin_unity target)
   if(HOUQIN_UNITY)
     set_target_properties(${target} PROPERTIES UNITY_BUILD ON UNITY_BUILD_MODE BATCH

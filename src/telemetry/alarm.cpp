@@ -1,5 +1,7 @@
 #include "houqin/telemetry/alarm.hpp"
 
+#include "telemetry/limits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -8,14 +10,12 @@
 #include "houqin/core/error.hpp"
 
 namespace houqin::telemetry {
-namespace {
 
-constexpr double inf = std::numeric_limits<double>::infinity();
-constexpr Micros never = std::numeric_limits<Micros>::min();
-
-std::string name_of(AlarmKey key) {
+std::string alarm_name(AlarmKey key) {
   return "alarm " + std::to_string(key.point_id) + "/" + std::string(enum_name(key.kind));
 }
+
+namespace {
 
 bool annunciating(AlarmState s) {
   return s == AlarmState::unacknowledged || s == AlarmState::acknowledged ||
@@ -243,7 +243,7 @@ struct AlarmEngine::Impl {
       for (std::uint32_t i = p.first; i < p.first + p.count; ++i)
         if (alarms[i].kind == key.kind) return alarms[i];
     }
-    fail(ErrorCode::not_found, name_of(key) + ": no such alarm");
+    fail(ErrorCode::not_found, alarm_name(key) + ": no such alarm");
   }
 
   AlarmStatus status_of(const Alarm& a) const {
@@ -363,7 +363,7 @@ void AlarmEngine::tick(std::vector<AlarmTransition>& out) {
 namespace {
 [[noreturn]] void refuse(AlarmKey key, AlarmState state, const char* action) {
   fail(ErrorCode::failed_precondition,
-       name_of(key) + ": cannot " + action + " in state " + std::string(enum_name(state)));
+       alarm_name(key) + ": cannot " + action + " in state " + std::string(enum_name(state)));
 }
 }  // namespace
 
@@ -386,7 +386,7 @@ AlarmTransition AlarmEngine::shelve(AlarmKey key, std::chrono::microseconds dura
   auto& a = impl_->find(key);
   if (duration.count() <= 0 || duration > impl_->options.max_shelve)
     fail(ErrorCode::invalid_argument,
-         name_of(key) + ": shelve duration must be positive and at most " +
+         alarm_name(key) + ": shelve duration must be positive and at most " +
              std::to_string(impl_->options.max_shelve.count() / 1'000'000) + " s");
   if (a.oos || a.suppressed || a.shelved) refuse(key, a.state, "shelve");
   AlarmState from = a.state;

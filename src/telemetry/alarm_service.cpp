@@ -25,10 +25,6 @@ namespace {
   return true;
 }();
 
-std::string name_of(AlarmKey key) {
-  return "alarm " + std::to_string(key.point_id) + "/" + std::string(enum_name(key.kind));
-}
-
 Timestamp at(Micros us) {
   return from_micros(us);
 }
@@ -144,7 +140,7 @@ AlarmStatus Alarms::act(const auth::Actor& actor, const char* action, const char
       AlarmLog(store_).persist(std::span(&tr, 1), actor.label(), comment);
       AlarmStatus after = engine_.status(key);
       call.record("telemetry_alarm", std::nullopt, json::to_json(before), json::to_json(after),
-                  name_of(key) + (comment.empty() ? "" : ": " + comment));
+                  alarm_name(key) + (comment.empty() ? "" : ": " + comment));
       return after;
     } catch (...) {
       // Nothing was stored: put the engine back as it was.
@@ -168,7 +164,8 @@ AlarmStatus Alarms::acknowledge(const auth::Actor& actor, AlarmKey key, std::str
 
 AlarmStatus Alarms::shelve(const auth::Actor& actor, AlarmKey key,
                            std::chrono::microseconds duration, std::string reason) {
-  if (reason.empty()) fail(ErrorCode::invalid_argument, name_of(key) + ": shelving needs a reason");
+  if (reason.empty())
+    fail(ErrorCode::invalid_argument, alarm_name(key) + ": shelving needs a reason");
   return act(actor, "telemetry.shelve_alarm", "telemetry.shelve", key, reason,
              [&] { return engine_.shelve(key, duration); });
 }
@@ -181,7 +178,7 @@ AlarmStatus Alarms::unshelve(const auth::Actor& actor, AlarmKey key, std::string
 AlarmStatus Alarms::remove_from_service(const auth::Actor& actor, AlarmKey key,
                                         std::string reason) {
   if (reason.empty())
-    fail(ErrorCode::invalid_argument, name_of(key) + ": removing from service needs a reason");
+    fail(ErrorCode::invalid_argument, alarm_name(key) + ": removing from service needs a reason");
   return act(actor, "telemetry.remove_alarm_from_service", "telemetry.out_of_service", key, reason,
              [&] { return engine_.remove_from_service(key); });
 }

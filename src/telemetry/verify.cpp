@@ -1,5 +1,7 @@
 #include "houqin/telemetry/verify.hpp"
 
+#include "telemetry/limits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -9,9 +11,7 @@
 namespace houqin::telemetry {
 namespace {
 
-constexpr double inf = std::numeric_limits<double>::infinity();
 constexpr float finf = std::numeric_limits<float>::infinity();
-constexpr Micros never = std::numeric_limits<Micros>::min();
 
 std::string point_name(Id id) {
   return "point " + std::to_string(id);

@@ -22,6 +22,7 @@ void init_protect(py::module_& m);
 void init_drivers(py::module_& m);
 void init_services(py::module_& m);
 void init_domains(py::module_& m);
+void init_repair(py::module_& m);  // called by init_domains
 void init_telemetry(py::module_& m);
 void init_runtime(py::module_& m);
 

@@ -79,6 +79,8 @@ struct AlarmKey {
   AlarmKind kind = AlarmKind::hi;
   friend bool operator==(const AlarmKey&, const AlarmKey&) = default;
 };
+/// "alarm 12/hi": how errors and audit records name an alarm.
+HOUQIN_EXPORT std::string alarm_name(AlarmKey key);
 
 /// One state change (or condition change: an alarm that activates while shelved stays shelved,
 /// but the activation is still a transition in its history). Plain data: made on the hot path.

@@ -289,4 +289,38 @@ json::Json py_to_json(py::handle h, const json::Path& where) {
   fail_expected(where, "a JSON value (dict, list, str, int, float, bool, None)", h);
 }
 
+void add_shared_methods(py::handle cls) {
+  auto fields = [](py::handle self) { return py::tuple(self.attr("__fields__")); };
+  cls.attr("__repr__") = py::cpp_function(
+      [fields](py::handle self) {
+        std::string out = py::cast<std::string>(py::type::of(self).attr("__name__")) + "(";
+        bool first = true;
+        for (py::handle f : fields(self)) {
+          if (!first) out += ", ";
+          first = false;
+          out += py::cast<std::string>(f);
+          out += '=';
+          out += py::cast<std::string>(py::repr(self.attr(f)));
+        }
+        return out + ")";
+      },
+      py::name("__repr__"), py::is_method(cls));
+  cls.attr("__eq__") = py::cpp_function(
+      [fields](py::handle self, py::handle other) -> py::object {
+        if (!py::isinstance(other, py::type::of(self)))
+          return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+        for (py::handle f : fields(self))
+          if (!self.attr(f).equal(other.attr(f))) return py::bool_(false);
+        return py::bool_(true);
+      },
+      py::name("__eq__"), py::is_method(cls), py::is_operator());
+  auto copy = [](py::handle self) {
+    return py::type::of(self).attr("from_dict")(self.attr("to_dict")());
+  };
+  cls.attr("__copy__") = py::cpp_function(copy, py::name("__copy__"), py::is_method(cls));
+  cls.attr("__deepcopy__") =
+      py::cpp_function([copy](py::handle self, py::handle) { return copy(self); },
+                       py::name("__deepcopy__"), py::is_method(cls));
+}
+
 }  // namespace houqin::python

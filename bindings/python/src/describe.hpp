@@ -349,6 +349,13 @@ void bind_member_types(py::module_ scope) {
   });
 }
 
+/// Gives a bound struct class the methods that need nothing of its C++ type, written once over
+/// its Python face (__fields__, to_dict, from_dict): __repr__ ("Room(id=1, code='A101', ...)"),
+/// __eq__ (same class and equal fields; NotImplemented otherwise), __copy__ and __deepcopy__ (a
+/// new object from to_dict()). One instantiation serves every struct, where a lambda per struct
+/// cost the compiler about as much as the struct's own properties.
+void add_shared_methods(py::handle cls);
+
 /// Binds a described struct S as the Python class `name` in `scope`. Attributes are typed
 /// properties (assigning a wrong type or an unknown attribute raises), the constructor takes
 /// keywords only, and to_dict()/from_dict() use the JSON form of include/houqin/core/json.hpp.
@@ -390,25 +397,7 @@ py::class_<S> bind_struct(py::module_ scope, const char* name, const char* doc) 
   cls.attr("__fields__") = py::tuple(fields);
   cls.attr("__match_args__") = py::tuple(fields);
 
-  cls.def("__repr__", [where](const S& s) {
-    std::string out = where + "(";
-    bool first = true;
-    for_each_member<S>([&](const char* field, auto pointer) {
-      using M = std::remove_cvref_t<decltype(s.*pointer)>;
-      if (!first) out += ", ";
-      first = false;
-      out += py_attr_name(field);
-      out += '=';
-      out += py::cast<std::string>(py::repr(py_codec<M>::to(s.*pointer)));
-    });
-    return out + ")";
-  });
-  cls.def(
-      "__eq__", [](const S& a, const S& b) { return members_equal(a, b); }, py::is_operator());
-  cls.def(
-      "__eq__",
-      [](const S&, py::handle) { return py::reinterpret_borrow<py::object>(Py_NotImplemented); },
-      py::is_operator());
+  add_shared_methods(cls);
   cls.attr("__hash__") = py::none();  // mutable: not hashable
   cls.def(
       "to_dict", [](const S& s) { return json_to_py(json::to_json(s)); },
@@ -422,8 +411,6 @@ py::class_<S> bind_struct(py::module_ scope, const char* name, const char* doc) 
       py::arg("data"),
       "Parses the JSON form (as to_dict() gives it) strictly: unknown fields, wrong types and "
       "unknown enum names raise InvalidArgument naming the field.");
-  cls.def("__copy__", [](const S& s) { return S(s); });
-  cls.def("__deepcopy__", [](const S& s, py::handle) { return S(s); });
   cls.def(py::pickle([](const S& s) { return json_to_py(json::to_json(s)); },
                      [where](py::object d) {
                        json::Path root{nullptr, {}, static_cast<std::size_t>(-1), where};

@@ -75,6 +75,10 @@ struct py_codec<bool> {
 
 /// Integers: Python int or anything with __index__ (numpy integers), never bool; range-checked.
 long long int_from_py(py::handle h, const json::Path& p, long long min, long long max);
+/// The path that names a function argument in errors ("samples: expected ...").
+inline json::Path arg_path(const char* name) {
+  return json::Path{nullptr, {}, static_cast<std::size_t>(-1), name};
+}
 
 template <class I>
 struct py_codec<I, std::enable_if_t<std::is_integral_v<I> && !std::is_same_v<I, bool>>> {

@@ -17,10 +17,6 @@ namespace houqin::python {
 
 namespace {
 
-json::Path arg_path(const char* name) {
-  return json::Path{nullptr, {}, static_cast<std::size_t>(-1), name};
-}
-
 std::vector<drivers::Point> points_from_py(py::handle points) {
   std::vector<drivers::Point> out;
   for (py::handle p : py::reinterpret_borrow<py::iterable>(points))

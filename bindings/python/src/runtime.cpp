@@ -32,10 +32,6 @@ namespace {
 using telemetry::Micros;
 using telemetry::Sample;
 
-json::Path arg_path(const char* name) {
-  return json::Path{nullptr, {}, static_cast<std::size_t>(-1), name};
-}
-
 /// The runtime a callback is being delivered for on this thread (push() from there would make the
 /// pipeline thread wait for itself).
 thread_local const void* t_delivering = nullptr;

@@ -79,14 +79,17 @@ compile() {
   log "Building in $BUILD"
   cmake --build "$BUILD" -j "$JOBS"
 }
-build() { phase configure configure && phase build compile; }
+build() {
+  phase configure configure
+  phase build compile
+}
 
 # ---- the sanitizer build: clang 16 (clang 14 cannot capture structured bindings in lambdas),
 # ASan + UBSan + libFuzzer coverage, -O0 (half the compile time of -O1; HOUQIN_SAN_OPT=-O1 fuzzes
 # about 12 times faster), only what the C ABI
-# tests and the fuzz target need (libhouqin, libhouqin-c, tests/c_abi, tests/fuzz). Not a unity
-# build: src/ has colliding file-local names. C programs link the C++ part of the UBSan runtime
-# (libhouqin-c is C++). ----
+# tests and the fuzz target need (libhouqin, libhouqin-c, tests/c_abi, tests/fuzz), with the same
+# unity batches and precompiled headers as the release build. C programs link the C++ part of the
+# UBSan runtime (libhouqin-c is C++). ----
 SAN_BUILD=${HOUQIN_SAN_BUILD_DIR:-$ROOT/build/sanitize}
 SAN_TARGETS=(c_abi_lifecycle c_abi_errors c_abi_threads c_abi_auth c_abi_robustness c_abi_telemetry
              c_abi_header_c99 c_abi_header_cxx c_api_fuzz)

@@ -9,12 +9,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 
 #include "../../support/auth.hpp"
 #include "../../support/expect.hpp"
 #include "houqin/store/repository.hpp"
+#include "houqin/telemetry/profiles.hpp"
 
 namespace houqin::telemetry {
 namespace {
@@ -220,6 +222,41 @@ TEST(TelemetryConfigTest, ProfilesGiveVerifyAlarmAndStorageConfigPerPoint) {
   EXPECT_EQ(cfg.verify.size(), 3u);
   EXPECT_EQ(cfg.alarms.size(), 3u);
   EXPECT_EQ(cfg.storage.size(), 3u);
+}
+
+// Telemetry knows no domain profile: gas and power register theirs, and the stored point map's
+// kinds reach them through the registry.
+TEST(TelemetryProfilesTest, GasAndPowerRegisterThemselvesOncePerName) {
+  auto names = profile_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "gas"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "power"), names.end());
+  testing::expect_error(
+      [] {
+        register_profile("gas", [](TelemetryConfig&, const drivers::Point&, const ProfileContext&) {
+          return false;
+        });
+      },
+      ErrorCode::already_exists, "profile 'gas' is registered twice");
+  testing::expect_error([] { register_profile("nothing", {}); }, ErrorCode::invalid_argument,
+                        "profile 'nothing': no function");
+
+  TelemetryConfig cfg;
+  drivers::Point o2;
+  o2.id = 5;
+  o2.kind = drivers::PointKind::o2_pressure;
+  EXPECT_TRUE(apply_profile(cfg, o2, {"ICU", 0.1, 230}));
+  drivers::Point breaker;
+  breaker.id = 6;
+  breaker.kind = drivers::PointKind::breaker_state;
+  EXPECT_TRUE(apply_profile(cfg, breaker, {"LV1", 1, 230}));
+  drivers::Point other;
+  other.id = 7;
+  EXPECT_FALSE(apply_profile(cfg, other, {"LV1", 1, 230}));
+  ASSERT_EQ(cfg.storage.size(), 2u);
+  EXPECT_EQ(cfg.storage[0].point_class, "gas");
+  EXPECT_EQ(cfg.alarms[0].area, "ICU");
+  EXPECT_EQ(cfg.storage[1].point_class, "power");
+  EXPECT_EQ(cfg.alarms[1].area, "LV1");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "houqin/core/export.hpp"
 #include "houqin/drivers/point_map.hpp"

@@ -12,27 +12,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 diff -u "$src/docs/layers.dot" "$build/layers.dot" ||
   fail "docs/layers.dot differs from the layer graph of the build: run ./dev.sh layers"
 
-# 2. Every upward include fails: for each layer, each folder of include/houqin outside its view
-#    is absent from the view, and a probe including one of its headers does not compile.
+# 2. Upward includes fail, with the compiler the build uses: a probe TU of a layer compiles
+#    against that layer's view only.
 probe() {  # probe <layer> <header>: 0 when a TU of <layer> including <header> compiles
   printf '#include "%s"\n' "$2" |
     "$cxx" -std=c++20 -fsyntax-only -I"$build/layers/$1/include" -I"$build/layers/$1/src" \
       -I"$build/include" -x c++ - 2>/dev/null
 }
-checked=0
-for view in "$build"/layers/*/; do
-  layer=$(basename "$view")
-  for folder in "$src"/include/houqin/*/; do
-    f=$(basename "$folder")
-    [ "$f" = c ] && continue  # the C ABI's headers belong to bindings/c
-    if [ -e "$view/include/houqin/$f" ]; then
-      continue
-    fi
-    checked=$((checked + 1))
-  done
-done
-[ $checked -gt 0 ] || fail "no layer view hides any folder: the views are not built"
-
 # A lower layer may not include a higher one; it may include itself and what is below it.
 probe store "houqin/store/repository.hpp" || fail "store cannot include its own header"
 probe store "houqin/core/json.hpp" || fail "store cannot include core"
@@ -43,4 +29,4 @@ probe repair "houqin/site/model.hpp" || fail "repair cannot include site"
 ! probe protect "houqin/site/model.hpp" || fail "protect includes site"
 ! probe site "houqin/auth/auth.hpp" || fail "site includes auth"
 ! probe repair "houqin/wiring/wiring.hpp" || fail "repair includes wiring"
-echo "layers enforced: $checked hidden folder views, upward includes refused, docs/layers.dot current"
+echo "layers enforced: upward includes refused, downward ones accepted, docs/layers.dot current"

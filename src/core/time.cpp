@@ -109,4 +109,101 @@ Date parse_date(std::string_view s) {
   return sys_days{ymd};
 }
 
+std::string format_duration(nanoseconds d) {
+  std::string out;
+  // The magnitude as unsigned, so the most negative value formats too.
+  auto count = d.count();
+  unsigned long long n = count < 0 ? 0ULL - static_cast<unsigned long long>(count)
+                                   : static_cast<unsigned long long>(count);
+  if (count < 0) out += '-';
+  out += "PT";
+  constexpr unsigned long long ns_per_s = 1'000'000'000ULL;
+  unsigned long long h = n / (3600 * ns_per_s);
+  n -= h * 3600 * ns_per_s;
+  unsigned long long m = n / (60 * ns_per_s);
+  n -= m * 60 * ns_per_s;
+  unsigned long long s = n / ns_per_s, frac = n % ns_per_s;
+  if (h != 0) out += std::to_string(h) + 'H';
+  if (m != 0) out += std::to_string(m) + 'M';
+  if (s != 0 || frac != 0 || (h == 0 && m == 0)) {
+    out += std::to_string(s);
+    if (frac != 0) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, ".%09llu", frac);
+      std::string f(buf);
+      while (f.back() == '0') f.pop_back();
+      out += f;
+    }
+    out += 'S';
+  }
+  return out;
+}
+
+nanoseconds parse_duration(std::string_view s) {
+  const char* what = "ISO-8601 duration (expected e.g. PT15M, PT1H30M, PT0.5S, P1D or P2W)";
+  std::size_t pos = 0;
+  bool negative = false;
+  if (pos < s.size() && (s[pos] == '-' || s[pos] == '+')) negative = s[pos++] == '-';
+  if (pos >= s.size() || s[pos] != 'P') bad(s, what);
+  ++pos;
+  // Units in the order they may appear; each at most once.
+  struct Unit {
+    char letter;
+    bool time_part;
+    unsigned long long ns;
+  };
+  static constexpr Unit units[] = {{'W', false, 604'800'000'000'000ULL},
+                                   {'D', false, 86'400'000'000'000ULL},
+                                   {'H', true, 3'600'000'000'000ULL},
+                                   {'M', true, 60'000'000'000ULL},
+                                   {'S', true, 1'000'000'000ULL}};
+  constexpr unsigned long long limit = static_cast<unsigned long long>(nanoseconds::max().count());
+  unsigned long long total = 0;
+  std::size_t next_unit = 0;
+  bool in_time = false, any = false;
+  while (pos < s.size()) {
+    if (s[pos] == 'T') {
+      if (in_time) bad(s, what);
+      in_time = true;
+      ++pos;
+      if (pos >= s.size()) bad(s, what);
+      continue;
+    }
+    unsigned long long whole = 0, frac = 0;
+    std::size_t ndigits = 0, nfrac = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      if (whole > limit / 10) bad(s, "duration (beyond +/-292 years)");
+      whole = whole * 10 + static_cast<unsigned>(s[pos++] - '0');
+      ++ndigits;
+    }
+    if (pos < s.size() && (s[pos] == '.' || s[pos] == ',')) {
+      ++pos;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+        if (nfrac < 9) frac = frac * 10 + static_cast<unsigned>(s[pos] - '0');
+        ++nfrac;
+        ++pos;
+      }
+      if (nfrac == 0 || nfrac > 9) bad(s, what);
+    }
+    if (ndigits == 0 || pos >= s.size()) bad(s, what);
+    char letter = s[pos++];
+    if (letter == 'Y' || (letter == 'M' && !in_time))
+      bad(s, "duration (years and months have no fixed length; use days or weeks)");
+    std::size_t u = next_unit;
+    while (u < std::size(units) && units[u].letter != letter) ++u;
+    if (u == std::size(units) || units[u].time_part != in_time) bad(s, what);
+    if (nfrac != 0 && letter != 'S') bad(s, "duration (only the seconds may have a fraction)");
+    for (std::size_t i = nfrac; i < 9; ++i) frac *= 10;
+    if (whole > (limit - total) / units[u].ns) bad(s, "duration (beyond +/-292 years)");
+    total += whole * units[u].ns;
+    if (frac > limit - total) bad(s, "duration (beyond +/-292 years)");
+    total += frac;  // frac is already in nanoseconds (only on S)
+    next_unit = u + 1;
+    any = true;
+  }
+  if (!any) bad(s, what);
+  auto v = static_cast<long long>(total);
+  return nanoseconds{negative ? -v : v};
+}
+
 }  // namespace houqin

@@ -20,13 +20,14 @@ using service::Context;
 using service::define;
 
 [[maybe_unused]] const bool operations_registered[] = {
-    define<SendRequest>("notify.send", "notify.send",
-                        "Render a template and queue the message in the outbox; returns it "
-                        "(address and body masked unless the caller may unmask)",
-                        [](Context& c, const SendRequest& in) {
-                          return presented(Notifier(c.store).send(c.actor, in), c.actor);
-                        }),
-    define<RemindRequest>(
+    define<SendRequest, Message>(
+        "notify.send", "notify.send",
+        "Render a template and queue the message in the outbox; returns it "
+        "(address and body masked unless the caller may unmask)",
+        [](Context& c, const SendRequest& in) {
+          return presented(Notifier(c.store).send(c.actor, in), c.actor);
+        }),
+    define<RemindRequest, Message>(
         "notify.remind", "notify.send",
         "Queue a reminder (new_assignment, sla_warning, escalation, completion) to a staff member",
         [](Context& c, const RemindRequest& in) {

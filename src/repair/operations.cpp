@@ -46,24 +46,24 @@ json::Json shown(Context& ctx, const WorkOrder& o) {
 
 template <class In, WorkOrder (WorkOrders::*M)(const auth::Actor&, const In&)>
 bool transition_op(const char* name, const char* permission, const char* summary) {
-  return define<In>(name, permission, summary, [](Context& ctx, const In& in) {
+  return define<In, WorkOrder>(name, permission, summary, [](Context& ctx, const In& in) {
     return shown(ctx, (WorkOrders(ctx.store).*M)(ctx.actor, in));
   });
 }
 
 [[maybe_unused]] const bool operations_registered[] = {
-    define<ReportInput>("repair.report", "repair.report",
-                        "Report a fault (any channel); returns the new work order",
-                        [](Context& ctx, const ReportInput& in) {
-                          return shown(ctx, WorkOrders(ctx.store).report(ctx.actor, in));
-                        }),
+    define<ReportInput, WorkOrder>("repair.report", "repair.report",
+                                   "Report a fault (any channel); returns the new work order",
+                                   [](Context& ctx, const ReportInput& in) {
+                                     return shown(ctx, WorkOrders(ctx.store).report(ctx.actor, in));
+                                   }),
     define<PhoneLookupInput>(
         "repair.phone_lookup", "repair.report",
         "Who is calling: staff member, department and usual rooms from the caller number",
         [](Context& ctx, const PhoneLookupInput& in) {
           return WorkOrders(ctx.store).phone_lookup(ctx.actor, in.caller_number);
         }),
-    define<PhoneIntakeInput>(
+    define<PhoneIntakeInput, WorkOrder>(
         "repair.phone_intake", "repair.report",
         "Report a fault from a phone call, prefilled from the caller number (unknown numbers "
         "are accepted and flagged); returns the work order",
@@ -89,11 +89,11 @@ bool transition_op(const char* name, const char* permission, const char* summary
                                 return WorkOrders(ctx.store).explain_dispatch(ctx.actor,
                                                                               in.work_order_id);
                               }),
-    define<GrabInput>("repair.grab", "repair.work",
-                      "Take a pooled order (first technician wins); returns the order",
-                      [](Context& ctx, const GrabInput& in) {
-                        return shown(ctx, WorkOrders(ctx.store).grab(ctx.actor, in));
-                      }),
+    define<GrabInput, WorkOrder>("repair.grab", "repair.work",
+                                 "Take a pooled order (first technician wins); returns the order",
+                                 [](Context& ctx, const GrabInput& in) {
+                                   return shown(ctx, WorkOrders(ctx.store).grab(ctx.actor, in));
+                                 }),
     define<NoInput>(
         "repair.pool", "repair.work", "Pooled orders waiting to be taken",
         [](Context& ctx, const NoInput&) { return Orders{WorkOrders(ctx.store).pool(ctx.actor)}; }),
@@ -133,11 +133,12 @@ bool transition_op(const char* name, const char* permission, const char* summary
                       [](Context& ctx, const RateInput& in) {
                         return WorkOrders(ctx.store).rate(ctx.actor, in);
                       }),
-    define<AutoDispatchInput>("repair.get", "repair.report",
-                              "One work order, personal fields masked unless unmask is held",
-                              [](Context& ctx, const AutoDispatchInput& in) {
-                                return WorkOrders(ctx.store).get(ctx.actor, in.work_order_id);
-                              }),
+    define<AutoDispatchInput, WorkOrder>(
+        "repair.get", "repair.report",
+        "One work order, personal fields masked unless unmask is held",
+        [](Context& ctx, const AutoDispatchInput& in) {
+          return WorkOrders(ctx.store).get(ctx.actor, in.work_order_id);
+        }),
     define<AutoDispatchInput>(
         "repair.history", "repair.report", "The transitions of one work order, oldest first",
         [](Context& ctx, const AutoDispatchInput& in) {
@@ -175,13 +176,13 @@ bool transition_op(const char* name, const char* permission, const char* summary
         "repair.save_technician", "repair.configure",
         "Add or change a technician profile (team, skills, base room, max load)",
         [](Context& ctx, const Technician& in) { return save_config(ctx.store, ctx.actor, in); }),
-    define<ChangeSlaInput>("repair.change_sla", "repair.configure",
-                           "Move an open order to another SLA policy, keeping elapsed time",
-                           [](Context& ctx, const ChangeSlaInput& in) {
-                             return shown(ctx,
-                                          Sla(ctx.store).change_policy(ctx.actor, in.work_order_id,
-                                                                       in.policy_id, in.reason));
-                           }),
+    define<ChangeSlaInput, WorkOrder>(
+        "repair.change_sla", "repair.configure",
+        "Move an open order to another SLA policy, keeping elapsed time",
+        [](Context& ctx, const ChangeSlaInput& in) {
+          return shown(ctx, Sla(ctx.store).change_policy(ctx.actor, in.work_order_id, in.policy_id,
+                                                         in.reason));
+        }),
     define<NoInput>("repair.sla_tick", "repair.dispatch",
                     "Fire due SLA warnings and escalations (each once); returns what fired",
                     [](Context& ctx, const NoInput&) { return Sla(ctx.store).tick(ctx.actor); }),

@@ -37,6 +37,9 @@ bool define(Operation op) {
          "service operation name '" + op.name + "' is not \"<domain>.<verb>\" in lower case");
   if (!op.handler)
     fail(ErrorCode::invalid_argument, "service operation '" + op.name + "' has no handler");
+  if (!op.input.is_object() || !op.output.is_object())
+    fail(ErrorCode::invalid_argument,
+         "service operation '" + op.name + "' needs an input and an output schema");
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   auto name = op.name;

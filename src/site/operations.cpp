@@ -9,12 +9,13 @@ using service::Context;
 using service::define;
 
 [[maybe_unused]] const bool operations_registered[] = {
-    define<service::NoInput>("site.export", "",
-                             "The hospital's digital model as one document; personal fields "
-                             "masked unless the actor holds protect.unmask",
-                             [](Context& ctx, const service::NoInput&) {
-                               return export_hospital(ctx.store, ctx.actor);
-                             }),
+    define<service::NoInput, HospitalExport>(
+        "site.export", "",
+        "The hospital's digital model as one document; personal fields "
+        "masked unless the actor holds protect.unmask",
+        [](Context& ctx, const service::NoInput&) {
+          return export_hospital(ctx.store, ctx.actor);
+        }),
 };
 
 }  // namespace

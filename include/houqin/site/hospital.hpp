@@ -44,6 +44,19 @@ HOUQIN_EXPORT json::Json export_hospital(store::Store& store);
 /// protect.unmask; every export is audited ("site.export"), saying whether it was unmasked.
 HOUQIN_EXPORT json::Json export_hospital(store::Store& store, const auth::Actor& actor);
 
+/// The shape of a hospital document, for schemas (site.export's output, docs/site.md): the
+/// format header, then one array per collection.
+struct HospitalExport {
+  static json::Json json_schema(json::SchemaBuilder& b) {
+    return HospitalDocument::schema(
+        b, {{"format", {{"type", "string"}, {"enum", {std::string(hospital_format)}}}},
+            {"format_version",
+             {{"type", "integer"},
+              {"minimum", hospital_format_version},
+              {"maximum", hospital_format_version}}}});
+  }
+};
+
 /// Counts for a readable overview.
 struct Summary {
   std::int64_t campuses = 0, buildings = 0, floors = 0, rooms = 0, beds = 0, departments = 0,

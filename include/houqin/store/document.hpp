@@ -44,6 +44,23 @@ class Document {
     return out;
   }
 
+  /// The document's JSON Schema: `header` properties (all required), then one array per
+  /// collection (required in output; an import may leave a collection out).
+  static json::Json schema(json::SchemaBuilder& b, json::Json header) {
+    json::Json properties = header;
+    json::Json required = json::Json::array();
+    for (auto it = header.begin(); it != header.end(); ++it) required.push_back(it.key());
+    auto add = [&](std::string_view collection, json::Json items) {
+      properties[std::string(collection)] = {{"type", "array"}, {"items", std::move(items)}};
+      if (b.direction == json::Direction::output) required.push_back(std::string(collection));
+    };
+    (add(entity_traits<Ts>::collection, json::codec<Ts>::schema(b)), ...);
+    return {{"type", "object"},
+            {"properties", std::move(properties)},
+            {"required", std::move(required)},
+            {"additionalProperties", false}};
+  }
+
   /// Calls f(table_info) for each entity type of the document, in order.
   template <class F>
   static void for_each_table(F&& f) {

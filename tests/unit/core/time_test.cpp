@@ -82,5 +82,44 @@ TEST(Error, CodesHaveStableNames) {
   EXPECT_STREQ(e.what(), "site_room 5: not found");
 }
 
+TEST(Duration, FormatsHoursMinutesSecondsAndRoundTripsToTheNanosecond) {
+  EXPECT_EQ(format_duration(0ns), "PT0S");
+  EXPECT_EQ(format_duration(90min), "PT1H30M");
+  EXPECT_EQ(format_duration(250ms), "PT0.25S");
+  EXPECT_EQ(format_duration(-5s), "-PT5S");
+  EXPECT_EQ(format_duration(48h + 1ns), "PT48H0.000000001S");
+  for (nanoseconds d : {0ns, 1ns, 999'999'999ns, nanoseconds(3723'000'000'123), -1ns,
+                        nanoseconds::max(), nanoseconds::min() + 1ns})
+    EXPECT_EQ(parse_duration(format_duration(d)), d) << format_duration(d);
+}
+
+TEST(Duration, ParsesDaysWeeksAndFractions) {
+  EXPECT_EQ(parse_duration("P1D"), 24h);
+  EXPECT_EQ(parse_duration("P2W"), 14 * 24h);
+  EXPECT_EQ(parse_duration("P1DT2H3M4.5S"), 26h + 3min + 4500ms);
+  EXPECT_EQ(parse_duration("PT15M"), 15min);
+  EXPECT_EQ(parse_duration("PT0,5S"), 500ms);
+  EXPECT_EQ(parse_duration("-PT1M"), -1min);
+}
+
+TEST(Duration, RefusesWhatHasNoFixedLengthOrIsMalformed) {
+  auto message = [](const char* text) {
+    try {
+      parse_duration(text);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(message("P1Y").find("years and months"), std::string::npos);
+  EXPECT_NE(message("P1M").find("years and months"), std::string::npos);
+  EXPECT_NE(message("PT1.5M").find("only the seconds"), std::string::npos);
+  EXPECT_NE(message("P300000W").find("292 years"), std::string::npos);
+  for (const char* bad : {"", "P", "PT", "1H", "PT1", "PT1S2S", "PT1M1H", "P1H", "PTT1S", "PT.5S",
+                          "PT1.S", "PT1.0000000001S", "P1DT", "PT1s", " PT1S"})
+    EXPECT_NE(message(bad).find("ISO-8601 duration"), std::string::npos) << '"' << bad << '"';
+}
+
 }  // namespace
 }  // namespace houqin

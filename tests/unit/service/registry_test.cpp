@@ -37,19 +37,25 @@ BOOST_DESCRIBE_STRUCT(AddCampus, (), (code, name))
 
 TEST(ServiceRegistry, RefusesMalformedAndDuplicateDefinitions) {
   auto handler = [](service::Context&, const json::Json&) { return json::Json::object(); };
+  auto any = json::Json::object();
   expect_error(
       [&] {
-        service::define({"NoDot", "", "", handler});
+        service::define({"NoDot", "", "", any, any, handler});
       },
       ErrorCode::invalid_argument, "service operation name 'NoDot' is not");
   expect_error(
       [&] {
-        service::define({"x.y", "", "", {}});
+        service::define({"x.y", "", "", any, any, {}});
       },
       ErrorCode::invalid_argument, "service operation 'x.y' has no handler");
   expect_error(
       [&] {
-        service::define({"testsvc.add_campus", "", "", handler});
+        service::define({"x.y", "", "", any, nullptr, handler});
+      },
+      ErrorCode::invalid_argument, "service operation 'x.y' needs an input and an output schema");
+  expect_error(
+      [&] {
+        service::define({"testsvc.add_campus", "", "", any, any, handler});
       },
       ErrorCode::already_exists, "service operation 'testsvc.add_campus' is already");
   expect_error([] { service::operation("testsvc.add_campos"); }, ErrorCode::not_found,
@@ -66,6 +72,25 @@ TEST(ServiceRegistry, ListsBuiltInOperationsSorted) {
   for (auto expected : {"audit.query", "audit.verify", "protect.check_integrity", "site.export"})
     EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected;
   EXPECT_EQ(service::operation("audit.query").permission, "audit.read");
+}
+
+TEST(ServiceRegistry, OperationsPublishTheSchemasOfTheirInputAndOutput) {
+  const auto& op = service::operation("testsvc.add_campus");
+  EXPECT_EQ(op.input["title"], "AddCampus");
+  EXPECT_EQ(op.input["properties"]["code"]["type"], "string");
+  EXPECT_EQ(op.input["additionalProperties"], false);
+  EXPECT_EQ(op.output["title"], "site.Campus");
+  EXPECT_EQ(op.output["required"].size(), member_count<site::Campus>());
+  EXPECT_EQ(service::operation("audit.verify").input["properties"], json::Json::object());
+  for (const auto* o : service::operations()) {
+    SCOPED_TRACE(o->name);
+    EXPECT_EQ(o->input["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    EXPECT_EQ(o->input["type"], "object");  // every input is an object
+    EXPECT_EQ(o->output["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    // The checker understands every schema the registry publishes.
+    EXPECT_NO_THROW(json::conforms(o->input, json::Json::object()));
+    EXPECT_NO_THROW(json::conforms(o->output, json::Json::object()));
+  }
 }
 
 class ServiceTest : public ::testing::TestWithParam<std::string> {
@@ -99,6 +124,8 @@ TEST_P(ServiceTest, CallsParseInputRunTheServiceAndLeaveNothingOnBadInput) {
         service::call(*s, nobody, "testsvc.add_campus", {{"code", "C3"}, {"name", "x"}});
       },
       ErrorCode::permission_denied, "");
+  expect_error([&] { service::call(*s, editor, "testsvc.add_campus", nullptr); },
+               ErrorCode::invalid_argument, "testsvc.add_campus: expected object, got null");
   EXPECT_EQ(campuses.count(), before);
 }
 
@@ -113,9 +140,9 @@ TEST_P(ServiceTest, BuiltInOperationsAreAuthorised) {
   auto sys = pf.actor("sysadmin");
   expect_error([&] { service::call(*s, sys, "audit.query", json::Json::object()); },
                ErrorCode::permission_denied, "");
-  auto findings = service::call(*s, sys, "protect.check_integrity", nullptr);
+  auto findings = service::call(*s, sys, "protect.check_integrity", json::Json::object());
   EXPECT_TRUE(findings["findings"].empty()) << findings.dump();
-  auto doc = service::call(*s, sys, "site.export", nullptr);
+  auto doc = service::call(*s, sys, "site.export", json::Json::object());
   EXPECT_TRUE(doc.contains("format"));
   expect_error(
       [&] {
@@ -149,7 +176,7 @@ TEST_P(ServiceTest, AccountsAndRolesThroughTheRegistry) {
   service::call(*s, sec, "auth.grant", {{"user_id", li}, {"role", "tech"}});
   auto actor = pf.auth->resume(pf.auth->login("li", "Pa55-word").token);
   EXPECT_TRUE(actor.can("repair.work"));
-  auto users = service::call(*s, sys, "auth.users", nullptr)["users"];
+  auto users = service::call(*s, sys, "auth.users", json::Json::object())["users"];
   EXPECT_EQ(users.size(), 4u);
   for (const auto& u : users) EXPECT_FALSE(u.contains("password_hash"));
 }
@@ -164,7 +191,7 @@ TEST_P(ServiceTest, EveryOperationRequiresThePermissionItDeclares) {
   auto auditor = pf.actor("auditor");
   std::vector<std::string> known;
   for (const auto& p : auth::permissions()) known.push_back(p.name);
-  std::size_t gated = 0;
+  std::size_t gated = 0, succeeded = 0;
   for (const auto* op : service::operations()) {
     SCOPED_TRACE(op->name);
     if (!op->permission.empty()) {
@@ -184,12 +211,20 @@ TEST_P(ServiceTest, EveryOperationRequiresThePermissionItDeclares) {
     if (!op->permission.empty()) only.push_back(op->permission);
     auto holder = auth::Actor::service("holder", only);
     try {
-      service::call(*s, holder, op->name, json::Json::object());
+      // What an operation returns is what its output schema says.
+      auto out = service::call(*s, holder, op->name, json::Json::object());
+      EXPECT_EQ(json::conforms(op->output, out), "") << out.dump();
+      ++succeeded;
     } catch (const Error& e) {
       EXPECT_NE(e.code(), ErrorCode::permission_denied) << e.what();
+      // Refused input is refused by the input schema too, unless the service refused it later.
+      if (std::string(e.what()).find("required field is missing") != std::string::npos) {
+        EXPECT_NE(json::conforms(op->input, json::Json::object()), "");
+      }
     }
   }
   EXPECT_GT(gated, 30u);  // every domain's operations are registered and checked
+  EXPECT_GT(succeeded, 10u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ServiceTest, ::testing::ValuesIn(testing::backends()),

@@ -540,11 +540,11 @@ TEST_P(AlarmStoreTest, OperationsAreInTheServiceRegistry) {
   open();
   HQ_REQUIRE_STORE(s);
   auto op = pf.user_with("op", "operator", {"telemetry.ack", "telemetry.read"});
-  expect_error([&] { service::call(*s, op, "telemetry.standing_alarms", {}); },
+  expect_error([&] { service::call(*s, op, "telemetry.standing_alarms", json::Json::object()); },
                ErrorCode::failed_precondition, "telemetry: no alarm engine");
   serve_alarm_operations(engine.get());
   AlarmLog(*s).persist(feed(1, 120, 0));
-  auto standing = service::call(*s, op, "telemetry.standing_alarms", {});
+  auto standing = service::call(*s, op, "telemetry.standing_alarms", json::Json::object());
   ASSERT_EQ(standing["alarms"].size(), 1u);
   EXPECT_EQ(standing["alarms"][0]["state"], "unacknowledged");
   auto r = service::call(*s, op, "telemetry.acknowledge_alarm",

@@ -1,4 +1,5 @@
-// hq_call, hq_operations: every registered service operation by name.
+// hq_call, hq_operations, hq_operation: every registered service operation by name, with the
+// JSON Schemas of what it takes and returns.
 #include "capi.hpp"
 #include "houqin/service/registry.hpp"
 
@@ -31,10 +32,17 @@ hq_status hq_operations(char** out_json) {
   return guard([&] {
     require(out_json, "hq_operations", "out_json");
     json::Json list = json::Json::array();
-    for (const auto* op : service::operations())
-      list.push_back(
-          {{"name", op->name}, {"permission", op->permission}, {"summary", op->summary}});
+    for (const auto* op : service::operations()) list.push_back(service::describe(*op));
     *out_json = capi::copy_out(capi::dump(list));
+  });
+}
+
+hq_status hq_operation(char** out_json, const char* operation) {
+  if (out_json) *out_json = nullptr;
+  return guard([&] {
+    require(out_json, "hq_operation", "out_json");
+    require(operation, "hq_operation", "operation");
+    *out_json = capi::copy_out(capi::dump(service::describe(service::operation(operation))));
   });
 }
 

@@ -15,11 +15,13 @@ using service::define;
 struct NoInput {};
 struct AutoDispatchInput {
   Id work_order_id = 0;
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
 };
 struct ChangeSlaInput {
   Id work_order_id = 0;
   Id policy_id = 0;
   std::string reason;
+  static constexpr std::array<std::string_view, 2> required_fields{"work_order_id", "policy_id"};
 };
 struct Orders {
   std::vector<WorkOrder> work_orders;

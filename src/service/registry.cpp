@@ -74,6 +74,14 @@ std::vector<const Operation*> operations() {
   return out;
 }
 
+json::Json describe(const Operation& op) {
+  return {{"name", op.name},
+          {"permission", op.permission},
+          {"summary", op.summary},
+          {"input", op.input},
+          {"output", op.output}};
+}
+
 json::Json call(store::Store& store, const auth::Actor& actor, std::string_view name,
                 const json::Json& input) {
   const auto& op = operation(name);

@@ -52,10 +52,23 @@ static void calls(hq_store* s) {
   char* out = NULL;
 
   CHECK_OK(hq_operations(&out));
-  CHECK_CONTAINS(out, "{\"name\":\"audit.verify\",\"permission\":\"audit.verify\"");
-  CHECK_CONTAINS(out, "\"auth.create_user\"");
+  CHECK_CONTAINS(out, "\"name\":\"audit.verify\",\"output\":{");
+  CHECK_CONTAINS(out, "\"name\":\"auth.create_user\"");
   hq_free(out);
   out = NULL;
+  /* one operation: what it needs and the schemas of what it takes and returns */
+  CHECK_OK(hq_operation(&out, "auth.create_user"));
+  CHECK_CONTAINS(out, "\"input\":{\"$schema\":\"https://json-schema.org/draft/2020-12/schema\"");
+  CHECK_CONTAINS(out, "\"login\":{\"type\":\"string\"}");
+  CHECK_CONTAINS(out, "\"permission\":\"auth.manage_users\"");
+  CHECK_CONTAINS(out, "\"additionalProperties\":false");
+  hq_free(out);
+  out = NULL;
+  CHECK_ERROR(hq_operation(&out, "auth.create_usr"), HQ_NOT_FOUND, "auth.create_user");
+  CHECK(out == NULL);
+  CHECK_ERROR(hq_operation(&out, NULL), HQ_INVALID_ARGUMENT, "hq_operation: operation is NULL");
+  CHECK_ERROR(hq_operation(NULL, "auth.users"), HQ_INVALID_ARGUMENT,
+              "hq_operation: out_json is NULL");
 
   CHECK_OK(hq_auth_login(&sys, NULL, s, "sys", "Tiger-8-kz"));
   CHECK_OK(hq_auth_login(&aud, NULL, s, "aud", "River-6-mx"));
@@ -97,6 +110,54 @@ static void calls(hq_store* s) {
   hq_actor_free(svc);
   hq_actor_free(sys);
   hq_actor_free(aud);
+}
+
+static int count_of(const char* text, const char* part) {
+  int n = 0;
+  for (const char* p = strstr(text, part); p; p = strstr(p + 1, part)) ++n;
+  return n;
+}
+
+/* One strict parser at every entry: each refusal names what is wrong and changes nothing. */
+static void strict_input(hq_store* s) {
+  hq_actor* sys = NULL;
+  char* out = NULL;
+  char deep[200];
+  int users, i;
+  CHECK_OK(hq_auth_login(&sys, NULL, s, "sys", "Tiger-8-kz"));
+  CHECK_OK(hq_call(&out, s, sys, "auth.users", "{}"));
+  users = count_of(out, "\"login\":");
+  hq_free(out);
+  out = NULL;
+
+  CHECK_ERROR(hq_call(&out, s, sys, "auth.create_user",
+                      "{\"login\":\"wu\",\"login\":\"zhao\",\"display_name\":\"Wu\","
+                      "\"password\":\"Maple-5-jp\"}"),
+              HQ_INVALID_ARGUMENT, "auth.create_user: duplicate key 'login' at (document)");
+  CHECK_ERROR(hq_call(&out, s, sys, "auth.create_user",
+                      "{\"login\":\"wu\\u0000x\",\"display_name\":\"Wu\","
+                      "\"password\":\"Maple-5-jp\"}"),
+              HQ_INVALID_ARGUMENT, "auth.create_user: NUL character in a string at byte 12");
+  CHECK_ERROR(hq_call(&out, s, sys, "auth.create_user",
+                      "{\"login\":\"wu\xff\",\"display_name\":\"Wu\",\"password\":\"Maple-5-jp\"}"),
+              HQ_INVALID_ARGUMENT, "auth.create_user: malformed JSON at byte 13");
+  CHECK_ERROR(hq_call(&out, s, sys, "auth.create_user", "null"), HQ_INVALID_ARGUMENT,
+              "auth.create_user: expected object, got null");
+  CHECK_ERROR(hq_call(&out, s, sys, "auth.create_user", "[]"), HQ_INVALID_ARGUMENT,
+              "auth.create_user: expected object, got array");
+  /* 65 levels of nesting inside a field */
+  strcpy(deep, "{\"login\":");
+  for (i = 0; i < 64; ++i) strcat(deep, "[");
+  for (i = 0; i < 64; ++i) strcat(deep, "]");
+  strcat(deep, "}");
+  CHECK_ERROR(hq_call(&out, s, sys, "auth.create_user", deep), HQ_INVALID_ARGUMENT,
+              "auth.create_user: nesting deeper than 64 levels at login");
+  CHECK(out == NULL);
+
+  CHECK_OK(hq_call(&out, s, sys, "auth.users", "{}"));
+  CHECK(count_of(out, "\"login\":") == users); /* nothing was created */
+  hq_free(out);
+  hq_actor_free(sys);
 }
 
 static void personal_data(hq_store* s) {
@@ -159,6 +220,7 @@ int main(int argc, char** argv) {
   CHECK_OK(hq_store_migrate(NULL, s));
   sessions(s);
   calls(s);
+  strict_input(s);
   personal_data(s);
   hq_store_free(s);
   key_file();

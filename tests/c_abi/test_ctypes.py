@@ -50,6 +50,7 @@ for name, res, args in [
     ("hq_actor_free", None, [ctypes.c_void_p]),
     ("hq_call", ctypes.c_int, [out_str, ctypes.c_void_p, ctypes.c_void_p, c_str, c_str]),
     ("hq_operations", ctypes.c_int, [out_str]),
+    ("hq_operation", ctypes.c_int, [out_str, c_str]),
 ]:
     fn = getattr(lib, name)
     fn.restype, fn.argtypes = res, args
@@ -160,6 +161,31 @@ def test_service_calls_by_name(store):
     with pytest.raises(HqError) as e:
         json_call(lib.hq_call, store, ACTOR, b"audit.query", b"{}")
     assert e.value.status == HQ_PERMISSION_DENIED
+
+
+def test_operation_schemas_are_valid_draft_2020_12_and_describe_what_comes_back(store):
+    jsonschema = pytest.importorskip("jsonschema")
+    ops = json_call(lib.hq_operations)
+    assert len(ops) > 50
+    for op in ops:
+        for side in ("input", "output"):
+            jsonschema.Draft202012Validator.check_schema(op[side])
+    one = json_call(lib.hq_operation, b"audit.verify")
+    assert one == next(op for op in ops if op["name"] == "audit.verify")
+    # What the service returns conforms to the published output schema (a peer's validator).
+    auditor = ctypes.c_void_p()
+    assert lib.hq_actor_service(ctypes.byref(auditor), b"schema-auditor",
+                                b'["audit.read", "audit.verify"]') == 0
+    try:
+        for name, body in ((b"audit.verify", b"{}"), (b"audit.query", b'{"limit": 5}')):
+            out = json_call(lib.hq_call, store, auditor, name, body)
+            schema = json_call(lib.hq_operation, name)["output"]
+            jsonschema.validate(out, schema, cls=jsonschema.Draft202012Validator)
+        bad = json_call(lib.hq_operation, b"audit.query")["input"]
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"limit": "five"}, bad, cls=jsonschema.Draft202012Validator)
+    finally:
+        lib.hq_actor_free(auditor)
 
 
 def test_last_error_is_per_thread(store):

@@ -5,6 +5,7 @@
 // Every change is authorised and audited; logins, failed or not, are audited too.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -100,6 +101,8 @@ struct NewUser {
   std::string password;
   std::optional<Id> staff_id;
   std::optional<Id> department_id;
+  static constexpr std::array<std::string_view, 3> required_fields{"login", "display_name",
+                                                                   "password"};
 };
 BOOST_DESCRIBE_STRUCT(NewUser, (), (login, display_name, password, staff_id, department_id))
 

@@ -108,6 +108,10 @@ HOUQIN_EXPORT const Operation& operation(std::string_view name);
 /// Every operation, sorted by name.
 HOUQIN_EXPORT std::vector<const Operation*> operations();
 
+/// What every binding publishes of an operation: {"name", "permission", "summary", "input",
+/// "output"}, the last two JSON Schemas (hq_operations, houqin.services, docs/operations.md).
+HOUQIN_EXPORT json::Json describe(const Operation& op);
+
 /// Looks the operation up and runs it. The input must be a JSON object (null is refused, as for
 /// any required object). An actor that holds the operation's permission in no scope
 /// is refused with Error(permission_denied) before the input is read (and the refusal is

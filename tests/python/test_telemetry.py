@@ -2,6 +2,7 @@
 telemetry::Sample, columns are views of houqin-owned vectors whose .base keeps them alive, and
 10M samples cost no second copy."""
 
+import datetime
 import gc
 import sys
 
@@ -136,13 +137,19 @@ def test_runtime_push_and_query_round_trip(runtime):
     frame = runtime.query_frame(VOLTS, T0 + 10_000_000, T0 + 20_000_000)
     assert list(frame.index[:2].astype(str)) == ["2026-01-01 00:00:10+00:00", "2026-01-01 00:00:11+00:00"]
     assert len(frame) == 10 and (frame["value"] == 230.0).all() and frame.index.name == "time"
-    import datetime
     start = datetime.datetime(2026, 1, 1, 0, 5, tzinfo=datetime.timezone.utc)
     assert len(runtime.query(O2, start, T0 + n * 1_000_000)) == n - 300  # datetimes work too
     stats = runtime.stats()
-    assert stats["accepted"] == 2 * n and stats["durable"] == 2 * n
-    assert [s["name"] for s in stats["stages"]] == ["verify", "alarm", "store"]
+    # telemetry::RuntimeStats, with the member names hq_telemetry_stats() has in C
+    assert set(stats) == {"pipeline", "storage", "alarm_callback_errors"}
+    pipeline = stats["pipeline"]
+    assert pipeline["accepted"] == 2 * n and pipeline["durable"] == 2 * n
+    assert [s["name"] for s in pipeline["stages"]] == ["verify", "alarm", "store"]
+    stage = pipeline["stages"][0]
+    assert set(stage) == {"name", "batches", "samples", "errors", "failed_samples", "flushes", "time"}
+    assert isinstance(stage["time"], datetime.timedelta) and stage["time"] > datetime.timedelta(0)
     assert stats["storage"]["samples_appended"] == 2 * n
+    assert stats["alarm_callback_errors"] == 0
 
 
 def test_runtime_push_forms_and_errors(runtime):
@@ -225,6 +232,7 @@ def test_raising_callback_is_reported_and_the_pipeline_goes_on(runtime, monkeypa
     assert len(reported) == 2
     assert any(isinstance(e, RuntimeError) and str(e) == "handler broke on point 1" for e in reported)
     assert any(isinstance(e, houqin.FailedPrecondition) and "event callback" in str(e) for e in reported)
+    assert runtime.stats()["alarm_callback_errors"] == 2  # counted as well as reported
     s1.close()
     s2.close()
 
@@ -320,7 +328,7 @@ def test_ten_million_samples_are_pushed_in_place(tmp_path):
         before = rss_bytes()
         assert rt.push(records, wait=True) == n
         grown = rss_bytes() - before
-        assert rt.stats()["durable"] == n
+        assert rt.stats()["pipeline"]["durable"] == n
     assert grown < records.nbytes / 5, "pushing 10M samples grew RSS by %d bytes" % grown
 
 

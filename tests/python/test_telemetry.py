@@ -415,7 +415,8 @@ def test_runtime_configured_from_the_stored_point_map(tmp_path):
     sim = houqin.drivers.Simulator()
     sim.add_gas_panel(1)
     with sim, houqin.Store(url, migrate=True) as store:
-        houqin.drivers.import_point_map(store, sim.point_map())
+        report = houqin.drivers.import_point_map(store, sim.point_map())
+        assert report["inserted"] == {"devices": 1, "points": report["total"] - 1}
         poller = houqin.drivers.Poller(store)  # stored point ids
         with houqin.telemetry.Runtime(url) as rt:  # config from the stored point map
             kinds = {p.id: p.kind for p in store.find(houqin.drivers.Point)}

@@ -112,13 +112,11 @@ void init_drivers(py::module_& m) {
             py_to_json(document, json::Path{nullptr, {}, static_cast<std::size_t>(-1), "document"});
         auto report = with_store(
             store_arg(store), [&](store::Store& s) { return drivers::import_point_map(s, doc); });
-        py::dict out;
-        for (const auto& [k, v] : report.inserted) out[py::str(k)] = v;
-        return out;
+        return py_codec<store::ImportReport>::to(report);
       },
       py::arg("store"), py::arg("document"),
-      "Validates and imports a point-map document (a dict) all or nothing; returns the rows "
-      "inserted per collection.");
+      "Validates and imports a point-map document (a dict) all or nothing; returns "
+      "{\"inserted\": rows per collection, \"total\": their sum}.");
   mod.def(
       "gas_panel_points",
       [](Id device_id, Id first_id) {

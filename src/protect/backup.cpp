@@ -88,8 +88,10 @@ std::vector<BackupMeta> meta_rows(const Manifest& m) {
   for_each_member<Manifest>([&](const char* name, auto pointer) {
     using M = std::remove_cvref_t<decltype(m.*pointer)>;
     if constexpr (!is_string_map<M>::value) {  // the tables have houqin_backup_tables
-      auto j = json::to_json(m.*pointer);
-      out.push_back({0, 0, name, j.is_string() ? j.get<std::string>() : j.dump()});
+      const json::Json j = json::to_json(m.*pointer);
+      BackupMeta row{0, 0, name, {}};
+      row.value = j.is_string() ? j.get_ref<const std::string&>() : j.dump();
+      out.push_back(std::move(row));
     }
   });
   return out;

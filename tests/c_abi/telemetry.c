@@ -131,7 +131,7 @@ static void test_push_and_query(hq_telemetry* t) {
   CHECK(hq_json_int(stats, "accepted") >= 100);
   CHECK(hq_json_int(stats, "durable") >= 100);
   /* the member names of telemetry::RuntimeStats, as Python's Runtime.stats() has them */
-  CHECK_CONTAINS(stats, "\"stages\":[{\"name\":\"verify\",");
+  CHECK_CONTAINS(stats, "\"name\":\"verify\"");
   CHECK_CONTAINS(stats, "\"failed_samples\":0,");
   CHECK_CONTAINS(stats, "\"time\":\"PT"); /* an ISO-8601 duration, not a number */
   CHECK(strstr(stats, "time_ns") == NULL);

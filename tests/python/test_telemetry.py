@@ -371,6 +371,37 @@ def test_config_from_the_simulator_point_map():
     assert (cols.quality == 0).all() and poller.requests > 0 and sim.requests > 0
 
 
+def test_poller_status_names_quality_error_and_counters():
+    sim = houqin.drivers.Simulator()
+    sim.add_gas_panel(1)
+    sim.start()
+    try:
+        poller = houqin.drivers.Poller(sim.point_map())
+        assert poller.status()[0]["devices"][0]["polled_at"] is None  # not polled yet
+        poller.poll()
+        [conn] = poller.status()  # drivers::ConnectionStatus, member for member
+        assert set(conn) == {"connection", "connected", "stats", "devices"}
+        assert conn["connection"] == "tcp 127.0.0.1:%d" % sim.port and conn["connected"]
+        assert set(conn["stats"]) == {"requests", "timeouts", "reconnects", "connects",
+                                      "connect_failures", "resyncs", "last_error", "last_error_time"}
+        assert conn["stats"]["requests"] == poller.requests and conn["stats"]["timeouts"] == 0
+        assert conn["stats"]["last_error"] == "" and conn["stats"]["last_error_time"] is None
+        device = conn["devices"][0]
+        assert device["quality"] is houqin.drivers.Quality.good and device["error"] == ""
+        assert device["device"] == "gas-panel-1" and device["polled_at"].tzinfo is not None
+        port = sim.port
+    finally:
+        sim.stop()
+    cols = poller.poll()  # the server is gone
+    assert (cols.quality == list(houqin.drivers.Quality).index(houqin.drivers.Quality.comm_fail)).all()
+    [conn] = poller.status()
+    device = conn["devices"][0]
+    assert device["quality"] == "comm_fail" and not conn["connected"]
+    assert device["error"].startswith("reconnect to tcp 127.0.0.1:%d: " % port)
+    assert conn["stats"]["last_error"] == device["error"] and conn["stats"]["connect_failures"] == 1
+    assert conn["stats"]["last_error_time"] >= device["polled_at"]
+
+
 def test_close_while_another_thread_pushes(runtime):
     import threading
     import time

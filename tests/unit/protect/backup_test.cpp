@@ -140,9 +140,10 @@ TEST_P(BackupTest, TheManifestIsStoredAndEncodedFromItsDescription) {
   }
   EXPECT_EQ(json::to_json(protect::verify_backup(file("newer.hqb"))), j);
   expect_error([&] { protect::verify_backup(file("bad.hqb")); }, ErrorCode::data_loss,
-               "created_at: ");
-  expect_error([&] { protect::verify_backup(file("v2.hqb")); }, ErrorCode::failed_precondition,
-               "format 2 is newer than this houqin reads (1)");
+               "backup " + file("bad.hqb").string() + ": unreadable (created_at: 'soon' is not");
+  expect_error(
+      [&] { protect::verify_backup(file("v2.hqb")); }, ErrorCode::failed_precondition,
+      "backup " + file("v2.hqb").string() + ": format 2 is newer than this houqin reads (1)");
 }
 
 TEST_P(BackupTest, CorruptTruncatedOrForeignFilesAreRefusedAndNothingChanges) {

@@ -12,9 +12,7 @@ using capi::require;
 namespace {
 
 std::string report_json(const store::ImportReport& report) {
-  json::Json inserted = json::Json::object();
-  for (const auto& [collection, n] : report.inserted) inserted[collection] = n;
-  return json::Json{{"inserted", std::move(inserted)}, {"total", report.total()}}.dump();
+  return capi::dump(json::to_json(report));
 }
 
 }  // namespace

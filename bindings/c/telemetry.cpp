@@ -188,42 +188,6 @@ hq_alarm_event to_event(const E& r, hq_alarm_event_type type) {
   return e;
 }
 
-json::Json stats_json(tl::Runtime& rt) {
-  auto p = rt.stats();
-  json::Json stages = json::Json::array();
-  for (const auto& s : p.stages)
-    stages.push_back({{"name", s.name},
-                      {"batches", s.batches},
-                      {"samples", s.samples},
-                      {"errors", s.errors},
-                      {"failed_samples", s.failed_samples},
-                      {"flushes", s.flushes},
-                      {"time_ns", s.time.count()}});
-  auto st = rt.storage_stats();
-  return {{"pipeline",
-           {{"accepted", p.accepted},
-            {"rejected", p.rejected},
-            {"full_events", p.full_events},
-            {"processed", p.processed},
-            {"durable", p.durable},
-            {"batches", p.batches},
-            {"aged_batches", p.aged_batches},
-            {"queued", p.queued},
-            {"queue_high_water", p.queue_high_water},
-            {"capacity", p.capacity},
-            {"stages", stages}}},
-          {"storage",
-           {{"points", st.points},
-            {"open_samples", st.open_samples},
-            {"memory_bytes", st.memory_bytes},
-            {"samples_appended", st.samples_appended},
-            {"blocks_written", st.blocks_written},
-            {"block_bytes_written", st.block_bytes_written},
-            {"samples_written", st.samples_written},
-            {"wal_samples_replayed", st.wal_samples_replayed}}},
-          {"alarm_callback_errors", rt.events().failed_deliveries()}};
-}
-
 /// HQ_OK, or the failure a push result stands for.
 void check_push(const tl::PushResult& r, std::size_t count, const char* function) {
   if (r.status == tl::PushStatus::full)
@@ -452,7 +416,7 @@ hq_status hq_telemetry_stats(char** out_json, hq_telemetry* telemetry) {
   return guard([&] {
     require(out_json, "hq_telemetry_stats", "out_json");
     auto& rt = capi::runtime(telemetry, "hq_telemetry_stats");
-    *out_json = capi::copy_out(capi::dump(stats_json(rt)));
+    *out_json = capi::copy_out(capi::dump(json::to_json(rt.runtime_stats())));
   });
 }
 

@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
     auto report = site::import_hospital_file(*store, argv[1]);
     auto ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::cout << "imported " << report.total() << " records from " << argv[1] << " in "
-              << std::fixed << std::setprecision(1) << ms << " ms\n";
+    std::cout << "imported " << report.total << " records from " << argv[1] << " in " << std::fixed
+              << std::setprecision(1) << ms << " ms\n";
 
     auto s = site::summarize(*store);
     std::cout << "\n== " << store::Repository<site::Campus>(*store).find().front().name << " ==\n"

@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
     // 1. The hospital, its point map and a few technicians.
     auto site_report = site::import_hospital(*store, json::parse(read_file(args[0]), args[0]));
     auto map_report = drivers::import_point_map(*store, json::parse(read_file(args[1]), args[1]));
-    std::cout << "imported " << site_report.total() << " hospital records and "
-              << map_report.total() << " point map records\n";
+    std::cout << "imported " << site_report.total << " hospital records and " << map_report.total
+              << " point map records\n";
     using store::Op;
     using store::Query;
     using store::Repository;

@@ -53,7 +53,7 @@ def main():
             subscription.close()
             stats = rt.stats()
             print("%d polls, %d Modbus requests, %d samples stored, %d alarms raised" % (
-                polls, poller.requests, stats["durable"], len(alarms)))
+                polls, poller.requests, stats["pipeline"]["durable"], len(alarms)))
 
             pressures = [p for p in points.values() if p.kind.value.endswith("_pressure")]
             frames = {p.name: rt.query_frame(p.id, 0, 2**62) for p in pressures}

@@ -28,8 +28,8 @@ def main():
             report = houqin.site.import_hospital(store, document)
         except houqin.AlreadyExists as e:
             print("already imported:", e)
-            report = {}
-        print("imported %d rows" % sum(report.values()))
+            report = {"inserted": {}, "total": 0}
+        print("imported %d rows" % report["total"])
         summary = houqin.site.summarize(store)
         print("buildings %d  floors %d  rooms %d  beds %d  departments %d  staff %d" % (
             summary.buildings, summary.floors, summary.rooms, summary.beds,

@@ -102,6 +102,7 @@ struct ModbusDriver::Impl {
     std::vector<ReadRequest> plan;
     Backoff backoff;
     Timestamp skip_until{};  // a device that timed out is left alone until then
+    DeviceStatus status{};
   };
 
   const Clock& clock;
@@ -109,6 +110,8 @@ struct ModbusDriver::Impl {
   modbus_t* ctx = nullptr;
   bool tcp = true;
   bool is_connected = false;
+  std::string connection;     // "tcp host:port" or "rtu device"
+  std::string connect_error;  // why the last connect failed
   Backoff backoff;
   Timestamp next_connect{};
   int timeout_ms = -1;  // the response timeout currently set on ctx
@@ -192,9 +195,13 @@ ModbusDriver::ModbusDriver(std::vector<DeviceMap> devices, const Clock& clock,
   if (!impl_->ctx)
     fail(ErrorCode::invalid_argument,
          "device \"" + d.name + "\": cannot create a Modbus context: " + modbus_strerror(errno));
+  impl_->connection =
+      impl_->tcp ? "tcp " + d.host + ":" + std::to_string(d.port) : "rtu " + d.serial_device;
   std::uint64_t seed = impl_->options.seed;
   for (const auto& dm : devices_) {
-    Impl::DeviceState st{{}, Backoff(impl_->options.backoff, ++seed), {}};
+    Impl::DeviceState st{{}, Backoff(impl_->options.backoff, ++seed), {}, {}};
+    st.status.device_id = dm.device.id;
+    st.status.device = dm.device.name;
     if (impl_->options.request_per_point) {
       for (std::uint32_t i = 0; i < dm.points.size(); ++i) {
         const auto& p = dm.points[i];
@@ -217,6 +224,14 @@ bool ModbusDriver::connected() const noexcept {
   return impl_->is_connected;
 }
 
+const DeviceStatus& ModbusDriver::status(std::size_t device) const {
+  return impl_->states.at(device).status;
+}
+
+const std::string& ModbusDriver::connection() const noexcept {
+  return impl_->connection;
+}
+
 void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
   auto& im = *impl_;
   const auto& dm = devices_.at(index);
@@ -230,17 +245,54 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
     out[i].text.clear();
     out[i].quality = Quality::comm_fail;
   }
-  if (start < st.skip_until) return;
+  // The device's status is the first failure of this poll; each failure is also the
+  // connection's last error.
+  auto& status = st.status;
+  const std::string previous = status.error;
+  status.polled_at = start;
+  status.quality = Quality::good;
+  status.error.clear();
+  auto failed = [&](Quality q, const std::string& what, Timestamp t) {
+    stats_.last_error = what;
+    stats_.last_error_time = t;
+    if (status.quality == Quality::good) {
+      status.quality = q;
+      status.error = what;
+    }
+  };
+  auto waiting = [&](const std::string& what) {  // not polled: no new failure
+    status.quality = Quality::comm_fail;
+    status.error = what;
+  };
+  auto connected = [&] {
+    if (stats_.connects++ > 0) ++stats_.reconnects;
+    im.is_connected = true;
+  };
+  auto request_error = [&](const ReadRequest& r, int err) {
+    return "device \"" + dm.device.name + "\" (unit " + std::to_string(dm.device.unit_id) +
+           "): reading " + std::to_string(r.count) + " " + std::string(enum_name(r.register_type)) +
+           " from " + std::to_string(r.address) + ": " + modbus_strerror(err);
+  };
+
+  if (start < st.skip_until) {
+    waiting(previous.rfind("backing off after: ", 0) == 0 ? previous
+                                                          : "backing off after: " + previous);
+    return;
+  }
   if (!im.is_connected) {
-    if (start < im.next_connect) return;
-    im.set_timeout(dm.device.response_timeout_ms);
-    if (modbus_connect(im.ctx) != 0) {
-      ++stats_.connect_failures;
-      im.next_connect = start + im.backoff.next();
+    if (start < im.next_connect) {
+      waiting("waiting to reconnect after: " + im.connect_error);
       return;
     }
-    ++stats_.connects;
-    im.is_connected = true;
+    im.set_timeout(dm.device.response_timeout_ms);
+    if (modbus_connect(im.ctx) != 0) {
+      im.connect_error = "connect to " + im.connection + ": " + modbus_strerror(errno);
+      ++stats_.connect_failures;
+      im.next_connect = start + im.backoff.next();
+      failed(Quality::comm_fail, im.connect_error, start);
+      return;
+    }
+    connected();
     im.backoff.reset();
   }
   modbus_set_slave(im.ctx, dm.device.unit_id);
@@ -274,15 +326,18 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
       reconnected = true;
       ++stats_.resyncs;
       modbus_close(im.ctx);
-      im.is_connected = modbus_connect(im.ctx) == 0;
-      if (im.is_connected) {
-        ++stats_.connects;
+      im.is_connected = false;
+      if (modbus_connect(im.ctx) == 0) {
+        connected();
         rc = im.read(r, stats_);
         err = rc < 0 ? errno : 0;
       } else {
+        im.connect_error = "reconnect to " + im.connection + ": " + modbus_strerror(errno);
         ++stats_.connect_failures;
         im.next_connect = start + im.backoff.next();
-        mark(r, im.clock.now(), Quality::comm_fail);
+        const Timestamp t = im.clock.now();
+        mark(r, t, Quality::comm_fail);
+        failed(Quality::comm_fail, im.connect_error, t);
         return;
       }
     }
@@ -293,6 +348,7 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
     }
     if (is_link_error(err)) {
       if (err == ETIMEDOUT) ++stats_.timeouts;
+      failed(Quality::comm_fail, request_error(r, err), t);
       im.resync(stats_);
       // The rest of this device's requests would most likely time out as well: leave them
       // comm_fail and the device alone for a while, so it cannot hold up its line.
@@ -310,8 +366,11 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
           deliver(single, im.clock.now());
         } else {
           int e = errno;
-          mark(single, im.clock.now(), quality_for_error(e));
+          const Timestamp te = im.clock.now();
+          mark(single, te, quality_for_error(e));
+          failed(quality_for_error(e), request_error(single, e), te);
           if (is_link_error(e)) {
+            if (e == ETIMEDOUT) ++stats_.timeouts;
             im.resync(stats_);
             return;
           }
@@ -320,8 +379,58 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
       continue;
     }
     mark(r, t, quality_for_error(err));
+    failed(quality_for_error(err), request_error(r, err), t);
   }
+  // Read, but no number in the registers (a float NaN): the device's data, named by point.
+  for (std::size_t i = 0; i < out.size() && status.quality == Quality::good; ++i)
+    if (out[i].quality != Quality::good)
+      failed(out[i].quality,
+             "device \"" + dm.device.name + "\": point \"" + dm.points[i].name +
+                 "\": " + std::string(enum_name(out[i].quality)),
+             out[i].time);
   st.backoff.reset();
+}
+
+// ---- the poller -------------------------------------------------------------------------------
+
+Poller::Poller(const PointMap& map, const Clock& clock, ModbusOptions options) {
+  validate_map(map);
+  for (auto& group : group_by_connection(map)) {
+    options.seed += 1000;  // connections do not back off in lockstep
+    drivers_.push_back(std::make_unique<ModbusDriver>(std::move(group), clock, options));
+  }
+}
+
+Poller::~Poller() = default;
+
+const std::vector<Reading>& Poller::poll() {
+  readings_.clear();
+  for (auto& d : drivers_) {
+    for (std::size_t i = 0; i < d->devices().size(); ++i) {
+      d->poll(i, device_readings_);
+      readings_.insert(readings_.end(), device_readings_.begin(), device_readings_.end());
+    }
+  }
+  return readings_;
+}
+
+std::vector<ConnectionStatus> Poller::status() const {
+  std::vector<ConnectionStatus> out;
+  for (const auto& d : drivers_) {
+    ConnectionStatus c;
+    c.connection = d->connection();
+    c.connected = d->connected();
+    c.stats = d->stats();
+    for (std::size_t i = 0; i < d->devices().size(); ++i) c.devices.push_back(d->status(i));
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::uint64_t Poller::requests() const noexcept {
+  std::uint64_t n = 0;
+  for (const auto& d : drivers_) n += d->stats().requests;
+  return n;
 }
 
 DriverFactory modbus_factory(ModbusOptions options) {

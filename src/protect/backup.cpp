@@ -81,6 +81,35 @@ struct Scratch {
   }
 };
 
+/// The manifest's members but its tables, as rows of houqin_backup_meta named after them: a
+/// value is its JSON form, a string without quotes (what format 1 has always written).
+std::vector<BackupMeta> meta_rows(const Manifest& m) {
+  std::vector<BackupMeta> out;
+  for_each_member<Manifest>([&](const char* name, auto pointer) {
+    using M = std::remove_cvref_t<decltype(m.*pointer)>;
+    if constexpr (!is_string_map<M>::value) {  // the tables have houqin_backup_tables
+      const json::Json j = json::to_json(m.*pointer);
+      BackupMeta row{0, 0, name, {}};
+      row.value = j.is_string() ? j.get_ref<const std::string&>() : j.dump();
+      out.push_back(std::move(row));
+    }
+  });
+  return out;
+}
+
+/// The member of `m` a houqin_backup_meta row names; a key it does not know is left alone (a
+/// newer writer's addition). A value that does not decode is Error(invalid_argument) naming it.
+void read_meta(Manifest& m, const BackupMeta& meta) {
+  for_each_member<Manifest>([&](const char* name, auto pointer) {
+    using M = std::remove_cvref_t<decltype(m.*pointer)>;
+    if constexpr (!is_string_map<M>::value) {
+      if (meta.key != name) return;
+      auto j = std::is_arithmetic_v<M> ? json::parse(meta.value, name) : json::Json(meta.value);
+      m.*pointer = json::from_json<M>(j, name);
+    }
+  });
+}
+
 Manifest check(Store& bs, const std::string& name) {
   auto bad = [&](const std::string& what) {
     fail(ErrorCode::data_loss, "backup " + name + ": " + what);
@@ -88,12 +117,7 @@ Manifest check(Store& bs, const std::string& name) {
   if (!bs.table_exists("houqin_backup_meta") || !bs.table_exists("houqin_backup_tables"))
     bad("not a houqin backup (no manifest)");
   Manifest m;
-  for (const auto& meta : Repository<BackupMeta>(bs).find()) {
-    if (meta.key == "format_version") m.format_version = std::stoi(meta.value);
-    if (meta.key == "source") m.source = meta.value;
-    if (meta.key == "dialect") m.dialect = meta.value;
-    if (meta.key == "created_at") m.created_at = parse_timestamp(meta.value);
-  }
+  for (const auto& meta : Repository<BackupMeta>(bs).find()) read_meta(m, meta);
   if (m.format_version != 1)
     fail(ErrorCode::failed_precondition, "backup " + name + ": format " +
                                              std::to_string(m.format_version) +
@@ -289,14 +313,7 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
         Repository<BackupTable>(*out).insert(row);
         m.tables[e.table->name] = sum;
       }
-      for (auto [k, v] :
-           std::map<std::string, std::string>{{"format_version", "1"},
-                                              {"source", m.source},
-                                              {"dialect", m.dialect},
-                                              {"created_at", format_timestamp(m.created_at)}}) {
-        BackupMeta meta{0, 0, k, v};
-        Repository<BackupMeta>(*out).insert(meta);
-      }
+      for (auto meta : meta_rows(m)) Repository<BackupMeta>(*out).insert(meta);
       tx.commit();
       out->execute("PRAGMA journal_mode = DELETE");  // one self-contained file
     }

@@ -66,7 +66,7 @@ store::ImportReport import_hospital(store::Store& store, const auth::Actor& acto
     call.require("site.edit");
     auto report = import_hospital(store, document);
     call.record("", std::nullopt, std::nullopt, std::nullopt,
-                "hospital imported: " + std::to_string(report.total()) + " entities");
+                "hospital imported: " + std::to_string(report.total) + " entities");
     return report;
   });
 }

@@ -191,6 +191,14 @@ SampleStoreStats Runtime::storage_stats() {
   return impl_->stages.store->samples().stats();
 }
 
+RuntimeStats Runtime::runtime_stats() {
+  RuntimeStats out;
+  out.pipeline = stats();
+  out.storage = storage_stats();
+  out.alarm_callback_errors = events_.failed_deliveries();
+  return out;
+}
+
 VerifyCounters Runtime::verify_counters() {
   std::lock_guard lock(impl_->stage_mutex);
   return impl_->stages.verify->verifier().counters();

@@ -130,6 +130,15 @@ static void test_push_and_query(hq_telemetry* t) {
   CHECK_CONTAINS(stats, "\"storage\":{");
   CHECK(hq_json_int(stats, "accepted") >= 100);
   CHECK(hq_json_int(stats, "durable") >= 100);
+  /* the member names of telemetry::RuntimeStats, as Python's Runtime.stats() has them */
+  CHECK_CONTAINS(stats, "\"name\":\"verify\"");
+  CHECK_CONTAINS(stats, "\"failed_samples\":0,");
+  CHECK_CONTAINS(stats, "\"time\":\"PT"); /* an ISO-8601 duration, not a number */
+  CHECK(strstr(stats, "time_ns") == NULL);
+  CHECK(hq_json_int(stats, "queue_high_water") >= 1);
+  CHECK(hq_json_int(stats, "samples_appended") >= 100);
+  CHECK(hq_json_int(stats, "wal_samples_replayed") == 0);
+  CHECK(hq_json_int(stats, "alarm_callback_errors") == 0);
   hq_free(stats);
 }
 

@@ -1,6 +1,7 @@
 """Backup, restore and integrity from Python, and the GIL: a second Python thread keeps running
 while a long store call (a backup of a large store) works in C++."""
 
+import datetime
 import threading
 import time
 
@@ -17,6 +18,11 @@ def test_backup_restore_integrity(platform, tmp_path, store_url, key_file):
     manifest = houqin.protect.backup(platform.store, admin, tmp_path / "b.hqbak",
                                      progress=lambda t, done, total: seen.append((t, done, total)))
     assert manifest["tables"]["site_campus"]["rows"] == 1 and seen and seen[-1][1] == seen[-1][2]
+    # protect::Manifest member for member, as C++ describes it
+    assert set(manifest) == {"format_version", "source", "dialect", "created_at", "tables"}
+    assert manifest["format_version"] == 1 and manifest["dialect"] == platform.store.dialect
+    assert isinstance(manifest["created_at"], datetime.datetime) and manifest["created_at"].tzinfo
+    assert set(manifest["tables"]["site_campus"]) == {"rows", "checksum"}
     assert houqin.protect.verify_backup(tmp_path / "b.hqbak")["tables"] == manifest["tables"]
     assert houqin.protect.check_integrity(platform.store, admin) == []
     platform.store.put(Campus(code="SECOND", name="Second"))
@@ -25,6 +31,14 @@ def test_backup_restore_integrity(platform, tmp_path, store_url, key_file):
     (tmp_path / "bad.hqbak").write_bytes(b"not a backup")
     with pytest.raises(houqin.DataLoss):
         houqin.protect.verify_backup(tmp_path / "bad.hqbak")
+
+
+def test_rotate_keys_reports_by_the_described_names(platform):
+    admin = platform.user_with("keys", "keys", ["protect.rotate_keys"])
+    report = houqin.protect.rotate_keys(platform.store, admin)
+    assert set(report) == {"resealed", "current", "tables"}
+    assert all(isinstance(v, int) and v >= 0 for v in report.values())
+    assert houqin.protect.rotate_keys(platform.store, admin)["resealed"] == 0  # all current now
 
 
 def test_raising_progress_callback_aborts_and_reaches_caller(platform, tmp_path):

@@ -2,6 +2,7 @@
 telemetry::Sample, columns are views of houqin-owned vectors whose .base keeps them alive, and
 10M samples cost no second copy."""
 
+import datetime
 import gc
 import sys
 
@@ -136,13 +137,19 @@ def test_runtime_push_and_query_round_trip(runtime):
     frame = runtime.query_frame(VOLTS, T0 + 10_000_000, T0 + 20_000_000)
     assert list(frame.index[:2].astype(str)) == ["2026-01-01 00:00:10+00:00", "2026-01-01 00:00:11+00:00"]
     assert len(frame) == 10 and (frame["value"] == 230.0).all() and frame.index.name == "time"
-    import datetime
     start = datetime.datetime(2026, 1, 1, 0, 5, tzinfo=datetime.timezone.utc)
     assert len(runtime.query(O2, start, T0 + n * 1_000_000)) == n - 300  # datetimes work too
     stats = runtime.stats()
-    assert stats["accepted"] == 2 * n and stats["durable"] == 2 * n
-    assert [s["name"] for s in stats["stages"]] == ["verify", "alarm", "store"]
+    # telemetry::RuntimeStats, with the member names hq_telemetry_stats() has in C
+    assert set(stats) == {"pipeline", "storage", "alarm_callback_errors"}
+    pipeline = stats["pipeline"]
+    assert pipeline["accepted"] == 2 * n and pipeline["durable"] == 2 * n
+    assert [s["name"] for s in pipeline["stages"]] == ["verify", "alarm", "store"]
+    stage = pipeline["stages"][0]
+    assert set(stage) == {"name", "batches", "samples", "errors", "failed_samples", "flushes", "time"}
+    assert isinstance(stage["time"], datetime.timedelta) and stage["time"] > datetime.timedelta(0)
     assert stats["storage"]["samples_appended"] == 2 * n
+    assert stats["alarm_callback_errors"] == 0
 
 
 def test_runtime_push_forms_and_errors(runtime):
@@ -225,6 +232,7 @@ def test_raising_callback_is_reported_and_the_pipeline_goes_on(runtime, monkeypa
     assert len(reported) == 2
     assert any(isinstance(e, RuntimeError) and str(e) == "handler broke on point 1" for e in reported)
     assert any(isinstance(e, houqin.FailedPrecondition) and "event callback" in str(e) for e in reported)
+    assert runtime.stats()["alarm_callback_errors"] == 2  # counted as well as reported
     s1.close()
     s2.close()
 
@@ -320,7 +328,7 @@ def test_ten_million_samples_are_pushed_in_place(tmp_path):
         before = rss_bytes()
         assert rt.push(records, wait=True) == n
         grown = rss_bytes() - before
-        assert rt.stats()["durable"] == n
+        assert rt.stats()["pipeline"]["durable"] == n
     assert grown < records.nbytes / 5, "pushing 10M samples grew RSS by %d bytes" % grown
 
 
@@ -361,6 +369,37 @@ def test_config_from_the_simulator_point_map():
     assert any(kinds[i] == "o2_pressure" for i in alarmed)
     assert len(cols) == len([p for p in points if p.data_type != "string"])
     assert (cols.quality == 0).all() and poller.requests > 0 and sim.requests > 0
+
+
+def test_poller_status_names_quality_error_and_counters():
+    sim = houqin.drivers.Simulator()
+    sim.add_gas_panel(1)
+    sim.start()
+    try:
+        poller = houqin.drivers.Poller(sim.point_map())
+        assert poller.status()[0]["devices"][0]["polled_at"] is None  # not polled yet
+        poller.poll()
+        [conn] = poller.status()  # drivers::ConnectionStatus, member for member
+        assert set(conn) == {"connection", "connected", "stats", "devices"}
+        assert conn["connection"] == "tcp 127.0.0.1:%d" % sim.port and conn["connected"]
+        assert set(conn["stats"]) == {"requests", "timeouts", "reconnects", "connects",
+                                      "connect_failures", "resyncs", "last_error", "last_error_time"}
+        assert conn["stats"]["requests"] == poller.requests and conn["stats"]["timeouts"] == 0
+        assert conn["stats"]["last_error"] == "" and conn["stats"]["last_error_time"] is None
+        device = conn["devices"][0]
+        assert device["quality"] is houqin.drivers.Quality.good and device["error"] == ""
+        assert device["device"] == "gas-panel-1" and device["polled_at"].tzinfo is not None
+        port = sim.port
+    finally:
+        sim.stop()
+    cols = poller.poll()  # the server is gone
+    assert (cols.quality == list(houqin.drivers.Quality).index(houqin.drivers.Quality.comm_fail)).all()
+    [conn] = poller.status()
+    device = conn["devices"][0]
+    assert device["quality"] == "comm_fail" and not conn["connected"]
+    assert device["error"].startswith("reconnect to tcp 127.0.0.1:%d: " % port)
+    assert conn["stats"]["last_error"] == device["error"] and conn["stats"]["connect_failures"] == 1
+    assert conn["stats"]["last_error_time"] >= device["polled_at"]
 
 
 def test_close_while_another_thread_pushes(runtime):
@@ -407,7 +446,8 @@ def test_runtime_configured_from_the_stored_point_map(tmp_path):
     sim = houqin.drivers.Simulator()
     sim.add_gas_panel(1)
     with sim, houqin.Store(url, migrate=True) as store:
-        houqin.drivers.import_point_map(store, sim.point_map())
+        report = houqin.drivers.import_point_map(store, sim.point_map())
+        assert report["inserted"] == {"devices": 1, "points": report["total"] - 1}
         poller = houqin.drivers.Poller(store)  # stored point ids
         with houqin.telemetry.Runtime(url) as rt:  # config from the stored point map
             kinds = {p.id: p.kind for p in store.find(houqin.drivers.Point)}

@@ -40,18 +40,7 @@ auth::BootstrapAccount account(py::handle h, const char* which) {
     return a;
   }
   if (!PyDict_Check(h.ptr())) fail_expected(p, "(login, display_name, password) or dict", h);
-  auto d = py::reinterpret_borrow<py::dict>(h);
-  for (auto [k, v] : d) {
-    std::string key = py::str(k);
-    if (key == "login")
-      py_codec<std::string>::from(v, a.login, p.field(key));
-    else if (key == "display_name")
-      py_codec<std::string>::from(v, a.display_name, p.field(key));
-    else if (key == "password")
-      py_codec<std::string>::from(v, a.password, p.field(key));
-    else
-      json::fail_at(p.field(key), "unknown field");
-  }
+  assign_members(a, h, p);
   return a;
 }
 
@@ -114,31 +103,17 @@ Auth.resume) or a service process (Actor.service). Every state-changing call tak
       .def("__repr__",
            [](const PyActor& a) { return "houqin.auth.Actor(" + a.actor.label() + ")"; });
 
-  py::class_<auth::Policy>(mod, "Policy", "Password, lockout, session and hashing rules.")
-      .def(py::init<>(), "The default policy (等保 level 3 minded).")
+  bind_struct<auth::Policy>(mod, "Policy",
+                            "Password, lockout, session and hashing rules; the defaults are 等保 "
+                            "level 3 minded. Durations are timedeltas; Auth checks the policy.")
       .def_static("for_tests", &auth::test_policy,
-                  "The cheapest Argon2id cost libsodium allows: for tests only.")
-      .def_readwrite("min_password_length", &auth::Policy::min_password_length,
-                     "Shortest password accepted (at least 8).")
-      .def_readwrite("min_character_classes", &auth::Policy::min_character_classes,
-                     "How many of lower, upper, digit, other a password needs.")
-      .def_readwrite("password_max_age", &auth::Policy::password_max_age,
-                     "How long a password lasts (a timedelta).")
-      .def_readwrite("max_failed_logins", &auth::Policy::max_failed_logins,
-                     "Failed logins in a row that lock the account.")
-      .def_readwrite("lockout", &auth::Policy::lockout,
-                     "How long a locked account stays locked (a timedelta).")
-      .def_readwrite("idle_timeout", &auth::Policy::idle_timeout,
-                     "A session expires after this long without use (a timedelta).")
-      .def_readwrite("absolute_timeout", &auth::Policy::absolute_timeout,
-                     "A session expires this long after login whatever happens (a timedelta).")
-      .def_readwrite("hash_ops", &auth::Policy::hash_ops, "Argon2id operations limit.")
-      .def_readwrite("hash_memory", &auth::Policy::hash_memory,
-                     "Argon2id memory in bytes (64 MiB by default).");
+                  "The cheapest Argon2id cost libsodium allows: for tests only.");
 
   py::class_<PyAuth>(mod, "Auth", "Logins, sessions, accounts and roles on one Store.")
-      .def(py::init([](py::handle store, std::optional<auth::Policy> policy) {
-             PyAuth a{store.cast<StorePtr>(), policy.value_or(auth::Policy{})};
+      .def(py::init([](py::handle store, py::handle policy) {
+             PyAuth a{store.cast<StorePtr>(), auth::Policy{}};
+             if (!policy.is_none())
+               py_codec<auth::Policy>::from(policy, a.policy, arg_path("policy"));
              auth::Auth check(a.h->get(), a.policy);  // validates the policy now
              return a;
            }),

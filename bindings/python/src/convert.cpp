@@ -188,6 +188,39 @@ Date date_from_py(py::handle h, const json::Path& p) {
                                PyDateTime_GET_MONTH(h.ptr()) / PyDateTime_GET_DAY(h.ptr())};
 }
 
+py::object duration_to_py(std::chrono::nanoseconds d) {
+  ensure_datetime_api();
+  // timedelta holds microseconds: finer parts are dropped (toward zero), as Python's own
+  // timedelta(microseconds=0.4) does.
+  long long us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  long long days = us >= 0 ? us / 86'400'000'000LL : -((-us + 86'399'999'999LL) / 86'400'000'000LL);
+  long long rest = us - days * 86'400'000'000LL;
+  PyObject* o = PyDateTimeAPI->Delta_FromDelta(
+      static_cast<int>(days), static_cast<int>(rest / 1'000'000LL),
+      static_cast<int>(rest % 1'000'000LL), 1, PyDateTimeAPI->DeltaType);
+  if (!o) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(o);
+}
+
+std::chrono::nanoseconds duration_from_py(py::handle h, const json::Path& p) {
+  ensure_datetime_api();
+  if (PyUnicode_Check(h.ptr())) {
+    try {
+      return parse_duration(h.cast<std::string>());
+    } catch (const Error& e) {
+      json::fail_at(p, e.what());
+    }
+  }
+  if (!PyDelta_Check(h.ptr())) fail_expected(p, "datetime.timedelta or ISO-8601 duration str", h);
+  long long days = PyDateTime_DELTA_GET_DAYS(h.ptr());
+  // nanoseconds span +-292 years: a longer timedelta has no C++ value.
+  if (days > 106'000 || days < -106'000)
+    json::fail_at(p, "timedelta of " + std::to_string(days) + " days is out of range");
+  long long us = days * 86'400'000'000LL + PyDateTime_DELTA_GET_SECONDS(h.ptr()) * 1'000'000LL +
+                 PyDateTime_DELTA_GET_MICROSECONDS(h.ptr());
+  return std::chrono::microseconds{us};
+}
+
 // ---- JSON
 // ------------------------------------------------------------------------------------------
 
@@ -269,6 +302,7 @@ json::Json py_to_json(py::handle h, const json::Path& where) {
   ensure_datetime_api();
   if (PyDateTime_Check(o)) return format_timestamp(timestamp_from_py(h, where));
   if (PyDate_Check(o)) return format_date(date_from_py(h, where));
+  if (PyDelta_Check(o)) return format_duration(duration_from_py(h, where));
   if (py::hasattr(h, "to_dict") && py::hasattr(h, "__fields__"))
     return py_to_json(h.attr("to_dict")(), where);
   // numpy scalars and other numbers

@@ -136,6 +136,30 @@ struct py_codec<Date> {
   static std::string annotation() { return "datetime.date"; }
 };
 
+/// Durations <-> datetime.timedelta (microsecond resolution); an ISO-8601 duration string
+/// ("PT15M") is accepted too. A value finer than the member's resolution is refused, as in JSON.
+py::object duration_to_py(std::chrono::nanoseconds d);
+std::chrono::nanoseconds duration_from_py(py::handle h, const json::Path& where);
+
+template <class Rep, class Period>
+struct py_codec<std::chrono::duration<Rep, Period>> {
+  using D = std::chrono::duration<Rep, Period>;
+  static py::object to(D v) {
+    return duration_to_py(std::chrono::duration_cast<std::chrono::nanoseconds>(v));
+  }
+  static void from(py::handle h, D& out, const json::Path& p) {
+    auto ns = duration_from_py(h, p);
+    auto v = std::chrono::duration_cast<D>(ns);
+    if (std::chrono::duration_cast<std::chrono::nanoseconds>(v) != ns)
+      json::fail_at(p, format_duration(ns) + " is finer than this field's resolution (" +
+                           format_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               D{1})) +
+                           ")");
+    out = v;
+  }
+  static std::string annotation() { return "datetime.timedelta"; }
+};
+
 template <>
 struct py_codec<json::Json> {
   static py::object to(const json::Json& v) { return json_to_py(v); }

@@ -1,7 +1,9 @@
 // houqin.drivers: devices and points (the point map) in the store, the Modbus simulator (a gas
 // panel and power meters on loopback, for examples and tests) and a Poller that reads a point map
 // once per call into SampleColumns. Every Modbus call runs with the GIL released.
+#include <algorithm>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "houqin/drivers/driver.hpp"
@@ -75,26 +77,25 @@ struct PySimulator {
   }
 };
 
-/// One ModbusDriver per connection of a point map; poll() reads every device once.
-struct Poller {
-  std::vector<std::unique_ptr<drivers::ModbusDriver>> drivers;
-  std::vector<drivers::Reading> readings;  // reused
+/// drivers::Poller behind a mutex; string points are left out of the SampleColumns.
+struct PyPoller {
+  std::unique_ptr<drivers::Poller> poller;
+  std::vector<Id> string_points;  // sorted
   std::mutex mutex;
 
   std::shared_ptr<SampleColumns> poll() {
     auto out = std::make_shared<SampleColumns>();
     py::gil_scoped_release nogil;
     std::lock_guard lock(mutex);
-    for (auto& d : drivers) {
-      for (std::size_t i = 0; i < d->devices().size(); ++i) {
-        d->poll(i, readings);
-        const auto& points = d->devices()[i].points;
-        for (std::size_t k = 0; k < readings.size(); ++k)
-          if (points[k].data_type != drivers::DataType::string)
-            out->push_back(telemetry::to_sample(readings[k]));
-      }
-    }
+    for (const auto& r : poller->poll())
+      if (!std::binary_search(string_points.begin(), string_points.end(), r.point_id))
+        out->push_back(telemetry::to_sample(r));
     return out;
+  }
+  std::vector<drivers::ConnectionStatus> status() {
+    py::gil_scoped_release nogil;
+    std::lock_guard lock(mutex);
+    return poller->status();
   }
 };
 
@@ -112,13 +113,11 @@ void init_drivers(py::module_& m) {
             py_to_json(document, json::Path{nullptr, {}, static_cast<std::size_t>(-1), "document"});
         auto report = with_store(
             store_arg(store), [&](store::Store& s) { return drivers::import_point_map(s, doc); });
-        py::dict out;
-        for (const auto& [k, v] : report.inserted) out[py::str(k)] = v;
-        return out;
+        return py_codec<store::ImportReport>::to(report);
       },
       py::arg("store"), py::arg("document"),
-      "Validates and imports a point-map document (a dict) all or nothing; returns the rows "
-      "inserted per collection.");
+      "Validates and imports a point-map document (a dict) all or nothing; returns "
+      "{\"inserted\": rows per collection, \"total\": their sum}.");
   mod.def(
       "gas_panel_points",
       [](Id device_id, Id first_id) {
@@ -200,35 +199,45 @@ meters with plausible slowly varying values, for examples, notebooks and tests.
            })
       .def("__exit__", [](PySimulator& s, py::handle, py::handle, py::handle) { s.stop(); });
 
-  py::class_<Poller, std::shared_ptr<Poller>>(mod, "Poller", R"doc(
+  py::class_<PyPoller, std::shared_ptr<PyPoller>>(mod, "Poller", R"doc(
 Reads every numeric point of a point map over Modbus, once per poll() call: the drivers' own
 request planning (one request per register run), qualities instead of exceptions for devices that
-fail. For scripts; a service would run Acquisition continuously.
+fail, and status() to see why. For scripts; a service would run Acquisition continuously.
 )doc")
       .def(py::init([](py::handle source) {
              auto map = py::isinstance<StoreHandle>(source)
                             ? with_store(store_arg(source),
                                          [](store::Store& s) { return drivers::read_point_map(s); })
                             : drivers::load_point_map(py_to_json(source, arg_path("point_map")));
-             auto p = std::make_shared<Poller>();
+             auto p = std::make_shared<PyPoller>();
+             for (const auto& pt : map.points)
+               if (pt.data_type == drivers::DataType::string) p->string_points.push_back(pt.id);
+             std::sort(p->string_points.begin(), p->string_points.end());
              py::gil_scoped_release nogil;
-             for (auto& group : drivers::group_by_connection(map))
-               p->drivers.push_back(std::make_unique<drivers::ModbusDriver>(std::move(group)));
+             p->poller = std::make_unique<drivers::Poller>(map);
              return p;
            }),
            py::arg("point_map"),
            "From a houqin.point_map document (a dict; InvalidArgument naming a bad entry) or a "
            "Store holding the point map (samples then carry the stored point ids).")
-      .def("poll", &Poller::poll,
+      .def("poll", &PyPoller::poll,
            "Reads every device once (GIL released) and returns the readings as SampleColumns: "
            "time of the read, value (NaN unless good), quality (drivers Quality number), flag "
            "not_evaluated. String points are left out.")
+      .def(
+          "status",
+          [](PyPoller& p) {
+            return py_codec<std::vector<drivers::ConnectionStatus>>::to(p.status());
+          },
+          "One dict per connection, as C++ drivers::ConnectionStatus describes it: connection "
+          "(\"tcp 127.0.0.1:502\"), connected, stats (requests, timeouts, reconnects, connects, "
+          "connect_failures, resyncs, last_error, last_error_time) and devices (device_id, "
+          "device, quality: a Quality, error: why it is not good, polled_at) for the last poll.")
       .def_property_readonly(
           "requests",
-          [](Poller& p) {
-            std::uint64_t n = 0;
-            for (auto& d : p.drivers) n += d->stats().requests;
-            return n;
+          [](PyPoller& p) {
+            std::lock_guard lock(p.mutex);
+            return p.poller->requests();
           },
           "Modbus read requests sent so far.");
 }

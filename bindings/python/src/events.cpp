@@ -42,15 +42,24 @@ struct PySubscription {
 }  // namespace
 
 void deliver_event(const GilObject& callback, const std::function<py::object()>& make) {
-  py::gil_scoped_acquire gil;
-  try {
-    callback.object(make());
-  } catch (py::error_already_set& e) {
-    e.discard_as_unraisable("houqin event callback");
-  } catch (const std::exception& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-    PyErr_WriteUnraisable(callback.object.ptr());
+  bool raised = false;
+  {
+    py::gil_scoped_acquire gil;
+    try {
+      callback.object(make());
+    } catch (py::error_already_set& e) {
+      e.discard_as_unraisable("houqin event callback");
+      raised = true;
+    } catch (const std::exception& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+      PyErr_WriteUnraisable(callback.object.ptr());
+      raised = true;
+    }
   }
+  // Reported above; thrown on (without the GIL) so the bus counts it like any failed handler
+  // (EventBus::failed_deliveries, a runtime's alarm_callback_errors). It never reaches the
+  // publisher.
+  if (raised) fail(ErrorCode::failed_precondition, "houqin event callback raised");
 }
 
 py::object subscribe_events(const WithBus& with_bus, py::handle event_class, py::object callback) {

@@ -10,21 +10,9 @@ namespace houqin::python {
 
 namespace {
 
-py::dict manifest_to_py(const protect::Manifest& m) {
-  py::dict d;
-  d["format_version"] = m.format_version;
-  d["source"] = m.source;
-  d["dialect"] = m.dialect;
-  d["created_at"] = timestamp_to_py(m.created_at);
-  py::dict tables;
-  for (const auto& [name, t] : m.tables) {
-    py::dict td;
-    td["rows"] = t.rows;
-    td["checksum"] = t.checksum;
-    tables[py::str(name)] = td;
-  }
-  d["tables"] = tables;
-  return d;
+/// The manifest as a dict of typed values (created_at a datetime), member for member.
+py::object manifest_to_py(const protect::Manifest& m) {
+  return py_codec<protect::Manifest>::to(m);
 }
 
 /// A Python progress callback, called with the GIL taken; an exception it raises aborts the
@@ -104,14 +92,11 @@ void init_protect(py::module_& m) {
         const auto& a = actor_arg(actor);
         auto r = with_store(store_arg(store),
                             [&](store::Store& s) { return protect::rotate_keys(s, a); });
-        py::dict d;
-        d["resealed"] = r.resealed;
-        d["current"] = r.current;
-        d["tables"] = r.tables;
-        return d;
+        return py_codec<protect::RotationReport>::to(r);
       },
       py::arg("store"), py::arg("actor"),
-      "Re-seals every personal value under the keyring's active key. Needs protect.rotate_keys.");
+      "Re-seals every personal value under the keyring's active key; returns a dict (resealed, "
+      "current, tables). Needs protect.rotate_keys.");
   mod.def("generate_key_line", &protect::Keyring::generate_line, py::arg("key_id"),
           "A key-file line \"<id> <base64>\" with a fresh random 256-bit key.");
 }

@@ -161,44 +161,6 @@ drivers::PointMap point_map_from_py(py::handle source) {
   return drivers::load_point_map(py_to_json(source, arg_path("point_map")));
 }
 
-py::dict stats_to_py(const telemetry::PipelineStats& s, const telemetry::SampleStoreStats& st) {
-  py::dict d;
-  d["accepted"] = s.accepted;
-  d["rejected"] = s.rejected;
-  d["full_events"] = s.full_events;
-  d["processed"] = s.processed;
-  d["durable"] = s.durable;
-  d["batches"] = s.batches;
-  d["aged_batches"] = s.aged_batches;
-  d["queued"] = s.queued;
-  d["queue_high_water"] = s.queue_high_water;
-  d["capacity"] = s.capacity;
-  py::list stages;
-  for (const auto& x : s.stages) {
-    py::dict e;
-    e["name"] = x.name;
-    e["batches"] = x.batches;
-    e["samples"] = x.samples;
-    e["errors"] = x.errors;
-    e["failed_samples"] = x.failed_samples;
-    e["flushes"] = x.flushes;
-    e["seconds"] = std::chrono::duration<double>(x.time).count();
-    stages.append(e);
-  }
-  d["stages"] = stages;
-  py::dict storage;
-  storage["points"] = st.points;
-  storage["open_samples"] = st.open_samples;
-  storage["memory_bytes"] = st.memory_bytes;
-  storage["samples_appended"] = st.samples_appended;
-  storage["blocks_written"] = st.blocks_written;
-  storage["block_bytes_written"] = st.block_bytes_written;
-  storage["samples_written"] = st.samples_written;
-  storage["wal_samples_replayed"] = st.wal_samples_replayed;
-  d["storage"] = storage;
-  return d;
-}
-
 telemetry::AlarmKey alarm_key(Id point, py::handle kind) {
   telemetry::AlarmKey key{point, telemetry::AlarmKind::hi};
   py_codec<telemetry::AlarmKind>::from(kind, key.kind, arg_path("kind"));
@@ -458,16 +420,14 @@ still queued are not included (sync() first). NotFound for a point that is not c
   cls.def(
       "stats",
       [](PyRuntime& self) {
-        telemetry::PipelineStats ps;
-        telemetry::SampleStoreStats ss;
-        self.with([&](telemetry::Runtime& r) {
-          ps = r.stats();
-          ss = r.storage_stats();
-        });
-        return stats_to_py(ps, ss);
+        telemetry::RuntimeStats st;
+        self.with([&](telemetry::Runtime& r) { st = r.runtime_stats(); });
+        return py_codec<telemetry::RuntimeStats>::to(st);
       },
-      "Pipeline and storage counters as a dict (accepted, processed, durable, queued, "
-      "capacity, stages: per-stage samples/errors/seconds, storage: blocks and bytes written).");
+      "Every counter as a dict with the names hq_telemetry_stats() gives in C: pipeline "
+      "(accepted, processed, durable, queued, capacity, ..., stages: per-stage samples, errors "
+      "and time as a timedelta), storage (blocks and bytes written, ...) and "
+      "alarm_callback_errors (callbacks that raised).");
   cls.def(
       "subscribe",
       [](std::shared_ptr<PyRuntime> self, py::handle event_class, py::object callback) {

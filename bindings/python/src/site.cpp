@@ -14,12 +14,6 @@ void bind_document(py::module_ scope, store::Document<Ts...>*) {
   bind_entities<Ts...>(scope);
 }
 
-py::dict report_to_py(const store::ImportReport& r) {
-  py::dict out;
-  for (const auto& [k, v] : r.inserted) out[py::str(k)] = v;
-  return out;
-}
-
 }  // namespace
 
 void init_site(py::module_& m) {
@@ -41,11 +35,12 @@ void init_site(py::module_& m) {
           report =
               with_store(h, [&](store::Store& s) { return site::import_hospital_file(s, path); });
         }
-        return report_to_py(report);
+        return py_codec<store::ImportReport>::to(report);
       },
       py::arg("store"), py::arg("document"),
       "Imports a hospital document (a dict, or a path to its JSON file) all or nothing; returns "
-      "the rows inserted per collection. Errors name the entry and field at fault.");
+      "{\"inserted\": rows per collection, \"total\": their sum}. Errors name the entry and "
+      "field at fault.");
   site.def(
       "export_hospital",
       [](py::handle store, py::handle actor) {

@@ -279,16 +279,7 @@ reads (SLA, timestamps): scripts and notebooks replay days of work in seconds wi
       "applied_migrations",
       [](StoreHandle& h) {
         auto applied = with_store(h, [](store::Store& s) { return store::applied_migrations(s); });
-        py::list out;
-        for (const auto& a : applied) {
-          py::dict d;
-          d["domain"] = a.domain;
-          d["version"] = a.version;
-          d["description"] = a.description;
-          d["applied_at"] = timestamp_to_py(a.applied_at);
-          out.append(d);
-        }
-        return out;
+        return py_codec<std::vector<store::AppliedMigration>>::to(applied);
       },
       "The migrations recorded in this database, as dicts (domain, version, description, "
       "applied_at).");

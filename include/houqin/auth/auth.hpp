@@ -91,6 +91,10 @@ struct Policy {
   unsigned long long hash_ops = 2;
   std::size_t hash_memory = 64u << 20;
 };
+BOOST_DESCRIBE_STRUCT(Policy, (),
+                      (min_password_length, min_character_classes, password_max_age,
+                       max_failed_logins, lockout, idle_timeout, absolute_timeout, hash_ops,
+                       hash_memory))
 
 /// The cheapest Argon2id cost libsodium allows: for tests only.
 HOUQIN_EXPORT Policy test_policy();

@@ -200,10 +200,14 @@ HQ_API hq_status hq_telemetry_query_samples(hq_sample** out_samples, size_t* out
                                             int64_t from_us, int64_t to_us);
 
 /**
- * The pipeline's and the sample store's counters as JSON, for monitoring:
- * `{"pipeline": {"accepted", "rejected", "processed", "durable", "queued", "capacity", ...,
- * "stages": [{"name", "samples", "errors", ...}]}, "storage": {"points", "open_samples",
- * "blocks_written", ...}, "alarm_callback_errors"}`. Safe from an alarm callback.
+ * The pipeline's and the sample store's counters as JSON, for monitoring: the C++
+ * houqin::telemetry::RuntimeStats, member for member (Python's Runtime.stats() has the same
+ * names): `{"pipeline": {"accepted", "rejected", "full_events", "processed", "durable",
+ * "batches", "aged_batches", "queued", "queue_high_water", "capacity", "stages": [{"name",
+ * "batches", "samples", "errors", "failed_samples", "flushes", "time"}]}, "storage": {"points",
+ * "open_samples", "memory_bytes", "samples_appended", "blocks_written", "block_bytes_written",
+ * "samples_written", "wal_samples_replayed"}, "alarm_callback_errors"}`; a stage's "time" (spent
+ * in it) is an ISO-8601 duration ("PT0.0125S"). Safe from an alarm callback.
  * @param out_json  receives the JSON (caller frees with hq_free()); NULL on failure
  * @return HQ_OK; HQ_INVALID_ARGUMENT for a NULL argument.
  */

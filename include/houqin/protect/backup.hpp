@@ -15,6 +15,7 @@
 #include <string>
 
 #include "houqin/core/actor.hpp"
+#include "houqin/core/describe.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/store.hpp"
 
@@ -25,7 +26,10 @@ struct TableSummary {
   std::string checksum;  // BLAKE2b-256 hex over the rows in id order
   bool operator==(const TableSummary&) const = default;
 };
+BOOST_DESCRIBE_STRUCT(TableSummary, (), (rows, checksum))
 
+/// What a backup holds: returned by backup(), verify_backup() and restore(), and stored in the
+/// backup file itself (its members by name, tables in a table of their own).
 struct Manifest {
   int format_version = 1;
   std::string source;   // the source store's URL (password redacted)
@@ -33,6 +37,7 @@ struct Manifest {
   Timestamp created_at;
   std::map<std::string, TableSummary> tables;  // by table name
 };
+BOOST_DESCRIBE_STRUCT(Manifest, (), (format_version, source, dialect, created_at, tables))
 
 /// Called as work proceeds: the table in hand, tables done and the total.
 using Progress = std::function<void(std::string_view table, std::size_t done, std::size_t total)>;

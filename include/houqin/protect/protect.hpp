@@ -20,11 +20,11 @@ namespace houqin::protect {
 // ----------------------------------------------------------------------------------------
 
 struct RotationReport {
-  std::int64_t resealed =
-      0;  // values sealed again under the active key (or sealed for the first time)
-  std::int64_t current = 0;  // values already under the active key
+  std::int64_t resealed = 0;  // values sealed again under the active key (or for the first time)
+  std::int64_t current = 0;   // values already under the active key
   std::int64_t tables = 0;
 };
+BOOST_DESCRIBE_STRUCT(RotationReport, (), (resealed, current, tables))
 
 /// Re-seals every personal value not under the keyring's active key (plaintext left by an older
 /// version included), table by table in batches, without changing rows' versions. Needs
@@ -61,6 +61,7 @@ struct RetentionReport {
   std::int64_t erased = 0;
   std::int64_t anonymised = 0;
 };
+BOOST_DESCRIBE_STRUCT(RetentionReport, (), (erased, anonymised))
 
 /// Applies the rules: rows older than keep are deleted, or their personal fields cleared (NULL,
 /// or "*" for required ones). Needs protect.retention; audited per table. The audit log itself

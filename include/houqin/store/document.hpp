@@ -17,14 +17,13 @@
 
 namespace houqin::store {
 
+/// What an import inserted: rows per collection and their sum (a member, not a function, so the
+/// JSON, C and Python forms carry it from the description).
 struct ImportReport {
   std::map<std::string, std::size_t> inserted;  // per collection
-  std::size_t total() const {
-    std::size_t n = 0;
-    for (const auto& [k, v] : inserted) n += v;
-    return n;
-  }
+  std::size_t total = 0;                        // the sum of inserted
 };
+BOOST_DESCRIBE_STRUCT(ImportReport, (), (inserted, total))
 
 /// Ts are listed so that a referenced type comes before the types that reference it.
 template <Entity... Ts>
@@ -259,6 +258,7 @@ class Document {
       my_ids[mine[i].id] = row.id;
     }
     report.inserted[std::string(entity_traits<T>::collection)] = mine.size();
+    report.total += mine.size();
   }
 };
 

@@ -28,6 +28,7 @@ struct AppliedMigration {
   std::string description;
   Timestamp applied_at;
 };
+BOOST_DESCRIBE_STRUCT(AppliedMigration, (), (domain, version, description, applied_at))
 
 /// Applies pending migrations domain by domain, in the order the domains first appear in the
 /// list (put a domain after the domains its tables reference), each by version; returns how many

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "houqin/core/clock.hpp"
+#include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/telemetry/sample.hpp"
 
@@ -106,6 +107,7 @@ struct StageStats {
   std::uint64_t flushes = 0;
   std::chrono::nanoseconds time{0};  // spent in process() and flush()
 };
+BOOST_DESCRIBE_STRUCT(StageStats, (), (name, batches, samples, errors, failed_samples, flushes, time))
 
 struct PipelineStats {
   std::uint64_t accepted = 0;        // samples taken by push()
@@ -120,6 +122,9 @@ struct PipelineStats {
   std::size_t capacity = 0;          // queue_batches x batch_size
   std::vector<StageStats> stages;
 };
+BOOST_DESCRIBE_STRUCT(PipelineStats, (),
+                      (accepted, rejected, full_events, processed, durable, batches, aged_batches,
+                       queued, queue_high_water, capacity, stages))
 
 class HOUQIN_EXPORT Pipeline {
  public:

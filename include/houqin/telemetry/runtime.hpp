@@ -34,6 +34,16 @@ namespace houqin::telemetry {
 HOUQIN_EXPORT TelemetryConfig config_from_point_map(const drivers::PointMap& map,
                                                     double nominal_voltage = 230);
 
+/// Every counter of a Runtime at one moment: what hq_telemetry_stats() returns as JSON and
+/// Runtime.stats() as a dict in Python, member for member.
+struct RuntimeStats {
+  PipelineStats pipeline;
+  SampleStoreStats storage;
+  /// Alarm event handlers (host callbacks) that threw: counted, never stop the pipeline.
+  std::uint64_t alarm_callback_errors = 0;
+};
+BOOST_DESCRIBE_STRUCT(RuntimeStats, (), (pipeline, storage, alarm_callback_errors))
+
 struct RuntimeOptions {
   /// The store (a file or PostgreSQL URL: the runtime opens its own handles, so an in-memory
   /// SQLite store is refused). Migrations must already be applied (houqin::migrations()).
@@ -109,6 +119,8 @@ class HOUQIN_EXPORT Runtime {
 
   PipelineStats stats() const;
   SampleStoreStats storage_stats();
+  /// Both of the above and the count of alarm handlers that threw, in one described struct.
+  RuntimeStats runtime_stats();
   /// The verifier's counts of flags and gaps so far.
   VerifyCounters verify_counters();
   /// Alarm transitions the pipeline has persisted.

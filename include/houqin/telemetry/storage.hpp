@@ -76,6 +76,9 @@ struct SampleStoreStats {
   std::uint64_t samples_written = 0;      // samples in written blocks
   std::uint64_t wal_samples_replayed = 0;
 };
+BOOST_DESCRIBE_STRUCT(SampleStoreStats, (),
+                      (points, open_samples, memory_bytes, samples_appended, blocks_written,
+                       block_bytes_written, samples_written, wal_samples_replayed))
 
 /// What apply_retention() deleted.
 struct RetentionResult {

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -296,6 +297,166 @@ TEST_F(ModbusTest, StuckValuesAndSpikesReachTheReadings) {
   EXPECT_NEAR(r[0].value, 10 * expected(power_meter_points(2, 100)[0], 2, clock.now()).value, 1e-3);
   driver.poll(1, r);
   expect_exact(r, power_meter_points(2, 100), 2, clock.now());
+}
+
+// ---- the Poller: a whole map once per call, with the status of every connection -------------
+
+PointMap map_of(std::vector<Device> devices, std::vector<std::vector<Point>> points) {
+  PointMap map;
+  map.devices = std::move(devices);
+  for (auto& pts : points) map.points.insert(map.points.end(), pts.begin(), pts.end());
+  return map;
+}
+
+TEST_F(ModbusTest, ThePollerReadsTheMapAndReportsEachDeviceByQualityName) {
+  auto pts = gas_panel_points(1);
+  Point extra;  // not served: the device answers "illegal data address"
+  extra.id = 99;
+  extra.device_id = 1;
+  extra.name = "not_there";
+  extra.address = 16;
+  pts.push_back(extra);
+  Poller poller(map_of({tcp_device(1, sim.port(), 1), tcp_device(2, sim.port(), 2)},
+                       {pts, power_meter_points(2, 100)}),
+                clock, quick());
+  auto before = poller.status();
+  ASSERT_EQ(before.size(), 1u);  // both units behind one TCP endpoint
+  EXPECT_EQ(before[0].connection, "tcp 127.0.0.1:" + std::to_string(sim.port()));
+  EXPECT_FALSE(before[0].connected);
+  EXPECT_FALSE(before[0].devices[0].polled_at.has_value());
+
+  const auto& r = poller.poll();
+  ASSERT_EQ(r.size(), pts.size() + power_meter_points(2, 100).size());
+  EXPECT_EQ(r[pts.size() - 1].quality, Quality::bad_config);
+  auto st = poller.status();
+  ASSERT_EQ(st[0].devices.size(), 2u);
+  const auto& panel = st[0].devices[0];
+  EXPECT_EQ(panel.device_id, 1);
+  EXPECT_EQ(panel.device, "dev-1");
+  EXPECT_EQ(panel.quality, Quality::bad_config);
+  EXPECT_EQ(panel.error, "device \"dev-1\" (unit 1): reading 1 holding_register from 16: " +
+                             std::string("Illegal data address"));
+  EXPECT_EQ(panel.polled_at, t0);
+  EXPECT_EQ(st[0].devices[1].quality, Quality::good);
+  EXPECT_EQ(st[0].devices[1].error, "");
+  EXPECT_TRUE(st[0].connected);
+  EXPECT_EQ(st[0].stats.connects, 1u);
+  EXPECT_EQ(st[0].stats.reconnects, 0u);
+  EXPECT_EQ(st[0].stats.requests, poller.requests());
+  EXPECT_EQ(st[0].stats.last_error, panel.error);
+  EXPECT_EQ(st[0].stats.last_error_time, t0);
+
+  // JSON from the descriptions: the names C++ gives them, the quality by name.
+  auto j = json::to_json(st);
+  EXPECT_EQ(j[0]["devices"][0]["quality"], "bad_config");
+  EXPECT_EQ(j[0]["devices"][1]["quality"], "good");
+  EXPECT_EQ(j[0]["stats"]["requests"], st[0].stats.requests);
+  EXPECT_EQ(j[0]["stats"]["last_error_time"], format_timestamp(t0));
+  for (const char* key : {"requests", "timeouts", "reconnects", "last_error", "last_error_time"})
+    EXPECT_TRUE(j[0]["stats"].contains(key)) << key;
+  EXPECT_EQ(json::conforms(json::schema<std::vector<ConnectionStatus>>(json::Direction::output), j),
+            "");
+
+  // A good poll clears the device's error; the connection's last error stays for operators.
+  sim.set_fault(1, Fault{.exception_code = MODBUS_EXCEPTION_SLAVE_OR_SERVER_FAILURE});
+  clock.advance(1s);
+  poller.poll();
+  st = poller.status();
+  EXPECT_EQ(st[0].devices[0].quality, Quality::device_failure);
+  const auto& failure = st[0].devices[0].error;
+  EXPECT_EQ(failure.rfind("device \"dev-1\" (unit 1): reading ", 0), 0u) << failure;
+  EXPECT_TRUE(failure.ends_with(std::string(": ") + "Slave device or server failure")) << failure;
+  EXPECT_EQ(st[0].stats.last_error_time, t0 + 1s);
+}
+
+TEST(ModbusPollerTest, TimeoutsAreCountedAgainstADeviceThatNeverAnswers) {
+  ManualClock clock(t0);
+  Simulator dead(SimulatorOptions{.clock = &clock});
+  dead.add_unit(1, gas_panel_points(1));
+  dead.start();
+  dead.set_fault(1, Fault{.silent = true});
+  ModbusOptions o;
+  o.seed = 5;
+  o.backoff = BackoffPolicy{100ms, 1000ms, 2, 0.2};
+  Poller poller(map_of({tcp_device(1, dead.port(), 1, 100)}, {gas_panel_points(1)}), clock, o);
+  const auto first = plan_reads(tcp_device(1, dead.port(), 1), gas_panel_points(1), {}).front();
+  const std::string timed_out = "device \"dev-1\" (unit 1): reading " +
+                                std::to_string(first.count) + " " +
+                                std::string(enum_name(first.register_type)) + " from " +
+                                std::to_string(first.address) + ": " + std::strerror(ETIMEDOUT);
+  std::uint64_t timeouts = 0;
+  for (int i = 0; i < 3; ++i) {  // bounded: three polls of 100 ms each
+    for (const auto& x : poller.poll()) EXPECT_EQ(x.quality, Quality::comm_fail);
+    auto st = poller.status().at(0);
+    EXPECT_EQ(st.stats.timeouts, timeouts + 1) << "poll " << i;
+    timeouts = st.stats.timeouts;
+    EXPECT_EQ(st.devices[0].quality, Quality::comm_fail);
+    EXPECT_EQ(st.devices[0].error, timed_out);
+    EXPECT_EQ(st.stats.last_error, timed_out);
+    EXPECT_EQ(st.stats.last_error_time, clock.now());
+    // A timeout costs the TCP connection (a late answer must not be taken for the next one):
+    // every poll after the first connects again.
+    EXPECT_EQ(st.stats.reconnects, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(st.stats.resyncs, static_cast<std::uint64_t>(i + 1));
+    // Within the device's backoff it is left alone: no request, no new timeout, and why.
+    auto sent = poller.requests();
+    poller.poll();
+    st = poller.status().at(0);
+    EXPECT_EQ(poller.requests(), sent);
+    EXPECT_EQ(st.stats.timeouts, timeouts);
+    EXPECT_EQ(st.devices[0].error, "backing off after: " + timed_out);
+    clock.advance(2s);
+  }
+}
+
+TEST(ModbusPollerTest, ReconnectsAfterTheServerRestarts) {
+  ManualClock clock(t0);
+  auto sim = std::make_unique<Simulator>(SimulatorOptions{.clock = &clock});
+  sim->add_unit(1, gas_panel_points(1));
+  sim->start();
+  const int port = sim->port();
+  ModbusOptions o;
+  o.seed = 9;
+  o.backoff = BackoffPolicy{100ms, 1000ms, 2, 0.2};
+  Poller poller(map_of({tcp_device(1, port, 1)}, {gas_panel_points(1)}), clock, o);
+  expect_exact(poller.poll(), gas_panel_points(1), 1, t0);
+
+  sim.reset();  // the server goes away with the connection
+  poller.poll();
+  auto st = poller.status().at(0);
+  EXPECT_FALSE(st.connected);
+  EXPECT_EQ(st.devices[0].quality, Quality::comm_fail);
+  EXPECT_EQ(st.stats.connect_failures, 1u);
+  const std::string refused =
+      "reconnect to tcp 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(ECONNREFUSED);
+  EXPECT_EQ(st.stats.last_error, refused);
+  EXPECT_EQ(st.devices[0].error, refused);
+  poller.poll();  // within the backoff: not even a connect
+  st = poller.status().at(0);
+  EXPECT_EQ(st.stats.connect_failures, 1u);
+  EXPECT_EQ(st.devices[0].error, "waiting to reconnect after: " + refused);
+
+  sim = std::make_unique<Simulator>(SimulatorOptions{.port = port, .clock = &clock});
+  sim->add_unit(1, gas_panel_points(1));
+  sim->start();
+  clock.advance(500ms);  // past the first backoff (100 ms + 20 %)
+  expect_exact(poller.poll(), gas_panel_points(1), 1, clock.now());
+  st = poller.status().at(0);
+  EXPECT_TRUE(st.connected);
+  EXPECT_EQ(st.stats.connects, 2u);
+  EXPECT_EQ(st.stats.reconnects, 1u);
+  EXPECT_EQ(st.devices[0].quality, Quality::good);
+  EXPECT_EQ(st.devices[0].error, "");
+  EXPECT_EQ(st.stats.last_error, refused);  // what happened last, kept after recovery
+  EXPECT_EQ(st.stats.last_error_time, t0);
+}
+
+TEST(ModbusPollerTest, ABadMapIsRefusedNamingTheEntry) {
+  auto pts = gas_panel_points(1);
+  pts[1].address = 1;  // overlaps o2_pressure
+  testing::expect_error([&] { Poller p(map_of({tcp_device(1, 502, 1)}, {pts})); },
+                        ErrorCode::invalid_argument,
+                        "points[1] \"air_pressure\": overlaps points[0] \"o2_pressure\"");
 }
 
 TEST(AcquisitionTest, ADeadOrSlowDeviceNeverDelaysTheOthers) {

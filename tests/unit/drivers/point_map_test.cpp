@@ -233,7 +233,7 @@ TEST_P(PointStoreTest, ImportsTheExampleFile) {
   HQ_REQUIRE_STORE(s);
   std::ifstream in(HOUQIN_SAMPLE_POINT_MAP);
   auto report = import_point_map(*s, Json::parse(in));
-  EXPECT_EQ(report.total(), 119u);
+  EXPECT_EQ(report.total, 119u);
   auto map = read_point_map(*s);
   EXPECT_EQ(map.points.size(), 115u);
 }

@@ -103,6 +103,49 @@ TEST_P(BackupTest, RoundTripRestoresEveryTableAsItWas) {
       std::any_of(staff.begin(), staff.end(), [](const auto& st) { return st.phone.has_value(); }));
 }
 
+TEST_P(BackupTest, TheManifestIsStoredAndEncodedFromItsDescription) {
+  auto s = open_with_hospital(pf, GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto admin = pf.actor("sysadmin");
+  auto m = protect::backup(*s, admin, file("m.hqb"));
+  // Read back from the file member by member: what backup() returned.
+  auto again = protect::verify_backup(file("m.hqb"));
+  EXPECT_EQ(json::to_json(again), json::to_json(m));
+  EXPECT_EQ(again.created_at, m.created_at);
+  EXPECT_EQ(again.dialect, s->dialect() == store::Dialect::sqlite ? "sqlite" : "postgresql");
+  auto j = json::to_json(m);
+  EXPECT_EQ(j["format_version"], 1);
+  EXPECT_EQ(j["created_at"], format_timestamp(m.created_at));
+  EXPECT_EQ(j["tables"]["site_room"]["rows"], 292);
+  EXPECT_EQ(j["tables"]["site_room"]["checksum"].get<std::string>().size(), 64u);
+  EXPECT_EQ(json::from_json<protect::Manifest>(j).tables, m.tables);
+  EXPECT_EQ(json::conforms(json::schema<protect::Manifest>(json::Direction::output), j), "");
+
+  // A key a newer writer added is left alone; a value that does not decode is named.
+  std::filesystem::copy_file(file("m.hqb"), file("newer.hqb"));
+  std::filesystem::copy_file(file("m.hqb"), file("bad.hqb"));
+  std::filesystem::copy_file(file("m.hqb"), file("v2.hqb"));
+  {
+    // The rows carry the members' names and the text forms of format 1.
+    auto v2 = store::Store::open("sqlite:" + file("v2.hqb").string());
+    v2->execute("UPDATE houqin_backup_meta SET value = '2' WHERE key = 'format_version'");
+    v2->execute("PRAGMA journal_mode = DELETE");
+    auto raw = store::Store::open("sqlite:" + file("newer.hqb").string());
+    raw->execute(
+        "INSERT INTO houqin_backup_meta (version, key, value) VALUES (1, 'compression', 'none')");
+    raw->execute("PRAGMA journal_mode = DELETE");
+    auto bad = store::Store::open("sqlite:" + file("bad.hqb").string());
+    bad->execute("UPDATE houqin_backup_meta SET value = 'soon' WHERE key = 'created_at'");
+    bad->execute("PRAGMA journal_mode = DELETE");
+  }
+  EXPECT_EQ(json::to_json(protect::verify_backup(file("newer.hqb"))), j);
+  expect_error([&] { protect::verify_backup(file("bad.hqb")); }, ErrorCode::data_loss,
+               "backup " + file("bad.hqb").string() + ": unreadable (created_at: 'soon' is not");
+  expect_error(
+      [&] { protect::verify_backup(file("v2.hqb")); }, ErrorCode::failed_precondition,
+      "backup " + file("v2.hqb").string() + ": format 2 is newer than this houqin reads (1)");
+}
+
 TEST_P(BackupTest, CorruptTruncatedOrForeignFilesAreRefusedAndNothingChanges) {
   auto s = open_with_hospital(pf, GetParam());
   HQ_REQUIRE_STORE(s);

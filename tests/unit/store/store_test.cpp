@@ -64,6 +64,12 @@ TEST_P(StoreTest, MigrationsRunOnceAndAreRecorded) {
   ASSERT_EQ(applied.size(), 1u);
   EXPECT_EQ(applied[0].domain, "site");
   EXPECT_EQ(applied[0].version, 1);
+  // JSON from the description (what Python's Store.applied_migrations() gives as dicts).
+  auto j = json::to_json(applied[0]);
+  EXPECT_EQ(j, (json::Json{{"domain", "site"},
+                           {"version", 1},
+                           {"description", applied[0].description},
+                           {"applied_at", format_timestamp(applied[0].applied_at)}}));
 
   // A second migration of the same domain runs alone; its DDL is generated, so it adds a column.
   std::vector<Migration> more = m;

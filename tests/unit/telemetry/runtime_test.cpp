@@ -132,6 +132,42 @@ TEST_P(RuntimeTest, PushedSamplesAreVerifiedAlarmedStoredAndSurviveClose) {
   EXPECT_EQ(again.engine().status({area_o2, AlarmKind::lo}).state, AlarmState::unacknowledged);
 }
 
+TEST_P(RuntimeTest, RuntimeStatsAreOneDescribedStructWithTheCallbackErrors) {
+  HQ_REQUIRE_STORE(s);
+  Runtime rt(options(), config());
+  // A handler that throws is counted in the stats, and the pipeline goes on.
+  auto sub = rt.events().subscribe<AlarmRaised>(
+      [](const AlarmRaised&) { fail(ErrorCode::internal, "host handler broke"); });
+  for (std::int64_t k = 0; k < 20; ++k) {
+    auto b = second(k, 10);
+    ASSERT_EQ(rt.push(b).status, PushStatus::accepted);
+  }
+  rt.sync();
+  auto st = rt.runtime_stats();
+  EXPECT_EQ(st.alarm_callback_errors, 1u);
+  EXPECT_EQ(st.pipeline.durable, 40u);
+  EXPECT_EQ(st.storage.points, 2u);
+  ASSERT_EQ(st.pipeline.stages.size(), 3u);
+  EXPECT_GT(st.pipeline.stages[0].time.count(), 0);
+
+  // JSON from the description: the names C and Python give, the stage time as a duration.
+  auto j = json::to_json(st);
+  EXPECT_EQ(j["alarm_callback_errors"], 1);
+  EXPECT_EQ(j["pipeline"]["durable"], 40);
+  EXPECT_EQ(j["pipeline"]["stages"][0]["name"], "verify");
+  ASSERT_TRUE(j["pipeline"]["stages"][0]["time"].is_string());
+  EXPECT_EQ(parse_duration(j["pipeline"]["stages"][0]["time"].get<std::string>()),
+            st.pipeline.stages[0].time);
+  EXPECT_FALSE(j["pipeline"]["stages"][0].contains("time_ns"));
+  EXPECT_EQ(j["storage"]["points"], 2);
+  EXPECT_EQ(j["storage"].size(), 8u);
+  // ... and the output schema of the same description says so.
+  auto schema = json::schema<RuntimeStats>(json::Direction::output);
+  EXPECT_EQ(json::conforms(schema, j), "");
+  auto stage = json::schema<StageStats>(json::Direction::output);
+  EXPECT_EQ(stage["properties"]["time"]["format"], "duration");
+}
+
 TEST_P(RuntimeTest, OperatorsActOnAlarmsWhileSamplesFlowAndEventsReachTheBus) {
   HQ_REQUIRE_STORE(s);
   auto op = pf.user_with("op", "operator", {"telemetry.ack", "telemetry.shelve", "telemetry.read"});

@@ -40,6 +40,9 @@ def test_service_actor_and_permissions():
     assert svc.label == "service:importer" and svc.token is None and svc.user_id is None
     names = [p["name"] for p in houqin.auth.permissions()]
     assert "audit.read" in names and names == sorted(names)
+    audit = next(p for p in houqin.auth.permissions() if p["name"] == "audit.read")
+    assert set(audit) == {"name", "duty", "description"}  # auth::PermissionInfo, described
+    assert audit["duty"] is houqin.auth.Duty.audit_admin and audit["description"]
 
 
 def test_policy_is_bound_from_its_description(store):

@@ -239,17 +239,7 @@ Auth.resume) or a service process (Actor.service). Every state-changing call tak
 
   mod.def(
       "permissions",
-      [] {
-        py::list out;
-        for (const auto& p : auth::permissions()) {
-          py::dict d;
-          d["name"] = p.name;
-          d["duty"] = py_codec<auth::Duty>::to(p.duty);
-          d["description"] = p.description;
-          out.append(d);
-        }
-        return out;
-      },
+      [] { return py_codec<std::vector<auth::PermissionInfo>>::to(auth::permissions()); },
       "Every permission houqin knows (name, duty, description), sorted by name.");
 }
 

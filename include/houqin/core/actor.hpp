@@ -75,6 +75,7 @@ struct PermissionInfo {
   Duty duty = Duty::operations;
   std::string description;
 };
+BOOST_DESCRIBE_STRUCT(PermissionInfo, (), (name, duty, description))
 
 /// Every permission houqin knows, sorted by name. Granting an unknown permission is an error.
 HOUQIN_EXPORT std::vector<PermissionInfo> permissions();

@@ -132,15 +132,20 @@ py::object timestamp_to_py(Timestamp t) {
   return py::reinterpret_steal<py::object>(dt);
 }
 
+/// An ISO-8601 str given where a datetime, date or timedelta goes: parsed by the core parser, its
+/// error put at the field's path.
+template <class Parse>
+auto parsed_text(py::handle h, const json::Path& p, Parse parse) {
+  try {
+    return parse(h.cast<std::string>());
+  } catch (const Error& e) {
+    json::fail_at(p, e.what());
+  }
+}
+
 Timestamp timestamp_from_py(py::handle h, const json::Path& p) {
   ensure_datetime_api();
-  if (PyUnicode_Check(h.ptr())) {
-    try {
-      return parse_timestamp(h.cast<std::string>());
-    } catch (const Error& e) {
-      json::fail_at(p, e.what());
-    }
-  }
+  if (PyUnicode_Check(h.ptr())) return parsed_text(h, p, parse_timestamp);
   if (!PyDateTime_Check(h.ptr())) fail_expected(p, "datetime", h);
   py::object offset = h.attr("utcoffset")();
   if (offset.is_none())
@@ -175,13 +180,7 @@ py::object date_to_py(Date d) {
 
 Date date_from_py(py::handle h, const json::Path& p) {
   ensure_datetime_api();
-  if (PyUnicode_Check(h.ptr())) {
-    try {
-      return parse_date(h.cast<std::string>());
-    } catch (const Error& e) {
-      json::fail_at(p, e.what());
-    }
-  }
+  if (PyUnicode_Check(h.ptr())) return parsed_text(h, p, parse_date);
   // A datetime is a date too, but silently dropping its time would hide a mistake.
   if (!PyDate_Check(h.ptr()) || PyDateTime_Check(h.ptr())) fail_expected(p, "date", h);
   return std::chrono::sys_days{std::chrono::year{PyDateTime_GET_YEAR(h.ptr())} /
@@ -204,13 +203,7 @@ py::object duration_to_py(std::chrono::nanoseconds d) {
 
 std::chrono::nanoseconds duration_from_py(py::handle h, const json::Path& p) {
   ensure_datetime_api();
-  if (PyUnicode_Check(h.ptr())) {
-    try {
-      return parse_duration(h.cast<std::string>());
-    } catch (const Error& e) {
-      json::fail_at(p, e.what());
-    }
-  }
+  if (PyUnicode_Check(h.ptr())) return parsed_text(h, p, parse_duration);
   if (!PyDelta_Check(h.ptr())) fail_expected(p, "datetime.timedelta or ISO-8601 duration str", h);
   long long days = PyDateTime_DELTA_GET_DAYS(h.ptr());
   // nanoseconds span +-292 years: a longer timedelta has no C++ value.

@@ -151,10 +151,9 @@ struct py_codec<std::chrono::duration<Rep, Period>> {
     auto ns = duration_from_py(h, p);
     auto v = std::chrono::duration_cast<D>(ns);
     if (std::chrono::duration_cast<std::chrono::nanoseconds>(v) != ns)
-      json::fail_at(p, format_duration(ns) + " is finer than this field's resolution (" +
-                           format_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               D{1})) +
-                           ")");
+      json::fail_at(
+          p, format_duration(ns) + " is finer than this field's resolution (" +
+                 format_duration(std::chrono::duration_cast<std::chrono::nanoseconds>(D{1})) + ")");
     out = v;
   }
   static std::string annotation() { return "datetime.timedelta"; }

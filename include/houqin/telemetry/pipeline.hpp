@@ -107,7 +107,8 @@ struct StageStats {
   std::uint64_t flushes = 0;
   std::chrono::nanoseconds time{0};  // spent in process() and flush()
 };
-BOOST_DESCRIBE_STRUCT(StageStats, (), (name, batches, samples, errors, failed_samples, flushes, time))
+BOOST_DESCRIBE_STRUCT(StageStats, (),
+                      (name, batches, samples, errors, failed_samples, flushes, time))
 
 struct PipelineStats {
   std::uint64_t accepted = 0;        // samples taken by push()

@@ -32,16 +32,11 @@ or mistyped input fields InvalidArgument naming them; nothing is changed when it
       "operations",
       [] {
         py::list out;
-        for (const auto* op : service::operations()) {
-          py::dict d;
-          d["name"] = op->name;
-          d["permission"] = op->permission;
-          d["summary"] = op->summary;
-          out.append(d);
-        }
+        for (const auto* op : service::operations()) out.append(json_to_py(service::describe(*op)));
         return out;
       },
-      "Every registered operation as a dict (name, permission, summary), sorted by name.");
+      "Every registered operation as a dict (name, permission, summary, and the JSON Schemas "
+      "(draft 2020-12) of its input and output), sorted by name.");
 }
 
 }  // namespace houqin::python

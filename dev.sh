@@ -19,7 +19,7 @@ PACKAGES=(
   python3-pymodbus python3-serial python3-serial-asyncio mbpoll socat abigail-tools
   libmosquitto-dev mosquitto
   gammu gammu-smsd
-  python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib python3-jsonschema
+  python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib python3-jsonschema mypy
   clang-16 libclang-rt-16-dev
 )
 

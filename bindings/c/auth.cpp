@@ -13,6 +13,14 @@ struct Accounts {
 };
 BOOST_DESCRIBE_STRUCT(Accounts, (), (system_admin, security_admin, auditor))
 
+/// What hq_actor_describe returns: who is acting, for logs and for showing who is signed in.
+struct ActorInfo {
+  std::string label;
+  std::optional<Id> user_id;  // null for a service actor
+  std::vector<std::string> permissions;
+};
+BOOST_DESCRIBE_STRUCT(ActorInfo, (), (label, user_id, permissions))
+
 hq_actor* hand_out(auth::Actor actor) {
   return capi::to_c(new capi::ActorHandle{std::move(actor)});
 }
@@ -89,10 +97,8 @@ hq_status hq_actor_describe(char** out_json, const hq_actor* actor) {
   return guard([&] {
     require(out_json, "hq_actor_describe", "out_json");
     const auto& who = capi::actor(actor, "hq_actor_describe");
-    json::Json j = {{"label", who.label()},
-                    {"user_id", who.user_id() ? json::Json(*who.user_id()) : json::Json()},
-                    {"permissions", who.permissions()}};
-    *out_json = capi::copy_out(capi::dump(j));
+    ActorInfo info{who.label(), who.user_id(), who.permissions()};
+    *out_json = capi::copy_out(capi::dump(json::to_json(info)));
   });
 }
 

@@ -11,6 +11,7 @@ have no Python name become typing.Any. One stub per module: _core.pyi and <domai
 import ast
 import enum
 import inspect
+import keyword
 import os
 import re
 import sys
@@ -97,6 +98,9 @@ def signatures(fn):
         m = re.match(r"^(?:\d+\. )?%s\((.*)\) -> (.*)$" % re.escape(name), line.strip())
         if m:
             out.append((m.group(1), m.group(2)))
+    # A function bound as (*args, **kwargs) that spells its real signature in its docstring.
+    if len(out) > 1 and ("*args, **kwargs", "object") in out:
+        out.remove(("*args, **kwargs", "object"))
     return out
 
 
@@ -230,6 +234,7 @@ def stub_module(mod, known, exceptions=False):
     out += "import houqin.asset\nimport houqin.notify\n\n"
     names = sorted(n for n in dir(mod) if not n.startswith("_") or n == "__version__")
     body = ""
+    typed_dicts = TypedDicts()
     # enums and exceptions first, so later classes can name them
     for name in names:
         obj = getattr(mod, name)
@@ -258,15 +263,115 @@ def stub_module(mod, known, exceptions=False):
         elif type(obj).__name__.startswith("dtype"):
             body += "%s: numpy.dtype\n" % name
         elif type(obj).__name__ == "Domain":
-            body += "class _%s_ops:\n" % name
-            for verb in dir(obj):
-                if verb == "__name__":
-                    continue
-                fn = getattr(obj, verb)
-                body += "    @staticmethod\n    def %s(store: houqin.Store, actor: houqin.auth.Actor, input: dict[str, typing.Any] | None = ..., **kwargs: typing.Any) -> typing.Any:\n" % verb
-                body += format_doc(fn.__doc__ or "", "        ") + "        ...\n"
-            body += "%s: _%s_ops\n\n" % (name, name)
+            body += stub_domain(name, obj, typed_dicts)
+    if typed_dicts.text:
+        body = "# The inputs and results of the operations, from their JSON Schemas.\n" + typed_dicts.text + "\n" + body
     return out + "\n" + body
+
+
+class TypedDicts:
+    """TypedDicts made from operation schemas, one per (schema name, direction): an input's keys
+    are optional unless the schema requires them (typing.Required), a result has every key."""
+
+    def __init__(self):
+        self.names = {}
+        self.text = ""
+
+    def object_type(self, title, schema, defs, direction):
+        key = (title, direction)
+        if key in self.names:
+            return self.names[key]
+        cls = "".join(part[:1].upper() + part[1:] for part in re.split(r"[._]", title)) + (
+            "Input" if direction == "input" and not title.endswith("Input") else "")
+        if direction == "output" and cls.endswith("Input"):
+            cls += "Result"
+        self.names[key] = cls  # before the members: a type that contains itself ends here
+        required = set(schema.get("required", [])) if direction == "input" else set()
+        members = []
+        for field, member in schema.get("properties", {}).items():
+            t = self.annotation(member, defs, direction)
+            members.append("%r: %s" % (field, "typing.Required[%s]" % t if field in required else t))
+        total = "False" if direction == "input" else "True"
+        self.text += "%s = typing.TypedDict(%r, {%s}, total=%s)\n" % (cls, cls, ", ".join(members), total)
+        return cls
+
+    def annotation(self, schema, defs, direction):
+        """A Python annotation for a schema: what a call accepts ("input") or returns ("output")."""
+        if not isinstance(schema, dict) or not schema:
+            return "typing.Any"
+        alts = schema.get("anyOf")
+        if isinstance(alts, list):
+            return " | ".join(dict.fromkeys(self.annotation(a, defs, direction) for a in alts))
+        ref = schema.get("$ref", "")
+        if ref.startswith("#/$defs/"):
+            name = ref[len("#/$defs/"):]
+            target = defs.get(name, {})
+            if "enum" in target:
+                literal = "typing.Literal[%s]" % ", ".join(repr(v) for v in target["enum"])
+                domain, _, short = name.partition(".")
+                cls = getattr(getattr(houqin, domain, None), short, None)
+                if direction == "input" and isinstance(cls, type) and issubclass(cls, enum.Enum):
+                    return "%s | %s" % (public_name(cls), literal)
+                return literal
+            return self.annotation_of_object(name, target, defs, direction)
+        kind = schema.get("type")
+        fmt = schema.get("format")
+        if kind == "string" and fmt in ("date-time", "date", "duration") and direction == "input":
+            return {"date-time": "datetime.datetime", "date": "datetime.date",
+                    "duration": "datetime.timedelta"}[fmt] + " | str"
+        if "enum" in schema:
+            return "typing.Literal[%s]" % ", ".join(repr(v) for v in schema["enum"])
+        simple = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+        if kind in simple:
+            return simple[kind]
+        if kind == "array":
+            return "list[%s]" % self.annotation(schema.get("items", {}), defs, direction)
+        if kind == "object":
+            if "properties" in schema and "title" in schema:
+                return self.object_type(schema["title"], schema, defs, direction)
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and "properties" not in schema:
+                return "dict[str, %s]" % self.annotation(extra, defs, direction)
+            return "dict[str, typing.Any]"
+        return "typing.Any"
+
+    def annotation_of_object(self, name, target, defs, direction):
+        if target.get("type") == "object" and "properties" in target:
+            return self.object_type(name, target, defs, direction)
+        return self.annotation(target, defs, direction)
+
+
+def stub_domain(name, domain, typed_dicts):
+    """houqin.services.<domain>: per operation one overload taking the input as a TypedDict and one
+    taking it as keywords (required ones without a default), both returning the typed result."""
+    body = "class _%s_ops:\n" % name
+    for verb in dir(domain):
+        if verb == "__name__":
+            continue
+        fn = getattr(domain, verb)
+        op = fn.operation
+        inp, out = op["input"], op["output"]
+        in_defs, out_defs = inp.get("$defs", {}), out.get("$defs", {})
+        result = typed_dicts.annotation(out, out_defs, "output")
+        props = inp.get("properties", {})
+        if props:
+            in_type = typed_dicts.annotation(inp, in_defs, "input")
+            required = set(inp.get("required", []))
+            keywords = ["%s: %s%s" % (f + "_" if keyword.iskeyword(f) else f,
+                                      typed_dicts.annotation(props[f], in_defs, "input"),
+                                      "" if f in required else " = ...")
+                        for f in sorted(props, key=lambda f: (f not in required, f))
+                        if f.isidentifier()]
+            head = "_store: houqin.Store, _actor: houqin.auth.Actor"  # positional-only
+            body += "    @typing.overload\n    @staticmethod\n    def %s(%s, _input: %s, /) -> %s:\n" % (
+                verb, head, in_type, result)
+            body += format_doc(fn.__doc__ or "", "        ") + "        ...\n"
+            body += "    @typing.overload\n    @staticmethod\n    def %s(%s%s) -> %s: ...\n" % (
+                verb, head, ", /, *, " + ", ".join(keywords) if keywords else ", /", result)
+        else:
+            body += "    @staticmethod\n    def %s(_store: houqin.Store, _actor: houqin.auth.Actor, _input: dict[str, typing.Any] | None = ..., /) -> %s:\n" % (verb, result)
+            body += format_doc(fn.__doc__ or "", "        ") + "        ...\n"
+    return body + "%s: _%s_ops\n\n" % (name, name)
 
 
 def main():

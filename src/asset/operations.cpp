@@ -1,4 +1,6 @@
 // The asset domain's operations in the service registry.
+#include <array>
+#include <string_view>
 #include "houqin/asset/ledger.hpp"
 #include "houqin/service/registry.hpp"
 
@@ -6,9 +8,11 @@ namespace houqin::asset {
 namespace {
 
 struct AssetId {
+  static constexpr std::array<std::string_view, 1> required_fields{"asset_id"};
   Id asset_id = 0;
 };
 struct Period {
+  static constexpr std::array<std::string_view, 2> required_fields{"from", "to"};
   Timestamp from{};
   Timestamp to{};
 };

@@ -1,4 +1,6 @@
 // The auth domain's operations in the service registry: accounts, roles and grants by name.
+#include <array>
+#include <string_view>
 #include "houqin/auth/auth.hpp"
 #include "houqin/service/registry.hpp"
 
@@ -9,20 +11,24 @@ using service::Context;
 using service::define;
 
 struct UserId {
+  static constexpr std::array<std::string_view, 1> required_fields{"user_id"};
   Id user_id = 0;
 };
 BOOST_DESCRIBE_STRUCT(UserId, (), (user_id))
 struct SetPassword {
+  static constexpr std::array<std::string_view, 2> required_fields{"user_id", "password"};
   Id user_id = 0;
   std::string password;
 };
 BOOST_DESCRIBE_STRUCT(SetPassword, (), (user_id, password))
 struct SetActive {
+  static constexpr std::array<std::string_view, 2> required_fields{"user_id", "active"};
   Id user_id = 0;
   bool active = true;
 };
 BOOST_DESCRIBE_STRUCT(SetActive, (), (user_id, active))
 struct ChangePassword {
+  static constexpr std::array<std::string_view, 2> required_fields{"old_password", "new_password"};
   std::string old_password;
   std::string new_password;
 };
@@ -32,12 +38,14 @@ struct Users {
 };
 BOOST_DESCRIBE_STRUCT(Users, (), (users))
 struct DefineRole {
+  static constexpr std::array<std::string_view, 1> required_fields{"name"};
   std::string name;
   std::string description;
   std::vector<std::string> permissions;
 };
 BOOST_DESCRIBE_STRUCT(DefineRole, (), (name, description, permissions))
 struct GrantInput {
+  static constexpr std::array<std::string_view, 2> required_fields{"user_id", "role"};
   Id user_id = 0;
   std::string role;
   ScopeKind scope = ScopeKind::global;
@@ -45,6 +53,7 @@ struct GrantInput {
 };
 BOOST_DESCRIBE_STRUCT(GrantInput, (), (user_id, role, scope, scope_id))
 struct GrantId {
+  static constexpr std::array<std::string_view, 1> required_fields{"grant_id"};
   Id grant_id = 0;
 };
 BOOST_DESCRIBE_STRUCT(GrantId, (), (grant_id))

@@ -1,5 +1,7 @@
 // The telemetry domain's operations in the service registry.
+#include <array>
 #include <atomic>
+#include <string_view>
 
 #include "houqin/service/registry.hpp"
 #include "houqin/telemetry/alarm.hpp"
@@ -18,6 +20,7 @@ AlarmEngine& engine() {
 }
 
 struct AlarmAction {
+  static constexpr std::array<std::string_view, 2> required_fields{"point_id", "kind"};
   Id point_id = 0;
   AlarmKind kind = AlarmKind::hi;
   std::string comment;
@@ -25,6 +28,8 @@ struct AlarmAction {
 BOOST_DESCRIBE_STRUCT(AlarmAction, (), (point_id, kind, comment))
 
 struct ShelveAction {
+  static constexpr std::array<std::string_view, 3> required_fields{"point_id", "kind",
+                                                                   "duration_s"};
   Id point_id = 0;
   AlarmKind kind = AlarmKind::hi;
   std::int64_t duration_s = 0;

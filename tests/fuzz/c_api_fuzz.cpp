@@ -5,16 +5,24 @@
 //   put rooms\n{...}        find rooms\n{"where": [...]}        get rooms 12       remove rooms 12
 //   1 import\n{"format": "houqin.hospital", ...}
 // Every call must return HQ_OK or a described, non-internal failure with NULL outputs; anything
-// else (a crash, a sanitizer report, HQ_INTERNAL, an empty message) is a finding. Seeds:
+// else (a crash, a sanitizer report, HQ_INTERNAL, an empty message) is a finding. For hq_call the
+// target is also differential: the operation's published schemas (hq_operation) must agree with
+// what it does, so accepting an input that the strict parser or the input schema refuses, or
+// returning an output that its output schema refuses, is a finding too. Seeds:
 // tests/fuzz/corpus; the dictionary tests/fuzz/c_api.dict. Built only in the clang sanitizer build
 // (./dev.sh sanitize).
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "houqin/core/error.hpp"
+#include "houqin/core/json.hpp"
 #include "houqin/houqin.h"
 
 namespace {
@@ -42,6 +50,51 @@ void check(hq_status s, const char* out, std::string_view header) {
   if (e->message[0] == '\0') finding("a failure without a message", header, s);
   if (std::strchr(e->message, '\n')) finding("a message of more than one line", header, s);
   if (out != nullptr) finding("an output left set after a failure", header, s);
+}
+
+/// The input and output schemas of an operation, as hq_operation publishes them; nullopt for a
+/// name it does not know.
+const std::optional<std::pair<houqin::json::Json, houqin::json::Json>>& schemas(
+    const std::string& op) {
+  static std::map<std::string, std::optional<std::pair<houqin::json::Json, houqin::json::Json>>>
+      cache;
+  auto [it, fresh] = cache.try_emplace(op);
+  if (fresh) {
+    char* text = nullptr;
+    if (hq_operation(&text, op.c_str()) == HQ_OK) {
+      auto d = houqin::json::parse(text, "hq_operation");
+      it->second.emplace(d["input"], d["output"]);
+    }
+    hq_free(text);
+  }
+  return it->second;
+}
+
+/// What hq_call did must agree with the operation's schemas and the strict parser.
+void check_call(hq_status s, const std::string& op, const char* json, const char* out,
+                std::string_view header) {
+  if (s != HQ_OK) return;  // a refusal may be semantic (a missing room): no schema can say
+  const auto& sc = schemas(op);
+  if (!sc) finding("a call succeeded for an operation hq_operation does not know", header, s);
+  houqin::json::Json in = houqin::json::Json::object();  // NULL input is {}
+  if (json) {
+    try {
+      in = houqin::json::parse(json, op);
+    } catch (const houqin::Error&) {
+      finding("a call accepted text the strict parser refuses", header, s);
+    }
+  }
+  if (std::string why = houqin::json::conforms(sc->first, in); !why.empty()) {
+    std::fprintf(stderr, "input schema says: %s\n", why.c_str());
+    finding("a call accepted an input its input schema refuses", header, s);
+  }
+  if (out) {
+    std::string why = houqin::json::conforms(sc->second, houqin::json::parse(out, op));
+    if (!why.empty()) {
+      std::fprintf(stderr, "output schema says: %s\n", why.c_str());
+      finding("a call returned an output its output schema refuses", header, s);
+    }
+  }
 }
 
 void fail_setup(const char* what) {
@@ -93,6 +146,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hq_status s = HQ_OK;
   if (verb == "call") {
     s = hq_call(&out, store, actor, target.c_str(), json);
+    check_call(s, target, json, out, header);
   } else if (verb == "put") {
     s = hq_entity_put(&out, store, actor, target.c_str(), json ? json : "");
   } else if (verb == "find") {

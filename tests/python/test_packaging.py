@@ -72,3 +72,52 @@ def test_installed_package_imports(tmp_path):
                          capture_output=True, text=True).stdout.split()
     assert out[0].startswith(str(prefix)) and int(out[1]) > 10
     assert (found[0].parent / "site.pyi").exists()
+
+
+def test_services_stubs_type_each_operation():
+    """services.pyi types each operation's keywords and result from its schemas (TypedDicts)."""
+    text = (PACKAGE / "services.pyi").read_text()
+    assert "AuthNewUserInput = typing.TypedDict('AuthNewUserInput', {" in text
+    assert "'login': typing.Required[str]" in text
+    # one overload with the TypedDict, one with keywords whose required ones have no default
+    assert "def create_user(_store: houqin.Store, _actor: houqin.auth.Actor, _input: AuthNewUserInput, /) -> AuthNewId:" in text
+    assert "def create_user(_store: houqin.Store, _actor: houqin.auth.Actor, /, *, display_name: str, login: str, password: str, department_id: int | None = ..., staff_id: int | None = ...) -> AuthNewId: ..." in text
+    # a member named like a Python keyword is a keyword with a trailing underscore
+    assert "from_: datetime.datetime | str | None = ..." in text or "from_: datetime.datetime | str = ..." in text
+
+
+MYPY_OK = """
+import houqin
+def use(store: houqin.Store, actor: houqin.auth.Actor) -> None:
+    uid: int = houqin.services.auth.create_user(store, actor, login="n", display_name="N", password="p")["id"]
+    same: int = houqin.services.auth.create_user(store, actor, {"login": "n", "display_name": "N", "password": "p"})["id"]
+    page = houqin.services.audit.query(store, actor, action="auth.login", actor="user:sysadmin", limit=5)
+    seq: int = page["records"][0]["seq"]
+"""
+MYPY_BAD = """
+import houqin
+def use(store: houqin.Store, actor: houqin.auth.Actor) -> None:
+    houqin.services.auth.create_user(store, actor, login=5, display_name="N", password="p")
+    houqin.services.auth.create_user(store, actor, display_name="N", password="p")
+    houqin.services.auth.create_user(store, actor, {"login": "n", "colour": "red"})
+    page = houqin.services.audit.query(store, actor, limit="five")
+"""
+
+
+@pytest.mark.skipif(shutil.which("mypy") is None, reason="mypy (Debian package) is not installed")
+def test_mypy_checks_calls_against_the_stubs(tmp_path):
+    """A type checker sees wrong field types, missing required fields and unknown keys."""
+    def mypy(source):
+        script = tmp_path / "use.py"
+        script.write_text(source)
+        env = dict(os.environ, MYPYPATH=str(PACKAGE.parent))
+        return subprocess.run(["/usr/bin/python3", "-m", "mypy", "--no-incremental", "--follow-imports=silent",
+                               "--cache-dir=" + str(tmp_path / "cache"), str(script)],
+                              capture_output=True, text=True, env=env, timeout=300)
+
+    ok = mypy(MYPY_OK)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = mypy(MYPY_BAD)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    lines = [l for l in bad.stdout.splitlines() if ": error:" in l]
+    assert {int(l.split(":")[1]) for l in lines} == {4, 5, 6, 7}, bad.stdout

@@ -51,3 +51,29 @@ def test_audit_query_typed(platform):
     later = houqin.audit.query(platform.store, auditor, from_=first, limit=1)
     assert later[0].time >= first
     assert houqin.audit.verify_chain(platform.store).ok
+
+
+def test_docstrings_list_fields_and_results():
+    doc = houqin.services.auth.create_user.__doc__
+    assert "permission: auth.manage_users" in doc
+    assert "    login: str, required" in doc and "    password: str, required" in doc
+    assert doc.strip().endswith("Returns a dict (auth.NewId):\n    id: int")
+    query = houqin.services.audit.query.__doc__
+    assert "    limit: int" in query and "    from: datetime | str (ISO-8601)" in query
+    assert "Returns a dict" in query and "    records: list[" in query
+    op = houqin.services.audit.query.operation
+    assert op["name"] == "audit.query" and op["input"]["type"] == "object"
+
+
+def test_keyword_named_like_a_python_keyword(platform):
+    auditor = platform.actor("auditor")
+    late = houqin.services.audit.query(platform.store, auditor, from_="2999-01-01T00:00:00Z")
+    assert late["records"] == []
+    # store, actor and input are positional: "actor" as a keyword is audit.query's field
+    mine = houqin.services.audit.query(platform.store, auditor, actor="user:auditor", limit=50)
+    assert mine["records"] and {r["actor"] for r in mine["records"]} == {"user:auditor"}
+    same = houqin.call(platform.store, auditor, "audit.query", actor="user:auditor", limit=50)
+    # (audit.query is audited itself: the second call also sees the first)
+    assert [r["seq"] for r in same["records"]][: len(mine["records"])] == [r["seq"] for r in mine["records"]]
+    with pytest.raises(houqin.InvalidArgument, match=r"^audit\.query\.limit: given both in input and as keyword"):
+        houqin.call(platform.store, auditor, "audit.query", {"limit": 1}, limit=2)

@@ -5,6 +5,7 @@
 #include <datetime.h>  // after Python.h, which describe.hpp brings
 
 #include <cmath>
+#include <cstring>
 #include <set>
 #include <unordered_map>
 
@@ -69,6 +70,28 @@ std::string py_attr_name(const char* member) {
 
 std::string type_name(py::handle h) {
   return Py_TYPE(h.ptr())->tp_name;
+}
+
+std::string str_from_py(py::handle h, const json::Path& where) {
+  if (!PyUnicode_Check(h.ptr())) fail_expected(where, "str", h);
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(h.ptr(), &size);
+  auto index_of = [&](auto bad) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(h.ptr());
+    for (Py_ssize_t i = 0; i < n; ++i)
+      if (bad(PyUnicode_READ_CHAR(h.ptr(), i))) return std::to_string(i);
+    return std::string("?");
+  };
+  if (!data) {
+    PyErr_Clear();  // UnicodeEncodeError: the string holds a surrogate code point
+    json::fail_at(where, "lone surrogate at character " + index_of([](Py_UCS4 c) {
+                           return c >= 0xD800 && c <= 0xDFFF;
+                         }) + " (not Unicode text)");
+  }
+  if (std::memchr(data, '\0', static_cast<std::size_t>(size)))
+    json::fail_at(where,
+                  "NUL character at character " + index_of([](Py_UCS4 c) { return c == 0; }));
+  return std::string(data, static_cast<std::size_t>(size));
 }
 
 void fail_expected(const json::Path& where, std::string_view expected, py::handle got) {
@@ -249,8 +272,22 @@ py::object json_to_py(const json::Json& j) {
   fail(ErrorCode::internal, "JSON binary values have no Python form");
 }
 
+namespace {
+
+/// How deep `where` is: the strict parser's nesting limit holds for Python values too, so a list
+/// that contains itself is an error rather than a stack overflow.
+std::size_t depth_of(const json::Path& where) {
+  std::size_t depth = 0;
+  for (const json::Path* p = where.parent; p; p = p->parent) ++depth;
+  return depth;
+}
+
+}  // namespace
+
 json::Json py_to_json(py::handle h, const json::Path& where) {
   PyObject* o = h.ptr();
+  if (depth_of(where) > json::max_depth)
+    json::fail_at(where, "nesting deeper than " + std::to_string(json::max_depth) + " levels");
   if (o == Py_None) return nullptr;
   if (PyBool_Check(o)) return o == Py_True;
   if (PyLong_Check(o)) {
@@ -271,16 +308,13 @@ json::Json py_to_json(py::handle h, const json::Path& where) {
   }
   if (PyUnicode_Check(o)) {
     // An enum member of ours is a str subclass; its value is its name, which is what JSON wants.
-    Py_ssize_t size = 0;
-    const char* data = PyUnicode_AsUTF8AndSize(o, &size);
-    if (!data) throw py::error_already_set();
-    return std::string(data, static_cast<std::size_t>(size));
+    return str_from_py(h, where);
   }
   if (PyDict_Check(o)) {
     json::Json out = json::Json::object();
     for (auto [k, v] : py::reinterpret_borrow<py::dict>(h)) {
       if (!PyUnicode_Check(k.ptr())) fail_expected(where, "str keys", k);
-      auto key = k.cast<std::string>();
+      auto key = str_from_py(k, where);
       out[key] = py_to_json(v, where.field(key));
     }
     return out;

@@ -46,6 +46,11 @@ Timestamp timestamp_from_py(py::handle h, const json::Path& where);
 py::object date_to_py(Date d);
 Date date_from_py(py::handle h, const json::Path& where);
 
+/// A Python str as UTF-8, refused (InvalidArgument at `where`, with the character's index) when it
+/// holds what no entry point accepts: a lone surrogate ("\ud800", not Unicode, which UTF-8 cannot
+/// carry) or a NUL character (C strings and the JSON parser refuse it too). Not a str: an error.
+std::string str_from_py(py::handle h, const json::Path& where);
+
 /// Python's name for an object's type, for error messages ("str", "NoneType").
 std::string type_name(py::handle h);
 [[noreturn]] void fail_expected(const json::Path& where, std::string_view expected, py::handle got);
@@ -113,10 +118,7 @@ struct py_codec<std::string> {
     if (!s) throw py::error_already_set();
     return py::reinterpret_steal<py::object>(s);
   }
-  static void from(py::handle h, std::string& out, const json::Path& p) {
-    if (!PyUnicode_Check(h.ptr())) fail_expected(p, "str", h);
-    out = h.cast<std::string>();
-  }
+  static void from(py::handle h, std::string& out, const json::Path& p) { out = str_from_py(h, p); }
   static std::string annotation() { return "str"; }
 };
 
@@ -189,7 +191,7 @@ struct py_codec<E, std::enable_if_t<DescribedEnum<E>>> {
     if (py::isinstance(h, c)) {
       name = h.attr("value").cast<std::string>();
     } else if (PyUnicode_Check(h.ptr())) {
-      name = h.cast<std::string>();
+      name = str_from_py(h, p);
     } else {
       fail_expected(p, qualified_name(c) + " or str", h);
     }
@@ -250,8 +252,7 @@ struct py_codec<std::map<std::string, V, C, A>> {
     if (!PyDict_Check(h.ptr())) fail_expected(p, "dict", h);
     out.clear();
     for (auto [k, v] : py::reinterpret_borrow<py::dict>(h)) {
-      if (!PyUnicode_Check(k.ptr())) fail_expected(p, "str keys", k);
-      auto key = py::cast<std::string>(k);
+      auto key = str_from_py(k, p);
       V value{};
       py_codec<V>::from(v, value, p.field(key));
       out.emplace(std::move(key), std::move(value));
@@ -283,7 +284,8 @@ void assign_members(S& s, py::handle dict, const json::Path& p) {
   });
   if (matched != d.size()) {
     for (auto [k, v] : d) {
-      std::string key = py::str(k);
+      if (!PyUnicode_Check(k.ptr())) fail_expected(p, "str keys", k);
+      std::string key = str_from_py(k, p);
       bool known = false;
       for_each_member<S>([&](const char* name, auto) {
         known = known || key == name || key == py_attr_name(name);

@@ -139,6 +139,9 @@ void init_errors(py::module_& m) {
       if (p) std::rethrow_exception(p);
     } catch (const Error& e) {
       raise_error(e);
+    } catch (const py::cast_error& e) {
+      // A value that reached a pybind11 caster rather than one of ours: still houqin's error.
+      raise_error(Error(ErrorCode::invalid_argument, e.what()));
     }
   });
 }

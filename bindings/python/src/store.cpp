@@ -327,9 +327,19 @@ reads (SLA, timestamps): scripts and notebooks replay days of work in seconds wi
   cls.def(
       "put",
       [](StoreHandle& h, py::handle entity, py::handle data) -> py::object {
-        if (data.is_none()) return entity_binding(entity).put(h, entity);
-        // put("rooms", {...}): a new object from the dict, then the typed path.
         const auto& b = entity_binding(entity);
+        bool by_name = PyUnicode_Check(entity.ptr()) || PyType_Check(entity.ptr());
+        if (by_name && data.is_none())
+          fail(ErrorCode::invalid_argument, "put " + b.table + ": data: expected dict or " +
+                                                qualified_name(b.cls) + ", got NoneType");
+        if (!by_name) {
+          if (!data.is_none())
+            fail(ErrorCode::invalid_argument,
+                 "put: data: give data only with a collection name or class, not with an object");
+          return b.put(h, entity);
+        }
+        if (py::isinstance(data, b.cls)) return b.put(h, data);
+        // put("rooms", {...}): a new object from the dict, then the typed path.
         py::object obj = b.cls.attr("from_dict")(data);
         return b.put(h, obj);
       },

@@ -4,8 +4,10 @@
 // the asset's department, is audited and is published as an event after commit.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "houqin/asset/model.hpp"
@@ -23,6 +25,7 @@ HOUQIN_EXPORT std::vector<store::Migration> migrations();
 /// A lifecycle event. `at` defaults to now and may not be earlier than the asset's last event.
 /// Transfers name the new room and/or department.
 struct EventRequest {
+  static constexpr std::array<std::string_view, 2> required_fields{"asset_id", "kind"};
   Id asset_id = 0;
   EventKind kind = EventKind::installed;
   std::optional<Timestamp> at;
@@ -33,6 +36,7 @@ struct EventRequest {
 };
 
 struct FaultRequest {
+  static constexpr std::array<std::string_view, 1> required_fields{"asset_id"};
   Id asset_id = 0;
   std::optional<Id> work_order_id;
   std::optional<Timestamp> started_at;  // default now
@@ -41,18 +45,21 @@ struct FaultRequest {
 };
 
 struct CloseFaultRequest {
+  static constexpr std::array<std::string_view, 1> required_fields{"fault_id"};
   Id fault_id = 0;
   std::optional<Timestamp> ended_at;  // default now
   std::string note;
 };
 
 struct CloseOrderFaultsRequest {
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
   Id work_order_id = 0;
   std::optional<Timestamp> ended_at;
   std::string note;
 };
 
 struct ReliabilityRequest {
+  static constexpr std::array<std::string_view, 2> required_fields{"from", "to"};
   std::optional<Id> asset_id;           // one asset, or
   std::optional<std::string> category;  // every asset of a category
   Timestamp from{};

@@ -6,8 +6,10 @@
 // guard the database checks atomically with the change (see docs/inventory.md).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "houqin/core/actor.hpp"
@@ -23,6 +25,8 @@ HOUQIN_EXPORT std::vector<store::Migration> migrations();
 // ---- requests (the JSON inputs of the registered operations) ----
 
 struct ReceiveRequest {
+  static constexpr std::array<std::string_view, 3> required_fields{"warehouse_id", "item_id",
+                                                                   "qty"};
   Id warehouse_id = 0;
   Id item_id = 0;
   std::int64_t qty = 0;
@@ -33,6 +37,8 @@ struct ReceiveRequest {
 /// With reservation_id the quantity comes out of that reservation (its warehouse, item and work
 /// order); without, out of the available (unreserved) stock.
 struct IssueRequest {
+  static constexpr std::array<std::string_view, 3> required_fields{"warehouse_id", "item_id",
+                                                                   "qty"};
   Id warehouse_id = 0;
   Id item_id = 0;
   std::int64_t qty = 0;
@@ -42,6 +48,8 @@ struct IssueRequest {
 };
 
 struct TransferRequest {
+  static constexpr std::array<std::string_view, 4> required_fields{
+      "from_warehouse_id", "to_warehouse_id", "item_id", "qty"};
   Id from_warehouse_id = 0;
   Id to_warehouse_id = 0;
   Id item_id = 0;
@@ -50,6 +58,8 @@ struct TransferRequest {
 };
 
 struct AdjustRequest {
+  static constexpr std::array<std::string_view, 4> required_fields{"warehouse_id", "item_id",
+                                                                   "delta", "reason"};
   Id warehouse_id = 0;
   Id item_id = 0;
   std::int64_t delta = 0;  // signed, non-zero
@@ -57,6 +67,8 @@ struct AdjustRequest {
 };
 
 struct ReserveRequest {
+  static constexpr std::array<std::string_view, 4> required_fields{"work_order_id", "warehouse_id",
+                                                                   "item_id", "qty"};
   Id work_order_id = 0;
   Id warehouse_id = 0;
   Id item_id = 0;
@@ -64,11 +76,13 @@ struct ReserveRequest {
 };
 
 struct ReleaseRequest {
+  static constexpr std::array<std::string_view, 1> required_fields{"reservation_id"};
   Id reservation_id = 0;
   std::string reason;
 };
 
 struct ReleaseOrderRequest {
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
   Id work_order_id = 0;
 };
 
@@ -79,6 +93,7 @@ struct CountLine {
 
 /// A count sheet: items not listed are left as they are (partial counts are allowed).
 struct StocktakeRequest {
+  static constexpr std::array<std::string_view, 2> required_fields{"warehouse_id", "lines"};
   Id warehouse_id = 0;
   std::vector<CountLine> lines;
   std::string reason = "stock-take";

@@ -4,10 +4,12 @@
 // default templates sent with remind(), which the host wires to those events.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "houqin/core/actor.hpp"
@@ -46,6 +48,7 @@ struct RetryPolicy {
 HOUQIN_EXPORT std::chrono::seconds backoff(const RetryPolicy& policy, int failed_attempts);
 
 struct SendRequest {
+  static constexpr std::array<std::string_view, 1> required_fields{"template_name"};
   ChannelKind channel = ChannelKind::sms;
   std::optional<Id> recipient_staff_id;  // sms/call: the number is the staff member's phone
   std::optional<std::string> address;    // or a number given directly
@@ -56,6 +59,7 @@ struct SendRequest {
 };
 
 struct RemindRequest {
+  static constexpr std::array<std::string_view, 2> required_fields{"kind", "recipient_staff_id"};
   Reminder kind = Reminder::new_assignment;
   Id recipient_staff_id = 0;
   Variables variables;

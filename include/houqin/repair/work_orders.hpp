@@ -5,8 +5,10 @@
 // department or building), audited, and published as events after commit.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "houqin/core/actor.hpp"
@@ -53,28 +55,34 @@ struct ReportInput {
 };
 
 struct OrderInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
   Id work_order_id = 0;
   std::string reason;
 };
 
 struct DispatchInput {
+  static constexpr std::array<std::string_view, 2> required_fields{"work_order_id",
+                                                                   "technician_id"};
   Id work_order_id = 0;
   Id technician_id = 0;  // a staff id
   std::string reason;    // required for reassign
 };
 
 struct GrabInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
   Id work_order_id = 0;
   std::optional<Id> technician_id;  // defaults to the acting user's staff member
 };
 
 struct HoldInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
   Id work_order_id = 0;
   HoldReason hold_reason = HoldReason::parts;
   std::string reason;
 };
 
 struct LabourInput {
+  static constexpr std::array<std::string_view, 2> required_fields{"work_order_id", "minutes"};
   Id work_order_id = 0;
   std::optional<Id> technician_id;  // defaults to the order's technician
   std::int32_t minutes = 0;
@@ -82,12 +90,14 @@ struct LabourInput {
 };
 
 struct PartsInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"work_order_id"};
   Id work_order_id = 0;
   std::int32_t parts_used = 0;
   std::int32_t parts_reserved = 0;
 };
 
 struct RateInput {
+  static constexpr std::array<std::string_view, 2> required_fields{"work_order_id", "score"};
   Id work_order_id = 0;
   std::int32_t score = 5;
   std::string comment;
@@ -96,16 +106,20 @@ struct RateInput {
 /// An audited correction of a closed order: only the members that correction_traits<WorkOrder>
 /// lists (model.hpp) may change.
 struct CorrectInput {
+  static constexpr std::array<std::string_view, 3> required_fields{"work_order_id", "changes",
+                                                                   "reason"};
   Id work_order_id = 0;
   json::Json changes;  // member name -> new value, e.g. {"category": "lighting", "asset_id": 12}
   std::string reason;
 };
 
 struct PhoneLookupInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"caller_number"};
   std::string caller_number;
 };
 
 struct PhoneIntakeInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"caller_number"};
   std::string caller_number;  // as the PBX passes it (+86, spaces and dashes are ignored)
   std::optional<Id> room_id;  // defaults to the caller's usual room
   std::optional<Id> asset_id;

@@ -125,7 +125,7 @@ AssetEvent apply(store::Store& s, audit::Call& call, Asset& asset, const EventRe
       call.record(entity_traits<Fault>::table, f->id, fault_before, json::to_json(*f));
       e.fault_id = f->id;
       if (!e.work_order_id) e.work_order_id = f->work_order_id;
-      s.events().publish(FaultClosed{*f});
+      s.events().publish(FaultClosed{*f}, call.actor().label());
     }
   }
   if (t.to) asset.status = *t.to;
@@ -134,7 +134,7 @@ AssetEvent apply(store::Store& s, audit::Call& call, Asset& asset, const EventRe
   call.record(entity_traits<Asset>::table, asset.id, before, json::to_json(asset));
   Repository<AssetEvent>(s).insert(e);
   call.record(entity_traits<AssetEvent>::table, e.id, std::nullopt, json::to_json(e));
-  s.events().publish(AssetEventRecorded{e});
+  s.events().publish(AssetEventRecorded{e}, call.actor().label());
   return e;
 }
 
@@ -256,7 +256,7 @@ Asset Ledger::register_asset(const auth::Actor& actor, Asset a) {
     e.to_department_id = a.department_id;
     Repository<AssetEvent>(store_).insert(e);
     call.record(entity_traits<AssetEvent>::table, e.id, std::nullopt, json::to_json(e));
-    store_.events().publish(AssetEventRecorded{e});
+    store_.events().publish(AssetEventRecorded{e}, actor.label());
     if (target == AssetStatus::in_service) {
       a.status = AssetStatus::installed;  // an existing device: installed and accepted at once
       EventRequest accept{a.id, EventKind::accepted, now, "registered in service", {}, {}, {}};
@@ -308,7 +308,7 @@ Fault Ledger::report_fault(const auth::Actor& actor, const FaultRequest& r) {
     a.status = r.planned ? AssetStatus::maintenance : AssetStatus::down;
     Repository<Asset>(store_).update(a);
     call.record(entity_traits<Asset>::table, a.id, before, json::to_json(a));
-    store_.events().publish(FaultReported{f});
+    store_.events().publish(FaultReported{f}, actor.label());
     return f;
   });
 }

@@ -14,6 +14,7 @@ struct Subscription::State {
   struct Pending {
     std::type_index type;
     std::shared_ptr<const void> event;
+    std::optional<EventEntry> entry;
   };
   mutable std::mutex mutex;
   std::vector<Handler> handlers;
@@ -22,6 +23,7 @@ struct Subscription::State {
   int hold_depth = 0;
   std::vector<Pending> pending;
   EventBus::ErrorHandler on_error;
+  EventBus::Journal journal;
   std::size_t failed = 0;
 
   void remove(std::size_t id) {
@@ -65,15 +67,35 @@ Subscription EventBus::subscribe_erased(std::type_index type,
   return Subscription(state_, id);
 }
 
-void EventBus::publish_erased(std::type_index type, std::shared_ptr<const void> event) {
+void EventBus::publish_erased(std::type_index type, std::shared_ptr<const void> event,
+                              std::optional<EventEntry> entry) {
+  Journal journal;
   {
     std::lock_guard lock(state_->mutex);
     if (state_->hold_depth > 0) {
-      state_->pending.push_back({type, std::move(event)});
+      state_->pending.push_back({type, std::move(event), std::move(entry)});
       return;
     }
+    journal = state_->journal;
+  }
+  if (entry && journal) {
+    const EventEntry* one[] = {&*entry};
+    journal(one);
   }
   deliver(type, event.get());
+}
+
+void EventBus::set_journal(Journal journal) {
+  std::lock_guard lock(state_->mutex);
+  state_->journal = std::move(journal);
+}
+
+std::vector<const EventEntry*> EventBus::held_entries() const {
+  std::lock_guard lock(state_->mutex);
+  std::vector<const EventEntry*> out;
+  for (const auto& p : state_->pending)
+    if (p.entry) out.push_back(&*p.entry);
+  return out;
 }
 
 void EventBus::deliver(std::type_index type, const void* event) {

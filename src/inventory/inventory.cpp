@@ -156,7 +156,7 @@ class Work {
     m.time = s_.clock().now();
     Repository<StockMove>(s_).insert(m);
     call_.record(entity_traits<StockMove>::table, m.id, std::nullopt, json::to_json(m));
-    s_.events().publish(StockMoved{m});
+    s_.events().publish(StockMoved{m}, call_.actor().label());
     return m;
   }
 
@@ -377,7 +377,7 @@ Reservation Inventory::reserve(const auth::Actor& actor, const ReserveRequest& r
     res.created_at = store_.clock().now();
     Repository<Reservation>(store_).insert(res);
     call.record(entity_traits<Reservation>::table, res.id, std::nullopt, json::to_json(res));
-    store_.events().publish(StockReserved{res});
+    store_.events().publish(StockReserved{res}, actor.label());
     check_reorder(store_, item, r.qty);
     return res;
   });
@@ -400,7 +400,7 @@ Reservation release_one(store::Store& s, audit::Call& call, Reservation res,
   res.closed_at = s.clock().now();
   Repository<Reservation>(s).update(res);
   call.record(entity_traits<Reservation>::table, res.id, before, json::to_json(res), reason);
-  s.events().publish(ReservationReleased{res, remainder});
+  s.events().publish(ReservationReleased{res, remainder}, call.actor().label());
   return res;
 }
 

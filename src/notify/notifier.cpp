@@ -217,7 +217,7 @@ Message Notifier::send(const auth::Actor& actor, const SendRequest& r) {
     m.actor = actor.label();
     outbox.insert(m);
     call.record(entity_traits<Message>::table, m.id, std::nullopt, json::to_json(m));
-    store_.events().publish(MessageQueued{m.id, m.channel});
+    store_.events().publish(MessageQueued{m.id, m.channel}, actor.label());
     return m;
   });
 }
@@ -297,9 +297,9 @@ DeliveryReport Notifier::deliver_due(const auth::Actor& actor, std::optional<Tim
                     error.empty() ? "sent by " + std::string(enum_name(m.channel))
                                   : "attempt " + std::to_string(m.attempts) + ": " + m.last_error);
         if (m.state == DeliveryState::sent)
-          store_.events().publish(MessageDelivered{m.id, m.channel});
+          store_.events().publish(MessageDelivered{m.id, m.channel}, actor.label());
         else if (m.state == DeliveryState::failed)
-          store_.events().publish(MessageFailed{m.id, m.channel, m.last_error});
+          store_.events().publish(MessageFailed{m.id, m.channel, m.last_error}, actor.label());
       });
     } catch (const Error& e) {
       if (e.code() != ErrorCode::conflict) throw;

@@ -316,11 +316,11 @@ TickResult Sla::tick(const auth::Actor& actor) {
           if (step.offset_minutes < 0) {
             auto w = alert(SlaWarning{});
             out.warnings.push_back(w);
-            store_.events().publish(w);
+            store_.events().publish(w, actor.label());
           } else {
             auto e = alert(SlaEscalated{});
             out.escalations.push_back(e);
-            store_.events().publish(e);
+            store_.events().publish(e, actor.label());
           }
         }
       }

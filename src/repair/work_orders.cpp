@@ -129,9 +129,17 @@ WorkOrder report_impl(store::Store& s, const auth::Actor& actor, const ReportInp
     Repository<TransitionRecord>(s).insert(rec);
     call.record("repair_work_order", o.id, std::nullopt, json::to_json(o), o.code);
     s.events().publish(WorkOrderReported{o.id, o.code, o.channel, o.priority, o.room_id, o.asset_id,
-                                         o.repair_item_id, o.unknown_caller, now});
-    s.events().publish(WorkOrderEvent{
-        o.id, o.code, Action::report, Status::reported, Status::reported, actor.label(), now, {}});
+                                         o.repair_item_id, o.unknown_caller, now},
+                       actor.label());
+    s.events().publish(WorkOrderEvent{o.id,
+                                      o.code,
+                                      Action::report,
+                                      Status::reported,
+                                      Status::reported,
+                                      actor.label(),
+                                      now,
+                                      {}},
+                       actor.label());
     return o;
   });
 }
@@ -247,7 +255,8 @@ WorkOrder WorkOrders::apply(const auth::Actor& actor, Action action, Id id,
         Repository<TransitionRecord>(store_).insert(rec);
         call.record("repair_work_order", o->id, before, json::to_json(*o), rq.reason);
         store_.events().publish(WorkOrderEvent{o->id, o->code, action, step.from, t.to,
-                                               actor.label(), step.now, rq.reason});
+                                               actor.label(), step.now, rq.reason},
+                                actor.label());
         if (rule.emit) rule.emit(step, *o);
         return *o;
       });
@@ -469,7 +478,8 @@ Rating WorkOrders::rate(const auth::Actor& actor, const RateInput& in) {
     Rating r{0, 0, o.id, in.score, in.comment, actor.label(), store_.clock().now()};
     ratings.insert(r);
     call.record("repair_rating", r.id, std::nullopt, json::to_json(r));
-    store_.events().publish(WorkOrderRated{o.id, r.score, o.technician_id, r.rated_at});
+    store_.events().publish(WorkOrderRated{o.id, r.score, o.technician_id, r.rated_at},
+                            actor.label());
     return r;
   });
 }

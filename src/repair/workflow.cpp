@@ -201,7 +201,8 @@ void correct_fields(const Step& s, WorkOrder& o) {
 
 void announce_assignment(const Step& s, const WorkOrder& o, AssignedBy by) {
   s.store.events().publish(WorkOrderAssigned{o.id, o.code, *o.technician_id, s.previous_technician,
-                                             by, s.request.reason, s.now});
+                                             by, s.request.reason, s.now},
+                           s.actor.label());
 }
 
 void announce_dispatch(const Step& s, const WorkOrder& o) {
@@ -217,19 +218,21 @@ void announce_grab(const Step& s, const WorkOrder& o) {
 }
 
 void announce_completion(const Step& s, const WorkOrder& o) {
-  s.store.events().publish(WorkOrderCompleted{o.id, o.code, o.asset_id, o.technician_id,
-                                              o.reporter_staff_id, o.labour_minutes, o.parts_used,
-                                              o.started_at, s.now});
+  s.store.events().publish(
+      WorkOrderCompleted{o.id, o.code, o.asset_id, o.technician_id, o.reporter_staff_id,
+                         o.labour_minutes, o.parts_used, o.started_at, s.now},
+      s.actor.label());
 }
 
 void announce_finish(const Step& s, const WorkOrder& o) {  // closed or cancelled
   s.store.events().publish(
-      WorkOrderClosed{o.id, o.code, o.asset_id, o.status, o.parts_used, o.parts_reserved, s.now});
+      WorkOrderClosed{o.id, o.code, o.asset_id, o.status, o.parts_used, o.parts_reserved, s.now},
+      s.actor.label());
 }
 
 void announce_reopen(const Step& s, const WorkOrder& o) {
-  s.store.events().publish(
-      WorkOrderReopened{o.id, o.code, o.reopen_count, s.request.reason, s.now});
+  s.store.events().publish(WorkOrderReopened{o.id, o.code, o.reopen_count, s.request.reason, s.now},
+                           s.actor.label());
 }
 
 // ---- the table ---------------------------------------------------------------------------------

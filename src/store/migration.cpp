@@ -27,6 +27,7 @@ struct houqin::entity_traits<houqin::store::MigrationRecord> {
 };
 
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/event_log.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::store {
@@ -59,6 +60,7 @@ int migrate(Store& store, std::span<const Migration> migrations) {
   }
 
   create_table<MigrationRecord>(store);
+  ensure_event_log(store);  // every migrated store has its event log
   Repository<MigrationRecord> records(store);
   int applied = 0;
   for (const auto& [domain, list] : by_domain) {

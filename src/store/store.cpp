@@ -6,6 +6,8 @@
 
 #include <unordered_map>
 
+#include "houqin/store/event_log.hpp"
+
 namespace houqin::store {
 namespace {
 
@@ -222,7 +224,15 @@ struct Store::Impl {
 
 // ---- opening -----------------------------------------------------------------------------------
 
-Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  // A durable event published outside a transaction is written in one of its own before any
+  // subscriber sees it; held ones are written by commit() below.
+  impl_->bus.set_journal([this](std::span<const EventEntry* const> entries) {
+    Transaction tx(*this);
+    append_events(*this, entries);
+    tx.commit();
+  });
+}
 std::shared_ptr<void>& Store::attachment(const void* key) {
   return impl_->attachments[key];
 }
@@ -387,6 +397,8 @@ void Store::commit() {
   if (m.depth == 0) fail(ErrorCode::failed_precondition, "commit without a transaction");
   if (m.depth == 1) {
     try {
+      // The log rows of this transaction's events, in it: they commit, or vanish, with it.
+      if (auto entries = m.bus.held_entries(); !entries.empty()) append_events(*this, entries);
       impl_->exec("COMMIT");
     } catch (...) {
       // The commit failed: the transaction is gone (or must go), and so are its events.

@@ -113,14 +113,23 @@ BOOST_DESCRIBE_STRUCT(ReliabilityList, (), (items))
 // ---- events ----
 
 struct AssetEventRecorded {
+  static constexpr std::string_view aggregate = "asset_asset";  // durable: in the event log
+  Id aggregate_id() const { return event.asset_id; }
   AssetEvent event;
 };
 struct FaultReported {
+  static constexpr std::string_view aggregate = "asset_asset";  // durable: in the event log
+  Id aggregate_id() const { return fault.asset_id; }
   Fault fault;
 };
 struct FaultClosed {
+  static constexpr std::string_view aggregate = "asset_asset";  // durable: in the event log
+  Id aggregate_id() const { return fault.asset_id; }
   Fault fault;
 };
+BOOST_DESCRIBE_STRUCT(AssetEventRecorded, (), (event))
+BOOST_DESCRIBE_STRUCT(FaultReported, (), (fault))
+BOOST_DESCRIBE_STRUCT(FaultClosed, (), (fault))
 
 /// One row of the transition table: the event is allowed from these statuses and leaves the
 /// asset in `to` (unchanged when empty). Exposed for documentation and tests.

@@ -111,7 +111,9 @@ std::string enum_names_joined() {
 ///     std::tuple{houqin::ref<site::Floor>(&site::Room::floor_id)};
 ///   };
 ///
-/// `unique`, `references` and `personal` are optional. A stored entity has members `Id id` and
+/// `unique`, `references`, `personal` and `ids_never_reused` (ids are never given out again, even
+/// after the newest rows are deleted: `static constexpr bool ids_never_reused = true;`) are
+/// optional. A stored entity has members `Id id` and
 /// `std::int64_t version` (the optimistic-locking counter).
 ///
 ///     static constexpr std::array personal{houqin::Personal{"phone", houqin::Mask::phone}};

@@ -151,19 +151,33 @@ BOOST_DESCRIBE_STRUCT(ReservationList, (), (reservations))
 // ---- events (published on store.events(), delivered after commit) ----
 
 struct StockMoved {
+  static constexpr std::string_view aggregate = "inventory_item";  // durable: in the event log
+  Id aggregate_id() const { return move.item_id; }
   StockMove move;
 };
 struct StockReserved {
+  static constexpr std::string_view aggregate =
+      "inventory_reservation";  // durable: in the event log
+  Id aggregate_id() const { return reservation.id; }
   Reservation reservation;
 };
 struct ReservationReleased {
+  static constexpr std::string_view aggregate =
+      "inventory_reservation";  // durable: in the event log
+  Id aggregate_id() const { return reservation.id; }
   Reservation reservation;
   std::int64_t released_qty = 0;  // what went back to available stock
 };
 /// The item's available quantity over all warehouses crossed its reorder point going down.
 struct ReorderPointReached {
+  static constexpr std::string_view aggregate = "inventory_item";  // durable: in the event log
+  Id aggregate_id() const { return line.item_id; }
   ReorderLine line;
 };
+BOOST_DESCRIBE_STRUCT(StockMoved, (), (move))
+BOOST_DESCRIBE_STRUCT(StockReserved, (), (reservation))
+BOOST_DESCRIBE_STRUCT(ReservationReleased, (), (reservation, released_qty))
+BOOST_DESCRIBE_STRUCT(ReorderPointReached, (), (line))
 
 // ---- the service ----
 

@@ -83,18 +83,27 @@ BOOST_DESCRIBE_STRUCT(DeliveryReport, (), (due, sent, retried, failed, skipped))
 
 // ---- events ----
 struct MessageQueued {
+  static constexpr std::string_view aggregate = "notify_message";  // durable: in the event log
+  Id aggregate_id() const { return message_id; }
   Id message_id = 0;
   ChannelKind channel = ChannelKind::sms;
 };
 struct MessageDelivered {
+  static constexpr std::string_view aggregate = "notify_message";  // durable: in the event log
+  Id aggregate_id() const { return message_id; }
   Id message_id = 0;
   ChannelKind channel = ChannelKind::sms;
 };
 struct MessageFailed {
+  static constexpr std::string_view aggregate = "notify_message";  // durable: in the event log
+  Id aggregate_id() const { return message_id; }
   Id message_id = 0;
   ChannelKind channel = ChannelKind::sms;
   std::string error;
 };
+BOOST_DESCRIBE_STRUCT(MessageQueued, (), (message_id, channel))
+BOOST_DESCRIBE_STRUCT(MessageDelivered, (), (message_id, channel))
+BOOST_DESCRIBE_STRUCT(MessageFailed, (), (message_id, channel, error))
 
 /// The channels deliver_due() uses when a Notifier is built without its own (and the
 /// notify.deliver_due operation): set once by the host at start-up.

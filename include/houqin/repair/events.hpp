@@ -13,6 +13,8 @@ namespace houqin::repair {
 
 /// Every transition, whatever it is (one per row of the transition table that ran).
 struct WorkOrderEvent {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   Action action = Action::report;
@@ -24,6 +26,8 @@ struct WorkOrderEvent {
 };
 
 struct WorkOrderReported {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   Channel channel = Channel::web;
@@ -38,6 +42,8 @@ struct WorkOrderReported {
 BOOST_DEFINE_ENUM_CLASS(AssignedBy, dispatcher, automatic, grab, reassign)
 
 struct WorkOrderAssigned {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   Id technician_id = 0;
@@ -48,6 +54,8 @@ struct WorkOrderAssigned {
 };
 
 struct WorkOrderCompleted {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   std::optional<Id> asset_id;
@@ -61,6 +69,8 @@ struct WorkOrderCompleted {
 
 /// Closed or cancelled: the order is finished; unused reservations are to be released.
 struct WorkOrderClosed {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   std::optional<Id> asset_id;
@@ -71,6 +81,8 @@ struct WorkOrderClosed {
 };
 
 struct WorkOrderReopened {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   std::int32_t reopen_count = 0;
@@ -79,6 +91,8 @@ struct WorkOrderReopened {
 };
 
 struct WorkOrderRated {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::int32_t score = 0;
   std::optional<Id> technician_id;
@@ -87,6 +101,8 @@ struct WorkOrderRated {
 
 /// A step of the escalation chain fired: a warning before the deadline (offset < 0) ...
 struct SlaWarning {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   SlaTarget target = SlaTarget::resolution;
@@ -100,6 +116,8 @@ struct SlaWarning {
 /// ... or an escalation at or after it. The same members, a type of its own so that subscribers
 /// can tell them apart (and without a base class, which the JSON mapping does not follow).
 struct SlaEscalated {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
   Id work_order_id = 0;
   std::string code;
   SlaTarget target = SlaTarget::resolution;

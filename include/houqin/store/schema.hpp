@@ -65,6 +65,10 @@ struct TableInfo {
   std::vector<std::vector<std::string>> unique;  // each entry one unique key
   std::vector<ForeignKey> references;
   bool has_personal = false;  // any column personal
+  /// An id is never given out twice, even after the newest rows are deleted (entity_traits'
+  /// `ids_never_reused`; SQLite AUTOINCREMENT, PostgreSQL identities always): for sequences
+  /// that readers keep positions in, like the event log.
+  bool ids_never_reused = false;
 
   /// Index of the named column; throws Error(invalid_argument) naming the table and column.
   HOUQIN_EXPORT std::size_t column_index(std::string_view column) const;
@@ -163,9 +167,11 @@ struct column<E> {
   }
 };
 
-/// Vectors, maps and nested structs are stored as JSON text through the JSON codecs.
+/// Vectors, maps, nested structs and raw JSON values are stored as JSON text through the JSON
+/// codecs.
 template <class M>
-requires is_vector<M>::value || is_string_map<M>::value || DescribedStruct<M>
+requires is_vector<M>::value || is_string_map<M>::value || DescribedStruct<M> ||
+    std::is_same_v<M, json::Json>
 struct column<M> {
   static constexpr SqlType type = SqlType::json;
   static void encode(const M& v, Cell& c) { c.s = json::to_json(v).dump(); }
@@ -240,6 +246,8 @@ TableInfo make_table_info() {
       info.unique.push_back(std::move(cols));
     }
   }
+  if constexpr (requires { traits::ids_never_reused; })
+    info.ids_never_reused = traits::ids_never_reused;
   if constexpr (requires { traits::personal; }) {
     for (const Personal& p : traits::personal) {
       auto& col = info.columns[info.column_index(p.member)];

@@ -108,6 +108,8 @@ static_assert(std::is_trivially_copyable_v<AlarmTransition>);
 
 /// Events published on store.events() by AlarmLog::persist and the Alarms service.
 struct AlarmRaised {
+  static constexpr std::string_view aggregate = "drivers_point";  // durable: in the event log
+  Id aggregate_id() const { return point_id; }
   Id point_id = 0;
   AlarmKind kind = AlarmKind::hi;
   Priority priority = Priority::medium;
@@ -116,6 +118,8 @@ struct AlarmRaised {
   Timestamp time{};
 };
 struct AlarmCleared {
+  static constexpr std::string_view aggregate = "drivers_point";  // durable: in the event log
+  Id aggregate_id() const { return point_id; }
   Id point_id = 0;
   AlarmKind kind = AlarmKind::hi;
   Priority priority = Priority::medium;

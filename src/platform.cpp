@@ -4,6 +4,7 @@
 #include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
+#include "houqin/host/consumer.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
 #include "houqin/repair/work_orders.hpp"
@@ -17,10 +18,10 @@ namespace houqin {
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
   // Each domain after the domains its tables reference.
-  for (auto list :
-       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
-        inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
-        telemetry::storage_migrations(), telemetry::alarm_migrations(), wiring::migrations()})
+  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
+                    drivers::migrations(), inventory::migrations(), asset::migrations(),
+                    notify::migrations(), repair::migrations(), telemetry::storage_migrations(),
+                    telemetry::alarm_migrations(), wiring::migrations(), host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

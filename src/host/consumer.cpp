@@ -1,0 +1,202 @@
+// Durable consumers: checkpoints, retries and dead letters (see consumer.hpp).
+#include "houqin/host/consumer.hpp"
+
+#include <algorithm>
+
+#include "houqin/store/catalog.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin::host {
+namespace {
+
+using store::Op;
+using store::Query;
+using store::Repository;
+
+// In backups and the integrity checks like every other table.
+[[maybe_unused]] const bool consumer_tables_registered =
+    store::register_tables<ConsumerState, DeadLetter>("host");
+
+std::string what_of(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    return x.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+}  // namespace
+
+std::vector<store::Migration> migrations() {
+  return {{"host", 1, "durable consumers: checkpoints and dead letters", [](store::Store& s) {
+             store::create_table<ConsumerState>(s);
+             store::create_table<DeadLetter>(s);
+           }}};
+}
+
+std::chrono::milliseconds RetryPolicy::delay_after(std::int32_t failures) const {
+  if (failures <= 0) return std::chrono::milliseconds{0};
+  auto d = first_delay;
+  for (std::int32_t i = 1; i < failures && d < max_delay; ++i) d *= 2;
+  return std::min(d, max_delay);
+}
+
+Consumer::Consumer(std::string name, ConsumerOptions options)
+    : name_(std::move(name)), options_(options) {
+  if (name_.empty()) fail(ErrorCode::invalid_argument, "consumer: name is empty");
+  if (options_.batch <= 0)
+    fail(ErrorCode::invalid_argument, "consumer " + name_ + ": batch must be positive");
+  if (options_.retry.max_attempts <= 0)
+    fail(ErrorCode::invalid_argument, "consumer " + name_ + ": max_attempts must be positive");
+}
+
+ConsumerState Consumer::state(store::Store& store) {
+  Repository<ConsumerState> repo(store);
+  auto found = repo.find(Query<ConsumerState>().where(&ConsumerState::name, Op::eq, name_));
+  if (!found.empty()) return found.front();
+  ConsumerState st;
+  st.name = name_;
+  st.position = options_.start_at == StartAt::end ? store::last_event_seq(store) : 0;
+  st.updated_at = store.clock().now();
+  try {
+    repo.insert(st);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::already_exists) throw;
+    return state(store);  // another process created it first
+  }
+  return st;
+}
+
+PollResult Consumer::poll(store::Store& store) {
+  if (store.transaction_depth() != 0)
+    fail(ErrorCode::failed_precondition,
+         "consumer " + name_ + ": poll inside a transaction (each event needs its own)");
+  PollResult r;
+  ConsumerState st = state(store);
+  if (st.attempts > 0 && st.retry_at && store.clock().now() < *st.retry_at) {
+    r.waiting_for_retry = true;
+    return r;
+  }
+  Repository<ConsumerState> states(store);
+  // Saves the checkpoint (with the version check); false when another process moved it.
+  auto save = [&] {
+    st.updated_at = store.clock().now();
+    try {
+      states.update(st);
+      return true;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::conflict) throw;
+      r.lost_race = true;
+      return false;
+    }
+  };
+  bool unsaved_skips = false;
+  for (const auto& event : store::read_events(store, st.position, options_.batch)) {
+    auto handler = handlers_.find(event.type);
+    if (handler == handlers_.end()) {
+      st.position = event.id;
+      ++r.skipped;
+      unsaved_skips = true;
+      continue;
+    }
+    std::exception_ptr error;
+    {
+      store::Transaction tx(store);
+      try {
+        Delivery d{store, event};
+        handler->second(d);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      if (!error) {
+        st.position = event.id;
+        st.attempts = 0;
+        st.retry_at.reset();
+        st.last_error.clear();
+        if (!save()) return r;  // the transaction rolls back: the other process handled it
+        tx.commit();
+        ++r.handled;
+        unsaved_skips = false;
+        continue;
+      }
+    }  // rolled back: the handler's writes are gone
+    ++r.failed;
+    const std::string message = what_of(error);
+    const std::int32_t attempts = st.attempts + 1;
+    if (attempts >= options_.retry.max_attempts) {
+      store::Transaction tx(store);
+      DeadLetter dl{
+          0, 0, name_, event.id, event.type, attempts, message, store.clock().now(), std::nullopt};
+      Repository<DeadLetter>(store).insert(dl);
+      st.position = event.id;
+      st.attempts = 0;
+      st.retry_at.reset();
+      st.last_error = message;
+      if (!save()) return r;
+      tx.commit();
+      ++r.parked;
+      unsaved_skips = false;
+      continue;  // the events behind it go on
+    }
+    st.attempts = attempts;
+    st.retry_at = store.clock().now() + options_.retry.delay_after(attempts);
+    st.last_error = message;
+    save();
+    r.waiting_for_retry = true;
+    return r;
+  }
+  if (unsaved_skips) save();
+  return r;
+}
+
+bool Consumer::replay(store::Store& store, Id dead_letter_id) {
+  Repository<DeadLetter> letters(store);
+  auto dl = letters.require(dead_letter_id);
+  if (dl.consumer != name_)
+    fail(ErrorCode::invalid_argument, "dead letter " + std::to_string(dead_letter_id) +
+                                          " belongs to consumer " + dl.consumer + ", not " + name_);
+  if (dl.replayed_at) return false;
+  auto event = Repository<store::StoredEvent>(store).get(dl.seq);
+  if (!event)
+    fail(ErrorCode::not_found, "dead letter " + std::to_string(dead_letter_id) + ": event " +
+                                   std::to_string(dl.seq) + " is no longer in the log");
+  auto handler = handlers_.find(event->type);
+  if (handler == handlers_.end())
+    fail(ErrorCode::failed_precondition,
+         "consumer " + name_ + " has no handler for " + event->type + " any more");
+  std::exception_ptr error;
+  {
+    store::Transaction tx(store);
+    try {
+      Delivery d{store, *event};
+      handler->second(d);
+      dl.replayed_at = store.clock().now();
+      letters.update(dl);
+      tx.commit();
+      return true;
+    } catch (...) {
+      error = std::current_exception();
+    }
+  }
+  dl.attempts += 1;
+  dl.error = what_of(error);
+  letters.update(dl);
+  std::rethrow_exception(error);
+}
+
+std::vector<ConsumerState> consumer_states(store::Store& store) {
+  if (!store.table_exists(entity_traits<ConsumerState>::table)) return {};
+  return Repository<ConsumerState>(store).find(
+      Query<ConsumerState>().order_by(&ConsumerState::name));
+}
+
+std::vector<DeadLetter> dead_letters(store::Store& store, const std::string& consumer) {
+  Query<DeadLetter> q;
+  q.where_null(&DeadLetter::replayed_at);
+  if (!consumer.empty()) q.where(&DeadLetter::consumer, Op::eq, consumer);
+  return Repository<DeadLetter>(store).find(q.order_by(&DeadLetter::seq));
+}
+
+}  // namespace houqin::host

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "houqin/host/lease.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
@@ -30,10 +31,13 @@ std::string what_of(std::exception_ptr e) {
 }  // namespace
 
 std::vector<store::Migration> migrations() {
-  return {{"host", 1, "durable consumers: checkpoints and dead letters", [](store::Store& s) {
+  return {{"host", 1, "durable consumers: checkpoints and dead letters",
+           [](store::Store& s) {
              store::create_table<ConsumerState>(s);
              store::create_table<DeadLetter>(s);
-           }}};
+           }},
+          {"host", 2, "leases: one holder per name across processes",
+           [](store::Store& s) { store::create_table<Lease>(s); }}};
 }
 
 std::chrono::milliseconds RetryPolicy::delay_after(std::int32_t failures) const {

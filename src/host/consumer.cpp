@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "houqin/host/lease.hpp"
+#include "houqin/host/scheduler.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
@@ -37,7 +38,9 @@ std::vector<store::Migration> migrations() {
              store::create_table<DeadLetter>(s);
            }},
           {"host", 2, "leases: one holder per name across processes",
-           [](store::Store& s) { store::create_table<Lease>(s); }}};
+           [](store::Store& s) { store::create_table<Lease>(s); }},
+          {"host", 3, "scheduler: the next due time of every timed job",
+           [](store::Store& s) { store::create_table<JobState>(s); }}};
 }
 
 std::chrono::milliseconds RetryPolicy::delay_after(std::int32_t failures) const {

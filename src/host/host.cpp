@@ -1,0 +1,145 @@
+// The host's rounds and its thread (see host.hpp).
+#include "houqin/host/host.hpp"
+
+#include <algorithm>
+
+#include "houqin/host/waker.hpp"
+#include "houqin/store/event_log.hpp"
+
+namespace houqin::host {
+namespace {
+
+std::string consumer_lease(const Consumer& c) {
+  return "consumer:" + c.name();
+}
+constexpr const char* scheduler_lease = "scheduler";
+
+}  // namespace
+
+Host::Host(store::Store& store, HostOptions options) : store_(store), options_(std::move(options)) {
+  if (options_.holder.empty()) options_.holder = make_holder_id();
+  if (options_.lease_ttl <= std::chrono::milliseconds{0} ||
+      options_.idle <= std::chrono::milliseconds{0})
+    fail(ErrorCode::invalid_argument, "host: lease_ttl and idle must be positive");
+  status_.holder = options_.holder;
+}
+
+Host::~Host() {
+  stop();
+}
+
+void Host::add(Consumer consumer) {
+  if (thread_.joinable()) fail(ErrorCode::failed_precondition, "host: add before start()");
+  for (const auto& c : consumers_)
+    if (c.name() == consumer.name())
+      fail(ErrorCode::already_exists, "host: consumer " + c.name() + " is added twice");
+  consumers_.push_back(std::move(consumer));
+  held_.push_back(false);
+}
+
+void Host::add(Job job) {
+  if (thread_.joinable()) fail(ErrorCode::failed_precondition, "host: add before start()");
+  scheduler_.add(std::move(job));
+  has_jobs_ = true;
+}
+
+Round Host::run_once() {
+  Round r;
+  for (std::size_t i = 0; i < consumers_.size(); ++i) {
+    held_[i] =
+        acquire_lease(store_, consumer_lease(consumers_[i]), options_.holder, options_.lease_ttl);
+    if (!held_[i]) continue;
+    auto p = consumers_[i].poll(store_);
+    r.handled += p.handled + p.parked;
+    if (!p.waiting_for_retry && !p.lost_race &&
+        p.handled + p.parked + p.skipped >= consumers_[i].options().batch)
+      r.more = true;
+  }
+  if (has_jobs_) {
+    scheduler_held_ = acquire_lease(store_, scheduler_lease, options_.holder, options_.lease_ttl);
+    if (scheduler_held_) r.ran = scheduler_.run_due(store_).ran;
+  }
+  ++rounds_;
+  refresh_status();
+  return r;
+}
+
+void Host::refresh_status() {
+  HostStatus st;
+  st.holder = options_.holder;
+  st.last_event = store::last_event_seq(store_);
+  st.rounds = rounds_;
+  for (std::size_t i = 0; i < consumers_.size(); ++i) {
+    auto& c = consumers_[i];
+    auto state = c.state(store_);
+    auto lease = find_lease(store_, consumer_lease(c));
+    st.consumers.push_back(ConsumerStatus{
+        c.name(), held_[i], lease ? lease->holder : std::string(), state.position,
+        std::max<std::int64_t>(0, st.last_event - state.position), state.attempts, state.last_error,
+        static_cast<std::int64_t>(dead_letters(store_, c.name()).size())});
+  }
+  if (has_jobs_) {
+    auto lease = find_lease(store_, scheduler_lease);
+    st.scheduler_active = scheduler_held_;
+    st.scheduler_holder = lease ? lease->holder : std::string();
+  }
+  std::lock_guard lock(status_mutex_);
+  status_ = std::move(st);
+}
+
+HostStatus Host::status() const {
+  std::lock_guard lock(status_mutex_);
+  return status_;
+}
+
+void Host::start() {
+  if (thread_.joinable()) return;
+  thread_ = std::jthread([this](std::stop_token stop) {
+    Waker waker(store_);
+    while (!stop.stop_requested()) {
+      Round r;
+      try {
+        r = run_once();
+      } catch (const std::exception&) {
+        // The store went away or a lease could not be written: try again after a pause.
+      }
+      if (r.more) continue;
+      // Sleep until another process commits, a lease needs renewing or a job is due.
+      auto sleep = std::min(options_.idle, options_.lease_ttl / 3);
+      if (has_jobs_ && scheduler_held_) {
+        try {
+          if (auto due = scheduler_.next_due(store_)) {
+            auto until =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*due - store_.clock().now());
+            sleep = std::clamp(until, std::chrono::milliseconds{0}, sleep);
+          }
+        } catch (const std::exception&) {
+        }
+      }
+      // Short slices, so that stop() is never kept waiting for a whole idle period.
+      auto slice = std::min(sleep, std::chrono::milliseconds{200});
+      for (auto waited = std::chrono::milliseconds{0}; waited < sleep && !stop.stop_requested();
+           waited += slice) {
+        try {
+          if (waker.wait(slice)) break;
+        } catch (const std::exception&) {
+          break;
+        }
+      }
+    }
+  });
+}
+
+void Host::stop() {
+  if (thread_.joinable()) {
+    thread_.request_stop();
+    thread_.join();
+  }
+  for (std::size_t i = 0; i < consumers_.size(); ++i)
+    if (held_[i]) release_lease(store_, consumer_lease(consumers_[i]), options_.holder);
+  if (scheduler_held_) release_lease(store_, scheduler_lease, options_.holder);
+  std::fill(held_.begin(), held_.end(), false);
+  scheduler_held_ = false;
+}
+
+}  // namespace houqin::host

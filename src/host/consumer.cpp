@@ -193,6 +193,18 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
   std::rethrow_exception(error);
 }
 
+std::int64_t prune_events(store::Store& store, std::chrono::hours max_age) {
+  if (!store.table_exists(entity_traits<store::StoredEvent>::table)) return 0;
+  std::int64_t passed = store::last_event_seq(store);
+  for (const auto& c : consumer_states(store)) passed = std::min(passed, c.position);
+  store::Cell up_to, before;
+  up_to.i = passed;
+  before.i = (store.clock().now() - max_age).time_since_epoch().count();
+  const store::Param params[] = {{&up_to, store::Storage::integer},
+                                 {&before, store::Storage::integer}};
+  return store.execute("DELETE FROM houqin_event WHERE id <= :p1 AND time < :p2", params);
+}
+
 std::vector<ConsumerState> consumer_states(store::Store& store) {
   if (!store.table_exists(entity_traits<ConsumerState>::table)) return {};
   return Repository<ConsumerState>(store).find(

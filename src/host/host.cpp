@@ -22,6 +22,10 @@ Host::Host(store::Store& store, HostOptions options) : store_(store), options_(s
       options_.idle <= std::chrono::milliseconds{0})
     fail(ErrorCode::invalid_argument, "host: lease_ttl and idle must be positive");
   status_.holder = options_.holder;
+  if (options_.event_retention.count() > 0)
+    add(Job{
+        "houqin.prune_events", std::chrono::hours(1), CatchUp::latest,
+        [age = options_.event_retention](store::Store& s, Timestamp) { prune_events(s, age); }});
 }
 
 Host::~Host() {

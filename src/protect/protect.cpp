@@ -6,6 +6,7 @@
 
 #include "houqin/audit/call.hpp"
 #include "houqin/store/catalog.hpp"
+#include "houqin/store/event_log.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::protect {
@@ -40,8 +41,30 @@ void audit_chain(store::Store& s, std::vector<Finding>& out) {
                    v.problem});
 }
 
+/// Every event of the log says what it is and names a table this houqin knows as its aggregate
+/// (a row written by hand, or by a newer version, would be handed to consumers that cannot place
+/// it).
+void event_log(store::Store& s, std::vector<Finding>& out) {
+  if (!s.table_exists(entity_traits<store::StoredEvent>::table)) return;
+  std::set<std::string, std::less<>> tables;
+  for (const auto& e : store::catalog()) tables.insert(e.table->name);
+  const auto& t = store::table_info<store::StoredEvent>();
+  const auto type_col = t.column_index("type"), aggregate_col = t.column_index("aggregate");
+  std::map<std::string, std::vector<Id>> bad;
+  s.select_rows(t, store::by_id(), [&](std::span<const store::Cell> row) {
+    if (row[type_col].s.empty())
+      bad["an event without a type"].push_back(row[0].i);
+    else if (!tables.count(row[aggregate_col].s))
+      bad["events whose aggregate is not a known table (" + row[aggregate_col].s + ")"].push_back(
+          row[0].i);
+  });
+  for (auto& [what, ids] : bad)
+    out.push_back({"event_log", std::string(t.name), std::move(ids), what});
+}
+
 [[maybe_unused]] const bool builtin_checks = [] {
   register_check("audit.chain", audit_chain);
+  register_check("store.event_log", event_log);
   return true;
 }();
 

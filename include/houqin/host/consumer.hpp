@@ -134,6 +134,11 @@ class HOUQIN_EXPORT Consumer {
   std::map<std::string, Handler, std::less<>> handlers_;
 };
 
+/// Retention of the log: deletes the events every consumer has passed (or parked) that are older
+/// than `max_age` by the store's clock; with no consumer yet, every event older than that. Returns
+/// how many went. Sequence numbers are never reused, so positions stay valid.
+HOUQIN_EXPORT std::int64_t prune_events(store::Store& store, std::chrono::hours max_age);
+
 /// Every consumer's state, and the dead letters not yet replayed, for status pages.
 HOUQIN_EXPORT std::vector<ConsumerState> consumer_states(store::Store& store);
 HOUQIN_EXPORT std::vector<DeadLetter> dead_letters(store::Store& store,

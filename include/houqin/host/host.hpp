@@ -26,8 +26,11 @@ struct HostOptions {
   std::string holder;  // this host's id in the leases; make_holder_id() when empty
   std::chrono::milliseconds lease_ttl{std::chrono::seconds(6)};  // renewed every ttl/3
   std::chrono::milliseconds idle{std::chrono::seconds(1)};       // the longest sleep between rounds
+  /// Events older than this that every consumer has passed are pruned by an hourly job
+  /// ("houqin.prune_events", under the scheduler's lease); zero keeps them all.
+  std::chrono::hours event_retention{24 * 30};
 };
-BOOST_DESCRIBE_STRUCT(HostOptions, (), (holder, lease_ttl, idle))
+BOOST_DESCRIBE_STRUCT(HostOptions, (), (holder, lease_ttl, idle, event_retention))
 
 struct ConsumerStatus {
   std::string name;

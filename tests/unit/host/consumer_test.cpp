@@ -253,6 +253,28 @@ TEST_P(ConsumerTest, PollInsideATransactionAndBadOptionsAreRefused) {
   EXPECT_EQ(host::RetryPolicy{}.delay_after(40), std::chrono::seconds(30));
 }
 
+TEST_P(ConsumerTest, RetentionPrunesOnlyOldEventsEveryConsumerHasPassed) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  ring(*s, {1, 2});  // at t0
+  clock.advance(std::chrono::hours(24 * 31));
+  ring(*s, {3});  // recent
+  auto fast = echoer("fast");
+  auto slow = echoer("slow", ConsumerOptions{{}, StartAt::beginning, 1});  // one per poll
+  fast.poll(*s);
+  slow.poll(*s);  // has passed bell 1 only
+  const auto days30 = std::chrono::hours(24 * 30);
+  EXPECT_EQ(host::prune_events(*s, days30), 1);  // bell 1: old and passed by both
+  EXPECT_EQ(read_events(*s, 0, 10).size(), 2u);
+  slow.poll(*s);
+  slow.poll(*s);
+  EXPECT_EQ(host::prune_events(*s, days30), 1);  // bell 2; bell 3 is too recent
+  auto left = read_events(*s, 0, 10);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(json::from_json<Rang>(left[0].payload, "p").bell_id, 3);
+  EXPECT_EQ(slow.poll(*s).handled, 0);  // positions still valid after pruning
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ConsumerTest, ::testing::ValuesIn(testing::backends()),
                          [](const auto& p) { return p.param; });
 

@@ -225,6 +225,16 @@ TEST_P(ProtectTest, IntegrityCheckerNamesTheRowsInvolved) {
       << by_check["duplicate_code"][0].message;
   ASSERT_EQ(by_check["impossible_state"].size(), 1u);
   EXPECT_EQ(by_check["impossible_state"][0].ids, std::vector<Id>{floor.id});
+  EXPECT_TRUE(by_check["event_log"].empty());  // the events the import wrote are well formed
+  s->execute(
+      "INSERT INTO houqin_event (version, type, aggregate, aggregate_id, time, actor, payload) "
+      "VALUES (1, 'x.Made', 'no_such_table', 1, 0, '', '{}')");
+  findings = protect::check_integrity(*s, admin);
+  by_check.clear();
+  for (const auto& f : findings) by_check[f.check].push_back(f);
+  ASSERT_EQ(by_check["event_log"].size(), 1u);
+  EXPECT_EQ(by_check["event_log"][0].table, "houqin_event");
+  EXPECT_NE(by_check["event_log"][0].message.find("(no_such_table)"), std::string::npos);
   expect_error([&] { protect::check_integrity(*s, pf.actor("auditor")); },
                ErrorCode::permission_denied, "user:auditor lacks protect.integrity");
 }

@@ -5,7 +5,9 @@
 # Also: ./dev.sh build | ./dev.sh deps | ./dev.sh bench | ./dev.sh abi-baseline (rewrite the C ABI
 # baseline bindings/c/abi/libhouqin-c.abi from the built libhouqin-c; see docs/c-abi.md) |
 # ./dev.sh sanitize (the C ABI tests under AddressSanitizer and a bounded libFuzzer run; part of test) |
-# ./dev.sh layers (render docs/layers.svg from the layer graph the build writes; see docs/development.md)
+# ./dev.sh layers (render docs/layers.svg from the layer graph the build writes; see docs/development.md) |
+# ./dev.sh docs (rewrite docs/operations.md from the service registry; the test docs.operations_doc
+# fails while the committed file is stale; see docs/development.md)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -196,6 +198,14 @@ case "$cmd" in
     dot -Tsvg docs/layers.dot -o docs/layers.svg
     log "docs/layers.dot and docs/layers.svg rewritten"
     ;;
+  docs)
+    deps
+    phase configure configure
+    log "Building the operations_doc generator"
+    cmake --build "$BUILD" -j "$JOBS" --target operations_doc
+    "$BUILD/tests/operations_doc" docs/operations.md
+    log "docs/operations.md rewritten from the service registry"
+    ;;
   abi-baseline)
     deps
     build
@@ -207,7 +217,7 @@ case "$cmd" in
     "$BUILD/benchmarks/store_bench" "${@:2}"
     ;;
   *)
-    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | abi-baseline | sanitize | layers" >&2
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | abi-baseline | sanitize | layers | docs" >&2
     exit 2
     ;;
 esac

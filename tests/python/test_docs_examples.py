@@ -358,7 +358,9 @@ class _PythonCalls(ast.NodeVisitor):
         if not path:
             return
         source = "%s:%d" % (self.path, self.first_line + node.lineno - 1)
-        keywords = {k.arg: k.value for k in node.keywords if k.arg is not None}
+        # A field named like a Python keyword is passed with a trailing underscore (from_).
+        keywords = {(k.arg[:-1] if k.arg.endswith("_") and keyword.iskeyword(k.arg[:-1]) else k.arg): k.value
+                    for k in node.keywords if k.arg is not None}
         double_star = any(k.arg is None for k in node.keywords)
         if path in (["houqin", "call"], ["houqin", "_core", "call"]):
             op_node = node.args[2] if len(node.args) > 2 else keywords.pop("operation", None)

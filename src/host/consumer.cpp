@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "exception_text.hpp"
 #include "houqin/host/lease.hpp"
 #include "houqin/host/scheduler.hpp"
 #include "houqin/store/catalog.hpp"
@@ -18,16 +19,6 @@ using store::Repository;
 // In backups and the integrity checks like every other table.
 [[maybe_unused]] const bool consumer_tables_registered =
     store::register_tables<ConsumerState, DeadLetter>("host");
-
-std::string what_of(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
 
 }  // namespace
 
@@ -130,7 +121,7 @@ PollResult Consumer::poll(store::Store& store) {
       }
     }  // rolled back: the handler's writes are gone
     ++r.failed;
-    const std::string message = what_of(error);
+    const std::string message = detail::exception_text(error);
     const std::int32_t attempts = st.attempts + 1;
     if (attempts >= options_.retry.max_attempts) {
       store::Transaction tx(store);
@@ -188,7 +179,7 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
     }
   }
   dl.attempts += 1;
-  dl.error = what_of(error);
+  dl.error = detail::exception_text(error);
   letters.update(dl);
   std::rethrow_exception(error);
 }

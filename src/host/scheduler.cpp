@@ -1,6 +1,7 @@
 // Timed jobs, once per (job, due time) across processes (see scheduler.hpp).
 #include "houqin/host/scheduler.hpp"
 
+#include "exception_text.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
@@ -8,16 +9,6 @@ namespace houqin::host {
 namespace {
 
 [[maybe_unused]] const bool job_table_registered = store::register_tables<JobState>("host");
-
-std::string message_of(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& x) {
-    return x.what();
-  } catch (...) {
-    return "unknown exception";
-  }
-}
 
 }  // namespace
 
@@ -105,7 +96,7 @@ SchedulerResult Scheduler::run_due(store::Store& store) {
       if (error) {
         ++r.failed;
         st.failures += 1;
-        st.last_error = message_of(error);
+        st.last_error = detail::exception_text(error);
         try {
           states.update(st);
         } catch (const Error& e) {

@@ -12,7 +12,8 @@ examples/ (C, C++, Python, notebooks) and finds the inputs given to operations b
 - Python: houqin.call(store, actor, "<op>", {...}, k=v) and houqin.services.<domain>.<verb>(
   store, actor, k=v), also through `from houqin.services import repair` and other import aliases.
   Literal values (ast.literal_eval) are checked against the schema; values that are not literals
-  (variables, datetime objects) are skipped but their field NAMES are still checked.
+  (variables, datetime objects) are skipped but their field NAMES are still checked. A keyword
+  with a trailing underscore after a Python keyword (from_=) is that field (from).
 - Markdown ```json blocks whose info string names an operation: ```json input=repair.report
   (docs/development.md, "Docs examples are tested").
 
@@ -358,9 +359,8 @@ class _PythonCalls(ast.NodeVisitor):
         if not path:
             return
         source = "%s:%d" % (self.path, self.first_line + node.lineno - 1)
-        # A field named like a Python keyword is passed with a trailing underscore (from_).
-        keywords = {(k.arg[:-1] if k.arg.endswith("_") and keyword.iskeyword(k.arg[:-1]) else k.arg): k.value
-                    for k in node.keywords if k.arg is not None}
+        # A field named like a Python keyword is given with a trailing underscore (from_=...).
+        keywords = {_field_name(k.arg): k.value for k in node.keywords if k.arg is not None}
         double_star = any(k.arg is None for k in node.keywords)
         if path in (["houqin", "call"], ["houqin", "_core", "call"]):
             op_node = node.args[2] if len(node.args) > 2 else keywords.pop("operation", None)
@@ -402,6 +402,12 @@ class _PythonCalls(ast.NodeVisitor):
                 self.scan.skipped.append("%s: %s.%s = %s is not a literal (name checked)" % (
                     source, operation, name, ast.unparse(value)))
         self.scan.examples.append(example)
+
+
+def _field_name(argument):
+    if argument.endswith("_") and keyword.iskeyword(argument[:-1]):
+        return argument[:-1]
+    return argument
 
 
 def _jsonable(value):
@@ -624,6 +630,7 @@ hq_call(&out, store, actor, "audit.verify", NULL);
 from houqin.services import repair
 repair.report(store, actor, room_id=room.id, description="Light flickers")
 houqin.call(store, actor, "repair.report", {"room_id": 1}, description="x")
+houqin.services.audit.query(store, actor, from_="2026-11-25T00:00:00Z", limit=10)
 ```
 
 ```cpp
@@ -679,7 +686,7 @@ def test_a_bad_format_is_reported_if_the_schema_has_one():
 
 def test_a_right_example_passes():
     scan = _scan_text(GOOD)
-    assert len(scan.examples) == 6, [e.source for e in scan.examples]
+    assert len(scan.examples) == 7, [e.source for e in scan.examples]
     problems = check_all(scan)
     assert not problems, problems
 

@@ -38,7 +38,7 @@ void Host::add(Consumer consumer) {
     if (c.name() == consumer.name())
       fail(ErrorCode::already_exists, "host: consumer " + c.name() + " is added twice");
   consumers_.push_back(std::move(consumer));
-  held_.push_back(false);
+  held_.push_back({});
 }
 
 void Host::add(Job job) {
@@ -47,12 +47,18 @@ void Host::add(Job job) {
   has_jobs_ = true;
 }
 
+bool Host::keep(const std::string& lease, Held& h) {
+  const Timestamp now = store_.clock().now();
+  if (h.held && now < h.renew_after) return true;  // well inside its ttl
+  h.held = acquire_lease(store_, lease, options_.holder, options_.lease_ttl);
+  if (h.held) h.renew_after = now + options_.lease_ttl / 3;
+  return h.held;
+}
+
 Round Host::run_once() {
   Round r;
   for (std::size_t i = 0; i < consumers_.size(); ++i) {
-    held_[i] =
-        acquire_lease(store_, consumer_lease(consumers_[i]), options_.holder, options_.lease_ttl);
-    if (!held_[i]) continue;
+    if (!keep(consumer_lease(consumers_[i]), held_[i])) continue;
     auto p = consumers_[i].poll(store_);
     r.handled += p.handled + p.parked;
     if (!p.waiting_for_retry && !p.lost_race &&
@@ -60,8 +66,7 @@ Round Host::run_once() {
       r.more = true;
   }
   if (has_jobs_) {
-    scheduler_held_ = acquire_lease(store_, scheduler_lease, options_.holder, options_.lease_ttl);
-    if (scheduler_held_) r.ran = scheduler_.run_due(store_).ran;
+    if (keep(scheduler_lease, scheduler_held_)) r.ran = scheduler_.run_due(store_).ran;
   }
   ++rounds_;
   refresh_status();
@@ -78,13 +83,13 @@ void Host::refresh_status() {
     auto state = c.state(store_);
     auto lease = find_lease(store_, consumer_lease(c));
     st.consumers.push_back(ConsumerStatus{
-        c.name(), held_[i], lease ? lease->holder : std::string(), state.position,
+        c.name(), held_[i].held, lease ? lease->holder : std::string(), state.position,
         std::max<std::int64_t>(0, st.last_event - state.position), state.attempts, state.last_error,
         static_cast<std::int64_t>(dead_letters(store_, c.name()).size())});
   }
   if (has_jobs_) {
     auto lease = find_lease(store_, scheduler_lease);
-    st.scheduler_active = scheduler_held_;
+    st.scheduler_active = scheduler_held_.held;
     st.scheduler_holder = lease ? lease->holder : std::string();
   }
   std::lock_guard lock(status_mutex_);
@@ -110,7 +115,7 @@ void Host::start() {
       if (r.more) continue;
       // Sleep until another process commits, a lease needs renewing or a job is due.
       auto sleep = std::min(options_.idle, options_.lease_ttl / 3);
-      if (has_jobs_ && scheduler_held_) {
+      if (has_jobs_ && scheduler_held_.held) {
         try {
           if (auto due = scheduler_.next_due(store_)) {
             auto until =
@@ -140,10 +145,10 @@ void Host::stop() {
     thread_.join();
   }
   for (std::size_t i = 0; i < consumers_.size(); ++i)
-    if (held_[i]) release_lease(store_, consumer_lease(consumers_[i]), options_.holder);
-  if (scheduler_held_) release_lease(store_, scheduler_lease, options_.holder);
-  std::fill(held_.begin(), held_.end(), false);
-  scheduler_held_ = false;
+    if (held_[i].held) release_lease(store_, consumer_lease(consumers_[i]), options_.holder);
+  if (scheduler_held_.held) release_lease(store_, scheduler_lease, options_.holder);
+  std::fill(held_.begin(), held_.end(), Held{});
+  scheduler_held_ = Held{};
 }
 
 }  // namespace houqin::host

@@ -95,8 +95,15 @@ class HOUQIN_EXPORT Host {
   std::vector<Consumer> consumers_;
   Scheduler scheduler_;
   bool has_jobs_ = false;
-  std::vector<bool> held_;  // per consumer
-  bool scheduler_held_ = false;
+  /// A lease this host holds is renewed once a third of its ttl has passed, not every round: a
+  /// round after every commit would otherwise write the lease row each time.
+  struct Held {
+    bool held = false;
+    Timestamp renew_after{};
+  };
+  bool keep(const std::string& lease, Held& h);
+  std::vector<Held> held_;  // per consumer
+  Held scheduler_held_;
   std::int64_t rounds_ = 0;
   mutable std::mutex status_mutex_;
   HostStatus status_;

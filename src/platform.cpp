@@ -26,4 +26,10 @@ std::vector<store::Migration> migrations() {
   return out;
 }
 
+std::unique_ptr<host::Host> make_host(store::Store& store, const HostConfig& config) {
+  auto h = std::make_unique<host::Host>(store, config.host);
+  wiring::install(*h, wiring::actor(), config.wiring);
+  return h;
+}
+
 }  // namespace houqin

@@ -80,6 +80,10 @@ void require(const void* p, const char* function, const char* name);
 /// std::bad_alloc when memory runs out.
 char* copy_out(std::string_view s);
 
+/// The StoreOptions that `opts` (NULL: the defaults) asks for, with keys from its key file or
+/// else from HOUQIN_KEYS; Error(invalid_argument) naming `function` for a bad version or value.
+store::StoreOptions store_options(const hq_store_options* opts, const char* function);
+
 /// The migrations of every domain this library knows (houqin::migrations()).
 const std::vector<store::Migration>& migrations();
 

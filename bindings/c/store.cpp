@@ -11,6 +11,32 @@ using namespace houqin;
 using capi::guard;
 using capi::require;
 
+namespace houqin::capi {
+
+store::StoreOptions store_options(const hq_store_options* opts, const char* function) {
+  store::StoreOptions options;
+  if (opts) {
+    // Fields are read up to the version the host set; newer fields keep their defaults.
+    if (opts->version == 0 || opts->version > HQ_STORE_OPTIONS_VERSION)
+      fail(ErrorCode::invalid_argument,
+           std::string(function) + ": options version " + std::to_string(opts->version) +
+               " is not supported (1.." + std::to_string(HQ_STORE_OPTIONS_VERSION) + ")");
+    if (opts->busy_timeout_ms < 0)
+      fail(ErrorCode::invalid_argument, std::string(function) + ": busy_timeout_ms " +
+                                            std::to_string(opts->busy_timeout_ms) + " is negative");
+    options.busy_timeout = std::chrono::milliseconds(opts->busy_timeout_ms);
+    if (opts->version >= 2 && opts->key_file)
+      options.keys = protect::Keyring::from_file(opts->key_file);
+  }
+  // Personal data is sealed at rest: keys from the key file, else from HOUQIN_KEYS.
+  if (!options.keys)
+    if (const char* keys = std::getenv("HOUQIN_KEYS"); keys && *keys)
+      options.keys = protect::Keyring::from_env();
+  return options;
+}
+
+}  // namespace houqin::capi
+
 extern "C" {
 
 hq_status hq_store_options_init(hq_store_options* opts, unsigned int version) {
@@ -30,25 +56,7 @@ hq_status hq_store_open(hq_store** out, const char* url, const hq_store_options*
   return guard([&] {
     require(out, "hq_store_open", "out");
     require(url, "hq_store_open", "url");
-    store::StoreOptions options;
-    if (opts) {
-      // Fields are read up to the version the host set; newer fields keep their defaults.
-      if (opts->version == 0 || opts->version > HQ_STORE_OPTIONS_VERSION)
-        fail(ErrorCode::invalid_argument,
-             "hq_store_open: options version " + std::to_string(opts->version) +
-                 " is not supported (1.." + std::to_string(HQ_STORE_OPTIONS_VERSION) + ")");
-      if (opts->busy_timeout_ms < 0)
-        fail(ErrorCode::invalid_argument, "hq_store_open: busy_timeout_ms " +
-                                              std::to_string(opts->busy_timeout_ms) +
-                                              " is negative");
-      options.busy_timeout = std::chrono::milliseconds(opts->busy_timeout_ms);
-      if (opts->version >= 2 && opts->key_file)
-        options.keys = protect::Keyring::from_file(opts->key_file);
-    }
-    // Personal data is sealed at rest: keys from the key file, else from HOUQIN_KEYS.
-    if (!options.keys)
-      if (const char* keys = std::getenv("HOUQIN_KEYS"); keys && *keys)
-        options.keys = protect::Keyring::from_env();
+    auto options = capi::store_options(opts, "hq_store_open");
     auto handle = std::make_unique<capi::StoreHandle>();
     handle->store = store::Store::open(url, options);
     *out = capi::to_c(handle.release());

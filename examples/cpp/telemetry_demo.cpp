@@ -7,6 +7,7 @@
 //   telemetry_demo HOSPITAL.json POINT_MAP.json OUTPUT_DIR [--seconds=N]
 #include <houqin/houqin.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -160,10 +161,14 @@ int main(int argc, char** argv) {
     std::cout << "pipeline: " << config.storage.size() << " points stored, " << profiled
               << " with gas or power profiles, " << config.alarms.size() << " alarm configs\n";
 
-    // 3. The telemetry runtime, with the wiring that turns alarms into work orders.
-    std::map<Id, wiring::AlarmTarget> targets;
+    // 3. Where each point's alarm orders go (rows of wiring_alarm_target, configuration any
+    // process reads), and the host that runs the wiring: alarms found by the runtime are events
+    // in the store's log, and the host's "wiring" consumer turns them into work orders, in its
+    // own connection and thread, exactly once.
+    Repository<wiring::AlarmTarget> target_rows(*store);
     for (const auto& p : map.points) {
       wiring::AlarmTarget t;
+      t.point_id = p.id;
       if (p.device_id == gas_panel->id) {
         t.room_id = room_id("B-3-0301");
         t.description = "Medical gas " + p.name + ", ICU 3F (gas panel 1)";
@@ -173,23 +178,15 @@ int main(int argc, char** argv) {
             "Power " + p.name + " on " +
             (p.device_id == meter->id ? "meter-2, ICU switch room" : "meter-3, LV room");
       }
-      targets[p.id] = t;
+      target_rows.insert(t);
     }
-    wiring::Options wiring_options;
-    wiring_options.alarm_target = [&](Id point) -> std::optional<wiring::AlarmTarget> {
-      auto it = targets.find(point);
-      if (it == targets.end()) return std::nullopt;
-      return it->second;
-    };
-    std::atomic<int> wiring_errors{0};
-    wiring_options.on_error = [&](const std::string& reaction, const std::exception& e) {
-      ++wiring_errors;
-      std::cerr << "wiring " << reaction << ": " << e.what() << "\n";
-    };
-    auto wiring_actor = auth::Actor::service("wiring", wiring::required_permissions());
-    wiring::Wiring main_wiring(*store, wiring_actor, wiring_options);  // the desk's own actions
-    auto wire = wiring::attach(wiring_actor, wiring_options);
+    auto host_store = store::Store::open(url, {.keys = keys});
+    host::Host host(*host_store);
+    wiring::install(host, wiring::actor());
     std::atomic<int> orders{0};
+    auto order_count = host_store->events().subscribe<repair::WorkOrderReported>(
+        [&](const repair::WorkOrderReported&) { ++orders; });
+    host.start();
 
     auto flags = std::make_shared<FlagCounter>();
     std::atomic<int> stage_errors{0};
@@ -208,18 +205,6 @@ int main(int argc, char** argv) {
       }
     };
     runtime_options.forward = flags;
-    // On each of the runtime's handles: the wiring, and a count of the orders it opens.
-    runtime_options.attach = [&](store::Store& handle) -> std::shared_ptr<void> {
-      struct Attached {
-        std::shared_ptr<void> wiring;
-        Subscription orders;
-      };
-      auto a = std::make_shared<Attached>();
-      a->wiring = wire(handle);
-      a->orders = handle.events().subscribe<repair::WorkOrderReported>(
-          [&](const repair::WorkOrderReported&) { ++orders; });
-      return a;
-    };
     telemetry::Runtime rt(runtime_options, config);
 
     std::atomic<int> raised{0}, cleared{0};
@@ -327,6 +312,20 @@ int main(int argc, char** argv) {
       auto d = work_orders.auto_dispatch(desk, wo.id);
       if (d.chosen) ++dispatched;
     }
+
+    // The host reacts to the acknowledgements and assignments too; wait until it has seen
+    // everything in the log (bounded), then stop it.
+    for (int i = 0; i < 100; ++i) {
+      auto st = host::cluster_status(*store);
+      if (std::all_of(st.consumers.begin(), st.consumers.end(),
+                      [](const auto& c) { return c.lag == 0; }))
+        break;
+      std::this_thread::sleep_for(100ms);
+    }
+    host.stop();
+    const auto host_status = host::cluster_status(*store);
+    std::int64_t wiring_errors = 0;
+    for (const auto& c : host_status.consumers) wiring_errors += c.dead_letters + c.attempts;
 
     // 7. Summary.
     auto stats = rt.storage_stats();

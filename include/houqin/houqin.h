@@ -8,6 +8,7 @@
 #include "houqin/c/common.h"
 #include "houqin/c/driver.h"
 #include "houqin/c/entity.h"
+#include "houqin/c/host.h"
 #include "houqin/c/service.h"
 #include "houqin/c/site.h"
 #include "houqin/c/store.h"

@@ -117,6 +117,9 @@ Catalog& catalog() {
         {"telemetry.configure", Duty::operations, "change points, limits and devices"},
         {"bi.read", Duty::operations, "read the service desk and reports"},
         {"notify.send", Duty::operations, "send SMS and phone notifications"},
+        {"host.read", Duty::system_admin,
+         "see the event consumers, their lag and dead letters, and the timed jobs"},
+        {"host.operate", Duty::system_admin, "replay dead-lettered events"},
     };
     for (const auto& p : builtin) c.entries.emplace(p.name, p);
     return true;

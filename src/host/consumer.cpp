@@ -31,7 +31,12 @@ std::vector<store::Migration> migrations() {
           {"host", 2, "leases: one holder per name across processes",
            [](store::Store& s) { store::create_table<Lease>(s); }},
           {"host", 3, "scheduler: the next due time of every timed job",
-           [](store::Store& s) { store::create_table<JobState>(s); }}};
+           [](store::Store& s) { store::create_table<JobState>(s); }},
+          {"host", 4, "dead letters: replays requested by an operator from any process",
+           [](store::Store& s) {
+             store::add_column(s, &DeadLetter::replay_requested_at);
+             store::add_column(s, &DeadLetter::replay_requested_by);
+           }}};
 }
 
 std::chrono::milliseconds RetryPolicy::delay_after(std::int32_t failures) const {
@@ -125,8 +130,17 @@ PollResult Consumer::poll(store::Store& store) {
     const std::int32_t attempts = st.attempts + 1;
     if (attempts >= options_.retry.max_attempts) {
       store::Transaction tx(store);
-      DeadLetter dl{
-          0, 0, name_, event.id, event.type, attempts, message, store.clock().now(), std::nullopt};
+      DeadLetter dl{0,
+                    0,
+                    name_,
+                    event.id,
+                    event.type,
+                    attempts,
+                    message,
+                    store.clock().now(),
+                    std::nullopt,
+                    std::nullopt,
+                    ""};
       Repository<DeadLetter>(store).insert(dl);
       st.position = event.id;
       st.attempts = 0;
@@ -171,6 +185,7 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
       Delivery d{store, *event};
       handler->second(d);
       dl.replayed_at = store.clock().now();
+      dl.replay_requested_at.reset();
       letters.update(dl);
       tx.commit();
       return true;
@@ -180,8 +195,39 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
   }
   dl.attempts += 1;
   dl.error = detail::exception_text(error);
+  dl.replay_requested_at.reset();
   letters.update(dl);
   std::rethrow_exception(error);
+}
+
+std::int64_t Consumer::replay_requested(store::Store& store) {
+  Query<DeadLetter> q;
+  q.where_null(&DeadLetter::replayed_at)
+      .where_null(&DeadLetter::replay_requested_at, false)
+      .where(&DeadLetter::consumer, Op::eq, name_)
+      .order_by(&DeadLetter::seq);
+  std::int64_t replayed = 0;
+  for (const auto& dl : Repository<DeadLetter>(store).find(q)) {
+    try {
+      if (replay(store, dl.id)) ++replayed;
+    } catch (const std::exception&) {
+      // Recorded on the letter (attempts, error), or another process changed it meanwhile.
+    }
+  }
+  return replayed;
+}
+
+DeadLetter request_replay(store::Store& store, Id dead_letter_id, const std::string& requested_by) {
+  Repository<DeadLetter> letters(store);
+  auto dl = letters.require(dead_letter_id);
+  if (dl.replayed_at)
+    fail(ErrorCode::failed_precondition, "dead letter " + std::to_string(dead_letter_id) +
+                                             " was replayed at " +
+                                             format_timestamp(*dl.replayed_at));
+  dl.replay_requested_at = store.clock().now();
+  dl.replay_requested_by = requested_by;
+  letters.update(dl);
+  return dl;
 }
 
 std::int64_t prune_events(store::Store& store, std::chrono::hours max_age) {

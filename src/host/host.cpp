@@ -5,6 +5,7 @@
 
 #include "houqin/host/waker.hpp"
 #include "houqin/store/event_log.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::host {
 namespace {
@@ -13,6 +14,20 @@ std::string consumer_lease(const Consumer& c) {
   return "consumer:" + c.name();
 }
 constexpr const char* scheduler_lease = "scheduler";
+
+ConsumerStatus consumer_status(store::Store& store, const ConsumerState& state,
+                               std::int64_t last_event) {
+  auto lease = find_lease(store, "consumer:" + state.name);
+  const bool live = lease && store.clock().now() < lease->expires_at;
+  return ConsumerStatus{state.name,
+                        live,
+                        live ? lease->holder : std::string(),
+                        state.position,
+                        std::max<std::int64_t>(0, last_event - state.position),
+                        state.attempts,
+                        state.last_error,
+                        static_cast<std::int64_t>(dead_letters(store, state.name).size())};
+}
 
 }  // namespace
 
@@ -59,6 +74,7 @@ Round Host::run_once() {
   Round r;
   for (std::size_t i = 0; i < consumers_.size(); ++i) {
     if (!keep(consumer_lease(consumers_[i]), held_[i])) continue;
+    r.replayed += consumers_[i].replay_requested(store_);
     auto p = consumers_[i].poll(store_);
     r.handled += p.handled + p.parked;
     if (!p.waiting_for_retry && !p.lost_race &&
@@ -73,19 +89,29 @@ Round Host::run_once() {
   return r;
 }
 
+ClusterStatus cluster_status(store::Store& store) {
+  ClusterStatus st;
+  st.last_event = store::last_event_seq(store);
+  for (const auto& c : consumer_states(store))
+    st.consumers.push_back(consumer_status(store, c, st.last_event));
+  if (store.table_exists(entity_traits<JobState>::table))
+    st.jobs =
+        store::Repository<JobState>(store).find(store::Query<JobState>().order_by(&JobState::name));
+  if (auto lease = find_lease(store, scheduler_lease);
+      lease && store.clock().now() < lease->expires_at)
+    st.scheduler_holder = lease->holder;
+  return st;
+}
+
 void Host::refresh_status() {
   HostStatus st;
   st.holder = options_.holder;
   st.last_event = store::last_event_seq(store_);
   st.rounds = rounds_;
   for (std::size_t i = 0; i < consumers_.size(); ++i) {
-    auto& c = consumers_[i];
-    auto state = c.state(store_);
-    auto lease = find_lease(store_, consumer_lease(c));
-    st.consumers.push_back(ConsumerStatus{
-        c.name(), held_[i].held, lease ? lease->holder : std::string(), state.position,
-        std::max<std::int64_t>(0, st.last_event - state.position), state.attempts, state.last_error,
-        static_cast<std::int64_t>(dead_letters(store_, c.name()).size())});
+    auto cs = consumer_status(store_, consumers_[i].state(store_), st.last_event);
+    cs.active = held_[i].held;  // as this host sees it
+    st.consumers.push_back(std::move(cs));
   }
   if (has_jobs_) {
     auto lease = find_lease(store_, scheduler_lease);

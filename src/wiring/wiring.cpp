@@ -1,9 +1,14 @@
+// The wiring's reactions as one durable consumer, and its timed jobs (see wiring.hpp).
 #include "houqin/wiring/wiring.hpp"
+
+#include <cstdio>
+#include <map>
 
 #include "houqin/asset/ledger.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
 #include "houqin/repair/events.hpp"
+#include "houqin/repair/sla.hpp"
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/catalog.hpp"
@@ -13,9 +18,15 @@
 namespace houqin::wiring {
 namespace {
 
-[[maybe_unused]] const bool registered = store::register_tables<AlarmOrder>("wiring");
-[[maybe_unused]] const bool exposed =
+using store::Op;
+using store::Query;
+using store::Repository;
+
+[[maybe_unused]] const bool registered = store::register_tables<AlarmOrder, AlarmTarget>("wiring");
+[[maybe_unused]] const bool exposed_orders =
     store::expose<AlarmOrder>({.read = "telemetry.read", .write = "", .read_personal = ""});
+[[maybe_unused]] const bool exposed_targets = store::expose<AlarmTarget>(
+    {.read = "telemetry.read", .write = "telemetry.configure", .read_personal = ""});
 
 std::string number(double v) {
   char buf[32];
@@ -23,92 +34,17 @@ std::string number(double v) {
   return buf;
 }
 
-}  // namespace
-
-std::vector<store::Migration> migrations() {
-  return {{"wiring", 1, "which work order each alarm episode opened",
-           [](store::Store& s) { store::create_table<AlarmOrder>(s); }}};
-}
-
-std::vector<std::string> required_permissions() {
-  return {"asset.edit", "inventory.issue", "notify.send", "repair.report"};
-}
-
-template <class E, class F>
-void Wiring::on(const char* name, F&& react) {
-  subscriptions_.push_back(
-      store_.events().subscribe<E>([this, name, react = std::forward<F>(react)](const E& e) {
-        try {
-          react(e);
-          ++reactions_;
-        } catch (const std::exception& error) {
-          ++failures_;
-          if (options_.on_error) options_.on_error(name, error);
-        }
-      }));
-}
-
-Wiring::Wiring(store::Store& store, auth::Actor actor, Options options)
-    : store_(store), actor_(std::move(actor)), options_(std::move(options)) {
-  if (options_.release_reservations)
-    on<repair::WorkOrderClosed>("release_reservations", [this](const repair::WorkOrderClosed& e) {
-      inventory::Inventory(store_).release_reservations(actor_, e.work_order_id);
-    });
-  if (options_.equipment_faults) {
-    on<repair::WorkOrderReported>("report_fault", [this](const repair::WorkOrderReported& e) {
-      if (!e.asset_id) return;
-      asset::Ledger(store_).report_fault(
-          actor_, {*e.asset_id, e.work_order_id, e.at, "work order " + e.code, false});
-    });
-    on<repair::WorkOrderCompleted>("close_faults", [this](const repair::WorkOrderCompleted& e) {
-      asset::Ledger(store_).close_work_order_faults(
-          actor_, {e.work_order_id, e.at, "work order " + e.code + " completed"});
-    });
-  }
-  if (options_.reminders) {
-    using notify::Reminder;
-    on<repair::WorkOrderAssigned>("remind_assignment", [this](const repair::WorkOrderAssigned& e) {
-      remind(static_cast<int>(Reminder::new_assignment), e.work_order_id, e.technician_id,
-             "assign:" + std::to_string(e.work_order_id) + ":" + std::to_string(e.technician_id) +
-                 ":" + format_timestamp(e.at),
-             {});
-    });
-    on<repair::SlaWarning>("remind_sla_warning", [this](const repair::SlaWarning& e) {
-      remind(static_cast<int>(Reminder::sla_warning), e.work_order_id, e.notify_staff_id,
-             "sla_warning:" + std::to_string(e.work_order_id) + ":" +
-                 std::string(enum_name(e.target)) + ":" + std::to_string(e.level) + ":" +
-                 format_timestamp(e.at),
-             {{"target", e.target == repair::SlaTarget::response ? "响应" : "解决"}});
-    });
-    on<repair::SlaEscalated>("remind_escalation", [this](const repair::SlaEscalated& e) {
-      remind(static_cast<int>(Reminder::escalation), e.work_order_id, e.notify_staff_id,
-             "escalation:" + std::to_string(e.work_order_id) + ":" +
-                 std::string(enum_name(e.target)) + ":" + std::to_string(e.level) + ":" +
-                 format_timestamp(e.at),
-             {{"level", std::to_string(e.level)},
-              {"overdue", std::to_string(e.elapsed_minutes - e.target_minutes) + " min"}});
-    });
-    on<repair::WorkOrderCompleted>("remind_completion", [this](
-                                                            const repair::WorkOrderCompleted& e) {
-      remind(static_cast<int>(Reminder::completion), e.work_order_id, e.reporter_staff_id,
-             "completion:" + std::to_string(e.work_order_id) + ":" + format_timestamp(e.at), {});
-    });
-  }
-  if (options_.alarm_orders_from) {
-    on<telemetry::AlarmRaised>("alarm_order",
-                               [this](const telemetry::AlarmRaised& e) { alarm_raised(e); });
-    on<telemetry::AlarmCleared>("alarm_cleared",
-                                [this](const telemetry::AlarmCleared& e) { alarm_cleared(e); });
-  }
-}
-
-void Wiring::remind(int kind, Id order_id, std::optional<Id> staff_id, const std::string& dedupe,
-                    std::vector<std::pair<std::string, std::string>> extra) {
+// A reminder about a work order to one staff member, with the order's location and deadlines.
+// The dedupe key is built from the event's content, so a replayed dead letter (or the same event
+// seen twice) queues nothing new.
+void remind(store::Store& s, const auth::Actor& actor, notify::Reminder kind, Id order_id,
+            std::optional<Id> staff_id, const std::string& dedupe,
+            std::vector<std::pair<std::string, std::string>> extra) {
   if (!staff_id) return;  // nobody to tell (a chain step naming a role only, an unknown caller)
-  auto order = store::Repository<repair::WorkOrder>(store_).require(order_id);
+  auto order = Repository<repair::WorkOrder>(s).require(order_id);
   std::string location = "-";
   if (order.room_id)
-    if (auto room = store::Repository<site::Room>(store_).get(*order.room_id))
+    if (auto room = Repository<site::Room>(s).get(*order.room_id))
       location = room->code + " " + room->name;
   notify::Variables vars{
       {"order_code", order.code},
@@ -118,22 +54,31 @@ void Wiring::remind(int kind, Id order_id, std::optional<Id> staff_id, const std
       {"deadline",
        order.resolution_due ? format_timestamp(*order.resolution_due) : std::string("-")}};
   for (auto& [k, v] : extra) vars[k] = v;
-  notify::Notifier(store_).remind(actor_, {static_cast<notify::Reminder>(kind), *staff_id,
-                                           std::move(vars), notify::ChannelKind::sms, dedupe});
+  notify::Notifier(s).remind(actor,
+                             {kind, *staff_id, std::move(vars), notify::ChannelKind::sms, dedupe});
 }
 
-void Wiring::alarm_raised(const telemetry::AlarmRaised& e) {
-  if (e.priority < *options_.alarm_orders_from) return;
-  store::Repository<AlarmOrder> links(store_);
+template <class E>
+std::string sla_key(std::string_view what, const E& e) {
+  return std::string(what) + ":" + std::to_string(e.work_order_id) + ":" +
+         std::string(enum_name(e.target)) + ":" + std::to_string(e.level) + ":" +
+         format_timestamp(e.at);
+}
+
+void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority from,
+                  const telemetry::AlarmRaised& e) {
+  if (e.priority < from) return;
+  Repository<AlarmOrder> links(s);
   auto episode = static_cast<std::int64_t>(e.episode);
-  auto existing = links.find(store::Query<AlarmOrder>()
-                                 .where(&AlarmOrder::point_id, store::Op::eq, e.point_id)
-                                 .where(&AlarmOrder::kind, store::Op::eq, e.kind)
-                                 .where(&AlarmOrder::episode, store::Op::eq, episode));
-  if (!existing.empty()) return;  // this episode has its order: a flapping alarm opens no more
+  auto existing = links.find_one(Query<AlarmOrder>()
+                                     .where(&AlarmOrder::point_id, Op::eq, e.point_id)
+                                     .where(&AlarmOrder::kind, Op::eq, e.kind)
+                                     .where(&AlarmOrder::episode, Op::eq, episode));
+  if (existing) return;  // this episode has its order: a flapping alarm opens no more
   AlarmTarget target;
-  if (options_.alarm_target)
-    if (auto t = options_.alarm_target(e.point_id)) target = std::move(*t);
+  if (auto t = Repository<AlarmTarget>(s).find_one(
+          Query<AlarmTarget>().where(&AlarmTarget::point_id, Op::eq, e.point_id)))
+    target = std::move(*t);
   repair::ReportInput in;
   in.channel = repair::Channel::alarm;
   in.asset_id = target.asset_id;
@@ -149,34 +94,149 @@ void Wiring::alarm_raised(const telemetry::AlarmRaised& e) {
       "), value " + number(e.value) + " at " + format_timestamp(e.time) + ", episode " +
       std::to_string(episode);
   // The readings around the alarm, as a reference a client resolves with a range query.
-  auto from = e.time - std::chrono::minutes(10);
-  in.attachments.push_back("telemetry:point=" + std::to_string(e.point_id) +
-                           ";from=" + format_timestamp(from) + ";to=" + format_timestamp(e.time));
-  store::in_transaction(store_, [&] {
-    auto order = repair::WorkOrders(store_).report(actor_, in);
-    AlarmOrder link{0,        0,      e.point_id,   e.kind,  episode,
-                    order.id, e.time, std::nullopt, e.value, std::nullopt};
-    links.insert(link);  // the unique key stops a second order for the episode
-  });
+  auto from_time = e.time - std::chrono::minutes(10);
+  in.attachments.push_back("telemetry:point=" + std::to_string(e.point_id) + ";from=" +
+                           format_timestamp(from_time) + ";to=" + format_timestamp(e.time));
+  auto order = repair::WorkOrders(s).report(actor, in);
+  AlarmOrder link{0,        0,      e.point_id,   e.kind,  episode,
+                  order.id, e.time, std::nullopt, e.value, std::nullopt};
+  links.insert(link);  // the unique key stops a second order for the episode
 }
 
-void Wiring::alarm_cleared(const telemetry::AlarmCleared& e) {
-  store::Repository<AlarmOrder> links(store_);
-  auto found = links.find(
-      store::Query<AlarmOrder>()
-          .where(&AlarmOrder::point_id, store::Op::eq, e.point_id)
-          .where(&AlarmOrder::kind, store::Op::eq, e.kind)
-          .where(&AlarmOrder::episode, store::Op::eq, static_cast<std::int64_t>(e.episode)));
-  if (found.empty() || found[0].cleared_at) return;
-  found[0].cleared_at = e.time;
-  found[0].cleared_value = e.value;
-  links.update(found[0]);
+void alarm_cleared(store::Store& s, const telemetry::AlarmCleared& e) {
+  Repository<AlarmOrder> links(s);
+  auto found = links.find_one(
+      Query<AlarmOrder>()
+          .where(&AlarmOrder::point_id, Op::eq, e.point_id)
+          .where(&AlarmOrder::kind, Op::eq, e.kind)
+          .where(&AlarmOrder::episode, Op::eq, static_cast<std::int64_t>(e.episode)));
+  if (!found || found->cleared_at) return;
+  found->cleared_at = e.time;
+  found->cleared_value = e.value;
+  links.update(*found);
 }
 
-std::function<std::shared_ptr<void>(store::Store&)> attach(auth::Actor actor, Options options) {
-  return [actor = std::move(actor), options = std::move(options)](store::Store& store) {
-    return std::static_pointer_cast<void>(std::make_shared<Wiring>(store, actor, options));
-  };
+// Several reactions to one event type run in one handler, so they commit (or retry) together.
+template <class E>
+class Reactions {
+ public:
+  void add(std::function<void(store::Store&, const E&)> r) { list_.push_back(std::move(r)); }
+  void register_on(host::Consumer& c) {
+    if (list_.empty()) return;
+    c.on<E>([list = list_](host::Delivery& d, const E& e) {
+      for (const auto& r : list) r(d.store, e);
+    });
+  }
+
+ private:
+  std::vector<std::function<void(store::Store&, const E&)>> list_;
+};
+
+}  // namespace
+
+std::vector<store::Migration> migrations() {
+  return {{"wiring", 1, "which work order each alarm episode opened",
+           [](store::Store& s) { store::create_table<AlarmOrder>(s); }},
+          {"wiring", 2, "where each point's alarm orders go (asset, room, item)",
+           [](store::Store& s) { store::create_table<AlarmTarget>(s); }}};
+}
+
+std::vector<std::string> required_permissions() {
+  return {"asset.edit", "inventory.issue", "notify.send", "repair.report", "repair.dispatch"};
+}
+
+auth::Actor actor() {
+  return auth::Actor::service("wiring", required_permissions());
+}
+
+host::Consumer consumer(auth::Actor actor, const Options& options) {
+  host::ConsumerOptions co;
+  co.retry = options.retry;
+  host::Consumer c(std::string(consumer_name), co);
+  Reactions<repair::WorkOrderReported> reported;
+  Reactions<repair::WorkOrderCompleted> completed;
+  Reactions<repair::WorkOrderClosed> closed;
+  Reactions<repair::WorkOrderAssigned> assigned;
+  Reactions<repair::SlaWarning> warned;
+  Reactions<repair::SlaEscalated> escalated;
+  Reactions<telemetry::AlarmRaised> raised;
+  Reactions<telemetry::AlarmCleared> cleared;
+
+  if (options.release_reservations)
+    closed.add([actor](store::Store& s, const repair::WorkOrderClosed& e) {
+      inventory::Inventory(s).release_reservations(actor, e.work_order_id);
+    });
+  if (options.equipment_faults) {
+    reported.add([actor](store::Store& s, const repair::WorkOrderReported& e) {
+      if (!e.asset_id) return;
+      // An asset has one open fault at a time: an order about an asset that is already down
+      // (a second report of the same failure) opens none.
+      if (Repository<asset::Fault>(s).find_one(
+              Query<asset::Fault>()
+                  .where(&asset::Fault::asset_id, Op::eq, *e.asset_id)
+                  .where_null(&asset::Fault::ended_at)))
+        return;
+      asset::Ledger(s).report_fault(
+          actor, {*e.asset_id, e.work_order_id, e.at, "work order " + e.code, false});
+    });
+    completed.add([actor](store::Store& s, const repair::WorkOrderCompleted& e) {
+      asset::Ledger(s).close_work_order_faults(
+          actor, {e.work_order_id, e.at, "work order " + e.code + " completed"});
+    });
+  }
+  if (options.reminders) {
+    using notify::Reminder;
+    assigned.add([actor](store::Store& s, const repair::WorkOrderAssigned& e) {
+      remind(s, actor, Reminder::new_assignment, e.work_order_id, e.technician_id,
+             "assign:" + std::to_string(e.work_order_id) + ":" + std::to_string(e.technician_id) +
+                 ":" + format_timestamp(e.at),
+             {});
+    });
+    warned.add([actor](store::Store& s, const repair::SlaWarning& e) {
+      remind(s, actor, Reminder::sla_warning, e.work_order_id, e.notify_staff_id,
+             sla_key("sla_warning", e),
+             {{"target", e.target == repair::SlaTarget::response ? "响应" : "解决"}});
+    });
+    escalated.add([actor](store::Store& s, const repair::SlaEscalated& e) {
+      remind(s, actor, Reminder::escalation, e.work_order_id, e.notify_staff_id,
+             sla_key("escalation", e),
+             {{"level", std::to_string(e.level)},
+              {"overdue", std::to_string(e.elapsed_minutes - e.target_minutes) + " min"}});
+    });
+    completed.add([actor](store::Store& s, const repair::WorkOrderCompleted& e) {
+      remind(s, actor, Reminder::completion, e.work_order_id, e.reporter_staff_id,
+             "completion:" + std::to_string(e.work_order_id) + ":" + format_timestamp(e.at), {});
+    });
+  }
+  if (options.alarm_orders_from) {
+    raised.add(
+        [actor, from = *options.alarm_orders_from](
+            store::Store& s, const telemetry::AlarmRaised& e) { alarm_raised(s, actor, from, e); });
+    cleared.add([](store::Store& s, const telemetry::AlarmCleared& e) { alarm_cleared(s, e); });
+  }
+  reported.register_on(c);
+  completed.register_on(c);
+  closed.register_on(c);
+  assigned.register_on(c);
+  warned.register_on(c);
+  escalated.register_on(c);
+  raised.register_on(c);
+  cleared.register_on(c);
+  return c;
+}
+
+std::vector<host::Job> jobs(auth::Actor actor, const Options& options) {
+  std::vector<host::Job> out;
+  if (options.sla_tick.count() > 0)
+    // One check of the current state covers every missed period: catch up with the latest.
+    out.push_back(host::Job{std::string(sla_job_name), options.sla_tick, host::CatchUp::latest,
+                            [actor](store::Store& s, Timestamp) { repair::Sla(s).tick(actor); }});
+  return out;
+}
+
+void install(host::Host& host, auth::Actor actor, const Options& options) {
+  host.add(consumer(actor, options));
+  for (auto& job : jobs(actor, options)) host.add(std::move(job));
 }
 
 }  // namespace houqin::wiring

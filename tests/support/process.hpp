@@ -100,6 +100,16 @@ class Child {
     return -1;
   }
 
+  /// kill -9: the process gets no chance to clean up (no destructor, no lease released).
+  void kill() noexcept {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+  }
+
   void stop() noexcept {
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);

@@ -19,6 +19,7 @@ from ._core import (  # noqa: F401  (re-exported)
     Error,
     ErrorCode,
     FailedPrecondition,
+    Host,
     Internal,
     InvalidArgument,
     ManualClock,
@@ -42,7 +43,7 @@ from . import (asset, audit, auth, drivers, inventory, notify, protect, repair, 
 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
-    "FailedPrecondition", "Internal", "InvalidArgument", "ManualClock", "NotFound", "PermissionDenied",
+    "FailedPrecondition", "Host", "Internal", "InvalidArgument", "ManualClock", "NotFound", "PermissionDenied",
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
     "asset", "audit", "auth", "drivers", "inventory", "notify", "protect", "repair", "services",

@@ -23,8 +23,8 @@ void init_domains(py::module_& m) {
   auto notify = m.def_submodule("notify", "Notifications: outbox, SMS, phone, webhook (通信插件).");
   bind_entities<notify::Template, notify::Message>(notify);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
-  bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder>(
-      telemetry);
+  bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
+                wiring::AlarmTarget>(telemetry);
 }
 
 }  // namespace houqin::python

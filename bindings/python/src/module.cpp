@@ -18,5 +18,6 @@ PYBIND11_MODULE(_core, m) {
   init_telemetry(m);
   init_domains(m);
   init_runtime(m);
+  init_host(m);
   init_events(m);
 }

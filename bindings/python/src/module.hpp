@@ -25,5 +25,6 @@ void init_domains(py::module_& m);
 void init_repair(py::module_& m);  // called by init_domains
 void init_telemetry(py::module_& m);
 void init_runtime(py::module_& m);
+void init_host(py::module_& m);
 
 }  // namespace houqin::python

@@ -31,6 +31,11 @@ struct StoreHandle {
 };
 using StorePtr = std::shared_ptr<StoreHandle>;
 
+/// Opens a store as houqin.Store(url, key_file=, keys_env=, migrate=, busy_timeout_ms=, clock=)
+/// does (keys from the file or the environment variable; the clock shared with the handle).
+StorePtr open_store(const std::string& url, py::handle key_file, const std::string& keys_env,
+                    bool migrate, int busy_timeout_ms, std::shared_ptr<ManualClock> clock);
+
 /// Runs f(Store&) with the GIL released and the handle locked. f must not touch Python objects
 /// (take a gil_scoped_acquire in callbacks that do).
 template <class F>

@@ -53,9 +53,14 @@ struct DeadLetter {
   std::string error;
   Timestamp parked_at{};
   std::optional<Timestamp> replayed_at;  // set when a replay succeeded
+  /// An operator asked for a replay (host.replay, from any process); the host holding the
+  /// consumer's lease runs it at its next round and clears the request, whatever the outcome.
+  std::optional<Timestamp> replay_requested_at;
+  std::string replay_requested_by;
 };
 BOOST_DESCRIBE_STRUCT(DeadLetter, (),
-                      (id, version, consumer, seq, type, attempts, error, parked_at, replayed_at))
+                      (id, version, consumer, seq, type, attempts, error, parked_at, replayed_at,
+                       replay_requested_at, replay_requested_by))
 
 /// The tables of consumers and dead letters (domain "host").
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
@@ -124,8 +129,13 @@ class HOUQIN_EXPORT Consumer {
   ConsumerState state(store::Store& store);
 
   /// Runs the handler of a dead letter again; on success marks it replayed (true). A failure
-  /// leaves it parked, records the error and rethrows.
+  /// leaves it parked, records the error and rethrows. Either way a pending replay request is
+  /// cleared.
   bool replay(store::Store& store, Id dead_letter_id);
+  /// Replays this consumer's dead letters whose replay was requested (request_replay), oldest
+  /// first; a failing replay is recorded on its letter and does not stop the others. Returns how
+  /// many succeeded. The host calls it for the consumers whose lease it holds.
+  std::int64_t replay_requested(store::Store& store);
 
  private:
   using Handler = std::function<void(Delivery&)>;
@@ -138,6 +148,12 @@ class HOUQIN_EXPORT Consumer {
 /// than `max_age` by the store's clock; with no consumer yet, every event older than that. Returns
 /// how many went. Sequence numbers are never reused, so positions stay valid.
 HOUQIN_EXPORT std::int64_t prune_events(store::Store& store, std::chrono::hours max_age);
+
+/// Asks the host that runs the letter's consumer to replay it (at its next round): sets
+/// replay_requested_at and _by. Error(not_found) for an unknown letter, Error(failed_precondition)
+/// for one already replayed. Works from any process; what it returns is the updated letter.
+HOUQIN_EXPORT DeadLetter request_replay(store::Store& store, Id dead_letter_id,
+                                        const std::string& requested_by);
 
 /// Every consumer's state, and the dead letters not yet replayed, for status pages.
 HOUQIN_EXPORT std::vector<ConsumerState> consumer_states(store::Store& store);

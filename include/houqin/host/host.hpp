@@ -57,12 +57,26 @@ struct HostStatus {
 BOOST_DESCRIBE_STRUCT(HostStatus, (),
                       (holder, last_event, consumers, scheduler_active, scheduler_holder, rounds))
 
+/// What the store says of every consumer and job, from any process (the host.status operation):
+/// a consumer is `active` while an unexpired lease on it is held (by `lease_holder`).
+struct ClusterStatus {
+  std::int64_t last_event = 0;
+  std::vector<ConsumerStatus> consumers;
+  std::vector<JobState> jobs;
+  std::string scheduler_holder;  // empty when no host holds the scheduler's lease
+};
+BOOST_DESCRIBE_STRUCT(ClusterStatus, (), (last_event, consumers, jobs, scheduler_holder))
+
+HOUQIN_EXPORT ClusterStatus cluster_status(store::Store& store);
+
 /// What one round did.
 struct Round {
-  std::int64_t handled = 0;  // events handled (or parked) by the consumers
-  std::int64_t ran = 0;      // jobs run
-  bool more = false;         // a consumer stopped at its batch size: go again at once
+  std::int64_t handled = 0;   // events handled (or parked) by the consumers
+  std::int64_t replayed = 0;  // dead letters replayed on request
+  std::int64_t ran = 0;       // jobs run
+  bool more = false;          // a consumer stopped at its batch size: go again at once
 };
+BOOST_DESCRIBE_STRUCT(Round, (), (handled, replayed, ran, more))
 
 class HOUQIN_EXPORT Host {
  public:
@@ -75,8 +89,9 @@ class HOUQIN_EXPORT Host {
   void add(Consumer consumer);
   void add(Job job);
 
-  /// One round on the calling thread: take or renew leases, poll the consumers this host holds,
-  /// run the due jobs if it holds the scheduler. For tests and hosts with their own loop.
+  /// One round on the calling thread: take or renew leases, poll the consumers this host holds
+  /// and replay their dead letters an operator asked for, run the due jobs if it holds the
+  /// scheduler. For tests and hosts with their own loop.
   Round run_once();
   /// Runs rounds on a thread of its own until stop(), sleeping on the Waker between them.
   void start();

@@ -1,52 +1,67 @@
-// How the domains work together, by events only: repair's work orders release inventory
+// How the domains work together, by durable events only: repair's work orders release inventory
 // reservations when they close, open and close equipment faults, and remind people through the
-// notifier; alarms of a chosen priority open one work order per alarm episode. A host (a service,
-// the demo, a daemon) creates one Wiring per store handle and keeps it alive.
+// notifier; alarms of a chosen priority open one work order per alarm episode; the SLA clock is
+// checked by a timed job. The reactions are one durable consumer of the event log ("wiring") and
+// the jobs run by the scheduler, both run by a host::Host -- in whichever process holds their
+// lease -- so a change made in any process (the C ABI, Python, the telemetry daemon) is reacted
+// to once, after it commits, even across a kill -9.
 //
-// Events are delivered after their transaction commits, so each reaction runs in a transaction
-// of its own, acting as the wiring's service actor (audited as such). A reaction that fails does
-// not undo the change that caused it: it is counted and reported to on_error, and the reactions
-// are written to be run again safely (releasing reservations, closing faults and reminders with
-// a dedupe key are idempotent; an alarm episode opens at most one order, enforced by a unique
-// key in the database).
+// Each reaction runs in the transaction that also advances the consumer's checkpoint, acting as
+// the wiring's service actor (authorised and audited as such): its store effects happen exactly
+// once. A reaction that fails is rolled back, retried with backoff and, after the retry policy,
+// parked as a dead letter that an operator replays (host.replay) once the cause is fixed.
 #pragma once
 
-#include <atomic>
-#include <functional>
+#include <array>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "houqin/core/actor.hpp"
-#include "houqin/core/events.hpp"
-#include "houqin/repair/model.hpp"
+#include "houqin/host/consumer.hpp"
+#include "houqin/host/host.hpp"
+#include "houqin/host/scheduler.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/store/store.hpp"
 #include "houqin/telemetry/alarm.hpp"
 
 namespace houqin::wiring {
 
-/// Where an alarm's work order goes: the asset and room of the point, and what to call it.
+/// Where the work order of a point's alarm goes: the asset and room of the point, the repair
+/// item and category, and what to call it (configuration, one row per point; collection
+/// "alarm_targets"). An alarm of a point without a row opens an order without asset and room.
 struct AlarmTarget {
+  static constexpr std::array<std::string_view, 1> required_fields{"point_id"};
+  Id id = 0;
+  std::int64_t version = 0;
+  Id point_id = 0;
   std::optional<Id> asset_id;
   std::optional<Id> room_id;
   std::optional<Id> repair_item_id;
   std::string category = "alarm";
   std::string description;  // e.g. "O2 area pressure, ICU 3F"; the alarm's details are appended
 };
+BOOST_DESCRIBE_STRUCT(AlarmTarget, (),
+                      (id, version, point_id, asset_id, room_id, repair_item_id, category,
+                       description))
 
+/// Which reactions and jobs run (a host's configuration, e.g. the JSON given to hq_host_open).
 struct Options {
   bool release_reservations = true;  // WorkOrderClosed -> Inventory::release_reservations
   bool equipment_faults = true;      // reported with an asset -> fault; completed -> fault closed
   bool reminders = true;             // assignment, SLA warning and escalation, completion
   /// Alarms at this priority or above open a work order (one per episode); none when empty.
   std::optional<telemetry::Priority> alarm_orders_from = telemetry::Priority::high;
-  /// The point's asset and room; the order is opened without them when this is empty or
-  /// returns nothing.
-  std::function<std::optional<AlarmTarget>(Id point_id)> alarm_target;
-  /// Called with the event's name and the error when a reaction fails.
-  std::function<void(const std::string& reaction, const std::exception& error)> on_error;
+  /// How often the job "repair.sla_tick" checks the running orders' SLA clocks (warnings and
+  /// escalations, reminded by the consumer); zero: no SLA job. The seed's response target is
+  /// 15 minutes, so the check runs well inside it.
+  std::chrono::milliseconds sla_tick{std::chrono::minutes(1)};
+  host::RetryPolicy retry{};
 };
+BOOST_DESCRIBE_STRUCT(Options, (),
+                      (release_reservations, equipment_faults, reminders, alarm_orders_from,
+                       sla_tick, retry))
 
 /// The wiring's own table: which work order each alarm episode opened (domain "wiring").
 struct AlarmOrder {
@@ -67,41 +82,22 @@ BOOST_DESCRIBE_STRUCT(AlarmOrder, (),
 
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
 
-/// The permissions the wiring's actor needs for every reaction.
+/// The permissions the wiring's actor needs for every reaction and job.
 HOUQIN_EXPORT std::vector<std::string> required_permissions();
+/// The wiring's service actor: auth::Actor::service("wiring", required_permissions()).
+HOUQIN_EXPORT auth::Actor actor();
 
-class HOUQIN_EXPORT Wiring {
- public:
-  /// Subscribes on store.events(). `actor` acts for every reaction (e.g.
-  /// auth::Actor::service("wiring", required_permissions())).
-  Wiring(store::Store& store, auth::Actor actor, Options options = {});
-  Wiring(const Wiring&) = delete;
-  Wiring& operator=(const Wiring&) = delete;
+/// The consumer's name in the log's checkpoints and leases.
+inline constexpr std::string_view consumer_name = "wiring";
+/// The SLA job's name.
+inline constexpr std::string_view sla_job_name = "repair.sla_tick";
 
-  std::int64_t reactions() const noexcept { return reactions_; }
-  std::int64_t failures() const noexcept { return failures_; }
-
- private:
-  template <class E, class F>
-  void on(const char* name, F&& react);
-  void alarm_raised(const telemetry::AlarmRaised& e);
-  void alarm_cleared(const telemetry::AlarmCleared& e);
-  void remind(int kind, Id order_id, std::optional<Id> staff_id, const std::string& dedupe,
-              std::vector<std::pair<std::string, std::string>> extra);
-
-  store::Store& store_;
-  auth::Actor actor_;
-  Options options_;
-  std::vector<Subscription> subscriptions_;
-  std::atomic<std::int64_t> reactions_{0};
-  std::atomic<std::int64_t> failures_{0};
-};
-
-/// For telemetry::RuntimeOptions::attach: a Wiring on each of the runtime's handles, so alarms
-/// found by the pipeline open work orders on the pipeline thread's handle and operator actions
-/// (an acknowledgement ending an episode) are recorded on the operations handle.
-HOUQIN_EXPORT std::function<std::shared_ptr<void>(store::Store&)> attach(auth::Actor actor,
-                                                                         Options options = {});
+/// The "wiring" consumer: every reaction the options enable, acting as `actor`.
+HOUQIN_EXPORT host::Consumer consumer(auth::Actor actor, const Options& options = {});
+/// The wiring's timed jobs ("repair.sla_tick" unless options.sla_tick is zero).
+HOUQIN_EXPORT std::vector<host::Job> jobs(auth::Actor actor, const Options& options = {});
+/// Adds the consumer and the jobs to a host (before host.start()).
+HOUQIN_EXPORT void install(host::Host& host, auth::Actor actor, const Options& options = {});
 
 }  // namespace houqin::wiring
 
@@ -110,4 +106,10 @@ struct houqin::entity_traits<houqin::wiring::AlarmOrder> {
   static constexpr std::string_view table = "wiring_alarm_order";
   static constexpr std::string_view collection = "alarm_orders";
   static constexpr std::array<std::string_view, 1> unique{"point_id,kind,episode"};
+};
+template <>
+struct houqin::entity_traits<houqin::wiring::AlarmTarget> {
+  static constexpr std::string_view table = "wiring_alarm_target";
+  static constexpr std::string_view collection = "alarm_targets";
+  static constexpr std::array<std::string_view, 1> unique{"point_id"};
 };

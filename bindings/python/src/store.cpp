@@ -99,6 +99,8 @@ QueryJson make_query_json(py::handle where, py::handle order_by, py::handle limi
   return q;
 }
 
+}  // namespace
+
 StorePtr open_store(const std::string& url, py::handle key_file, const std::string& keys_env,
                     bool migrate, int busy_timeout_ms, std::shared_ptr<ManualClock> clock) {
   store::StoreOptions options;
@@ -128,6 +130,8 @@ StorePtr open_store(const std::string& url, py::handle key_file, const std::stri
   }
   return h;
 }
+
+namespace {
 
 struct PyTransaction {
   StorePtr h;

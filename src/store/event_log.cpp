@@ -11,8 +11,11 @@ namespace {
 // In backups and the integrity checks like every other table.
 [[maybe_unused]] const bool event_log_registered = register_tables<StoredEvent>("store");
 
-/// The key of the transaction-level advisory lock that orders writers on PostgreSQL ("hqev").
-constexpr std::string_view order_lock = "SELECT pg_advisory_xact_lock(1752188278)";
+/// The transaction-level advisory lock that orders writers on PostgreSQL (key "hqev"), and the
+/// NOTIFY that PostgreSQL delivers to listeners when the transaction commits: one round trip.
+constexpr std::string_view order_lock_and_notify =
+    "SELECT pg_advisory_xact_lock(1752188278), pg_notify('houqin_event', '')";
+static_assert(event_channel == "houqin_event");
 
 /// Per handle: whether the log's table is known to exist (checked once).
 const char ready_key = 0;
@@ -29,15 +32,18 @@ void ensure_event_log(Store& store) {
 void append_events(Store& store, std::span<const EventEntry* const> entries) {
   if (entries.empty()) return;
   ensure_event_log(store);
-  const bool pg = store.dialect() == Dialect::postgresql;
-  if (pg) store.execute(order_lock);
-  Repository<StoredEvent> log(store);
+  if (store.dialect() == Dialect::postgresql) store.execute(order_lock_and_notify);
+  // One multi-row INSERT for the transaction's events (their ids are the log's business).
+  const TableInfo& t = table_info<StoredEvent>();
+  const std::size_t width = t.columns.size();
+  std::vector<Cell> cells(width * entries.size());
   const Timestamp now = store.clock().now();
-  for (const EventEntry* e : entries) {
-    StoredEvent row{0, 0, e->type, e->aggregate, e->aggregate_id, now, e->actor, e->payload};
-    log.insert(row);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const EventEntry* e = entries[i];
+    StoredEvent row{0, 1, e->type, e->aggregate, e->aggregate_id, now, e->actor, e->payload};
+    encode_row(row, std::span<Cell>(cells).subspan(i * width, width));
   }
-  if (pg) store.execute("NOTIFY " + std::string(event_channel));
+  store.insert_rows(t, cells);
 }
 
 std::vector<StoredEvent> read_events(Store& store, std::int64_t after, std::size_t limit) {

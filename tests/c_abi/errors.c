@@ -186,7 +186,7 @@ static void bad_requests(hq_store* s) {
               HQ_INVALID_ARGUMENT, "repair.report: malformed JSON at byte");
   CHECK(out == NULL);
   CHECK_ERROR(hq_entity_put(&out, s, hq_test_actor(), "lifts", "{\"code\":\"L1\"}"), HQ_NOT_FOUND,
-              "unknown entity 'lifts' (known: alarm_events, alarm_orders, alarms,");
+              "unknown entity 'lifts' (known: alarm_events, alarm_orders, alarm_targets, alarms,");
   CHECK_ERROR(hq_entity_get(&out, s, hq_test_actor(), "lifts", 1), HQ_NOT_FOUND,
               "unknown entity 'lifts'");
   CHECK_ERROR(hq_entity_find(&out, s, hq_test_actor(), "lifts", NULL), HQ_NOT_FOUND,

@@ -47,15 +47,21 @@ def test_a_host_reacts_once_to_a_change_made_on_another_connection(shared_store_
             assert wiring["active"] and wiring["dead_letters"] == 0
             with pytest.raises(houqin.FailedPrecondition, match="own thread"):
                 host.run_once()
+            # The store's view, from this connection: the reactions' own events passed over too.
+            admin = platform.user_with("ops", "ops", ["host.read"])
+            assert _wait(lambda: houqin.services.host.status(store, admin)["consumers"][0]["lag"]
+                         == 0)
+            seen = houqin.services.host.status(store, admin)
+            assert [c["name"] for c in seen["consumers"]] == ["wiring"]
+            assert seen["consumers"][0]["lease_holder"] == "py-host"
+            assert seen["scheduler_holder"] == "py-host"
+            assert "repair.sla_tick" in [j["name"] for j in seen["jobs"]]
         time.sleep(0.3)
         messages = store.find(houqin.notify.Message)
         assert [m.template_name for m in messages] == ["new_assignment"]
         assert messages[0].recipient_staff_id == tech.id
-        admin = platform.user_with("ops", "ops", ["host.read"])
-        seen = houqin.services.host.status(store, admin)
-        assert [c["name"] for c in seen["consumers"]] == ["wiring"]
-        assert seen["consumers"][0]["lag"] == 0
-        assert "repair.sla_tick" in [j["name"] for j in seen["jobs"]]
+        with pytest.raises(houqin.PermissionDenied):
+            houqin.services.host.replay(store, admin, dead_letter_id=1)
 
 
 def test_run_once_and_bad_configuration(shared_store_url, key_file):

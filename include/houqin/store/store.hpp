@@ -99,6 +99,10 @@ class HOUQIN_EXPORT Store {
   // sealed values as they are (backup, key rotation) pass a TableInfo whose personal flags are off.
   /// Inserts every column but id, returns the new id.
   Id insert_row(const TableInfo& table, std::span<const Cell> row);
+  /// Inserts whole rows laid one after another in `cells` (each table.columns.size() cells, the
+  /// id cell ignored) with multi-row INSERTs and no ids returned: one round trip for up to 32
+  /// rows, for appends whose ids nobody needs at once (the event log).
+  void insert_rows(const TableInfo& table, std::span<const Cell> cells);
   /// Reads one row by id into `row` (resized to the column count); false when absent.
   bool get_row(const TableInfo& table, Id id, std::vector<Cell>& row);
   /// Updates every column but id where id and version match; returns the rows changed (0 or 1).

@@ -17,8 +17,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
       auto it = r.counters.find("items_per_second");
-      if (it == r.counters.end() || r.run_type != Run::RT_Iteration) continue;
-      auto name = r.benchmark_name();
+      if (it == r.counters.end()) continue;
+      // A single run, or the median of repetitions (a benchmark registered with Repetitions).
+      const bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (r.run_type != Run::RT_Iteration && !median) continue;
+      auto name = r.run_name.function_name;
       items_per_second[name.substr(0, name.find('/'))] = it->second;
     }
   }

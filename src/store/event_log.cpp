@@ -32,8 +32,8 @@ void ensure_event_log(Store& store) {
 void append_events(Store& store, std::span<const EventEntry* const> entries) {
   if (entries.empty()) return;
   ensure_event_log(store);
-  if (store.dialect() == Dialect::postgresql) store.execute(order_lock_and_notify);
-  // One multi-row INSERT for the transaction's events (their ids are the log's business).
+  // One multi-row INSERT for the transaction's events (their ids are the log's business), on
+  // PostgreSQL in the same round trip as the lock and the NOTIFY.
   const TableInfo& t = table_info<StoredEvent>();
   const std::size_t width = t.columns.size();
   std::vector<Cell> cells(width * entries.size());
@@ -43,7 +43,7 @@ void append_events(Store& store, std::span<const EventEntry* const> entries) {
     StoredEvent row{0, 1, e->type, e->aggregate, e->aggregate_id, now, e->actor, e->payload};
     encode_row(row, std::span<Cell>(cells).subspan(i * width, width));
   }
-  store.insert_rows(t, cells);
+  store.insert_rows(t, cells, store.dialect() == Dialect::postgresql ? order_lock_and_notify : "");
 }
 
 std::vector<StoredEvent> read_events(Store& store, std::int64_t after, std::size_t limit) {

@@ -21,6 +21,18 @@ bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+/// A PostgreSQL error by its SQLSTATE.
+[[noreturn]] void fail_pg(const std::string& state, const std::string& msg) {
+  if (state == "23505") fail(ErrorCode::already_exists, msg);
+  if (state == "23503") fail(ErrorCode::failed_precondition, msg);
+  if (state == "23502" || state == "23514" || state.rfind("22", 0) == 0)
+    fail(ErrorCode::invalid_argument, msg);
+  if (state == "40001" || state == "40P01") fail(ErrorCode::conflict, msg);
+  if (state == "42501") fail(ErrorCode::permission_denied, msg);
+  if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0) fail(ErrorCode::unavailable, msg);
+  fail(ErrorCode::internal, msg);
+}
+
 /// Called inside a catch block: turns whatever the database layer threw into a houqin::Error
 /// with a stable code and a one-line message that starts with `context`.
 [[noreturn]] void rethrow_as_error(const std::string& context) {
@@ -29,16 +41,7 @@ bool contains(std::string_view haystack, std::string_view needle) {
   } catch (const Error&) {
     throw;
   } catch (const soci::postgresql_soci_error& e) {
-    const std::string state = e.sqlstate();
-    const std::string msg = context + ": " + first_line(e.get_error_message());
-    if (state == "23505") fail(ErrorCode::already_exists, msg);
-    if (state == "23503") fail(ErrorCode::failed_precondition, msg);
-    if (state == "23502" || state == "23514" || state.rfind("22", 0) == 0)
-      fail(ErrorCode::invalid_argument, msg);
-    if (state == "40001" || state == "40P01") fail(ErrorCode::conflict, msg);
-    if (state == "42501") fail(ErrorCode::permission_denied, msg);
-    if (state.rfind("08", 0) == 0 || state.rfind("57", 0) == 0) fail(ErrorCode::unavailable, msg);
-    fail(ErrorCode::internal, msg);
+    fail_pg(e.sqlstate(), context + ": " + first_line(e.get_error_message()));
   } catch (const soci::sqlite3_soci_error& e) {
     const std::string text = first_line(e.get_error_message());
     const std::string msg = context + ": " + text;
@@ -552,11 +555,54 @@ Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
   }
 }
 
-void Store::insert_rows(const TableInfo& t, std::span<const Cell> cells) {
+void Store::insert_rows(const TableInfo& t, std::span<const Cell> cells, std::string_view before) {
   const std::size_t width = t.columns.size();
   if (width < 2 || cells.size() % width != 0)
     fail(ErrorCode::internal, t.name + ": insert_rows needs whole rows");
   const std::size_t rows = cells.size() / width;
+  if (impl_->dialect == Dialect::postgresql && !t.has_personal) {
+    // One round trip: `before` and every row as literals in one simple query, on the native
+    // connection (in the store's transaction). Text goes through PQescapeLiteral.
+    PGconn* pg = native_pg(impl_->sql);
+    std::string sql(before);
+    if (!sql.empty()) sql += ";\n";
+    sql += "INSERT INTO " + t.name + " (" + column_list(t, 1) + ") VALUES ";
+    const auto row_storages = storages(t, 1);
+    for (std::size_t r = 0; r < rows; ++r) {
+      sql += r ? ", (" : "(";
+      for (std::size_t i = 1; i < width; ++i) {
+        const Cell& c = cells[r * width + i];
+        if (i > 1) sql += ", ";
+        if (c.null) {
+          sql += "NULL";
+        } else if (row_storages[i - 1] == Storage::integer) {
+          sql += std::to_string(c.i);
+        } else if (row_storages[i - 1] == Storage::real) {
+          char buf[40];
+          std::snprintf(buf, sizeof buf, "'%.17g'::float8", c.d);
+          sql += buf;
+        } else {
+          char* quoted = PQescapeLiteral(pg, c.s.data(), c.s.size());
+          if (!quoted) fail(ErrorCode::invalid_argument, t.name + ": " + PQerrorMessage(pg));
+          sql += quoted;
+          PQfreemem(quoted);
+        }
+      }
+      sql += ")";
+    }
+    PGresult* res = PQexec(pg, sql.c_str());
+    const auto status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+      const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      std::string msg = t.name + ": " + first_line(PQresultErrorMessage(res));
+      std::string code = state ? state : "";
+      PQclear(res);
+      fail_pg(code, msg);
+    }
+    PQclear(res);
+    return;
+  }
+  if (!before.empty()) execute(before);
   if (t.has_personal) {  // sealing works row by row
     for (std::size_t r = 0; r < rows; ++r) insert_row(t, cells.subspan(r * width, width));
     return;

@@ -100,9 +100,11 @@ class HOUQIN_EXPORT Store {
   /// Inserts every column but id, returns the new id.
   Id insert_row(const TableInfo& table, std::span<const Cell> row);
   /// Inserts whole rows laid one after another in `cells` (each table.columns.size() cells, the
-  /// id cell ignored) with multi-row INSERTs and no ids returned: one round trip for up to 32
-  /// rows, for appends whose ids nobody needs at once (the event log).
-  void insert_rows(const TableInfo& table, std::span<const Cell> cells);
+  /// id cell ignored) with multi-row INSERTs and no ids returned, after the statement `before`
+  /// (no parameters; may be empty): for appends whose ids nobody needs at once (the event log).
+  /// On PostgreSQL `before` and all rows are one round trip (values sent as escaped literals).
+  void insert_rows(const TableInfo& table, std::span<const Cell> cells,
+                   std::string_view before = {});
   /// Reads one row by id into `row` (resized to the column count); false when absent.
   bool get_row(const TableInfo& table, Id id, std::vector<Cell>& row);
   /// Updates every column but id where id and version match; returns the rows changed (0 or 1).

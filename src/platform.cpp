@@ -29,7 +29,54 @@ std::vector<store::Migration> migrations() {
 std::unique_ptr<host::Host> make_host(store::Store& store, const HostConfig& config) {
   auto h = std::make_unique<host::Host>(store, config.host);
   wiring::install(*h, wiring::actor(), config.wiring);
+  if (config.delivery.every.count() > 0) {
+    auto channels = config.delivery.channels ? notify::make_channels(*config.delivery.channels)
+                                             : notify::default_channels();
+    // Each message is claimed in a commit of its own before its channel is called, so the job
+    // runs outside the scheduler's transaction; a second run of a due time sends nothing twice.
+    host::Job deliver{"notify.deliver_due", config.delivery.every, host::CatchUp::latest,
+                      [channels, actor = auth::Actor::service("notify", {"notify.send"})](
+                          store::Store& s, Timestamp) {
+                        constexpr std::size_t limit = 100;  // a call's claims; a few calls a run
+                        notify::Notifier n(s, channels);
+                        for (int i = 0; i < 10 && n.deliver_due(actor, {}, limit).due >=
+                                                      static_cast<std::int64_t>(limit);
+                             ++i) {
+                        }
+                      }};
+    deliver.in_transaction = false;
+    h->add(std::move(deliver));
+  }
   return h;
+}
+
+PlatformHost::PlatformHost(const std::string& url, store::StoreOptions options,
+                           const HostConfig& config) {
+  store_ = store::Store::open(url, options);
+  host_ = make_host(*store_, config);
+  if (!config.telemetry) return;
+  auto map = drivers::read_point_map(*store_);
+  telemetry::RuntimeOptions ro;
+  ro.url = url;
+  ro.store = options;
+  ro.storage.wal_dir = config.telemetry->wal_dir;
+  runtime_ = std::make_unique<telemetry::Runtime>(
+      ro, telemetry::config_from_point_map(map, config.telemetry->nominal_voltage));
+  if (config.telemetry->acquire && !map.devices.empty())
+    acquisition_ = std::make_unique<telemetry::PipelineAcquisition>(map, runtime_->pipeline());
+}
+
+PlatformHost::~PlatformHost() {
+  if (acquisition_) acquisition_->stop();
+  acquisition_.reset();
+  runtime_.reset();
+  if (host_) {
+    try {
+      host_->stop();
+    } catch (...) {  // the leases expire by themselves
+    }
+  }
+  host_.reset();
 }
 
 }  // namespace houqin

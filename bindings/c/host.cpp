@@ -10,8 +10,8 @@ using capi::require;
 namespace {
 
 struct HostHandle {
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<host::Host> host;
+  std::unique_ptr<PlatformHost> platform;
+  host::Host* host = nullptr;
   std::mutex mutex;  // run_once, start and stop one at a time
   bool started = false;
 };
@@ -36,22 +36,17 @@ hq_status hq_host_open(hq_host** out, const char* url, const hq_store_options* s
       config = json::from_json<HostConfig>(json::parse(config_json, "hq_host_open config"),
                                            "hq_host_open config");
     auto h = std::make_unique<HostHandle>();
-    h->store = store::Store::open(url, capi::store_options(store_opts, "hq_host_open"));
-    h->host = make_host(*h->store, config);
+    h->platform = std::make_unique<PlatformHost>(
+        url, capi::store_options(store_opts, "hq_host_open"), config);
+    h->host = &h->platform->host();
     *out = reinterpret_cast<hq_host*>(h.release());
   });
 }
 
 void hq_host_free(hq_host* host) {
-  // ~Host stops the thread and releases the leases; it swallows what a lost store throws.
-  auto* h = reinterpret_cast<HostHandle*>(host);
-  if (!h) return;
-  try {
-    h->host->stop();
-  } catch (...) {
-    // The leases expire by themselves.
-  }
-  delete h;
+  // ~PlatformHost stops the telemetry and the host (releasing its leases); it swallows what a
+  // lost store throws, the leases then expire by themselves.
+  delete reinterpret_cast<HostHandle*>(host);
 }
 
 hq_status hq_host_start(hq_host* host) {

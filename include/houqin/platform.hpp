@@ -8,7 +8,10 @@
 
 #include "houqin/core/export.hpp"
 #include "houqin/host/host.hpp"
+#include "houqin/notify/channels.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/telemetry/acquire.hpp"
+#include "houqin/telemetry/runtime.hpp"
 #include "houqin/wiring/wiring.hpp"
 
 namespace houqin {
@@ -16,17 +19,64 @@ namespace houqin {
 /// site, audit, auth, ... : each domain after the domains its tables reference.
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
 
+/// The outbox's delivery by the host: the job "notify.deliver_due" sends the due messages
+/// (reminders queued by the reactions, anything sent through notify.send) through the channels.
+struct DeliverySettings {
+  /// How often; zero: no delivery job (another process calls notify.deliver_due).
+  std::chrono::milliseconds every{std::chrono::seconds(10)};
+  /// The channels to deliver through; absent: notify::default_channels() (set by the process).
+  std::optional<notify::ChannelSettings> channels;
+};
+BOOST_DESCRIBE_STRUCT(DeliverySettings, (), (every, channels))
+
+/// The telemetry a host runs when asked (a daemon beside the devices): a telemetry::Runtime on
+/// the host's store, configured from the stored point map (config_from_point_map), and -- unless
+/// `acquire` is false -- the point map's devices polled into it.
+struct TelemetrySettings {
+  std::string wal_dir;  // the runtime's write-ahead log; empty: none
+  bool acquire = true;  // poll the point map's devices (Modbus TCP/RTU) into the runtime
+  double nominal_voltage = 230;
+};
+BOOST_DESCRIBE_STRUCT(TelemetrySettings, (), (wal_dir, acquire, nominal_voltage))
+
 /// What a platform host runs and how (the JSON a daemon, hq_host_open or houqin.Host is given).
 struct HostConfig {
   host::HostOptions host;
   wiring::Options wiring;
+  DeliverySettings delivery;
+  std::optional<TelemetrySettings> telemetry;  // absent: no telemetry in this host
 };
-BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring))
+BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring, delivery, telemetry))
 
 /// A host on `store` (a connection of its own, which must outlive it) with every reaction and
 /// timed job of the platform installed, each acting as its domain's service actor: the wiring's
-/// consumer and SLA job, and the event log's retention. Not started: call start() or run_once().
+/// consumer and SLA job, the outbox's delivery and the event log's retention. Not started: call
+/// start() or run_once().
 HOUQIN_EXPORT std::unique_ptr<host::Host> make_host(store::Store& store,
                                                     const HostConfig& config = {});
+
+/// What a daemon runs: a connection of its own to `url`, the platform's host on it (make_host)
+/// and, when config.telemetry is set, the telemetry runtime and the acquisition from the point
+/// map's devices. The host is not started (host().start()); telemetry runs from construction.
+/// Error(invalid_argument) for a bad configuration or an in-memory URL with telemetry.
+class HOUQIN_EXPORT PlatformHost {
+ public:
+  PlatformHost(const std::string& url, store::StoreOptions options, const HostConfig& config = {});
+  ~PlatformHost();  // stops the acquisition, the runtime, then the host
+  PlatformHost(const PlatformHost&) = delete;
+  PlatformHost& operator=(const PlatformHost&) = delete;
+
+  store::Store& store() noexcept { return *store_; }
+  host::Host& host() noexcept { return *host_; }
+  /// Null unless config.telemetry was set.
+  telemetry::Runtime* telemetry() noexcept { return runtime_.get(); }
+  telemetry::PipelineAcquisition* acquisition() noexcept { return acquisition_.get(); }
+
+ private:
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<host::Host> host_;
+  std::unique_ptr<telemetry::Runtime> runtime_;
+  std::unique_ptr<telemetry::PipelineAcquisition> acquisition_;
+};
 
 }  // namespace houqin

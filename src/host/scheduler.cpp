@@ -64,13 +64,17 @@ SchedulerResult Scheduler::run_due(store::Store& store) {
       }
       std::exception_ptr error;
       bool lost = false;
-      {
-        store::Transaction tx(store);
+      auto attempt = [&] {
         try {
           job.run(store, due);
         } catch (...) {
           error = std::current_exception();
         }
+      };
+      if (!job.in_transaction) attempt();  // commits its own work
+      {
+        store::Transaction tx(store);
+        if (job.in_transaction) attempt();
         if (!error) {
           JobState next = st;
           next.next_due = due + job.every;

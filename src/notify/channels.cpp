@@ -206,17 +206,17 @@ void AsteriskCall::send(const Message& m) {
   struct stat a {
   }, b{};
   if (::stat(options_.spool_dir.c_str(), &a) != 0)
-    fail(ErrorCode::unavailable, options_.spool_dir.string() + ": " + std::strerror(errno));
+    fail(ErrorCode::unavailable, options_.spool_dir + ": " + std::strerror(errno));
   if (::stat(options_.temp_dir.c_str(), &b) != 0)
-    fail(ErrorCode::unavailable, options_.temp_dir.string() + ": " + std::strerror(errno));
+    fail(ErrorCode::unavailable, options_.temp_dir + ": " + std::strerror(errno));
   if (a.st_dev != b.st_dev)
     fail(ErrorCode::failed_precondition,
-         "temp_dir " + options_.temp_dir.string() + " is not on the filesystem of spool_dir " +
-             options_.spool_dir.string() + ": the move into the spool would not be atomic");
+         "temp_dir " + options_.temp_dir + " is not on the filesystem of spool_dir " +
+             options_.spool_dir + ": the move into the spool would not be atomic");
   static std::atomic<unsigned> counter{0};
   const auto name = "houqin-" + std::to_string(m.id) + "-" + std::to_string(::getpid()) + "-" +
                     std::to_string(counter++) + ".call";
-  const auto tmp = options_.temp_dir / name;
+  const auto tmp = std::filesystem::path(options_.temp_dir) / name;
   {
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) fail(ErrorCode::unavailable, tmp.string() + ": " + std::strerror(errno));
@@ -235,11 +235,11 @@ void AsteriskCall::send(const Message& m) {
     ::fsync(fd);
     ::close(fd);
   }
-  if (::rename(tmp.c_str(), (options_.spool_dir / name).c_str()) != 0) {
+  if (::rename(tmp.c_str(), (std::filesystem::path(options_.spool_dir) / name).c_str()) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
     fail(ErrorCode::unavailable,
-         "moving the call file into " + options_.spool_dir.string() + ": " + std::strerror(e));
+         "moving the call file into " + options_.spool_dir + ": " + std::strerror(e));
   }
 }
 
@@ -362,6 +362,14 @@ void Webhook::send(const Message& m) {
   int code = std::atoi(status_line.substr(9, 3).c_str());
   if (code < 200 || code > 299)
     fail(ErrorCode::unavailable, where + " answered " + status_line.substr(9));
+}
+
+Channels make_channels(const ChannelSettings& settings) {
+  Channels c;
+  if (settings.sms) c.sms = std::make_shared<GammuSms>(*settings.sms);
+  if (settings.call) c.call = std::make_shared<AsteriskCall>(*settings.call);
+  if (settings.webhook) c.webhook = std::make_shared<Webhook>(*settings.webhook);
+  return c;
 }
 
 }  // namespace houqin::notify

@@ -10,19 +10,19 @@ namespace houqin::python {
 namespace {
 
 struct PyHost {
-  StorePtr store;  // the host's own connection; outlives `host`
-  std::unique_ptr<host::Host> host;
+  std::shared_ptr<ManualClock> clock;  // outlives `platform`
+  std::unique_ptr<PlatformHost> platform;
   std::mutex mutex;  // run_once, start, stop and close one at a time
   bool started = false;
 
   host::Host& get() {
-    if (!host) fail(ErrorCode::failed_precondition, "Host: closed");
-    return *host;
+    if (!platform) fail(ErrorCode::failed_precondition, "Host: closed");
+    return platform->host();
   }
   void close() {
     py::gil_scoped_release nogil;
     std::lock_guard lock(mutex);
-    host.reset();  // stops the thread and releases the leases
+    platform.reset();  // stops the telemetry, the thread, and releases the leases
     started = false;
   }
 };
@@ -33,10 +33,11 @@ std::shared_ptr<PyHost> open_host(const std::string& url, py::handle config, py:
   const json::Path root{nullptr, {}, static_cast<std::size_t>(-1), "config"};
   HostConfig cfg;
   if (!config.is_none()) cfg = json::from_json<HostConfig>(py_to_json(config, root), "config");
+  auto options = store_options(key_file, keys_env, busy_timeout_ms, clock.get());
   auto h = std::make_shared<PyHost>();
-  h->store = open_store(url, key_file, keys_env, false, busy_timeout_ms, std::move(clock));
+  h->clock = std::move(clock);
   py::gil_scoped_release nogil;
-  h->host = make_host(h->store->get(), cfg);
+  h->platform = std::make_unique<PlatformHost>(url, options, cfg);
   return h;
 }
 

@@ -101,26 +101,32 @@ QueryJson make_query_json(py::handle where, py::handle order_by, py::handle limi
 
 }  // namespace
 
-StorePtr open_store(const std::string& url, py::handle key_file, const std::string& keys_env,
-                    bool migrate, int busy_timeout_ms, std::shared_ptr<ManualClock> clock) {
+store::StoreOptions store_options(py::handle key_file, const std::string& keys_env,
+                                  int busy_timeout_ms, const ManualClock* clock) {
   store::StoreOptions options;
-  options.clock = clock.get();
+  options.clock = clock;
   if (busy_timeout_ms < 0)
     fail(ErrorCode::invalid_argument,
          "busy_timeout_ms " + std::to_string(busy_timeout_ms) + " is negative");
   options.busy_timeout = std::chrono::milliseconds(busy_timeout_ms);
   std::optional<std::string> file;
   if (!key_file.is_none()) file = py::str(py::module_::import("os").attr("fspath")(key_file));
+  py::gil_scoped_release nogil;
+  if (file) {
+    options.keys = protect::Keyring::from_file(*file);
+  } else if (const char* k = keys_env.empty() ? nullptr : std::getenv(keys_env.c_str()); k && *k) {
+    options.keys = protect::Keyring::from_env(keys_env.c_str());
+  }
+  return options;
+}
+
+StorePtr open_store(const std::string& url, py::handle key_file, const std::string& keys_env,
+                    bool migrate, int busy_timeout_ms, std::shared_ptr<ManualClock> clock) {
+  auto options = store_options(key_file, keys_env, busy_timeout_ms, clock.get());
   auto h = std::make_shared<StoreHandle>();
   h->clock = std::move(clock);
   {
     py::gil_scoped_release nogil;
-    if (file) {
-      options.keys = protect::Keyring::from_file(*file);
-    } else if (const char* k = keys_env.empty() ? nullptr : std::getenv(keys_env.c_str());
-               k && *k) {
-      options.keys = protect::Keyring::from_env(keys_env.c_str());
-    }
     h->store = store::Store::open(url, options);
     h->url = h->store->url();
     if (migrate) {

@@ -31,6 +31,10 @@ struct StoreHandle {
 };
 using StorePtr = std::shared_ptr<StoreHandle>;
 
+/// The options houqin.Store(url, key_file=, keys_env=, busy_timeout_ms=, clock=) opens with:
+/// keys from the file, else from the environment variable when it is set.
+store::StoreOptions store_options(py::handle key_file, const std::string& keys_env,
+                                  int busy_timeout_ms, const ManualClock* clock);
 /// Opens a store as houqin.Store(url, key_file=, keys_env=, migrate=, busy_timeout_ms=, clock=)
 /// does (keys from the file or the environment variable; the clock shared with the handle).
 StorePtr open_store(const std::string& url, py::handle key_file, const std::string& keys_env,

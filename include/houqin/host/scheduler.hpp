@@ -45,6 +45,12 @@ struct Job {
   CatchUp catch_up = CatchUp::latest;
   /// Runs inside the transaction that moves the job on; `due` is the time it was due.
   std::function<void(store::Store& store, Timestamp due)> run;
+  /// false: `run` commits its own work before the job is moved on (a job that calls something
+  /// outside the store between commits, such as the outbox's delivery, which claims each message
+  /// in a commit of its own before calling the channel). Such a run happens at least once per
+  /// due time -- twice if the process dies between the two commits, or when two processes race
+  /// for it -- so it must be idempotent, as the delivery is.
+  bool in_transaction = true;
 };
 
 /// What one run_due did.

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/notify/model.hpp"
 
@@ -47,8 +49,8 @@ class HOUQIN_EXPORT GammuSms final : public Channel {
 /// newlines as spaces, ';' escaped and a '#' after a blank made full-width (both would start a
 /// comment); HQ_MESSAGE_ID names the outbox row.
 struct AsteriskOptions {
-  std::filesystem::path spool_dir = "/var/spool/asterisk/outgoing";
-  std::filesystem::path temp_dir = "/var/spool/asterisk/tmp";
+  std::string spool_dir = "/var/spool/asterisk/outgoing";
+  std::string temp_dir = "/var/spool/asterisk/tmp";
   std::string channel = "PJSIP/{{number}}@trunk";  // {{number}}: the message's address
   std::string caller_id = "\"Logistics\" <8000>";
   int max_retries = 2;
@@ -92,6 +94,20 @@ class HOUQIN_EXPORT Webhook final : public Channel {
   WebhookOptions options_;
 };
 
+BOOST_DESCRIBE_STRUCT(GammuOptions, (), (inject_command, config_path, timeout))
+BOOST_DESCRIBE_STRUCT(AsteriskOptions, (),
+                      (spool_dir, temp_dir, channel, caller_id, max_retries, retry_time, wait_time,
+                       context, extension, priority))
+BOOST_DESCRIBE_STRUCT(WebhookOptions, (), (url, timeout, headers))
+
+/// Which adapters to make, as configuration (a host's JSON): a kind left out has none.
+struct ChannelSettings {
+  std::optional<GammuOptions> sms;
+  std::optional<AsteriskOptions> call;
+  std::optional<WebhookOptions> webhook;
+};
+BOOST_DESCRIBE_STRUCT(ChannelSettings, (), (sms, call, webhook))
+
 /// The adapters a dispatcher delivers through, by channel kind (a kind without one: the message
 /// waits and its attempt counts as failed with "no ... channel configured").
 struct Channels {
@@ -100,5 +116,8 @@ struct Channels {
   std::shared_ptr<Channel> webhook;
   Channel* get(ChannelKind kind) const;
 };
+
+/// The adapters the settings ask for.
+HOUQIN_EXPORT Channels make_channels(const ChannelSettings& settings);
 
 }  // namespace houqin::notify

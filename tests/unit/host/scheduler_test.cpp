@@ -142,6 +142,34 @@ TEST_P(SchedulerTest, AFailingRunIsRolledBackAndRetried) {
   EXPECT_EQ(sched.state(*s, "reminders").failures, 0);
 }
 
+TEST_P(SchedulerTest, AJobOutsideTheTransactionCommitsItsOwnWorkEvenWhenItFailsLater) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  Scheduler sched;
+  auto job = ticking("deliver", CatchUp::latest);
+  int depth = -1;
+  auto body = job.run;
+  job.run = [&, body](store::Store& st, Timestamp due) {
+    depth = st.transaction_depth();
+    try {
+      body(st, due);
+    } catch (const Error& e) {  // idempotent, as such a job must be: the tick is there already
+      if (e.code() != ErrorCode::already_exists) throw;
+    }
+  };
+  job.in_transaction = false;
+  sched.add(job);
+  failing = true;  // the tick is written (committed on its own), then the run throws
+  EXPECT_EQ(sched.run_due(*s).failed, 1);
+  EXPECT_EQ(depth, 0);
+  EXPECT_EQ(ticks(*s, "deliver"), (std::vector<Timestamp>{sched_t0}));
+  EXPECT_EQ(sched.state(*s, "deliver").next_due, sched_t0);  // still due: run again
+  failing = false;
+  EXPECT_EQ(sched.run_due(*s).ran, 1);  // run again for the same due time: at least once
+  EXPECT_EQ(ticks(*s, "deliver"), (std::vector<Timestamp>{sched_t0}));
+  EXPECT_EQ(sched.state(*s, "deliver").next_due, sched_t0 + 1min);
+}
+
 TEST_P(SchedulerTest, BadJobsAreRefused) {
   Scheduler sched;
   EXPECT_THROW(sched.add(Job{"", 1min, CatchUp::latest, [](store::Store&, Timestamp) {}}), Error);

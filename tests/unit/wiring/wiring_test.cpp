@@ -7,9 +7,13 @@
 
 #include "../repair/fixture.hpp"
 #include "houqin/asset/ledger.hpp"
+#include "houqin/drivers/simulator.hpp"
 #include "houqin/host/host.hpp"
 #include "houqin/inventory/inventory.hpp"
+#include "houqin/notify/channels.hpp"
 #include "houqin/notify/model.hpp"
+#include "houqin/notify/notifier.hpp"
+#include "houqin/platform.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/telemetry/alarm.hpp"
 
@@ -156,6 +160,79 @@ TEST_P(WiringTest, OneWorkOrderPerAlarmEpisodeNotedWhenItClears) {
   react(host);
   EXPECT_EQ(Repository<repair::WorkOrder>(*s).count(), 2);
   EXPECT_EQ(wiring_status(host.status()).dead_letters, 0);
+}
+
+// The platform's host also delivers what the reactions queue, through the process's channels.
+class Recorder final : public notify::Channel {
+ public:
+  void send(const notify::Message& m) override { sent.push_back(m.body); }
+  std::vector<std::string> sent;
+};
+
+TEST_P(WiringTest, ThePlatformHostDeliversTheRemindersItQueues) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  site.build(*s);
+  auto sms = std::make_shared<Recorder>();
+  notify::set_default_channels({sms, nullptr, nullptr});
+  auto host = houqin::make_host(*s);
+  react(*host);
+  auto desk = testing::desk();
+  repair::WorkOrders wo(*s);
+  auto order = wo.report(desk, testing::light_report(site));
+  wo.dispatch(desk, {order.id, site.elec1, ""});
+  react(*host);  // the reminder is queued; the delivery is next due 10 s after its first run
+  EXPECT_TRUE(sms->sent.empty());
+  pf.clock.advance(std::chrono::seconds(10));
+  react(*host);
+  ASSERT_EQ(sms->sent.size(), 1u);
+  EXPECT_NE(sms->sent[0].find(order.code), std::string::npos) << sms->sent[0];
+  auto messages = outbox(*s);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].state, notify::DeliveryState::sent);
+  pf.clock.advance(std::chrono::minutes(5));
+  react(*host);
+  EXPECT_EQ(sms->sent.size(), 1u);  // sent once
+  notify::set_default_channels({});
+}
+
+TEST_P(WiringTest, ThePlatformHostRunsTheTelemetryOfThePointMapWhenAsked) {
+  if (GetParam() == "sqlite_memory") GTEST_SKIP() << "the runtime opens connections of its own";
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  drivers::Point p{};
+  p.name = "O2 area pressure";
+  p.data_type = drivers::DataType::uint16;
+  p.unit = "kPa";
+  drivers::Simulator sim;
+  sim.add_unit(1, {p});
+  sim.start();
+  drivers::Device d{};
+  d.name = "gas-panel";
+  d.host = "127.0.0.1";
+  d.port = sim.port();
+  d.poll_interval_ms = 100;
+  d.response_timeout_ms = 300;
+  Repository<drivers::Device>(*s).insert(d);
+  p.device_id = d.id;
+  Repository<drivers::Point>(*s).insert(p);
+
+  EXPECT_EQ(PlatformHost(pf.fx.url(), {.keys = testing::test_keyring()}).telemetry(), nullptr);
+  HostConfig config;
+  config.telemetry = TelemetrySettings{};
+  PlatformHost daemon(pf.fx.url(), {.keys = testing::test_keyring()}, config);
+  ASSERT_NE(daemon.telemetry(), nullptr);
+  ASSERT_NE(daemon.acquisition(), nullptr);
+  std::size_t stored = 0;
+  for (int i = 0; i < 100 && stored == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    daemon.telemetry()->sync();
+    stored = daemon.telemetry()
+                 ->query(p.id, 0, std::numeric_limits<telemetry::Micros>::max())
+                 .times.size();
+  }
+  EXPECT_GT(stored, 0u);  // polled from the device, verified and stored by the host's runtime
+  EXPECT_GT(daemon.acquisition()->pushed(), 0u);
 }
 
 TEST_P(WiringTest, AFailedReactionRetriesParksAndIsReplayedOnRequestOnceFixed) {

@@ -63,8 +63,10 @@ Several hosts may run against one store: for each consumer and for the scheduler
 
 `config` is a dict {"host": {"holder", "lease_ttl", "idle", "event_retention"}, "wiring":
 {"release_reservations", "equipment_faults", "reminders", "alarm_orders_from", "sla_tick",
-"retry"}} with durations as ISO-8601 text ("PT6S") or timedelta; unknown keys raise
-InvalidArgument. Not started: call start(), or run_once() from a loop of yours.)doc");
+"retry"}, "delivery": {"every", "channels"}, "telemetry": {"wal_dir", "acquire"}} with durations
+as ISO-8601 text ("PT6S") or timedelta; unknown keys raise InvalidArgument. With "telemetry" the
+host also runs the telemetry runtime from the stored point map and polls its devices. Not
+started: call start(), or run_once() from a loop of yours.)doc");
   cls.def(
       "start",
       [](PyHost& h) {

@@ -30,7 +30,11 @@ typedef struct hq_host hq_host;
  * @param config_json  NULL or "{}" for the defaults, or a JSON object
  *                     {"host": {"holder", "lease_ttl", "idle", "event_retention"},
  *                      "wiring": {"release_reservations", "equipment_faults", "reminders",
- *                                 "alarm_orders_from", "sla_tick", "retry"}}
+ *                                 "alarm_orders_from", "sla_tick", "retry"},
+ *                      "delivery": {"every", "channels": {"sms", "call", "webhook"}},
+ *                      "telemetry": {"wal_dir", "acquire", "nominal_voltage"}}
+ *                     ("telemetry" present: the host also runs the telemetry runtime from the
+ *                     stored point map and polls its devices; a file or server URL only)
  *                     with durations as ISO-8601 text ("PT6S"); hq_operation-style schema in
  *                     docs/c-abi.md. Unknown fields are refused.
  * @return HQ_OK; HQ_INVALID_ARGUMENT for a NULL `out` or `url`, malformed or unknown config

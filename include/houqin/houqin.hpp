@@ -31,6 +31,7 @@
 #include "houqin/host/scheduler.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/inventory/model.hpp"
+#include "houqin/label/label.hpp"
 #include "houqin/notify/channels.hpp"
 #include "houqin/notify/model.hpp"
 #include "houqin/notify/notifier.hpp"

@@ -19,6 +19,16 @@ struct PyHost {
     if (!platform) fail(ErrorCode::failed_precondition, "Host: closed");
     return platform->host();
   }
+  /// Starts (running=true) or stops the host's own thread.
+  void run(bool running) {
+    py::gil_scoped_release nogil;
+    std::lock_guard lock(mutex);
+    if (running)
+      get().start();
+    else
+      get().stop();
+    started = running;
+  }
   void close() {
     py::gil_scoped_release nogil;
     std::lock_guard lock(mutex);
@@ -68,22 +78,10 @@ as ISO-8601 text ("PT6S") or timedelta; unknown keys raise InvalidArgument. With
 host also runs the telemetry runtime from the stored point map and polls its devices. Not
 started: call start(), or run_once() from a loop of yours.)doc");
   cls.def(
-      "start",
-      [](PyHost& h) {
-        py::gil_scoped_release nogil;
-        std::lock_guard lock(h.mutex);
-        h.get().start();
-        h.started = true;
-      },
+      "start", [](PyHost& h) { h.run(true); },
       "Runs rounds on the host's own thread until stop(), woken by other processes' commits.");
   cls.def(
-      "stop",
-      [](PyHost& h) {
-        py::gil_scoped_release nogil;
-        std::lock_guard lock(h.mutex);
-        h.get().stop();
-        h.started = false;
-      },
+      "stop", [](PyHost& h) { h.run(false); },
       "Stops the thread and releases the leases held, so a standby takes over at once.");
   cls.def(
       "run_once",
@@ -114,12 +112,7 @@ started: call start(), or run_once() from a loop of yours.)doc");
       "attempts, last_error, dead_letters) and the scheduler.");
   cls.def("close", &PyHost::close, "Stops the host and closes its connection.");
   cls.def("__enter__", [](std::shared_ptr<PyHost> h) {
-    {
-      py::gil_scoped_release nogil;
-      std::lock_guard lock(h->mutex);
-      h->get().start();
-      h->started = true;
-    }
+    h->run(true);
     return h;
   });
   cls.def("__exit__", [](PyHost& h, py::args) { h.close(); });

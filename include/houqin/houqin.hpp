@@ -66,4 +66,6 @@
 #include "houqin/telemetry/stages.hpp"
 #include "houqin/telemetry/storage.hpp"
 #include "houqin/telemetry/verify.hpp"
+#include "houqin/waste/model.hpp"
+#include "houqin/waste/tracker.hpp"
 #include "houqin/wiring/wiring.hpp"

@@ -108,6 +108,8 @@ Catalog& catalog() {
         {"inventory.edit", Duty::operations, "receive, move, adjust and count stock"},
         {"waste.collect", Duty::operations, "record medical waste at the ward"},
         {"waste.handover", Duty::operations, "hand medical waste over (ward, store, company)"},
+        {"waste.read", Duty::operations, "trace medical waste and read its reports"},
+        {"waste.configure", Duty::operations, "set the medical waste rules (tolerance, limits)"},
         {"patrol.execute", Duty::operations, "carry out patrol tasks and report hazards"},
         {"patrol.plan", Duty::operations, "plan patrols; assign and accept rectifications"},
         {"survey.manage", Duty::operations, "design and send satisfaction surveys"},

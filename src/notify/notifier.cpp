@@ -105,6 +105,11 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
     add("completion",
         "【后勤】您报修的工单 {{order_code}}（{{summary}}）已完成，请回复 1-5 为本次维修评分。",
         "to the reporter when the work is done: asks for a rating");
+    add("waste_overdue",
+        "【医废】{{code}}（{{category}}）已暂存 {{hours}} 小时，超过 {{limit}} 小时时限（第 "
+        "{{level}} 级提醒），请尽快转运。",
+        "a medical waste bag stored past the limit, escalating handler, head of logistics, "
+        "administrator");
     return t;
   }();
   return table;

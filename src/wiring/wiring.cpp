@@ -14,6 +14,7 @@
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
+#include "houqin/waste/tracker.hpp"
 
 namespace houqin::wiring {
 namespace {
@@ -142,7 +143,8 @@ std::vector<store::Migration> migrations() {
 }
 
 std::vector<std::string> required_permissions() {
-  return {"asset.edit", "inventory.issue", "notify.send", "repair.report", "repair.dispatch"};
+  return {"asset.edit",    "inventory.issue", "notify.send",
+          "repair.report", "repair.dispatch", "waste.read"};
 }
 
 auth::Actor actor() {
@@ -159,6 +161,7 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   Reactions<repair::WorkOrderAssigned> assigned;
   Reactions<repair::SlaWarning> warned;
   Reactions<repair::SlaEscalated> escalated;
+  Reactions<waste::StorageOverdue> overdue;
   Reactions<telemetry::AlarmRaised> raised;
   Reactions<telemetry::AlarmCleared> cleared;
 
@@ -208,6 +211,24 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
              "completion:" + std::to_string(e.work_order_id) + ":" + format_timestamp(e.at), {});
     });
   }
+  if (options.reminders)
+    overdue.add([actor](store::Store& s, const waste::StorageOverdue& e) {
+      const auto r = waste::Tracker(s).rules();
+      const auto staff = e.level == 1   ? r.handler_staff_id
+                         : e.level == 2 ? r.logistics_head_staff_id
+                                        : r.administrator_staff_id;
+      if (!staff) return;  // nobody configured for this level
+      notify::SendRequest req;
+      req.recipient_staff_id = staff;
+      req.template_name = "waste_overdue";
+      req.variables = {{"code", e.code},
+                       {"category", std::string(enum_name(e.category))},
+                       {"hours", std::to_string(e.hours_stored)},
+                       {"limit", std::to_string(e.limit_hours)},
+                       {"level", std::to_string(e.level)}};
+      req.dedupe_key = "waste_overdue:" + std::to_string(e.bag_id) + ":" + std::to_string(e.level);
+      notify::Notifier(s).send(actor, req);
+    });
   if (options.alarm_orders_from) {
     raised.add(
         [actor, from = *options.alarm_orders_from](
@@ -220,6 +241,7 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   assigned.register_on(c);
   warned.register_on(c);
   escalated.register_on(c);
+  overdue.register_on(c);
   raised.register_on(c);
   cleared.register_on(c);
   return c;
@@ -231,6 +253,10 @@ std::vector<host::Job> jobs(auth::Actor actor, const Options& options) {
     // One check of the current state covers every missed period: catch up with the latest.
     out.push_back(host::Job{std::string(sla_job_name), options.sla_tick, host::CatchUp::latest,
                             [actor](store::Store& s, Timestamp) { repair::Sla(s).tick(actor); }});
+  if (options.waste_check.count() > 0)
+    out.push_back(
+        host::Job{std::string(waste_job_name), options.waste_check, host::CatchUp::latest,
+                  [actor](store::Store& s, Timestamp) { waste::Tracker(s).check_overdue(actor); }});
   return out;
 }
 

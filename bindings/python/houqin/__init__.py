@@ -39,13 +39,14 @@ from ._core import (  # noqa: F401  (re-exported)
     operations,
 )
 from . import (asset, audit, auth, drivers, inventory, notify, protect, repair,  # noqa: F401,E402
-               services, site, telemetry)
+               services, site, telemetry, waste)
 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
-    "FailedPrecondition", "Host", "Internal", "InvalidArgument", "ManualClock", "NotFound", "PermissionDenied",
+    "FailedPrecondition", "Host", "Internal", "InvalidArgument", "ManualClock", "NotFound",
+    "PermissionDenied",
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
     "asset", "audit", "auth", "drivers", "inventory", "notify", "protect", "repair", "services",
-    "site", "telemetry",
+    "site", "telemetry", "waste",
 ]

@@ -7,6 +7,7 @@
 #include "houqin/notify/notifier.hpp"
 #include "houqin/power/soe.hpp"
 #include "houqin/telemetry/alarm.hpp"
+#include "houqin/waste/tracker.hpp"
 #include "houqin/wiring/wiring.hpp"
 #include "module.hpp"
 #include "store.hpp"
@@ -22,6 +23,9 @@ void init_domains(py::module_& m) {
   bind_entities<asset::Asset, asset::Fault, asset::AssetEvent>(asset);
   auto notify = m.def_submodule("notify", "Notifications: outbox, SMS, phone, webhook (通信插件).");
   bind_entities<notify::Template, notify::Message>(notify);
+  auto waste =
+      m.def_submodule("waste", "Medical waste from the ward to the disposal company (医废).");
+  bind_entities<waste::Manifest, waste::Bag, waste::Step, waste::Rules>(waste);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);

@@ -57,11 +57,14 @@ struct Options {
   /// escalations, reminded by the consumer); zero: no SLA job. The seed's response target is
   /// 15 minutes, so the check runs well inside it.
   std::chrono::milliseconds sla_tick{std::chrono::minutes(1)};
+  /// How often the job "waste.check_overdue" looks for bags stored past the limit (their
+  /// StorageOverdue events are sent to the rules' staff by level); zero: no waste job.
+  std::chrono::milliseconds waste_check{std::chrono::minutes(10)};
   host::RetryPolicy retry{};
 };
 BOOST_DESCRIBE_STRUCT(Options, (),
                       (release_reservations, equipment_faults, reminders, alarm_orders_from,
-                       sla_tick, retry))
+                       sla_tick, waste_check, retry))
 
 /// The wiring's own table: which work order each alarm episode opened (domain "wiring").
 struct AlarmOrder {
@@ -91,6 +94,8 @@ HOUQIN_EXPORT auth::Actor actor();
 inline constexpr std::string_view consumer_name = "wiring";
 /// The SLA job's name.
 inline constexpr std::string_view sla_job_name = "repair.sla_tick";
+/// The waste storage job's name.
+inline constexpr std::string_view waste_job_name = "waste.check_overdue";
 
 /// The "wiring" consumer: every reaction the options enable, acting as `actor`.
 HOUQIN_EXPORT host::Consumer consumer(auth::Actor actor, const Options& options = {});

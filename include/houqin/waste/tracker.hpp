@@ -112,6 +112,41 @@ struct Totals {
   std::vector<Total> totals;
 };
 
+/// The waste report of a period: weight by local day or month, department and category; what
+/// of it reached the disposal company; the manifests; the bags overdue now.
+BOOST_DEFINE_ENUM_CLASS(Period, day, month)
+struct ReportInput {
+  static constexpr std::array<std::string_view, 2> required_fields{"from", "to"};
+  Timestamp from{};
+  Timestamp to{};
+  Period period = Period::month;
+  std::int32_t utc_offset_minutes = 480;  // local days and months (China Standard Time)
+};
+struct ReportRow {
+  std::string period;  // "2026-03" or "2026-03-02", local
+  Id department_id = 0;
+  std::string department;
+  Category category = Category::infectious;
+  std::int64_t bags = 0;
+  double weight_kg = 0;
+  std::int64_t transferred = 0;
+  double transferred_kg = 0;
+};
+struct Report {
+  ReportInput query;
+  std::vector<ReportRow> rows;  // by period, department, category
+  std::int64_t bags = 0;
+  double weight_kg = 0;
+  std::int64_t transferred = 0;  // reconciliation: produced in the period and handed over
+  double transferred_kg = 0;
+  std::vector<Manifest> manifests;  // opened in the period: the manifest register
+  std::vector<Bag> overdue;         // stored past the limit now
+};
+
+/// The report's rows as CSV (csv.hpp), and a page with tables and SVG charts.
+HOUQIN_EXPORT std::string to_csv(const Report& report);
+HOUQIN_EXPORT std::string to_html(const Report& report);
+
 /// What one overdue check found.
 struct OverdueCheck {
   std::int32_t stored = 0;     // bags in temporary storage
@@ -172,6 +207,13 @@ BOOST_DESCRIBE_STRUCT(Total, (),
                       (department_id, category, bags, weight_kg, transferred, transferred_kg))
 BOOST_DESCRIBE_STRUCT(Totals, (), (totals))
 BOOST_DESCRIBE_STRUCT(OverdueCheck, (), (stored, overdue, escalated))
+BOOST_DESCRIBE_STRUCT(ReportInput, (), (from, to, period, utc_offset_minutes))
+BOOST_DESCRIBE_STRUCT(ReportRow, (),
+                      (period, department_id, department, category, bags, weight_kg, transferred,
+                       transferred_kg))
+BOOST_DESCRIBE_STRUCT(Report, (),
+                      (query, rows, bags, weight_kg, transferred, transferred_kg, manifests,
+                       overdue))
 BOOST_DESCRIBE_STRUCT(BagStep, (), (bag_id, code, category, stage, weight_kg, at))
 BOOST_DESCRIBE_STRUCT(WeightMismatch, (),
                       (bag_id, code, stage, expected_kg, measured_kg, tolerance_pct, at))
@@ -213,6 +255,7 @@ class HOUQIN_EXPORT Tracker {
   /// A bag and its chain by code; Error(not_found).
   Trace trace(const std::string& code);
   Totals totals(const TotalsInput& in);
+  Report report(const ReportInput& in);
   /// Bags in temporary storage longer than the limit; publishes StorageOverdue once per bag and
   /// level (run by the host's job "waste.check_overdue").
   OverdueCheck check_overdue(const auth::Actor& actor);

@@ -274,6 +274,57 @@ TEST_P(WasteTest, ScannedThroughTheRegistryWithALabelTheLawAsksFor) {
       ErrorCode::not_found, "waste bag WB-none not found");
 }
 
+TEST_P(WasteTest, TheReportCountsByPeriodDepartmentAndCategoryAsJsonCsvAndHtml) {
+  HQ_REQUIRE_STORE(s);
+  waste::Tracker t(*s);
+  auto a = bag(2.0);
+  bag(1.0, Category::pathological);
+  pf.clock.advance(std::chrono::hours(24));
+  auto c = bag(3.0);
+  t.collect(*nurse, *collector, {a.code, 2.0, {}, std::nullopt, ""});
+  t.intake(*storekeeper, {a.code, 2.0, {}, std::nullopt, ""});
+  auto man = t.open_manifest(*storekeeper, {"LD-7", Category::infectious, "co", "", ""});
+  t.outbound(*storekeeper, {a.code, man.id, 2.0, {}, ""});
+  t.transfer(*storekeeper, {man.id, "driver"});
+  t.collect(*nurse, *collector, {c.code, 3.0, {}, std::nullopt, ""});
+  t.intake(*storekeeper, {c.code, 3.0, {}, std::nullopt, ""});
+  pf.clock.advance(std::chrono::hours(49));
+  waste::ReportInput in;
+  in.from = testing::at("2026-03-01T00:00:00Z");
+  in.to = testing::at("2026-04-01T00:00:00Z");
+  in.period = waste::Period::day;
+  auto r = t.report(in);
+  ASSERT_EQ(r.rows.size(), 3u);  // day 1: infectious, pathological; day 2: infectious
+  EXPECT_EQ(r.rows[0].period, "2026-03-02");
+  EXPECT_EQ(r.rows[0].department, "Ward 1");
+  EXPECT_EQ(r.rows[0].transferred, 1);
+  EXPECT_EQ(r.rows[2].period, "2026-03-03");
+  EXPECT_EQ(r.bags, 3);
+  EXPECT_DOUBLE_EQ(r.weight_kg, 6.0);
+  EXPECT_DOUBLE_EQ(r.transferred_kg, 2.0);  // produced against handed over
+  ASSERT_EQ(r.manifests.size(), 1u);
+  ASSERT_EQ(r.overdue.size(), 1u);
+  EXPECT_EQ(r.overdue[0].code, c.code);
+  auto csv = waste::to_csv(r);
+  EXPECT_EQ(csv.rfind("period,department_id,department,category,bags,weight_kg,transferred,"
+                      "transferred_kg\r\n2026-03-02,",
+                      0),
+            0u)
+      << csv;
+  auto html = waste::to_html(r);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("LD-7"), std::string::npos);
+  auto reader = pf.user_with("reader", "reader", {"waste.read"});
+  auto doc =
+      service::call(*s, reader, "waste.report_document",
+                    {{"report", {{"from", "2026-03-01T00:00:00Z"}, {"to", "2026-04-01T00:00:00Z"}}},
+                     {"format", "csv"}});
+  EXPECT_EQ(doc["content_type"], "text/csv");
+  EXPECT_NE(doc["data"].get<std::string>().find("\r\n2026-03,"), std::string::npos);
+  in.to = in.from;
+  expect_error([&] { t.report(in); }, ErrorCode::invalid_argument, "to: must be after from");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WasteTest, ::testing::ValuesIn(testing::backends()),
                          [](const auto& p) { return p.param; });
 

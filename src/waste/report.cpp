@@ -1,0 +1,143 @@
+// The waste report: rows by local period, department and category, the reconciliation of what
+// was produced against what reached the company, the manifest register and the overdue list; as
+// JSON (the described Report), CSV and an HTML page with SVG charts.
+#include <cstdio>
+#include <map>
+
+#include "houqin/core/chart.hpp"
+#include "houqin/core/csv.hpp"
+#include "houqin/core/html.hpp"
+#include "houqin/store/repository.hpp"
+#include "houqin/waste/tracker.hpp"
+
+namespace houqin::waste {
+namespace {
+
+using store::Op;
+using store::Query;
+using store::Repository;
+
+std::string period_of(Timestamp t, const ReportInput& in) {
+  const auto local = format_timestamp(t + std::chrono::minutes(in.utc_offset_minutes));
+  return local.substr(0, in.period == Period::month ? 7 : 10);
+}
+
+std::string two_decimals(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", v);
+  return buf;
+}
+
+}  // namespace
+
+Report Tracker::report(const ReportInput& in) {
+  if (in.to <= in.from) fail(ErrorCode::invalid_argument, "to: must be after from");
+  if (in.utc_offset_minutes < -14 * 60 || in.utc_offset_minutes > 14 * 60)
+    fail(ErrorCode::invalid_argument, "utc_offset_minutes: outside -840..840");
+  Report r;
+  r.query = in;
+  std::map<Id, std::string> names;
+  for (const auto& d : Repository<site::Department>(store_).find()) names[d.id] = d.name;
+  std::map<std::tuple<std::string, Id, int>, ReportRow> rows;
+  for (const auto& b : Repository<Bag>(store_).find(Query<Bag>()
+                                                        .where(&Bag::produced_at, Op::ge, in.from)
+                                                        .where(&Bag::produced_at, Op::lt, in.to))) {
+    const auto p = period_of(b.produced_at, in);
+    auto& row = rows[{p, b.department_id, static_cast<int>(b.category)}];
+    row.period = p;
+    row.department_id = b.department_id;
+    row.department = names[b.department_id];
+    row.category = b.category;
+    row.bags += 1;
+    row.weight_kg += b.weight_kg;
+    r.bags += 1;
+    r.weight_kg += b.weight_kg;
+    if (b.stage == Stage::transferred) {
+      row.transferred += 1;
+      row.transferred_kg += b.weight_kg;
+      r.transferred += 1;
+      r.transferred_kg += b.weight_kg;
+    }
+  }
+  for (auto& [k, row] : rows) r.rows.push_back(std::move(row));
+  r.manifests = Repository<Manifest>(store_).find(Query<Manifest>()
+                                                      .where(&Manifest::opened_at, Op::ge, in.from)
+                                                      .where(&Manifest::opened_at, Op::lt, in.to)
+                                                      .order_by(&Manifest::opened_at));
+  const auto limit = std::chrono::hours(rules().storage_limit_hours);
+  const auto now = store_.clock().now();
+  for (auto& b : Repository<Bag>(store_).find(
+           Query<Bag>().where(&Bag::stage, Op::eq, Stage::stored).order_by(&Bag::stage_at)))
+    if (now - b.stage_at >= limit) r.overdue.push_back(std::move(b));
+  return r;
+}
+
+std::string to_csv(const Report& report) {
+  return csv::write(std::span<const ReportRow>(report.rows));
+}
+
+std::string to_html(const Report& report) {
+  // Charts: weight by department and by category over the whole period, and by period.
+  std::map<std::string, double> by_dept, by_category, by_period;
+  for (const auto& row : report.rows) {
+    by_dept[row.department] += row.weight_kg;
+    by_category[std::string(enum_name(row.category))] += row.weight_kg;
+    by_period[row.period] += row.weight_kg;
+  }
+  auto bars_of = [](const std::map<std::string, double>& m) {
+    std::vector<chart::Bar> out;
+    for (const auto& [k, v] : m) out.push_back({k, v});
+    return chart::bars(out);
+  };
+  chart::Series produced{"kg", "#b03a2e", {}, {}};
+  chart::LineOptions lo;
+  lo.y_title = "kg";
+  for (const auto& [p, v] : by_period) {
+    produced.x.push_back(static_cast<double>(produced.x.size()));
+    produced.y.push_back(v);
+    lo.x_labels.push_back(p);
+  }
+  std::string out =
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>医疗废物报表</title><style>"
+      "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}table{border-collapse:collapse}"
+      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>\n"
+      "<h1>医疗废物报表 Medical waste</h1>\n<p>" +
+      html_escape(format_timestamp(report.query.from)) + " – " +
+      html_escape(format_timestamp(report.query.to)) + ": " + std::to_string(report.bags) +
+      " bags, " + two_decimals(report.weight_kg) + " kg produced; " +
+      std::to_string(report.transferred) + " bags, " + two_decimals(report.transferred_kg) +
+      " kg handed to the disposal company; " + std::to_string(report.overdue.size()) +
+      " overdue in storage now.</p>\n";
+  out += chart::figure("Weight by department (kg)", bars_of(by_dept));
+  out += chart::figure("Weight by category (kg)", bars_of(by_category));
+  if (by_period.size() > 1)
+    out += chart::figure("Weight by period (kg)",
+                         chart::lines(std::vector<chart::Series>{produced}, {}, lo));
+  out +=
+      "<h2>By period, department and category</h2><table><tr><th>period</th><th>department</th>"
+      "<th>category</th><th>bags</th><th>kg</th><th>transferred</th><th>kg transferred</th></tr>\n";
+  for (const auto& row : report.rows)
+    out += "<tr><td>" + html_escape(row.period) + "</td><td>" + html_escape(row.department) +
+           "</td><td>" + std::string(enum_name(row.category)) + "</td><td>" +
+           std::to_string(row.bags) + "</td><td>" + two_decimals(row.weight_kg) + "</td><td>" +
+           std::to_string(row.transferred) + "</td><td>" + two_decimals(row.transferred_kg) +
+           "</td></tr>\n";
+  out +=
+      "</table>\n<h2>Manifests (转移联单)</h2><table><tr><th>code</th><th>category</th>"
+      "<th>company</th><th>status</th><th>bags</th><th>kg</th><th>receiver</th></tr>\n";
+  for (const auto& m : report.manifests)
+    out += "<tr><td>" + html_escape(m.code) + "</td><td>" + std::string(enum_name(m.category)) +
+           "</td><td>" + html_escape(m.company) + "</td><td>" + std::string(enum_name(m.status)) +
+           "</td><td>" + std::to_string(m.bags) + "</td><td>" + two_decimals(m.weight_kg) +
+           "</td><td>" + html_escape(m.receiver) + "</td></tr>\n";
+  out +=
+      "</table>\n<h2>Overdue in storage</h2><table><tr><th>code</th><th>category</th>"
+      "<th>stored since</th><th>escalation</th></tr>\n";
+  for (const auto& b : report.overdue)
+    out += "<tr><td>" + html_escape(b.code) + "</td><td>" + std::string(enum_name(b.category)) +
+           "</td><td>" + html_escape(format_timestamp(b.stage_at)) + "</td><td>" +
+           std::to_string(b.overdue_level) + "</td></tr>\n";
+  return out + "</table>\n</body></html>\n";
+}
+
+}  // namespace houqin::waste

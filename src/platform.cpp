@@ -19,11 +19,11 @@ namespace houqin {
 std::vector<store::Migration> migrations() {
   std::vector<store::Migration> out;
   // Each domain after the domains its tables reference.
-  for (auto list : {site::migrations(), audit::migrations(), auth::migrations(),
-                    drivers::migrations(), inventory::migrations(), asset::migrations(),
-                    notify::migrations(), repair::migrations(), telemetry::storage_migrations(),
-                    telemetry::alarm_migrations(), waste::migrations(), wiring::migrations(),
-                    host::migrations()})
+  for (auto list :
+       {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
+        inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
+        telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
+        wiring::migrations(), host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

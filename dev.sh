@@ -23,7 +23,7 @@ PACKAGES=(
   gammu gammu-smsd
   python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib python3-jsonschema mypy
   clang-16 libclang-rt-16-dev
-  libzint-dev zlib1g-dev zbar-tools dmtx-utils librsvg2-bin
+  libzint-dev zlib1g-dev zbar-tools dmtx-utils librsvg2-bin libssl-dev
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -165,6 +165,7 @@ case "$cmd" in
     mkdir -p "$BUILD/demo"
     log "Running the demo"
     "$BUILD/examples/hospital_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
+    "$BUILD/examples/waste_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
     "$BUILD/examples/telemetry_demo" "$ROOT/examples/data/hospital.json" \
       "$ROOT/examples/data/point_map.json" "$BUILD/demo"
     ;;

@@ -11,6 +11,7 @@
 #include "houqin/site/hospital.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/telemetry/storage.hpp"
+#include "houqin/inspection/planner.hpp"
 #include "houqin/waste/tracker.hpp"
 #include "houqin/wiring/wiring.hpp"
 
@@ -23,6 +24,7 @@ std::vector<store::Migration> migrations() {
        {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
         telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
+        inspection::migrations(),
         wiring::migrations(), host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;

@@ -182,6 +182,9 @@ double simulated_value(const Point& p, int unit, Timestamp t) {
       return 100000 + unit * 1000 + std::fmod(s, 1e7) / 36 * (p.unit == "Wh" ? 1000 : 1);
     case PointKind::breaker_state:
       return 1;
+    case PointKind::weight:
+      // A bag on the platform: 1.5-3.5 kg, a new one every minute.
+      return 2.5 + std::sin(std::floor(s / 60) + phase);
     case PointKind::gas_alarm:
     case PointKind::other:
       break;

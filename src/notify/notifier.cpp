@@ -110,6 +110,11 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
         "{{level}} 级提醒），请尽快转运。",
         "a medical waste bag stored past the limit, escalating handler, head of logistics, "
         "administrator");
+    add("waste_gap",
+        "【医废】{{code}}（{{category}}）{{gap}}：已 {{hours}} 小时，超过 {{limit}} "
+        "小时时限，请核查。",
+        "a gap in a bag's chain of custody (unsealed, not collected, not stored, not "
+        "transferred), to the waste handler");
     return t;
   }();
   return table;

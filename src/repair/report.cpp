@@ -16,15 +16,6 @@ namespace {
 
 using store::Cell;
 
-/// The table with only the named columns (id first): a narrow scan that opens nothing sealed.
-store::TableInfo projection(const store::TableInfo& table, const std::vector<const char*>& cols) {
-  store::TableInfo out;
-  out.name = table.name;
-  out.collection = table.collection;
-  for (auto c : cols) out.columns.push_back(table.columns[table.column_index(c)]);
-  return out;
-}
-
 struct Acc {
   ReportRow row;
   double response_sum = 0, resolution_sum = 0, repair_sum = 0, rating_sum = 0;
@@ -77,7 +68,7 @@ Report summarize(store::Store& store, const auth::Actor& actor, const ReportQuer
     call.require("bi.read");
     call.quiet();
     // Only the columns the figures need, plus the one the rows are grouped by (index 9).
-    std::vector<const char*> cols{
+    std::vector<std::string_view> cols{
         "id",           "status",        "reported_at",       "accepted_at",        "started_at",
         "completed_at", "sla_policy_id", "response_breached", "resolution_breached"};
     switch (q.group_by) {
@@ -96,7 +87,7 @@ Report summarize(store::Store& store, const auth::Actor& actor, const ReportQuer
       case GroupBy::period:
         break;
     }
-    const auto orders = projection(store::table_info<WorkOrder>(), cols);
+    const auto orders = store::projection(store::table_info<WorkOrder>(), cols);
     store::QuerySpec spec;
     Cell from, to;
     if (q.from) {
@@ -108,7 +99,8 @@ Report summarize(store::Store& store, const auth::Actor& actor, const ReportQuer
       spec.filters.push_back({"reported_at", store::Op::lt, {to}});
     }
     std::unordered_map<Id, int> scores;
-    const auto ratings = projection(store::table_info<Rating>(), {"id", "work_order_id", "score"});
+    const auto ratings =
+        store::projection(store::table_info<Rating>(), {"id", "work_order_id", "score"});
     store.select_rows(ratings, store::QuerySpec{},
                       [&](std::span<const Cell> r) { scores[r[1].i] = static_cast<int>(r[2].i); });
 
@@ -177,7 +169,7 @@ Report summarize(store::Store& store, const auth::Actor& actor, const ReportQuer
     out.query = q;
     std::unordered_map<Id, std::string> names;
     if (q.group_by == GroupBy::technician) {
-      const auto staff = projection(store::table_info<site::Staff>(), {"id", "name"});
+      const auto staff = store::projection(store::table_info<site::Staff>(), {"id", "name"});
       store.select_rows(staff, store::QuerySpec{},
                         [&](std::span<const Cell> r) { names[r[0].i] = r[1].s; });
     } else if (q.group_by == GroupBy::department) {

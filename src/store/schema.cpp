@@ -77,6 +77,17 @@ TableInfo as_stored(const TableInfo& table) {
   return out;
 }
 
+TableInfo projection(const TableInfo& table, const std::vector<std::string_view>& columns) {
+  TableInfo out;
+  out.name = table.name;
+  out.collection = table.collection;
+  for (auto c : columns) {
+    out.columns.push_back(table.columns[table.column_index(c)]);
+    out.has_personal = out.has_personal || out.columns.back().personal;
+  }
+  return out;
+}
+
 std::string sql_literal(std::string_view s) {
   std::string out = "'";
   for (char c : s) {

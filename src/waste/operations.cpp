@@ -111,8 +111,8 @@ label::Label bag_label(store::Store& s, const Bag& b, const Rules& r) {
                       [](Context& c, const CodeInput& in) {
                         return audit::audited(c.store, c.actor, "waste.trace",
                                               [&](audit::Call& call) {
+                                                // It names people: an audited read.
                                                 call.require("waste.read");
-                                                call.quiet();
                                                 return Tracker(c.store).trace(in.code);
                                               });
                       }),
@@ -155,6 +155,19 @@ label::Label bag_label(store::Store& s, const Bag& b, const Rules& r) {
         "waste.save_rules", "waste.configure",
         "Set the hospital's waste rules (tolerance, storage limit, escalation)",
         [](Context& c, const Rules& in) { return Tracker(c.store).save_rules(c.actor, in); }),
+    define<service::NoInput>("waste.check", "waste.read",
+                             "Check every chain now (what the host's job waste.check_overdue "
+                             "does): storage past the limit, unsealed, uncollected, unstored "
+                             "and untransferred bags, each reported once",
+                             [](Context& c, const service::NoInput&) {
+                               return Tracker(c.store).check_overdue(c.actor);
+                             }),
+    define<service::NoInput>("waste.apply_retention", "protect.retention",
+                             "Anonymise the people in waste records older than the rules' "
+                             "keep_years (what the host's job waste.retention does)",
+                             [](Context& c, const service::NoInput&) {
+                               return Tracker(c.store).apply_retention(c.actor);
+                             }),
     define<CodeInput>("waste.label", "waste.read",
                       "The label of a bag or box with the fields the regulation requires",
                       [](Context& c, const CodeInput& in) {

@@ -3,9 +3,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "houqin/audit/call.hpp"
+#include "houqin/protect/protect.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
@@ -22,6 +24,13 @@ using store::Repository;
 // Read through the generic entity API with waste.read; changes go through the tracker only.
 [[maybe_unused]] const bool exposed = store::expose<Manifest, Bag, Step, Rules>(
     {.read = "waste.read", .write = "", .read_personal = ""});
+// Medical waste records are kept at least 3 years (医疗废物管理条例 Art. 12): no retention rule
+// may keep them shorter.
+[[maybe_unused]] const bool minimum_retention = [] {
+  for (const char* table : {"waste_bag", "waste_step", "waste_manifest"})
+    protect::set_minimum_retention(table, std::chrono::days(3 * 365));
+  return true;
+}();
 
 /// The order of steps: which stage a step may start from, and what it needs.
 struct Move {
@@ -67,6 +76,34 @@ void check_weight(double w, WeightSource source, const std::string& note) {
     fail(ErrorCode::invalid_argument, "weight: a manual weight needs a note saying why");
 }
 
+/// The weight of a step: what the scale reads now when a scale point is given (before the
+/// transaction opens: a Modbus round trip holds no locks), else the one reported.
+struct Weighed {
+  double kg = 0;
+  WeightSource source = WeightSource::scale;
+};
+Weighed weigh(store::Store& s, double kg, WeightSource source, std::optional<Id> point) {
+  if (!point) {
+    if (kg == 0)
+      fail(ErrorCode::invalid_argument,
+           "weight_kg: missing; give the weight, or a scale_point_id to read it from");
+    return {kg, source};
+  }
+  if (kg != 0)
+    fail(ErrorCode::invalid_argument,
+         "weight_kg: given with scale_point_id; the scale's reading is the weight, give one");
+  if (source == WeightSource::manual)
+    fail(ErrorCode::invalid_argument,
+         "weight_source: manual with a scale_point_id; a weight read from a scale is source scale");
+  return {read_scale(s, *point), WeightSource::scale};
+}
+StepInput weighed(store::Store& s, StepInput in) {
+  auto w = weigh(s, in.weight_kg, in.weight_source, in.scale_point_id);
+  in.weight_kg = w.kg;
+  in.weight_source = w.source;
+  return in;
+}
+
 /// The checks every move makes: the stage order and an unresolved mismatch.
 void check_move(const Bag& b, const Move& m) {
   if (b.stage != m.from)
@@ -95,6 +132,8 @@ Bag advance(store::Store& s, audit::Call& call, Bag b, const Move& m, const std:
             const std::string& counterpart, const StepInput& in, double tolerance_pct) {
   check_move(b, m);
   check_weight(in.weight_kg, in.weight_source, in.note);
+  if (in.cold && m.to != Stage::stored)
+    fail(ErrorCode::invalid_argument, "cold: a bag goes into a cold store at storage intake only");
   const auto now = s.clock().now();
   const double expected = last_weight(s, b);
   const auto before = json::to_json(b);
@@ -109,10 +148,12 @@ Bag advance(store::Store& s, audit::Call& call, Bag b, const Move& m, const std:
             "",
             in.weight_kg,
             in.weight_source,
-            in.note};
+            in.note,
+            in.scale_point_id};
   Repository<Step>(s).insert(step);
   b.stage = m.to;
   b.stage_at = now;
+  if (m.to == Stage::stored) b.cold_stored = in.cold;
   b.offered_by.clear();
   const double diff_pct = std::abs(in.weight_kg - expected) / expected * 100.0;
   if (diff_pct > tolerance_pct) {
@@ -131,13 +172,21 @@ Bag advance(store::Store& s, audit::Call& call, Bag b, const Move& m, const std:
   return b;
 }
 
-std::string next_code(store::Store& s, ContainerKind kind) {
-  const auto day = format_timestamp(s.clock().now()).substr(0, 10);  // YYYY-MM-DD
+std::string next_code(store::Store& s, ContainerKind kind, std::int32_t utc_offset_minutes) {
+  const auto day =  // YYYY-MM-DD, local
+      format_timestamp(s.clock().now() + std::chrono::minutes(utc_offset_minutes)).substr(0, 10);
   std::string prefix = (kind == ContainerKind::sharps_box ? "SB-" : "WB-") + day.substr(0, 4) +
                        day.substr(5, 2) + day.substr(8, 2) + "-";
-  auto n = Repository<Bag>(s).count(Query<Bag>().where(&Bag::code, Op::contains, prefix));
+  // The day's highest number, through the unique index on code (fixed width, so it orders
+  // the same in every collation).
+  auto last = Repository<Bag>(s).find(Query<Bag>()
+                                          .where(&Bag::code, Op::ge, prefix + "000000")
+                                          .where(&Bag::code, Op::le, prefix + "999999")
+                                          .order_by(&Bag::code, true)
+                                          .limit(1));
+  long long n = last.empty() ? 0 : std::atoll(last.front().code.c_str() + prefix.size());
   char buf[24];
-  std::snprintf(buf, sizeof buf, "%06lld", static_cast<long long>(n + 1));
+  std::snprintf(buf, sizeof buf, "%06lld", n + 1);
   return prefix + buf;
 }
 
@@ -145,11 +194,33 @@ std::string next_code(store::Store& s, ContainerKind kind) {
 
 std::vector<store::Migration> migrations() {
   return {
-      {"waste", 1, "medical waste: bags, chain of custody, manifests, rules", [](store::Store& s) {
+      {"waste", 1, "medical waste: bags, chain of custody, manifests, rules",
+       [](store::Store& s) {
          store::create_table<Manifest>(s);
          store::create_table<Bag>(s);
          store::create_table<Step>(s);
          store::create_table<Rules>(s);
+       }},
+      {"waste", 2, "cold storage, chain gaps, scale readings on steps", [](store::Store& s) {
+         store::add_column(s, &Bag::cold_stored);
+         store::add_column(s, &Bag::anomaly);
+         store::add_column(s, &Step::scale_point_id);
+         store::add_column(s, &Rules::cold_storage_limit_hours);
+         store::add_column(s, &Rules::seal_within_hours);
+         store::add_column(s, &Rules::collect_within_hours);
+         store::add_column(s, &Rules::intake_within_hours);
+         store::add_column(s, &Rules::transfer_within_hours);
+         store::add_column(s, &Rules::utc_offset_minutes);
+         // Rules saved before have the new limits at zero: give them the defaults.
+         const Rules d;
+         for (auto [column, v] : {std::pair{"cold_storage_limit_hours", d.cold_storage_limit_hours},
+                                  std::pair{"seal_within_hours", d.seal_within_hours},
+                                  std::pair{"collect_within_hours", d.collect_within_hours},
+                                  std::pair{"intake_within_hours", d.intake_within_hours},
+                                  std::pair{"transfer_within_hours", d.transfer_within_hours},
+                                  std::pair{"utc_offset_minutes", d.utc_offset_minutes}})
+           s.execute(std::string("UPDATE waste_rules SET ") + column + " = " + std::to_string(v) +
+                     " WHERE " + column + " = 0");
        }}};
 }
 
@@ -167,6 +238,16 @@ Rules Tracker::save_rules(const auth::Actor& actor, Rules r) {
       fail(ErrorCode::invalid_argument, "storage_limit_hours: outside 1..720");
     if (r.escalate_every_hours < 1 || r.escalate_every_hours > 24 * 7)
       fail(ErrorCode::invalid_argument, "escalate_every_hours: outside 1..168");
+    if (r.cold_storage_limit_hours < 1 || r.cold_storage_limit_hours > 24 * 30)
+      fail(ErrorCode::invalid_argument, "cold_storage_limit_hours: outside 1..720");
+    for (auto [name, v] : {std::pair{"seal_within_hours", r.seal_within_hours},
+                           std::pair{"collect_within_hours", r.collect_within_hours},
+                           std::pair{"intake_within_hours", r.intake_within_hours},
+                           std::pair{"transfer_within_hours", r.transfer_within_hours}})
+      if (v < 1 || v > 24 * 30)
+        fail(ErrorCode::invalid_argument, std::string(name) + ": outside 1..720");
+    if (r.utc_offset_minutes < -14 * 60 || r.utc_offset_minutes > 14 * 60)
+      fail(ErrorCode::invalid_argument, "utc_offset_minutes: outside -840..840");
     if (r.keep_years < 3)
       fail(ErrorCode::invalid_argument,
            "keep_years: " + std::to_string(r.keep_years) + " is below the 3 years required");
@@ -184,7 +265,11 @@ Rules Tracker::save_rules(const auth::Actor& actor, Rules r) {
   });
 }
 
-Bag Tracker::register_bag(const auth::Actor& actor, const RegisterInput& in) {
+Bag Tracker::register_bag(const auth::Actor& actor, const RegisterInput& input) {
+  RegisterInput in = input;
+  const auto w = weigh(store_, in.weight_kg, in.weight_source, in.scale_point_id);
+  in.weight_kg = w.kg;
+  in.weight_source = w.source;
   return audit::audited(store_, actor, "waste.register", [&](audit::Call& call) {
     call.require("waste.collect", auth::Scope{in.department_id, std::nullopt});
     check_weight(in.weight_kg, in.weight_source, in.weight_note);
@@ -193,7 +278,7 @@ Bag Tracker::register_bag(const auth::Actor& actor, const RegisterInput& in) {
            "category: a sharps box holds sharps, not " + std::string(enum_name(in.category)));
     const auto now = store_.clock().now();
     Bag b;
-    b.code = in.code.empty() ? next_code(store_, in.kind) : in.code;
+    b.code = in.code.empty() ? next_code(store_, in.kind, rules().utc_offset_minutes) : in.code;
     b.kind = in.kind;
     b.category = in.category;
     b.department_id = in.department_id;
@@ -208,8 +293,19 @@ Bag Tracker::register_bag(const auth::Actor& actor, const RegisterInput& in) {
     b.stage_at = now;
     b.notes = in.notes;
     Repository<Bag>(store_).insert(b);  // a code already used: Error(already_exists)
-    Step step{0,          0,  b.id,         Stage::generated, now,           actor.label(), "",
-              in.room_id, "", in.weight_kg, in.weight_source, in.weight_note};
+    Step step{0,
+              0,
+              b.id,
+              Stage::generated,
+              now,
+              actor.label(),
+              "",
+              in.room_id,
+              "",
+              in.weight_kg,
+              in.weight_source,
+              in.weight_note,
+              in.scale_point_id};
     Repository<Step>(store_).insert(step);
     call.record(entity_traits<Bag>::table, b.id, std::nullopt, json::to_json(b), "generation");
     store_.events().publish(BagStep{b.id, b.code, b.category, b.stage, b.weight_kg, now},
@@ -256,7 +352,8 @@ Bag Tracker::offer(const auth::Actor& nurse, const SealInput& in) {
   });
 }
 
-Bag Tracker::collect(const auth::Actor& collector, const StepInput& in) {
+Bag Tracker::collect(const auth::Actor& collector, const StepInput& input) {
+  const StepInput in = weighed(store_, input);
   return audit::audited(store_, collector, "waste.collect", [&](audit::Call& call) {
     auto b = require_bag(store_, in.code);
     call.target(entity_traits<Bag>::table, b.id);
@@ -283,7 +380,8 @@ Bag Tracker::collect(const auth::Actor& nurse, const auth::Actor& collector, con
   return b;
 }
 
-Bag Tracker::intake(const auth::Actor& actor, const StepInput& in) {
+Bag Tracker::intake(const auth::Actor& actor, const StepInput& input) {
+  const StepInput in = weighed(store_, input);
   return audit::audited(store_, actor, "waste.intake", [&](audit::Call& call) {
     auto b = require_bag(store_, in.code);
     call.target(entity_traits<Bag>::table, b.id);
@@ -313,7 +411,8 @@ Bag Tracker::resolve(const auth::Actor& actor, const ResolveInput& in) {
               "",
               {},
               {},
-              "resolved: " + b.weight_mismatch + "; " + in.reason};
+              "resolved: " + b.weight_mismatch + "; " + in.reason,
+              std::nullopt};
     Repository<Step>(store_).insert(step);
     b.weight_mismatch.clear();
     Repository<Bag>(store_).update(b);
@@ -341,7 +440,11 @@ Manifest Tracker::open_manifest(const auth::Actor& actor, const ManifestInput& i
   });
 }
 
-Bag Tracker::outbound(const auth::Actor& actor, const OutboundInput& in) {
+Bag Tracker::outbound(const auth::Actor& actor, const OutboundInput& input) {
+  OutboundInput in = input;
+  const auto w = weigh(store_, in.weight_kg, in.weight_source, in.scale_point_id);
+  in.weight_kg = w.kg;
+  in.weight_source = w.source;
   return audit::audited(store_, actor, "waste.outbound", [&](audit::Call& call) {
     auto b = require_bag(store_, in.code);
     call.target(entity_traits<Bag>::table, b.id);
@@ -358,7 +461,7 @@ Bag Tracker::outbound(const auth::Actor& actor, const OutboundInput& in) {
                "): one category a manifest");
     b.manifest_id = man.id;
     b = advance(store_, call, std::move(b), m, actor.label(), "",
-                {in.code, in.weight_kg, in.weight_source, std::nullopt, in.note},
+                {in.code, in.weight_kg, in.weight_source, std::nullopt, in.note, in.scale_point_id},
                 rules().tolerance_pct);
     man.bags += 1;
     man.weight_kg += in.weight_kg;
@@ -394,7 +497,8 @@ Manifest Tracker::transfer(const auth::Actor& actor, const TransferInput& in) {
                 man.company + " " + man.vehicle,
                 {},
                 {},
-                "manifest " + man.code};
+                "manifest " + man.code,
+                std::nullopt};
       Repository<Step>(store_).insert(step);
       b.stage = Stage::transferred;
       b.stage_at = now;
@@ -442,17 +546,20 @@ Totals Tracker::totals(const TotalsInput& in) {
 OverdueCheck Tracker::check_overdue(const auth::Actor& actor) {
   const Rules r = rules();
   const auto now = store_.clock().now();
+  auto hours_since = [&](Timestamp t) {
+    return static_cast<std::int32_t>(
+        std::chrono::duration_cast<std::chrono::hours>(now - t).count());
+  };
   OverdueCheck out;
   auto stored = Repository<Bag>(store_).find(
       Query<Bag>().where(&Bag::stage, Op::eq, Stage::stored).order_by(&Bag::stage_at));
   out.stored = static_cast<std::int32_t>(stored.size());
   for (auto& b : stored) {
-    const auto hours = static_cast<std::int32_t>(
-        std::chrono::duration_cast<std::chrono::hours>(now - b.stage_at).count());
-    if (hours < r.storage_limit_hours) continue;
+    const auto hours = hours_since(b.stage_at);
+    const auto limit = b.cold_stored ? r.cold_storage_limit_hours : r.storage_limit_hours;
+    if (hours < limit) continue;
     ++out.overdue;
-    const std::int32_t level =
-        std::min(3, 1 + (hours - r.storage_limit_hours) / r.escalate_every_hours);
+    const std::int32_t level = std::min(3, 1 + (hours - limit) / r.escalate_every_hours);
     if (level <= b.overdue_level) continue;  // this level was sent already
     audit::audited(store_, actor, "waste.overdue", [&](audit::Call& call) {
       call.require("waste.read");
@@ -462,12 +569,71 @@ OverdueCheck Tracker::check_overdue(const auth::Actor& actor) {
       call.record(
           entity_traits<Bag>::table, b.id, before, json::to_json(b),
           "stored " + std::to_string(hours) + " h, escalation level " + std::to_string(level));
-      store_.events().publish(
-          StorageOverdue{b.id, b.code, b.category, level, hours, r.storage_limit_hours, now},
-          actor.label());
+      store_.events().publish(StorageOverdue{b.id, b.code, b.category, level, hours, limit, now},
+                              actor.label());
     });
     ++out.escalated;
   }
+
+  // The chain's other limits, gap by gap in the order a bag can show them, so a bag both
+  // unsealed and uncollected reports both.
+  struct Gap {
+    Anomaly anomaly;
+    Stage stage;
+    std::int32_t limit_hours;
+    std::int32_t OverdueCheck::*count;
+  };
+  const Gap gaps[] = {
+      {Anomaly::unsealed, Stage::generated, r.seal_within_hours, &OverdueCheck::unsealed},
+      {Anomaly::not_collected, Stage::generated, r.collect_within_hours,
+       &OverdueCheck::not_collected},
+      {Anomaly::not_stored, Stage::collected, r.intake_within_hours, &OverdueCheck::not_stored},
+      {Anomaly::not_transferred, Stage::outbound, r.transfer_within_hours,
+       &OverdueCheck::not_transferred},
+  };
+  for (const auto& gap : gaps) {
+    Query<Bag> q;
+    q.where(&Bag::stage, Op::eq, gap.stage)
+        .where(&Bag::stage_at, Op::le, now - std::chrono::hours(gap.limit_hours))
+        .order_by(&Bag::id);
+    if (gap.anomaly == Anomaly::unsealed) q.where_null(&Bag::sealed_at);
+    for (auto& b : Repository<Bag>(store_).find(q)) {
+      ++(out.*gap.count);
+      if (b.anomaly && *b.anomaly >= gap.anomaly) continue;  // reported already
+      const auto hours = hours_since(b.stage_at);
+      audit::audited(store_, actor, "waste.gap", [&](audit::Call& call) {
+        call.require("waste.read");
+        const auto before = json::to_json(b);
+        b.anomaly = gap.anomaly;
+        Repository<Bag>(store_).update(b);
+        call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b),
+                    std::string(enum_name(gap.anomaly)) + " after " + std::to_string(hours) +
+                        " h (limit " + std::to_string(gap.limit_hours) + " h)");
+        store_.events().publish(ChainGap{b.id, b.code, b.category, b.department_id, gap.anomaly,
+                                         hours, gap.limit_hours, now},
+                                actor.label());
+      });
+      ++out.reported;
+    }
+  }
+  return out;
+}
+
+RetentionResult Tracker::apply_retention(const auth::Actor& actor) {
+  const Rules r = rules();
+  // Whole years back from today, leap days included.
+  const auto keep = std::chrono::days(r.keep_years * 365 + (r.keep_years + 3) / 4);
+  using protect::RetentionAction;
+  auto run = [&](const char* table, const char* column) {
+    return protect::apply_retention(store_, actor,
+                                    {{table, column, keep, RetentionAction::anonymise}})
+        .anonymised;
+  };
+  RetentionResult out;
+  out.before = store_.clock().now() - keep;
+  out.bags = run("waste_bag", "produced_at");
+  out.steps = run("waste_step", "at");
+  out.manifests = run("waste_manifest", "opened_at");
   return out;
 }
 

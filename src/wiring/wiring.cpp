@@ -5,6 +5,7 @@
 #include <map>
 
 #include "houqin/asset/ledger.hpp"
+#include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
 #include "houqin/repair/events.hpp"
@@ -23,7 +24,10 @@ using store::Op;
 using store::Query;
 using store::Repository;
 
-[[maybe_unused]] const bool registered = store::register_tables<AlarmOrder, AlarmTarget>("wiring");
+[[maybe_unused]] const bool registered =
+    store::register_tables<AlarmOrder, AlarmTarget, FindingOrder>("wiring");
+[[maybe_unused]] const bool exposed_findings =
+    store::expose<FindingOrder>({.read = "inspection.read", .write = "", .read_personal = ""});
 [[maybe_unused]] const bool exposed_orders =
     store::expose<AlarmOrder>({.read = "telemetry.read", .write = "", .read_personal = ""});
 [[maybe_unused]] const bool exposed_targets = store::expose<AlarmTarget>(
@@ -104,6 +108,31 @@ void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority
   links.insert(link);  // the unique key stops a second order for the episode
 }
 
+/// A failed inspection item opens one work order with the evidence: the task, the item, the
+/// answer, the scan that proved presence.
+void inspection_finding(store::Store& s, const auth::Actor& actor,
+                        const inspection::InspectionFinding& e) {
+  Repository<FindingOrder> links(s);
+  if (links.find_one(Query<FindingOrder>()
+                         .where(&FindingOrder::task_id, Op::eq, e.task_id)
+                         .where(&FindingOrder::key, Op::eq, e.key)
+                         .where(&FindingOrder::point, Op::eq, e.point)))
+    return;  // opened already
+  repair::ReportInput in;
+  in.channel = repair::Channel::inspection;
+  in.asset_id = e.asset_id;
+  in.room_id = e.room_id;
+  in.category = "inspection";
+  in.description = "巡检发现 " + e.finding + " (task " + e.task_code + ", item " + e.key +
+                   ", answer " + e.answer + ", by " + e.inspector + ")";
+  in.attachments.push_back("inspection:task=" + e.task_code + ";item=" + e.key +
+                           ";point=" + std::to_string(e.point) +
+                           (e.scan_id ? ";scan=" + std::to_string(*e.scan_id) : ""));
+  auto order = repair::WorkOrders(s).report(actor, in);
+  FindingOrder link{0, 0, e.task_id, e.key, e.point, order.id};
+  links.insert(link);
+}
+
 void alarm_cleared(store::Store& s, const telemetry::AlarmCleared& e) {
   Repository<AlarmOrder> links(s);
   auto found = links.find_one(
@@ -139,12 +168,14 @@ std::vector<store::Migration> migrations() {
   return {{"wiring", 1, "which work order each alarm episode opened",
            [](store::Store& s) { store::create_table<AlarmOrder>(s); }},
           {"wiring", 2, "where each point's alarm orders go (asset, room, item)",
-           [](store::Store& s) { store::create_table<AlarmTarget>(s); }}};
+           [](store::Store& s) { store::create_table<AlarmTarget>(s); }},
+          {"wiring", 3, "which work order each inspection finding opened",
+           [](store::Store& s) { store::create_table<FindingOrder>(s); }}};
 }
 
 std::vector<std::string> required_permissions() {
-  return {"asset.edit",    "inventory.issue", "notify.send",
-          "repair.report", "repair.dispatch", "waste.read"};
+  return {"asset.edit",      "inventory.issue", "notify.send",       "repair.report",
+          "repair.dispatch", "waste.read",      "protect.retention", "inspection.configure"};
 }
 
 auth::Actor actor() {
@@ -162,6 +193,8 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   Reactions<repair::SlaWarning> warned;
   Reactions<repair::SlaEscalated> escalated;
   Reactions<waste::StorageOverdue> overdue;
+  Reactions<waste::ChainGap> gap;
+  Reactions<inspection::InspectionFinding> finding;
   Reactions<telemetry::AlarmRaised> raised;
   Reactions<telemetry::AlarmCleared> cleared;
 
@@ -229,6 +262,28 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
       req.dedupe_key = "waste_overdue:" + std::to_string(e.bag_id) + ":" + std::to_string(e.level);
       notify::Notifier(s).send(actor, req);
     });
+  if (options.reminders)
+    gap.add([actor](store::Store& s, const waste::ChainGap& e) {
+      const auto r = waste::Tracker(s).rules();
+      if (!r.handler_staff_id) return;
+      static constexpr const char* what[] = {"未封口", "未从科室收集", "收集后未入暂存间",
+                                             "出库后未交处置单位"};
+      notify::SendRequest req;
+      req.recipient_staff_id = r.handler_staff_id;
+      req.template_name = "waste_gap";
+      req.variables = {{"code", e.code},
+                       {"category", std::string(enum_name(e.category))},
+                       {"gap", what[static_cast<int>(e.anomaly)]},
+                       {"hours", std::to_string(e.hours)},
+                       {"limit", std::to_string(e.limit_hours)}};
+      req.dedupe_key =
+          "waste_gap:" + std::to_string(e.bag_id) + ":" + std::string(enum_name(e.anomaly));
+      notify::Notifier(s).send(actor, req);
+    });
+  if (options.inspection_findings)
+    finding.add([actor](store::Store& s, const inspection::InspectionFinding& e) {
+      inspection_finding(s, actor, e);
+    });
   if (options.alarm_orders_from) {
     raised.add(
         [actor, from = *options.alarm_orders_from](
@@ -242,6 +297,8 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   warned.register_on(c);
   escalated.register_on(c);
   overdue.register_on(c);
+  gap.register_on(c);
+  finding.register_on(c);
   raised.register_on(c);
   cleared.register_on(c);
   return c;
@@ -257,6 +314,15 @@ std::vector<host::Job> jobs(auth::Actor actor, const Options& options) {
     out.push_back(
         host::Job{std::string(waste_job_name), options.waste_check, host::CatchUp::latest,
                   [actor](store::Store& s, Timestamp) { waste::Tracker(s).check_overdue(actor); }});
+  if (options.inspection_generate.count() > 0)
+    // Each run issues what is due at its time; a missed run's occurrences are caught up.
+    out.push_back(host::Job{
+        std::string(inspection_job_name), options.inspection_generate, host::CatchUp::latest,
+        [actor](store::Store& s, Timestamp) { inspection::Planner(s).generate(actor); }});
+  if (options.waste_retention.count() > 0)
+    out.push_back(host::Job{
+        std::string(waste_retention_job_name), options.waste_retention, host::CatchUp::latest,
+        [actor](store::Store& s, Timestamp) { waste::Tracker(s).apply_retention(actor); }});
   return out;
 }
 

@@ -3,6 +3,7 @@
 // are the service registry's (houqin.services.repair.report(...), ...), so no operation needs
 // binding code here.
 #include "houqin/asset/ledger.hpp"
+#include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
 #include "houqin/power/soe.hpp"
@@ -26,9 +27,15 @@ void init_domains(py::module_& m) {
   auto waste =
       m.def_submodule("waste", "Medical waste from the ward to the disposal company (医废).");
   bind_entities<waste::Manifest, waste::Bag, waste::Step, waste::Rules>(waste);
+  auto inspection = m.def_submodule(
+      "inspection", "Preventive work: checklists, plans, tasks and NFC check-in (巡检).");
+  bind_entities<inspection::Template, inspection::Route, inspection::Plan, inspection::Task,
+                inspection::Skip, inspection::MeterReading, inspection::Tag, inspection::Scan>(
+      inspection);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);
+  bind_entities<wiring::FindingOrder>(inspection);
 }
 
 }  // namespace houqin::python

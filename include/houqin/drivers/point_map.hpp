@@ -34,7 +34,9 @@ BOOST_DEFINE_ENUM_CLASS(PointKind, other,
                         phase_b_current, phase_c_current, frequency, power_factor, active_power,
                         energy, voltage_thd, current_thd, voltage_unbalance, residual_current,
                         cable_temperature, breaker_state, line_voltage, neutral_current,
-                        reactive_power, apparent_power)
+                        reactive_power, apparent_power,
+                        // medical waste: a platform scale's net weight in kg
+                        weight)
 
 /// Planning defaults: a device may be asked for this many unused registers (bits) between two
 /// points so that both come in one request. Devices with holes in their register map need 0.

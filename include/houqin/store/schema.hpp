@@ -80,6 +80,12 @@ struct TableInfo {
 /// (backup, restore, key rotation, integrity checks).
 HOUQIN_EXPORT TableInfo as_stored(const TableInfo& table);
 
+/// The table with only the named columns, in that order: a narrow scan for reports, which reads
+/// nothing else and opens nothing sealed that it does not name. Error(invalid_argument) naming
+/// an unknown column.
+HOUQIN_EXPORT TableInfo projection(const TableInfo& table,
+                                   const std::vector<std::string_view>& columns);
+
 /// CREATE TABLE IF NOT EXISTS plus its indexes (unique keys, foreign key columns).
 HOUQIN_EXPORT std::vector<std::string> create_table_sql(const TableInfo& table, Dialect dialect);
 

@@ -25,6 +25,10 @@ BOOST_DEFINE_ENUM_CLASS(ContainerKind, bag, sharps_box, container)
 BOOST_DEFINE_ENUM_CLASS(Stage, generated, collected, stored, outbound, transferred)
 /// Where a weight came from: a Modbus scale point, the app, or a person's entry (with a reason).
 BOOST_DEFINE_ENUM_CLASS(WeightSource, scale, app, manual)
+/// A gap in a chain of custody, found by the timed check (Tracker::check_overdue), in the order a
+/// bag can show them: sealed too late, never collected from the ward, collected but never taken
+/// into storage (a missing handover), sent out but never received by the company.
+BOOST_DEFINE_ENUM_CLASS(Anomaly, unsealed, not_collected, not_stored, not_transferred)
 
 /// One bag or container. Its weight is captured once, at generation; later steps record their
 /// own weights (reconciled against it) and a correction is an audited step of its own.
@@ -51,6 +55,8 @@ struct Bag {
   std::int32_t overdue_level = 0;  // the last storage escalation sent (0: none)
   std::string offered_by;          // the ward's half of the collection handover, until taken
   std::string notes;
+  bool cold_stored = false;        // taken into a cold store (the longer storage limit applies)
+  std::optional<Anomaly> anomaly;  // the last gap reported (each is reported once)
 };
 
 /// One step of a bag's chain of custody: who, when, where, the weight then.
@@ -66,7 +72,8 @@ struct Step {
   std::string place;          // or a place by name (the disposal company's vehicle)
   std::optional<double> weight_kg;
   std::optional<WeightSource> weight_source;
-  std::string note;  // a manual weight's reason, a resolved mismatch's reason
+  std::string note;                  // a manual weight's reason, a resolved mismatch's reason
+  std::optional<Id> scale_point_id;  // the scale that weighed it, read by the tracker
 };
 
 /// A transfer manifest (转移联单): one trip of one category to the licensed disposal company.
@@ -91,10 +98,10 @@ BOOST_DESCRIBE_STRUCT(Bag, (),
                       (id, version, code, kind, category, department_id, room_id, producer,
                        produced_at, sealed_at, sealed_at_three_quarters, double_bagged, weight_kg,
                        weight_source, scale_point_id, stage, stage_at, manifest_id, weight_mismatch,
-                       overdue_level, offered_by, notes))
+                       overdue_level, offered_by, notes, cold_stored, anomaly))
 BOOST_DESCRIBE_STRUCT(Step, (),
                       (id, version, bag_id, stage, at, actor, counterpart, room_id, place,
-                       weight_kg, weight_source, note))
+                       weight_kg, weight_source, note, scale_point_id))
 BOOST_DESCRIBE_STRUCT(Manifest, (),
                       (id, version, code, category, company, licence, vehicle, status, opened_at,
                        transferred_at, receiver, bags, weight_kg))
@@ -109,10 +116,24 @@ struct Rules {
   std::int32_t storage_limit_hours = 48;
   /// ... and the escalation after it: handler, head of logistics, administrator.
   std::int32_t escalate_every_hours = 12;
-  /// Records are kept at least 3 years.
+  /// A cold store (below 5 °C) may keep waste longer where the local rule allows it; 72 h is a
+  /// common provincial limit for refrigerated storage.
+  std::int32_t cold_storage_limit_hours = 72;
+  /// The chain's other time limits, each reported once per bag as an Anomaly: a bag is sealed
+  /// and collected from the ward at least daily (医疗卫生机构医疗废物管理办法: collected from
+  /// where it is produced every day), a collected bag reaches the store within the round, a bag
+  /// sent out is received by the company the same day.
+  std::int32_t seal_within_hours = 24;
+  std::int32_t collect_within_hours = 24;
+  std::int32_t intake_within_hours = 2;
+  std::int32_t transfer_within_hours = 24;
+  /// Records are kept at least 3 years, then the people in them are anonymised
+  /// (Tracker::apply_retention).
   std::int32_t keep_years = 3;
   /// The producing unit printed on every label (the hospital's name).
   std::string producing_unit;
+  /// The hospital's local time: the day in a bag's code (WB-YYYYMMDD-...).
+  std::int32_t utc_offset_minutes = 480;
   /// Who is told of an overdue bag, by level: the store's handler, the head of logistics, the
   /// administrator (staff ids; a level without one is skipped).
   std::optional<Id> handler_staff_id;
@@ -122,7 +143,9 @@ struct Rules {
 BOOST_DESCRIBE_STRUCT(Rules, (),
                       (id, version, tolerance_pct, storage_limit_hours, escalate_every_hours,
                        keep_years, producing_unit, handler_staff_id, logistics_head_staff_id,
-                       administrator_staff_id))
+                       administrator_staff_id, cold_storage_limit_hours, seal_within_hours,
+                       collect_within_hours, intake_within_hours, transfer_within_hours,
+                       utc_offset_minutes))
 
 }  // namespace houqin::waste
 
@@ -131,12 +154,17 @@ struct houqin::entity_traits<houqin::waste::Manifest> {
   static constexpr std::string_view table = "waste_manifest";
   static constexpr std::string_view collection = "waste_manifests";
   static constexpr std::array<std::string_view, 1> unique{"code"};
+  // The people in the records are personal: sealed at rest, masked in exports, and anonymised
+  // once the records are older than the rules' keep_years.
+  static constexpr std::array personal{houqin::Personal{"receiver", houqin::Mask::name}};
 };
 template <>
 struct houqin::entity_traits<houqin::waste::Bag> {
   static constexpr std::string_view table = "waste_bag";
   static constexpr std::string_view collection = "waste_bags";
   static constexpr std::array<std::string_view, 1> unique{"code"};
+  static constexpr std::array personal{houqin::Personal{"producer", houqin::Mask::text},
+                                       houqin::Personal{"offered_by", houqin::Mask::text}};
   static constexpr auto references = std::tuple{ref<site::Department>(&waste::Bag::department_id),
                                                 ref<site::Room>(&waste::Bag::room_id),
                                                 ref<waste::Manifest>(&waste::Bag::manifest_id)};
@@ -146,6 +174,8 @@ struct houqin::entity_traits<houqin::waste::Step> {
   static constexpr std::string_view table = "waste_step";
   static constexpr std::string_view collection = "waste_steps";
   static constexpr auto references = std::tuple{ref<waste::Bag>(&waste::Step::bag_id)};
+  static constexpr std::array personal{houqin::Personal{"actor", houqin::Mask::text},
+                                       houqin::Personal{"counterpart", houqin::Mask::text}};
 };
 template <>
 struct houqin::entity_traits<houqin::waste::Rules> {

@@ -23,11 +23,19 @@ namespace houqin::waste {
 
 HOUQIN_EXPORT std::vector<store::Migration> migrations();
 
+/// Reads a networked scale once: `point_id` is a point of kind weight in the stored point map
+/// (a unit of "g" is converted to kg). Error(not_found) for no such point,
+/// Error(invalid_argument) for a point of another kind, Error(unavailable) naming the scale and
+/// the failure when it does not answer, Error(failed_precondition) for an empty platform.
+HOUQIN_EXPORT double read_scale(store::Store& store, Id point_id);
+
 // ---- requests ----
 
+/// A weight comes from one of three places: read from a networked scale now (scale_point_id,
+/// no weight_kg), reported by the app from its scale (weight_kg, source scale or app), or typed
+/// in (weight_kg, source manual, with a note saying why).
 struct RegisterInput {
-  static constexpr std::array<std::string_view, 3> required_fields{"category", "department_id",
-                                                                   "weight_kg"};
+  static constexpr std::array<std::string_view, 2> required_fields{"category", "department_id"};
   std::string code;  // empty: the next WB-/SB-YYYYMMDD-nnnnnn
   ContainerKind kind = ContainerKind::bag;
   Category category = Category::infectious;
@@ -36,8 +44,8 @@ struct RegisterInput {
   bool double_bagged = false;
   double weight_kg = 0;
   WeightSource weight_source = WeightSource::scale;
-  std::optional<Id> scale_point_id;
-  std::string weight_note;  // required with WeightSource::manual: why not weighed
+  std::optional<Id> scale_point_id;  // read this scale (a point of kind weight) for the weight
+  std::string weight_note;           // required with WeightSource::manual: why not weighed
   std::string notes;
 };
 
@@ -49,12 +57,14 @@ struct SealInput {
 
 /// A step that moves a bag on, with the weight measured there.
 struct StepInput {
-  static constexpr std::array<std::string_view, 2> required_fields{"code", "weight_kg"};
+  static constexpr std::array<std::string_view, 1> required_fields{"code"};
   std::string code;
-  double weight_kg = 0;
+  double weight_kg = 0;  // or scale_point_id
   WeightSource weight_source = WeightSource::scale;
   std::optional<Id> room_id;  // where (the temporary store's room at intake)
   std::string note;           // why a manual weight
+  std::optional<Id> scale_point_id;
+  bool cold = false;  // intake only: into a cold store (Rules::cold_storage_limit_hours)
 };
 
 struct ResolveInput {
@@ -73,13 +83,13 @@ struct ManifestInput {
 };
 
 struct OutboundInput {
-  static constexpr std::array<std::string_view, 3> required_fields{"code", "manifest_id",
-                                                                   "weight_kg"};
+  static constexpr std::array<std::string_view, 2> required_fields{"code", "manifest_id"};
   std::string code;
   Id manifest_id = 0;
-  double weight_kg = 0;
+  double weight_kg = 0;  // or scale_point_id
   WeightSource weight_source = WeightSource::scale;
   std::string note;
+  std::optional<Id> scale_point_id;
 };
 
 struct TransferInput {
@@ -147,14 +157,43 @@ struct Report {
 HOUQIN_EXPORT std::string to_csv(const Report& report);
 HOUQIN_EXPORT std::string to_html(const Report& report);
 
-/// What one overdue check found.
+/// What one check of the chains found.
 struct OverdueCheck {
   std::int32_t stored = 0;     // bags in temporary storage
-  std::int32_t overdue = 0;    // of those, past the limit
+  std::int32_t overdue = 0;    // of those, past the limit (the cold store's for cold bags)
   std::int32_t escalated = 0;  // escalation events published now
+  // Bags past a time limit of the chain now, by gap (Rules::*_within_hours) ...
+  std::int32_t unsealed = 0;
+  std::int32_t not_collected = 0;
+  std::int32_t not_stored = 0;
+  std::int32_t not_transferred = 0;
+  std::int32_t reported = 0;  // ... and ChainGap events published now (each gap once a bag)
+};
+
+/// What retention did: rows whose people were replaced by "*" (see protect::apply_retention).
+struct RetentionResult {
+  std::int64_t bags = 0;
+  std::int64_t steps = 0;
+  std::int64_t manifests = 0;
+  Timestamp before{};  // records older than this (keep_years back from now)
 };
 
 // ---- events (durable) ----
+
+/// A gap in a bag's chain of custody: unsealed, never collected, never stored after collection
+/// (a missing handover), never received after outbound. Once per bag and gap.
+struct ChainGap {
+  static constexpr std::string_view aggregate = "waste_bag";
+  Id aggregate_id() const { return bag_id; }
+  Id bag_id = 0;
+  std::string code;
+  Category category = Category::infectious;
+  Id department_id = 0;
+  Anomaly anomaly = Anomaly::unsealed;
+  std::int32_t hours = 0;        // since the bag entered its stage
+  std::int32_t limit_hours = 0;  // the rule it broke
+  Timestamp at{};
+};
 
 struct BagStep {
   static constexpr std::string_view aggregate = "waste_bag";
@@ -196,17 +235,24 @@ BOOST_DESCRIBE_STRUCT(RegisterInput, (),
                       (code, kind, category, department_id, room_id, double_bagged, weight_kg,
                        weight_source, scale_point_id, weight_note, notes))
 BOOST_DESCRIBE_STRUCT(SealInput, (), (code, at_three_quarters))
-BOOST_DESCRIBE_STRUCT(StepInput, (), (code, weight_kg, weight_source, room_id, note))
+BOOST_DESCRIBE_STRUCT(StepInput, (),
+                      (code, weight_kg, weight_source, room_id, note, scale_point_id, cold))
 BOOST_DESCRIBE_STRUCT(ResolveInput, (), (code, reason))
 BOOST_DESCRIBE_STRUCT(ManifestInput, (), (code, category, company, licence, vehicle))
-BOOST_DESCRIBE_STRUCT(OutboundInput, (), (code, manifest_id, weight_kg, weight_source, note))
+BOOST_DESCRIBE_STRUCT(OutboundInput, (),
+                      (code, manifest_id, weight_kg, weight_source, note, scale_point_id))
 BOOST_DESCRIBE_STRUCT(TransferInput, (), (manifest_id, receiver))
 BOOST_DESCRIBE_STRUCT(Trace, (), (bag, steps))
 BOOST_DESCRIBE_STRUCT(TotalsInput, (), (from, to))
 BOOST_DESCRIBE_STRUCT(Total, (),
                       (department_id, category, bags, weight_kg, transferred, transferred_kg))
 BOOST_DESCRIBE_STRUCT(Totals, (), (totals))
-BOOST_DESCRIBE_STRUCT(OverdueCheck, (), (stored, overdue, escalated))
+BOOST_DESCRIBE_STRUCT(OverdueCheck, (),
+                      (stored, overdue, escalated, unsealed, not_collected, not_stored,
+                       not_transferred, reported))
+BOOST_DESCRIBE_STRUCT(RetentionResult, (), (bags, steps, manifests, before))
+BOOST_DESCRIBE_STRUCT(ChainGap, (),
+                      (bag_id, code, category, department_id, anomaly, hours, limit_hours, at))
 BOOST_DESCRIBE_STRUCT(ReportInput, (), (from, to, period, utc_offset_minutes))
 BOOST_DESCRIBE_STRUCT(ReportRow, (),
                       (period, department_id, department, category, bags, weight_kg, transferred,
@@ -256,9 +302,15 @@ class HOUQIN_EXPORT Tracker {
   Trace trace(const std::string& code);
   Totals totals(const TotalsInput& in);
   Report report(const ReportInput& in);
-  /// Bags in temporary storage longer than the limit; publishes StorageOverdue once per bag and
-  /// level (run by the host's job "waste.check_overdue").
+  /// Bags in temporary storage longer than the limit (the cold store's for bags taken in cold)
+  /// publish StorageOverdue once per bag and level; bags past one of the chain's other limits
+  /// publish ChainGap once per bag and gap. Run by the host's job "waste.check_overdue".
   OverdueCheck check_overdue(const auth::Actor& actor);
+  /// Anonymises the people (producer, handover parties, the company's receiver) in bags, steps
+  /// and manifests older than the rules' keep_years; weights, departments, times and codes stay
+  /// for the statistics. Needs protect.retention; audited. Run by the host's job
+  /// "waste.retention".
+  RetentionResult apply_retention(const auth::Actor& actor);
 
  private:
   store::Store& store_;

@@ -58,13 +58,33 @@ struct Options {
   /// 15 minutes, so the check runs well inside it.
   std::chrono::milliseconds sla_tick{std::chrono::minutes(1)};
   /// How often the job "waste.check_overdue" looks for bags stored past the limit (their
-  /// StorageOverdue events are sent to the rules' staff by level); zero: no waste job.
+  /// StorageOverdue events are sent to the rules' staff by level) and for gaps in the chains
+  /// (ChainGap, sent to the handler); zero: no waste job.
   std::chrono::milliseconds waste_check{std::chrono::minutes(10)};
+  /// How often the job "waste.retention" anonymises waste records older than the rules'
+  /// keep_years; zero: never.
+  std::chrono::milliseconds waste_retention{std::chrono::hours(24)};
+  /// How often the job "inspection.generate" issues due inspection tasks and marks closed
+  /// windows missed; zero: never.
+  std::chrono::milliseconds inspection_generate{std::chrono::minutes(5)};
+  bool inspection_findings = true;  // InspectionFinding -> a work order with the evidence
   host::RetryPolicy retry{};
 };
 BOOST_DESCRIBE_STRUCT(Options, (),
                       (release_reservations, equipment_faults, reminders, alarm_orders_from,
-                       sla_tick, waste_check, retry))
+                       sla_tick, waste_check, waste_retention, inspection_generate,
+                       inspection_findings, retry))
+
+/// Which work order each inspection finding opened (one per task, item and point).
+struct FindingOrder {
+  Id id = 0;
+  std::int64_t version = 0;
+  Id task_id = 0;
+  std::string key;
+  std::int32_t point = 0;
+  Id work_order_id = 0;
+};
+BOOST_DESCRIBE_STRUCT(FindingOrder, (), (id, version, task_id, key, point, work_order_id))
 
 /// The wiring's own table: which work order each alarm episode opened (domain "wiring").
 struct AlarmOrder {
@@ -96,6 +116,10 @@ inline constexpr std::string_view consumer_name = "wiring";
 inline constexpr std::string_view sla_job_name = "repair.sla_tick";
 /// The waste storage job's name.
 inline constexpr std::string_view waste_job_name = "waste.check_overdue";
+/// The inspection generator job's name.
+inline constexpr std::string_view inspection_job_name = "inspection.generate";
+/// The waste retention job's name.
+inline constexpr std::string_view waste_retention_job_name = "waste.retention";
 
 /// The "wiring" consumer: every reaction the options enable, acting as `actor`.
 HOUQIN_EXPORT host::Consumer consumer(auth::Actor actor, const Options& options = {});
@@ -111,6 +135,12 @@ struct houqin::entity_traits<houqin::wiring::AlarmOrder> {
   static constexpr std::string_view table = "wiring_alarm_order";
   static constexpr std::string_view collection = "alarm_orders";
   static constexpr std::array<std::string_view, 1> unique{"point_id,kind,episode"};
+};
+template <>
+struct houqin::entity_traits<houqin::wiring::FindingOrder> {
+  static constexpr std::string_view table = "wiring_finding_order";
+  static constexpr std::string_view collection = "finding_orders";
+  static constexpr std::array<std::string_view, 1> unique{"task_id,key,point"};
 };
 template <>
 struct houqin::entity_traits<houqin::wiring::AlarmTarget> {

@@ -1,12 +1,17 @@
 // Medical waste from the ward to the disposal company, on every backend: the whole chain with a
 // two-party handover and a manifest, traced by code; steps out of order, a one-person handover,
 // a weight outside the tolerance and a wrong manifest refused with nothing changed; storage past
-// the limit escalating once per level, and the host reminding the configured staff.
+// the limit escalating once per level (later in a cold store), and the host reminding the
+// configured staff; gaps in the chain (unsealed, uncollected, unstored, untransferred) reported
+// once each; weights read from a Modbus scale, a dead scale refused; the people in records older
+// than the retention anonymised and everything else kept.
 #include "houqin/waste/tracker.hpp"
 
 #include "../repair/fixture.hpp"
+#include "houqin/drivers/simulator.hpp"
 #include "houqin/notify/model.hpp"
 #include "houqin/platform.hpp"
+#include "houqin/protect/protect.hpp"
 #include "houqin/service/registry.hpp"
 
 namespace houqin {
@@ -16,6 +21,25 @@ using store::Repository;
 using testing::expect_error;
 using waste::Category;
 using waste::Stage;
+
+waste::StepInput st(std::string code, double kg, waste::WeightSource source = {},
+                    std::optional<Id> room = std::nullopt) {
+  waste::StepInput in;
+  in.code = std::move(code);
+  in.weight_kg = kg;
+  in.weight_source = source;
+  in.room_id = room;
+  return in;
+}
+waste::OutboundInput out(std::string code, Id manifest, double kg,
+                         waste::WeightSource source = {}) {
+  waste::OutboundInput in;
+  in.code = std::move(code);
+  in.manifest_id = manifest;
+  in.weight_kg = kg;
+  in.weight_source = source;
+  return in;
+}
 
 class WasteTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -55,11 +79,11 @@ TEST_P(WasteTest, TheWholeChainWithATwoPartyHandoverAndAManifestIsTracedByCode) 
   auto b = bag(2.0);
   EXPECT_EQ(b.code.rfind("WB-20260302-", 0), 0u) << b.code;
   t.offer(*nurse, {b.code, true});
-  t.collect(*collector, {b.code, 2.02, waste::WeightSource::app, std::nullopt, ""});
-  t.intake(*storekeeper, {b.code, 2.01, waste::WeightSource::scale, site.room_b101, ""});
+  t.collect(*collector, st(b.code, 2.02, waste::WeightSource::app, std::nullopt));
+  t.intake(*storekeeper, st(b.code, 2.01, waste::WeightSource::scale, site.room_b101));
   auto man = t.open_manifest(
       *storekeeper, {"LD-2026-0001", Category::infectious, "绿洲医废处置", "HW-123", "沪A-12345"});
-  t.outbound(*storekeeper, {b.code, man.id, 2.0, waste::WeightSource::scale, ""});
+  t.outbound(*storekeeper, out(b.code, man.id, 2.0, waste::WeightSource::scale));
   man = t.transfer(*storekeeper, {man.id, "张师傅"});
   EXPECT_EQ(man.status, waste::ManifestStatus::transferred);
   EXPECT_EQ(man.bags, 1);
@@ -86,27 +110,19 @@ TEST_P(WasteTest, StepsOutOfOrderAndOnePersonHandoversAreRefusedChangingNothing)
   auto b = bag();
   const auto rows = step_rows();
   const auto version = t.trace(b.code).bag.version;
-  expect_error(
-      [&] {
-        t.intake(*storekeeper, {b.code, 2.0, {}, std::nullopt, ""});
-      },
-      ErrorCode::failed_precondition,
-      "waste bag " + b.code +
-          ": storage intake needs stage collected, the bag is "
-          "generated");
-  expect_error(
-      [&] {
-        t.collect(*collector, {b.code, 2.0, {}, std::nullopt, ""});
-      },
-      ErrorCode::failed_precondition,
-      "waste bag " + b.code + ": the ward has not offered it for collection");
+  expect_error([&] { t.intake(*storekeeper, st(b.code, 2.0, {}, std::nullopt)); },
+               ErrorCode::failed_precondition,
+               "waste bag " + b.code +
+                   ": storage intake needs stage collected, the bag is "
+                   "generated");
+  expect_error([&] { t.collect(*collector, st(b.code, 2.0, {}, std::nullopt)); },
+               ErrorCode::failed_precondition,
+               "waste bag " + b.code + ": the ward has not offered it for collection");
   auto both = pf.user_with("both", "both", {"waste.collect", "waste.handover"});
   t.offer(both, {b.code, true});
-  expect_error(
-      [&] {
-        t.collect(both, {b.code, 2.0, {}, std::nullopt, ""});
-      },
-      ErrorCode::failed_precondition, "waste bag " + b.code + ": the handover needs two people");
+  expect_error([&] { t.collect(both, st(b.code, 2.0, {}, std::nullopt)); },
+               ErrorCode::failed_precondition,
+               "waste bag " + b.code + ": the handover needs two people");
   EXPECT_EQ(step_rows(), rows);
   EXPECT_EQ(t.trace(b.code).bag.stage, Stage::generated);
   EXPECT_GT(t.trace(b.code).bag.version, version);  // only the offer was recorded
@@ -119,7 +135,10 @@ TEST_P(WasteTest, StepsOutOfOrderAndOnePersonHandoversAreRefusedChangingNothing)
                "user:icu lacks waste.collect");
   in.weight_kg = 0;
   expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::invalid_argument,
-               "weight_kg: 0.000 kg is outside");
+               "weight_kg: missing; give the weight, or a scale_point_id");
+  in.weight_kg = -1;
+  expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::invalid_argument,
+               "weight_kg: -1.000 kg is outside");
   in.weight_kg = 1;
   in.weight_source = waste::WeightSource::manual;
   expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::invalid_argument,
@@ -148,18 +167,15 @@ TEST_P(WasteTest, AWeightOutsideTheToleranceBlocksIntakeUntilResolvedWithAReason
   HQ_REQUIRE_STORE(s);
   waste::Tracker t(*s);
   auto b = bag(2.0);
-  t.collect(*nurse, *collector, {b.code, 2.10, waste::WeightSource::app, std::nullopt, ""});
+  t.collect(*nurse, *collector, st(b.code, 2.10, waste::WeightSource::app, std::nullopt));
   auto now = t.trace(b.code).bag;
   EXPECT_EQ(now.stage, Stage::collected);
   EXPECT_NE(now.weight_mismatch.find("collection weighed 2.100 kg against 2.000 kg, 5.0 % > 2.0 %"),
             std::string::npos)
       << now.weight_mismatch;
-  expect_error(
-      [&] {
-        t.intake(*storekeeper, {b.code, 2.10, {}, std::nullopt, ""});
-      },
-      ErrorCode::failed_precondition,
-      "waste bag " + b.code + ": storage intake is blocked by a weight mismatch");
+  expect_error([&] { t.intake(*storekeeper, st(b.code, 2.10, {}, std::nullopt)); },
+               ErrorCode::failed_precondition,
+               "waste bag " + b.code + ": storage intake is blocked by a weight mismatch");
   expect_error(
       [&] {
         t.resolve(*storekeeper, {b.code, ""});
@@ -167,7 +183,7 @@ TEST_P(WasteTest, AWeightOutsideTheToleranceBlocksIntakeUntilResolvedWithAReason
       ErrorCode::invalid_argument, "reason: empty");
   t.resolve(*storekeeper, {b.code, "wet outer bag weighed with the collection box"});
   // Reconciled against the last weight (2.10): within the tolerance now.
-  auto stored = t.intake(*storekeeper, {b.code, 2.11, {}, std::nullopt, ""});
+  auto stored = t.intake(*storekeeper, st(b.code, 2.11, {}, std::nullopt));
   EXPECT_EQ(stored.stage, Stage::stored);
   EXPECT_TRUE(stored.weight_mismatch.empty());
   // A stricter tolerance from the rules applies to the next step.
@@ -176,7 +192,7 @@ TEST_P(WasteTest, AWeightOutsideTheToleranceBlocksIntakeUntilResolvedWithAReason
   r.tolerance_pct = 0.1;
   t.save_rules(admin, r);
   auto man = t.open_manifest(*storekeeper, {"LD-1", Category::infectious, "co", "", ""});
-  t.outbound(*storekeeper, {b.code, man.id, 2.2, {}, ""});
+  t.outbound(*storekeeper, out(b.code, man.id, 2.2, {}));
   EXPECT_FALSE(t.trace(b.code).bag.weight_mismatch.empty());
   expect_error(
       [&] {
@@ -193,15 +209,12 @@ TEST_P(WasteTest, AManifestTakesOneCategory) {
   HQ_REQUIRE_STORE(s);
   waste::Tracker t(*s);
   auto b = bag(1.0, Category::pathological);
-  t.collect(*nurse, *collector, {b.code, 1.0, {}, std::nullopt, ""});
-  t.intake(*storekeeper, {b.code, 1.0, {}, std::nullopt, ""});
+  t.collect(*nurse, *collector, st(b.code, 1.0, {}, std::nullopt));
+  t.intake(*storekeeper, st(b.code, 1.0, {}, std::nullopt));
   auto man = t.open_manifest(*storekeeper, {"LD-9", Category::infectious, "co", "", ""});
-  expect_error(
-      [&] {
-        t.outbound(*storekeeper, {b.code, man.id, 1.0, {}, ""});
-      },
-      ErrorCode::failed_precondition,
-      "waste bag " + b.code + " (pathological) cannot go on manifest LD-9 (infectious)");
+  expect_error([&] { t.outbound(*storekeeper, out(b.code, man.id, 1.0, {})); },
+               ErrorCode::failed_precondition,
+               "waste bag " + b.code + " (pathological) cannot go on manifest LD-9 (infectious)");
   expect_error(
       [&] {
         t.transfer(*storekeeper, {man.id, "driver"});
@@ -221,8 +234,8 @@ TEST_P(WasteTest, StoragePastTheLimitEscalatesOncePerLevelAndTheHostTellsTheStaf
   auto host = houqin::make_host(*s);
   host->run_once();
   auto b = bag();
-  t.collect(*nurse, *collector, {b.code, 2.0, {}, std::nullopt, ""});
-  t.intake(*storekeeper, {b.code, 2.0, {}, std::nullopt, ""});
+  t.collect(*nurse, *collector, st(b.code, 2.0, {}, std::nullopt));
+  t.intake(*storekeeper, st(b.code, 2.0, {}, std::nullopt));
   auto wiring = wiring::actor();
   EXPECT_EQ(t.check_overdue(wiring).overdue, 0);
   pf.clock.advance(std::chrono::hours(48));
@@ -281,13 +294,13 @@ TEST_P(WasteTest, TheReportCountsByPeriodDepartmentAndCategoryAsJsonCsvAndHtml) 
   bag(1.0, Category::pathological);
   pf.clock.advance(std::chrono::hours(24));
   auto c = bag(3.0);
-  t.collect(*nurse, *collector, {a.code, 2.0, {}, std::nullopt, ""});
-  t.intake(*storekeeper, {a.code, 2.0, {}, std::nullopt, ""});
+  t.collect(*nurse, *collector, st(a.code, 2.0, {}, std::nullopt));
+  t.intake(*storekeeper, st(a.code, 2.0, {}, std::nullopt));
   auto man = t.open_manifest(*storekeeper, {"LD-7", Category::infectious, "co", "", ""});
-  t.outbound(*storekeeper, {a.code, man.id, 2.0, {}, ""});
+  t.outbound(*storekeeper, out(a.code, man.id, 2.0, {}));
   t.transfer(*storekeeper, {man.id, "driver"});
-  t.collect(*nurse, *collector, {c.code, 3.0, {}, std::nullopt, ""});
-  t.intake(*storekeeper, {c.code, 3.0, {}, std::nullopt, ""});
+  t.collect(*nurse, *collector, st(c.code, 3.0, {}, std::nullopt));
+  t.intake(*storekeeper, st(c.code, 3.0, {}, std::nullopt));
   pf.clock.advance(std::chrono::hours(49));
   waste::ReportInput in;
   in.from = testing::at("2026-03-01T00:00:00Z");
@@ -323,6 +336,228 @@ TEST_P(WasteTest, TheReportCountsByPeriodDepartmentAndCategoryAsJsonCsvAndHtml) 
   EXPECT_NE(doc["data"].get<std::string>().find("\r\n2026-03,"), std::string::npos);
   in.to = in.from;
   expect_error([&] { t.report(in); }, ErrorCode::invalid_argument, "to: must be after from");
+}
+
+TEST_P(WasteTest, AWeightIsReadFromAModbusScaleAndADeadScaleIsRefusedChangingNothing) {
+  HQ_REQUIRE_STORE(s);
+  drivers::Simulator sim({.clock = &pf.clock});
+  drivers::Point scale;
+  scale.name = "store_scale";
+  scale.register_type = drivers::RegisterType::holding_register;
+  scale.address = 10;
+  scale.data_type = drivers::DataType::float32;
+  scale.unit = "kg";
+  scale.kind = drivers::PointKind::weight;
+  sim.add_unit(3, {scale});
+  sim.start();
+  drivers::Device dev;
+  dev.name = "waste_store_scale";
+  dev.host = "127.0.0.1";
+  dev.port = sim.port();
+  dev.unit_id = 3;
+  dev.response_timeout_ms = 200;
+  Repository<drivers::Device>(*s).insert(dev);
+  scale.device_id = dev.id;
+  Repository<drivers::Point>(*s).insert(scale);
+  drivers::Point other = scale;
+  other.id = 0;
+  other.name = "store_temperature";
+  other.address = 20;
+  other.kind = drivers::PointKind::cable_temperature;
+  Repository<drivers::Point>(*s).insert(other);
+
+  waste::Tracker t(*s);
+  const double expected = static_cast<float>(drivers::simulated_value(scale, 3, pf.clock.now()));
+  waste::RegisterInput in;
+  in.department_id = site.ward;
+  in.scale_point_id = scale.id;
+  auto b = t.register_bag(*nurse, in);
+  EXPECT_NEAR(b.weight_kg, expected, 1e-6);
+  EXPECT_GT(b.weight_kg, 1.0);
+  EXPECT_EQ(b.weight_source, waste::WeightSource::scale);
+  EXPECT_EQ(b.scale_point_id, scale.id);
+  t.seal(*nurse, {b.code, true});
+  auto step = st(b.code, 0);
+  step.scale_point_id = scale.id;
+  auto collected = t.collect(*nurse, *collector, step);  // the same bag, the same reading
+  EXPECT_TRUE(collected.weight_mismatch.empty());
+  auto tr = t.trace(b.code);
+  ASSERT_EQ(tr.steps.size(), 2u);
+  EXPECT_EQ(tr.steps[1].scale_point_id, scale.id);
+  EXPECT_NEAR(*tr.steps[1].weight_kg, expected, 1e-6);
+
+  // Not a scale, a weight given twice, a manual source with a scale: named, nothing stored.
+  const auto bags = Repository<waste::Bag>(*s).count();
+  in.scale_point_id = other.id;
+  expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::invalid_argument,
+               "scale_point_id: point store_temperature is a cable_temperature point, not a "
+               "scale");
+  in.scale_point_id = scale.id;
+  in.weight_kg = 2;
+  expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::invalid_argument,
+               "weight_kg: given with scale_point_id");
+  in.weight_kg = 0;
+  in.scale_point_id = 999999;
+  expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::not_found,
+               "scale_point_id: point 999999 is not in the point map");
+  // A scale that does not answer: unavailable, naming it; the bag stays where it was.
+  in.scale_point_id = scale.id;
+  sim.set_fault(3, {.silent = true});
+  expect_error([&] { t.register_bag(*nurse, in); }, ErrorCode::unavailable,
+               "scale store_scale (waste_store_scale, tcp 127.0.0.1:");
+  step.code = b.code;
+  try {
+    t.intake(*storekeeper, step);
+    ADD_FAILURE() << "a silent scale was read";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unavailable);
+    EXPECT_NE(std::string(e.what()).find(") did not answer: comm_fail: "), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(Repository<waste::Bag>(*s).count(), bags);
+  EXPECT_EQ(t.trace(b.code).bag.stage, Stage::collected);
+  sim.clear_faults();
+  EXPECT_EQ(t.intake(*storekeeper, step).stage, Stage::stored);
+}
+
+TEST_P(WasteTest, AColdStoreKeepsLongerAndOnlyIntakeGoesCold) {
+  HQ_REQUIRE_STORE(s);
+  waste::Tracker t(*s);
+  auto warm = bag();
+  auto cold = bag();
+  for (const auto& code : {warm.code, cold.code})
+    t.collect(*nurse, *collector, st(code, 2.0, {}, std::nullopt));
+  auto in = st(cold.code, 2.0, {}, site.room_b101);
+  in.cold = true;
+  expect_error(
+      [&] {
+        auto c = in;
+        c.code = bag().code;
+        t.collect(*nurse, *collector, c);
+      },
+      ErrorCode::invalid_argument, "cold: a bag goes into a cold store at storage intake only");
+  EXPECT_TRUE(t.intake(*storekeeper, in).cold_stored);
+  EXPECT_FALSE(t.intake(*storekeeper, st(warm.code, 2.0, {}, site.room_b101)).cold_stored);
+  auto wiring = wiring::actor();
+  pf.clock.advance(std::chrono::hours(50));
+  auto c = t.check_overdue(wiring);
+  EXPECT_EQ(c.stored, 2);
+  EXPECT_EQ(c.overdue, 1);  // the warm one: 50 h > 48 h; the cold one has 72 h
+  EXPECT_EQ(t.trace(cold.code).bag.overdue_level, 0);
+  pf.clock.advance(std::chrono::hours(22));
+  EXPECT_EQ(t.check_overdue(wiring).overdue, 2);
+  EXPECT_EQ(t.trace(cold.code).bag.overdue_level, 1);
+  auto admin = pf.user_with("boss", "boss", {"waste.configure"});
+  auto r = t.rules();
+  EXPECT_EQ(r.cold_storage_limit_hours, 72);
+  r.cold_storage_limit_hours = 0;
+  expect_error([&] { t.save_rules(admin, r); }, ErrorCode::invalid_argument,
+               "cold_storage_limit_hours: outside 1..720");
+  r.cold_storage_limit_hours = 72;
+  r.intake_within_hours = 0;
+  expect_error([&] { t.save_rules(admin, r); }, ErrorCode::invalid_argument,
+               "intake_within_hours: outside 1..720");
+}
+
+TEST_P(WasteTest, GapsInTheChainAreFoundAndReportedOnceEachAndTheHostTellsTheHandler) {
+  HQ_REQUIRE_STORE(s);
+  waste::Tracker t(*s);
+  auto admin = pf.user_with("boss", "boss", {"waste.configure"});
+  auto r = t.rules();
+  r.handler_staff_id = site.elec1;
+  t.save_rules(admin, r);
+  auto host = houqin::make_host(*s);
+  host->run_once();
+  std::vector<waste::ChainGap> gaps;
+  auto gap_sub = s->events().subscribe<waste::ChainGap>([&](const auto& e) { gaps.push_back(e); });
+  waste::RegisterInput plain;
+  plain.department_id = site.ward;
+  plain.weight_kg = 1.0;
+  auto open_bag = t.register_bag(*nurse, plain);  // never sealed, never collected
+  auto sealed = bag();                            // sealed, never collected
+  auto in_transit = bag();                        // collected, never taken into storage
+  t.collect(*nurse, *collector, st(in_transit.code, 2.0, {}, std::nullopt));
+  auto shipped = bag();  // sent out, never received by the company
+  t.collect(*nurse, *collector, st(shipped.code, 2.0, {}, std::nullopt));
+  t.intake(*storekeeper, st(shipped.code, 2.0, {}, std::nullopt));
+  auto man = t.open_manifest(*storekeeper, {"LD-3", Category::infectious, "co", "", ""});
+  t.outbound(*storekeeper, out(shipped.code, man.id, 2.0, {}));
+  auto wiring = wiring::actor();
+  auto c = t.check_overdue(wiring);
+  EXPECT_EQ(c.reported, 0);  // nothing is late yet
+
+  pf.clock.advance(std::chrono::hours(3));
+  c = t.check_overdue(wiring);
+  EXPECT_EQ(c.not_stored, 1);
+  EXPECT_EQ(c.reported, 1);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].code, in_transit.code);
+  EXPECT_EQ(gaps[0].anomaly, waste::Anomaly::not_stored);
+  EXPECT_EQ(gaps[0].limit_hours, 2);
+
+  pf.clock.advance(std::chrono::hours(22));  // 25 h
+  c = t.check_overdue(wiring);
+  EXPECT_EQ(c.unsealed, 1);
+  EXPECT_EQ(c.not_collected, 2);  // the open bag and the sealed one
+  EXPECT_EQ(c.not_stored, 1);     // still, but reported already
+  EXPECT_EQ(c.not_transferred, 1);
+  EXPECT_EQ(c.reported, 4);  // open bag: unsealed and not collected; sealed; shipped
+  EXPECT_EQ(t.check_overdue(wiring).reported, 0);
+  EXPECT_EQ(t.trace(open_bag.code).bag.anomaly, waste::Anomaly::not_collected);
+  EXPECT_EQ(t.trace(shipped.code).bag.anomaly, waste::Anomaly::not_transferred);
+  for (int i = 0; i < 5; ++i) host->run_once();
+  std::vector<notify::Message> told;
+  for (auto& m : Repository<notify::Message>(*s).find())
+    if (m.template_name == "waste_gap") told.push_back(m);
+  EXPECT_EQ(told.size(), 5u);
+  for (const auto& m : told) EXPECT_EQ(m.recipient_staff_id, site.elec1);
+  // Collected at last: the bag's gap stays on record and no new one is reported for it.
+  t.collect(*nurse, *collector, st(sealed.code, 2.0, {}, std::nullopt));
+  t.intake(*storekeeper, st(sealed.code, 2.0, {}, std::nullopt));
+  EXPECT_EQ(t.check_overdue(wiring).not_collected, 1);
+}
+
+TEST_P(WasteTest, RecordsOlderThanTheRetentionLoseTheirPeopleAndKeepTheirFigures) {
+  HQ_REQUIRE_STORE(s);
+  waste::Tracker t(*s);
+  auto old = bag(2.5);
+  t.collect(*nurse, *collector, st(old.code, 2.5, {}, std::nullopt));
+  t.intake(*storekeeper, st(old.code, 2.5, {}, std::nullopt));
+  auto man = t.open_manifest(*storekeeper, {"LD-OLD", Category::infectious, "co", "", ""});
+  t.outbound(*storekeeper, out(old.code, man.id, 2.5, {}));
+  t.transfer(*storekeeper, {man.id, "王师傅"});
+  pf.clock.advance(std::chrono::days(3 * 365));
+  auto recent = bag(1.5);
+  auto keeper = pf.user_with("dpo", "dpo", {"protect.retention"});
+  auto none = t.apply_retention(keeper);  // three years less the leap day: nothing yet
+  EXPECT_EQ(none.bags, 0);
+  EXPECT_EQ(none.steps, 0);
+  pf.clock.advance(std::chrono::days(2));
+  auto r = t.apply_retention(keeper);
+  EXPECT_EQ(r.bags, 1);
+  EXPECT_EQ(r.steps, 5);
+  EXPECT_EQ(r.manifests, 1);
+  auto tr = t.trace(old.code);
+  EXPECT_EQ(tr.bag.producer, "*");
+  EXPECT_DOUBLE_EQ(tr.bag.weight_kg, 2.5);  // the figures stay
+  EXPECT_EQ(tr.bag.stage, Stage::transferred);
+  for (const auto& st : tr.steps) {
+    EXPECT_EQ(st.actor, "*");
+    EXPECT_TRUE(st.counterpart.empty() || st.counterpart == "*") << st.counterpart;
+  }
+  EXPECT_EQ(Repository<waste::Manifest>(*s).require(man.id).receiver, "*");
+  EXPECT_EQ(t.trace(recent.code).bag.producer, "user:nurse");
+  EXPECT_EQ(t.apply_retention(keeper).bags, 0);  // done once
+  expect_error([&] { t.apply_retention(*nurse); }, ErrorCode::permission_denied,
+               "user:nurse lacks protect.retention");
+  // No rule may keep waste records shorter than three years.
+  expect_error(
+      [&] {
+        protect::apply_retention(
+            *s, keeper,
+            {{"waste_step", "at", std::chrono::days(365), protect::RetentionAction::anonymise}});
+      },
+      ErrorCode::failed_precondition, "retention: waste_step must be kept at least 1095 days");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WasteTest, ::testing::ValuesIn(testing::backends()),

@@ -338,6 +338,15 @@ std::vector<store::Migration> migrations() {
              store::create_table<MeterReading>(s);
              store::create_table<Tag>(s);
              store::create_table<Scan>(s);
+             // The generator finds open tasks by status and window, compliance by due time.
+             s.execute(
+                 "CREATE INDEX IF NOT EXISTS inspection_task_status ON inspection_task "
+                 "(status, window_end)");
+             s.execute(
+                 "CREATE INDEX IF NOT EXISTS inspection_task_due ON inspection_task (due_at)");
+             s.execute(
+                 "CREATE INDEX IF NOT EXISTS inspection_reading_point ON "
+                 "inspection_meter_reading (point_id, at)");
            }}};
 }
 

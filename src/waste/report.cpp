@@ -1,9 +1,11 @@
 // The waste report: rows by local period, department and category, the reconciliation of what
 // was produced against what reached the company, the manifest register and the overdue list; as
 // JSON (the described Report), CSV and an HTML page with SVG charts.
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <unordered_map>
 
 #include "houqin/core/chart.hpp"
 #include "houqin/core/csv.hpp"
@@ -39,9 +41,9 @@ Report Tracker::report(const ReportInput& in) {
   r.query = in;
   std::map<Id, std::string> names;
   for (const auto& d : Repository<site::Department>(store_).find()) names[d.id] = d.name;
-  std::map<std::tuple<std::string, Id, int>, ReportRow> rows;
-  // Only the columns the figures need (nothing sealed is opened); by local period string, which
-  // is cached per hour of the clock since consecutive bags mostly share it.
+  // Only the columns the figures need (nothing sealed is opened). Rows are found by an integer
+  // key (period number, department, category): the local period string is computed once per
+  // local day, the category name compared with the last one seen.
   const auto bags = store::projection(
       store::table_info<Bag>(), {"produced_at", "department_id", "category", "weight_kg", "stage"});
   store::QuerySpec spec;
@@ -51,26 +53,46 @@ Report Tracker::report(const ReportInput& in) {
   spec.filters.push_back({"produced_at", Op::ge, {from}});
   spec.filters.push_back({"produced_at", Op::lt, {to}});
   const std::string transferred(enum_name(Stage::transferred));
-  std::int64_t cached_hour = std::numeric_limits<std::int64_t>::min();
-  std::string period;
+  std::vector<std::string> periods;
+  std::unordered_map<std::string, std::uint64_t> period_number;
+  std::int64_t cached_day = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t offset_us = std::int64_t{in.utc_offset_minutes} * 60'000'000;
+  std::uint64_t period = 0;
+  std::string last_category;
+  int category = 0;
+  std::vector<ReportRow> found;
+  std::unordered_map<std::uint64_t, std::size_t> row_of;
   store_.select_rows(bags, spec, [&](std::span<const store::Cell> c) {
-    const std::int64_t hour = c[0].i / 3'600'000'000;
-    if (hour != cached_hour) {
-      cached_hour = hour;
-      period = period_of(Timestamp(std::chrono::microseconds(c[0].i)), in);
+    // The local day (floor division: times before 1970 are negative).
+    const std::int64_t local = c[0].i + offset_us;
+    const std::int64_t day = local / 86'400'000'000 - (local % 86'400'000'000 < 0 ? 1 : 0);
+    if (day != cached_day) {
+      cached_day = day;
+      auto text = period_of(Timestamp(std::chrono::microseconds(c[0].i)), in);
+      auto [it, added] = period_number.emplace(text, periods.size());
+      if (added) periods.push_back(std::move(text));
+      period = it->second;
+    }
+    if (c[2].s != last_category) {
+      const auto cat = enum_from_name<Category>(c[2].s);
+      if (!cat) fail(ErrorCode::internal, "waste_bag: unknown category '" + c[2].s + "'");
+      last_category = c[2].s;
+      category = static_cast<int>(*cat);
     }
     const Id dept = c[1].i;
-    const auto cat = enum_from_name<Category>(c[2].s);
-    if (!cat) fail(ErrorCode::internal, "waste_bag: unknown category '" + c[2].s + "'");
-    const int category = static_cast<int>(*cat);
     const double kg = c[3].d;
-    auto& row = rows[{period, dept, category}];
-    if (row.bags == 0) {
-      row.period = period;
+    const std::uint64_t key =
+        period << 40 | static_cast<std::uint64_t>(dept) << 8 | static_cast<std::uint64_t>(category);
+    auto [at, added] = row_of.emplace(key, found.size());
+    if (added) {
+      ReportRow row;
+      row.period = periods[period];
       row.department_id = dept;
       row.department = names[dept];
       row.category = static_cast<Category>(category);
+      found.push_back(std::move(row));
     }
+    auto& row = found[at->second];
     row.bags += 1;
     row.weight_kg += kg;
     r.bags += 1;
@@ -82,7 +104,11 @@ Report Tracker::report(const ReportInput& in) {
       r.transferred_kg += kg;
     }
   });
-  for (auto& [k, row] : rows) r.rows.push_back(std::move(row));
+  std::sort(found.begin(), found.end(), [](const ReportRow& a, const ReportRow& b) {
+    return std::tie(a.period, a.department_id, a.category) <
+           std::tie(b.period, b.department_id, b.category);
+  });
+  r.rows = std::move(found);
   r.manifests = Repository<Manifest>(store_).find(Query<Manifest>()
                                                       .where(&Manifest::opened_at, Op::ge, in.from)
                                                       .where(&Manifest::opened_at, Op::lt, in.to)

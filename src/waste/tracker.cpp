@@ -211,6 +211,9 @@ std::vector<store::Migration> migrations() {
          store::add_column(s, &Rules::intake_within_hours);
          store::add_column(s, &Rules::transfer_within_hours);
          store::add_column(s, &Rules::utc_offset_minutes);
+         // The timed checks look bags up by stage and time, the reports by production time.
+         s.execute("CREATE INDEX IF NOT EXISTS waste_bag_stage ON waste_bag (stage, stage_at)");
+         s.execute("CREATE INDEX IF NOT EXISTS waste_bag_produced ON waste_bag (produced_at)");
          // Rules saved before have the new limits at zero: give them the defaults.
          const Rules d;
          for (auto [column, v] : {std::pair{"cold_storage_limit_hours", d.cold_storage_limit_hours},

@@ -494,17 +494,33 @@ Generation Planner::generate(const auth::Actor& actor) {
     Repository<Skip> skips(store_);
     Repository<Plan> plans(store_);
 
-    // Windows that closed undone: out of compliance.
+    // Every active plan, read once; a plan is written back only when its state moved.
+    auto active = plans.find(Query<Plan>().where(&Plan::active, Op::eq, true).order_by(&Plan::id));
+    std::map<Id, std::size_t> plan_at;
+    for (std::size_t i = 0; i < active.size(); ++i) plan_at[active[i].id] = i;
+    std::vector<bool> changed(active.size(), false);
+
+    // Windows that closed undone: out of compliance (a completion-anchored plan counts on from
+    // the close).
     for (auto& t : tasks.find(Query<Task>()
                                   .where(&Task::status, Op::eq, TaskStatus::open)
                                   .where(&Task::window_end, Op::le, now)
                                   .order_by(&Task::id))) {
       t.status = TaskStatus::missed;
       tasks.update(t);
-      close_for_anchor(store_, t.plan_id, t.window_end);
+      if (auto at = plan_at.find(t.plan_id); at != plan_at.end()) {
+        active[at->second].last_completed = t.window_end;
+        changed[at->second] = true;
+      } else {
+        close_for_anchor(store_, t.plan_id, t.window_end);  // an inactive plan
+      }
       store_.events().publish(TaskMissed{t.id, t.code, t.plan_id, t.due_at}, actor.label());
       ++out.missed;
     }
+    // The tasks still open after that, by plan: at most one each.
+    std::map<Id, std::string> open_task;
+    for (const auto& t : tasks.find(Query<Task>().where(&Task::status, Op::eq, TaskStatus::open)))
+      open_task[t.plan_id] = t.code;
 
     // Who is on shift when, for plans assigned by skill (loaded once a run).
     std::vector<site::Staff> staff;
@@ -550,8 +566,8 @@ Generation Planner::generate(const auth::Actor& actor) {
     };
 
     std::map<std::string, std::optional<Template>> templates;  // the latest revision, per code
-    for (auto& p :
-         plans.find(Query<Plan>().where(&Plan::active, Op::eq, true).order_by(&Plan::id))) {
+    for (std::size_t index = 0; index < active.size(); ++index) {
+      auto& p = active[index];
       const minutes offset(p.utc_offset_minutes);
       const auto lead = minutes(p.lead_minutes);
       const auto meter_before = p.meter_base;
@@ -604,14 +620,13 @@ Generation Planner::generate(const auth::Actor& actor) {
         p.condition_since.reset();
       }
       if (due.empty()) {
-        if (p.meter_base != meter_before) plans.update(p);  // the first reading became the base
+        // The first reading became the meter's base, or a missed task closed.
+        if (changed[index] || p.meter_base != meter_before) plans.update(p);
         continue;
       }
       std::sort(due.begin(), due.end(),
                 [](const Candidate& a, const Candidate& b) { return a.due < b.due; });
-      auto open = tasks.find_one(Query<Task>()
-                                     .where(&Task::plan_id, Op::eq, p.id)
-                                     .where(&Task::status, Op::eq, TaskStatus::open));
+      const auto open = open_task.find(p.id);
       auto cached = templates.find(p.template_code);
       if (cached == templates.end())
         cached =
@@ -624,11 +639,11 @@ Generation Planner::generate(const auth::Actor& actor) {
                 .first;
       const auto& tmpl = cached->second;
       const auto& first = due.front();
-      if (open || !tmpl) {
+      if (open != open_task.end() || !tmpl) {
         for (const auto& c : due)
           skip(c.trigger, c.due,
-               open ? "task " + open->code + " is still open"
-                    : "template " + p.template_code + " does not exist");
+               open != open_task.end() ? "task " + open->second + " is still open"
+                                       : "template " + p.template_code + " does not exist");
         plans.update(p);
         continue;
       }
@@ -651,10 +666,8 @@ Generation Planner::generate(const auth::Actor& actor) {
       } else {
         t.points.push_back({p.room_id, p.asset_id, std::nullopt, std::nullopt});
       }
-      if (tasks.find_one(Query<Task>().where(&Task::code, Op::eq, t.code))) {
-        plans.update(p);  // this occurrence was issued already
-        continue;
-      }
+      // The plan's state moves in the same transaction, so an occurrence is issued once; the
+      // unique code is the last guard.
       tasks.insert(t);
       for (std::size_t i = 1; i < due.size(); ++i)
         skip(due[i].trigger, due[i].due, "covered by task " + t.code);

@@ -95,6 +95,12 @@ label::Label bag_label(store::Store& s, const Bag& b, const Rules& r) {
         "waste.resolve", "waste.handover",
         "Clear a bag's weight mismatch with a reason so it may go on",
         [](Context& c, const ResolveInput& in) { return Tracker(c.store).resolve(c.actor, in); }),
+    define<CorrectInput>("waste.correct_weight", "waste.configure",
+                         "Correct a bag's generation weight with a reason: a step keeps the old "
+                         "figure",
+                         [](Context& c, const CorrectInput& in) {
+                           return Tracker(c.store).correct_weight(c.actor, in);
+                         }),
     define<ManifestInput>("waste.open_manifest", "waste.handover",
                           "Open a transfer manifest (转移联单) for one trip of one category",
                           [](Context& c, const ManifestInput& in) {

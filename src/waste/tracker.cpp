@@ -425,6 +425,32 @@ Bag Tracker::resolve(const auth::Actor& actor, const ResolveInput& in) {
   });
 }
 
+Bag Tracker::correct_weight(const auth::Actor& actor, const CorrectInput& in) {
+  return audit::audited(store_, actor, "waste.correct_weight", [&](audit::Call& call) {
+    auto b = require_bag(store_, in.code);
+    call.target(entity_traits<Bag>::table, b.id);
+    call.require("waste.configure");
+    if (in.reason.empty()) fail(ErrorCode::invalid_argument, "reason: empty");
+    check_weight(in.weight_kg, WeightSource::manual, in.reason);
+    if (b.stage == Stage::transferred)
+      fail(ErrorCode::failed_precondition, "waste bag " + b.code +
+                                               " is transferred: its manifest is signed, "
+                                               "correct it with the company");
+    const auto before = json::to_json(b);
+    const std::string note =
+        "weight corrected from " + kg(b.weight_kg) + " to " + kg(in.weight_kg) + ": " + in.reason;
+    // The step carries the corrected weight: later steps reconcile against it.
+    Step step{0,           0,  b.id, b.stage,      store_.clock().now(), actor.label(),
+              "",          {}, "",   in.weight_kg, WeightSource::manual, note,
+              std::nullopt};
+    Repository<Step>(store_).insert(step);
+    b.weight_kg = in.weight_kg;
+    Repository<Bag>(store_).update(b);
+    call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b), note);
+    return b;
+  });
+}
+
 Manifest Tracker::open_manifest(const auth::Actor& actor, const ManifestInput& in) {
   return audit::audited(store_, actor, "waste.open_manifest", [&](audit::Call& call) {
     call.require("waste.handover");

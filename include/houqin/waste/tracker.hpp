@@ -73,6 +73,15 @@ struct ResolveInput {
   std::string reason;
 };
 
+/// A weight captured wrongly (a scale not tared, a typo) is never edited: it is corrected, with a
+/// reason, as a step of its own that keeps the old figure.
+struct CorrectInput {
+  static constexpr std::array<std::string_view, 3> required_fields{"code", "weight_kg", "reason"};
+  std::string code;
+  double weight_kg = 0;
+  std::string reason;
+};
+
 struct ManifestInput {
   static constexpr std::array<std::string_view, 3> required_fields{"code", "category", "company"};
   std::string code;  // the 联单 number
@@ -238,6 +247,7 @@ BOOST_DESCRIBE_STRUCT(SealInput, (), (code, at_three_quarters))
 BOOST_DESCRIBE_STRUCT(StepInput, (),
                       (code, weight_kg, weight_source, room_id, note, scale_point_id, cold))
 BOOST_DESCRIBE_STRUCT(ResolveInput, (), (code, reason))
+BOOST_DESCRIBE_STRUCT(CorrectInput, (), (code, weight_kg, reason))
 BOOST_DESCRIBE_STRUCT(ManifestInput, (), (code, category, company, licence, vehicle))
 BOOST_DESCRIBE_STRUCT(OutboundInput, (),
                       (code, manifest_id, weight_kg, weight_source, note, scale_point_id))
@@ -292,6 +302,9 @@ class HOUQIN_EXPORT Tracker {
   Bag intake(const auth::Actor& actor, const StepInput& in);
   /// Clears a weight mismatch with a reason (waste.handover), so the bag may go on.
   Bag resolve(const auth::Actor& actor, const ResolveInput& in);
+  /// Corrects a bag's generation weight (waste.configure, audited): a step records the old and
+  /// the new figure and the reason; reports count the new one. Not after the transfer.
+  Bag correct_weight(const auth::Actor& actor, const CorrectInput& in);
   Manifest open_manifest(const auth::Actor& actor, const ManifestInput& in);
   /// Storage outbound onto a manifest of the bag's category (waste.handover).
   Bag outbound(const auth::Actor& actor, const OutboundInput& in);

@@ -205,6 +205,45 @@ TEST_P(WasteTest, AWeightOutsideTheToleranceBlocksIntakeUntilResolvedWithAReason
                "keep_years: 2 is below the 3 years required");
 }
 
+TEST_P(WasteTest, AWeightIsNeverEditedOnlyCorrectedWithAReasonThatKeepsTheOldFigure) {
+  HQ_REQUIRE_STORE(s);
+  waste::Tracker t(*s);
+  auto b = bag(12.0);  // the scale was not tared
+  auto admin = pf.user_with("boss", "boss", {"waste.configure"});
+  expect_error(
+      [&] {
+        t.correct_weight(*nurse, {b.code, 2.0, "not tared"});
+      },
+      ErrorCode::permission_denied, "user:nurse lacks waste.configure");
+  expect_error(
+      [&] {
+        t.correct_weight(admin, {b.code, 2.0, ""});
+      },
+      ErrorCode::invalid_argument, "reason: empty");
+  auto fixed = t.correct_weight(admin, {b.code, 2.0, "scale not tared: 10 kg box"});
+  EXPECT_DOUBLE_EQ(fixed.weight_kg, 2.0);
+  auto tr = t.trace(b.code);
+  ASSERT_EQ(tr.steps.size(), 2u);
+  EXPECT_DOUBLE_EQ(*tr.steps[0].weight_kg, 12.0);  // the capture stays as it was
+  EXPECT_EQ(tr.steps[1].note,
+            "weight corrected from 12.000 kg to 2.000 kg: scale not tared: 10 kg box");
+  EXPECT_EQ(tr.steps[1].actor, "user:boss");
+  EXPECT_DOUBLE_EQ(*tr.steps[1].weight_kg, 2.0);
+  // Collection reconciles against the corrected weight.
+  auto c = t.collect(*nurse, *collector, st(b.code, 2.01));
+  EXPECT_TRUE(c.weight_mismatch.empty()) << c.weight_mismatch;
+  // Not once the company has signed for it.
+  t.intake(*storekeeper, st(b.code, 2.0));
+  auto man = t.open_manifest(*storekeeper, {"LD-C", Category::infectious, "co", "", ""});
+  t.outbound(*storekeeper, out(b.code, man.id, 2.0));
+  t.transfer(*storekeeper, {man.id, "driver"});
+  expect_error(
+      [&] {
+        t.correct_weight(admin, {b.code, 2.5, "late"});
+      },
+      ErrorCode::failed_precondition, "waste bag " + b.code + " is transferred");
+}
+
 TEST_P(WasteTest, AManifestTakesOneCategory) {
   HQ_REQUIRE_STORE(s);
   waste::Tracker t(*s);

@@ -5,13 +5,14 @@
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/host/consumer.hpp"
+#include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/telemetry/alarm.hpp"
+#include "houqin/telemetry/runtime.hpp"
 #include "houqin/telemetry/storage.hpp"
-#include "houqin/inspection/planner.hpp"
 #include "houqin/waste/tracker.hpp"
 #include "houqin/wiring/wiring.hpp"
 
@@ -24,8 +25,7 @@ std::vector<store::Migration> migrations() {
        {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
         telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
-        inspection::migrations(),
-        wiring::migrations(), host::migrations()})
+        inspection::migrations(), wiring::migrations(), host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }
@@ -68,6 +68,34 @@ PlatformHost::PlatformHost(const std::string& url, store::StoreOptions options,
       ro, telemetry::config_from_point_map(map, config.telemetry->nominal_voltage));
   if (config.telemetry->acquire && !map.devices.empty())
     acquisition_ = std::make_unique<telemetry::PipelineAcquisition>(map, runtime_->pipeline());
+  if (config.telemetry->meter_every.count() > 0) {
+    // Inspection plans on run hours, cycles and conditions read the telemetry: the newest
+    // sample of each watched point since its last reading becomes a reading.
+    host::Job meters{"inspection.read_meters", config.telemetry->meter_every, host::CatchUp::latest,
+                     [rt = runtime_.get(),
+                      actor = auth::Actor::service("inspection-meters", {"inspection.record"})](
+                         store::Store& s, Timestamp now) {
+                       inspection::Planner planner(s);
+                       for (Id point : planner.watched_points()) {
+                         const auto last = planner.last_reading(point);
+                         const auto from =
+                             last ? last->time_since_epoch().count() + 1
+                                  : (now - std::chrono::hours(1)).time_since_epoch().count();
+                         telemetry::Series series;
+                         try {
+                           series = rt->query(point, from, now.time_since_epoch().count() + 1);
+                         } catch (const Error& e) {
+                           if (e.code() == ErrorCode::not_found) continue;  // not a telemetry point
+                           throw;
+                         }
+                         if (series.size() == 0) continue;
+                         planner.record_meter(
+                             actor, {point, series.values.back(), "telemetry",
+                                     Timestamp(std::chrono::microseconds(series.times.back()))});
+                       }
+                     }};
+    host_->add(std::move(meters));
+  }
 }
 
 PlatformHost::~PlatformHost() {

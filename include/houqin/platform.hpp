@@ -36,8 +36,11 @@ struct TelemetrySettings {
   std::string wal_dir;  // the runtime's write-ahead log; empty: none
   bool acquire = true;  // poll the point map's devices (Modbus TCP/RTU) into the runtime
   double nominal_voltage = 230;
+  /// How often the job "inspection.read_meters" records the newest sample of every point an
+  /// inspection plan watches (meter and condition triggers) as its reading; zero: never.
+  std::chrono::milliseconds meter_every{std::chrono::minutes(1)};
 };
-BOOST_DESCRIBE_STRUCT(TelemetrySettings, (), (wal_dir, acquire, nominal_voltage))
+BOOST_DESCRIBE_STRUCT(TelemetrySettings, (), (wal_dir, acquire, nominal_voltage, meter_every))
 
 /// What a platform host runs and how (the JSON a daemon, hq_host_open or houqin.Host is given).
 struct HostConfig {

@@ -460,7 +460,10 @@ MeterReading Planner::record_meter(const auth::Actor& actor, const MeterInput& i
     call.require("inspection.record");
     call.quiet();  // a reading is data, not a change anyone reviews
     if (!std::isfinite(in.value)) fail(ErrorCode::invalid_argument, "value: not a finite number");
-    MeterReading r{0, 0, in.point_id, in.value, store_.clock().now(), in.source};
+    const auto now = store_.clock().now();
+    if (in.at && *in.at > now + minutes(1))
+      fail(ErrorCode::invalid_argument, "at: " + format_timestamp(*in.at) + " is in the future");
+    MeterReading r{0, 0, in.point_id, in.value, in.at.value_or(now), in.source};
     Repository<MeterReading>(store_).insert(r);
     // The condition triggers watching the point.
     Repository<Plan> plans(store_);
@@ -482,6 +485,25 @@ MeterReading Planner::record_meter(const auth::Actor& actor, const MeterInput& i
     }
     return r;
   });
+}
+
+std::vector<Id> Planner::watched_points() {
+  std::set<Id> points;
+  for (const auto& p :
+       Repository<Plan>(store_).find(Query<Plan>().where(&Plan::active, Op::eq, true))) {
+    if (p.meter_point_id && p.meter_every > 0) points.insert(*p.meter_point_id);
+    if (p.condition_point_id) points.insert(*p.condition_point_id);
+  }
+  return {points.begin(), points.end()};
+}
+
+std::optional<Timestamp> Planner::last_reading(Id point) {
+  auto r =
+      Repository<MeterReading>(store_).find_one(Query<MeterReading>()
+                                                    .where(&MeterReading::point_id, Op::eq, point)
+                                                    .order_by(&MeterReading::at, true)
+                                                    .limit(1));
+  return r ? std::optional(r->at) : std::nullopt;
 }
 
 Generation Planner::generate(const auth::Actor& actor) {

@@ -39,6 +39,7 @@ struct MeterInput {
   Id point_id = 0;
   double value = 0;
   std::string source = "manual";
+  std::optional<Timestamp> at;  // when it was read (a sample's time); default now
 };
 
 /// A tap of a plain tag (its UID as the reader reports it) for a task.
@@ -165,7 +166,7 @@ struct InspectionFinding {
 };
 
 BOOST_DESCRIBE_STRUCT(TemplateInput, (), (code, name, asset_category, items))
-BOOST_DESCRIBE_STRUCT(MeterInput, (), (point_id, value, source))
+BOOST_DESCRIBE_STRUCT(MeterInput, (), (point_id, value, source, at))
 BOOST_DESCRIBE_STRUCT(ScanInput, (), (task_code, uid))
 BOOST_DESCRIBE_STRUCT(SunScanInput, (), (task_code, picc_data, cmac))
 BOOST_DESCRIBE_STRUCT(CompleteInput, (), (task_code, results, note))
@@ -211,6 +212,10 @@ class HOUQIN_EXPORT Planner {
   /// Records a meter or condition reading and moves the condition triggers of the plans that
   /// watch the point (inspection.record).
   MeterReading record_meter(const auth::Actor& actor, const MeterInput& in);
+  /// The points active plans read (meter and condition points), each once, ascending.
+  std::vector<Id> watched_points();
+  /// The time of the newest reading recorded for a point.
+  std::optional<Timestamp> last_reading(Id point);
 
   /// The scheduler's job "inspection.generate" at the store clock's now: marks open tasks whose
   /// window closed as missed, then issues each plan's due occurrence (skipping, with a logged

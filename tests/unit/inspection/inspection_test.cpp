@@ -295,7 +295,7 @@ TEST_P(InspectionTest, MeterAndConditionTriggersWithToleranceHysteresisAndWait) 
   c.wait_minutes = 30;
   planner().save_plan(*admin, c);
   auto reading = [&](Id point, double v) {
-    planner().record_meter(*admin, {point, v, "telemetry"});
+    planner().record_meter(*admin, {point, v, "telemetry", std::nullopt});
   };
   reading(901, 1000);  // the base
   EXPECT_EQ(planner().generate(job()).issued, 0);

@@ -9,6 +9,7 @@
 #include "houqin/asset/ledger.hpp"
 #include "houqin/drivers/simulator.hpp"
 #include "houqin/host/host.hpp"
+#include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/channels.hpp"
 #include "houqin/notify/model.hpp"
@@ -200,6 +201,8 @@ TEST_P(WiringTest, ThePlatformHostRunsTheTelemetryOfThePointMapWhenAsked) {
   if (GetParam() == "sqlite_memory") GTEST_SKIP() << "the runtime opens connections of its own";
   auto s = pf.open(GetParam());
   HQ_REQUIRE_STORE(s);
+  pf.clock.set(system_clock().now());  // the samples carry the device's real time
+  site.build(*s);
   drivers::Point p{};
   p.name = "O2 area pressure";
   p.data_type = drivers::DataType::uint16;
@@ -233,6 +236,29 @@ TEST_P(WiringTest, ThePlatformHostRunsTheTelemetryOfThePointMapWhenAsked) {
   }
   EXPECT_GT(stored, 0u);  // polled from the device, verified and stored by the host's runtime
   EXPECT_GT(daemon.acquisition()->pushed(), 0u);
+
+  // An inspection plan on the point: the host's job records its newest sample as a reading.
+  auto pm = pf.user_with("pm", "pm", {"inspection.configure"});
+  inspection::Planner planner(*s);
+  planner.save_template(
+      pm,
+      {"T", "t", "", {{"ok", "ok", inspection::ItemKind::pass_fail, {}, {}, "", {}, {}, true}}});
+  inspection::Plan plan;
+  plan.code = "O2-RUN";
+  plan.template_code = "T";
+  plan.room_id = site.room_a101;
+  plan.meter_point_id = p.id;
+  plan.meter_every = 1000;
+  planner.save_plan(pm, plan);
+  EXPECT_EQ(planner.watched_points(), std::vector<Id>{p.id});
+  daemon.telemetry()->sync();
+  daemon.host().run_once();
+  auto readings = Repository<inspection::MeterReading>(*s).find();
+  ASSERT_GE(readings.size(), 1u);
+  EXPECT_EQ(readings.back().point_id, p.id);
+  EXPECT_EQ(readings.back().source, "telemetry");
+  auto last = daemon.telemetry()->query(p.id, 0, std::numeric_limits<telemetry::Micros>::max());
+  EXPECT_LE(readings.back().at.time_since_epoch().count(), last.times.back());
 }
 
 TEST_P(WiringTest, AFailedReactionRetriesParksAndIsReplayedOnRequestOnceFixed) {

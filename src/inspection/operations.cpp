@@ -19,6 +19,19 @@ struct CodeInput {
 };
 BOOST_DESCRIBE_STRUCT(CodeInput, (), (code))
 
+BOOST_DEFINE_ENUM_CLASS(DocumentFormat, csv, html)
+struct DocumentInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"query"};
+  ComplianceInput query;
+  DocumentFormat format = DocumentFormat::html;
+};
+BOOST_DESCRIBE_STRUCT(DocumentInput, (), (query, format))
+struct Document {
+  std::string content_type;
+  std::string data;
+};
+BOOST_DESCRIBE_STRUCT(Document, (), (content_type, data))
+
 struct TagLabelInput {
   static constexpr std::array<std::string_view, 1> required_fields{"uid"};
   std::string uid;
@@ -130,6 +143,16 @@ label::Label point_label(store::Store& s, const Tag& tag) {
         [](Context& c, const ComplianceInput& in) {
           return read(c, "inspection.compliance", [&] { return Planner(c.store).compliance(in); });
         }),
+    define<DocumentInput>("inspection.compliance_document", "inspection.read",
+                          "Compliance as CSV (a line per plan) or as an HTML page with charts",
+                          [](Context& c, const DocumentInput& in) {
+                            return read(c, "inspection.compliance", [&] {
+                              auto r = Planner(c.store).compliance(in.query);
+                              return in.format == DocumentFormat::csv
+                                         ? Document{"text/csv", to_csv(r)}
+                                         : Document{"text/html", to_html(r)};
+                            });
+                          }),
     define<TagLabelInput>("inspection.label", "inspection.read",
                           "The label beside an inspection point's tag",
                           [](Context& c, const TagLabelInput& in) {

@@ -2,6 +2,7 @@
 // was produced against what reached the company, the manifest register and the overdue list; as
 // JSON (the described Report), CSV and an HTML page with SVG charts.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <limits>
 #include <map>
@@ -164,31 +165,19 @@ std::string to_html(const Report& report) {
   if (by_period.size() > 1)
     out += chart::figure("Weight by period (kg)",
                          chart::lines(std::vector<chart::Series>{produced}, {}, lo));
+  static constexpr std::array<std::string_view, 7> rows{
+      "period", "department", "category", "bags", "weight_kg", "transferred", "transferred_kg"};
+  static constexpr std::array<std::string_view, 7> manifests{
+      "code", "category", "company", "status", "bags", "weight_kg", "receiver"};
+  static constexpr std::array<std::string_view, 5> overdue{"code", "category", "cold_stored",
+                                                           "stage_at", "overdue_level"};
+  out += "<h2>By period, department and category</h2>\n" +
+         html::table(std::span<const ReportRow>(report.rows), rows);
+  out += "<h2>Manifests (转移联单)</h2>\n" +
+         html::table(std::span<const Manifest>(report.manifests), manifests);
   out +=
-      "<h2>By period, department and category</h2><table><tr><th>period</th><th>department</th>"
-      "<th>category</th><th>bags</th><th>kg</th><th>transferred</th><th>kg transferred</th></tr>\n";
-  for (const auto& row : report.rows)
-    out += "<tr><td>" + html_escape(row.period) + "</td><td>" + html_escape(row.department) +
-           "</td><td>" + std::string(enum_name(row.category)) + "</td><td>" +
-           std::to_string(row.bags) + "</td><td>" + two_decimals(row.weight_kg) + "</td><td>" +
-           std::to_string(row.transferred) + "</td><td>" + two_decimals(row.transferred_kg) +
-           "</td></tr>\n";
-  out +=
-      "</table>\n<h2>Manifests (转移联单)</h2><table><tr><th>code</th><th>category</th>"
-      "<th>company</th><th>status</th><th>bags</th><th>kg</th><th>receiver</th></tr>\n";
-  for (const auto& m : report.manifests)
-    out += "<tr><td>" + html_escape(m.code) + "</td><td>" + std::string(enum_name(m.category)) +
-           "</td><td>" + html_escape(m.company) + "</td><td>" + std::string(enum_name(m.status)) +
-           "</td><td>" + std::to_string(m.bags) + "</td><td>" + two_decimals(m.weight_kg) +
-           "</td><td>" + html_escape(m.receiver) + "</td></tr>\n";
-  out +=
-      "</table>\n<h2>Overdue in storage</h2><table><tr><th>code</th><th>category</th>"
-      "<th>stored since</th><th>escalation</th></tr>\n";
-  for (const auto& b : report.overdue)
-    out += "<tr><td>" + html_escape(b.code) + "</td><td>" + std::string(enum_name(b.category)) +
-           "</td><td>" + html_escape(format_timestamp(b.stage_at)) + "</td><td>" +
-           std::to_string(b.overdue_level) + "</td></tr>\n";
-  return out + "</table>\n</body></html>\n";
+      "<h2>Overdue in storage</h2>\n" + html::table(std::span<const Bag>(report.overdue), overdue);
+  return out + "</body></html>\n";
 }
 
 }  // namespace houqin::waste

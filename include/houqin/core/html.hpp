@@ -1,9 +1,13 @@
-// Text for the HTML and SVG reports houqin writes (repair reports, the demos' pages).
+// Text for the HTML and SVG reports houqin writes (repair reports, the demos' pages), and HTML
+// tables of described structs: a report's table, its CSV (csv.hpp) and its JSON come from the one
+// description, so no report writes its columns by hand.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "houqin/core/csv.hpp"
 #include "houqin/core/export.hpp"
 
 namespace houqin {
@@ -11,4 +15,32 @@ namespace houqin {
 /// `text` safe inside HTML/SVG text and double-quoted attributes: < > & " become entities.
 HOUQIN_EXPORT std::string html_escape(std::string_view text);
 
+namespace html {
+
+/// A <table> of `rows`: a header of the members' names, then one row each, every value as
+/// csv::value_field writes it (numbers, enum names, ISO-8601 times), escaped. `columns` picks and
+/// orders the members shown; empty shows them all in their declared order.
+template <DescribedStruct T>
+std::string table(std::span<const T> rows, std::span<const std::string_view> columns = {}) {
+  std::vector<std::string_view> names(columns.begin(), columns.end());
+  if (names.empty())
+    boost::mp11::mp_for_each<boost::describe::describe_members<T, boost::describe::mod_public>>(
+        [&](auto m) { names.push_back(m.name); });
+  std::string out = "<table><tr>";
+  for (auto n : names) out += "<th>" + html_escape(n) + "</th>";
+  out += "</tr>\n";
+  for (const auto& row : rows) {
+    const json::Json j = json::to_json(row);
+    out += "<tr>";
+    for (auto n : names) {
+      auto it = j.find(std::string(n));
+      out +=
+          "<td>" + (it == j.end() ? std::string() : html_escape(csv::value_field(*it))) + "</td>";
+    }
+    out += "</tr>\n";
+  }
+  return out + "</table>\n";
+}
+
+}  // namespace html
 }  // namespace houqin

@@ -184,6 +184,11 @@ BOOST_DESCRIBE_STRUCT(InspectionFinding, (),
                       (task_id, task_code, plan_id, key, point, item, answer, finding, asset_id,
                        room_id, scan_id, inspector, at))
 
+/// Compliance as CSV (a line per plan, csv.hpp) and as an HTML page with SVG charts: completion
+/// per plan, the tasks by outcome, findings per plan, and the overdue list.
+HOUQIN_EXPORT std::string to_csv(const Compliance& c);
+HOUQIN_EXPORT std::string to_html(const Compliance& c);
+
 /// The next occurrence of a plan's time trigger after the last one handled (`last_due`): on the
 /// calendar from `start` for a fixed anchor, an interval after `last_completed` (the last task's
 /// closure) for a completion anchor, none while that task is still to come or without a time

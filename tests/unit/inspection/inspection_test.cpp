@@ -510,6 +510,24 @@ TEST_P(InspectionTest, AnswersAreJudgedAndAFindingOpensOneWorkOrderThroughTheHos
   EXPECT_EQ(c.total.done, 1);
   EXPECT_EQ(c.total.findings, 2);
   EXPECT_DOUBLE_EQ(c.completion_rate, 1.0);
+  // The report: charts, and tables and CSV from the descriptions.
+  const auto html = inspection::to_html(c);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("<th>findings</th>"), std::string::npos);
+  EXPECT_NE(html.find("completion rate 100.0 %; 2 findings."), std::string::npos);
+  EXPECT_EQ(
+      inspection::to_csv(c).rfind("plan_id,plan,due,done,late,missed,exempt,open,findings"
+                                  "\r\n" +
+                                      std::to_string(c.plans[0].plan_id) + ",P1,1,1,0,0,0,0,2",
+                                  0),
+      0u)
+      << inspection::to_csv(c);
+  auto reader = pf.user_with("reader", "reader", {"inspection.read"});
+  auto doc =
+      service::call(*s, reader, "inspection.compliance_document",
+                    {{"query", {{"from", "2026-03-01T00:00:00Z"}, {"to", "2026-04-01T00:00:00Z"}}},
+                     {"format", "csv"}});
+  EXPECT_EQ(doc["content_type"], "text/csv");
 }
 
 TEST_P(InspectionTest, Ntag424TapsAreVerifiedAndCopiesReplaysAndBareUidsRefused) {

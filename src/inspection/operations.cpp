@@ -4,34 +4,24 @@
 #include "houqin/audit/call.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/label/label.hpp"
+#include "houqin/service/document.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin::inspection {
 namespace {
 
+using service::CodeInput;
 using service::Context;
 using service::define;
+using service::DocumentFormat;
 
-struct CodeInput {
-  static constexpr std::array<std::string_view, 1> required_fields{"code"};
-  std::string code;
-};
-BOOST_DESCRIBE_STRUCT(CodeInput, (), (code))
-
-BOOST_DEFINE_ENUM_CLASS(DocumentFormat, csv, html)
 struct DocumentInput {
   static constexpr std::array<std::string_view, 1> required_fields{"query"};
   ComplianceInput query;
   DocumentFormat format = DocumentFormat::html;
 };
 BOOST_DESCRIBE_STRUCT(DocumentInput, (), (query, format))
-struct Document {
-  std::string content_type;
-  std::string data;
-};
-BOOST_DESCRIBE_STRUCT(Document, (), (content_type, data))
-
 struct TagLabelInput {
   static constexpr std::array<std::string_view, 1> required_fields{"uid"};
   std::string uid;
@@ -148,9 +138,9 @@ label::Label point_label(store::Store& s, const Tag& tag) {
                           [](Context& c, const DocumentInput& in) {
                             return read(c, "inspection.compliance", [&] {
                               auto r = Planner(c.store).compliance(in.query);
-                              return in.format == DocumentFormat::csv
-                                         ? Document{"text/csv", to_csv(r)}
-                                         : Document{"text/html", to_html(r)};
+                              if (in.format == DocumentFormat::csv)
+                                return service::Document{"text/csv", to_csv(r)};
+                              return service::Document{"text/html", to_html(r)};
                             });
                           }),
     define<TagLabelInput>("inspection.label", "inspection.read",

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -744,25 +745,19 @@ Tag Planner::provision_tag(const auth::Actor& actor, const ProvisionInput& in) {
   return register_tag(actor, tag);
 }
 
-Scan Planner::scan(const auth::Actor& actor, const ScanInput& in) {
+Scan Planner::tap(const auth::Actor& actor, const std::string& task_code,
+                  const std::function<std::optional<std::size_t>(Task&, Scan&)>& decide) {
   return audit::audited(store_, actor, "inspection.scan", [&](audit::Call& call) {
     call.require("inspection.perform");
-    auto t = require_task(store_, in.task_code);
+    auto t = require_task(store_, task_code);
     call.target(entity_traits<Task>::table, t.id);
     require_open(t);
     Scan sc;
-    sc.uid = normal_uid(in.uid);
     sc.task_id = t.id;
     sc.at = store_.clock().now();
     sc.actor = actor.label();
-    auto tag = Repository<Tag>(store_).find_one(Query<Tag>().where(&Tag::uid, Op::eq, sc.uid));
-    if (tag && tag->type == TagType::ntag424_dna) {  // its bare UID is what a copy shows
-      sc.tag_id = tag->id;
-      sc.flag = ScanFlag::forged;
-      sc.detail = "an NTAG 424 DNA counts only by its SUN message, not by its bare UID";
-    }
-    const auto point = sc.flag == ScanFlag::forged ? std::nullopt : accept_scan(t, tag, sc);
-    Repository<Scan>(store_).insert(sc);
+    const auto point = decide(t, sc);
+    Repository<Scan>(store_).insert(sc);  // every tap is evidence, counted or not
     if (point) {
       t.points[*point].scan_id = sc.id;
       Repository<Task>(store_).update(t);
@@ -773,21 +768,26 @@ Scan Planner::scan(const auth::Actor& actor, const ScanInput& in) {
   });
 }
 
+Scan Planner::scan(const auth::Actor& actor, const ScanInput& in) {
+  return tap(actor, in.task_code, [&](Task& t, Scan& sc) -> std::optional<std::size_t> {
+    sc.uid = normal_uid(in.uid);
+    auto tag = Repository<Tag>(store_).find_one(Query<Tag>().where(&Tag::uid, Op::eq, sc.uid));
+    if (tag && tag->type == TagType::ntag424_dna) {  // its bare UID is what a copy shows
+      sc.tag_id = tag->id;
+      sc.flag = ScanFlag::forged;
+      sc.detail = "an NTAG 424 DNA counts only by its SUN message, not by its bare UID";
+      return std::nullopt;
+    }
+    return accept_scan(t, tag, sc);
+  });
+}
+
 Scan Planner::scan_sun(const auth::Actor& actor, const SunScanInput& in) {
-  return audit::audited(store_, actor, "inspection.scan", [&](audit::Call& call) {
-    call.require("inspection.perform");
-    auto t = require_task(store_, in.task_code);
-    call.target(entity_traits<Task>::table, t.id);
-    require_open(t);
-    Scan sc;
-    sc.task_id = t.id;
-    sc.at = store_.clock().now();
-    sc.actor = actor.label();
+  check_sun_format(in.picc_data, in.cmac);
+  return tap(actor, in.task_code, [&](Task& t, Scan& sc) -> std::optional<std::size_t> {
     // The message names its tag only once decrypted: try the tags of the task's points.
-    check_sun_format(in.picc_data, in.cmac);
     std::optional<Tag> tag;
-    std::optional<SunTap> tap;
-    std::optional<std::size_t> point;
+    std::optional<SunTap> sun;
     Repository<Tag> tags(store_);
     for (const auto& pt : t.points) {
       Query<Tag> q;
@@ -796,45 +796,37 @@ Scan Planner::scan_sun(const auth::Actor& actor, const SunScanInput& in) {
       if (pt.asset_id) q.where(&Tag::asset_id, Op::eq, *pt.asset_id);
       for (auto& candidate : tags.find(q)) {
         try {
-          tap = verify(in.picc_data, in.cmac, parse_key(candidate.sun_meta_key, "sun_meta_key"),
+          sun = verify(in.picc_data, in.cmac, parse_key(candidate.sun_meta_key, "sun_meta_key"),
                        parse_key(candidate.sun_file_key, "sun_file_key"));
         } catch (const Error&) {
           continue;  // not this tag's keys
         }
-        if (tap->uid == candidate.uid) {
+        if (sun->uid == candidate.uid) {
           tag = candidate;
           break;
         }
-        tap.reset();  // decrypted under this tag's keys but names another tag: a clone
+        sun.reset();  // decrypted under this tag's keys but names another tag: a clone
       }
       if (tag) break;
     }
     if (!tag) {
       sc.flag = ScanFlag::forged;
       sc.detail = "no tag of this task's points made this message (copied, altered or cloned)";
-    } else {
-      sc.uid = tag->uid;
-      sc.tag_id = tag->id;
-      sc.counter = tap->counter;
-      sc.verified = true;
-      if (static_cast<std::int64_t>(tap->counter) <= tag->sun_counter) {
-        sc.flag = ScanFlag::replayed;
-        sc.detail = "tap counter " + std::to_string(tap->counter) + " is not above " +
-                    std::to_string(tag->sun_counter) + ": a replayed tap";
-      } else {
-        tag->sun_counter = tap->counter;
-        tags.update(*tag);
-        point = accept_scan(t, tag, sc);
-      }
+      return std::nullopt;
     }
-    Repository<Scan>(store_).insert(sc);
-    if (point) {
-      t.points[*point].scan_id = sc.id;
-      Repository<Task>(store_).update(t);
+    sc.uid = tag->uid;
+    sc.tag_id = tag->id;
+    sc.counter = sun->counter;
+    sc.verified = true;
+    if (static_cast<std::int64_t>(sun->counter) <= tag->sun_counter) {
+      sc.flag = ScanFlag::replayed;
+      sc.detail = "tap counter " + std::to_string(sun->counter) + " is not above " +
+                  std::to_string(tag->sun_counter) + ": a replayed tap";
+      return std::nullopt;
     }
-    call.record(entity_traits<Scan>::table, sc.id, std::nullopt, json::to_json(sc),
-                sc.accepted ? "accepted" : "refused: " + sc.detail);
-    return sc;
+    tag->sun_counter = sun->counter;
+    tags.update(*tag);
+    return accept_scan(t, tag, sc);
   });
 }
 

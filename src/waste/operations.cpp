@@ -3,6 +3,7 @@
 // and a bag's label.
 #include "houqin/audit/call.hpp"
 #include "houqin/label/label.hpp"
+#include "houqin/service/document.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/repository.hpp"
@@ -11,28 +12,17 @@
 namespace houqin::waste {
 namespace {
 
+using service::CodeInput;
 using service::Context;
 using service::define;
+using service::DocumentFormat;
 
-struct CodeInput {
-  static constexpr std::array<std::string_view, 1> required_fields{"code"};
-  std::string code;
-};
-BOOST_DESCRIBE_STRUCT(CodeInput, (), (code))
-
-BOOST_DEFINE_ENUM_CLASS(DocumentFormat, csv, html)
 struct DocumentInput {
   static constexpr std::array<std::string_view, 1> required_fields{"report"};
   ReportInput report;
   DocumentFormat format = DocumentFormat::html;
 };
 BOOST_DESCRIBE_STRUCT(DocumentInput, (), (report, format))
-struct Document {
-  std::string content_type;
-  std::string data;
-};
-BOOST_DESCRIBE_STRUCT(Document, (), (content_type, data))
-
 const char* category_zh(Category c) {
   switch (c) {
     case Category::infectious:
@@ -145,18 +135,19 @@ label::Label bag_label(store::Store& s, const Bag& b, const Rules& r) {
                                                   return Tracker(c.store).report(in);
                                                 });
                         }),
-    define<DocumentInput>(
-        "waste.report_document", "waste.read",
-        "The waste report as CSV (its rows) or as an HTML page with charts",
-        [](Context& c, const DocumentInput& in) {
-          return audit::audited(c.store, c.actor, "waste.report", [&](audit::Call& call) {
-            call.require("waste.read");
-            call.quiet();
-            auto r = Tracker(c.store).report(in.report);
-            return in.format == DocumentFormat::csv ? Document{"text/csv", to_csv(r)}
-                                                    : Document{"text/html", to_html(r)};
-          });
-        }),
+    define<DocumentInput>("waste.report_document", "waste.read",
+                          "The waste report as CSV (its rows) or as an HTML page with charts",
+                          [](Context& c, const DocumentInput& in) {
+                            return audit::audited(
+                                c.store, c.actor, "waste.report", [&](audit::Call& call) {
+                                  call.require("waste.read");
+                                  call.quiet();
+                                  auto r = Tracker(c.store).report(in.report);
+                                  if (in.format == DocumentFormat::csv)
+                                    return service::Document{"text/csv", to_csv(r)};
+                                  return service::Document{"text/html", to_html(r)};
+                                });
+                          }),
     define<Rules>(
         "waste.save_rules", "waste.configure",
         "Set the hospital's waste rules (tolerance, storage limit, escalation)",

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -252,6 +253,10 @@ class HOUQIN_EXPORT Planner {
   void set_walk_model(WalkModel m) { walk_ = m; }
 
  private:
+  /// One tap for a task: authorised, audited, recorded whatever `decide` (the checks of the
+  /// kind of tap) says; the point it returns gets the scan.
+  Scan tap(const auth::Actor& actor, const std::string& task_code,
+           const std::function<std::optional<std::size_t>(Task&, Scan&)>& decide);
   /// The checks of a tap of `tag` for task t: the point, duplicate, window, walking time,
   /// order, weak tag. Sets sc's flag, detail and acceptance; returns the point it counts for.
   std::optional<std::size_t> accept_scan(Task& t, const std::optional<Tag>& tag, Scan& sc);

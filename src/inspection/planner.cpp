@@ -542,12 +542,17 @@ Generation Planner::generate(const auth::Actor& actor) {
     }
     // The tasks still open after that, by plan: at most one each.
     std::map<Id, std::string> open_task;
-    for (const auto& t : tasks.find(Query<Task>().where(&Task::status, Op::eq, TaskStatus::open)))
+    std::map<Id, std::int64_t> open_load;  // open tasks per assignee, kept as tasks are issued
+    for (const auto& t : tasks.find(Query<Task>().where(&Task::status, Op::eq, TaskStatus::open))) {
       open_task[t.plan_id] = t.code;
+      if (t.assignee_staff_id) ++open_load[*t.assignee_staff_id];
+    }
 
-    // Who is on shift when, for plans assigned by skill (loaded once a run).
+    // Who is on shift when, for plans assigned by skill: staff and shifts loaded once a run, the
+    // roster once per local day asked about.
     std::vector<site::Staff> staff;
     std::map<Id, site::Shift> shifts;
+    std::map<Date, std::vector<site::ShiftAssignment>> roster;
     bool roster_loaded = false;
     auto on_shift = [&](const std::string& skill, Timestamp due,
                         minutes offset) -> std::optional<Id> {
@@ -562,24 +567,28 @@ Generation Planner::generate(const auth::Actor& actor) {
       const auto day = std::chrono::floor<days>(local);
       std::optional<Id> best;
       std::int64_t best_load = 0;
-      for (const auto& st : staff) {
-        if (std::find(st.skills.begin(), st.skills.end(), skill) == st.skills.end()) continue;
-        bool duty = false;
-        for (auto d : {day - days(1), day}) {  // a night shift from yesterday reaches today
-          for (const auto& a : Repository<site::ShiftAssignment>(store_).find(
-                   Query<site::ShiftAssignment>()
-                       .where(&site::ShiftAssignment::staff_id, Op::eq, st.id)
-                       .where(&site::ShiftAssignment::day, Op::eq, Date(d)))) {
-            auto sh = shifts.find(a.shift_id);
-            if (sh == shifts.end()) continue;
-            const auto begin = d + minutes(sh->second.start_minute);
-            if (local >= begin && local < begin + minutes(sh->second.duration_minutes)) duty = true;
-          }
+      // Who works a shift covering the due time (a night shift from yesterday reaches today).
+      std::set<Id> on_duty;
+      for (auto d : {day - days(1), day}) {
+        auto it = roster.find(Date(d));
+        if (it == roster.end())
+          it = roster
+                   .emplace(Date(d), Repository<site::ShiftAssignment>(store_).find(
+                                         Query<site::ShiftAssignment>().where(
+                                             &site::ShiftAssignment::day, Op::eq, Date(d))))
+                   .first;
+        for (const auto& a : it->second) {
+          auto sh = shifts.find(a.shift_id);
+          if (sh == shifts.end()) continue;
+          const auto begin = d + minutes(sh->second.start_minute);
+          if (local >= begin && local < begin + minutes(sh->second.duration_minutes))
+            on_duty.insert(a.staff_id);
         }
-        if (!duty) continue;
-        const auto load = tasks.count(Query<Task>()
-                                          .where(&Task::assignee_staff_id, Op::eq, st.id)
-                                          .where(&Task::status, Op::eq, TaskStatus::open));
+      }
+      for (const auto& st : staff) {
+        if (!on_duty.count(st.id)) continue;
+        if (std::find(st.skills.begin(), st.skills.end(), skill) == st.skills.end()) continue;
+        const auto load = open_load[st.id];
         if (!best || load < best_load) {
           best = st.id;
           best_load = load;
@@ -692,6 +701,7 @@ Generation Planner::generate(const auth::Actor& actor) {
       // The plan's state moves in the same transaction, so an occurrence is issued once; the
       // unique code is the last guard.
       tasks.insert(t);
+      if (t.assignee_staff_id) ++open_load[*t.assignee_staff_id];
       for (std::size_t i = 1; i < due.size(); ++i)
         skip(due[i].trigger, due[i].due, "covered by task " + t.code);
       plans.update(p);

@@ -6,14 +6,13 @@
 // SQLite file, WAL.
 //   inspection_bench [--plans=N] [--days=N] [google benchmark flags]
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <houqin/houqin.hpp>
 
 #include "ratio.hpp"
+#include "temp_store.hpp"
 
 namespace {
 
@@ -26,24 +25,11 @@ std::int64_t g_tasks = 0;  // what the year issued: the ceiling inserts as many
 
 const Timestamp year_start = parse_timestamp("2026-01-01T00:00:00Z");
 
-struct Db {
-  std::filesystem::path path;
-  ManualClock clock{year_start};
-  std::unique_ptr<store::Store> store;
+/// The bench store with one plant room.
+struct Db : bench::TempStore {
   Id room = 0;
 
-  explicit Db(const char* name) {
-    path = std::filesystem::temp_directory_path() / ("houqin-inspectionbench-" + std::string(name) +
-                                                     "-" + std::to_string(::getpid()) + ".sqlite");
-    clean();
-    auto keys = std::make_shared<protect::Keyring>();
-    keys->add("bench", std::string(32, '\x33'));
-    store::StoreOptions o;
-    o.keys = keys;
-    o.clock = &clock;
-    store = store::Store::open("sqlite:" + path.string(), o);
-    auto m = houqin::migrations();
-    store::migrate(*store, m);
+  explicit Db(const char* name) : TempStore("inspectionbench", name, year_start) {
     store::in_transaction(*store, [&] {
       site::Campus c{0, 0, "C", "Campus", ""};
       Repository<site::Campus>(*store).insert(c);
@@ -54,13 +40,6 @@ struct Db {
       site::Room r{0, 0, f.id, "R1", "R1", site::RoomType::plant_room, {}, 0, std::nullopt};
       room = Repository<site::Room>(*store).insert(r);
     });
-  }
-  ~Db() {
-    store.reset();
-    clean();
-  }
-  void clean() {
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
   }
 };
 

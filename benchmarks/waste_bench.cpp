@@ -7,16 +7,15 @@
 // month against a bare scan of the same rows and columns. SQLite file, WAL.
 //   waste_bench [--bags=N] [google benchmark flags]
 #include <benchmark/benchmark.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <houqin/houqin.hpp>
 #include <random>
 
 #include "ratio.hpp"
+#include "temp_store.hpp"
 
 namespace {
 
@@ -28,25 +27,11 @@ constexpr int departments = 40;
 
 const Timestamp year_start = parse_timestamp("2026-01-01T00:00:00Z");
 
-/// A SQLite file store with every migration, a manual clock and a key for the sealed fields.
-struct Db {
-  std::filesystem::path path;
-  ManualClock clock{year_start};
-  std::unique_ptr<store::Store> store;
+/// The bench store with 40 wards.
+struct Db : bench::TempStore {
   std::vector<Id> wards;
 
-  explicit Db(const char* name) {
-    path = std::filesystem::temp_directory_path() / ("houqin-wastebench-" + std::string(name) +
-                                                     "-" + std::to_string(::getpid()) + ".sqlite");
-    clean();
-    auto keys = std::make_shared<protect::Keyring>();
-    keys->add("bench", std::string(32, '\x22'));
-    store::StoreOptions o;
-    o.keys = keys;
-    o.clock = &clock;
-    store = store::Store::open("sqlite:" + path.string(), o);
-    auto m = houqin::migrations();
-    store::migrate(*store, m);
+  explicit Db(const char* name) : TempStore("wastebench", name, year_start) {
     store::in_transaction(*store, [&] {
       for (int d = 0; d < departments; ++d) {
         site::Department dep{0,
@@ -60,13 +45,6 @@ struct Db {
         wards.push_back(Repository<site::Department>(*store).insert(dep));
       }
     });
-  }
-  ~Db() {
-    store.reset();
-    clean();
-  }
-  void clean() {
-    for (const char* s : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + s);
   }
 };
 

@@ -385,6 +385,37 @@ void bind_member_types(py::module_ scope) {
 /// cost the compiler about as much as the struct's own properties.
 void add_shared_methods(py::handle cls);
 
+/// One member of S read and written through py_codec, as plain functions: the properties of a
+/// struct's members then share one getter and one setter closure type (def_member<S>), where a
+/// closure per member made pybind11 instantiate its call machinery twice per member.
+template <class S, class D>
+py::object member_get(const S& s) {
+  using M = std::remove_cvref_t<decltype(s.*D::pointer)>;
+  return py_codec<M>::to(s.*D::pointer);
+}
+template <class S, class D>
+void member_set(S& s, py::handle v, const json::Path& p) {
+  using M = std::remove_cvref_t<decltype(s.*D::pointer)>;
+  M value{};
+  py_codec<M>::from(v, value, p);
+  s.*D::pointer = std::move(value);
+}
+
+/// The typed property `attr` of a bound struct class: get and set are member_get/member_set of
+/// one member; errors name "<where>.<field>".
+template <class S>
+void def_member(py::class_<S>& cls, const std::string& attr, const char* field,
+                const std::string& where, py::object (*get)(const S&),
+                void (*set)(S&, py::handle, const json::Path&), const std::string& doc) {
+  cls.def_property(
+      attr.c_str(), [get](const S& s) { return get(s); },
+      [set, where, field](S& s, py::handle v) {
+        json::Path root{nullptr, {}, static_cast<std::size_t>(-1), where};
+        set(s, v, root.field(field));
+      },
+      doc.c_str());
+}
+
 /// Binds a described struct S as the Python class `name` in `scope`. Attributes are typed
 /// properties (assigning a wrong type or an unknown attribute raises), the constructor takes
 /// keywords only, and to_dict()/from_dict() use the JSON form of include/houqin/core/json.hpp.
@@ -407,20 +438,15 @@ py::class_<S> bind_struct(py::module_ scope, const char* name, const char* doc) 
 
   py::dict annotations;
   py::list fields;
-  for_each_member<S>([&](const char* field, auto pointer) {
-    using M = std::remove_cvref_t<decltype(std::declval<S&>().*pointer)>;
-    const std::string attr = py_attr_name(field);
+  using Members = boost::describe::describe_members<S, boost::describe::mod_public>;
+  boost::mp11::mp_for_each<Members>([&](auto d) {
+    using D = decltype(d);
+    using M = std::remove_cvref_t<decltype(std::declval<S&>().*D::pointer)>;
+    const std::string attr = py_attr_name(D::name);
     annotations[py::str(attr)] = py::str(py_codec<M>::annotation());
     fields.append(py::str(attr));
-    cls.def_property(
-        attr.c_str(), [pointer](const S& s) { return py_codec<M>::to(s.*pointer); },
-        [pointer, where, field](S& s, py::handle v) {
-          M value{};
-          json::Path root{nullptr, {}, static_cast<std::size_t>(-1), where};
-          py_codec<M>::from(v, value, root.field(field));
-          s.*pointer = std::move(value);
-        },
-        (std::string(field) + ": " + py_codec<M>::annotation()).c_str());
+    def_member<S>(cls, attr, D::name, where, &member_get<S, D>, &member_set<S, D>,
+                  std::string(D::name) + ": " + py_codec<M>::annotation());
   });
   cls.attr("__annotations__") = annotations;
   cls.attr("__fields__") = py::tuple(fields);

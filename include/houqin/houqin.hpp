@@ -25,6 +25,8 @@
 #include "houqin/drivers/reading.hpp"
 #include "houqin/drivers/simulator.hpp"
 #include "houqin/gas/profile.hpp"
+#include "houqin/hazard/hazards.hpp"
+#include "houqin/hazard/model.hpp"
 #include "houqin/host/consumer.hpp"
 #include "houqin/host/host.hpp"
 #include "houqin/host/lease.hpp"

@@ -115,6 +115,11 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
         "小时时限，请核查。",
         "a gap in a bag's chain of custody (unsealed, not collected, not stored, not "
         "transferred), to the waste handler");
+    add("hazard_overdue",
+        "【安全】隐患 {{code}}（{{grade}}）{{title}}：{{what}}，请尽快处理（第 {{level}} "
+        "级提醒）。",
+        "a hazard not assigned in time, or past its rectification deadline, escalating assignee, "
+        "safety officer, administrator");
     return t;
   }();
   return table;

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "houqin/asset/ledger.hpp"
+#include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
@@ -133,6 +134,42 @@ void inspection_finding(store::Store& s, const auth::Actor& actor,
   links.insert(link);
 }
 
+/// A hazard that asked for a work order gets one (channel patrol), linked back to it; a second
+/// delivery finds the link and opens none.
+void hazard_order(store::Store& s, const auth::Actor& actor,
+                  const hazard::HazardOrderRequested& e) {
+  auto h = Repository<hazard::Hazard>(s).get(e.hazard_id);
+  if (!h || h->work_order_id) return;  // gone, or has its order
+  repair::ReportInput in;
+  in.channel = repair::Channel::patrol;
+  in.room_id = e.room_id;
+  in.category = e.category;
+  in.urgency = e.grade == hazard::Grade::major ? repair::Level::high : repair::Level::medium;
+  in.impact = e.grade == hazard::Grade::major ? repair::Level::high : repair::Level::medium;
+  in.description =
+      "隐患 " + e.code + " " + e.title + (e.description.empty() ? "" : ": ") + e.description;
+  in.attachments.push_back("hazard:" + e.code);
+  auto order = repair::WorkOrders(s).report(actor, in);
+  hazard::Hazards(s).link_order(actor, e.hazard_id, order.id);
+}
+
+void hazard_overdue(store::Store& s, const auth::Actor& actor, const hazard::HazardOverdue& e) {
+  if (!e.notify_staff_id) return;  // nobody configured for this level
+  notify::SendRequest req;
+  req.recipient_staff_id = e.notify_staff_id;
+  req.template_name = "hazard_overdue";
+  req.variables = {
+      {"code", e.code},
+      {"title", e.title},
+      {"grade", e.grade == hazard::Grade::major ? "重大" : "一般"},
+      {"what", e.level == 0 ? "上报后未及时分派"
+                            : "已超过整改期限 " + std::to_string(e.hours_over) + " 小时"},
+      {"level", std::to_string(e.level)}};
+  req.dedupe_key = "hazard_overdue:" + std::to_string(e.hazard_id) + ":" + std::to_string(e.level) +
+                   ":" + format_timestamp(e.at);
+  notify::Notifier(s).send(actor, req);
+}
+
 void alarm_cleared(store::Store& s, const telemetry::AlarmCleared& e) {
   Repository<AlarmOrder> links(s);
   auto found = links.find_one(
@@ -175,7 +212,8 @@ std::vector<store::Migration> migrations() {
 
 std::vector<std::string> required_permissions() {
   return {"asset.edit",      "inventory.issue", "notify.send",       "repair.report",
-          "repair.dispatch", "waste.read",      "protect.retention", "inspection.configure"};
+          "repair.dispatch", "waste.read",      "protect.retention", "inspection.configure",
+          "hazard.manage",   "hazard.review"};
 }
 
 auth::Actor actor() {
@@ -197,6 +235,8 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   Reactions<inspection::InspectionFinding> finding;
   Reactions<telemetry::AlarmRaised> raised;
   Reactions<telemetry::AlarmCleared> cleared;
+  Reactions<hazard::HazardOrderRequested> hazard_requested;
+  Reactions<hazard::HazardOverdue> hazard_late;
 
   if (options.release_reservations)
     closed.add([actor](store::Store& s, const repair::WorkOrderClosed& e) {
@@ -284,6 +324,18 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
     finding.add([actor](store::Store& s, const inspection::InspectionFinding& e) {
       inspection_finding(s, actor, e);
     });
+  if (options.hazards) {
+    hazard_requested.add([actor](store::Store& s, const hazard::HazardOrderRequested& e) {
+      hazard_order(s, actor, e);
+    });
+    completed.add([actor](store::Store& s, const repair::WorkOrderCompleted& e) {
+      hazard::Hazards(s).close_by_order(actor, e.work_order_id, e.code);
+    });
+    if (options.reminders)
+      hazard_late.add([actor](store::Store& s, const hazard::HazardOverdue& e) {
+        hazard_overdue(s, actor, e);
+      });
+  }
   if (options.alarm_orders_from) {
     raised.add(
         [actor, from = *options.alarm_orders_from](
@@ -301,6 +353,8 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   finding.register_on(c);
   raised.register_on(c);
   cleared.register_on(c);
+  hazard_requested.register_on(c);
+  hazard_late.register_on(c);
   return c;
 }
 
@@ -319,6 +373,10 @@ std::vector<host::Job> jobs(auth::Actor actor, const Options& options) {
     out.push_back(host::Job{
         std::string(inspection_job_name), options.inspection_generate, host::CatchUp::latest,
         [actor](store::Store& s, Timestamp) { inspection::Planner(s).generate(actor); }});
+  if (options.hazard_check.count() > 0)
+    out.push_back(host::Job{
+        std::string(hazard_job_name), options.hazard_check, host::CatchUp::latest,
+        [actor](store::Store& s, Timestamp) { hazard::Hazards(s).check_overdue(actor); }});
   if (options.waste_retention.count() > 0)
     out.push_back(host::Job{
         std::string(waste_retention_job_name), options.waste_retention, host::CatchUp::latest,

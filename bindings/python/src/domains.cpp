@@ -3,6 +3,7 @@
 // are the service registry's (houqin.services.repair.report(...), ...), so no operation needs
 // binding code here.
 #include "houqin/asset/ledger.hpp"
+#include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
@@ -32,6 +33,9 @@ void init_domains(py::module_& m) {
   bind_entities<inspection::Template, inspection::Route, inspection::Plan, inspection::Task,
                 inspection::Skip, inspection::MeterReading, inspection::Tag, inspection::Scan>(
       inspection);
+  auto hazard = m.def_submodule(
+      "hazard", "Safety hazards (隐患): the closed loop from report to closed (销号).");
+  bind_entities<hazard::Hazard, hazard::Record, hazard::Rules>(hazard);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);

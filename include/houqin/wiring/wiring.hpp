@@ -68,12 +68,18 @@ struct Options {
   /// windows missed; zero: never.
   std::chrono::milliseconds inspection_generate{std::chrono::minutes(5)};
   bool inspection_findings = true;  // InspectionFinding -> a work order with the evidence
+  /// Hazards: a requested work order is opened and linked back, its completion closes the
+  /// hazard, and overdue hazards are told to the person of each level (template hazard_overdue).
+  bool hazards = true;
+  /// How often the job "hazard.check_overdue" looks for hazards not assigned in time or past
+  /// their deadline; zero: never.
+  std::chrono::milliseconds hazard_check{std::chrono::minutes(10)};
   host::RetryPolicy retry{};
 };
 BOOST_DESCRIBE_STRUCT(Options, (),
                       (release_reservations, equipment_faults, reminders, alarm_orders_from,
                        sla_tick, waste_check, waste_retention, inspection_generate,
-                       inspection_findings, retry))
+                       inspection_findings, hazards, hazard_check, retry))
 
 /// Which work order each inspection finding opened (one per task, item and point).
 struct FindingOrder {
@@ -118,6 +124,8 @@ inline constexpr std::string_view sla_job_name = "repair.sla_tick";
 inline constexpr std::string_view waste_job_name = "waste.check_overdue";
 /// The inspection generator job's name.
 inline constexpr std::string_view inspection_job_name = "inspection.generate";
+/// The hazard check job's name.
+inline constexpr std::string_view hazard_job_name = "hazard.check_overdue";
 /// The waste retention job's name.
 inline constexpr std::string_view waste_retention_job_name = "waste.retention";
 

@@ -1,0 +1,41 @@
+"""Hazards from Python: one through the closed loop via houqin.services.hazard (reported by a
+nurse, assigned by the safety office, rectified by a unit, closed by a reviewer), read back as
+typed houqin.hazard entities, and the refusals (a major hazard without its 五落实 plan, an unknown
+grade, a reviewer reviewing their own work) naming what is wrong."""
+
+import pytest
+
+import houqin
+from conftest import HOSPITAL
+
+
+def test_a_hazard_from_report_to_closed(platform):
+    store = platform.store
+    houqin.site.import_hospital(store, str(HOSPITAL))
+    dept = store.find(houqin.site.Department, limit=1)[0]
+    nurse = platform.user_with("nurse", "staff", ["hazard.report"])
+    office = platform.user_with("office", "safety", ["hazard.manage", "hazard.read"])
+    unit = platform.user_with("unit", "unit", ["hazard.rectify", "hazard.review"])
+    reviewer = platform.user_with("reviewer", "reviewer", ["hazard.review"])
+    hz = houqin.services.hazard
+    h = hz.report(store, nurse, title="疏散通道堵塞", grade="general", location="门诊大厅东侧",
+                  department_id=dept.id, before_photos=["file:1"])
+    assert h["status"] == "reported"
+    hz.assign(store, office, code=h["code"], assigned_department_id=dept.id)
+    hz.start(store, unit, code=h["code"])
+    hz.submit(store, unit, code=h["code"], rectification="已清理", after_photos=["file:2"])
+    with pytest.raises(houqin.FailedPrecondition, match="another person reviews it"):
+        hz.approve(store, unit, code=h["code"])
+    hz.approve(store, reviewer, code=h["code"], note="核查通过")
+    typed = store.find(houqin.hazard.Hazard, code=h["code"])[0]
+    assert typed.status == houqin.hazard.Status.closed
+    assert typed.after_photos == ["file:2"]
+    trace = hz.trace(store, office, code=h["code"])
+    assert [r["action"] for r in trace["records"]] == [
+        "report", "assign", "start", "submit", "approve"]
+
+    major = hz.report(store, nurse, title="配电柜过热", grade="major", location="配电室")
+    with pytest.raises(houqin.FailedPrecondition, match="五落实 plan lacks responsible_staff_id"):
+        hz.assign(store, office, code=major["code"], assigned_department_id=dept.id)
+    with pytest.raises(houqin.InvalidArgument, match="grade"):
+        hz.report(store, nurse, title="x", grade="minor", location="y")

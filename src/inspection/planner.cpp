@@ -965,10 +965,11 @@ Task Planner::complete(const auth::Actor& actor, const CompleteInput& in) {
       const auto& item = *std::find_if(tmpl.items.begin(), tmpl.items.end(),
                                        [&](const ChecklistItem& c) { return c.key == r.key; });
       const auto& pt = t.points[static_cast<std::size_t>(r.point)];
-      store_.events().publish(InspectionFinding{t.id, t.code, t.plan_id, r.key, r.point, item.text,
-                                                describe_answer(item, r), r.finding, pt.asset_id,
-                                                pt.room_id, pt.scan_id, actor.label(), now},
-                              actor.label());
+      store_.events().publish(
+          InspectionFinding{t.id, t.code, t.plan_id, r.key, r.point, item.text,
+                            describe_answer(item, r), r.finding, pt.asset_id, pt.room_id,
+                            pt.scan_id, actor.label(), now, item.opens},
+          actor.label());
     }
     return t;
   });

@@ -113,6 +113,33 @@ void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority
 /// answer, the scan that proved presence.
 void inspection_finding(store::Store& s, const auth::Actor& actor,
                         const inspection::InspectionFinding& e) {
+  if (e.opens != inspection::FindingOpens::work_order) {
+    // A safety item: a hazard, found by the inspection, with the evidence as its source; one per
+    // task, item and point (a second delivery finds it by that reference).
+    const std::string ref = "inspection:task=" + e.task_code + ";item=" + e.key +
+                            ";point=" + std::to_string(e.point) +
+                            (e.scan_id ? ";scan=" + std::to_string(*e.scan_id) : "");
+    if (Repository<hazard::Hazard>(s).find_one(
+            Query<hazard::Hazard>().where(&hazard::Hazard::source_ref, Op::eq, ref)))
+      return;
+    hazard::ReportInput in;
+    in.title = e.item + ": " + e.finding;
+    if (in.title.size() > 200) {  // at a character boundary; the description keeps it all
+      std::size_t n = 200;
+      while (n > 0 && (static_cast<unsigned char>(in.title[n]) & 0xC0) == 0x80) --n;
+      in.title.resize(n);
+    }
+    in.description = "巡检发现 " + e.finding + " (task " + e.task_code + ", item " + e.key +
+                     ", answer " + e.answer + ", by " + e.inspector + ")";
+    in.grade = e.opens == inspection::FindingOpens::major_hazard ? hazard::Grade::major
+                                                                 : hazard::Grade::general;
+    in.source = hazard::Source::inspection;
+    in.source_ref = ref;
+    in.room_id = e.room_id;
+    if (!e.room_id) in.location = "inspection task " + e.task_code;
+    hazard::Hazards(s).report(actor, in);
+    return;
+  }
   Repository<FindingOrder> links(s);
   if (links.find_one(Query<FindingOrder>()
                          .where(&FindingOrder::task_id, Op::eq, e.task_id)
@@ -213,7 +240,7 @@ std::vector<store::Migration> migrations() {
 std::vector<std::string> required_permissions() {
   return {"asset.edit",      "inventory.issue", "notify.send",       "repair.report",
           "repair.dispatch", "waste.read",      "protect.retention", "inspection.configure",
-          "hazard.manage",   "hazard.review"};
+          "hazard.manage",   "hazard.review",   "hazard.report"};
 }
 
 auth::Actor actor() {

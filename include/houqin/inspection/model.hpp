@@ -23,6 +23,9 @@ namespace houqin::inspection {
 
 /// pass/fail, a number with limits and unit, one of listed choices, free text, a photo reference.
 BOOST_DEFINE_ENUM_CLASS(ItemKind, pass_fail, number, choice, text, photo)
+/// What a failed item opens, through the wiring: a repair work order (equipment that needs
+/// fixing), or a safety hazard (隐患) of a grade, which then runs the hazard loop (hazard.md).
+BOOST_DEFINE_ENUM_CLASS(FindingOpens, work_order, general_hazard, major_hazard)
 
 /// One line of a checklist.
 struct ChecklistItem {
@@ -36,9 +39,10 @@ struct ChecklistItem {
   std::vector<std::string> choices;          // choice: what may be picked ...
   std::vector<std::string> failing_choices;  // ... and which of them is a failure
   bool required = true;
+  FindingOpens opens = FindingOpens::work_order;  // what a failure of this item opens
 };
 BOOST_DESCRIBE_STRUCT(ChecklistItem, (),
-                      (key, text, kind, min, max, unit, choices, failing_choices, required))
+                      (key, text, kind, min, max, unit, choices, failing_choices, required, opens))
 
 /// One revision of a checklist. Saving a template under an existing code adds a revision; rows
 /// are never changed, so a task keeps the revision it was issued with.

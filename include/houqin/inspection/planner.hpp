@@ -164,6 +164,7 @@ struct InspectionFinding {
   std::optional<Id> scan_id;
   std::string inspector;
   Timestamp at{};
+  FindingOpens opens = FindingOpens::work_order;  // the item's: a work order or a hazard
 };
 
 BOOST_DESCRIBE_STRUCT(TemplateInput, (), (code, name, asset_category, items))
@@ -183,7 +184,7 @@ BOOST_DESCRIBE_STRUCT(TaskCompleted, (), (task_id, code, plan_id, late, findings
 BOOST_DESCRIBE_STRUCT(TaskMissed, (), (task_id, code, plan_id, due_at))
 BOOST_DESCRIBE_STRUCT(InspectionFinding, (),
                       (task_id, task_code, plan_id, key, point, item, answer, finding, asset_id,
-                       room_id, scan_id, inspector, at))
+                       room_id, scan_id, inspector, at, opens))
 
 /// Compliance as CSV (a line per plan, csv.hpp) and as an HTML page with SVG charts: completion
 /// per plan, the tasks by outcome, findings per plan, and the overdue list.

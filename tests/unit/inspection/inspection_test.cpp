@@ -9,6 +9,7 @@
 #include "houqin/inspection/planner.hpp"
 
 #include "../repair/fixture.hpp"
+#include "houqin/hazard/model.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/protect/entities.hpp"
 #include "houqin/repair/model.hpp"
@@ -54,7 +55,8 @@ class InspectionTest : public ::testing::TestWithParam<std::string> {
          "",
          {"open", "closed", "leaking"},
          {"leaking"},
-         true},
+         true,
+         inspection::FindingOpens::general_hazard},  // a leak is a safety hazard
         {"note", "备注", ItemKind::text, {}, {}, "", {}, {}, false},
     };
     planner().save_template(*admin, t);
@@ -499,12 +501,23 @@ TEST_P(InspectionTest, AnswersAreJudgedAndAFindingOpensOneWorkOrderThroughTheHos
   for (int i = 0; i < 5; ++i) host->run_once();
   auto orders = Repository<repair::WorkOrder>(*s).find(Query<repair::WorkOrder>().where(
       &repair::WorkOrder::channel, store::Op::eq, repair::Channel::inspection));
-  ASSERT_EQ(orders.size(), 2u);
+  ASSERT_EQ(orders.size(), 1u);  // the pressure; the leaking valve is a hazard
   EXPECT_NE(orders[0].description.find("task " + code + ", item pressure"), std::string::npos)
       << orders[0].description;
   EXPECT_EQ(orders[0].room_id, site.room_a101);
+  auto hazards = Repository<hazard::Hazard>(*s).find();
+  ASSERT_EQ(hazards.size(), 1u);
+  EXPECT_EQ(hazards[0].source, hazard::Source::inspection);
+  EXPECT_EQ(hazards[0].grade, hazard::Grade::general);
+  EXPECT_EQ(hazards[0].status, hazard::Status::reported);
+  EXPECT_EQ(hazards[0].room_id, site.room_a101);
+  EXPECT_EQ(hazards[0].title, "阀门状态: " + findings[1].finding);
+  EXPECT_EQ(hazards[0].source_ref.rfind("inspection:task=" + code + ";item=valve;point=0;scan=", 0),
+            0u)
+      << hazards[0].source_ref;
   for (int i = 0; i < 3; ++i) host->run_once();  // nothing more
-  EXPECT_EQ(Repository<repair::WorkOrder>(*s).count(), 2);
+  EXPECT_EQ(Repository<repair::WorkOrder>(*s).count(), 1);
+  EXPECT_EQ(Repository<hazard::Hazard>(*s).count(), 1);
   auto c = planner().compliance(
       {testing::at("2026-03-01T00:00:00Z"), testing::at("2026-04-01T00:00:00Z")});
   EXPECT_EQ(c.total.done, 1);

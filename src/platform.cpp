@@ -9,6 +9,7 @@
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
+#include "houqin/patrol/patrol.hpp"
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/telemetry/alarm.hpp"
@@ -26,7 +27,8 @@ std::vector<store::Migration> migrations() {
        {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
         telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
-        hazard::migrations(), inspection::migrations(), wiring::migrations(), host::migrations()})
+        hazard::migrations(), inspection::migrations(), patrol::migrations(), wiring::migrations(),
+        host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -27,6 +27,7 @@
 #include "houqin/gas/profile.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/hazard/model.hpp"
+#include "houqin/patrol/patrol.hpp"
 #include "houqin/host/consumer.hpp"
 #include "houqin/host/host.hpp"
 #include "houqin/host/lease.hpp"

@@ -115,6 +115,8 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
         "小时时限，请核查。",
         "a gap in a bag's chain of custody (unsealed, not collected, not stored, not "
         "transferred), to the waste handler");
+    add("patrol_missed", "【安全】{{area}} 的巡查 {{task}}（{{due}}）未按时完成，请核查。",
+        "a patrol whose window closed undone, to the area's supervisor");
     add("hazard_overdue",
         "【安全】隐患 {{code}}（{{grade}}）{{title}}：{{what}}，请尽快处理（第 {{level}} "
         "级提醒）。",

@@ -9,6 +9,7 @@
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
+#include "houqin/patrol/patrol.hpp"
 #include "houqin/repair/events.hpp"
 #include "houqin/repair/sla.hpp"
 #include "houqin/repair/work_orders.hpp"
@@ -123,7 +124,8 @@ void inspection_finding(store::Store& s, const auth::Actor& actor,
             Query<hazard::Hazard>().where(&hazard::Hazard::source_ref, Op::eq, ref)))
       return;
     hazard::ReportInput in;
-    in.title = e.item + ": " + e.finding;
+    // The finding names its item already ("电气安全: 私拉乱接"); else the item is put first.
+    in.title = e.finding.rfind(e.item, 0) == 0 ? e.finding : e.item + ": " + e.finding;
     if (in.title.size() > 200) {  // at a character boundary; the description keeps it all
       std::size_t n = 200;
       while (n > 0 && (static_cast<unsigned char>(in.title[n]) & 0xC0) == 0x80) --n;
@@ -264,6 +266,7 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   Reactions<telemetry::AlarmCleared> cleared;
   Reactions<hazard::HazardOrderRequested> hazard_requested;
   Reactions<hazard::HazardOverdue> hazard_late;
+  Reactions<inspection::TaskMissed> missed;
 
   if (options.release_reservations)
     closed.add([actor](store::Store& s, const repair::WorkOrderClosed& e) {
@@ -363,6 +366,19 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
         hazard_overdue(s, actor, e);
       });
   }
+  if (options.patrols && options.reminders)
+    missed.add([actor](store::Store& s, const inspection::TaskMissed& e) {
+      auto area = patrol::Patrols(s).area_of_plan(e.plan_id);
+      if (!area || !area->supervisor_staff_id) return;  // not a patrol, or nobody to tell
+      notify::SendRequest req;
+      req.recipient_staff_id = area->supervisor_staff_id;
+      req.template_name = "patrol_missed";
+      req.variables = {{"area", area->name.empty() ? area->code : area->name},
+                       {"task", e.code},
+                       {"due", format_timestamp(e.due_at)}};
+      req.dedupe_key = "patrol_missed:" + std::to_string(e.task_id);
+      notify::Notifier(s).send(actor, req);
+    });
   if (options.alarm_orders_from) {
     raised.add(
         [actor, from = *options.alarm_orders_from](
@@ -382,6 +398,7 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   cleared.register_on(c);
   hazard_requested.register_on(c);
   hazard_late.register_on(c);
+  missed.register_on(c);
   return c;
 }
 

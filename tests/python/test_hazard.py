@@ -1,7 +1,8 @@
-"""Hazards from Python: one through the closed loop via houqin.services.hazard (reported by a
+"""Hazards and patrols from Python: a hazard through the closed loop via houqin.services.hazard (reported by a
 nurse, assigned by the safety office, rectified by a unit, closed by a reviewer), read back as
 typed houqin.hazard entities, and the refusals (a major hazard without its 五落实 plan, an unknown
-grade, a reviewer reviewing their own work) naming what is wrong."""
+grade, a reviewer reviewing their own work) naming what is wrong; a patrol area with its plans
+by day and night, and fewer patrols than the minimum refused."""
 
 import pytest
 
@@ -39,3 +40,27 @@ def test_a_hazard_from_report_to_closed(platform):
         hz.assign(store, office, code=major["code"], assigned_department_id=dept.id)
     with pytest.raises(houqin.InvalidArgument, match="grade"):
         hz.report(store, nurse, title="x", grade="minor", location="y")
+
+
+def test_a_patrol_area_gets_its_plans_by_day_and_night(platform):
+    store = platform.store
+    houqin.site.import_hospital(store, str(HOSPITAL))
+    rooms = store.find(houqin.site.Room, limit=2)
+    office = platform.user_with("office", "safety",
+                                ["patrol.plan", "patrol.read", "inspection.configure"])
+    patrol = houqin.services.patrol
+    template = patrol.install_checklist(store, office)
+    assert template["code"] == "FIRE-SAFETY"
+    assert {i["key"] for i in template["items"]} >= {"exits_clear", "fire_doors_closed",
+                                                     "extinguishers_in_date", "electrical"}
+    route = houqin.services.inspection.save_route(
+        store, office, code="R1", name="病区", points=[{"room_id": r.id} for r in rooms])
+    area = patrol.save_area(store, office, code="WARDS", type="inpatient", route_id=route["id"])
+    assert len(area["day_plan_ids"]) == 2 and len(area["night_plan_ids"]) == 2
+    typed = store.find(houqin.patrol.Area, code="WARDS")[0]
+    assert typed.type == houqin.patrol.AreaType.inpatient
+    with pytest.raises(houqin.InvalidArgument, match="the minimum for inpatient areas"):
+        patrol.save_area(store, office, code="WARDS", type="inpatient", route_id=route["id"],
+                         night_patrols=1)
+    assert patrol.compliance(store, office, **{"from": "2026-01-01T00:00:00Z",
+                                               "to": "2026-01-02T00:00:00Z"})["required"] == 4

@@ -39,7 +39,7 @@ from ._core import (  # noqa: F401  (re-exported)
     operations,
 )
 from . import (asset, audit, auth, drivers, hazard, inspection, inventory,  # noqa: F401,E402
-               notify, protect, repair, services, site, telemetry, waste)
+               notify, patrol, protect, repair, services, site, telemetry, waste)
 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
@@ -47,6 +47,6 @@ __all__ = [
     "PermissionDenied",
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
-    "asset", "audit", "auth", "drivers", "hazard", "inspection", "inventory", "notify", "protect", "repair", "services",
+    "asset", "audit", "auth", "drivers", "hazard", "inspection", "inventory", "notify", "patrol", "protect", "repair", "services",
     "site", "telemetry", "waste",
 ]

@@ -7,6 +7,7 @@
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
+#include "houqin/patrol/patrol.hpp"
 #include "houqin/power/soe.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/waste/tracker.hpp"
@@ -36,6 +37,10 @@ void init_domains(py::module_& m) {
   auto hazard = m.def_submodule(
       "hazard", "Safety hazards (隐患): the closed loop from report to closed (销号).");
   bind_entities<hazard::Hazard, hazard::Record, hazard::Rules>(hazard);
+  auto patrol = m.def_submodule(
+      "patrol",
+      "Safety patrols (安全巡查): areas, their plans by day and night, countersignatures.");
+  bind_entities<patrol::Area, patrol::Signoff, patrol::Rules>(patrol);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);

@@ -71,6 +71,8 @@ struct Options {
   /// Hazards: a requested work order is opened and linked back, its completion closes the
   /// hazard, and overdue hazards are told to the person of each level (template hazard_overdue).
   bool hazards = true;
+  /// Patrols: a missed patrol is told to its area's supervisor (template patrol_missed).
+  bool patrols = true;
   /// How often the job "hazard.check_overdue" looks for hazards not assigned in time or past
   /// their deadline; zero: never.
   std::chrono::milliseconds hazard_check{std::chrono::minutes(10)};
@@ -79,7 +81,7 @@ struct Options {
 BOOST_DESCRIBE_STRUCT(Options, (),
                       (release_reservations, equipment_faults, reminders, alarm_orders_from,
                        sla_tick, waste_check, waste_retention, inspection_generate,
-                       inspection_findings, hazards, hazard_check, retry))
+                       inspection_findings, hazards, patrols, hazard_check, retry))
 
 /// Which work order each inspection finding opened (one per task, item and point).
 struct FindingOrder {

@@ -511,7 +511,7 @@ TEST_P(InspectionTest, AnswersAreJudgedAndAFindingOpensOneWorkOrderThroughTheHos
   EXPECT_EQ(hazards[0].grade, hazard::Grade::general);
   EXPECT_EQ(hazards[0].status, hazard::Status::reported);
   EXPECT_EQ(hazards[0].room_id, site.room_a101);
-  EXPECT_EQ(hazards[0].title, "阀门状态: " + findings[1].finding);
+  EXPECT_EQ(hazards[0].title, findings[1].finding);  // it names its item
   EXPECT_EQ(hazards[0].source_ref.rfind("inspection:task=" + code + ";item=valve;point=0;scan=", 0),
             0u)
       << hazards[0].source_ref;

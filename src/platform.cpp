@@ -4,6 +4,7 @@
 #include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
 #include "houqin/drivers/point_store.hpp"
+#include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/host/consumer.hpp"
 #include "houqin/inspection/planner.hpp"
@@ -27,8 +28,8 @@ std::vector<store::Migration> migrations() {
        {site::migrations(), audit::migrations(), auth::migrations(), drivers::migrations(),
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
         telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
-        hazard::migrations(), inspection::migrations(), patrol::migrations(), wiring::migrations(),
-        host::migrations()})
+        hazard::migrations(), emergency::migrations(), inspection::migrations(),
+        patrol::migrations(), wiring::migrations(), host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -24,6 +24,8 @@
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/drivers/reading.hpp"
 #include "houqin/drivers/simulator.hpp"
+#include "houqin/emergency/emergency.hpp"
+#include "houqin/emergency/model.hpp"
 #include "houqin/gas/profile.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/hazard/model.hpp"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "houqin/core/export.hpp"
+#include "houqin/emergency/model.hpp"
 #include "houqin/host/host.hpp"
 #include "houqin/notify/channels.hpp"
 #include "houqin/store/migration.hpp"
@@ -57,6 +58,20 @@ BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring, delivery, telemetry))
 /// start() or run_once().
 HOUQIN_EXPORT std::unique_ptr<host::Host> make_host(store::Store& store,
                                                     const HostConfig& config = {});
+
+/// A technical drill of the platform's own recovery plan (应急演练, system failure): a backup of
+/// `store` restored into a scratch SQLite store made with the platform's migrations, checked for
+/// integrity there, and the measured recovery time and outcome recorded as a done drill of the
+/// plan. Needs emergency.manage, protect.backup, protect.restore and protect.integrity. The
+/// scratch files go in `scratch_dir` (empty: the system's temporary directory) and are removed.
+struct RecoveryDrillInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"plan_code"};
+  std::string plan_code;
+  std::string scratch_dir;
+};
+BOOST_DESCRIBE_STRUCT(RecoveryDrillInput, (), (plan_code, scratch_dir))
+HOUQIN_EXPORT emergency::Drill recovery_drill(store::Store& store, const auth::Actor& actor,
+                                              const RecoveryDrillInput& in);
 
 /// What a daemon runs: a connection of its own to `url`, the platform's host on it (make_host)
 /// and, when config.telemetry is set, the telemetry runtime and the acquisition from the point

@@ -115,6 +115,12 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
         "小时时限，请核查。",
         "a gap in a bag's chain of custody (unsealed, not collected, not stored, not "
         "transferred), to the waste handler");
+    add("emergency_activated",
+        "【应急】{{code}} 启动应急预案 {{plan}}（{{title}}），响应级别 {{level}}。请按职责"
+        "（{{role}}）立即到位。",
+        "an emergency plan activated, to everyone on its duty roster");
+    add("emergency_due", "【应急】应急预案 {{plan}}（{{title}}）已到{{what}}期限 {{due}}，请安排。",
+        "an emergency plan due for a drill or a review, to its owner");
     add("patrol_missed", "【安全】{{area}} 的巡查 {{task}}（{{due}}）未按时完成，请核查。",
         "a patrol whose window closed undone, to the area's supervisor");
     add("hazard_overdue",

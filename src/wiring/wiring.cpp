@@ -5,6 +5,7 @@
 #include <map>
 
 #include "houqin/asset/ledger.hpp"
+#include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
@@ -73,7 +74,7 @@ std::string sla_key(std::string_view what, const E& e) {
 }
 
 void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority from,
-                  const telemetry::AlarmRaised& e) {
+                  bool emergency, const telemetry::AlarmRaised& e) {
   if (e.priority < from) return;
   Repository<AlarmOrder> links(s);
   auto episode = static_cast<std::int64_t>(e.episode);
@@ -104,6 +105,16 @@ void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority
   auto from_time = e.time - std::chrono::minutes(10);
   in.attachments.push_back("telemetry:point=" + std::to_string(e.point_id) + ";from=" +
                            format_timestamp(from_time) + ";to=" + format_timestamp(e.time));
+  // The emergency plan that covers the point: its reference, and its first steps to read now.
+  if (emergency)
+    if (auto plan = emergency::Emergency(s).plan_for_point(e.point_id)) {
+      in.attachments.push_back("emergency_plan:" + plan->code +
+                               ";revision=" + std::to_string(plan->revision));
+      in.description += "\n应急预案 " + plan->code + " " + plan->title + ":";
+      for (std::size_t i = 0; i < plan->steps.size() && i < 3; ++i)
+        in.description += "\n" + std::to_string(i + 1) + ". " + plan->steps[i].action +
+                          (plan->steps[i].role.empty() ? "" : " (" + plan->steps[i].role + ")");
+    }
   auto order = repair::WorkOrders(s).report(actor, in);
   AlarmOrder link{0,        0,      e.point_id,   e.kind,  episode,
                   order.id, e.time, std::nullopt, e.value, std::nullopt};
@@ -242,7 +253,7 @@ std::vector<store::Migration> migrations() {
 std::vector<std::string> required_permissions() {
   return {"asset.edit",      "inventory.issue", "notify.send",       "repair.report",
           "repair.dispatch", "waste.read",      "protect.retention", "inspection.configure",
-          "hazard.manage",   "hazard.review",   "hazard.report"};
+          "hazard.manage",   "hazard.review",   "hazard.report",     "emergency.manage"};
 }
 
 auth::Actor actor() {
@@ -267,6 +278,8 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   Reactions<hazard::HazardOrderRequested> hazard_requested;
   Reactions<hazard::HazardOverdue> hazard_late;
   Reactions<inspection::TaskMissed> missed;
+  Reactions<emergency::IncidentActivated> activated;
+  Reactions<emergency::PlanDue> plan_due;
 
   if (options.release_reservations)
     closed.add([actor](store::Store& s, const repair::WorkOrderClosed& e) {
@@ -366,6 +379,37 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
         hazard_overdue(s, actor, e);
       });
   }
+  if (options.emergency && options.reminders) {
+    activated.add([actor](store::Store& s, const emergency::IncidentActivated& e) {
+      const auto plan = emergency::Emergency(s).plan(e.plan_code);
+      for (const auto& d : plan.organisation) {
+        if (!d.staff_id) continue;
+        notify::SendRequest req;
+        req.recipient_staff_id = d.staff_id;
+        req.template_name = "emergency_activated";
+        req.variables = {{"code", e.code},
+                         {"plan", e.plan_code},
+                         {"title", e.title},
+                         {"level", e.level},
+                         {"role", d.role}};
+        req.dedupe_key = "emergency_activated:" + e.code + ":" + std::to_string(*d.staff_id);
+        notify::Notifier(s).send(actor, req);
+      }
+    });
+    plan_due.add([actor](store::Store& s, const emergency::PlanDue& e) {
+      if (!e.owner_staff_id) return;
+      notify::SendRequest req;
+      req.recipient_staff_id = e.owner_staff_id;
+      req.template_name = "emergency_due";
+      req.variables = {{"plan", e.plan_code},
+                       {"title", e.title},
+                       {"what", e.kind == emergency::DueKind::drill ? "演练" : "评审修订"},
+                       {"due", format_timestamp(e.due).substr(0, 10)}};
+      req.dedupe_key = "emergency_due:" + e.plan_code + ":" + std::string(enum_name(e.kind)) + ":" +
+                       format_timestamp(e.due);
+      notify::Notifier(s).send(actor, req);
+    });
+  }
   if (options.patrols && options.reminders)
     missed.add([actor](store::Store& s, const inspection::TaskMissed& e) {
       auto area = patrol::Patrols(s).area_of_plan(e.plan_id);
@@ -380,9 +424,10 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
       notify::Notifier(s).send(actor, req);
     });
   if (options.alarm_orders_from) {
-    raised.add(
-        [actor, from = *options.alarm_orders_from](
-            store::Store& s, const telemetry::AlarmRaised& e) { alarm_raised(s, actor, from, e); });
+    raised.add([actor, from = *options.alarm_orders_from, emergency = options.emergency](
+                   store::Store& s, const telemetry::AlarmRaised& e) {
+      alarm_raised(s, actor, from, emergency, e);
+    });
     cleared.add([](store::Store& s, const telemetry::AlarmCleared& e) { alarm_cleared(s, e); });
   }
   reported.register_on(c);
@@ -399,6 +444,8 @@ host::Consumer consumer(auth::Actor actor, const Options& options) {
   hazard_requested.register_on(c);
   hazard_late.register_on(c);
   missed.register_on(c);
+  activated.register_on(c);
+  plan_due.register_on(c);
   return c;
 }
 
@@ -421,6 +468,10 @@ std::vector<host::Job> jobs(auth::Actor actor, const Options& options) {
     out.push_back(host::Job{
         std::string(hazard_job_name), options.hazard_check, host::CatchUp::latest,
         [actor](store::Store& s, Timestamp) { hazard::Hazards(s).check_overdue(actor); }});
+  if (options.emergency_check.count() > 0)
+    out.push_back(host::Job{
+        std::string(emergency_job_name), options.emergency_check, host::CatchUp::latest,
+        [actor](store::Store& s, Timestamp) { emergency::Emergency(s).check_due(actor); }});
   if (options.waste_retention.count() > 0)
     out.push_back(host::Job{
         std::string(waste_retention_job_name), options.waste_retention, host::CatchUp::latest,

@@ -64,3 +64,27 @@ def test_a_patrol_area_gets_its_plans_by_day_and_night(platform):
                          night_patrols=1)
     assert patrol.compliance(store, office, **{"from": "2026-01-01T00:00:00Z",
                                                "to": "2026-01-02T00:00:00Z"})["required"] == 4
+
+
+def test_an_emergency_plan_is_drilled_and_activated(platform):
+    store = platform.store
+    office = platform.user_with("em", "em", ["emergency.manage", "emergency.read",
+                                             "emergency.activate"])
+    em = houqin.services.emergency
+    plan = em.save_plan(store, office, code="POWER", scenario="power_outage", title="停电应急预案",
+                        levels=[{"level": "I", "criteria": "全院停电", "actions": "启动发电机"}],
+                        steps=[{"action": "确认停电范围", "role": "值班电工", "within_minutes": 0},
+                               {"action": "启动柴油发电机", "role": "值班电工",
+                                "within_minutes": 5}])
+    assert plan["revision"] == 1 and plan["drill_every_months"] == 12
+    drill = em.schedule_drill(store, office, plan_code="POWER", kind="functional",
+                              scheduled_for="2020-01-01T00:00:00Z")
+    done = em.record_drill(store, office, drill_id=drill["id"], participants=["张工", "李工"],
+                           evaluation="良好", score=90)
+    assert done["status"] == "done"
+    typed = store.find(houqin.emergency.Drill, plan_code="POWER")[0]
+    assert typed.status == houqin.emergency.DrillStatus.done
+    incident = em.activate(store, office, plan_code="POWER", level="I", note="演示")
+    assert incident["code"].startswith("EM-")
+    with pytest.raises(houqin.InvalidArgument, match="is not a level of plan POWER"):
+        em.activate(store, office, plan_code="POWER", level="IV")

@@ -38,8 +38,8 @@ from ._core import (  # noqa: F401  (re-exported)
     entity_names,
     operations,
 )
-from . import (asset, audit, auth, drivers, hazard, inspection, inventory,  # noqa: F401,E402
-               notify, patrol, protect, repair, services, site, telemetry, waste)
+from . import (asset, audit, auth, drivers, emergency, hazard, inspection,  # noqa: F401,E402
+               inventory, notify, patrol, protect, repair, services, site, telemetry, waste)
 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
@@ -47,6 +47,6 @@ __all__ = [
     "PermissionDenied",
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
-    "asset", "audit", "auth", "drivers", "hazard", "inspection", "inventory", "notify", "patrol", "protect", "repair", "services",
+    "asset", "audit", "auth", "drivers", "emergency", "hazard", "inspection", "inventory", "notify", "patrol", "protect", "repair", "services",
     "site", "telemetry", "waste",
 ]

@@ -3,6 +3,7 @@
 // are the service registry's (houqin.services.repair.report(...), ...), so no operation needs
 // binding code here.
 #include "houqin/asset/ledger.hpp"
+#include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
@@ -41,6 +42,10 @@ void init_domains(py::module_& m) {
       "patrol",
       "Safety patrols (安全巡查): areas, their plans by day and night, countersignatures.");
   bind_entities<patrol::Area, patrol::Signoff, patrol::Rules>(patrol);
+  auto emergency = m.def_submodule(
+      "emergency", "Emergency management (应急): plans, drills, trainings, incidents.");
+  bind_entities<emergency::Plan, emergency::Drill, emergency::Training, emergency::Incident>(
+      emergency);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);

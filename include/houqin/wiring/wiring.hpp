@@ -73,6 +73,12 @@ struct Options {
   bool hazards = true;
   /// Patrols: a missed patrol is told to its area's supervisor (template patrol_missed).
   bool patrols = true;
+  /// Emergency: an activated plan tells its duty roster (template emergency_activated), a due
+  /// drill or review its owner (emergency_due), and an alarm's work order names the plan that
+  /// covers the point, with its first steps.
+  bool emergency = true;
+  /// How often the job "emergency.check" looks for plans due a drill or a review; zero: never.
+  std::chrono::milliseconds emergency_check{std::chrono::hours(24)};
   /// How often the job "hazard.check_overdue" looks for hazards not assigned in time or past
   /// their deadline; zero: never.
   std::chrono::milliseconds hazard_check{std::chrono::minutes(10)};
@@ -81,7 +87,8 @@ struct Options {
 BOOST_DESCRIBE_STRUCT(Options, (),
                       (release_reservations, equipment_faults, reminders, alarm_orders_from,
                        sla_tick, waste_check, waste_retention, inspection_generate,
-                       inspection_findings, hazards, patrols, hazard_check, retry))
+                       inspection_findings, hazards, patrols, emergency, hazard_check,
+                       emergency_check, retry))
 
 /// Which work order each inspection finding opened (one per task, item and point).
 struct FindingOrder {
@@ -126,6 +133,8 @@ inline constexpr std::string_view sla_job_name = "repair.sla_tick";
 inline constexpr std::string_view waste_job_name = "waste.check_overdue";
 /// The inspection generator job's name.
 inline constexpr std::string_view inspection_job_name = "inspection.generate";
+/// The emergency check job's name.
+inline constexpr std::string_view emergency_job_name = "emergency.check";
 /// The hazard check job's name.
 inline constexpr std::string_view hazard_job_name = "hazard.check_overdue";
 /// The waste retention job's name.

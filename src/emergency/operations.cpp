@@ -17,15 +17,11 @@ std::string to_csv(const DrillReport& r) {
 }
 
 std::string to_html(const DrillReport& r) {
-  std::string out =
-      "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>应急演练</title>"
-      "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}</style>"
-      "</head><body>\n<h1>应急演练完成情况 (drills)</h1>\n<p>" +
-      html_escape(format_timestamp(r.query.from)) + " — " +
-      html_escape(format_timestamp(r.query.to)) + "</p>\n<p>required " +
-      std::to_string(r.required) + ", done " + std::to_string(r.done) +
-      ", plans overdue for a drill " + std::to_string(r.overdue) + "</p>\n";
+  std::string out = html::page_start("应急演练", "应急演练完成情况 Drills") + "<p>" +
+                    html_escape(format_timestamp(r.query.from)) + " — " +
+                    html_escape(format_timestamp(r.query.to)) + "</p>\n<p>required " +
+                    std::to_string(r.required) + ", done " + std::to_string(r.done) +
+                    ", plans overdue for a drill " + std::to_string(r.overdue) + "</p>\n";
   std::vector<chart::Bar> done, required;
   for (const auto& p : r.plans) {
     done.push_back({p.plan_code, static_cast<double>(p.done)});
@@ -35,7 +31,7 @@ std::string to_html(const DrillReport& r) {
   out += chart::figure("Drills required, by plan",
                        chart::bars(required, chart::BarOptions{.color = "#888888"}));
   out += "<h2>By plan</h2>\n" + html::table(std::span<const PlanDrills>(r.plans));
-  return out + "</body></html>\n";
+  return out + html::page_end();
 }
 
 namespace {

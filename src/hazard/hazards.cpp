@@ -218,8 +218,7 @@ std::vector<store::Migration> migrations() {
 }
 
 Rules Hazards::rules() {
-  auto r = Repository<Rules>(store_).find_one(Query<Rules>().order_by(&Rules::id).limit(1));
-  return r ? *r : Rules{};
+  return store::settings<Rules>(store_);
 }
 
 Rules Hazards::save_rules(const auth::Actor& actor, Rules r) {
@@ -238,17 +237,7 @@ Rules Hazards::save_rules(const auth::Actor& actor, Rules r) {
                                               std::to_string(hi));
     check_staff(store_, r.safety_officer_staff_id, "safety_officer_staff_id");
     check_staff(store_, r.administrator_staff_id, "administrator_staff_id");
-    Repository<Rules> repo(store_);
-    auto old = repo.find_one(Query<Rules>().order_by(&Rules::id).limit(1));
-    if (old) {
-      r.id = old->id;
-      r.version = old->version;
-      repo.update(r);
-    } else {
-      r.id = 0;
-      r.version = 0;
-      repo.insert(r);
-    }
+    store::save_settings(store_, r);
     call.record(entity_traits<Rules>::table, r.id, std::nullopt, json::to_json(r));
     return r;
   });

@@ -107,13 +107,9 @@ std::string to_csv(const Report& report) {
 std::string to_html(const Report& r) {
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f %%", r.rectification_rate * 100.0);
-  std::string out =
-      "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>安全隐患报告</title>"
-      "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}</style>"
-      "</head><body>\n<h1>安全隐患报告 (hazards)</h1>\n<p>" +
-      html_escape(format_timestamp(r.query.from)) + " — " +
-      html_escape(format_timestamp(r.query.to)) + "</p>\n";
+  std::string out = html::page_start("安全隐患报告", "安全隐患报告 Hazards") + "<p>" +
+                    html_escape(format_timestamp(r.query.from)) + " — " +
+                    html_escape(format_timestamp(r.query.to)) + "</p>\n";
   out += "<p>reported " + std::to_string(r.reported) + " (general " + std::to_string(r.general) +
          ", major " + std::to_string(r.major) + "), closed " + std::to_string(r.closed) +
          " (on time " + std::to_string(r.closed_on_time) + "), fixed on the spot " +
@@ -135,7 +131,7 @@ std::string to_html(const Report& r) {
       "code", "title", "status", "deadline", "measures", "funds_yuan", "contingency"};
   out += "<h2>Open major hazards (重大隐患)</h2>\n" +
          html::table(std::span<const Hazard>(r.open_major), major_columns);
-  return out + "</body></html>\n";
+  return out + html::page_end();
 }
 
 }  // namespace houqin::hazard

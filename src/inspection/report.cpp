@@ -36,13 +36,10 @@ std::string to_html(const Compliance& c) {
                 static_cast<long long>(t.late), static_cast<long long>(t.missed),
                 static_cast<long long>(t.exempt), static_cast<long long>(t.open),
                 100.0 * c.completion_rate, static_cast<long long>(t.findings));
-  std::string out =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>巡检合规报表</title><style>"
-      "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}table{border-collapse:collapse}"
-      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>\n"
-      "<h1>巡检合规报表 Inspection compliance</h1>\n<p>" +
-      html_escape(format_timestamp(c.query.from)) + " – " +
-      html_escape(format_timestamp(c.query.to)) + ": " + html_escape(summary) + "</p>\n";
+  std::string out = html::page_start("巡检合规报表", "巡检合规报表 Inspection compliance") + "<p>" +
+                    html_escape(format_timestamp(c.query.from)) + " – " +
+                    html_escape(format_timestamp(c.query.to)) + ": " + html_escape(summary) +
+                    "</p>\n";
   out += chart::figure("Tasks by outcome", chart::bars(outcomes));
   if (!rate.empty()) out += chart::figure("Done in time per plan (%)", chart::bars(rate));
   if (!findings.empty()) out += chart::figure("Findings per plan", chart::bars(findings));
@@ -50,7 +47,7 @@ std::string to_html(const Compliance& c) {
   static constexpr std::array<std::string_view, 5> overdue{"code", "due_at", "window_end",
                                                            "assignee_staff_id", "trigger"};
   out += "<h2>Overdue now</h2>\n" + html::table(std::span<const Task>(c.overdue), overdue);
-  return out + "</body></html>\n";
+  return out + html::page_end();
 }
 
 }  // namespace houqin::inspection

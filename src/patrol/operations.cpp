@@ -20,15 +20,11 @@ std::string to_csv(const Compliance& c) {
 std::string to_html(const Compliance& c) {
   char rate[32];
   std::snprintf(rate, sizeof rate, "%.1f %%", c.rate * 100.0);
-  std::string out =
-      "<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\"><title>安全巡查</title>"
-      "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px}</style>"
-      "</head><body>\n<h1>安全巡查完成情况 (patrol compliance)</h1>\n<p>" +
-      html_escape(format_timestamp(c.query.from)) + " — " +
-      html_escape(format_timestamp(c.query.to)) + "</p>\n<p>required " +
-      std::to_string(c.required) + ", done " + std::to_string(c.done) + ", missed " +
-      std::to_string(c.missed) + "; compliance " + rate + "</p>\n";
+  std::string out = html::page_start("安全巡查", "安全巡查完成情况 Patrol compliance") + "<p>" +
+                    html_escape(format_timestamp(c.query.from)) + " — " +
+                    html_escape(format_timestamp(c.query.to)) + "</p>\n<p>required " +
+                    std::to_string(c.required) + ", done " + std::to_string(c.done) + ", missed " +
+                    std::to_string(c.missed) + "; compliance " + rate + "</p>\n";
   std::vector<chart::Bar> done, missed;
   for (const auto& a : c.areas) {
     done.push_back({a.area, a.rate * 100.0});
@@ -38,7 +34,7 @@ std::string to_html(const Compliance& c) {
   out += chart::figure("Patrols missed, by area",
                        chart::bars(missed, chart::BarOptions{.color = "#b03a2e"}));
   out += "<h2>By area</h2>\n" + html::table(std::span<const AreaCompliance>(c.areas));
-  return out + "</body></html>\n";
+  return out + html::page_end();
 }
 
 namespace {

@@ -160,8 +160,7 @@ inspection::TemplateInput fire_safety_checklist() {
 }
 
 Rules Patrols::rules() {
-  auto r = Repository<Rules>(store_).find_one(Query<Rules>().order_by(&Rules::id).limit(1));
-  return r ? *r : Rules{};
+  return store::settings<Rules>(store_);
 }
 
 Rules Patrols::save_rules(const auth::Actor& actor, Rules r) {
@@ -185,17 +184,7 @@ Rules Patrols::save_rules(const auth::Actor& actor, Rules r) {
              std::string(name) + ": " + std::to_string(v) + " is outside 0..1439");
     if (r.utc_offset_minutes < -840 || r.utc_offset_minutes > 840)
       fail(ErrorCode::invalid_argument, "utc_offset_minutes: outside -840..840");
-    Repository<Rules> repo(store_);
-    auto old = repo.find_one(Query<Rules>().order_by(&Rules::id).limit(1));
-    if (old) {
-      r.id = old->id;
-      r.version = old->version;
-      repo.update(r);
-    } else {
-      r.id = 0;
-      r.version = 0;
-      repo.insert(r);
-    }
+    store::save_settings(store_, r);
     call.record(entity_traits<Rules>::table, r.id, std::nullopt, json::to_json(r));
     return r;
   });

@@ -149,17 +149,13 @@ std::string to_html(const Report& report) {
     produced.y.push_back(v);
     lo.x_labels.push_back(p);
   }
-  std::string out =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>医疗废物报表</title><style>"
-      "body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}table{border-collapse:collapse}"
-      "td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}</style></head><body>\n"
-      "<h1>医疗废物报表 Medical waste</h1>\n<p>" +
-      html_escape(format_timestamp(report.query.from)) + " – " +
-      html_escape(format_timestamp(report.query.to)) + ": " + std::to_string(report.bags) +
-      " bags, " + two_decimals(report.weight_kg) + " kg produced; " +
-      std::to_string(report.transferred) + " bags, " + two_decimals(report.transferred_kg) +
-      " kg handed to the disposal company; " + std::to_string(report.overdue.size()) +
-      " overdue in storage now.</p>\n";
+  std::string out = html::page_start("医疗废物报表", "医疗废物报表 Medical waste") + "<p>" +
+                    html_escape(format_timestamp(report.query.from)) + " – " +
+                    html_escape(format_timestamp(report.query.to)) + ": " +
+                    std::to_string(report.bags) + " bags, " + two_decimals(report.weight_kg) +
+                    " kg produced; " + std::to_string(report.transferred) + " bags, " +
+                    two_decimals(report.transferred_kg) + " kg handed to the disposal company; " +
+                    std::to_string(report.overdue.size()) + " overdue in storage now.</p>\n";
   out += chart::figure("Weight by department (kg)", bars_of(by_dept));
   out += chart::figure("Weight by category (kg)", bars_of(by_category));
   if (by_period.size() > 1)
@@ -177,7 +173,7 @@ std::string to_html(const Report& report) {
          html::table(std::span<const Manifest>(report.manifests), manifests);
   out +=
       "<h2>Overdue in storage</h2>\n" + html::table(std::span<const Bag>(report.overdue), overdue);
-  return out + "</body></html>\n";
+  return out + html::page_end();
 }
 
 }  // namespace houqin::waste

@@ -228,8 +228,7 @@ std::vector<store::Migration> migrations() {
 }
 
 Rules Tracker::rules() {
-  auto r = Repository<Rules>(store_).find_one(Query<Rules>().order_by(&Rules::id).limit(1));
-  return r ? *r : Rules{};
+  return store::settings<Rules>(store_);
 }
 
 Rules Tracker::save_rules(const auth::Actor& actor, Rules r) {
@@ -254,15 +253,7 @@ Rules Tracker::save_rules(const auth::Actor& actor, Rules r) {
     if (r.keep_years < 3)
       fail(ErrorCode::invalid_argument,
            "keep_years: " + std::to_string(r.keep_years) + " is below the 3 years required");
-    Repository<Rules> repo(store_);
-    auto old = repo.find_one(Query<Rules>().order_by(&Rules::id).limit(1));
-    if (old) {
-      r.id = old->id;
-      r.version = old->version;
-      repo.update(r);
-    } else {
-      repo.insert(r);
-    }
+    store::save_settings(store_, r);
     call.record(entity_traits<Rules>::table, r.id, std::nullopt, json::to_json(r));
     return r;
   });

@@ -17,6 +17,13 @@ HOUQIN_EXPORT std::string html_escape(std::string_view text);
 
 namespace html {
 
+/// The start of a report page: the doctype, UTF-8, `title`, the reports' shared style (a CJK
+/// font, bordered tables with figures to the right), <body> and `heading` as its <h1>; both
+/// escaped. End it with page_end().
+HOUQIN_EXPORT std::string page_start(std::string_view title, std::string_view heading);
+/// "</body></html>\n".
+HOUQIN_EXPORT std::string page_end();
+
 /// A <table> of `rows`: a header of the members' names, then one row each, every value as
 /// csv::value_field writes it (numbers, enum names, ISO-8601 times), escaped. `columns` picks and
 /// orders the members shown; empty shows them all in their declared order.

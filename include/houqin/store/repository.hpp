@@ -128,4 +128,28 @@ class Repository {
   std::vector<Cell> read_;
 };
 
+/// The one row of a settings table (a domain's rules): the first by id, or T{} -- the named
+/// defaults -- when none was saved.
+template <Entity T>
+T settings(Store& store) {
+  auto r = Repository<T>(store).find_one(Query<T>().order_by("id").limit(1));
+  return r ? std::move(*r) : T{};
+}
+
+/// Saves `value` as the one row of its settings table: the existing row updated (with the
+/// version check), or the first inserted. Sets value.id and value.version.
+template <Entity T>
+void save_settings(Store& store, T& value) {
+  Repository<T> repo(store);
+  if (auto old = repo.find_one(Query<T>().order_by("id").limit(1))) {
+    value.id = old->id;
+    value.version = old->version;
+    repo.update(value);
+  } else {
+    value.id = 0;
+    value.version = 0;
+    repo.insert(value);
+  }
+}
+
 }  // namespace houqin::store

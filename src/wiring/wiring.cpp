@@ -114,6 +114,14 @@ void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority
       for (std::size_t i = 0; i < plan->steps.size() && i < 3; ++i)
         in.description += "\n" + std::to_string(i + 1) + ". " + plan->steps[i].action +
                           (plan->steps[i].role.empty() ? "" : " (" + plan->steps[i].role + ")");
+      // The duty roster: who holds each role now.
+      std::string roster;
+      for (const auto& d : plan->organisation) {
+        if (!d.staff_id) continue;
+        if (auto st = Repository<site::Staff>(s).get(*d.staff_id))
+          roster += (roster.empty() ? "" : "; ") + d.role + " " + st->name;
+      }
+      if (!roster.empty()) in.description += "\n值班: " + roster;
     }
   auto order = repair::WorkOrders(s).report(actor, in);
   AlarmOrder link{0,        0,      e.point_id,   e.kind,  episode,

@@ -268,6 +268,11 @@ TEST_P(EmergencyTest, ALiveAlarmsWorkOrderNamesThePlanCoveringThePointWithItsFir
       << orders[0].description;
   EXPECT_NE(orders[0].description.find("2. 切换至备用汇流排 (现场处置组)"), std::string::npos);
   EXPECT_EQ(orders[0].description.find("排查原因并恢复供氧"), std::string::npos);  // three only
+  // The duty roster, by role and name.
+  const auto commander = Repository<site::Staff>(*s).require(site.elec3).name;
+  EXPECT_NE(orders[0].description.find("值班: 总指挥 " + commander + "; 现场处置组 "),
+            std::string::npos)
+      << orders[0].description;
   auto r = service::call(*s, *office, "emergency.plan", {{"code", "O2-FAILURE"}});
   EXPECT_EQ(r["steps"].size(), 4u);
   expect_error(

@@ -316,10 +316,13 @@ Hazard Hazards::assign(const auth::Actor& actor, const AssignInput& in) {
                h.assigned_department_id = in.assigned_department_id;
                h.assignee_staff_id = in.assignee_staff_id;
                if (in.plan) apply_plan(store_, h, *in.plan);
+               // A first assignment gets the rules' deadline for the grade unless one is given;
+               // a reassignment keeps the deadline it had (moving it is an extension or a plan).
                const auto days = h.grade == Grade::major ? r.major_days : r.general_days;
-               set_deadline(
-                   store_, h,
-                   in.deadline ? *in.deadline : store_.clock().now() + std::chrono::days(days));
+               if (in.deadline)
+                 set_deadline(store_, h, *in.deadline);
+               else if (!h.deadline)
+                 set_deadline(store_, h, store_.clock().now() + std::chrono::days(days));
                check_plan(h);
              });
 }

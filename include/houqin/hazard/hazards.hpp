@@ -79,8 +79,10 @@ struct AssignInput {
   std::string code;
   Id assigned_department_id = 0;
   std::optional<Id> assignee_staff_id;
-  std::optional<Timestamp> deadline;  // empty: the rules' general_days / major_days from now
-  std::optional<Plan> plan;           // required for a major hazard unless planned already
+  /// Empty: the rules' general_days / major_days from now on the first assignment, the deadline
+  /// it had on a reassignment.
+  std::optional<Timestamp> deadline;
+  std::optional<Plan> plan;  // required for a major hazard unless planned already
 };
 
 struct PlanInput {

@@ -253,6 +253,13 @@ TEST_P(HazardTest, ExtensionsAreAskedGrantedOrDeniedAndCapped) {
   auto h = found();
   h = hz.assign(*office, assign_to_logistics(h.code));
   const auto first = *h.deadline;
+  // Reassigned a day later to the ICU and back: the deadline stays where it was.
+  pf.clock.advance(std::chrono::days(1));
+  auto to_icu = assign_to_logistics(h.code);
+  to_icu.assigned_department_id = site.icu;
+  EXPECT_EQ(*hz.assign(*office, to_icu).deadline, *h.deadline);
+  h = hz.assign(*office, assign_to_logistics(h.code));
+  EXPECT_EQ(*h.deadline, first);
   expect_error(
       [&] {
         hz.request_extension(*logistics, {h.code, first, "等配件"});

@@ -175,11 +175,16 @@ template <>
 struct houqin::entity_traits<houqin::emergency::Drill> {
   static constexpr std::string_view table = "emergency_drill";
   static constexpr std::string_view collection = "emergency_drills";
+  // Who took part is personal: sealed at rest, masked in exports.
+  static constexpr std::array personal{houqin::Personal{"participants", houqin::Mask::full},
+                                       houqin::Personal{"recorded_by", houqin::Mask::text}};
 };
 template <>
 struct houqin::entity_traits<houqin::emergency::Training> {
   static constexpr std::string_view table = "emergency_training";
   static constexpr std::string_view collection = "emergency_trainings";
+  static constexpr std::array personal{houqin::Personal{"attendees", houqin::Mask::full},
+                                       houqin::Personal{"trainer", houqin::Mask::name}};
 };
 template <>
 struct houqin::entity_traits<houqin::emergency::Incident> {

@@ -168,6 +168,19 @@ TEST_P(EmergencyTest, DrillsAreScheduledAndRecordedOnceWithFollowUpHazardsAndCou
   EXPECT_EQ(r.plans[0].done, 1);
   EXPECT_EQ(r.plans[0].trainings, 1);
   EXPECT_EQ(r.plans[0].attendees, 2);
+  // Who took part is sealed at rest: the stored column holds no name.
+  std::string raw;
+  store::QuerySpec q;
+  store::Cell id;
+  id.i = d.id;
+  q.filters.push_back({"id", store::Op::eq, {id}});
+  s->select_rows(store::projection(store::as_stored(store::table_info<emergency::Drill>()),
+                                   {"id", "participants"}),
+                 q, [&](std::span<const store::Cell> row) { raw = row[1].s; });
+  EXPECT_EQ(raw.rfind("hq1:", 0), 0u) << raw;
+  EXPECT_EQ(raw.find("张工"), std::string::npos) << raw;
+  EXPECT_EQ(Repository<emergency::Drill>(*s).require(d.id).participants,
+            (std::vector<std::string>{"张工", "李工", "王护士长"}));  // opened again on read
   EXPECT_FALSE(r.plans[0].overdue);
   EXPECT_EQ(r.plans[0].next_due, testing::at("2027-03-12T08:00:00Z"));  // a year after it
   EXPECT_EQ(emergency::to_csv(r).rfind("plan_code,title,scenario,drill_every_months,required,"

@@ -166,6 +166,7 @@ case "$cmd" in
     log "Running the demo"
     "$BUILD/examples/hospital_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
     "$BUILD/examples/waste_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
+    "$BUILD/examples/survey_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
     "$BUILD/examples/telemetry_demo" "$ROOT/examples/data/hospital.json" \
       "$ROOT/examples/data/point_map.json" "$BUILD/demo"
     ;;

@@ -13,6 +13,7 @@
 #include "houqin/patrol/patrol.hpp"
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/site/hospital.hpp"
+#include "houqin/survey/surveys.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/telemetry/runtime.hpp"
 #include "houqin/telemetry/storage.hpp"
@@ -29,7 +30,7 @@ std::vector<store::Migration> migrations() {
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
         telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
         hazard::migrations(), emergency::migrations(), inspection::migrations(),
-        patrol::migrations(), wiring::migrations(), host::migrations()})
+        patrol::migrations(), survey::migrations(), wiring::migrations(), host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }

@@ -63,6 +63,8 @@
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
+#include "houqin/survey/model.hpp"
+#include "houqin/survey/surveys.hpp"
 #include "houqin/telemetry/acquire.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/telemetry/codec.hpp"

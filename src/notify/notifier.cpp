@@ -121,6 +121,13 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
         "an emergency plan activated, to everyone on its duty roster");
     add("emergency_due", "【应急】应急预案 {{plan}}（{{title}}）已到{{what}}期限 {{due}}，请安排。",
         "an emergency plan due for a drill or a review, to its owner");
+    add("survey_invitation",
+        "【满意度调查】{{title}}：请于 {{closes}} 前填写（{{anonymity}}）。链接仅限本人使用一次："
+        "{{link}}",
+        "a satisfaction survey's one-time link, to each invitee (redacted once delivered)");
+    add("survey_reminder",
+        "【满意度调查】{{title}} 将于 {{closes}} 截止，请使用邀请短信中的链接填写；{{what}}。",
+        "a reminder of an open satisfaction survey (an anonymous one reminds everyone invited)");
     add("patrol_missed", "【安全】{{area}} 的巡查 {{task}}（{{due}}）未按时完成，请核查。",
         "a patrol whose window closed undone, to the area's supervisor");
     add("hazard_overdue",
@@ -162,6 +169,8 @@ std::vector<store::Migration> migrations() {
              "CREATE INDEX IF NOT EXISTS notify_message_due ON notify_message (state, "
              "next_attempt_at)");
        }},
+      {"notify", 2, "messages whose body is redacted once delivered",
+       [](store::Store& s) { store::add_column(s, &Message::redact_after_delivery); }},
   };
 }
 
@@ -233,6 +242,7 @@ Message Notifier::send(const auth::Actor& actor, const SendRequest& r) {
                                             " message needs recipient_staff_id or address");
     const auto now = store_.clock().now();
     m.dedupe_key = r.dedupe_key;
+    m.redact_after_delivery = r.redact_after_delivery;
     m.max_attempts = r.max_attempts.value_or(policy_.max_attempts);
     if (m.max_attempts < 1) fail(ErrorCode::invalid_argument, "max_attempts: must be at least 1");
     m.next_attempt_at = now;
@@ -315,6 +325,8 @@ DeliveryReport Notifier::deliver_due(const auth::Actor& actor, std::optional<Tim
             m.next_attempt_at = now + backoff(policy_, m.attempts);
           }
         }
+        if (m.redact_after_delivery && m.state != DeliveryState::pending)
+          m.body = std::string(redacted_body);
         Repository<Message>(store_).update(m);
         call.record(entity_traits<Message>::table, m.id, before, json::to_json(m),
                     error.empty() ? "sent by " + std::string(enum_name(m.channel))

@@ -18,6 +18,7 @@
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
+#include "houqin/survey/surveys.hpp"
 #include "houqin/waste/tracker.hpp"
 
 namespace houqin::wiring {
@@ -261,7 +262,8 @@ std::vector<store::Migration> migrations() {
 std::vector<std::string> required_permissions() {
   return {"asset.edit",      "inventory.issue", "notify.send",       "repair.report",
           "repair.dispatch", "waste.read",      "protect.retention", "inspection.configure",
-          "hazard.manage",   "hazard.review",   "hazard.report",     "emergency.manage"};
+          "hazard.manage",   "hazard.review",   "hazard.report",     "emergency.manage",
+          "survey.manage"};
 }
 
 auth::Actor actor() {
@@ -480,6 +482,10 @@ std::vector<host::Job> jobs(auth::Actor actor, const Options& options) {
     out.push_back(host::Job{
         std::string(emergency_job_name), options.emergency_check, host::CatchUp::latest,
         [actor](store::Store& s, Timestamp) { emergency::Emergency(s).check_due(actor); }});
+  if (options.survey_tick.count() > 0)
+    out.push_back(
+        host::Job{std::string(survey_job_name), options.survey_tick, host::CatchUp::latest,
+                  [actor](store::Store& s, Timestamp) { survey::Surveys(s).tick(actor); }});
   if (options.waste_retention.count() > 0)
     out.push_back(host::Job{
         std::string(waste_retention_job_name), options.waste_retention, host::CatchUp::latest,

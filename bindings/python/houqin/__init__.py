@@ -39,7 +39,8 @@ from ._core import (  # noqa: F401  (re-exported)
     operations,
 )
 from . import (asset, audit, auth, drivers, emergency, hazard, inspection,  # noqa: F401,E402
-               inventory, notify, patrol, protect, repair, services, site, telemetry, waste)
+               inventory, notify, patrol, protect, repair, services, site, survey, telemetry,
+               waste)
 
 __all__ = [
     "AlreadyExists", "Conflict", "DataLoss", "DeadlineExceeded", "Error", "ErrorCode",
@@ -48,5 +49,5 @@ __all__ = [
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
     "asset", "audit", "auth", "drivers", "emergency", "hazard", "inspection", "inventory", "notify", "patrol", "protect", "repair", "services",
-    "site", "telemetry", "waste",
+    "site", "survey", "telemetry", "waste",
 ]

@@ -10,6 +10,7 @@
 #include "houqin/notify/notifier.hpp"
 #include "houqin/patrol/patrol.hpp"
 #include "houqin/power/soe.hpp"
+#include "houqin/survey/surveys.hpp"
 #include "houqin/telemetry/alarm.hpp"
 #include "houqin/waste/tracker.hpp"
 #include "houqin/wiring/wiring.hpp"
@@ -46,6 +47,9 @@ void init_domains(py::module_& m) {
       "emergency", "Emergency management (应急): plans, drills, trainings, incidents.");
   bind_entities<emergency::Plan, emergency::Drill, emergency::Training, emergency::Incident>(
       emergency);
+  auto survey = m.def_submodule(
+      "survey", "Satisfaction surveys (满意度测评): questionnaires, surveys, invitations.");
+  bind_entities<survey::Questionnaire, survey::Survey, survey::Invitation, survey::Rules>(survey);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);

@@ -43,6 +43,9 @@ struct Message {
   std::string body;  // the rendered text; personal (it may name people)
   /// Enqueueing twice with the same key returns the first message: reminders stay single.
   std::optional<std::string> dedupe_key;
+  /// The body holds a secret meant for the recipient alone (a one-time survey link): once the
+  /// message is sent or has failed for good, the body is replaced by `redacted_body`.
+  bool redact_after_delivery = false;
   DeliveryState state = DeliveryState::pending;
   int attempts = 0;
   int max_attempts = 5;
@@ -53,11 +56,13 @@ struct Message {
   std::string actor;
 };
 
+/// What a redact_after_delivery message's body becomes once delivered (or failed for good).
+inline constexpr std::string_view redacted_body = "[redacted after delivery]";
 BOOST_DESCRIBE_STRUCT(Template, (), (id, version, name, body, description))
 BOOST_DESCRIBE_STRUCT(Message, (),
                       (id, version, channel, recipient_staff_id, address, template_name, body,
-                       dedupe_key, state, attempts, max_attempts, next_attempt_at, last_error,
-                       created_at, sent_at, actor))
+                       dedupe_key, redact_after_delivery, state, attempts, max_attempts,
+                       next_attempt_at, last_error, created_at, sent_at, actor))
 
 }  // namespace houqin::notify
 

@@ -55,7 +55,8 @@ struct SendRequest {
   std::string template_name;
   Variables variables;
   std::optional<std::string> dedupe_key;
-  std::optional<int> max_attempts;  // default: the policy's
+  std::optional<int> max_attempts;     // default: the policy's
+  bool redact_after_delivery = false;  // see Message::redact_after_delivery
 };
 
 struct RemindRequest {
@@ -77,7 +78,7 @@ struct DeliveryReport {
 
 BOOST_DESCRIBE_STRUCT(SendRequest, (),
                       (channel, recipient_staff_id, address, template_name, variables, dedupe_key,
-                       max_attempts))
+                       max_attempts, redact_after_delivery))
 BOOST_DESCRIBE_STRUCT(RemindRequest, (), (kind, recipient_staff_id, variables, channel, dedupe_key))
 BOOST_DESCRIBE_STRUCT(DeliveryReport, (), (due, sent, retried, failed, skipped))
 

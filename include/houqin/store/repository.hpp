@@ -32,6 +32,25 @@ class Repository {
     return value.id;
   }
 
+  /// insert() under the id given instead of the store's next one: for rows whose id must not tell
+  /// when they were written (anonymous survey responses take random ids). Error(already_exists)
+  /// when the id is taken.
+  Id insert_with_id(T& value, Id id) {
+    if (id <= 0) fail(ErrorCode::invalid_argument, table_.name + ": an id must be positive");
+    validate_if_defined(value);
+    const auto saved = value.id;
+    value.id = id;
+    value.version = 1;
+    encode_row(value, cells_);
+    try {
+      store_.put_row(table_, cells_);
+    } catch (...) {
+      value.id = saved;
+      throw;
+    }
+    return id;
+  }
+
   /// Inserts all values in one transaction (all or nothing). On failure the values keep their
   /// old ids and versions.
   void insert_many(std::span<T> values) {

@@ -82,13 +82,16 @@ struct Options {
   /// How often the job "hazard.check_overdue" looks for hazards not assigned in time or past
   /// their deadline; zero: never.
   std::chrono::milliseconds hazard_check{std::chrono::minutes(10)};
+  /// How often the job "survey.tick" sends the survey reminders due and closes surveys past
+  /// their closing time; zero: never.
+  std::chrono::milliseconds survey_tick{std::chrono::hours(1)};
   host::RetryPolicy retry{};
 };
 BOOST_DESCRIBE_STRUCT(Options, (),
                       (release_reservations, equipment_faults, reminders, alarm_orders_from,
                        sla_tick, waste_check, waste_retention, inspection_generate,
                        inspection_findings, hazards, patrols, emergency, hazard_check,
-                       emergency_check, retry))
+                       emergency_check, survey_tick, retry))
 
 /// Which work order each inspection finding opened (one per task, item and point).
 struct FindingOrder {
@@ -137,6 +140,8 @@ inline constexpr std::string_view inspection_job_name = "inspection.generate";
 inline constexpr std::string_view emergency_job_name = "emergency.check";
 /// The hazard check job's name.
 inline constexpr std::string_view hazard_job_name = "hazard.check_overdue";
+/// The survey job's name.
+inline constexpr std::string_view survey_job_name = "survey.tick";
 /// The waste retention job's name.
 inline constexpr std::string_view waste_retention_job_name = "waste.retention";
 

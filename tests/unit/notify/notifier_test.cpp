@@ -63,8 +63,10 @@ class NotifierTest : public ::testing::TestWithParam<std::string> {
             {"summary", "漏水"},
             {"respond_by", "10:30"}};
   }
-  notify::Message queue_webhook(std::optional<int> max_attempts = std::nullopt) {
+  notify::Message queue_webhook(std::optional<int> max_attempts = std::nullopt,
+                                bool redact = false) {
     notify::SendRequest r;
+    r.redact_after_delivery = redact;
     r.channel = ChannelKind::webhook;
     r.recipient_staff_id = tech.id;
     r.template_name = "new_assignment";
@@ -260,6 +262,33 @@ TEST_P(NotifierTest, RetriesWithExponentialBackoffUntilTheServerAnswers) {
   auto log = Repository<audit::Record>(*s).count(store::Query<audit::Record>().where(
       &audit::Record::action, store::Op::eq, std::string("notify.deliver")));
   EXPECT_EQ(log, 3) << "every delivery attempt is audited";
+}
+
+// A body holding a secret for the recipient alone is gone from the outbox once the message is
+// sent or has failed for good -- not while it still waits for another attempt.
+TEST_P(NotifierTest, ABodyMarkedSecretIsRedactedOnceDelivered) {
+  OPEN_OR_SKIP();
+  testing::LoopbackServer server({200, 200, 503, 503});
+  notify::Channels ch;
+  ch.webhook = std::make_shared<notify::Webhook>(notify::WebhookOptions{server.url()});
+  auto secret = queue_webhook(std::nullopt, true);   // sent
+  auto plain = queue_webhook();                      // sent, not marked
+  auto failing = queue_webhook(1, true);             // fails for good
+  auto waiting = queue_webhook(std::nullopt, true);  // fails, tried again later
+  const auto body = reload(secret.id).body;
+  ASSERT_NE(body, notify::redacted_body);
+  Notifier(*s, ch).deliver_due(*sender);
+  EXPECT_EQ(reload(secret.id).state, DeliveryState::sent);
+  EXPECT_EQ(reload(secret.id).body, notify::redacted_body);
+  EXPECT_EQ(reload(plain.id).body, body);
+  EXPECT_EQ(reload(failing.id).state, DeliveryState::failed);
+  EXPECT_EQ(reload(failing.id).body, notify::redacted_body);
+  EXPECT_EQ(reload(waiting.id).state, DeliveryState::pending);
+  EXPECT_EQ(reload(waiting.id).body, body);
+  ASSERT_EQ(server.requests().size(), 4u);
+  const auto first = server.requests()[0].body;  // the recipient got the body before it went
+  EXPECT_NE(first.find("\"body\""), std::string::npos) << first;
+  EXPECT_EQ(first.find("redacted"), std::string::npos) << first;
 }
 
 TEST_P(NotifierTest, FailsPermanentlyAfterMaxAttempts) {

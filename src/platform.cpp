@@ -3,6 +3,7 @@
 #include "houqin/asset/ledger.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
+#include "houqin/bi/bi.hpp"
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
@@ -30,7 +31,8 @@ std::vector<store::Migration> migrations() {
         inventory::migrations(), asset::migrations(), notify::migrations(), repair::migrations(),
         telemetry::storage_migrations(), telemetry::alarm_migrations(), waste::migrations(),
         hazard::migrations(), emergency::migrations(), inspection::migrations(),
-        patrol::migrations(), survey::migrations(), wiring::migrations(), host::migrations()})
+        patrol::migrations(), survey::migrations(), bi::migrations(), wiring::migrations(),
+        host::migrations()})
     out.insert(out.end(), list.begin(), list.end());
   return out;
 }
@@ -38,6 +40,7 @@ std::vector<store::Migration> migrations() {
 std::unique_ptr<host::Host> make_host(store::Store& store, const HostConfig& config) {
   auto h = std::make_unique<host::Host>(store, config.host);
   wiring::install(*h, wiring::actor(), config.wiring);
+  h->add(bi::consumer());
   if (config.delivery.every.count() > 0) {
     auto channels = config.delivery.channels ? notify::make_channels(*config.delivery.channels)
                                              : notify::default_channels();

@@ -231,7 +231,7 @@ def stub_module(mod, known, exceptions=False):
     out = HEADER + "import datetime\nimport enum\nimport typing\n\nimport numpy\n\nimport houqin\n"
     out += "import houqin.audit\nimport houqin.auth\nimport houqin.drivers\nimport houqin.protect\n"
     out += "import houqin.site\nimport houqin.telemetry\nimport houqin.repair\nimport houqin.inventory\n"
-    out += "import houqin.asset\nimport houqin.notify\nimport houqin.waste\nimport houqin.inspection\nimport houqin.hazard\nimport houqin.patrol\nimport houqin.emergency\nimport houqin.survey\n\n"
+    out += "import houqin.asset\nimport houqin.notify\nimport houqin.waste\nimport houqin.inspection\nimport houqin.hazard\nimport houqin.patrol\nimport houqin.emergency\nimport houqin.survey\nimport houqin.bi\n\n"
     names = sorted(n for n in dir(mod) if not n.startswith("_") or n == "__version__")
     body = ""
     typed_dicts = TypedDicts()
@@ -377,7 +377,7 @@ def stub_domain(name, domain, typed_dicts):
 def main():
     out_dir = sys.argv[1]
     domains = ["site", "auth", "audit", "protect", "drivers", "telemetry", "services", "repair",
-               "inventory", "asset", "notify", "waste", "inspection", "hazard", "patrol", "emergency", "survey"]
+               "inventory", "asset", "notify", "waste", "inspection", "hazard", "patrol", "emergency", "survey", "bi"]
     mods = [_core] + [getattr(_core, d) for d in domains if hasattr(_core, d)]
     known = known_names(mods)
     known |= {"houqin.Store", "houqin.auth.Actor"}

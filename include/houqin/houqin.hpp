@@ -6,6 +6,8 @@
 #include "houqin/audit/audit.hpp"
 #include "houqin/audit/call.hpp"
 #include "houqin/auth/auth.hpp"
+#include "houqin/bi/bi.hpp"
+#include "houqin/bi/model.hpp"
 #include "houqin/core/actor.hpp"
 #include "houqin/core/chart.hpp"
 #include "houqin/core/clock.hpp"

@@ -141,6 +141,7 @@ Catalog& catalog() {
         {"telemetry.shelve", Duty::operations, "shelve and suppress alarms"},
         {"telemetry.configure", Duty::operations, "change points, limits and devices"},
         {"bi.read", Duty::operations, "read the service desk and reports"},
+        {"bi.manage", Duty::operations, "rebuild the KPI counters from the tables"},
         {"notify.send", Duty::operations, "send SMS and phone notifications"},
         {"host.read", Duty::system_admin,
          "see the event consumers, their lag and dead letters, and the timed jobs"},

@@ -264,12 +264,17 @@ TickResult Sla::tick(const auth::Actor& actor) {
       ++out.orders_checked;
       auto s = status(o, now);
       bool changed = false;
+      std::vector<SlaTarget> breached;
       if (!o.accepted_at && !o.response_breached &&
-          s.response_elapsed_s > std::int64_t{o.response_target_minutes} * 60)
+          s.response_elapsed_s > std::int64_t{o.response_target_minutes} * 60) {
         o.response_breached = changed = true;
+        breached.push_back(SlaTarget::response);
+      }
       if (!o.resolution_breached &&
-          s.resolution_elapsed_s > std::int64_t{o.resolution_target_minutes} * 60)
+          s.resolution_elapsed_s > std::int64_t{o.resolution_target_minutes} * 60) {
         o.resolution_breached = changed = true;
+        breached.push_back(SlaTarget::resolution);
+      }
       auto p = policy(*o.sla_policy_id);
       if (p && !p->escalation_chain.empty()) {
         auto it = chains.find(p->escalation_chain);
@@ -325,6 +330,8 @@ TickResult Sla::tick(const auth::Actor& actor) {
         }
       }
       if (changed) repo.update(o);
+      for (auto target : breached)
+        store_.events().publish(SlaBreached{o.id, o.code, target, now}, actor.label());
     }
     return out;
   });

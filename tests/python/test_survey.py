@@ -55,3 +55,4 @@ def test_a_survey_sent_answered_once_and_scored(platform):
     typed = store.find(houqin.survey.Survey, code="SV-1")[0]
     assert typed.status == houqin.survey.SurveyStatus.open
     assert "survey_responses" not in houqin.entity_names()
+

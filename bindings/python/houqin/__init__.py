@@ -38,7 +38,7 @@ from ._core import (  # noqa: F401  (re-exported)
     entity_names,
     operations,
 )
-from . import (asset, audit, auth, drivers, emergency, hazard, inspection,  # noqa: F401,E402
+from . import (asset, audit, auth, bi, drivers, emergency, hazard, inspection,  # noqa: F401,E402
                inventory, notify, patrol, protect, repair, services, site, survey, telemetry,
                waste)
 
@@ -48,6 +48,6 @@ __all__ = [
     "PermissionDenied",
     "ResourceExhausted", "Store", "Subscription", "Transaction", "Unauthenticated", "Unavailable",
     "Unimplemented", "call", "entity_class", "entity_names", "operations",
-    "asset", "audit", "auth", "drivers", "emergency", "hazard", "inspection", "inventory", "notify", "patrol", "protect", "repair", "services",
+    "asset", "audit", "auth", "bi", "drivers", "emergency", "hazard", "inspection", "inventory", "notify", "patrol", "protect", "repair", "services",
     "site", "survey", "telemetry", "waste",
 ]

@@ -3,6 +3,7 @@
 // are the service registry's (houqin.services.repair.report(...), ...), so no operation needs
 // binding code here.
 #include "houqin/asset/ledger.hpp"
+#include "houqin/bi/bi.hpp"
 #include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
@@ -50,6 +51,8 @@ void init_domains(py::module_& m) {
   auto survey = m.def_submodule(
       "survey", "Satisfaction surveys (满意度测评): questionnaires, surveys, invitations.");
   bind_entities<survey::Questionnaire, survey::Survey, survey::Invitation, survey::Rules>(survey);
+  auto bi = m.def_submodule("bi", "BI (统计): KPI counters by day, building and department.");
+  bind_entities<bi::Counter, bi::Projection, bi::Rules>(bi);
   auto telemetry = m.attr("telemetry").cast<py::module_>();
   bind_entities<telemetry::AlarmRecord, telemetry::AlarmEvent, power::SoeEvent, wiring::AlarmOrder,
                 wiring::AlarmTarget>(telemetry);

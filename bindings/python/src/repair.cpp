@@ -34,6 +34,8 @@ void init_repair(py::module_& m) {
                                  "Event: an SLA target is about to be missed (a warning step).");
   bind_event<repair::SlaEscalated>(repair, "SlaEscalated",
                                    "Event: an SLA target was missed (an escalation step).");
+  bind_event<repair::SlaBreached>(repair, "SlaBreached",
+                                  "Event: the SLA tick marked an order's target missed.");
 }
 
 }  // namespace houqin::python

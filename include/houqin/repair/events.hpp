@@ -149,5 +149,16 @@ BOOST_DESCRIBE_STRUCT(SlaWarning, (),
 BOOST_DESCRIBE_STRUCT(SlaEscalated, (),
                       (work_order_id, code, target, level, notify_staff_id, notify_role,
                        elapsed_minutes, target_minutes, at))
+/// The SLA tick found a target missed and marked the order breached, whether or not an
+/// escalation step fires with it (BI counts overdue orders from it).
+struct SlaBreached {
+  static constexpr std::string_view aggregate = "repair_work_order";  // durable: in the event log
+  Id aggregate_id() const { return work_order_id; }
+  Id work_order_id = 0;
+  std::string code;
+  SlaTarget target = SlaTarget::resolution;
+  Timestamp at{};
+};
+BOOST_DESCRIBE_STRUCT(SlaBreached, (), (work_order_id, code, target, at))
 
 }  // namespace houqin::repair

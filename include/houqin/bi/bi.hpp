@@ -1,0 +1,138 @@
+// BI (统计): KPIs over every domain, kept incrementally from the event log and equal to a rebuild
+// from the tables. Each domain row is projected to the contributions it makes (a work order
+// reported on a day in a building and department, resolved in so many seconds, open now, ...); an
+// event about the row projects it again and applies the difference to the counters. The projection
+// is the same function the rebuild runs over every row, so the two agree by construction, and an
+// event handled twice changes nothing. On top: the service desk's snapshot (服务台) and any KPI as
+// a series by day, month, quarter or year, per building or department.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "houqin/bi/model.hpp"
+#include "houqin/core/actor.hpp"
+#include "houqin/host/host.hpp"
+#include "houqin/store/migration.hpp"
+#include "houqin/store/store.hpp"
+#include "houqin/telemetry/alarm.hpp"
+
+namespace houqin::bi {
+
+HOUQIN_EXPORT std::vector<store::Migration> migrations();
+
+/// One KPI of the catalogue: its name, whether it is a gauge (what is open now; its counters sit
+/// on gauge_day) or a tally by day, the unit of its sum, and what it counts.
+struct Kpi {
+  std::string name;
+  bool gauge = false;
+  std::string sum_unit;  // "" when the sum means nothing
+  std::string what;
+};
+BOOST_DESCRIBE_STRUCT(Kpi, (), (name, gauge, sum_unit, what))
+/// Every KPI BI keeps (docs/bi.md lists them).
+HOUQIN_EXPORT std::span<const Kpi> catalogue();
+
+BOOST_DEFINE_ENUM_CLASS(Period, day, month, quarter, year)
+BOOST_DEFINE_ENUM_CLASS(GroupBy, none, building, department)
+
+struct SeriesQuery {
+  static constexpr std::array<std::string_view, 3> required_fields{"kpi", "from", "to"};
+  std::string kpi;
+  Date from{};
+  Date to{};  // exclusive
+  Period period = Period::month;
+  GroupBy group = GroupBy::none;
+};
+BOOST_DESCRIBE_STRUCT(SeriesQuery, (), (kpi, from, to, period, group))
+
+struct SeriesPoint {
+  std::string period;  // "2026-03-02", "2026-03", "2026Q1", "2026"
+  Id building_id = 0;
+  Id department_id = 0;
+  std::int64_t count = 0;
+  std::int64_t sum = 0;
+  std::optional<double> mean;  // sum / count, in the sum's unit
+};
+BOOST_DESCRIBE_STRUCT(SeriesPoint, (), (period, building_id, department_id, count, sum, mean))
+
+struct Series {
+  SeriesQuery query;
+  std::string sum_unit;
+  std::vector<SeriesPoint> points;  // by period, then building or department
+};
+BOOST_DESCRIBE_STRUCT(Series, (), (query, sum_unit, points))
+
+/// The service desk (服务台): what is open now and this month so far, over every module.
+struct Snapshot {
+  Timestamp at{};
+  Date month_from{};
+  std::int64_t work_orders_open = 0;
+  std::int64_t work_orders_overdue = 0;  // open with a response or resolution SLA breached
+  std::int64_t reported_this_month = 0;
+  std::int64_t resolved_this_month = 0;
+  std::optional<double> first_response_minutes;  // mean, this month
+  std::optional<double> mttr_hours;              // mean time to resolve, this month
+  std::optional<double> sla_compliance;          // resolved within the SLA / resolved
+  std::int64_t hazards_open = 0;
+  std::int64_t hazards_overdue = 0;
+  std::int64_t inspections_open = 0;
+  std::int64_t inspections_due_this_month = 0;
+  std::int64_t inspections_done_this_month = 0;
+  std::int64_t inspections_missed_this_month = 0;
+  std::optional<double> inspection_completion;  // done / (done + missed), this month
+  std::int64_t waste_bags_this_month = 0;
+  double waste_kg_this_month = 0;
+  std::int64_t waste_in_storage = 0;
+  std::int64_t alarms_active = 0;
+  std::int64_t alarms_raised_this_month = 0;
+  std::int64_t stock_below_reorder = 0;
+  std::optional<double> satisfaction_score;  // the last closed survey's overall weighted %
+};
+BOOST_DESCRIBE_STRUCT(Snapshot, (),
+                      (at, month_from, work_orders_open, work_orders_overdue, reported_this_month,
+                       resolved_this_month, first_response_minutes, mttr_hours, sla_compliance,
+                       hazards_open, hazards_overdue, inspections_open, inspections_due_this_month,
+                       inspections_done_this_month, inspections_missed_this_month,
+                       inspection_completion, waste_bags_this_month, waste_kg_this_month,
+                       waste_in_storage, alarms_active, alarms_raised_this_month,
+                       stock_below_reorder, satisfaction_score))
+
+/// What a rebuild did.
+struct RebuildReport {
+  std::int64_t sources = 0;
+  std::int64_t counters = 0;
+};
+BOOST_DESCRIBE_STRUCT(RebuildReport, (), (sources, counters))
+
+class HOUQIN_EXPORT Bi {
+ public:
+  explicit Bi(store::Store& store) : store_(store) {}
+
+  // Projects one row again and applies the difference (the consumer calls these; idempotent).
+  void refresh_work_order(Id id);
+  void refresh_hazard(Id id);
+  void refresh_task(Id id);
+  void refresh_bag(Id id);
+  void refresh_alarm(Id point_id, telemetry::AlarmKind kind, std::int64_t episode);
+  void refresh_item(Id id);
+  void refresh_survey(Id id);
+
+  /// Drops every counter and projection and derives them again from the domain tables, in one
+  /// transaction; needs bi.manage.
+  RebuildReport rebuild(const auth::Actor& actor);
+
+  Snapshot snapshot();
+  Series series(const SeriesQuery& query);
+
+ private:
+  store::Store& store_;
+};
+
+/// The durable consumer "bi": every domain event that changes a KPI refreshes its row.
+HOUQIN_EXPORT host::Consumer consumer();
+inline constexpr std::string_view consumer_name = "bi";
+
+}  // namespace houqin::bi

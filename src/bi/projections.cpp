@@ -1,0 +1,420 @@
+// BI's projections (see bi.hpp): what each domain row contributes to the KPI counters, applied as
+// a difference when an event says the row changed, and the rebuild that derives everything again
+// from the tables with the same functions.
+#include <chrono>
+#include <map>
+#include <tuple>
+
+#include "houqin/audit/call.hpp"
+#include "houqin/bi/bi.hpp"
+#include "houqin/hazard/hazards.hpp"
+#include "houqin/inspection/planner.hpp"
+#include "houqin/inventory/inventory.hpp"
+#include "houqin/repair/events.hpp"
+#include "houqin/store/catalog.hpp"
+#include "houqin/store/registry.hpp"
+#include "houqin/store/repository.hpp"
+#include "houqin/survey/surveys.hpp"
+#include "houqin/telemetry/alarm.hpp"
+#include "houqin/waste/tracker.hpp"
+
+namespace houqin::bi {
+namespace {
+
+using store::Op;
+using store::Query;
+using store::Repository;
+
+[[maybe_unused]] const bool tables_registered =
+    store::register_tables<Counter, Projection, Rules>("bi");
+[[maybe_unused]] const bool exposed =
+    store::expose<Counter, Rules>({.read = "bi.read", .write = "", .read_personal = ""});
+
+// What a projection needs besides the row: the local day, a room's building.
+class Projector {
+ public:
+  explicit Projector(store::Store& s)
+      : s_(s), offset_(store::settings<Rules>(s).utc_offset_minutes) {}
+  store::Store& store() { return s_; }
+  Date day(Timestamp t) const {
+    return std::chrono::floor<std::chrono::days>(t + std::chrono::minutes(offset_));
+  }
+  Id building_of_room(std::optional<Id> room) {
+    if (!room) return 0;
+    if (auto it = rooms_.find(*room); it != rooms_.end()) return it->second;
+    Id building = 0;
+    if (auto r = Repository<site::Room>(s_).get(*room))
+      if (auto f = Repository<site::Floor>(s_).get(r->floor_id)) building = f->building_id;
+    rooms_[*room] = building;
+    return building;
+  }
+
+ private:
+  store::Store& s_;
+  std::int32_t offset_;
+  std::map<Id, Id> rooms_;
+};
+
+std::int64_t seconds_between(Timestamp from, Timestamp to) {
+  return std::chrono::duration_cast<std::chrono::seconds>(to - from).count();
+}
+
+struct Out {
+  std::vector<Contribution>& list;
+  Id building = 0;
+  Id department = 0;
+  void add(std::string kpi, Date day, std::int64_t sum = 0) {
+    list.push_back({std::move(kpi), day, building, department, 1, sum});
+  }
+};
+
+std::vector<Contribution> project(Projector& c, const repair::WorkOrder& wo) {
+  using repair::Status;
+  std::vector<Contribution> list;
+  Out out{list, wo.building_id.value_or(0), wo.department_id.value_or(0)};
+  out.add("repair.reported", c.day(wo.reported_at));
+  if (wo.accepted_at) {
+    out.add("repair.responded", c.day(*wo.accepted_at),
+            seconds_between(wo.reported_at, *wo.accepted_at));
+    if (!wo.response_breached) out.add("repair.response_sla_met", c.day(*wo.accepted_at));
+  }
+  const bool finished = wo.status == Status::completed || wo.status == Status::verified ||
+                        wo.status == Status::closed;
+  if (finished && wo.completed_at) {
+    out.add("repair.resolved", c.day(*wo.completed_at),
+            seconds_between(wo.reported_at, *wo.completed_at));
+    if (!wo.resolution_breached) out.add("repair.resolution_sla_met", c.day(*wo.completed_at));
+  }
+  if (wo.status == Status::closed && wo.closed_at) out.add("repair.closed", c.day(*wo.closed_at));
+  if (wo.status == Status::cancelled && wo.cancelled_at)
+    out.add("repair.cancelled", c.day(*wo.cancelled_at));
+  if (!finished && wo.status != Status::cancelled) {
+    out.add("repair.open", gauge_day);
+    if (wo.response_breached || wo.resolution_breached) out.add("repair.overdue", gauge_day);
+  }
+  return list;
+}
+
+std::vector<Contribution> project(Projector& c, const hazard::Hazard& h) {
+  using hazard::Status;
+  std::vector<Contribution> list;
+  Out out{list, c.building_of_room(h.room_id), h.department_id.value_or(0)};
+  out.add("hazard.reported", c.day(h.reported_at));
+  if (h.status == Status::closed && h.closed_at) out.add("hazard.closed", c.day(*h.closed_at));
+  if (h.status == Status::cancelled) out.add("hazard.cancelled", c.day(h.status_at));
+  if (hazard::open_states & hazard::bit(h.status)) {
+    out.add("hazard.open", gauge_day);
+    if (h.overdue_level > 0) out.add("hazard.overdue", gauge_day);
+  }
+  return list;
+}
+
+std::vector<Contribution> project(Projector& c, const inspection::Task& t) {
+  using inspection::TaskStatus;
+  std::vector<Contribution> list;
+  Out out{list, 0, 0};
+  out.add("inspection.issued", c.day(t.issued_at));
+  out.add("inspection.due", c.day(t.due_at));
+  if (t.status == TaskStatus::done && t.completed_at)
+    out.add("inspection.done", c.day(*t.completed_at));
+  if (t.status == TaskStatus::missed) out.add("inspection.missed", c.day(t.window_end));
+  if (t.status == TaskStatus::exempt) out.add("inspection.exempt", c.day(t.due_at));
+  if (t.status == TaskStatus::open) out.add("inspection.open", gauge_day);
+  return list;
+}
+
+std::vector<Contribution> project(Projector& c, const waste::Bag& b) {
+  std::vector<Contribution> list;
+  Out out{list, c.building_of_room(b.room_id), b.department_id};
+  const auto grams = static_cast<std::int64_t>(std::llround(b.weight_kg * 1000.0));
+  out.add("waste.generated", c.day(b.produced_at), grams);
+  out.add("waste.generated:" + std::string(enum_name(b.category)), c.day(b.produced_at), grams);
+  if (b.stage == waste::Stage::stored) out.add("waste.in_storage", gauge_day);
+  return list;
+}
+
+// An alarm episode: raised on the day of its first transition out of normal; active while the
+// point's current record is in this episode and active.
+std::vector<Contribution> project(Projector& c, const std::vector<telemetry::AlarmEvent>& history,
+                                  const std::optional<telemetry::AlarmRecord>& record,
+                                  std::int64_t episode) {
+  std::vector<Contribution> list;
+  Out out{list, 0, 0};
+  for (const auto& e : history)
+    if (e.from_state == telemetry::AlarmState::normal &&
+        e.to_state != telemetry::AlarmState::normal) {
+      out.add("alarm.raised", c.day(e.time));
+      break;
+    }
+  if (record && record->episode == episode && record->active) out.add("alarm.active", gauge_day);
+  return list;
+}
+
+std::vector<Contribution> project(Projector& c, const inventory::Item& item) {
+  std::vector<Contribution> list;
+  if (!item.active || item.reorder_qty <= 0) return list;
+  std::int64_t available = 0;
+  for (const auto& st : Repository<inventory::Stock>(c.store()).find(
+           Query<inventory::Stock>().where(&inventory::Stock::item_id, Op::eq, item.id)))
+    available += st.qty - st.reserved;
+  if (available <= item.reorder_point) Out{list, 0, 0}.add("stock.below_reorder", gauge_day);
+  return list;
+}
+
+std::vector<Contribution> project(Projector& c, const survey::Survey& sv) {
+  std::vector<Contribution> list;
+  if (sv.status != survey::SurveyStatus::closed || !sv.closed_at) return list;
+  Out out{list, 0, 0};
+  const auto day = c.day(*sv.closed_at);
+  out.add("survey.closed", day);
+  auto scores = survey::Surveys(c.store()).scores(sv.code);
+  if (!scores.overall.withheld && scores.overall.score)
+    out.add("survey.score", day, std::llround(*scores.overall.score * 100.0));
+  return list;
+}
+
+std::string key_of(const Contribution& x) {
+  return x.kpi + "|" + format_date(x.day) + "|" + std::to_string(x.building_id) + "|" +
+         std::to_string(x.department_id);
+}
+
+// Sums contributions by counter.
+using Tally = std::map<std::string, std::pair<Contribution, std::pair<std::int64_t, std::int64_t>>>;
+void tally(Tally& t, const std::vector<Contribution>& list, int sign) {
+  for (const auto& x : list) {
+    auto& [c, v] = t[key_of(x)];
+    c = x;
+    v.first += sign * x.count;
+    v.second += sign * x.sum;
+  }
+}
+
+void add_to_counters(store::Store& s, const Tally& delta) {
+  Repository<Counter> counters(s);
+  for (const auto& [key, entry] : delta) {
+    const auto& [x, v] = entry;
+    if (v.first == 0 && v.second == 0) continue;
+    if (auto found = counters.find_one(Query<Counter>().where(&Counter::key, Op::eq, key))) {
+      found->count += v.first;
+      found->sum += v.second;
+      if (found->count == 0 && found->sum == 0) {
+        counters.remove(found->id, found->version);
+      } else {
+        counters.update(*found);
+      }
+    } else {
+      Counter n{0, 0, key, x.kpi, x.day, x.building_id, x.department_id, v.first, v.second};
+      counters.insert(n);
+    }
+  }
+}
+
+// Replaces the source's contributions with `now` and applies the difference.
+void apply(store::Store& s, const std::string& source, std::vector<Contribution> now) {
+  store::in_transaction(s, [&] {
+    Repository<Projection> projections(s);
+    auto old = projections.find_one(Query<Projection>().where(&Projection::source, Op::eq, source));
+    if (old && old->contributions == now) return;
+    Tally delta;
+    if (old) tally(delta, old->contributions, -1);
+    tally(delta, now, +1);
+    add_to_counters(s, delta);
+    if (old && now.empty()) {
+      projections.remove(old->id, old->version);
+    } else if (old) {
+      old->contributions = std::move(now);
+      projections.update(*old);
+    } else if (!now.empty()) {
+      Projection p{0, 0, source, std::move(now)};
+      projections.insert(p);
+    }
+  });
+}
+
+std::string alarm_source(Id point, telemetry::AlarmKind kind, std::int64_t episode) {
+  return "alarm:" + std::to_string(point) + ":" + std::string(enum_name(kind)) + ":" +
+         std::to_string(episode);
+}
+
+template <class T>
+std::string source_of(std::string_view kind, const T& row) {
+  return std::string(kind) + ":" + std::to_string(row.id);
+}
+
+// Applies `f(row)` for the row with `id`, or nothing when it is gone.
+template <class T>
+void refresh_row(store::Store& s, std::string_view kind, Id id) {
+  Projector c(s);
+  auto row = Repository<T>(s).get(id);
+  apply(s, std::string(kind) + ":" + std::to_string(id),
+        row ? project(c, *row) : std::vector<Contribution>{});
+}
+
+}  // namespace
+
+void Bi::refresh_work_order(Id id) {
+  refresh_row<repair::WorkOrder>(store_, "work_order", id);
+}
+void Bi::refresh_hazard(Id id) {
+  refresh_row<hazard::Hazard>(store_, "hazard", id);
+}
+void Bi::refresh_task(Id id) {
+  refresh_row<inspection::Task>(store_, "task", id);
+}
+void Bi::refresh_bag(Id id) {
+  refresh_row<waste::Bag>(store_, "bag", id);
+}
+void Bi::refresh_item(Id id) {
+  refresh_row<inventory::Item>(store_, "item", id);
+}
+void Bi::refresh_survey(Id id) {
+  refresh_row<survey::Survey>(store_, "survey", id);
+}
+
+void Bi::refresh_alarm(Id point_id, telemetry::AlarmKind kind, std::int64_t episode) {
+  Projector c(store_);
+  auto history = Repository<telemetry::AlarmEvent>(store_).find(
+      Query<telemetry::AlarmEvent>()
+          .where(&telemetry::AlarmEvent::point_id, Op::eq, point_id)
+          .where(&telemetry::AlarmEvent::kind, Op::eq, kind)
+          .where(&telemetry::AlarmEvent::episode, Op::eq, episode)
+          .order_by(&telemetry::AlarmEvent::id));
+  auto record = Repository<telemetry::AlarmRecord>(store_).find_one(
+      Query<telemetry::AlarmRecord>()
+          .where(&telemetry::AlarmRecord::point_id, Op::eq, point_id)
+          .where(&telemetry::AlarmRecord::kind, Op::eq, kind));
+  apply(store_, alarm_source(point_id, kind, episode), project(c, history, record, episode));
+}
+
+RebuildReport Bi::rebuild(const auth::Actor& actor) {
+  return audit::audited(store_, actor, "bi.rebuild", [&](audit::Call& call) {
+    call.require("bi.manage");
+    store_.execute("DELETE FROM bi_counter");
+    store_.execute("DELETE FROM bi_projection");
+    Projector c(store_);
+    Tally all;
+    std::vector<Projection> projections;
+    auto keep = [&](std::string source, std::vector<Contribution> list) {
+      if (list.empty()) return;
+      tally(all, list, +1);
+      projections.push_back(Projection{0, 0, std::move(source), std::move(list)});
+    };
+    for (const auto& r : Repository<repair::WorkOrder>(store_).find())
+      keep(source_of("work_order", r), project(c, r));
+    for (const auto& r : Repository<hazard::Hazard>(store_).find())
+      keep(source_of("hazard", r), project(c, r));
+    for (const auto& r : Repository<inspection::Task>(store_).find())
+      keep(source_of("task", r), project(c, r));
+    for (const auto& r : Repository<waste::Bag>(store_).find())
+      keep(source_of("bag", r), project(c, r));
+    for (const auto& r : Repository<inventory::Item>(store_).find())
+      keep(source_of("item", r), project(c, r));
+    for (const auto& r : Repository<survey::Survey>(store_).find())
+      keep(source_of("survey", r), project(c, r));
+    // Alarm episodes: the history grouped by point, kind and episode.
+    std::map<std::tuple<Id, telemetry::AlarmKind, std::int64_t>, std::vector<telemetry::AlarmEvent>>
+        episodes;
+    for (auto& e : Repository<telemetry::AlarmEvent>(store_).find(
+             Query<telemetry::AlarmEvent>().order_by(&telemetry::AlarmEvent::id)))
+      episodes[{e.point_id, e.kind, e.episode}].push_back(std::move(e));
+    std::map<std::pair<Id, telemetry::AlarmKind>, telemetry::AlarmRecord> records;
+    for (auto& r : Repository<telemetry::AlarmRecord>(store_).find())
+      records.emplace(std::pair{r.point_id, r.kind}, std::move(r));
+    for (const auto& [k, history] : episodes) {
+      const auto& [point, kind, episode] = k;
+      auto it = records.find({point, kind});
+      keep(alarm_source(point, kind, episode),
+           project(c, history, it == records.end() ? std::nullopt : std::optional(it->second),
+                   episode));
+    }
+    Repository<Projection> pr(store_);
+    pr.insert_many(projections);
+    std::vector<Counter> counters;
+    for (const auto& [key, entry] : all) {
+      const auto& [x, v] = entry;
+      if (v.first == 0 && v.second == 0) continue;
+      counters.push_back(
+          Counter{0, 0, key, x.kpi, x.day, x.building_id, x.department_id, v.first, v.second});
+    }
+    Repository<Counter>(store_).insert_many(counters);
+    RebuildReport report{static_cast<std::int64_t>(projections.size()),
+                         static_cast<std::int64_t>(counters.size())};
+    call.record(entity_traits<Counter>::table, std::nullopt, std::nullopt, json::to_json(report),
+                "rebuilt from the tables");
+    return report;
+  });
+}
+
+std::vector<store::Migration> migrations() {
+  return {
+      {"bi", 1, "KPI counters by day, building and department, and each row's contributions",
+       [](store::Store& s) {
+         store::create_table<Counter>(s);
+         store::create_table<Projection>(s);
+         store::create_table<Rules>(s);
+         s.execute("CREATE INDEX IF NOT EXISTS bi_counter_kpi_day ON bi_counter (kpi, day)");
+       }},
+  };
+}
+
+host::Consumer consumer() {
+  // From the beginning of the log: the counters are a projection of every event (and a retention
+  // that pruned the start is covered by a rebuild).
+  host::ConsumerOptions options;
+  options.start_at = host::StartAt::beginning;
+  host::Consumer c(std::string(consumer_name), options);
+  auto wo = [](host::Delivery& d, Id id) { Bi(d.store).refresh_work_order(id); };
+  c.on<repair::WorkOrderEvent>(
+      [wo](host::Delivery& d, const repair::WorkOrderEvent& e) { wo(d, e.work_order_id); });
+  c.on<repair::SlaWarning>(
+      [wo](host::Delivery& d, const repair::SlaWarning& e) { wo(d, e.work_order_id); });
+  c.on<repair::SlaEscalated>(
+      [wo](host::Delivery& d, const repair::SlaEscalated& e) { wo(d, e.work_order_id); });
+  c.on<repair::SlaBreached>(
+      [wo](host::Delivery& d, const repair::SlaBreached& e) { wo(d, e.work_order_id); });
+  c.on<hazard::HazardChanged>([](host::Delivery& d, const hazard::HazardChanged& e) {
+    Bi(d.store).refresh_hazard(e.hazard_id);
+  });
+  c.on<hazard::HazardOverdue>([](host::Delivery& d, const hazard::HazardOverdue& e) {
+    Bi(d.store).refresh_hazard(e.hazard_id);
+  });
+  c.on<inspection::TaskIssued>([](host::Delivery& d, const inspection::TaskIssued& e) {
+    Bi(d.store).refresh_task(e.task_id);
+  });
+  c.on<inspection::TaskCompleted>([](host::Delivery& d, const inspection::TaskCompleted& e) {
+    Bi(d.store).refresh_task(e.task_id);
+  });
+  c.on<inspection::TaskMissed>([](host::Delivery& d, const inspection::TaskMissed& e) {
+    Bi(d.store).refresh_task(e.task_id);
+  });
+  c.on<waste::BagStep>(
+      [](host::Delivery& d, const waste::BagStep& e) { Bi(d.store).refresh_bag(e.bag_id); });
+  c.on<waste::StorageOverdue>(
+      [](host::Delivery& d, const waste::StorageOverdue& e) { Bi(d.store).refresh_bag(e.bag_id); });
+  c.on<telemetry::AlarmRaised>([](host::Delivery& d, const telemetry::AlarmRaised& e) {
+    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
+  });
+  c.on<telemetry::AlarmCleared>([](host::Delivery& d, const telemetry::AlarmCleared& e) {
+    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
+  });
+  c.on<inventory::StockMoved>([](host::Delivery& d, const inventory::StockMoved& e) {
+    Bi(d.store).refresh_item(e.move.item_id);
+  });
+  c.on<inventory::StockReserved>([](host::Delivery& d, const inventory::StockReserved& e) {
+    Bi(d.store).refresh_item(e.reservation.item_id);
+  });
+  c.on<inventory::ReservationReleased>(
+      [](host::Delivery& d, const inventory::ReservationReleased& e) {
+        Bi(d.store).refresh_item(e.reservation.item_id);
+      });
+  c.on<inventory::ReorderPointReached>(
+      [](host::Delivery& d, const inventory::ReorderPointReached& e) {
+        Bi(d.store).refresh_item(e.line.item_id);
+      });
+  c.on<survey::SurveyClosed>([](host::Delivery& d, const survey::SurveyClosed& e) {
+    Bi(d.store).refresh_survey(e.survey_id);
+  });
+  return c;
+}
+
+}  // namespace houqin::bi

@@ -1,0 +1,231 @@
+// BI on every backend: a month of work orders and hazards in the test site, kept by the host's
+// "bi" consumer, gives the counters and projections a rebuild from the tables gives; the service
+// desk's figures equal what the tables say; refreshing a row again changes nothing; a KPI as a
+// series by day and by department; an unknown KPI refused by name; the registry's surface.
+#include "houqin/bi/bi.hpp"
+
+#include <random>
+#include <set>
+
+#include "../repair/fixture.hpp"
+#include "houqin/hazard/hazards.hpp"
+#include "houqin/platform.hpp"
+#include "houqin/repair/work_orders.hpp"
+#include "houqin/service/registry.hpp"
+
+namespace houqin {
+namespace {
+
+using repair::Status;
+using store::Repository;
+using testing::expect_error;
+
+class BiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  testing::PlatformFixture pf;
+  testing::RepairSite site;
+  std::unique_ptr<store::Store> s;
+  std::unique_ptr<host::Host> host;
+  std::optional<auth::Actor> safety, reviewer, analyst;
+
+  void SetUp() override {
+    s = pf.open(GetParam());
+    if (!s) return;
+    site.build(*s);
+    host = houqin::make_host(*s);
+    safety = pf.user_with("safety", "safety",
+                          {"hazard.report", "hazard.manage", "hazard.rectify", "hazard.read"});
+    reviewer = pf.user_with("reviewer", "reviewer", {"hazard.review"});
+    analyst = pf.user_with("analyst", "analyst", {"bi.read", "bi.manage"});
+  }
+  void react() {
+    for (int i = 0; i < 20 && host->run_once().more; ++i) {
+    }
+    host->run_once();
+  }
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> counters() {
+    std::map<std::string, std::pair<std::int64_t, std::int64_t>> out;
+    for (const auto& c : Repository<bi::Counter>(*s).find()) out[c.key] = {c.count, c.sum};
+    return out;
+  }
+  // The keys whose (count, sum) differ, as "key: a vs b" lines; "" when equal.
+  static std::string differences(
+      const std::map<std::string, std::pair<std::int64_t, std::int64_t>>& a,
+      const std::map<std::string, std::pair<std::int64_t, std::int64_t>>& b) {
+    std::string out;
+    auto text = [](const auto& m, const std::string& k) {
+      auto it = m.find(k);
+      return it == m.end()
+                 ? std::string("none")
+                 : std::to_string(it->second.first) + "/" + std::to_string(it->second.second);
+    };
+    std::set<std::string> keys;
+    for (const auto& [k, _] : a) keys.insert(k);
+    for (const auto& [k, _] : b) keys.insert(k);
+    for (const auto& k : keys)
+      if (text(a, k) != text(b, k)) out += k + ": " + text(a, k) + " vs " + text(b, k) + "\n";
+    return out;
+  }
+  std::map<std::string, std::vector<bi::Contribution>> projections() {
+    std::map<std::string, std::vector<bi::Contribution>> out;
+    for (const auto& p : Repository<bi::Projection>(*s).find()) out[p.source] = p.contributions;
+    return out;
+  }
+
+  // A month: each day a few work orders, taken to random states; hazards found and closed.
+  void month() {
+    repair::WorkOrders wo(*s);
+    hazard::Hazards hz(*s);
+    const auto desk = testing::desk();
+    std::mt19937 rng(7);
+    std::vector<Id> open;
+    for (int day = 0; day < 24; ++day) {
+      for (int i = 0; i < 3; ++i) {
+        auto in = testing::light_report(site);
+        if (rng() % 2) in.room_id = site.room_a201;  // the ICU's, in building A too
+        auto o = wo.report(desk, in);
+        const int to = static_cast<int>(rng() % 6);
+        pf.clock.advance(std::chrono::minutes(10 + rng() % 50));
+        if (to == 0) {
+          wo.cancel(desk, {o.id, "duplicate"});
+          continue;
+        }
+        wo.dispatch(desk, {o.id, site.elec1, ""});
+        if (to >= 2) wo.accept(desk, {o.id, ""});
+        pf.clock.advance(std::chrono::minutes(20 + rng() % 200));
+        if (to >= 3) {
+          wo.start(desk, {o.id, ""});
+          wo.complete(desk, {o.id, ""});
+        }
+        if (to >= 4) wo.verify(desk, {o.id, ""});
+        if (to >= 5) wo.close(desk, {o.id, ""});
+      }
+      if (day % 3 == 0) {
+        hazard::ReportInput in;
+        in.title = "配电箱未上锁";
+        in.room_id = site.room_a101;
+        auto h = hz.report(*safety, in);
+        if (day % 2 == 0) {
+          hazard::AssignInput a;
+          a.code = h.code;
+          a.assigned_department_id = site.logistics;
+          hz.assign(*safety, a);
+          hz.start(*safety, h.code);
+          hz.submit(*safety, {h.code, "已上锁", {"file:after"}});
+          hz.approve(*reviewer, {h.code, "ok"});
+        }
+      }
+      if (day % 5 == 0) react();  // the consumer catches up now and then
+      pf.clock.advance(std::chrono::hours(20));
+    }
+    react();
+  }
+};
+
+TEST_P(BiTest, TheIncrementalCountersEqualARebuildFromTheTables) {
+  HQ_REQUIRE_STORE(s);
+  month();
+  const auto incremental = counters();
+  const auto projected = projections();
+  ASSERT_FALSE(incremental.empty());
+  EXPECT_TRUE(incremental.count("repair.open|1970-01-01|" + std::to_string(site.building_a) + "|" +
+                                std::to_string(site.ward)));
+  auto report = bi::Bi(*s).rebuild(*analyst);
+  EXPECT_EQ(report.counters, static_cast<std::int64_t>(incremental.size()));
+  EXPECT_EQ(differences(counters(), incremental), "");
+  EXPECT_TRUE(projections() == projected);
+  // Refreshing rows again, as a redelivered event would, changes nothing.
+  for (const auto& o : Repository<repair::WorkOrder>(*s).find())
+    bi::Bi(*s).refresh_work_order(o.id);
+  for (const auto& h : Repository<hazard::Hazard>(*s).find()) bi::Bi(*s).refresh_hazard(h.id);
+  EXPECT_EQ(counters(), incremental);
+  expect_error([&] { bi::Bi(*s).rebuild(testing::desk()); }, ErrorCode::permission_denied, "");
+}
+
+TEST_P(BiTest, TheServiceDeskSaysWhatTheTablesSay) {
+  HQ_REQUIRE_STORE(s);
+  month();
+  auto snap = bi::Bi(*s).snapshot();
+  EXPECT_EQ(format_date(snap.month_from), "2026-03-01");
+  // From the tables, by hand: open orders, this month's reports and resolutions and their mean.
+  std::int64_t open = 0, overdue = 0, reported = 0, resolved = 0, met = 0, responded = 0;
+  double seconds = 0, response_seconds = 0;
+  for (const auto& o : Repository<repair::WorkOrder>(*s).find()) {
+    const bool finished =
+        o.status == Status::completed || o.status == Status::verified || o.status == Status::closed;
+    if (!finished && o.status != Status::cancelled) {
+      ++open;
+      if (o.response_breached || o.resolution_breached) ++overdue;
+    }
+    ++reported;  // all in March (local time)
+    if (finished) {
+      ++resolved;
+      seconds += std::chrono::duration<double>(*o.completed_at - o.reported_at).count();
+      if (!o.resolution_breached) ++met;
+    }
+    if (o.accepted_at) {
+      ++responded;
+      response_seconds += std::chrono::duration<double>(*o.accepted_at - o.reported_at).count();
+    }
+  }
+  EXPECT_EQ(snap.work_orders_open, open);
+  EXPECT_EQ(snap.work_orders_overdue, overdue);
+  EXPECT_GT(overdue, 0);  // the SLA tick marked some breached
+  EXPECT_EQ(snap.reported_this_month, reported);
+  EXPECT_EQ(snap.resolved_this_month, resolved);
+  ASSERT_TRUE(snap.mttr_hours);
+  EXPECT_NEAR(*snap.mttr_hours, seconds / resolved / 3600.0, 1e-9);
+  EXPECT_NEAR(*snap.first_response_minutes, response_seconds / responded / 60.0, 1e-9);
+  EXPECT_NEAR(*snap.sla_compliance, static_cast<double>(met) / resolved, 1e-12);
+  std::int64_t hazards_open = 0;
+  for (const auto& h : Repository<hazard::Hazard>(*s).find())
+    if (h.status != hazard::Status::closed) ++hazards_open;
+  EXPECT_EQ(snap.hazards_open, hazards_open);
+  EXPECT_GT(hazards_open, 0);
+  EXPECT_LT(hazards_open, static_cast<std::int64_t>(Repository<hazard::Hazard>(*s).count()));
+  // Through the registry, with bi.read only.
+  auto j = service::call(*s, *analyst, "bi.snapshot", json::Json::object());
+  EXPECT_EQ(j["work_orders_open"].get<std::int64_t>(), open);
+  expect_error([&] { service::call(*s, testing::desk(), "bi.rebuild", json::Json::object()); },
+               ErrorCode::permission_denied, "");
+}
+
+TEST_P(BiTest, AKpiIsASeriesByPeriodAndByDepartment) {
+  HQ_REQUIRE_STORE(s);
+  month();
+  bi::Bi bi(*s);
+  bi::SeriesQuery q;
+  q.kpi = "repair.reported";
+  q.from = parse_date("2026-03-01");
+  q.to = parse_date("2026-04-01");
+  q.period = bi::Period::day;
+  auto by_day = bi.series(q);
+  std::int64_t total = 0;
+  for (const auto& p : by_day.points) total += p.count;
+  EXPECT_EQ(total, Repository<repair::WorkOrder>(*s).count());
+  EXPECT_EQ(by_day.points.front().period, "2026-03-02");
+  q.period = bi::Period::quarter;
+  q.group = bi::GroupBy::department;
+  auto by_dept = bi.series(q);
+  ASSERT_EQ(by_dept.points.size(), 2u);  // the ward and the ICU
+  EXPECT_EQ(by_dept.points[0].period, "2026Q1");
+  EXPECT_EQ(by_dept.points[0].count + by_dept.points[1].count, total);
+  q.kpi = "repair.resolved";
+  q.group = bi::GroupBy::none;
+  auto mttr = bi.series(q);
+  ASSERT_EQ(mttr.points.size(), 1u);
+  EXPECT_EQ(mttr.sum_unit, "s");
+  ASSERT_TRUE(mttr.points[0].mean);
+  EXPECT_NEAR(*mttr.points[0].mean / 3600.0, *bi.snapshot().mttr_hours, 1e-9);
+  q.kpi = "repair.nothing";
+  expect_error([&] { bi.series(q); }, ErrorCode::invalid_argument,
+               "kpi: unknown 'repair.nothing' (known: repair.reported");
+  auto cat = service::call(*s, *analyst, "bi.catalogue", json::Json::object());
+  EXPECT_GE(cat["kpis"].size(), 20u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BiTest, ::testing::ValuesIn(testing::backends()),
+                         [](const auto& p) { return p.param; });
+
+}  // namespace
+}  // namespace houqin

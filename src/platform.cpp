@@ -41,6 +41,7 @@ std::unique_ptr<host::Host> make_host(store::Store& store, const HostConfig& con
   auto h = std::make_unique<host::Host>(store, config.host);
   wiring::install(*h, wiring::actor(), config.wiring);
   h->add(bi::consumer());
+  if (config.bi_check.count() > 0) h->add(bi::check_job(config.bi_check));
   if (config.delivery.every.count() > 0) {
     auto channels = config.delivery.channels ? notify::make_channels(*config.delivery.channels)
                                              : notify::default_channels();

@@ -49,8 +49,10 @@ struct HostConfig {
   wiring::Options wiring;
   DeliverySettings delivery;
   std::optional<TelemetrySettings> telemetry;  // absent: no telemetry in this host
+  /// How often the job "bi.check" evaluates the warning rules (docs/bi.md); zero: never.
+  std::chrono::milliseconds bi_check{std::chrono::minutes(5)};
 };
-BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring, delivery, telemetry))
+BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring, delivery, telemetry, bi_check))
 
 /// A host on `store` (a connection of its own, which must outlive it) with every reaction and
 /// timed job of the platform installed, each acting as its domain's service actor: the wiring's

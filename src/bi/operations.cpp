@@ -44,6 +44,19 @@ auto read(Context& c, const char* action, F&& f) {
                                auto k = catalogue();
                                return Catalogue{{k.begin(), k.end()}};
                              }),
+    define<WarningRule>(
+        "bi.save_rule", "bi.manage",
+        "Save a warning rule (预警): threshold, trend or absence over a KPI, its "
+        "severity and who is told",
+        [](Context& c, const WarningRule& in) { return Bi(c.store).save_rule(c.actor, in); }),
+    define<SilenceInput>(
+        "bi.silence", "bi.manage", "Silence a warning rule until a time, with the reason (audited)",
+        [](Context& c, const SilenceInput& in) { return Bi(c.store).silence(c.actor, in); }),
+    define<service::NoInput>(
+        "bi.check", "bi.manage",
+        "Evaluate every warning rule now (what the host's job bi.check "
+        "does): fire, clear, escalate, tell",
+        [](Context& c, const service::NoInput&) { return Bi(c.store).check(c.actor); }),
     define<service::NoInput>(
         "bi.rebuild", "bi.manage",
         "Derive every KPI counter again from the domain tables (equal to the incremental state)",

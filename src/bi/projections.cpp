@@ -354,6 +354,11 @@ std::vector<store::Migration> migrations() {
          store::create_table<Rules>(s);
          s.execute("CREATE INDEX IF NOT EXISTS bi_counter_kpi_day ON bi_counter (kpi, day)");
        }},
+      {"bi", 2, "warning rules (预警) and their firings",
+       [](store::Store& s) {
+         store::create_table<WarningRule>(s);
+         store::create_table<Warning>(s);
+       }},
   };
 }
 

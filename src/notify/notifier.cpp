@@ -121,6 +121,10 @@ const std::map<std::string, Template, std::less<>>& default_templates() {
         "an emergency plan activated, to everyone on its duty roster");
     add("emergency_due", "【应急】应急预案 {{plan}}（{{title}}）已到{{what}}期限 {{due}}，请安排。",
         "an emergency plan due for a drill or a review, to its owner");
+    add("bi_warning",
+        "【预警·{{severity}}】{{title}}：当前 {{value}}（阈值 {{limit}}），{{what}}。",
+        "a BI warning rule that fired (or still fires past its escalation time), to the staff it "
+        "names");
     add("survey_invitation",
         "【满意度调查】{{title}}：请于 {{closes}} 前填写（{{anonymity}}）。链接仅限本人使用一次："
         "{{link}}",

@@ -107,6 +107,56 @@ struct RebuildReport {
 };
 BOOST_DESCRIBE_STRUCT(RebuildReport, (), (sources, counters))
 
+// ---- warnings (预警) ----
+
+struct SilenceInput {
+  static constexpr std::array<std::string_view, 3> required_fields{"code", "until", "reason"};
+  std::string code;
+  Timestamp until{};
+  std::string reason;
+};
+BOOST_DESCRIBE_STRUCT(SilenceInput, (), (code, until, reason))
+
+/// What one check of the rules did.
+struct CheckReport {
+  std::int64_t checked = 0;
+  std::int64_t fired = 0;
+  std::int64_t cleared = 0;
+  std::int64_t escalated = 0;
+  std::int64_t notified = 0;  // messages queued
+};
+BOOST_DESCRIBE_STRUCT(CheckReport, (), (checked, fired, cleared, escalated, notified))
+
+/// A rule started firing (its value and severity), cleared, or still fires past its escalation.
+struct WarningRaised {
+  static constexpr std::string_view aggregate = "bi_warning_rule";
+  Id aggregate_id() const { return rule_id; }
+  Id rule_id = 0;
+  std::string code;
+  Severity severity = Severity::warning;
+  std::optional<double> value;
+  bool silenced = false;
+  Timestamp at{};
+};
+BOOST_DESCRIBE_STRUCT(WarningRaised, (), (rule_id, code, severity, value, silenced, at))
+struct WarningCleared {
+  static constexpr std::string_view aggregate = "bi_warning_rule";
+  Id aggregate_id() const { return rule_id; }
+  Id rule_id = 0;
+  std::string code;
+  Timestamp at{};
+};
+BOOST_DESCRIBE_STRUCT(WarningCleared, (), (rule_id, code, at))
+struct WarningEscalated {
+  static constexpr std::string_view aggregate = "bi_warning_rule";
+  Id aggregate_id() const { return rule_id; }
+  Id rule_id = 0;
+  std::string code;
+  std::optional<Id> staff_id;
+  Timestamp at{};
+};
+BOOST_DESCRIBE_STRUCT(WarningEscalated, (), (rule_id, code, staff_id, at))
+
 class HOUQIN_EXPORT Bi {
  public:
   explicit Bi(store::Store& store) : store_(store) {}
@@ -127,9 +177,25 @@ class HOUQIN_EXPORT Bi {
   Snapshot snapshot();
   Series series(const SeriesQuery& query);
 
+  /// Saves a warning rule (new or changed; its state is kept); needs bi.manage.
+  WarningRule save_rule(const auth::Actor& actor, WarningRule rule);
+  /// Silences a rule until a time, with the reason (audited); needs bi.manage.
+  WarningRule silence(const auth::Actor& actor, const SilenceInput& in);
+  /// Evaluates every active rule now: fires, clears and escalates, telling the staff named
+  /// through notify (template bi_warning) unless silenced; needs bi.manage and notify.send.
+  CheckReport check(const auth::Actor& actor);
+  /// The value a rule measures now (nullopt: nothing to measure, e.g. a mean of no count).
+  std::optional<double> measure(const WarningRule& rule);
+
  private:
   store::Store& store_;
 };
+
+/// BI's service actor (bi.manage, bi.read, notify.send): what the host's check runs as.
+HOUQIN_EXPORT auth::Actor actor();
+/// The host's job "bi.check": Bi::check every `every`.
+HOUQIN_EXPORT host::Job check_job(std::chrono::milliseconds every);
+inline constexpr std::string_view check_job_name = "bi.check";
 
 /// The durable consumer "bi": every domain event that changes a KPI refreshes its row.
 HOUQIN_EXPORT host::Consumer consumer();

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "houqin/core/describe.hpp"
+#include "houqin/core/export.hpp"
 #include "houqin/core/time.hpp"
 
 namespace houqin::bi {
@@ -81,4 +83,86 @@ template <>
 struct houqin::entity_traits<houqin::bi::Rules> {
   static constexpr std::string_view table = "bi_rules";
   static constexpr std::string_view collection = "bi_rules";
+};
+
+namespace houqin::bi {
+
+/// threshold: the measured value against the threshold; trend: its change in % from the window
+/// before against the threshold; absence: fires when the KPI counted nothing in the window.
+BOOST_DEFINE_ENUM_CLASS(RuleKind, threshold, trend, absence)
+/// What is measured over the window: the count, the sum, the mean (sum / count, in the sum's
+/// unit), or the ratio of the count to ratio_kpi's count.
+BOOST_DEFINE_ENUM_CLASS(Measure, count, sum, mean, ratio)
+BOOST_DEFINE_ENUM_CLASS(Compare, above, below)
+BOOST_DEFINE_ENUM_CLASS(Severity, notice, warning, critical)
+
+/// A warning rule (预警规则), declared as data, with its current state.
+struct WarningRule {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::string code;
+  std::string title;
+  RuleKind kind = RuleKind::threshold;
+  std::string kpi;
+  Measure measure = Measure::count;
+  std::string ratio_kpi;  // measure ratio: the denominator
+  /// Tallies: the last window_days local days, today included. Gauges: now.
+  std::int32_t window_days = 1;
+  std::optional<Id> building_id;  // only this building (else all)
+  std::optional<Id> department_id;
+  Compare compare = Compare::above;
+  double threshold = 0;  // threshold: the value's bound; trend: the change in %
+  Severity severity = Severity::warning;
+  std::vector<Id> notify_staff_ids;       // told when it fires
+  std::optional<Id> escalate_staff_id;    // told when it still fires after escalate_after_hours
+  std::int32_t escalate_after_hours = 0;  // 0: no escalation
+  bool active = true;
+  // A silence: still evaluated and recorded, nobody told until then (audited with the reason).
+  std::optional<Timestamp> silenced_until;
+  std::string silence_reason;
+  std::string silenced_by;
+  // State.
+  bool firing = false;
+  std::optional<Timestamp> fired_at;
+  bool escalated = false;
+  std::optional<double> last_value;
+  std::optional<Timestamp> checked_at;
+  HOUQIN_EXPORT void validate() const;
+};
+BOOST_DESCRIBE_STRUCT(WarningRule, (),
+                      (id, version, code, title, kind, kpi, measure, ratio_kpi, window_days,
+                       building_id, department_id, compare, threshold, severity, notify_staff_ids,
+                       escalate_staff_id, escalate_after_hours, active, silenced_until,
+                       silence_reason, silenced_by, firing, fired_at, escalated, last_value,
+                       checked_at))
+
+/// One firing of a rule, from when it fired until it cleared.
+struct Warning {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::string rule;  // the rule's code
+  Severity severity = Severity::warning;
+  Timestamp fired_at{};
+  std::optional<Timestamp> cleared_at;
+  std::optional<double> value;  // when it fired
+  std::string message;
+  bool silenced = false;  // fired while silenced: nobody was told
+  bool escalated = false;
+};
+BOOST_DESCRIBE_STRUCT(Warning, (),
+                      (id, version, rule, severity, fired_at, cleared_at, value, message, silenced,
+                       escalated))
+
+}  // namespace houqin::bi
+
+template <>
+struct houqin::entity_traits<houqin::bi::WarningRule> {
+  static constexpr std::string_view table = "bi_warning_rule";
+  static constexpr std::string_view collection = "bi_warning_rules";
+  static constexpr std::array<std::string_view, 1> unique{"code"};
+};
+template <>
+struct houqin::entity_traits<houqin::bi::Warning> {
+  static constexpr std::string_view table = "bi_warning";
+  static constexpr std::string_view collection = "bi_warnings";
 };

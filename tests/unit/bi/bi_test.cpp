@@ -8,7 +8,9 @@
 #include <set>
 
 #include "../repair/fixture.hpp"
+#include "houqin/audit/audit.hpp"
 #include "houqin/hazard/hazards.hpp"
+#include "houqin/notify/model.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/service/registry.hpp"
@@ -32,11 +34,13 @@ class BiTest : public ::testing::TestWithParam<std::string> {
     s = pf.open(GetParam());
     if (!s) return;
     site.build(*s);
-    host = houqin::make_host(*s);
+    HostConfig config;
+    config.bi_check = std::chrono::milliseconds(0);  // the tests check when they mean to
+    host = houqin::make_host(*s, config);
     safety = pf.user_with("safety", "safety",
                           {"hazard.report", "hazard.manage", "hazard.rectify", "hazard.read"});
     reviewer = pf.user_with("reviewer", "reviewer", {"hazard.review"});
-    analyst = pf.user_with("analyst", "analyst", {"bi.read", "bi.manage"});
+    analyst = pf.user_with("analyst", "analyst", {"bi.read", "bi.manage", "notify.send"});
   }
   void react() {
     for (int i = 0; i < 20 && host->run_once().more; ++i) {
@@ -222,6 +226,141 @@ TEST_P(BiTest, AKpiIsASeriesByPeriodAndByDepartment) {
                "kpi: unknown 'repair.nothing' (known: repair.reported");
   auto cat = service::call(*s, *analyst, "bi.catalogue", json::Json::object());
   EXPECT_GE(cat["kpis"].size(), 20u);
+}
+
+TEST_P(BiTest, WarningRulesFireEscalateClearAndTellTheStaffUnlessSilenced) {
+  HQ_REQUIRE_STORE(s);
+  bi::Bi bi(*s);
+  repair::WorkOrders wo(*s);
+  const auto desk = testing::desk();
+  auto messages = [&](const std::string& to_phone) {
+    std::int64_t n = 0;
+    for (const auto& m : Repository<notify::Message>(*s).find())
+      if (m.template_name == "bi_warning" && m.address == to_phone) ++n;
+    return n;
+  };
+  bi::WarningRule open;
+  open.code = "WO-OPEN";
+  open.title = "未完成工单过多";
+  open.kpi = "repair.open";
+  open.threshold = 2;
+  open.severity = bi::Severity::critical;
+  open.notify_staff_ids = {site.nurse};
+  open.escalate_staff_id = site.elec1;
+  open.escalate_after_hours = 4;
+  bi.save_rule(*analyst, open);
+  // Refusals name what is wrong and store nothing.
+  auto bad = [&](auto change, const std::string& start) {
+    auto r = open;
+    r.code = "BAD";
+    change(r);
+    expect_error([&] { bi.save_rule(*analyst, r); }, ErrorCode::invalid_argument, start);
+  };
+  bad([](auto& r) { r.kpi = "repair.nope"; }, "kpi: unknown 'repair.nope'");
+  bad([](auto& r) { r.kind = bi::RuleKind::trend; }, "kind: a trend rule needs a tally");
+  bad([](auto& r) { r.measure = bi::Measure::ratio; }, "ratio_kpi: a ratio needs a known KPI");
+  bad([](auto& r) { r.escalate_staff_id.reset(); }, "escalate_staff_id: escalation needs");
+  bad([](auto& r) { r.window_days = 0; }, "window_days: must be in 1..366");
+  EXPECT_EQ(Repository<bi::WarningRule>(*s).count(), 1);
+
+  std::vector<Id> orders;
+  for (int i = 0; i < 3; ++i) orders.push_back(wo.report(desk, testing::light_report(site)).id);
+  react();
+  std::vector<bi::WarningRaised> raised;
+  auto sub = s->events().subscribe<bi::WarningRaised>([&](const auto& e) { raised.push_back(e); });
+  auto r = bi.check(*analyst);
+  EXPECT_EQ(r.fired, 1);
+  EXPECT_EQ(messages("13812345678"), 1);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].severity, bi::Severity::critical);
+  EXPECT_EQ(raised[0].value, 3.0);
+  EXPECT_EQ(bi.check(*analyst).fired, 0);  // still firing: told once
+  EXPECT_EQ(messages("13812345678"), 1);
+  pf.clock.advance(std::chrono::hours(5));
+  EXPECT_EQ(bi.check(*analyst).escalated, 1);
+  EXPECT_EQ(messages("13900000001"), 1);  // elec1
+  EXPECT_EQ(bi.check(*analyst).escalated, 0);
+  // Two done: 1 open, not above 2; the firing clears.
+  for (int i = 0; i < 2; ++i) wo.cancel(desk, {orders[static_cast<std::size_t>(i)], "duplicate"});
+  react();
+  EXPECT_EQ(bi.check(*analyst).cleared, 1);
+  auto w = Repository<bi::Warning>(*s).find();
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_TRUE(w[0].cleared_at);
+  EXPECT_TRUE(w[0].escalated);
+
+  // A silenced rule fires and is recorded, and nobody is told; the silence is audited.
+  bi::WarningRule busy;
+  busy.code = "WO-TODAY";
+  busy.title = "今日报修激增";
+  busy.kpi = "repair.reported";
+  busy.kind = bi::RuleKind::trend;
+  busy.threshold = 50;  // % more than the day before
+  busy.notify_staff_ids = {site.nurse};
+  bi.save_rule(*analyst, busy);
+  expect_error(
+      [&] {
+        bi.silence(*analyst, {"WO-TODAY", pf.clock.now(), "x"});
+      },
+      ErrorCode::invalid_argument, "until: must be in the future");
+  expect_error(
+      [&] {
+        bi.silence(*analyst, {"WO-TODAY", pf.clock.now() + std::chrono::hours(1), ""});
+      },
+      ErrorCode::invalid_argument, "reason: a silence needs one");
+  bi.silence(*analyst,
+             {"WO-TODAY", pf.clock.now() + std::chrono::hours(30), "演练日，预期报修增多"});
+  auto silences = Repository<audit::Record>(*s).find(
+      store::Query<audit::Record>()
+          .where(&audit::Record::action, store::Op::eq, std::string("bi.silence"))
+          .where(&audit::Record::outcome, store::Op::eq, audit::Outcome::success));
+  ASSERT_EQ(silences.size(), 1u);  // and the two refused attempts as failures
+  EXPECT_NE(silences[0].detail.find("演练日"), std::string::npos);
+  // Yesterday 3 reported (the clock moved past midnight local); today 5: +67 %.
+  pf.clock.advance(std::chrono::hours(12));
+  for (int i = 0; i < 5; ++i) wo.report(desk, testing::light_report(site));
+  react();
+  const auto before = messages("13812345678");
+  r = bi.check(*analyst);
+  auto trend = Repository<bi::WarningRule>(*s).find_one(store::Query<bi::WarningRule>().where(
+      &bi::WarningRule::code, store::Op::eq, std::string("WO-TODAY")));
+  ASSERT_TRUE(trend && trend->last_value);
+  EXPECT_NEAR(*trend->last_value, (5.0 - 3.0) / 3.0 * 100.0, 1e-9);
+  EXPECT_TRUE(trend->firing);
+  EXPECT_EQ(messages("13812345678"), before + 1);  // WO-OPEN fired again (6 open), not WO-TODAY
+  auto silenced = Repository<bi::Warning>(*s).find(store::Query<bi::Warning>().where(
+      &bi::Warning::rule, store::Op::eq, std::string("WO-TODAY")));
+  ASSERT_EQ(silenced.size(), 1u);
+  EXPECT_TRUE(silenced[0].silenced);
+
+  // Absence: no inspection done today.
+  bi::WarningRule none;
+  none.code = "NO-INSPECTION";
+  none.title = "今日无巡检完成";
+  none.kind = bi::RuleKind::absence;
+  none.kpi = "inspection.done";
+  bi.save_rule(*analyst, none);
+  EXPECT_GE(bi.check(*analyst).fired, 1);
+  expect_error([&] { service::call(*s, testing::desk(), "bi.check", json::Json::object()); },
+               ErrorCode::permission_denied, "");
+}
+
+TEST_P(BiTest, ThePlatformHostChecksTheRulesOnItsOwn) {
+  HQ_REQUIRE_STORE(s);
+  bi::WarningRule open;
+  open.code = "WO-OPEN";
+  open.title = "未完成工单";
+  open.kpi = "repair.open";
+  open.threshold = 0;
+  bi::Bi(*s).save_rule(*analyst, open);
+  repair::WorkOrders(*s).report(testing::desk(), testing::light_report(site));
+  auto own = houqin::make_host(*s);  // bi.check every 5 minutes by default
+  own->run_once();                   // the consumer projects the order
+  pf.clock.advance(std::chrono::minutes(6));
+  own->run_once();  // the job checks
+  auto rule = Repository<bi::WarningRule>(*s).find().front();
+  EXPECT_TRUE(rule.firing);
+  EXPECT_EQ(rule.last_value, 1.0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BiTest, ::testing::ValuesIn(testing::backends()),

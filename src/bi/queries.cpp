@@ -58,11 +58,14 @@ Sum total(store::Store& s, const std::string& kpi, Date from, std::optional<Date
   Query<Counter> q;
   q.where(&Counter::kpi, Op::eq, kpi).where(&Counter::day, Op::ge, from);
   if (to) q.where(&Counter::day, Op::lt, *to);
+  // Only the two numbers are read: the service desk adds up thousands of counters a month.
+  static const auto narrow = store::projection(
+      store::table_info<Counter>(), {"count", "sum", "kpi", "day", "building_id", "department_id"});
   Sum out;
-  for (const auto& c : Repository<Counter>(s).find(q)) {
-    out.count += c.count;
-    out.sum += c.sum;
-  }
+  s.select_rows(narrow, q.spec(), [&](std::span<const store::Cell> row) {
+    out.count += row[0].i;
+    out.sum += row[1].i;
+  });
   return out;
 }
 

@@ -18,6 +18,8 @@
 #include <map>
 #include <random>
 
+#include "demo_store.hpp"
+
 namespace {
 
 using namespace houqin;
@@ -52,21 +54,10 @@ int main(int argc, char** argv) {
   }
   try {
     std::filesystem::path out_dir = argv[2];
-    std::filesystem::create_directories(out_dir);
-    auto db = out_dir / "waste.sqlite";
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
-    auto keys = std::getenv("HOUQIN_KEYS")
-                    ? protect::Keyring::from_env()
-                    : protect::Keyring::open_or_create(out_dir / "demo.keys", "demo1");
     // 07:00 China Standard Time on Tuesday 3 March 2026.
-    ManualClock clock(parse_timestamp("2026-03-02T23:00:00Z"));
-    store::StoreOptions options;
-    options.keys = keys;
-    options.clock = &clock;
-    auto store = store::Store::open("sqlite:" + db.string(), options);
-    auto migrations = houqin::migrations();
-    store::migrate(*store, migrations);
-    site::import_hospital_file(*store, argv[1]);
+    demo::DemoStore demo(out_dir, "waste", argv[1], parse_timestamp("2026-03-02T23:00:00Z"));
+    auto& clock = demo.clock;
+    auto& store = demo.store;
     const auto day_start = clock.now();
 
     auto wards = Repository<site::Department>(*store).find(

@@ -5,6 +5,7 @@
 #include <map>
 #include <tuple>
 
+#include "houqin/asset/ledger.hpp"
 #include "houqin/audit/call.hpp"
 #include "houqin/bi/bi.hpp"
 #include "houqin/hazard/hazards.hpp"
@@ -161,6 +162,32 @@ std::vector<Contribution> project(Projector& c, const inventory::Item& item) {
   return list;
 }
 
+// An equipment fault: a failure on the day it started (unplanned only), its downtime on the day it
+// ended, the asset down while it is open; in the asset's building and department.
+std::vector<Contribution> project(Projector& c, const asset::Fault& f) {
+  std::vector<Contribution> list;
+  auto a = Repository<asset::Asset>(c.store()).get(f.asset_id);
+  Out out{list, a ? c.building_of_room(a->room_id) : 0, a ? a->department_id.value_or(0) : 0};
+  if (!f.planned) {
+    out.add("asset.failure", c.day(f.started_at));
+    if (f.ended_at)
+      out.add("asset.repaired", c.day(*f.ended_at), seconds_between(f.started_at, *f.ended_at));
+  }
+  if (!f.ended_at) out.add("asset.down", gauge_day);
+  return list;
+}
+
+// The fleet: an asset installed and not scrapped counts while it is.
+std::vector<Contribution> project(Projector& c, const asset::Asset& a) {
+  std::vector<Contribution> list;
+  using asset::AssetStatus;
+  if (a.status == AssetStatus::installed || a.status == AssetStatus::in_service ||
+      a.status == AssetStatus::down || a.status == AssetStatus::maintenance)
+    Out{list, c.building_of_room(a.room_id), a.department_id.value_or(0)}.add("asset.in_service",
+                                                                              gauge_day);
+  return list;
+}
+
 std::vector<Contribution> project(Projector& c, const survey::Survey& sv) {
   std::vector<Contribution> list;
   if (sv.status != survey::SurveyStatus::closed || !sv.closed_at) return list;
@@ -270,6 +297,12 @@ void Bi::refresh_item(Id id) {
 void Bi::refresh_survey(Id id) {
   refresh_row<survey::Survey>(store_, "survey", id);
 }
+void Bi::refresh_fault(Id id) {
+  refresh_row<asset::Fault>(store_, "fault", id);
+}
+void Bi::refresh_asset(Id id) {
+  refresh_row<asset::Asset>(store_, "asset", id);
+}
 
 void Bi::refresh_alarm(Id point_id, telemetry::AlarmKind kind, std::int64_t episode) {
   Projector c(store_);
@@ -311,6 +344,10 @@ RebuildReport Bi::rebuild(const auth::Actor& actor) {
       keep(source_of("item", r), project(c, r));
     for (const auto& r : Repository<survey::Survey>(store_).find())
       keep(source_of("survey", r), project(c, r));
+    for (const auto& r : Repository<asset::Fault>(store_).find())
+      keep(source_of("fault", r), project(c, r));
+    for (const auto& r : Repository<asset::Asset>(store_).find())
+      keep(source_of("asset", r), project(c, r));
     // Alarm episodes: the history grouped by point, kind and episode.
     std::map<std::tuple<Id, telemetry::AlarmKind, std::int64_t>, std::vector<telemetry::AlarmEvent>>
         episodes;
@@ -416,6 +453,15 @@ host::Consumer consumer() {
       [](host::Delivery& d, const inventory::ReorderPointReached& e) {
         Bi(d.store).refresh_item(e.line.item_id);
       });
+  c.on<asset::FaultReported>([](host::Delivery& d, const asset::FaultReported& e) {
+    Bi(d.store).refresh_fault(e.fault.id);
+  });
+  c.on<asset::FaultClosed>([](host::Delivery& d, const asset::FaultClosed& e) {
+    Bi(d.store).refresh_fault(e.fault.id);
+  });
+  c.on<asset::AssetEventRecorded>([](host::Delivery& d, const asset::AssetEventRecorded& e) {
+    Bi(d.store).refresh_asset(e.event.asset_id);
+  });
   c.on<survey::SurveyClosed>([](host::Delivery& d, const survey::SurveyClosed& e) {
     Bi(d.store).refresh_survey(e.survey_id);
   });

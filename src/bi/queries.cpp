@@ -42,6 +42,10 @@ const std::vector<Kpi>& kpi_table() {
       {"alarm.raised", false, "", "alarm episodes raised"},
       {"alarm.active", true, "", "alarms active now"},
       {"stock.below_reorder", true, "", "stock items at or below their reorder point"},
+      {"asset.failure", false, "", "unplanned equipment faults started"},
+      {"asset.repaired", false, "s", "unplanned faults ended; sum: seconds of downtime"},
+      {"asset.down", true, "", "assets with a fault open now"},
+      {"asset.in_service", true, "", "assets installed and not scrapped (the fleet)"},
       {"survey.closed", false, "", "satisfaction surveys closed"},
       {"survey.score", false, "0.01 %",
        "closed surveys with a shown score; sum: the overall weighted % x 100"},
@@ -129,6 +133,20 @@ Snapshot Bi::snapshot() {
     out.sla_compliance =
         static_cast<double>(total(store_, "repair.resolution_sla_met", from).count) /
         static_cast<double>(resolved.count);
+  }
+  out.assets_in_service = gauge(store_, "asset.in_service").count;
+  out.assets_down = gauge(store_, "asset.down").count;
+  out.asset_failures_this_month = total(store_, "asset.failure", from).count;
+  const auto repaired = total(store_, "asset.repaired", from);
+  if (repaired.count > 0)
+    out.equipment_mttr_hours =
+        static_cast<double>(repaired.sum) / static_cast<double>(repaired.count) / 3600.0;
+  if (out.asset_failures_this_month > 0) {
+    const double hours =
+        std::chrono::duration<double>(out.at - (Timestamp(from) - offset)).count() / 3600.0;
+    out.mtbf_hours = (static_cast<double>(out.assets_in_service) * hours -
+                      static_cast<double>(repaired.sum) / 3600.0) /
+                     static_cast<double>(out.asset_failures_this_month);
   }
   out.hazards_open = gauge(store_, "hazard.open").count;
   out.hazards_overdue = gauge(store_, "hazard.overdue").count;

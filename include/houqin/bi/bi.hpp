@@ -76,6 +76,13 @@ struct Snapshot {
   std::optional<double> first_response_minutes;  // mean, this month
   std::optional<double> mttr_hours;              // mean time to resolve, this month
   std::optional<double> sla_compliance;          // resolved within the SLA / resolved
+  std::int64_t assets_in_service = 0;            // installed and not scrapped
+  std::int64_t assets_down = 0;                  // with a fault open now
+  std::int64_t asset_failures_this_month = 0;    // unplanned faults started
+  /// Mean time between failures this month: the fleet's operating hours so far this month less
+  /// the downtime repaired in it, over the failures.
+  std::optional<double> mtbf_hours;
+  std::optional<double> equipment_mttr_hours;  // mean downtime of the faults repaired this month
   std::int64_t hazards_open = 0;
   std::int64_t hazards_overdue = 0;
   std::int64_t inspections_open = 0;
@@ -94,11 +101,12 @@ struct Snapshot {
 BOOST_DESCRIBE_STRUCT(Snapshot, (),
                       (at, month_from, work_orders_open, work_orders_overdue, reported_this_month,
                        resolved_this_month, first_response_minutes, mttr_hours, sla_compliance,
-                       hazards_open, hazards_overdue, inspections_open, inspections_due_this_month,
-                       inspections_done_this_month, inspections_missed_this_month,
-                       inspection_completion, waste_bags_this_month, waste_kg_this_month,
-                       waste_in_storage, alarms_active, alarms_raised_this_month,
-                       stock_below_reorder, satisfaction_score))
+                       assets_in_service, assets_down, asset_failures_this_month, mtbf_hours,
+                       equipment_mttr_hours, hazards_open, hazards_overdue, inspections_open,
+                       inspections_due_this_month, inspections_done_this_month,
+                       inspections_missed_this_month, inspection_completion, waste_bags_this_month,
+                       waste_kg_this_month, waste_in_storage, alarms_active,
+                       alarms_raised_this_month, stock_below_reorder, satisfaction_score))
 
 /// What a rebuild did.
 struct RebuildReport {
@@ -169,6 +177,8 @@ class HOUQIN_EXPORT Bi {
   void refresh_alarm(Id point_id, telemetry::AlarmKind kind, std::int64_t episode);
   void refresh_item(Id id);
   void refresh_survey(Id id);
+  void refresh_fault(Id id);
+  void refresh_asset(Id id);
 
   /// Drops every counter and projection and derives them again from the domain tables, in one
   /// transaction; needs bi.manage.

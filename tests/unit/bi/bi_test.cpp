@@ -8,6 +8,7 @@
 #include <set>
 
 #include "../repair/fixture.hpp"
+#include "houqin/asset/ledger.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/notify/model.hpp"
@@ -29,6 +30,7 @@ class BiTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<store::Store> s;
   std::unique_ptr<host::Host> host;
   std::optional<auth::Actor> safety, reviewer, analyst;
+  std::vector<Id> assets;
 
   void SetUp() override {
     s = pf.open(GetParam());
@@ -40,6 +42,18 @@ class BiTest : public ::testing::TestWithParam<std::string> {
     safety = pf.user_with("safety", "safety",
                           {"hazard.report", "hazard.manage", "hazard.rectify", "hazard.read"});
     reviewer = pf.user_with("reviewer", "reviewer", {"hazard.review"});
+    for (int i = 0; i < 3; ++i) {
+      asset::Asset a;
+      a.code = "PUMP-" + std::to_string(i);
+      a.name = "输液泵";
+      a.category = "infusion_pump";
+      a.room_id = site.room_a101;
+      a.department_id = site.ward;
+      a.status = asset::AssetStatus::in_service;
+      // Through the ledger, which publishes what happens to the asset (BI follows the events).
+      assets.push_back(
+          asset::Ledger(*s).register_asset(auth::Actor::service("clerk", {"asset.edit"}), a).id);
+    }
     analyst = pf.user_with("analyst", "analyst", {"bi.read", "bi.manage", "notify.send"});
   }
   void react() {
@@ -87,6 +101,7 @@ class BiTest : public ::testing::TestWithParam<std::string> {
       for (int i = 0; i < 3; ++i) {
         auto in = testing::light_report(site);
         if (rng() % 2) in.room_id = site.room_a201;  // the ICU's, in building A too
+        if (rng() % 4 == 0) in.asset_id = assets[rng() % assets.size()];  // a fault opens
         auto o = wo.report(desk, in);
         const int to = static_cast<int>(rng() % 6);
         pf.clock.advance(std::chrono::minutes(10 + rng() % 50));
@@ -181,6 +196,30 @@ TEST_P(BiTest, TheServiceDeskSaysWhatTheTablesSay) {
   EXPECT_NEAR(*snap.mttr_hours, seconds / resolved / 3600.0, 1e-9);
   EXPECT_NEAR(*snap.first_response_minutes, response_seconds / responded / 60.0, 1e-9);
   EXPECT_NEAR(*snap.sla_compliance, static_cast<double>(met) / resolved, 1e-12);
+  // Equipment: the ledger's faults, opened and closed by the wiring from the orders.
+  std::int64_t down = 0, failures = 0, repaired = 0;
+  double downtime = 0;
+  for (const auto& f : Repository<asset::Fault>(*s).find()) {
+    ++failures;
+    if (!f.ended_at) {
+      ++down;
+    } else {
+      ++repaired;
+      downtime += std::chrono::duration<double>(*f.ended_at - f.started_at).count();
+    }
+  }
+  EXPECT_GT(failures, 0);
+  EXPECT_EQ(snap.assets_in_service, 3);
+  EXPECT_EQ(snap.assets_down, down);
+  EXPECT_EQ(snap.asset_failures_this_month, failures);
+  ASSERT_TRUE(snap.equipment_mttr_hours);
+  EXPECT_NEAR(*snap.equipment_mttr_hours, downtime / repaired / 3600.0, 1e-9);
+  ASSERT_TRUE(snap.mtbf_hours);
+  const double fleet_hours =
+      3.0 *
+      std::chrono::duration<double>(snap.at - parse_timestamp("2026-02-28T16:00:00Z")).count() /
+      3600.0;
+  EXPECT_NEAR(*snap.mtbf_hours, (fleet_hours - downtime / 3600.0) / failures, 1e-6);
   std::int64_t hazards_open = 0;
   for (const auto& h : Repository<hazard::Hazard>(*s).find())
     if (h.status != hazard::Status::closed) ++hazards_open;

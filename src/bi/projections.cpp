@@ -399,49 +399,35 @@ std::vector<store::Migration> migrations() {
   };
 }
 
+namespace {
+
+// Registers `refresh` of the event's aggregate for each of the event types.
+template <class... Es>
+void on_aggregate(host::Consumer& c, void (Bi::*refresh)(Id)) {
+  (c.on<Es>(
+       [refresh](host::Delivery& d, const Es& e) { (Bi(d.store).*refresh)(e.aggregate_id()); }),
+   ...);
+}
+
+}  // namespace
+
 host::Consumer consumer() {
   // From the beginning of the log: the counters are a projection of every event (and a retention
   // that pruned the start is covered by a rebuild).
   host::ConsumerOptions options;
   options.start_at = host::StartAt::beginning;
   host::Consumer c(std::string(consumer_name), options);
-  auto wo = [](host::Delivery& d, Id id) { Bi(d.store).refresh_work_order(id); };
-  c.on<repair::WorkOrderEvent>(
-      [wo](host::Delivery& d, const repair::WorkOrderEvent& e) { wo(d, e.work_order_id); });
-  c.on<repair::SlaWarning>(
-      [wo](host::Delivery& d, const repair::SlaWarning& e) { wo(d, e.work_order_id); });
-  c.on<repair::SlaEscalated>(
-      [wo](host::Delivery& d, const repair::SlaEscalated& e) { wo(d, e.work_order_id); });
-  c.on<repair::SlaBreached>(
-      [wo](host::Delivery& d, const repair::SlaBreached& e) { wo(d, e.work_order_id); });
-  c.on<hazard::HazardChanged>([](host::Delivery& d, const hazard::HazardChanged& e) {
-    Bi(d.store).refresh_hazard(e.hazard_id);
-  });
-  c.on<hazard::HazardOverdue>([](host::Delivery& d, const hazard::HazardOverdue& e) {
-    Bi(d.store).refresh_hazard(e.hazard_id);
-  });
-  c.on<inspection::TaskIssued>([](host::Delivery& d, const inspection::TaskIssued& e) {
-    Bi(d.store).refresh_task(e.task_id);
-  });
-  c.on<inspection::TaskCompleted>([](host::Delivery& d, const inspection::TaskCompleted& e) {
-    Bi(d.store).refresh_task(e.task_id);
-  });
-  c.on<inspection::TaskMissed>([](host::Delivery& d, const inspection::TaskMissed& e) {
-    Bi(d.store).refresh_task(e.task_id);
-  });
-  c.on<waste::BagStep>(
-      [](host::Delivery& d, const waste::BagStep& e) { Bi(d.store).refresh_bag(e.bag_id); });
-  c.on<waste::StorageOverdue>(
-      [](host::Delivery& d, const waste::StorageOverdue& e) { Bi(d.store).refresh_bag(e.bag_id); });
-  c.on<telemetry::AlarmRaised>([](host::Delivery& d, const telemetry::AlarmRaised& e) {
-    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
-  });
-  c.on<telemetry::AlarmCleared>([](host::Delivery& d, const telemetry::AlarmCleared& e) {
-    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
-  });
-  c.on<inventory::StockMoved>([](host::Delivery& d, const inventory::StockMoved& e) {
-    Bi(d.store).refresh_item(e.move.item_id);
-  });
+  // Events whose aggregate is the row they change.
+  on_aggregate<repair::WorkOrderEvent, repair::SlaWarning, repair::SlaEscalated,
+               repair::SlaBreached>(c, &Bi::refresh_work_order);
+  on_aggregate<hazard::HazardChanged, hazard::HazardOverdue>(c, &Bi::refresh_hazard);
+  on_aggregate<inspection::TaskIssued, inspection::TaskCompleted, inspection::TaskMissed>(
+      c, &Bi::refresh_task);
+  on_aggregate<waste::BagStep, waste::StorageOverdue>(c, &Bi::refresh_bag);
+  on_aggregate<inventory::StockMoved, inventory::ReorderPointReached>(c, &Bi::refresh_item);
+  on_aggregate<asset::AssetEventRecorded>(c, &Bi::refresh_asset);
+  on_aggregate<survey::SurveyClosed>(c, &Bi::refresh_survey);
+  // And those whose aggregate is another: a reservation's item, a fault of an asset, an episode.
   c.on<inventory::StockReserved>([](host::Delivery& d, const inventory::StockReserved& e) {
     Bi(d.store).refresh_item(e.reservation.item_id);
   });
@@ -449,21 +435,17 @@ host::Consumer consumer() {
       [](host::Delivery& d, const inventory::ReservationReleased& e) {
         Bi(d.store).refresh_item(e.reservation.item_id);
       });
-  c.on<inventory::ReorderPointReached>(
-      [](host::Delivery& d, const inventory::ReorderPointReached& e) {
-        Bi(d.store).refresh_item(e.line.item_id);
-      });
   c.on<asset::FaultReported>([](host::Delivery& d, const asset::FaultReported& e) {
     Bi(d.store).refresh_fault(e.fault.id);
   });
   c.on<asset::FaultClosed>([](host::Delivery& d, const asset::FaultClosed& e) {
     Bi(d.store).refresh_fault(e.fault.id);
   });
-  c.on<asset::AssetEventRecorded>([](host::Delivery& d, const asset::AssetEventRecorded& e) {
-    Bi(d.store).refresh_asset(e.event.asset_id);
+  c.on<telemetry::AlarmRaised>([](host::Delivery& d, const telemetry::AlarmRaised& e) {
+    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
   });
-  c.on<survey::SurveyClosed>([](host::Delivery& d, const survey::SurveyClosed& e) {
-    Bi(d.store).refresh_survey(e.survey_id);
+  c.on<telemetry::AlarmCleared>([](host::Delivery& d, const telemetry::AlarmCleared& e) {
+    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
   });
   return c;
 }

@@ -2,6 +2,7 @@
 // series, the catalogue of KPIs and the rebuild from the tables.
 #include "houqin/audit/call.hpp"
 #include "houqin/bi/bi.hpp"
+#include "houqin/service/document.hpp"
 #include "houqin/service/registry.hpp"
 
 namespace houqin::bi {
@@ -15,6 +16,19 @@ struct Catalogue {
   std::vector<Kpi> kpis;
 };
 BOOST_DESCRIBE_STRUCT(Catalogue, (), (kpis))
+
+struct DeskInput {
+  std::int32_t days = 30;  // the trend's local days, today included: 1..366
+  service::DocumentFormat format = service::DocumentFormat::html;
+};
+BOOST_DESCRIBE_STRUCT(DeskInput, (), (days, format))
+
+struct SeriesDocumentInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"series"};
+  SeriesQuery series;
+  service::DocumentFormat format = service::DocumentFormat::html;
+};
+BOOST_DESCRIBE_STRUCT(SeriesDocumentInput, (), (series, format))
 
 // A read of aggregates: authorised, a failure recorded.
 template <class F>
@@ -39,6 +53,27 @@ auto read(Context& c, const char* action, F&& f) {
                         [](Context& c, const SeriesQuery& in) {
                           return read(c, "bi.series", [&] { return Bi(c.store).series(in); });
                         }),
+    define<DeskInput>(
+        "bi.desk", "bi.read",
+        "The service desk's page (服务台): the snapshot as tiles, the warnings firing and the "
+        "last days' trend, as HTML with charts, CSV, XLSX or PDF",
+        [](Context& c, const DeskInput& in) {
+          return read(c, "bi.desk", [&] {
+            const Desk d = Bi(c.store).desk(in.days);
+            return service::render(
+                in.format, d, "服务台", [&] { return to_csv(d); }, [&] { return to_html(d); });
+          });
+        }),
+    define<SeriesDocumentInput>("bi.series_document", "bi.read",
+                                "A KPI series as an HTML page with a chart, CSV, XLSX or PDF",
+                                [](Context& c, const SeriesDocumentInput& in) {
+                                  return read(c, "bi.series", [&] {
+                                    const Series s = Bi(c.store).series(in.series);
+                                    return service::render(
+                                        in.format, s, "指标 " + in.series.kpi,
+                                        [&] { return to_csv(s); }, [&] { return to_html(s); });
+                                  });
+                                }),
     define<service::NoInput>("bi.catalogue", "bi.read", "Every KPI BI keeps, with its unit",
                              [](Context&, const service::NoInput&) {
                                auto k = catalogue();

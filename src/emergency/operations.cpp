@@ -104,14 +104,14 @@ DrillReport read_drills(Context& c, const DrillQuery& in) {
                        "Drills done against required per plan over a period, the next due, "
                        "trainings and attendance",
                        [](Context& c, const DrillQuery& in) { return read_drills(c, in); }),
-    define<DocumentInput>("emergency.drills_document", "emergency.read",
-                          "The drill report as CSV (per plan) or an HTML page with charts",
-                          [](Context& c, const DocumentInput& in) {
-                            auto r = read_drills(c, in.drills);
-                            if (in.format == DocumentFormat::csv)
-                              return service::Document{"text/csv", to_csv(r)};
-                            return service::Document{"text/html", to_html(r)};
-                          }),
+    define<DocumentInput>(
+        "emergency.drills_document", "emergency.read",
+        "The drill report as CSV (per plan) an HTML page with charts, XLSX or PDF",
+        [](Context& c, const DocumentInput& in) {
+          auto r = read_drills(c, in.drills);
+          return service::render(
+              in.format, r, "应急演练报告", [&] { return to_csv(r); }, [&] { return to_html(r); });
+        }),
     define<service::NoInput>(
         "emergency.check", "emergency.manage",
         "Check every plan now (what the host's job emergency.check does): "

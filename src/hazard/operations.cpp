@@ -90,14 +90,15 @@ BOOST_DESCRIBE_STRUCT(ReportDocumentInput, (), (report, format))
                         }),
     define<ReportDocumentInput>(
         "hazard.report_document", "hazard.read",
-        "The hazard report as CSV (by area) or an HTML page with charts",
+        "The hazard report as CSV (by area) an HTML page with charts, XLSX or PDF",
         [](Context& c, const ReportDocumentInput& in) {
           return audit::audited(c.store, c.actor, "hazard.report_summary", [&](audit::Call& call) {
             call.require("hazard.read");
             call.quiet();
             auto r = Hazards(c.store).report(in.report);
-            if (in.format == DocumentFormat::csv) return service::Document{"text/csv", to_csv(r)};
-            return service::Document{"text/html", to_html(r)};
+            return service::render(
+                in.format, r, "安全隐患报告", [&] { return to_csv(r); },
+                [&] { return to_html(r); });
           });
         }),
     define<Rules>(

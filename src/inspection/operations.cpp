@@ -133,16 +133,17 @@ label::Label point_label(store::Store& s, const Tag& tag) {
         [](Context& c, const ComplianceInput& in) {
           return read(c, "inspection.compliance", [&] { return Planner(c.store).compliance(in); });
         }),
-    define<DocumentInput>("inspection.compliance_document", "inspection.read",
-                          "Compliance as CSV (a line per plan) or as an HTML page with charts",
-                          [](Context& c, const DocumentInput& in) {
-                            return read(c, "inspection.compliance", [&] {
-                              auto r = Planner(c.store).compliance(in.query);
-                              if (in.format == DocumentFormat::csv)
-                                return service::Document{"text/csv", to_csv(r)};
-                              return service::Document{"text/html", to_html(r)};
-                            });
-                          }),
+    define<DocumentInput>(
+        "inspection.compliance_document", "inspection.read",
+        "Compliance as CSV (a line per plan) an HTML page with charts, XLSX or PDF",
+        [](Context& c, const DocumentInput& in) {
+          return read(c, "inspection.compliance", [&] {
+            auto r = Planner(c.store).compliance(in.query);
+            return service::render(
+                in.format, r, "巡检合规报告", [&] { return to_csv(r); },
+                [&] { return to_html(r); });
+          });
+        }),
     define<TagLabelInput>("inspection.label", "inspection.read",
                           "The label beside an inspection point's tag",
                           [](Context& c, const TagLabelInput& in) {

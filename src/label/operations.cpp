@@ -6,6 +6,7 @@
 #include "crypto/sodium.hpp"
 #include "houqin/asset/model.hpp"
 #include "houqin/label/label.hpp"
+#include "houqin/service/document.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/repository.hpp"
@@ -17,12 +18,7 @@ using service::Context;
 using service::define;
 
 /// What a render returns: SVG or ZPL as text, PNG as base64.
-struct Rendered {
-  std::string content_type;  // image/svg+xml, image/png, application/zpl, text/html
-  std::string encoding;      // "utf-8" (text) or "base64"
-  std::string data;
-};
-BOOST_DESCRIBE_STRUCT(Rendered, (), (content_type, encoding, data))
+using Rendered = service::Document;
 
 struct RenderInput {
   static constexpr std::array<std::string_view, 1> required_fields{"data"};

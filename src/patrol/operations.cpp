@@ -85,14 +85,15 @@ Compliance read_compliance(Context& c, const ComplianceInput& in) {
         "Patrols done, late, missed and countersigned against those "
         "required, per area, over a period",
         [](Context& c, const ComplianceInput& in) { return read_compliance(c, in); }),
-    define<DocumentInput>("patrol.compliance_document", "patrol.read",
-                          "Patrol compliance as CSV (per area) or an HTML page with charts",
-                          [](Context& c, const DocumentInput& in) {
-                            auto r = read_compliance(c, in.compliance);
-                            if (in.format == DocumentFormat::csv)
-                              return service::Document{"text/csv", to_csv(r)};
-                            return service::Document{"text/html", to_html(r)};
-                          }),
+    define<DocumentInput>(
+        "patrol.compliance_document", "patrol.read",
+        "Patrol compliance as CSV (per area) an HTML page with charts, XLSX or PDF",
+        [](Context& c, const DocumentInput& in) {
+          auto r = read_compliance(c, in.compliance);
+          return service::render(
+              in.format, r, "安全巡查合规报告", [&] { return to_csv(r); },
+              [&] { return to_html(r); });
+        }),
 };
 
 }  // namespace

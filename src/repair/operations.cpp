@@ -4,10 +4,17 @@
 #include "houqin/repair/report.hpp"
 #include "houqin/repair/sla.hpp"
 #include "houqin/repair/work_orders.hpp"
+#include "houqin/service/document.hpp"
 #include "houqin/service/registry.hpp"
 
 namespace houqin::repair {
 namespace {
+
+struct ReportDocumentInput {
+  ReportQuery query;
+  service::DocumentFormat format = service::DocumentFormat::html;
+};
+BOOST_DESCRIBE_STRUCT(ReportDocumentInput, (), (query, format))
 
 using service::Context;
 using service::define;
@@ -193,6 +200,21 @@ bool transition_op(const char* name, const char* permission, const char* summary
         "Counts, response and resolution times, SLA compliance, MTTR and "
         "ratings per team, technician, department, category or period",
         [](Context& ctx, const ReportQuery& in) { return summarize(ctx.store, ctx.actor, in); }),
+    define<ReportDocumentInput>(
+        "repair.report_document", "bi.read",
+        "The repair report as CSV, an HTML page with charts (the groups and the trend by "
+        "period), XLSX or PDF",
+        [](Context& ctx, const ReportDocumentInput& in) {
+          const Report r = summarize(ctx.store, ctx.actor, in.query);
+          ReportQuery by_period = in.query;
+          by_period.group_by = GroupBy::period;
+          return service::render(
+              in.format, r, "维修报告", [&] { return to_csv(r); },
+              [&] {
+                return to_html(r, summarize(ctx.store, ctx.actor, by_period), "维修报告 Repairs");
+              },
+              in.query.utc_offset_minutes);
+        }),
 };
 
 }  // namespace

@@ -82,13 +82,14 @@ auto read_scores(Context& c, F&& f) {
         }),
     define<ScoresDocumentInput>(
         "survey.report_document", "survey.read",
-        "A survey's scores as CSV or an HTML page with charts and the trend",
+        "A survey's scores as CSV an HTML page with charts and the trend, XLSX or PDF",
         [](Context& c, const ScoresDocumentInput& in) {
           return read_scores(c, [&] {
             Surveys surveys(c.store);
             auto s = surveys.scores(in.survey);
-            if (in.format == DocumentFormat::csv) return service::Document{"text/csv", to_csv(s)};
-            return service::Document{"text/html", to_html(s, surveys.trend(s.questionnaire))};
+            return service::render(
+                in.format, s, "满意度调查报告", [&] { return to_csv(s); },
+                [&] { return to_html(s, surveys.trend(s.questionnaire)); });
           });
         }),
     define<Rules>(

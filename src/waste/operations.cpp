@@ -135,19 +135,19 @@ label::Label bag_label(store::Store& s, const Bag& b, const Rules& r) {
                                                   return Tracker(c.store).report(in);
                                                 });
                         }),
-    define<DocumentInput>("waste.report_document", "waste.read",
-                          "The waste report as CSV (its rows) or as an HTML page with charts",
-                          [](Context& c, const DocumentInput& in) {
-                            return audit::audited(
-                                c.store, c.actor, "waste.report", [&](audit::Call& call) {
-                                  call.require("waste.read");
-                                  call.quiet();
-                                  auto r = Tracker(c.store).report(in.report);
-                                  if (in.format == DocumentFormat::csv)
-                                    return service::Document{"text/csv", to_csv(r)};
-                                  return service::Document{"text/html", to_html(r)};
-                                });
-                          }),
+    define<DocumentInput>(
+        "waste.report_document", "waste.read",
+        "The waste report as CSV (its rows) an HTML page with charts, XLSX or PDF",
+        [](Context& c, const DocumentInput& in) {
+          return audit::audited(c.store, c.actor, "waste.report", [&](audit::Call& call) {
+            call.require("waste.read");
+            call.quiet();
+            auto r = Tracker(c.store).report(in.report);
+            return service::render(
+                in.format, r, "医疗废物报告", [&] { return to_csv(r); },
+                [&] { return to_html(r); });
+          });
+        }),
     define<Rules>(
         "waste.save_rules", "waste.configure",
         "Set the hospital's waste rules (tolerance, storage limit, escalation)",

@@ -108,6 +108,39 @@ BOOST_DESCRIBE_STRUCT(Snapshot, (),
                        waste_kg_this_month, waste_in_storage, alarms_active,
                        alarms_raised_this_month, stock_below_reorder, satisfaction_score))
 
+/// One day on the service desk's trend.
+struct DeskDay {
+  Date day{};
+  std::int64_t reported = 0;  // work orders
+  std::int64_t resolved = 0;
+  std::int64_t hazards_reported = 0;
+  std::int64_t inspections_done = 0;
+  std::int64_t inspections_missed = 0;
+  std::int64_t waste_bags = 0;
+  double waste_kg = 0;
+  std::int64_t alarms_raised = 0;
+};
+BOOST_DESCRIBE_STRUCT(DeskDay, (),
+                      (day, reported, resolved, hazards_reported, inspections_done,
+                       inspections_missed, waste_bags, waste_kg, alarms_raised))
+
+/// The service desk's page: the snapshot, the warnings firing now and the last days' trend.
+struct Desk {
+  Snapshot snapshot;
+  std::vector<Warning> warnings;  // not cleared, most severe first
+  std::vector<DeskDay> days;      // oldest first, today last
+};
+BOOST_DESCRIBE_STRUCT(Desk, (), (snapshot, warnings, days))
+
+/// The service desk as a page: figure tiles (red where something needs attention), the warnings
+/// firing, and charts of the last days; self-contained HTML with inline SVG.
+HOUQIN_EXPORT std::string to_html(const Desk& desk);
+/// The desk's days.
+HOUQIN_EXPORT std::string to_csv(const Desk& desk);
+/// A KPI series as a page: a line per building or department (or one), and its table.
+HOUQIN_EXPORT std::string to_html(const Series& series);
+HOUQIN_EXPORT std::string to_csv(const Series& series);
+
 /// What a rebuild did.
 struct RebuildReport {
   std::int64_t sources = 0;
@@ -186,6 +219,8 @@ class HOUQIN_EXPORT Bi {
 
   Snapshot snapshot();
   Series series(const SeriesQuery& query);
+  /// The service desk: the snapshot, the warnings firing and the last `days` local days.
+  Desk desk(std::int32_t days = 30);
 
   /// Saves a warning rule (new or changed; its state is kept); needs bi.manage.
   WarningRule save_rule(const auth::Actor& actor, WarningRule rule);

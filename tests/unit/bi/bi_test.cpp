@@ -4,6 +4,7 @@
 // series by day and by department; an unknown KPI refused by name; the registry's surface.
 #include "houqin/bi/bi.hpp"
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -265,6 +266,69 @@ TEST_P(BiTest, AKpiIsASeriesByPeriodAndByDepartment) {
                "kpi: unknown 'repair.nothing' (known: repair.reported");
   auto cat = service::call(*s, *analyst, "bi.catalogue", json::Json::object());
   EXPECT_GE(cat["kpis"].size(), 20u);
+}
+
+TEST_P(BiTest, TheServiceDeskPageShowsTheSnapshotTheWarningsAndTheDays) {
+  HQ_REQUIRE_STORE(s);
+  month();
+  bi::Bi bi(*s);
+  bi::WarningRule open;
+  open.code = "WO-OPEN";
+  open.title = "未完成工单过多";
+  open.kpi = "repair.open";
+  open.threshold = 0;
+  open.severity = bi::Severity::critical;
+  bi.save_rule(*analyst, open);
+  bi.check(*analyst);
+  const auto desk = bi.desk(10);
+  // The snapshot is the snapshot; the firing rule is listed; ten days end today.
+  EXPECT_EQ(json::to_json(desk.snapshot), json::to_json(bi.snapshot()));
+  ASSERT_EQ(desk.warnings.size(), 1u);
+  EXPECT_EQ(desk.warnings[0].rule, "WO-OPEN");
+  ASSERT_EQ(desk.days.size(), 10u);
+  const auto offset = std::chrono::minutes(480);
+  EXPECT_EQ(desk.days.back().day, std::chrono::floor<std::chrono::days>(s->clock().now() + offset));
+  // Each day's figures are the KPI series' figures of that day.
+  const auto series =
+      bi.series({"repair.reported", desk.days.front().day,
+                 desk.days.back().day + std::chrono::days(1), bi::Period::day, bi::GroupBy::none});
+  std::int64_t in_series = 0, on_desk = 0;
+  for (const auto& p : series.points) in_series += p.count;
+  for (const auto& d : desk.days) on_desk += d.reported;
+  EXPECT_EQ(on_desk, in_series);
+  EXPECT_GT(on_desk, 0);
+  // Through the registry: the page, with the overdue tile drawn red and the warning listed.
+  auto page = service::call(*s, *analyst, "bi.desk", {{"days", 10}});
+  EXPECT_EQ(page["content_type"], "text/html");
+  const std::string html = page["data"];
+  EXPECT_NE(html.find("服务台"), std::string::npos);
+  EXPECT_NE(html.find("WO-OPEN"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("未完成工单</div><b>" + std::to_string(desk.snapshot.work_orders_open)),
+            std::string::npos);
+  auto csv = service::call(*s, *analyst, "bi.desk", {{"days", 10}, {"format", "csv"}});
+  const std::string csv_text = csv["data"];
+  EXPECT_EQ(std::count(csv_text.begin(), csv_text.end(), '\n'), 11);  // the header and ten days
+  auto xlsx = service::call(*s, *analyst, "bi.desk", {{"format", "xlsx"}});
+  EXPECT_EQ(xlsx["encoding"], "base64");
+  expect_error(
+      [&] {
+        service::call(*s, *analyst, "bi.desk", {{"days", 0}});
+      },
+      ErrorCode::invalid_argument, "days: must be 1..366");
+  expect_error(
+      [&] {
+        service::call(*s, auth::Actor::service("nobody", {}), "bi.desk", json::Json::object());
+      },
+      ErrorCode::permission_denied, "");
+  auto chart = service::call(*s, *analyst, "bi.series_document",
+                             {{"series",
+                               {{"kpi", "repair.reported"},
+                                {"from", "2000-01-01"},
+                                {"to", "2100-01-01"},
+                                {"period", "month"},
+                                {"group", "building"}}}});
+  EXPECT_NE(chart["data"].get<std::string>().find("repair.reported"), std::string::npos);
 }
 
 TEST_P(BiTest, WarningRulesFireEscalateClearAndTellTheStaffUnlessSilenced) {

@@ -1,0 +1,83 @@
+"""Reports in the formats hospitals use: the repair report as a real XLSX workbook (opened with
+openpyxl: Chinese headers, numbers as numbers, the figures of the JSON report) and as a PDF
+(pdftotext finds the figures), on SQLite and PostgreSQL."""
+
+import base64
+import io
+import subprocess
+
+import openpyxl
+import openpyxl.utils
+import pytest
+
+import houqin
+from conftest import HOSPITAL
+
+RANGE = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+
+
+def _orders(platform):
+    store = platform.store
+    houqin.site.import_hospital(store, str(HOSPITAL))
+    desk = platform.user_with("desk", "desk", ["repair.report", "bi.read"])
+    room = store.find(houqin.site.Room, limit=1)[0]
+    for category, n in (("electrical", 3), ("plumbing", 2)):
+        for i in range(n):
+            houqin.services.repair.report(store, desk, room_id=room.id, category=category,
+                                          description=f"{category} {i}", urgency="medium")
+    return store, desk
+
+
+def _bytes(document):
+    assert document["encoding"] == "base64"
+    return base64.b64decode(document["data"])
+
+
+def test_the_repair_report_as_xlsx_has_the_json_reports_figures(platform):
+    store, desk = _orders(platform)
+    query = dict(RANGE, group_by="category")
+    report = houqin.services.repair.report_summary(store, desk, **query)
+    doc = houqin.services.repair.report_document(store, desk, query=query, format="xlsx")
+    assert doc["content_type"].endswith("spreadsheetml.sheet")
+    book = openpyxl.load_workbook(io.BytesIO(_bytes(doc)))
+    assert book.sheetnames == ["摘要", "明细"]
+
+    summary = {row[0]: row[1] for row in book["摘要"].iter_rows(min_row=2, values_only=True)}
+    assert summary["合计 · 上报数"] == report["total"]["reported"] == 5
+    assert summary["查询条件 · 起始时间"].year == 2000  # a date-time cell, in local time
+
+    sheet = book["明细"]
+    header = [c.value for c in sheet[1]]
+    assert "上报数" in header and "分组" in header and "响应时限达标率" in header
+    rows = [dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert {r["分组"]: r["上报数"] for r in rows} == {r["key"]: r["reported"]
+                                                   for r in report["rows"]}
+    assert all(isinstance(r["上报数"], (int, float)) for r in rows)  # numbers, not text
+    reported = header.index("上报数") + 1
+    assert sheet.cell(row=2, column=reported).number_format == "#,##0"
+    # No order was answered yet: the rate is empty, and its column reads as a percentage.
+    rate = openpyxl.utils.get_column_letter(header.index("响应时限达标率") + 1)
+    assert sheet[f"{rate}2"].value is None
+    assert sheet.column_dimensions[rate].number_format == "0.0%"
+
+
+def test_the_repair_report_as_pdf_carries_its_figures(platform, tmp_path):
+    store, desk = _orders(platform)
+    doc = houqin.services.repair.report_document(store, desk, format="pdf",
+                                                 query=dict(RANGE, group_by="category"))
+    assert doc["content_type"] == "application/pdf"
+    pdf = tmp_path / "repair.pdf"
+    pdf.write_bytes(_bytes(doc))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "维修报告" in text
+    assert "Orders per category" in text
+    lines = [line.split() for line in text.splitlines()]
+    assert any("electrical" in words and "3" in words for words in lines)
+    assert any("plumbing" in words and "2" in words for words in lines)
+
+
+def test_an_unknown_format_is_refused_by_name(platform):
+    store, desk = _orders(platform)
+    with pytest.raises(houqin.InvalidArgument, match="format"):
+        houqin.services.repair.report_document(store, desk, format="docx", query=RANGE)

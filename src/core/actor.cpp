@@ -146,6 +146,8 @@ Catalog& catalog() {
         {"host.read", Duty::system_admin,
          "see the event consumers, their lag and dead letters, and the timed jobs"},
         {"host.operate", Duty::system_admin, "replay dead-lettered events"},
+        {"monitor.read", Duty::system_admin,
+         "read the library's own metrics: latencies, errors, queues, lag, device health"},
     };
     for (const auto& p : builtin) c.entries.emplace(p.name, p);
     return true;

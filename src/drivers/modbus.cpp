@@ -7,6 +7,7 @@
 #include <cmath>
 #include <thread>
 
+#include "houqin/core/metrics.hpp"
 #include "houqin/drivers/decode.hpp"
 
 namespace houqin::drivers {
@@ -118,6 +119,42 @@ struct ModbusDriver::Impl {
   std::vector<DeviceState> states;
   std::uint16_t regs[MODBUS_MAX_READ_REGISTERS];
   std::uint8_t bits[MODBUS_MAX_READ_BITS];
+
+  /// The connection's health in the process's metrics (self-monitoring), published after each
+  /// poll: the counters' growth since the last one, whether it is connected, the poll's time.
+  struct Health {
+    metrics::Counter *requests, *timeouts, *reconnects, *connect_failures, *resyncs;
+    metrics::Gauge* up;
+    metrics::Histogram* poll_seconds;
+    ModbusStats published{};
+  };
+  std::optional<Health> health;
+  void publish(const ModbusStats& now) {
+    if (!health) {
+      const metrics::Labels l{{"connection", connection}};
+      health = Health{
+          &metrics::counter("houqin_modbus_requests_total", "Modbus read requests sent", l),
+          &metrics::counter("houqin_modbus_timeouts_total", "Modbus requests not answered in time",
+                            l),
+          &metrics::counter("houqin_modbus_reconnects_total",
+                            "Modbus connections made again after a loss", l),
+          &metrics::counter("houqin_modbus_connect_failures_total", "Modbus connects that failed",
+                            l),
+          &metrics::counter("houqin_modbus_resyncs_total",
+                            "Modbus flushes or reconnects after a timeout or garbled frame", l),
+          &metrics::gauge("houqin_modbus_up", "1 when the Modbus connection is up", l),
+          &metrics::histogram("houqin_modbus_poll_seconds", "Time to poll one Modbus device", l),
+          {}};
+    }
+    auto& h = *health;
+    h.requests->add(now.requests - h.published.requests);
+    h.timeouts->add(now.timeouts - h.published.timeouts);
+    h.reconnects->add(now.reconnects - h.published.reconnects);
+    h.connect_failures->add(now.connect_failures - h.published.connect_failures);
+    h.resyncs->add(now.resyncs - h.published.resyncs);
+    h.up->set(is_connected ? 1.0 : 0.0);
+    h.published = now;
+  }
 
   Impl(const Clock& c, ModbusOptions o)
       : clock(c), options(std::move(o)), backoff(options.backoff, options.seed) {}
@@ -234,6 +271,14 @@ const std::string& ModbusDriver::connection() const noexcept {
 
 void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
   auto& im = *impl_;
+  if (!im.health) im.publish(stats_);
+  // Published however the poll ends.
+  struct Publish {
+    Impl& im;
+    const ModbusStats& stats;
+    metrics::Timer timer;
+    ~Publish() { im.publish(stats); }
+  } publish{im, stats_, metrics::Timer(*im.health->poll_seconds)};
   const auto& dm = devices_.at(index);
   auto& st = im.states[index];
   const Timestamp start = im.clock.now();

@@ -37,6 +37,27 @@ Host::Host(store::Store& store, HostOptions options) : store_(store), options_(s
       options_.idle <= std::chrono::milliseconds{0})
     fail(ErrorCode::invalid_argument, "host: lease_ttl and idle must be positive");
   status_.holder = options_.holder;
+  metrics_ = metrics::collect([this](std::vector<metrics::Value>& out) {
+    const HostStatus st = status();
+    const metrics::Labels host{{"holder", st.holder}};
+    out.push_back({"houqin_host_rounds_total", metrics::Kind::counter,
+                   "Rounds of the host's loop (consumers and scheduler)", host,
+                   static_cast<double>(st.rounds)});
+    out.push_back({"houqin_event_log_last_seq", metrics::Kind::gauge,
+                   "The last event sequence number the host saw in the log", host,
+                   static_cast<double>(st.last_event)});
+    for (const auto& c : st.consumers) {
+      const metrics::Labels l{{"consumer", c.name}};
+      out.push_back({"houqin_consumer_lag", metrics::Kind::gauge,
+                     "Events in the log after a consumer's checkpoint", l,
+                     static_cast<double>(c.lag)});
+      out.push_back({"houqin_consumer_dead_letters", metrics::Kind::gauge,
+                     "Events a consumer parked and nobody replayed yet", l,
+                     static_cast<double>(c.dead_letters)});
+      out.push_back({"houqin_consumer_active", metrics::Kind::gauge,
+                     "1 when this host holds the consumer's lease", l, c.active ? 1.0 : 0.0});
+    }
+  });
   if (options_.event_retention.count() > 0)
     add(Job{
         "houqin.prune_events", std::chrono::hours(1), CatchUp::latest,

@@ -40,6 +40,9 @@ bool define(Operation op) {
   if (!op.input.is_object() || !op.output.is_object())
     fail(ErrorCode::invalid_argument,
          "service operation '" + op.name + "' needs an input and an output schema");
+  op.latency = &metrics::histogram("houqin_operation_seconds",
+                                   "Time of a registry operation, from any binding",
+                                   {{"operation", op.name}});
   auto& r = registry();
   std::lock_guard lock(r.mutex);
   auto name = op.name;
@@ -85,18 +88,26 @@ json::Json describe(const Operation& op) {
 json::Json call(store::Store& store, const auth::Actor& actor, std::string_view name,
                 const json::Json& input) {
   const auto& op = operation(name);
-  // The declared permission gates the call before its input is read; the handler then checks
-  // it again in the scope of what it touches (a department, a building).
-  if (!op.permission.empty() && !actor.holds(op.permission)) {
-    try {
-      actor.require(op.permission);
-    } catch (const Error& e) {
-      if (auto record = denial_recorder.load()) record(store, actor, op.name, e.what());
-      throw;
+  metrics::Timer timer(*op.latency);
+  try {
+    // The declared permission gates the call before its input is read; the handler then checks
+    // it again in the scope of what it touches (a department, a building).
+    if (!op.permission.empty() && !actor.holds(op.permission)) {
+      try {
+        actor.require(op.permission);
+      } catch (const Error& e) {
+        if (auto record = denial_recorder.load()) record(store, actor, op.name, e.what());
+        throw;
+      }
     }
+    Context ctx{store, actor};
+    return op.handler(ctx, input);
+  } catch (const Error& e) {
+    metrics::counter("houqin_operation_errors_total", "Registry operations that failed, by code",
+                     {{"operation", op.name}, {"code", std::string(to_string(e.code()))}})
+        .add();
+    throw;
   }
-  Context ctx{store, actor};
-  return op.handler(ctx, input);
 }
 
 }  // namespace houqin::service

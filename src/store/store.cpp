@@ -1,5 +1,7 @@
 #include "houqin/store/store.hpp"
 
+#include "houqin/core/metrics.hpp"
+
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -322,7 +324,20 @@ const Sealer* Store::keyring() const noexcept {
   return impl_->keys.get();
 }
 
+namespace {
+
+/// The latency histogram of one kind of store call (self-monitoring); each call site keeps it.
+metrics::Histogram& store_call(std::string_view call) {
+  return metrics::histogram("houqin_store_seconds",
+                            "Time of a store call (SQL statement, row read or write)",
+                            {{"call", std::string(call)}});
+}
+
+}  // namespace
+
 void Store::execute(std::string_view text) {
+  static metrics::Histogram& latency = store_call("execute");
+  metrics::Timer timer(latency);
   std::string s(text);
   try {
     impl_->exec(s);
@@ -332,6 +347,8 @@ void Store::execute(std::string_view text) {
 }
 
 std::int64_t Store::execute(std::string_view text, std::span<const Param> params) {
+  static metrics::Histogram& latency = store_call("execute");
+  metrics::Timer timer(latency);
   std::string sql(text);
   std::vector<Storage> kinds;
   for (const auto& p : params) kinds.push_back(p.storage);
@@ -396,6 +413,8 @@ void Store::begin() {
 }
 
 void Store::commit() {
+  static metrics::Histogram& latency = store_call("commit");
+  metrics::Timer timer(latency);
   auto& m = *impl_;
   if (m.depth == 0) fail(ErrorCode::failed_precondition, "commit without a transaction");
   if (m.depth == 1) {
@@ -528,6 +547,8 @@ void open_row(const std::shared_ptr<const Sealer>& keys, const TableInfo& t, std
 }  // namespace
 
 Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
+  static metrics::Histogram& latency = store_call("insert");
+  metrics::Timer timer(latency);
   std::string sql = "INSERT INTO " + t.name + " (" + column_list(t, 1) + ") VALUES (";
   for (std::size_t i = 1; i < t.columns.size(); ++i)
     sql += (i > 1 ? ", :p" : ":p") + std::to_string(i);
@@ -556,6 +577,8 @@ Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
 }
 
 void Store::insert_rows(const TableInfo& t, std::span<const Cell> cells, std::string_view before) {
+  static metrics::Histogram& latency = store_call("insert_rows");
+  metrics::Timer timer(latency);
   const std::size_t width = t.columns.size();
   if (width < 2 || cells.size() % width != 0)
     fail(ErrorCode::internal, t.name + ": insert_rows needs whole rows");
@@ -637,6 +660,8 @@ void Store::insert_rows(const TableInfo& t, std::span<const Cell> cells, std::st
 }
 
 bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
+  static metrics::Histogram& latency = store_call("get");
+  metrics::Timer timer(latency);
   std::string sql = "SELECT " + column_list(t, 0) + " FROM " + t.name + " WHERE id = :p1";
   try {
     auto& p = impl_->prepare(sql, {Storage::integer}, storages(t));
@@ -655,6 +680,8 @@ bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
 
 std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
                                std::int64_t expected_version) {
+  static metrics::Histogram& latency = store_call("update");
+  metrics::Timer timer(latency);
   std::string sql = "UPDATE " + t.name + " SET ";
   for (std::size_t i = 1; i < t.columns.size(); ++i)
     sql += (i > 1 ? ", " : "") + t.columns[i].name + " = :p" + std::to_string(i);
@@ -701,6 +728,8 @@ std::int64_t Store::delete_row(const TableInfo& t, Id id,
 
 void Store::select_rows(const TableInfo& t, const QuerySpec& q,
                         const std::function<void(std::span<const Cell>)>& sink) {
+  static metrics::Histogram& latency = store_call("select");
+  metrics::Timer timer(latency);
   std::vector<Param> params;
   std::string sql = render_select(t, q, false, impl_->dialect, params);
   std::vector<Storage> kinds;
@@ -723,6 +752,8 @@ void Store::select_rows(const TableInfo& t, const QuerySpec& q,
 }
 
 std::int64_t Store::count_rows(const TableInfo& t, const QuerySpec& q) {
+  static metrics::Histogram& latency = store_call("count");
+  metrics::Timer timer(latency);
   std::vector<Param> params;
   std::string sql = render_select(t, q, true, impl_->dialect, params);
   std::vector<Storage> kinds;

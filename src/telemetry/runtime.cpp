@@ -1,5 +1,7 @@
 #include "houqin/telemetry/runtime.hpp"
 
+#include "houqin/core/metrics.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -75,6 +77,7 @@ struct Runtime::Impl {
   bool served = false;
   bool finished = false;
   std::mutex close_mutex;
+  metrics::Registration metrics;  // last: unregistered before the pipeline goes
 };
 
 Runtime::Runtime(RuntimeOptions options, TelemetryConfig config)
@@ -119,6 +122,35 @@ Runtime::Runtime(RuntimeOptions options, TelemetryConfig config)
     serve_alarm_operations(engine_.get());
     m.served = true;
   }
+  // Self-monitoring: the pipeline's counters and queue depth, and each stage's throughput.
+  m.metrics = metrics::collect([&p = *m.pipeline](std::vector<metrics::Value>& out) {
+    const PipelineStats st = p.stats();
+    auto add = [&](const char* name, metrics::Kind kind, const char* help, double v,
+                   metrics::Labels labels = {}) {
+      out.push_back({name, kind, help, std::move(labels), v});
+    };
+    using metrics::Kind;
+    add("houqin_pipeline_accepted_total", Kind::counter, "Samples the telemetry pipeline took",
+        static_cast<double>(st.accepted));
+    add("houqin_pipeline_rejected_total", Kind::counter,
+        "Samples the pipeline could not take (full or closed)", static_cast<double>(st.rejected));
+    add("houqin_pipeline_durable_total", Kind::counter,
+        "Samples acknowledged durable by the pipeline", static_cast<double>(st.durable));
+    add("houqin_pipeline_queued", Kind::gauge, "Samples accepted and not yet processed",
+        static_cast<double>(st.queued));
+    add("houqin_pipeline_queue_capacity", Kind::gauge, "Samples the pipeline's queue holds",
+        static_cast<double>(st.capacity));
+    add("houqin_pipeline_queue_high_water", Kind::gauge, "Most samples ever queued at once",
+        static_cast<double>(st.queue_high_water));
+    for (const auto& stage : st.stages) {
+      add("houqin_pipeline_stage_samples_total", Kind::counter, "Samples through a stage",
+          static_cast<double>(stage.samples), {{"stage", stage.name}});
+      add("houqin_pipeline_stage_errors_total", Kind::counter, "Batches a stage failed",
+          static_cast<double>(stage.errors), {{"stage", stage.name}});
+      add("houqin_pipeline_stage_seconds_total", Kind::counter, "Time spent in a stage",
+          std::chrono::duration<double>(stage.time).count(), {{"stage", stage.name}});
+    }
+  });
 }
 
 Runtime::~Runtime() {

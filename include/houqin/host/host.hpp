@@ -15,6 +15,7 @@
 
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
+#include "houqin/core/metrics.hpp"
 #include "houqin/host/consumer.hpp"
 #include "houqin/host/lease.hpp"
 #include "houqin/host/scheduler.hpp"
@@ -123,6 +124,7 @@ class HOUQIN_EXPORT Host {
   mutable std::mutex status_mutex_;
   HostStatus status_;
   std::jthread thread_;
+  metrics::Registration metrics_;  // consumer lag and dead letters, from status_
 };
 
 }  // namespace houqin::host

@@ -25,6 +25,7 @@
 
 #include "houqin/core/actor.hpp"
 #include "houqin/core/json.hpp"
+#include "houqin/core/metrics.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::service {
@@ -50,6 +51,8 @@ struct Operation {
   json::Json input;        // JSON Schema (draft 2020-12) of what it accepts
   json::Json output;       // JSON Schema of what it returns
   std::function<json::Json(Context&, const json::Json& input)> handler;
+  /// Its latency histogram (houqin_operation_seconds{operation=...}), set by define().
+  metrics::Histogram* latency = nullptr;
 };
 
 /// Adds an operation; Error(already_exists) when the name is taken, Error(invalid_argument) when

@@ -129,6 +129,53 @@ TEST_P(ServiceTest, CallsParseInputRunTheServiceAndLeaveNothingOnBadInput) {
   EXPECT_EQ(campuses.count(), before);
 }
 
+TEST_P(ServiceTest, EveryCallIsTimedAndEveryFailureCountedByCode) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  auto admin = pf.actor("sysadmin");
+  auto read = [&] { return service::call(*s, admin, "monitor.metrics", json::Json::object()); };
+  auto histogram_count = [](const json::Json& snap, const std::string& name,
+                            const std::string& label, const std::string& value) {
+    for (const auto& h : snap["histograms"])
+      if (h["name"] == name && h["labels"].value(label, "") == value)
+        return h["count"].get<std::int64_t>();
+    return std::int64_t{0};
+  };
+  auto value = [](const json::Json& snap, const std::string& name, const json::Json& labels) {
+    for (const auto& v : snap["values"])
+      if (v["name"] == name && v["labels"] == labels) return v["value"].get<double>();
+    return 0.0;
+  };
+  const auto before = read();
+  service::call(*s, editor, "testsvc.add_campus", {{"code", "M1"}, {"name", "North"}});
+  expect_error(
+      [&] {
+        service::call(*s, editor, "testsvc.add_campus", {{"code", 7}});
+      },
+      ErrorCode::invalid_argument, "");
+  const auto after = read();
+  EXPECT_EQ(
+      histogram_count(after, "houqin_operation_seconds", "operation", "testsvc.add_campus") -
+          histogram_count(before, "houqin_operation_seconds", "operation", "testsvc.add_campus"),
+      2);
+  const json::Json labels = {{"code", "invalid_argument"}, {"operation", "testsvc.add_campus"}};
+  EXPECT_EQ(value(after, "houqin_operation_errors_total", labels) -
+                value(before, "houqin_operation_errors_total", labels),
+            1);
+  // Store calls are timed too: the insert of the campus among them.
+  EXPECT_GT(histogram_count(after, "houqin_store_seconds", "call", "insert"),
+            histogram_count(before, "houqin_store_seconds", "call", "insert"));
+  // The Prometheus text of the same, and the permission it needs.
+  auto text = service::call(*s, admin, "monitor.prometheus", json::Json::object());
+  EXPECT_EQ(text["content_type"], "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(text["data"].get<std::string>().find(
+                "houqin_operation_seconds_count{operation=\"testsvc.add_campus\"}"),
+            std::string::npos);
+  expect_error([&] { service::call(*s, editor, "monitor.metrics", json::Json::object()); },
+               ErrorCode::permission_denied, "");
+}
+
 TEST_P(ServiceTest, BuiltInOperationsAreAuthorised) {
   auto s = pf.open(GetParam());
   HQ_REQUIRE_STORE(s);

@@ -69,10 +69,10 @@ int main(int argc, char** argv) {
         if (rng() % 3) service::call(store, desk, "repair.verify", {{"work_order_id", id}});
       }
       if (day % 4 == 1) {
-        auto h = service::call(
-            store, desk, "hazard.report",
-            {{"title", "消防通道堆放杂物"},
-                                {"grade", "general"}, {"room_id", rooms[rng() % rooms.size()].id}});
+        auto h = service::call(store, desk, "hazard.report",
+                               {{"title", "消防通道堆放杂物"},
+                                {"grade", "general"},
+                                {"room_id", rooms[rng() % rooms.size()].id}});
         if (day < 20) {
           service::call(store, desk, "hazard.assign",
                         {{"code", h["code"]}, {"assigned_department_id", departments[0].id}});

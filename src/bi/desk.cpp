@@ -37,7 +37,8 @@ std::string tiles(const std::vector<Tile>& tiles) {
 }
 
 constexpr std::string_view desk_style =
-    "<style>.tiles{display:flex;flex-wrap:wrap;gap:8px;margin:1em 0}"
+    "<style>@page{size:A4;margin:1.5cm}svg{max-width:100%;height:auto}"
+    ".tiles{display:flex;flex-wrap:wrap;gap:8px;margin:1em 0}"
     ".tile{border:1px solid #9bb;border-radius:6px;padding:6px 10px;min-width:9em}"
     ".tile b{font-size:1.5em;display:block}.tile.attention{border-color:#c33;background:#fee}"
     ".critical{color:#b00;font-weight:bold}</style>\n";

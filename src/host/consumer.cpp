@@ -1,6 +1,8 @@
 // Durable consumers: checkpoints, retries and dead letters (see consumer.hpp).
 #include "houqin/host/consumer.hpp"
 
+#include "houqin/host/availability.hpp"
+
 #include <algorithm>
 
 #include "exception_text.hpp"
@@ -23,20 +25,23 @@ using store::Repository;
 }  // namespace
 
 std::vector<store::Migration> migrations() {
-  return {{"host", 1, "durable consumers: checkpoints and dead letters",
-           [](store::Store& s) {
-             store::create_table<ConsumerState>(s);
-             store::create_table<DeadLetter>(s);
-           }},
-          {"host", 2, "leases: one holder per name across processes",
-           [](store::Store& s) { store::create_table<Lease>(s); }},
-          {"host", 3, "scheduler: the next due time of every timed job",
-           [](store::Store& s) { store::create_table<JobState>(s); }},
-          {"host", 4, "dead letters: replays requested by an operator from any process",
-           [](store::Store& s) {
-             store::add_column(s, &DeadLetter::replay_requested_at);
-             store::add_column(s, &DeadLetter::replay_requested_by);
-           }}};
+  std::vector<store::Migration> out{
+      {"host", 1, "durable consumers: checkpoints and dead letters",
+       [](store::Store& s) {
+         store::create_table<ConsumerState>(s);
+         store::create_table<DeadLetter>(s);
+       }},
+      {"host", 2, "leases: one holder per name across processes",
+       [](store::Store& s) { store::create_table<Lease>(s); }},
+      {"host", 3, "scheduler: the next due time of every timed job",
+       [](store::Store& s) { store::create_table<JobState>(s); }},
+      {"host", 4, "dead letters: replays requested by an operator from any process",
+       [](store::Store& s) {
+         store::add_column(s, &DeadLetter::replay_requested_at);
+         store::add_column(s, &DeadLetter::replay_requested_by);
+       }}};
+  for (auto& m : availability_migrations()) out.push_back(std::move(m));
+  return out;
 }
 
 std::chrono::milliseconds RetryPolicy::delay_after(std::int32_t failures) const {

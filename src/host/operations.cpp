@@ -3,6 +3,7 @@
 // is fixed. A replay is a request that the host holding the consumer's lease carries out, since
 // only that process has the consumer's handlers.
 #include "houqin/audit/call.hpp"
+#include "houqin/host/availability.hpp"
 #include "houqin/host/consumer.hpp"
 #include "houqin/host/host.hpp"
 #include "houqin/service/registry.hpp"
@@ -65,6 +66,23 @@ BOOST_DESCRIBE_STRUCT(ReplayInput, (), (dead_letter_id))
             return letter;
           });
         }),
+    define<AvailabilityQuery>(
+        "availability.report", "monitor.read",
+        "Up and down time of the host, the database and each probed device or broker, the "
+        "service's downtime against the yearly budget (8 h), and the service incidents with "
+        "their response (15 min) and recovery times",
+        [](Context& ctx, const AvailabilityQuery& in) {
+          return audit::audited(ctx.store, ctx.actor, "availability.report",
+                                [&](audit::Call& call) {
+                                  call.require("monitor.read");
+                                  call.quiet();
+                                  return availability_report(ctx.store, in);
+                                });
+        }),
+    define<RespondInput>(
+        "availability.respond", "host.operate",
+        "Take a service incident on (the contract's response to a fault), with a note",
+        [](Context& ctx, const RespondInput& in) { return respond(ctx.store, ctx.actor, in); }),
 };
 
 }  // namespace

@@ -7,7 +7,9 @@
 #include "houqin/drivers/point_store.hpp"
 #include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
+#include "houqin/host/availability.hpp"
 #include "houqin/host/consumer.hpp"
+#include "houqin/host/performance.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
 #include "houqin/notify/notifier.hpp"
@@ -67,6 +69,31 @@ PlatformHost::PlatformHost(const std::string& url, store::StoreOptions options,
                            const HostConfig& config) {
   store_ = store::Store::open(url, options);
   host_ = make_host(*store_, config);
+  if (config.health_every.count() > 0 && url.find(":memory:") == std::string::npos)
+    health_store_ = store::Store::open(url, options);
+  start_telemetry(url, options, config);
+  if (health_store_)
+    health_ = std::jthread(
+        [this, every = config.health_every](std::stop_token stop) { health_loop(stop, every); });
+}
+
+void PlatformHost::health_loop(std::stop_token stop, std::chrono::milliseconds every) {
+  host::Monitor monitor(*health_store_);
+  if (acquisition_) monitor.add_source(host::modbus_source());
+  host::PerformanceRecorder performance(*health_store_);
+  while (!stop.stop_requested()) {
+    try {
+      if (monitor.tick()) performance.record(metrics::snapshot(health_store_->clock().now()));
+    } catch (const std::exception&) {  // the next round tries again; nothing is lost meanwhile
+    }
+    ++health_rounds_;
+    std::unique_lock lock(health_mutex_);
+    health_wake_.wait_for(lock, stop, every, [] { return false; });
+  }
+}
+
+void PlatformHost::start_telemetry(const std::string& url, store::StoreOptions options,
+                                   const HostConfig& config) {
   if (!config.telemetry) return;
   auto map = drivers::read_point_map(*store_);
   telemetry::RuntimeOptions ro;
@@ -108,6 +135,10 @@ PlatformHost::PlatformHost(const std::string& url, store::StoreOptions options,
 }
 
 PlatformHost::~PlatformHost() {
+  if (health_.joinable()) {
+    health_.request_stop();
+    health_.join();
+  }
   if (acquisition_) acquisition_->stop();
   acquisition_.reset();
   runtime_.reset();

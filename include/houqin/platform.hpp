@@ -3,7 +3,11 @@
 // runs every domain's reactions and timed jobs.
 #pragma once
 
+#include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "houqin/core/export.hpp"
@@ -51,8 +55,12 @@ struct HostConfig {
   std::optional<TelemetrySettings> telemetry;  // absent: no telemetry in this host
   /// How often the job "bi.check" evaluates the warning rules (docs/bi.md); zero: never.
   std::chrono::milliseconds bi_check{std::chrono::minutes(5)};
+  /// How often a PlatformHost checks its health (the database, the host, its Modbus
+  /// connections) into the availability ledger and keeps the growth of its operation latency
+  /// (host::PerformanceRecorder), on a connection of its own; zero: never (docs/monitoring.md).
+  std::chrono::milliseconds health_every{std::chrono::minutes(1)};
 };
-BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring, delivery, telemetry, bi_check))
+BOOST_DESCRIBE_STRUCT(HostConfig, (), (host, wiring, delivery, telemetry, bi_check, health_every))
 
 /// A host on `store` (a connection of its own, which must outlive it) with every reaction and
 /// timed job of the platform installed, each acting as its domain's service actor: the wiring's
@@ -91,12 +99,23 @@ class HOUQIN_EXPORT PlatformHost {
   /// Null unless config.telemetry was set.
   telemetry::Runtime* telemetry() noexcept { return runtime_.get(); }
   telemetry::PipelineAcquisition* acquisition() noexcept { return acquisition_.get(); }
+  /// Health rounds done by the health thread (config.health_every); safe from any thread.
+  std::int64_t health_rounds() const noexcept { return health_rounds_.load(); }
 
  private:
+  void start_telemetry(const std::string& url, store::StoreOptions options,
+                       const HostConfig& config);
+  void health_loop(std::stop_token stop, std::chrono::milliseconds every);
+
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::Store> health_store_;  // the health thread's own connection
   std::unique_ptr<host::Host> host_;
   std::unique_ptr<telemetry::Runtime> runtime_;
   std::unique_ptr<telemetry::PipelineAcquisition> acquisition_;
+  std::atomic<std::int64_t> health_rounds_{0};
+  std::mutex health_mutex_;
+  std::condition_variable_any health_wake_;
+  std::jthread health_;  // last: stopped and joined first
 };
 
 }  // namespace houqin

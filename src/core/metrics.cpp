@@ -83,6 +83,8 @@ std::string label_text(const Labels& labels, std::string_view extra = {}) {
   return out + "}";
 }
 
+}  // namespace
+
 std::optional<double> quantile(const std::vector<Bucket>& buckets, std::uint64_t count, double q) {
   if (count == 0) return std::nullopt;
   const double rank = q * static_cast<double>(count);
@@ -99,8 +101,6 @@ std::optional<double> quantile(const std::vector<Bucket>& buckets, std::uint64_t
   }
   return lower;
 }
-
-}  // namespace
 
 void Histogram::observe(std::chrono::nanoseconds elapsed) noexcept {
   const auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>(0, elapsed.count()));

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "houqin/audit/call.hpp"
+#include "houqin/core/metrics.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
@@ -61,6 +62,25 @@ void Monitor::add(Probe probe) {
   probes_.push_back(std::move(probe));
 }
 
+void Monitor::add_source(Source source) {
+  if (!source) fail(ErrorCode::invalid_argument, "source: empty");
+  sources_.push_back(std::move(source));
+}
+
+Source modbus_source() {
+  return [] {
+    std::vector<Observation> out;
+    for (const auto& v : metrics::snapshot(Timestamp{}).values) {
+      if (v.name != "houqin_modbus_up") continue;
+      auto it = v.labels.find("connection");
+      if (it == v.labels.end()) continue;
+      out.push_back({"modbus " + it->second, ComponentKind::device,
+                     v.value > 0 ? std::nullopt : std::optional<std::string>("not connected")});
+    }
+    return out;
+  };
+}
+
 void Monitor::observe(const std::string& component, ComponentKind kind,
                       const std::optional<std::string>& failure, Timestamp now) {
   const bool up = !failure;
@@ -88,6 +108,14 @@ bool Monitor::tick() {
       failure = std::string("check failed: ") + e.what();
     }
     observe(p.component, p.kind, failure, now);
+  }
+  for (const auto& source : sources_) {
+    try {
+      for (const auto& o : source())
+        if (!o.component.empty() && o.component != host_component)
+          observe(o.component, o.kind, o.failure, now);
+    } catch (const std::exception&) {  // a source that cannot say reports nothing this round
+    }
   }
   if (db) return false;  // kept until the database answers again
   try {

@@ -7,6 +7,7 @@
 
 #include "exception_text.hpp"
 #include "houqin/host/lease.hpp"
+#include "houqin/host/performance.hpp"
 #include "houqin/host/scheduler.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
@@ -41,6 +42,7 @@ std::vector<store::Migration> migrations() {
          store::add_column(s, &DeadLetter::replay_requested_by);
        }}};
   for (auto& m : availability_migrations()) out.push_back(std::move(m));
+  for (auto& m : performance_migrations()) out.push_back(std::move(m));
   return out;
 }
 

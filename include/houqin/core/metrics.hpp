@@ -160,6 +160,11 @@ class HOUQIN_EXPORT Registration {
 /// order. `at` is given by the caller (the store's clock).
 HOUQIN_EXPORT Snapshot snapshot(Timestamp at);
 
+/// The q-quantile (0..1) of a histogram estimated from its cumulative buckets (linear within
+/// one); nullopt when it has no observations.
+HOUQIN_EXPORT std::optional<double> quantile(const std::vector<Bucket>& buckets,
+                                             std::uint64_t count, double q);
+
 /// The Prometheus text exposition format (version 0.0.4) of a snapshot: # HELP and # TYPE once
 /// per name, histograms as _bucket{le=...}, _sum and _count.
 HOUQIN_EXPORT std::string prometheus(const Snapshot& snapshot);

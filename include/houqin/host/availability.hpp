@@ -66,6 +66,19 @@ struct Probe {
   std::function<std::optional<std::string>()> check;
 };
 
+/// One component's state as a source reports it.
+struct Observation {
+  std::string component;
+  ComponentKind kind = ComponentKind::other;
+  std::optional<std::string> failure;  // nullopt: up
+};
+/// Components found at check time (the Modbus connections the process has opened).
+using Source = std::function<std::vector<Observation>()>;
+
+/// Every Modbus connection of this process, from the metrics its drivers publish
+/// (houqin_modbus_up): component "modbus <connection>", down while not connected.
+HOUQIN_EXPORT Source modbus_source();
+
 struct MonitorOptions {
   /// A check round later than this after the last one means the process was not running: the
   /// gap is recorded as the host's downtime.
@@ -81,6 +94,7 @@ class HOUQIN_EXPORT Monitor {
   Monitor(const Monitor&) = delete;  // its database check refers to it
   Monitor& operator=(const Monitor&) = delete;
   void add(Probe probe);
+  void add_source(Source source);
   /// One round at the store clock's now: every check, then everything not yet written, in one
   /// transaction when the database is up. Returns whether it was written.
   bool tick();
@@ -102,6 +116,7 @@ class HOUQIN_EXPORT Monitor {
   store::Store& store_;
   MonitorOptions options_;
   std::vector<Probe> probes_;
+  std::vector<Source> sources_;
   std::vector<Run> pending_;  // in time order per component; merged while the state holds
 };
 

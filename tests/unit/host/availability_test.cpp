@@ -7,8 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "../../support/backends.hpp"
 #include "../../support/expect.hpp"
+#include "houqin/host/performance.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/repository.hpp"
@@ -168,6 +172,115 @@ TEST_P(AvailabilityTest, StretchesIncidentsAndTheDowntimeBudget) {
         host::availability_report(*s, {q.to, q.from, 8, 15});
       },
       ErrorCode::invalid_argument, "to: must be after from");
+}
+
+// A source reports the components it knows at check time: the Modbus connections from the
+// metrics their drivers publish (houqin_modbus_up), a connection appearing, dropping, returning.
+TEST_P(AvailabilityTest, SourcesReportTheComponentsTheyFind) {
+  if (!s) GTEST_SKIP();
+  auto& up = metrics::gauge("houqin_modbus_up", "1 when the Modbus connection is up",
+                            {{"connection", "tcp 127.0.0.9:1502 unit 3"}});
+  up.set(1);
+  monitor->add_source(host::modbus_source());
+  std::vector<host::Observation> extra;
+  monitor->add_source([&] { return extra; });
+  run_for(60s);
+  extra.push_back({"mqtt", ComponentKind::broker, std::string("refused")});
+  up.set(0);
+  run_for(60s);
+  up.set(1);
+  extra[0].failure.reset();
+  run_for(60s);
+  const auto plc = stretches("modbus tcp 127.0.0.9:1502 unit 3");
+  ASSERT_EQ(plc.size(), 3u);
+  EXPECT_TRUE(plc[0].up);
+  EXPECT_FALSE(plc[1].up);
+  EXPECT_EQ(plc[1].reason, "not connected");
+  EXPECT_EQ(plc[1].kind, ComponentKind::device);
+  EXPECT_TRUE(plc[2].up);
+  const auto mqtt = stretches("mqtt");
+  ASSERT_EQ(mqtt.size(), 2u);
+  EXPECT_FALSE(mqtt[0].up);
+  EXPECT_EQ(mqtt[0].kind, ComponentKind::broker);
+  EXPECT_TRUE(mqtt[1].up);
+  auto incidents = store::Repository<host::ServiceIncident>(*s).find();
+  EXPECT_EQ(incidents.size(), 2u);
+  for (const auto& i : incidents) EXPECT_TRUE(i.recovered_at) << i.component;
+  testing::expect_error([&] { monitor->add_source({}); }, ErrorCode::invalid_argument, "source");
+}
+
+// The process's operation histograms are kept per local day: only their growth since the last
+// record is added, errors by operation, and the quarter's figures read back with percentiles.
+TEST_P(AvailabilityTest, PerformanceIsKeptPerDayAndOperation) {
+  if (!s) GTEST_SKIP();
+  auto& h = metrics::histogram("houqin_operation_seconds", "Time of a registry operation",
+                               {{"operation", "test.kept_operation"}});
+  auto& errors = metrics::counter("houqin_operation_errors_total", "failed",
+                                  {{"operation", "test.kept_operation"}, {"code", "not_found"}});
+  const auto before_calls = static_cast<std::int64_t>(h.count());
+  const auto before_errors = static_cast<std::int64_t>(errors.value());
+  host::PerformanceRecorder recorder(*s);
+  recorder.record(metrics::snapshot(clock.now()));
+  auto kept = [&] {
+    return store::Repository<host::OperationDay>(*s).find(
+        store::Query<host::OperationDay>()
+            .where(&host::OperationDay::name, store::Op::eq, std::string("test.kept_operation"))
+            .order_by("day"));
+  };
+  for (int i = 0; i < 19; ++i) h.observe(2ms);
+  h.observe(3s);
+  errors.add(2);
+  recorder.record(metrics::snapshot(clock.now()));
+  recorder.record(metrics::snapshot(clock.now()));  // nothing grew: nothing added
+  auto rows = kept();
+  ASSERT_EQ(rows.size(), 1u);
+  // The first record holds what this process observed before (other backends' runs).
+  EXPECT_EQ(rows[0].calls, before_calls + 20);
+  EXPECT_EQ(rows[0].errors, before_errors + 2);
+  EXPECT_EQ(rows[0].day, parse_date("2026-08-01"));  // 08:00 local
+  ASSERT_EQ(rows[0].buckets.size(), metrics::latency_bounds.size() + 1);
+  clock.advance(24h);
+  h.observe(2ms);
+  recorder.record(metrics::snapshot(clock.now()));
+  rows = kept();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[1].calls, 1);
+  EXPECT_EQ(rows[1].errors, 0);
+  const auto stats = host::operation_stats(*s, parse_date("2026-08-01"), parse_date("2026-08-03"));
+  auto it = std::find_if(stats.begin(), stats.end(),
+                         [](const auto& o) { return o.name == "test.kept_operation"; });
+  ASSERT_NE(it, stats.end());
+  EXPECT_EQ(it->calls, rows[0].calls + 1);
+  ASSERT_TRUE(it->p95_ms && it->mean_ms && it->error_rate);
+  // Each run observes 20 calls of 2 ms, one of 3 s and 2 errors: 1 in 21 is slow.
+  EXPECT_GT(*it->p95_ms, 1.0);
+  EXPECT_LE(*it->p95_ms, 2.5);
+  ASSERT_TRUE(it->p99_ms);
+  EXPECT_GT(*it->p99_ms, 2500.0);
+  EXPECT_NEAR(*it->error_rate, 2.0 / 21, 1e-9);
+  // Store calls are kept too, named store.<call>.
+  EXPECT_TRUE(std::any_of(stats.begin(), stats.end(),
+                          [](const auto& o) { return o.name.rfind("store.", 0) == 0; }));
+}
+
+// The platform host checks its health on a thread of its own into the ledger and keeps its
+// performance, with nothing asked of the embedding program.
+TEST_P(AvailabilityTest, ThePlatformHostChecksItsHealth) {
+  if (!s || GetParam() == "sqlite_memory") GTEST_SKIP();
+  HostConfig config;
+  config.health_every = 20ms;
+  config.bi_check = 0ms;
+  config.delivery.every = 0ms;
+  {
+    PlatformHost platform(fx.url(), {.keys = testing::test_keyring()}, config);
+    for (int i = 0; i < 500 && platform.health_rounds() < 3; ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_GE(platform.health_rounds(), 3);
+  }
+  const auto db = stretches("database");
+  ASSERT_FALSE(db.empty());
+  EXPECT_TRUE(db.back().up);
+  EXPECT_FALSE(stretches("host").empty());
+  EXPECT_GT(store::Repository<host::OperationDay>(*s).count(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AvailabilityTest, ::testing::ValuesIn(testing::backends()),

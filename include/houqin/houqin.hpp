@@ -8,6 +8,7 @@
 #include "houqin/auth/auth.hpp"
 #include "houqin/bi/bi.hpp"
 #include "houqin/bi/model.hpp"
+#include "houqin/bi/operation_report.hpp"
 #include "houqin/core/actor.hpp"
 #include "houqin/core/chart.hpp"
 #include "houqin/core/clock.hpp"

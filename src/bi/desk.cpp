@@ -1,47 +1,20 @@
 // The service desk's page (服务台): the snapshot as tiles, the warnings firing now and the last
 // days' trend, from the counters; and a KPI series as a page.
 #include <algorithm>
-#include <cstdio>
 #include <map>
 
 #include "houqin/bi/bi.hpp"
 #include "houqin/core/chart.hpp"
 #include "houqin/core/html.hpp"
 #include "houqin/store/repository.hpp"
+#include "page.hpp"
 
 namespace houqin::bi {
 namespace {
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
-std::string shown(const std::optional<double>& v, int decimals, std::string_view unit = "") {
-  return v ? fixed(*v, decimals) + std::string(unit) : std::string("—");
-}
-
-struct Tile {
-  std::string title;
-  std::string value;
-  bool attention = false;  // drawn red
-};
-
-std::string tiles(const std::vector<Tile>& tiles) {
-  std::string out = "<div class=\"tiles\">";
-  for (const auto& t : tiles)
-    out += std::string("<div class=\"tile") + (t.attention ? " attention" : "") + "\"><div>" +
-           html_escape(t.title) + "</div><b>" + html_escape(t.value) + "</b></div>";
-  return out + "</div>\n";
-}
-
-constexpr std::string_view desk_style =
-    "<style>@page{size:A4;margin:1.5cm}svg{max-width:100%;height:auto}"
-    ".tiles{display:flex;flex-wrap:wrap;gap:8px;margin:1em 0}"
-    ".tile{border:1px solid #9bb;border-radius:6px;padding:6px 10px;min-width:9em}"
-    ".tile b{font-size:1.5em;display:block}.tile.attention{border-color:#c33;background:#fee}"
-    ".critical{color:#b00;font-weight:bold}</style>\n";
+using page::fixed;
+using page::shown;
+using page::tiles;
 
 }  // namespace
 
@@ -86,7 +59,7 @@ std::string to_csv(const Desk& desk) {
 
 std::string to_html(const Desk& desk) {
   const Snapshot& s = desk.snapshot;
-  std::string out = html::page_start("服务台", "服务台 Service desk") + std::string(desk_style);
+  std::string out = html::page_start("服务台", "服务台 Service desk") + std::string(page::style);
   out += "<p>" + html_escape(format_timestamp(s.at)) + " · 本月自 " +
          html_escape(format_date(s.month_from)) + "</p>\n";
   out += "<h2>维修 Repairs</h2>\n" +

@@ -2,8 +2,10 @@
 // series, the catalogue of KPIs and the rebuild from the tables.
 #include "houqin/audit/call.hpp"
 #include "houqin/bi/bi.hpp"
+#include "houqin/bi/operation_report.hpp"
 #include "houqin/service/document.hpp"
 #include "houqin/service/registry.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::bi {
 namespace {
@@ -29,6 +31,20 @@ struct SeriesDocumentInput {
   service::DocumentFormat format = service::DocumentFormat::html;
 };
 BOOST_DESCRIBE_STRUCT(SeriesDocumentInput, (), (series, format))
+
+struct OperationReportDocumentInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"code"};
+  std::string code;  // OR-2026Q4
+  service::DocumentFormat format = service::DocumentFormat::html;
+};
+BOOST_DESCRIBE_STRUCT(OperationReportDocumentInput, (), (code, format))
+
+struct RecordBookInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"year"};
+  std::int32_t year = 0;
+  service::DocumentFormat format = service::DocumentFormat::pdf;
+};
+BOOST_DESCRIBE_STRUCT(RecordBookInput, (), (year, format))
 
 // A read of aggregates: authorised, a failure recorded.
 template <class F>
@@ -74,6 +90,42 @@ auto read(Context& c, const char* action, F&& f) {
                                         [&] { return to_csv(s); }, [&] { return to_html(s); });
                                   });
                                 }),
+    define<QuarterInput>(
+        "bi.operation_report", "bi.operation_report",
+        "Generate the quarter's system operation report (availability, performance, audit, "
+        "backups, integrity, usage by department, open problems) and keep it as a record",
+        [](Context& c, const QuarterInput& in) {
+          return generate_operation_report(c.store, c.actor, in);
+        }),
+    define<OperationReportDocumentInput>(
+        "bi.operation_report_document", "bi.operation_report",
+        "A kept quarterly operation report as HTML with charts, PDF or XLSX",
+        [](Context& c, const OperationReportDocumentInput& in) {
+          return audit::audited(
+              c.store, c.actor, "bi.operation_report_document", [&](audit::Call& call) {
+                call.require("bi.operation_report");
+                call.quiet();
+                auto rec = store::Repository<OperationReportRecord>(c.store).find_one(
+                    store::Query<OperationReportRecord>().where(&OperationReportRecord::code,
+                                                                store::Op::eq, in.code));
+                if (!rec) fail(ErrorCode::not_found, "code: no operation report '" + in.code + "'");
+                const auto& r = rec->report;
+                return service::render(
+                    in.format, r, "系统运行报告 " + r.code, {}, [&] { return to_html(r); },
+                    r.utc_offset_minutes);
+              });
+        }),
+    define<RecordBookInput>(
+        "bi.record_book", "bi.operation_report",
+        "The year's maintenance record book (全年维护保养及维修服务记录): every repair, "
+        "maintenance and inspection task, hazard, drill and operation report, as a PDF with a "
+        "table of contents, HTML or XLSX",
+        [](Context& c, const RecordBookInput& in) {
+          const RecordBook b = record_book(c.store, c.actor, {in.year});
+          return service::render(
+              in.format, b, std::to_string(b.year) + " 年度维护保养及维修服务记录", {},
+              [&] { return to_html(b); }, b.utc_offset_minutes, std::chrono::minutes(30));
+        }),
     define<service::NoInput>("bi.catalogue", "bi.read", "Every KPI BI keeps, with its unit",
                              [](Context&, const service::NoInput&) {
                                auto k = catalogue();

@@ -8,6 +8,7 @@
 #include "houqin/asset/ledger.hpp"
 #include "houqin/audit/call.hpp"
 #include "houqin/bi/bi.hpp"
+#include "houqin/bi/operation_report.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/inventory/inventory.hpp"
@@ -383,7 +384,7 @@ RebuildReport Bi::rebuild(const auth::Actor& actor) {
 }
 
 std::vector<store::Migration> migrations() {
-  return {
+  std::vector<store::Migration> out{
       {"bi", 1, "KPI counters by day, building and department, and each row's contributions",
        [](store::Store& s) {
          store::create_table<Counter>(s);
@@ -397,6 +398,8 @@ std::vector<store::Migration> migrations() {
          store::create_table<Warning>(s);
        }},
   };
+  for (auto& m : operation_report_migrations()) out.push_back(std::move(m));
+  return out;
 }
 
 namespace {

@@ -148,6 +148,9 @@ Catalog& catalog() {
         {"host.operate", Duty::system_admin, "replay dead-lettered events"},
         {"monitor.read", Duty::system_admin,
          "read the library's own metrics: latencies, errors, queues, lag, device health"},
+        {"bi.operation_report", Duty::system_admin,
+         "generate and read the quarterly operation reports and the annual maintenance record "
+         "book"},
     };
     for (const auto& p : builtin) c.entries.emplace(p.name, p);
     return true;

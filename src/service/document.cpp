@@ -254,9 +254,13 @@ std::string html_to_pdf(std::string_view html, std::chrono::seconds timeout) {
 
 Document render_workbook(DocumentFormat format, const std::function<Workbook()>& book,
                          const std::function<std::string()>& csv,
-                         const std::function<std::string()>& html) {
+                         const std::function<std::string()>& html,
+                         std::chrono::seconds pdf_timeout) {
   switch (format) {
     case DocumentFormat::csv:
+      if (!csv)
+        fail(ErrorCode::invalid_argument,
+             "format: csv is not offered for a report of several tables; use xlsx, html or pdf");
       return {"text/csv", "utf-8", csv()};
     case DocumentFormat::html:
       return {"text/html", "utf-8", html()};
@@ -264,7 +268,7 @@ Document render_workbook(DocumentFormat format, const std::function<Workbook()>&
       return {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "base64",
               crypto::to_base64(to_xlsx(book()))};
     case DocumentFormat::pdf:
-      return {"application/pdf", "base64", crypto::to_base64(html_to_pdf(html()))};
+      return {"application/pdf", "base64", crypto::to_base64(html_to_pdf(html(), pdf_timeout))};
   }
   fail(ErrorCode::invalid_argument, "format: unknown document format");
 }

@@ -3,7 +3,9 @@ openpyxl: Chinese headers, numbers as numbers, the figures of the JSON report) a
 (pdftotext finds the figures), on SQLite and PostgreSQL."""
 
 import base64
+import datetime
 import io
+import re
 import subprocess
 
 import openpyxl
@@ -81,3 +83,54 @@ def test_an_unknown_format_is_refused_by_name(platform):
     store, desk = _orders(platform)
     with pytest.raises(houqin.InvalidArgument, match="format"):
         houqin.services.repair.report_document(store, desk, format="docx", query=RANGE)
+
+
+def _pdf_text(doc, path):
+    assert doc["content_type"] == "application/pdf"
+    path.write_bytes(_bytes(doc))
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_the_quarterly_operation_report_is_kept_and_printed(platform, tmp_path):
+    store, _ = _orders(platform)
+    admin = platform.user_with("ops", "ops", ["bi.operation_report", "bi.manage"])
+    houqin.services.bi.rebuild(store, admin)  # no host runs here: the KPIs from the tables
+    now = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8)))
+    quarter = (now.month - 1) // 3 + 1
+    record = houqin.services.bi.operation_report(store, admin, year=now.year, quarter=quarter)
+    code = f"OR-{now.year}Q{quarter}"
+    assert record["code"] == code and record["revision"] == 1
+    # No backup was made: an open problem the report names.
+    assert any(p["kind"] == "no_backup" for p in record["report"]["problems"])
+    doc = houqin.services.bi.operation_report_document(store, admin, code=code, format="pdf")
+    text = _pdf_text(doc, tmp_path / "report.pdf")
+    assert f"系统运行报告 {now.year} 年第 {quarter} 季度" in text
+    assert "no backup made this quarter" in text
+    book = openpyxl.load_workbook(io.BytesIO(_bytes(houqin.services.bi.operation_report_document(
+        store, admin, code=code, format="xlsx"))))
+    assert book.sheetnames[0] == "摘要"
+    summary = {row[0]: row[1] for row in book["摘要"].iter_rows(min_row=2, values_only=True)}
+    assert summary["业务指标 · 上报数"] == record["report"]["figures"]["reported"] == 5
+
+
+def test_the_record_book_has_a_table_of_contents_with_page_numbers(platform, tmp_path):
+    store, _ = _orders(platform)
+    admin = platform.user_with("ops", "ops", ["bi.operation_report"])
+    year = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).year
+    doc = houqin.services.bi.record_book(store, admin, year=year)  # a PDF by default
+    text = _pdf_text(doc, tmp_path / "book.pdf")
+    assert f"{year} 年度维护保养及维修服务记录" in text
+    assert "目录" in text
+    # Each chapter's entry ends with the page it starts on; chapters start on pages of their own.
+    pages = {}
+    for line in text.splitlines():
+        for chapter in ("二、维修记录", "三、维护保养与巡检", "六、季度运行报告"):
+            found = re.search(r"\.{3,}\s*(\d+)\s*$", line)
+            if chapter in line and found:
+                pages[chapter] = int(found.group(1))
+    assert set(pages) == {"二、维修记录", "三、维护保养与巡检", "六、季度运行报告"}
+    assert 2 <= pages["二、维修记录"] < pages["三、维护保养与巡检"] < pages["六、季度运行报告"]
+    assert "(5)" in text  # five repairs in the contents
+    orders = store.find(houqin.repair.WorkOrder)
+    assert all(o.code in text for o in orders)

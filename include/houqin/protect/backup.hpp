@@ -48,6 +48,11 @@ HOUQIN_EXPORT Manifest backup(store::Store& store, const auth::Actor& actor,
 
 /// Checks a backup file without touching any store: Error(data_loss) naming what is wrong.
 HOUQIN_EXPORT Manifest verify_backup(const std::filesystem::path& file);
+/// The same check, recorded in `store`'s audit log (protect.verify_backup, success with what was
+/// checked, or failed with what is wrong): the quarterly operation report counts the backups
+/// verified. Needs protect.backup.
+HOUQIN_EXPORT Manifest verify_backup(store::Store& store, const auth::Actor& actor,
+                                     const std::filesystem::path& file);
 
 /// Replaces the data of `store` with the backup's; needs protect.restore. The target must be
 /// migrated to the same schema versions as the source (Error(failed_precondition) naming the

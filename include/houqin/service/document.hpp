@@ -206,18 +206,23 @@ HOUQIN_EXPORT std::string html_to_pdf(std::string_view html,
 template <DescribedStruct Report>
 Document render(DocumentFormat format, const Report& report, std::string_view title,
                 const std::function<std::string()>& csv, const std::function<std::string()>& html,
-                std::int32_t utc_offset_minutes = 480);
+                std::int32_t utc_offset_minutes = 480,
+                std::chrono::seconds pdf_timeout = std::chrono::seconds(60));
 
+/// The same from a workbook's maker; an empty `csv` refuses CSV (a report of several tables
+/// offers XLSX instead). `pdf_timeout` bounds weasyprint (a year's record book needs longer).
 HOUQIN_EXPORT Document render_workbook(DocumentFormat format, const std::function<Workbook()>& book,
                                        const std::function<std::string()>& csv,
-                                       const std::function<std::string()>& html);
+                                       const std::function<std::string()>& html,
+                                       std::chrono::seconds pdf_timeout = std::chrono::seconds(60));
 
 template <DescribedStruct Report>
 Document render(DocumentFormat format, const Report& report, std::string_view title,
                 const std::function<std::string()>& csv, const std::function<std::string()>& html,
-                std::int32_t utc_offset_minutes) {
+                std::int32_t utc_offset_minutes, std::chrono::seconds pdf_timeout) {
   return render_workbook(
-      format, [&] { return workbook(report, std::string(title), utc_offset_minutes); }, csv, html);
+      format, [&] { return workbook(report, std::string(title), utc_offset_minutes); }, csv, html,
+      pdf_timeout);
 }
 
 }  // namespace houqin::service

@@ -8,6 +8,7 @@
 
 #include "../../support/expect.hpp"
 #include "houqin/bi/bi.hpp"
+#include "houqin/bi/operation_report.hpp"
 #include "houqin/emergency/emergency.hpp"
 #include "houqin/hazard/hazards.hpp"
 #include "houqin/inspection/planner.hpp"
@@ -57,6 +58,8 @@ TEST(Reports, EveryModulesReportHasAChineseTitleForEveryColumn) {
   expect_titled<survey::Scores>("survey");
   expect_titled<bi::Desk>("bi desk");
   expect_titled<bi::Series>("bi series");
+  expect_titled<bi::OperationReport>("operation report");
+  expect_titled<bi::RecordBook>("record book");
 }
 
 TEST(Reports, AWorkbookKeepsTheReportsFiguresAndTypes) {

@@ -91,7 +91,10 @@ std::string to_html(const Desk& desk) {
                 {"本月医废重量", fixed(s.waste_kg_this_month, 1) + " kg"},
                 {"暂存间在存", std::to_string(s.waste_in_storage)},
                 {"活动告警", std::to_string(s.alarms_active), s.alarms_active > 0},
+                {"长期告警(>24 h)", std::to_string(s.alarms_standing), s.alarms_standing > 0},
                 {"本月告警", std::to_string(s.alarms_raised_this_month)},
+                {"本月告警泛滥", std::to_string(s.alarm_floods_this_month),
+                 s.alarm_floods_this_month > 0},
                 {"低于再订货点", std::to_string(s.stock_below_reorder), s.stock_below_reorder > 0},
                 {"满意度", shown(s.satisfaction_score, 1, " %")}});
 

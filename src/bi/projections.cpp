@@ -135,6 +135,27 @@ std::vector<Contribution> project(Projector& c, const waste::Bag& b) {
   return list;
 }
 
+bool is_raise(const telemetry::AlarmEvent& e) {
+  return e.from_state == telemetry::AlarmState::normal &&
+         e.to_state != telemetry::AlarmState::normal;
+}
+
+// The 10-minute interval of `t`, aligned to the epoch as the alarm engine counts floods.
+Timestamp flood_interval_of(Timestamp t) {
+  const auto us = t.time_since_epoch().count();
+  const auto n = telemetry::flood_interval_us;
+  return Timestamp(std::chrono::microseconds(us - ((us % n) + n) % n));
+}
+
+// A 10-minute interval with more than telemetry::flood_alarms alarms raised is a flood
+// (ISA-18.2), counted for the hospital's one logistics control room on the local day it starts;
+// sum: the alarms raised in it.
+std::vector<Contribution> project_flood(Projector& c, Timestamp start, std::int64_t raised) {
+  std::vector<Contribution> list;
+  if (raised > telemetry::flood_alarms) Out{list, 0, 0}.add("alarm.flood", c.day(start), raised);
+  return list;
+}
+
 // An alarm episode: raised on the day of its first transition out of normal; active while the
 // point's current record is in this episode and active.
 std::vector<Contribution> project(Projector& c, const std::vector<telemetry::AlarmEvent>& history,
@@ -143,8 +164,7 @@ std::vector<Contribution> project(Projector& c, const std::vector<telemetry::Ala
   std::vector<Contribution> list;
   Out out{list, 0, 0};
   for (const auto& e : history)
-    if (e.from_state == telemetry::AlarmState::normal &&
-        e.to_state != telemetry::AlarmState::normal) {
+    if (is_raise(e)) {
       out.add("alarm.raised", c.day(e.time));
       break;
     }
@@ -259,6 +279,10 @@ void apply(store::Store& s, const std::string& source, std::vector<Contribution>
   });
 }
 
+std::string flood_source(Timestamp interval) {
+  return "alarm_flood:" + format_timestamp(interval);
+}
+
 std::string alarm_source(Id point, telemetry::AlarmKind kind, std::int64_t episode) {
   return "alarm:" + std::to_string(point) + ":" + std::string(enum_name(kind)) + ":" +
          std::to_string(episode);
@@ -320,6 +344,20 @@ void Bi::refresh_alarm(Id point_id, telemetry::AlarmKind kind, std::int64_t epis
   apply(store_, alarm_source(point_id, kind, episode), project(c, history, record, episode));
 }
 
+void Bi::refresh_flood(Timestamp raised_at) {
+  Projector c(store_);
+  const Timestamp start = flood_interval_of(raised_at);
+  using telemetry::AlarmEvent;
+  const auto raised = Repository<AlarmEvent>(store_).count(
+      Query<AlarmEvent>()
+          .where(&AlarmEvent::time, Op::ge, start)
+          .where(&AlarmEvent::time, Op::lt,
+                 start + std::chrono::microseconds(telemetry::flood_interval_us))
+          .where(&AlarmEvent::from_state, Op::eq, telemetry::AlarmState::normal)
+          .where(&AlarmEvent::to_state, Op::ne, telemetry::AlarmState::normal));
+  apply(store_, flood_source(start), project_flood(c, start, raised));
+}
+
 RebuildReport Bi::rebuild(const auth::Actor& actor) {
   return audit::audited(store_, actor, "bi.rebuild", [&](audit::Call& call) {
     call.require("bi.manage");
@@ -352,9 +390,14 @@ RebuildReport Bi::rebuild(const auth::Actor& actor) {
     // Alarm episodes: the history grouped by point, kind and episode.
     std::map<std::tuple<Id, telemetry::AlarmKind, std::int64_t>, std::vector<telemetry::AlarmEvent>>
         episodes;
+    std::map<Timestamp, std::int64_t> raised_per_interval;  // floods
     for (auto& e : Repository<telemetry::AlarmEvent>(store_).find(
-             Query<telemetry::AlarmEvent>().order_by(&telemetry::AlarmEvent::id)))
+             Query<telemetry::AlarmEvent>().order_by(&telemetry::AlarmEvent::id))) {
+      if (is_raise(e)) ++raised_per_interval[flood_interval_of(e.time)];
       episodes[{e.point_id, e.kind, e.episode}].push_back(std::move(e));
+    }
+    for (const auto& [start, raised] : raised_per_interval)
+      keep(flood_source(start), project_flood(c, start, raised));
     std::map<std::pair<Id, telemetry::AlarmKind>, telemetry::AlarmRecord> records;
     for (auto& r : Repository<telemetry::AlarmRecord>(store_).find())
       records.emplace(std::pair{r.point_id, r.kind}, std::move(r));
@@ -445,7 +488,9 @@ host::Consumer consumer() {
     Bi(d.store).refresh_fault(e.fault.id);
   });
   c.on<telemetry::AlarmRaised>([](host::Delivery& d, const telemetry::AlarmRaised& e) {
-    Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
+    Bi bi(d.store);
+    bi.refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));
+    bi.refresh_flood(e.time);
   });
   c.on<telemetry::AlarmCleared>([](host::Delivery& d, const telemetry::AlarmCleared& e) {
     Bi(d.store).refresh_alarm(e.point_id, e.kind, static_cast<std::int64_t>(e.episode));

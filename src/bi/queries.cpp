@@ -5,6 +5,7 @@
 
 #include "houqin/bi/bi.hpp"
 #include "houqin/store/repository.hpp"
+#include "houqin/telemetry/alarm.hpp"
 
 namespace houqin::bi {
 namespace {
@@ -41,6 +42,8 @@ const std::vector<Kpi>& kpi_table() {
       {"waste.in_storage", true, "", "bags in the temporary store now"},
       {"alarm.raised", false, "", "alarm episodes raised"},
       {"alarm.active", true, "", "alarms active now"},
+      {"alarm.flood", false, "",
+       "10-minute intervals with more than 10 alarms raised (ISA-18.2 flood); sum: the alarms"},
       {"stock.below_reorder", true, "", "stock items at or below their reorder point"},
       {"asset.failure", false, "", "unplanned equipment faults started"},
       {"asset.repaired", false, "s", "unplanned faults ended; sum: seconds of downtime"},
@@ -71,6 +74,22 @@ Sum total(store::Store& s, const std::string& kpi, Date from, std::optional<Date
     out.sum += row[1].i;
   });
   return out;
+}
+
+/// Active alarms whose episode was raised before `before` (the alarm tables, indexed by episode).
+std::int64_t standing_alarms(store::Store& s, Timestamp before) {
+  using telemetry::AlarmEvent;
+  using telemetry::AlarmRecord;
+  std::int64_t n = 0;
+  for (const auto& r : Repository<AlarmRecord>(s).find(
+           Query<AlarmRecord>().where(&AlarmRecord::active, Op::eq, true)))
+    if (Repository<AlarmEvent>(s).count(Query<AlarmEvent>()
+                                            .where(&AlarmEvent::episode, Op::eq, r.episode)
+                                            .where(&AlarmEvent::point_id, Op::eq, r.point_id)
+                                            .where(&AlarmEvent::kind, Op::eq, r.kind)
+                                            .where(&AlarmEvent::time, Op::lt, before)) > 0)
+      ++n;
+  return n;
 }
 
 Sum gauge(store::Store& s, const std::string& kpi) {
@@ -164,6 +183,8 @@ Snapshot Bi::snapshot() {
   out.waste_in_storage = gauge(store_, "waste.in_storage").count;
   out.alarms_active = gauge(store_, "alarm.active").count;
   out.alarms_raised_this_month = total(store_, "alarm.raised", from).count;
+  out.alarm_floods_this_month = total(store_, "alarm.flood", from).count;
+  out.alarms_standing = standing_alarms(store_, out.at - std::chrono::hours(24));
   out.stock_below_reorder = gauge(store_, "stock.below_reorder").count;
   // The last closed survey with a shown score: the latest day's.
   if (auto last = Repository<Counter>(store_).find_one(

@@ -48,6 +48,12 @@ std::vector<store::Migration> alarm_migrations() {
              "CREATE INDEX IF NOT EXISTS telemetry_soe_point_time ON telemetry_soe (point_id, "
              "time_us)");
        }},
+      {"telemetry_alarms", 2, "alarm history by time (floods: alarms raised in 10 minutes)",
+       [](store::Store& s) {
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS telemetry_alarm_event_time ON telemetry_alarm_event "
+             "(time)");
+       }},
   };
 }
 

@@ -94,7 +94,11 @@ struct Snapshot {
   double waste_kg_this_month = 0;
   std::int64_t waste_in_storage = 0;
   std::int64_t alarms_active = 0;
+  /// Active alarms raised more than 24 h ago (standing; ISA-18.2 calls them stale): read from
+  /// the alarm tables at the snapshot, not a counter, since they become standing by time alone.
+  std::int64_t alarms_standing = 0;
   std::int64_t alarms_raised_this_month = 0;
+  std::int64_t alarm_floods_this_month = 0;  // 10-minute intervals with more than 10 raised
   std::int64_t stock_below_reorder = 0;
   std::optional<double> satisfaction_score;  // the last closed survey's overall weighted %
 };
@@ -105,8 +109,9 @@ BOOST_DESCRIBE_STRUCT(Snapshot, (),
                        equipment_mttr_hours, hazards_open, hazards_overdue, inspections_open,
                        inspections_due_this_month, inspections_done_this_month,
                        inspections_missed_this_month, inspection_completion, waste_bags_this_month,
-                       waste_kg_this_month, waste_in_storage, alarms_active,
-                       alarms_raised_this_month, stock_below_reorder, satisfaction_score))
+                       waste_kg_this_month, waste_in_storage, alarms_active, alarms_standing,
+                       alarms_raised_this_month, alarm_floods_this_month, stock_below_reorder,
+                       satisfaction_score))
 
 /// One day on the service desk's trend.
 struct DeskDay {
@@ -208,6 +213,8 @@ class HOUQIN_EXPORT Bi {
   void refresh_task(Id id);
   void refresh_bag(Id id);
   void refresh_alarm(Id point_id, telemetry::AlarmKind kind, std::int64_t episode);
+  /// Projects the 10-minute interval an alarm was raised in again (alarm.flood).
+  void refresh_flood(Timestamp raised_at);
   void refresh_item(Id id);
   void refresh_survey(Id id);
   void refresh_fault(Id id);

@@ -16,6 +16,7 @@
 #include "houqin/platform.hpp"
 #include "houqin/repair/work_orders.hpp"
 #include "houqin/service/registry.hpp"
+#include "houqin/telemetry/alarm.hpp"
 
 namespace houqin {
 namespace {
@@ -464,6 +465,71 @@ TEST_P(BiTest, ThePlatformHostChecksTheRulesOnItsOwn) {
   auto rule = Repository<bi::WarningRule>(*s).find().front();
   EXPECT_TRUE(rule.firing);
   EXPECT_EQ(rule.last_value, 1.0);
+}
+
+// Alarm floods (more than 10 raised in one 10-minute interval) are tallied per interval from the
+// alarm history, again and again without change, and as a rebuild gives them; standing alarms
+// (active, raised more than 24 h ago) are read at the snapshot.
+TEST_P(BiTest, AlarmFloodsAndStandingAlarms) {
+  HQ_REQUIRE_STORE(s);
+  react();  // the fixture's assets
+  using telemetry::AlarmEvent;
+  using telemetry::AlarmState;
+  const auto now = s->clock().now();
+  const auto interval = std::chrono::microseconds(telemetry::flood_interval_us);
+  const auto us = (now - 2 * interval).time_since_epoch().count();
+  const Timestamp start{std::chrono::microseconds(us - us % telemetry::flood_interval_us)};
+  Repository<AlarmEvent> events(*s);
+  bi::Bi bi(*s);
+  auto raise = [&](Id point, std::int64_t episode, Timestamp at) {
+    AlarmEvent e;
+    e.point_id = point;
+    e.episode = episode;
+    e.from_state = AlarmState::normal;
+    e.to_state = AlarmState::unacknowledged;
+    e.time = at;
+    events.insert(e);
+    AlarmEvent ack = e;  // an acknowledgement is no raise
+    ack.from_state = AlarmState::unacknowledged;
+    ack.to_state = AlarmState::acknowledged;
+    ack.cause = telemetry::AlarmCause::acknowledged;
+    ack.time = at + std::chrono::seconds(5);
+    events.insert(ack);
+    bi.refresh_alarm(point, e.kind, episode);
+    bi.refresh_flood(at);
+  };
+  for (int i = 0; i < 12; ++i) raise(100 + i, 1, start + std::chrono::seconds(40 * i));
+  for (int i = 0; i < 10; ++i) raise(200 + i, 1, start + interval + std::chrono::seconds(50 * i));
+  auto floods = Repository<bi::Counter>(*s).find(store::Query<bi::Counter>().where(
+      &bi::Counter::kpi, store::Op::eq, std::string("alarm.flood")));
+  ASSERT_EQ(floods.size(), 1u);  // ten in the second interval is not more than ten
+  EXPECT_EQ(floods[0].count, 1);
+  EXPECT_EQ(floods[0].sum, 12);
+  const auto before = counters();
+  bi.refresh_flood(start + std::chrono::seconds(1));  // again: nothing changes
+  EXPECT_EQ(differences(before, counters()), "");
+  EXPECT_EQ(bi.snapshot().alarm_floods_this_month, 1);
+
+  // Standing: active, raised more than a day ago; one raised an hour ago is not.
+  auto active = [&](Id point, Timestamp raised) {
+    raise(point, 7, raised);
+    telemetry::AlarmRecord r;
+    r.point_id = point;
+    r.episode = 7;
+    r.active = true;
+    r.state = AlarmState::acknowledged;
+    r.changed_at = now;
+    Repository<telemetry::AlarmRecord>(*s).insert(r);
+    bi.refresh_alarm(point, r.kind, 7);
+  };
+  active(300, now - std::chrono::hours(25));
+  active(301, now - std::chrono::hours(1));
+  const auto snap = bi.snapshot();
+  EXPECT_EQ(snap.alarms_active, 2);
+  EXPECT_EQ(snap.alarms_standing, 1);
+  const auto incremental = counters();
+  bi.rebuild(*analyst);
+  EXPECT_EQ(differences(incremental, counters()), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BiTest, ::testing::ValuesIn(testing::backends()),

@@ -76,20 +76,23 @@ Sum total(store::Store& s, const std::string& kpi, Date from, std::optional<Date
   return out;
 }
 
-/// Active alarms whose episode was raised before `before` (the alarm tables, indexed by episode).
+/// Active alarms whose episode was raised before `before`: the active episodes (one row per
+/// point and kind), then their raises before then in one query (episodes are unique across
+/// points; the history is indexed by episode).
 std::int64_t standing_alarms(store::Store& s, Timestamp before) {
   using telemetry::AlarmEvent;
   using telemetry::AlarmRecord;
-  std::int64_t n = 0;
+  std::vector<std::int64_t> episodes;
   for (const auto& r : Repository<AlarmRecord>(s).find(
            Query<AlarmRecord>().where(&AlarmRecord::active, Op::eq, true)))
-    if (Repository<AlarmEvent>(s).count(Query<AlarmEvent>()
-                                            .where(&AlarmEvent::episode, Op::eq, r.episode)
-                                            .where(&AlarmEvent::point_id, Op::eq, r.point_id)
-                                            .where(&AlarmEvent::kind, Op::eq, r.kind)
-                                            .where(&AlarmEvent::time, Op::lt, before)) > 0)
-      ++n;
-  return n;
+    if (r.episode > 0) episodes.push_back(r.episode);
+  if (episodes.empty()) return 0;
+  return Repository<AlarmEvent>(s).count(
+      Query<AlarmEvent>()
+          .where_in(&AlarmEvent::episode, episodes)
+          .where(&AlarmEvent::from_state, Op::eq, telemetry::AlarmState::normal)
+          .where(&AlarmEvent::to_state, Op::ne, telemetry::AlarmState::normal)
+          .where(&AlarmEvent::time, Op::lt, before));
 }
 
 Sum gauge(store::Store& s, const std::string& kpi) {

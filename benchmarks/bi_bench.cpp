@@ -1,10 +1,10 @@
 // BI at a large hospital's scale: a year of work orders (200k by default), medical waste bags
 // (2M) in 5 buildings and 40 departments, inspection and PM tasks (1M) of 2,000 plans and alarm
 // episodes (100k, some in floods, 300 still active), projected once into BI's counters
-// (Bi::rebuild, timed and printed). Then the service desk's snapshot (BM_ServiceDeskSnapshot, target <= 10 ms) against
-// the same figures recomputed from the domain tables by a bare scan of only the columns they need
-// (BM_CeilingRecompute), and the incremental cost of one event: a work order projected again
-// and the difference applied (BM_IncrementalEvent). SQLite file, WAL.
+// (Bi::rebuild, timed and printed). Then the service desk's snapshot (BM_ServiceDeskSnapshot,
+// target <= 10 ms) against the same figures recomputed from the domain tables by a bare scan of
+// only the columns they need (BM_CeilingRecompute), and the incremental cost of one event: a work
+// order projected again and the difference applied (BM_IncrementalEvent). SQLite file, WAL.
 //   bi_bench [--orders=N] [--bags=N] [--tasks=N] [--alarms=N] [google benchmark flags]
 #include <benchmark/benchmark.h>
 
@@ -221,8 +221,9 @@ void BM_CeilingRecompute(benchmark::State& state) {
                          "resolution_breached", "response_breached"});
   const auto bag_table = store::projection(store::table_info<waste::Bag>(),
                                            {"id", "produced_at", "weight_kg", "stage"});
-  const auto task_table = store::projection(store::table_info<inspection::Task>(),
-                                            {"id", "status", "due_at", "completed_at", "window_end"});
+  const auto task_table =
+      store::projection(store::table_info<inspection::Task>(),
+                        {"id", "status", "due_at", "completed_at", "window_end"});
   const auto alarm_table = store::projection(store::table_info<telemetry::AlarmEvent>(),
                                              {"id", "from_state", "to_state", "time"});
   std::int64_t open = 0;

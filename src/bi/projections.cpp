@@ -440,6 +440,11 @@ std::vector<store::Migration> migrations() {
          store::create_table<WarningRule>(s);
          store::create_table<Warning>(s);
        }},
+      {"bi", 4, "warning rules: absence over hours, narrowed to a plan or asset",
+       [](store::Store& s) {
+         store::add_column(s, &WarningRule::window_hours);
+         store::add_column(s, &WarningRule::subject);
+       }},
   };
   for (auto& m : operation_report_migrations()) out.push_back(std::move(m));
   return out;

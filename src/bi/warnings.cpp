@@ -5,12 +5,20 @@
 #include <cmath>
 #include <cstdio>
 
+#include <algorithm>
+
+#include "houqin/asset/model.hpp"
 #include "houqin/audit/call.hpp"
 #include "houqin/bi/bi.hpp"
+#include "houqin/hazard/model.hpp"
+#include "houqin/inspection/model.hpp"
 #include "houqin/notify/notifier.hpp"
+#include "houqin/repair/model.hpp"
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/registry.hpp"
 #include "houqin/store/repository.hpp"
+#include "houqin/telemetry/alarm.hpp"
+#include "houqin/waste/model.hpp"
 
 namespace houqin::bi {
 namespace {
@@ -79,6 +87,80 @@ std::optional<double> value_of(store::Store& s, const WarningRule& r, Date from,
   return std::nullopt;
 }
 
+/// The KPIs an absence over hours can count, each from its domain's own times.
+constexpr std::string_view hourly_kpis[] = {"inspection.done", "repair.reported", "hazard.reported",
+                                            "waste.generated", "alarm.raised"};
+
+bool hourly(std::string_view kpi) {
+  return std::find(std::begin(hourly_kpis), std::end(hourly_kpis), kpi) != std::end(hourly_kpis);
+}
+
+std::string hourly_list() {
+  std::string out;
+  for (auto k : hourly_kpis) out += (out.empty() ? "" : ", ") + std::string(k);
+  return out;
+}
+
+/// The plans an inspection.done rule's subject names: the plan with that code, or the plans of
+/// the asset with that code.
+std::vector<Id> subject_plans(store::Store& s, const std::string& subject) {
+  std::vector<Id> out;
+  Repository<inspection::Plan> plans(s);
+  if (auto p =
+          plans.find_one(Query<inspection::Plan>().where(&inspection::Plan::code, Op::eq, subject)))
+    out.push_back(p->id);
+  if (auto a = Repository<asset::Asset>(s).find_one(
+          Query<asset::Asset>().where(&asset::Asset::code, Op::eq, subject)))
+    for (const auto& p :
+         plans.find(Query<inspection::Plan>().where(&inspection::Plan::asset_id, Op::eq, a->id)))
+      out.push_back(p.id);
+  return out;
+}
+
+/// How often the rule's KPI happened since `since`, in its building, department or subject.
+std::int64_t occurrences_since(store::Store& s, const WarningRule& r, Timestamp since) {
+  if (r.kpi == "inspection.done") {
+    using inspection::Task;
+    Query<Task> q;
+    q.where(&Task::status, Op::eq, inspection::TaskStatus::done)
+        .where(&Task::completed_at, Op::ge, since);
+    if (!r.subject.empty()) {
+      const auto plans = subject_plans(s, r.subject);
+      if (plans.empty()) return 0;
+      q.where_in(&Task::plan_id, plans);
+    }
+    return Repository<Task>(s).count(q);
+  }
+  if (r.kpi == "repair.reported") {
+    using repair::WorkOrder;
+    Query<WorkOrder> q;
+    q.where(&WorkOrder::reported_at, Op::ge, since);
+    if (r.building_id) q.where(&WorkOrder::building_id, Op::eq, *r.building_id);
+    if (r.department_id) q.where(&WorkOrder::department_id, Op::eq, *r.department_id);
+    return Repository<WorkOrder>(s).count(q);
+  }
+  if (r.kpi == "hazard.reported") {
+    using hazard::Hazard;
+    Query<Hazard> q;
+    q.where(&Hazard::reported_at, Op::ge, since);
+    if (r.department_id) q.where(&Hazard::department_id, Op::eq, *r.department_id);
+    return Repository<Hazard>(s).count(q);
+  }
+  if (r.kpi == "waste.generated") {
+    using waste::Bag;
+    Query<Bag> q;
+    q.where(&Bag::produced_at, Op::ge, since);
+    if (r.department_id) q.where(&Bag::department_id, Op::eq, *r.department_id);
+    return Repository<Bag>(s).count(q);
+  }
+  using telemetry::AlarmEvent;
+  return Repository<AlarmEvent>(s).count(
+      Query<AlarmEvent>()
+          .where(&AlarmEvent::time, Op::ge, since)
+          .where(&AlarmEvent::from_state, Op::eq, telemetry::AlarmState::normal)
+          .where(&AlarmEvent::to_state, Op::ne, telemetry::AlarmState::normal));
+}
+
 std::string number(std::optional<double> v) {
   if (!v) return "-";
   char buf[32];
@@ -107,9 +189,25 @@ void WarningRule::validate() const {
     fail(ErrorCode::invalid_argument, "escalate_after_hours: must be in 0..720");
   if (escalate_after_hours > 0 && !escalate_staff_id)
     fail(ErrorCode::invalid_argument, "escalate_staff_id: escalation needs someone to tell");
+  if (window_hours < 0 || window_hours > 24 * 30)
+    fail(ErrorCode::invalid_argument, "window_hours: must be in 0..720");
+  if (window_hours > 0 && kind != RuleKind::absence)
+    fail(ErrorCode::invalid_argument, "window_hours: only an absence rule counts hours");
+  if (window_hours > 0 && !hourly(kpi))
+    fail(ErrorCode::invalid_argument,
+         "kpi: an absence over hours counts one of " + hourly_list() + ", not " + kpi);
+  if (window_hours > 0 && kpi == "hazard.reported" && building_id)
+    fail(ErrorCode::invalid_argument,
+         "building_id: hazards over hours are counted by department only");
+  if (!subject.empty() && (kpi != "inspection.done" || window_hours == 0))
+    fail(ErrorCode::invalid_argument,
+         "subject: only an absence of inspection.done over hours names a plan or asset");
 }
 
 std::optional<double> Bi::measure(const WarningRule& r) {
+  if (r.window_hours > 0)
+    return static_cast<double>(
+        occurrences_since(store_, r, store_.clock().now() - std::chrono::hours(r.window_hours)));
   const auto offset = std::chrono::minutes(store::settings<Rules>(store_).utc_offset_minutes);
   const Date today = std::chrono::floor<std::chrono::days>(store_.clock().now() + offset);
   const Date to = today + std::chrono::days(1);
@@ -130,6 +228,9 @@ WarningRule Bi::save_rule(const auth::Actor& actor, WarningRule rule) {
     for (Id staff : rule.notify_staff_ids)
       if (!Repository<site::Staff>(store_).get(staff))
         fail(ErrorCode::invalid_argument, "notify_staff_ids: no staff " + std::to_string(staff));
+    if (!rule.subject.empty() && subject_plans(store_, rule.subject).empty())
+      fail(ErrorCode::invalid_argument,
+           "subject: no inspection plan or asset with code '" + rule.subject + "'");
     Repository<WarningRule> rules(store_);
     auto old = rules.find_one(Query<WarningRule>().where(&WarningRule::code, Op::eq, rule.code));
     std::optional<json::Json> before;

@@ -58,14 +58,7 @@ Plan plan(const Label& l) {
 /// The width of `s` in ems, roughly: CJK characters are square, the rest about 0.62 em (bold
 /// Latin in Noto Sans; a little generous so that text stays inside the label).
 double ems(std::string_view s) {
-  double w = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    w += len >= 3 ? 1.0 : 0.62;
-    i += len;
-  }
-  return w;
+  return text_width(s, 1.0, 0.62);
 }
 
 std::string line_of(const Field& f) {

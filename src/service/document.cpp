@@ -1,6 +1,8 @@
 // Report documents: XLSX workbooks through libxlsxwriter and PDF through weasyprint.
 #include "houqin/service/document.hpp"
 
+#include "houqin/core/html.hpp"
+
 #include <unistd.h>
 #include <xlsxwriter.h>
 
@@ -53,16 +55,9 @@ std::string read_file(const std::filesystem::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-/// Display width of a cell's text: CJK characters take two columns.
-double text_width(std::string_view s) {
-  double w = 0;
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    w += n >= 3 ? 2.0 : 1.0;
-    i += n;
-  }
-  return w;
+/// Display width of a cell's text in Excel's character widths: a CJK character takes two.
+double cell_width(std::string_view s) {
+  return text_width(s, 2.0, 1.0);
 }
 
 /// Excel's sheet names: at most 31 characters, none of []:*?/\, unique in the workbook.
@@ -164,7 +159,7 @@ std::string to_xlsx(const Workbook& book) {
       check(worksheet_write_string(ws, 0, static_cast<lxw_col_t>(c), sheet.columns[c].title.c_str(),
                                    header),
             "header");
-      widths[c] = std::max(widths[c], text_width(sheet.columns[c].title) + 2);
+      widths[c] = std::max(widths[c], cell_width(sheet.columns[c].title) + 2);
     }
     for (std::size_t r = 0; r < sheet.rows.size(); ++r) {
       const auto row = static_cast<lxw_row_t>(r + 1);
@@ -204,7 +199,7 @@ std::string to_xlsx(const Workbook& book) {
           if (shown.size() > 32767) shown.resize(32767);  // Excel's limit per cell
           check(worksheet_write_string(ws, row, col, shown.c_str(), nullptr), "text");
         }
-        widths[c] = std::max(widths[c], std::min(60.0, text_width(shown) + 2));
+        widths[c] = std::max(widths[c], std::min(60.0, cell_width(shown) + 2));
       }
     }
     // The column's format too, so a figure typed into an empty cell reads like its neighbours.

@@ -127,6 +127,12 @@ struct WarningRule {
   bool escalated = false;
   std::optional<double> last_value;
   std::optional<Timestamp> checked_at;
+  // Absence over hours ("no inspection of the O2 manifold in 8 h"): the last window_hours
+  // (0: window_days is the window), counted from the domain's own times rather than the daily
+  // counters, for the KPIs that offer it; `subject` narrows inspection.done to one plan or
+  // asset by its code.
+  std::int32_t window_hours = 0;
+  std::string subject;
   HOUQIN_EXPORT void validate() const;
 };
 BOOST_DESCRIBE_STRUCT(WarningRule, (),
@@ -134,7 +140,7 @@ BOOST_DESCRIBE_STRUCT(WarningRule, (),
                        building_id, department_id, compare, threshold, severity, notify_staff_ids,
                        escalate_staff_id, escalate_after_hours, active, silenced_until,
                        silence_reason, silenced_by, firing, fired_at, escalated, last_value,
-                       checked_at))
+                       checked_at, window_hours, subject))
 
 /// One firing of a rule, from when it fired until it cleared.
 struct Warning {

@@ -15,6 +15,19 @@ namespace houqin {
 /// `text` safe inside HTML/SVG text and double-quoted attributes: < > & " become entities.
 HOUQIN_EXPORT std::string html_escape(std::string_view text);
 
+/// The width of UTF-8 `text` when characters of three or more bytes (CJK, full-width) count
+/// `wide` and the others `narrow`: how labels fit text to a width and spreadsheets size columns.
+inline double text_width(std::string_view text, double wide, double narrow) {
+  double w = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    w += n >= 3 ? wide : narrow;
+    i += n;
+  }
+  return w;
+}
+
 namespace html {
 
 /// The start of a report page: the doctype, UTF-8, `title`, the reports' shared style (a CJK

@@ -12,6 +12,7 @@
 #include "houqin/asset/ledger.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/hazard/hazards.hpp"
+#include "houqin/inspection/model.hpp"
 #include "houqin/notify/model.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/repair/work_orders.hpp"
@@ -467,6 +468,114 @@ TEST_P(BiTest, ThePlatformHostChecksTheRulesOnItsOwn) {
   EXPECT_EQ(rule.last_value, 1.0);
 }
 
+// "No inspection of the O2 manifold in 8 h": an absence over hours, narrowed to the plans of one
+// asset, counted from the tasks' own completion times; another over hours of work orders in a
+// department; the refusals name the field.
+TEST_P(BiTest, AbsenceOverHoursOfOneAssetsInspections) {
+  HQ_REQUIRE_STORE(s);
+  bi::Bi bi(*s);
+  inspection::Template tpl;
+  tpl.code = "O2-DAILY";
+  tpl.name = "O2 manifold round";
+  tpl.created_at = s->clock().now();
+  Repository<inspection::Template>(*s).insert(tpl);
+  asset::Asset manifold;
+  manifold.code = "O2-MANIFOLD";
+  manifold.name = "氧气汇流排";
+  manifold.category = "medical_gas";
+  manifold.room_id = site.room_a101;
+  manifold.status = asset::AssetStatus::in_service;
+  const Id manifold_id = Repository<asset::Asset>(*s).insert(manifold);
+  inspection::Plan plan;
+  plan.code = "O2-ROUND";
+  plan.name = "O2 round";
+  plan.template_code = tpl.code;
+  plan.asset_id = manifold_id;
+  plan.start = s->clock().now();
+  const Id plan_id = Repository<inspection::Plan>(*s).insert(plan);
+  inspection::Plan other = plan;
+  other.code = "PUMP-ROUND";
+  other.asset_id = assets[0];
+  const Id other_id = Repository<inspection::Plan>(*s).insert(other);
+  auto done = [&](Id plan_of, std::string code) {
+    inspection::Task t;
+    t.code = std::move(code);
+    t.plan_id = plan_of;
+    t.template_id = tpl.id;
+    t.due_at = t.issued_at = s->clock().now() - std::chrono::minutes(30);
+    t.window_end = s->clock().now() + std::chrono::hours(1);
+    t.status = inspection::TaskStatus::done;
+    t.completed_at = s->clock().now();
+    Repository<inspection::Task>(*s).insert(t);
+  };
+
+  bi::WarningRule rule;
+  rule.code = "O2-ABSENT";
+  rule.title = "氧气汇流排 8 小时未巡检";
+  rule.kind = bi::RuleKind::absence;
+  rule.kpi = "inspection.done";
+  rule.window_hours = 8;
+  rule.subject = "O2-MANIFOLD";
+  rule.severity = bi::Severity::critical;
+  bi.save_rule(*analyst, rule);
+  done(other_id, "T-PUMP");  // another asset's round does not count
+  bi.check(*analyst);
+  auto saved = Repository<bi::WarningRule>(*s).find_one(store::Query<bi::WarningRule>().where(
+      &bi::WarningRule::code, store::Op::eq, std::string("O2-ABSENT")));
+  ASSERT_TRUE(saved);
+  EXPECT_TRUE(saved->firing);
+  EXPECT_EQ(saved->last_value, 0.0);
+  pf.clock.advance(std::chrono::hours(1));
+  done(plan_id, "T-O2-1");
+  bi.check(*analyst);
+  saved = Repository<bi::WarningRule>(*s).get(saved->id);
+  EXPECT_FALSE(saved->firing);
+  EXPECT_EQ(saved->last_value, 1.0);
+  pf.clock.advance(std::chrono::hours(7) + std::chrono::minutes(59));  // still within 8 h
+  bi.check(*analyst);
+  EXPECT_FALSE(Repository<bi::WarningRule>(*s).get(saved->id)->firing);
+  pf.clock.advance(std::chrono::minutes(2));  // 8 h and a minute since the round
+  bi.check(*analyst);
+  EXPECT_TRUE(Repository<bi::WarningRule>(*s).get(saved->id)->firing);
+
+  // Work orders of one department over hours.
+  bi::WarningRule quiet;
+  quiet.code = "WARD-QUIET";
+  quiet.title = "病区 4 小时无报修";
+  quiet.kind = bi::RuleKind::absence;
+  quiet.kpi = "repair.reported";
+  quiet.window_hours = 4;
+  quiet.department_id = site.ward;
+  bi.save_rule(*analyst, quiet);
+  EXPECT_EQ(
+      bi.measure(*Repository<bi::WarningRule>(*s).find_one(store::Query<bi::WarningRule>().where(
+          &bi::WarningRule::code, store::Op::eq, std::string("WARD-QUIET")))),
+      0.0);
+  auto in = testing::light_report(site);
+  repair::WorkOrders(*s).report(testing::desk(), in);
+  EXPECT_EQ(
+      bi.measure(*Repository<bi::WarningRule>(*s).find_one(store::Query<bi::WarningRule>().where(
+          &bi::WarningRule::code, store::Op::eq, std::string("WARD-QUIET")))),
+      1.0);
+
+  auto refused = [&](auto change, const std::string& message) {
+    bi::WarningRule r = rule;
+    r.code = "BAD";
+    change(r);
+    expect_error([&] { bi.save_rule(*analyst, r); }, ErrorCode::invalid_argument, message);
+  };
+  refused([](auto& r) { r.subject = "NO-SUCH"; },
+          "subject: no inspection plan or asset with code 'NO-SUCH'");
+  refused([](auto& r) { r.kind = bi::RuleKind::threshold; },
+          "window_hours: only an absence rule counts hours");
+  refused([](auto& r) { r.kpi = "survey.closed", r.subject.clear(); },
+          "kpi: an absence over hours counts one of");
+  refused([](auto& r) { r.window_hours = 0; }, "subject: only an absence of inspection.done");
+  refused([](auto& r) { r.window_hours = 721; }, "window_hours: must be in 0..720");
+  EXPECT_FALSE(Repository<bi::WarningRule>(*s).find_one(store::Query<bi::WarningRule>().where(
+      &bi::WarningRule::code, store::Op::eq, std::string("BAD"))));
+}
+
 // Alarm floods (more than 10 raised in one 10-minute interval) are tallied per interval from the
 // alarm history, again and again without change, and as a rebuild gives them; standing alarms
 // (active, raised more than 24 h ago) are read at the snapshot.
@@ -499,7 +608,8 @@ TEST_P(BiTest, AlarmFloodsAndStandingAlarms) {
     bi.refresh_flood(at);
   };
   for (int i = 0; i < 12; ++i) raise(100 + i, 100 + i, start + std::chrono::seconds(40 * i));
-  for (int i = 0; i < 10; ++i) raise(200 + i, 200 + i, start + interval + std::chrono::seconds(50 * i));
+  for (int i = 0; i < 10; ++i)
+    raise(200 + i, 200 + i, start + interval + std::chrono::seconds(50 * i));
   auto floods = Repository<bi::Counter>(*s).find(store::Query<bi::Counter>().where(
       &bi::Counter::kpi, store::Op::eq, std::string("alarm.flood")));
   ASSERT_EQ(floods.size(), 1u);  // ten in the second interval is not more than ten

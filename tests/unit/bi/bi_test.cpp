@@ -1,4 +1,4 @@
-// BI on every backend: a month of work orders and hazards in the test site, kept by the host's
+// BI on every backend: a year of work orders and hazards in the test site, kept by the host's
 // "bi" consumer, gives the counters and projections a rebuild from the tables gives; the service
 // desk's figures equal what the tables say; refreshing a row again changes nothing; a KPI as a
 // series by day and by department; an unknown KPI refused by name; the registry's surface.
@@ -93,14 +93,15 @@ class BiTest : public ::testing::TestWithParam<std::string> {
     return out;
   }
 
-  // A month: each day a few work orders, taken to random states; hazards found and closed.
-  void month() {
+  // `days` days (a month by default): each day a few work orders, taken to random states; hazards
+  // found and closed.
+  void month(int days = 24) {
     repair::WorkOrders wo(*s);
     hazard::Hazards hz(*s);
     const auto desk = testing::desk();
     std::mt19937 rng(7);
     std::vector<Id> open;
-    for (int day = 0; day < 24; ++day) {
+    for (int day = 0; day < days; ++day) {
       for (int i = 0; i < 3; ++i) {
         auto in = testing::light_report(site);
         if (rng() % 2) in.room_id = site.room_a201;  // the ICU's, in building A too
@@ -146,7 +147,7 @@ class BiTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(BiTest, TheIncrementalCountersEqualARebuildFromTheTables) {
   HQ_REQUIRE_STORE(s);
-  month();
+  month(365);  // a simulated year
   const auto incremental = counters();
   const auto projected = projections();
   ASSERT_FALSE(incremental.empty());

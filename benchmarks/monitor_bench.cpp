@@ -2,8 +2,8 @@
 // reported, then cancelled: two audited operations, each timed into its histogram with its store
 // calls) with metrics on, against the same with the timers switched off
 // (metrics::set_enabled(false)), in the same run, medians of repeated runs. Target: the overhead
-// is at most 3 %, ratio on / off >= 0.97. The pipeline needs no measurement of its own: its figures
-// are read from its counters when a snapshot is taken, nothing is added per sample.
+// is at most 3 %, ratio on / off >= 0.97. The pipeline's own figures are read from its counters
+// when a snapshot is taken; its on / off pair is in pipeline_bench (BM_PipelineSqliteMetricsOff).
 //   monitor_bench [--orders=N] [google benchmark flags]
 #include <benchmark/benchmark.h>
 

@@ -80,6 +80,7 @@ PlatformHost::PlatformHost(const std::string& url, store::StoreOptions options,
 void PlatformHost::health_loop(std::stop_token stop, std::chrono::milliseconds every) {
   host::Monitor monitor(*health_store_);
   if (acquisition_) monitor.add_source(host::modbus_source());
+  monitor.add_source(host::mqtt_source());  // the forwarders this process runs, if any
   host::PerformanceRecorder performance(*health_store_);
   while (!stop.stop_requested()) {
     try {

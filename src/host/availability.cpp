@@ -67,18 +67,35 @@ void Monitor::add_source(Source source) {
   sources_.push_back(std::move(source));
 }
 
-Source modbus_source() {
-  return [] {
+namespace {
+
+/// The components a gauge names by one label: up when > 0, down with `failure` at 0, skipped
+/// when negative (the component is gone).
+Source gauge_source(std::string gauge, std::string label, std::string prefix, ComponentKind kind,
+                    std::string failure) {
+  return [=] {
     std::vector<Observation> out;
     for (const auto& v : metrics::snapshot(Timestamp{}).values) {
-      if (v.name != "houqin_modbus_up") continue;
-      auto it = v.labels.find("connection");
+      if (v.name != gauge || v.value < 0) continue;
+      auto it = v.labels.find(label);
       if (it == v.labels.end()) continue;
-      out.push_back({"modbus " + it->second, ComponentKind::device,
-                     v.value > 0 ? std::nullopt : std::optional<std::string>("not connected")});
+      out.push_back({prefix + it->second, kind,
+                     v.value > 0 ? std::nullopt : std::optional<std::string>(failure)});
     }
     return out;
   };
+}
+
+}  // namespace
+
+Source modbus_source() {
+  return gauge_source("houqin_modbus_up", "connection", "modbus ", ComponentKind::device,
+                      "not connected");
+}
+
+Source mqtt_source() {
+  return gauge_source("houqin_mqtt_up", "broker", "mqtt ", ComponentKind::broker,
+                      "not connected to the broker");
 }
 
 void Monitor::observe(const std::string& component, ComponentKind kind,

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "houqin/core/error.hpp"
+#include "houqin/core/metrics.hpp"
 
 namespace houqin::telemetry {
 
@@ -155,8 +156,12 @@ Forwarder::Forwarder(ForwarderOptions options)
   if (options_.max_queue_bytes < 2 * options_.segment_bytes)
     fail(ErrorCode::invalid_argument, "max_queue_bytes must be at least two segments");
   if (options_.client_id.empty()) options_.client_id = "houqin-" + options_.source_id;
+  up_ = &metrics::gauge("houqin_mqtt_up",
+                        "1 when the MQTT forwarder is connected to its broker, -1 once it is gone",
+                        {{"broker", options_.host + ":" + std::to_string(options_.port)}});
   mosquitto_init_once();
   open_queue();
+  up_->set(0);  // from here on the destructor marks it gone
   thread_ = std::thread([this] { run(); });
 }
 
@@ -164,6 +169,7 @@ Forwarder::~Forwarder() {
   stopping_ = true;
   changed_.notify_all();
   if (thread_.joinable()) thread_.join();
+  up_->set(-1);
   std::lock_guard lock(mutex_);
   save_acked_locked();
   for (auto& [first, s] : segments_) ::close(s.fd);
@@ -467,6 +473,7 @@ bool Forwarder::connect() {
   next_send_ = entries_.empty() ? next_sequence_ : entries_.front().sequence;
   stats_.connected = true;
   ++stats_.connects;
+  up_->set(1);
   return true;
 }
 
@@ -477,6 +484,7 @@ void Forwarder::disconnect() {
   mosq_ = nullptr;
   connected_ = false;
   inflight_.clear();
+  up_->set(0);
   std::lock_guard lock(mutex_);
   stats_.connected = false;
 }

@@ -78,6 +78,9 @@ using Source = std::function<std::vector<Observation>()>;
 /// Every Modbus connection of this process, from the metrics its drivers publish
 /// (houqin_modbus_up): component "modbus <connection>", down while not connected.
 HOUQIN_EXPORT Source modbus_source();
+/// Every MQTT forwarder of this process (houqin_mqtt_up): component "mqtt <host:port>" of kind
+/// broker, down while not connected; a forwarder destroyed is no longer reported.
+HOUQIN_EXPORT Source mqtt_source();
 
 struct MonitorOptions {
   /// A check round later than this after the last one means the process was not running: the

@@ -28,6 +28,10 @@
 
 struct mosquitto;  // libmosquitto's client, private to the forwarder
 
+namespace houqin::metrics {
+class Gauge;
+}
+
 namespace houqin::telemetry {
 
 /// Bytes of one sample in a message: point_id i64, time i64, value f64, quality u8, flag u8.
@@ -182,6 +186,9 @@ class HOUQIN_EXPORT Forwarder final : public Stage {
 
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  /// houqin_mqtt_up{broker="host:port"}: 1 connected, 0 not, -1 once the forwarder is gone
+  /// (self-monitoring; the availability monitor's mqtt source reads it).
+  metrics::Gauge* up_ = nullptr;
 };
 
 }  // namespace houqin::telemetry

@@ -16,6 +16,8 @@
 
 #include "../../support/expect.hpp"
 #include "../../support/net.hpp"
+#include "houqin/core/metrics.hpp"
+#include "houqin/host/availability.hpp"
 
 namespace houqin {
 namespace {
@@ -193,8 +195,24 @@ TEST(ForwardTest, ABrokerOutageLosesNothingAndDeliversEachMessageOnceAfterDedup)
   ASSERT_TRUE(forwarder->wait_drained(10s));
   ASSERT_TRUE(eventually([&] { return sub.unique() == 10; }));
 
+  // Its connection in the self-monitoring metrics, as the availability monitor reads them.
+  auto& up = metrics::gauge("houqin_mqtt_up", "",
+                            {{"broker", "127.0.0.1:" + std::to_string(broker.port())}});
+  EXPECT_EQ(up.value(), 1.0);
+  auto broker_seen = [&] {
+    for (const auto& o : host::mqtt_source()())
+      if (o.component == "mqtt 127.0.0.1:" + std::to_string(broker.port())) return std::optional(o);
+    return std::optional<host::Observation>();
+  };
+  ASSERT_TRUE(broker_seen());
+  EXPECT_FALSE(broker_seen()->failure);
+
   broker.stop();
   ASSERT_TRUE(eventually([&] { return !forwarder->stats().connected; }));
+  EXPECT_EQ(up.value(), 0.0);
+  ASSERT_TRUE(broker_seen());
+  EXPECT_EQ(broker_seen()->kind, host::ComponentKind::broker);
+  EXPECT_EQ(broker_seen()->failure, "not connected to the broker");
   forwarder->enqueue(samples(150, 100));
   std::this_thread::sleep_for(100ms);  // a few reconnect attempts fail meanwhile
   auto st = forwarder->stats();
@@ -219,6 +237,10 @@ TEST(ForwardTest, ABrokerOutageLosesNothingAndDeliversEachMessageOnceAfterDedup)
   EXPECT_EQ(n, 250u);
   EXPECT_EQ(forwarder->stats().acknowledged, 25u);
   EXPECT_EQ(forwarder->stats().segments, 1u);  // acknowledged segments are deleted
+  EXPECT_EQ(up.value(), 1.0);
+  forwarder.reset();
+  EXPECT_EQ(up.value(), -1.0);
+  EXPECT_FALSE(broker_seen());  // gone: no longer a component
 }
 
 TEST(ForwardTest, ARestartedForwarderDeliversWhatThePreviousProcessQueued) {

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <limits>
 #include <map>
 #include <unordered_map>
 
@@ -44,7 +43,8 @@ Report Tracker::report(const ReportInput& in) {
   for (const auto& d : Repository<site::Department>(store_).find()) names[d.id] = d.name;
   // Only the columns the figures need (nothing sealed is opened). Rows are found by an integer
   // key (period number, department, category): the local period string is computed once per
-  // local day, the category name compared with the last one seen.
+  // local day (the rows come in id order, not in time order: a day's number is looked up, not
+  // only compared with the last row's), the category name compared with the last one seen.
   const auto bags = store::projection(
       store::table_info<Bag>(), {"produced_at", "department_id", "category", "weight_kg", "stage"});
   store::QuerySpec spec;
@@ -56,7 +56,9 @@ Report Tracker::report(const ReportInput& in) {
   const std::string transferred(enum_name(Stage::transferred));
   std::vector<std::string> periods;
   std::unordered_map<std::string, std::uint64_t> period_number;
-  std::int64_t cached_day = std::numeric_limits<std::int64_t>::min();
+  std::unordered_map<std::int64_t, std::uint64_t> period_of_day;
+  std::int64_t cached_day = -1;  // the last row's day, the common case
+  bool cached = false;
   const std::int64_t offset_us = std::int64_t{in.utc_offset_minutes} * 60'000'000;
   std::uint64_t period = 0;
   std::string last_category;
@@ -67,12 +69,18 @@ Report Tracker::report(const ReportInput& in) {
     // The local day (floor division: times before 1970 are negative).
     const std::int64_t local = c[0].i + offset_us;
     const std::int64_t day = local / 86'400'000'000 - (local % 86'400'000'000 < 0 ? 1 : 0);
-    if (day != cached_day) {
+    if (!cached || day != cached_day) {
+      if (auto known = period_of_day.find(day); known != period_of_day.end()) {
+        period = known->second;
+      } else {
+        auto text = period_of(Timestamp(std::chrono::microseconds(c[0].i)), in);
+        auto [it, added] = period_number.emplace(text, periods.size());
+        if (added) periods.push_back(std::move(text));
+        period = it->second;
+        period_of_day.emplace(day, period);
+      }
       cached_day = day;
-      auto text = period_of(Timestamp(std::chrono::microseconds(c[0].i)), in);
-      auto [it, added] = period_number.emplace(text, periods.size());
-      if (added) periods.push_back(std::move(text));
-      period = it->second;
+      cached = true;
     }
     if (c[2].s != last_category) {
       const auto cat = enum_from_name<Category>(c[2].s);

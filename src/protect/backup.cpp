@@ -63,6 +63,19 @@ void authorize(Store& s, const auth::Actor& actor, const std::string& action,
   });
 }
 
+/// Records what a whole-database tool did (or why it failed) in the audit log.
+void note(Store& s, const auth::Actor& actor, const char* action, audit::Outcome outcome,
+          std::string detail) {
+  audit::append(s, actor, {action, "", std::nullopt, outcome, std::move(detail), {}, {}});
+}
+
+/// How much a manifest holds: "12 tables, 3400 rows".
+std::string extent(const Manifest& m) {
+  std::int64_t rows = 0;
+  for (const auto& [n, t] : m.tables) rows += t.rows;
+  return std::to_string(m.tables.size()) + " tables, " + std::to_string(rows) + " rows";
+}
+
 /// A private copy of the backup file, so nothing changes it between verifying and reading and
 /// opening it never writes to the original.
 struct Scratch {
@@ -319,21 +332,11 @@ Manifest backup(Store& store, const auth::Actor& actor, const std::filesystem::p
     }
     std::filesystem::rename(partial, file);
     if (progress) progress("", total, total);
-    std::int64_t rows = 0;
-    for (const auto& [n, t] : m.tables) rows += t.rows;
-    audit::append(store, actor,
-                  {"protect.backup",
-                   "",
-                   std::nullopt,
-                   audit::Outcome::success,
-                   "backup " + file.string() + ": " + std::to_string(m.tables.size()) +
-                       " tables, " + std::to_string(rows) + " rows",
-                   {},
-                   {}});
+    note(store, actor, "protect.backup", audit::Outcome::success,
+         "backup " + file.string() + ": " + extent(m));
     return m;
   } catch (const Error& e) {
-    audit::append(store, actor,
-                  {"protect.backup", "", std::nullopt, audit::Outcome::failed, e.what(), {}, {}});
+    note(store, actor, "protect.backup", audit::Outcome::failed, e.what());
     throw;
   }
 }
@@ -349,23 +352,12 @@ Manifest verify_backup(Store& store, const auth::Actor& actor, const std::filesy
   authorize(store, actor, "protect.verify_backup", "protect.backup");
   try {
     auto m = verify_backup(file);
-    std::int64_t rows = 0;
-    for (const auto& [n, t] : m.tables) rows += t.rows;
-    audit::append(store, actor,
-                  {"protect.verify_backup",
-                   "",
-                   std::nullopt,
-                   audit::Outcome::success,
-                   "backup " + file.string() + " of " + format_timestamp(m.created_at) + ": " +
-                       std::to_string(m.tables.size()) + " tables, " + std::to_string(rows) +
-                       " rows, every checksum and the audit chain match",
-                   {},
-                   {}});
+    note(store, actor, "protect.verify_backup", audit::Outcome::success,
+         "backup " + file.string() + " of " + format_timestamp(m.created_at) + ": " + extent(m) +
+             ", every checksum and the audit chain match");
     return m;
   } catch (const Error& e) {
-    audit::append(
-        store, actor,
-        {"protect.verify_backup", "", std::nullopt, audit::Outcome::failed, e.what(), {}, {}});
+    note(store, actor, "protect.verify_backup", audit::Outcome::failed, e.what());
     throw;
   }
 }
@@ -454,20 +446,13 @@ Manifest restore(Store& store, const auth::Actor& actor, const std::filesystem::
       tx.commit();
     }
     if (progress) progress("", total, total);
-    audit::append(
-        store, actor,
-        {"protect.restore",
-         "",
-         std::nullopt,
-         audit::Outcome::success,
+    note(store, actor, "protect.restore", audit::Outcome::success,
          "restored " + std::to_string(total) + " tables, " + std::to_string(rows) + " rows from " +
-             file.string() + " (made " + format_timestamp(m.created_at) + " from " + m.source + ")",
-         {},
-         {}});
+             file.string() + " (made " + format_timestamp(m.created_at) + " from " + m.source +
+             ")");
     return m;
   } catch (const Error& e) {
-    audit::append(store, actor,
-                  {"protect.restore", "", std::nullopt, audit::Outcome::failed, e.what(), {}, {}});
+    note(store, actor, "protect.restore", audit::Outcome::failed, e.what());
     throw;
   }
 }

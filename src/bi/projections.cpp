@@ -41,20 +41,24 @@ class Projector {
   Date day(Timestamp t) const {
     return std::chrono::floor<std::chrono::days>(t + std::chrono::minutes(offset_));
   }
-  Id building_of_room(std::optional<Id> room) {
-    if (!room) return 0;
+  Id building_of_room(std::optional<Id> room) { return place_of_room(room).first; }
+  /// The building of a room and the department it belongs to (0 when none).
+  std::pair<Id, Id> place_of_room(std::optional<Id> room) {
+    if (!room) return {0, 0};
     if (auto it = rooms_.find(*room); it != rooms_.end()) return it->second;
-    Id building = 0;
-    if (auto r = Repository<site::Room>(s_).get(*room))
-      if (auto f = Repository<site::Floor>(s_).get(r->floor_id)) building = f->building_id;
-    rooms_[*room] = building;
-    return building;
+    std::pair<Id, Id> place{0, 0};
+    if (auto r = Repository<site::Room>(s_).get(*room)) {
+      if (auto f = Repository<site::Floor>(s_).get(r->floor_id)) place.first = f->building_id;
+      place.second = r->department_id.value_or(0);
+    }
+    rooms_[*room] = place;
+    return place;
   }
 
  private:
   store::Store& s_;
   std::int32_t offset_;
-  std::map<Id, Id> rooms_;
+  std::map<Id, std::pair<Id, Id>> rooms_;
 };
 
 std::int64_t seconds_between(Timestamp from, Timestamp to) {
@@ -111,10 +115,25 @@ std::vector<Contribution> project(Projector& c, const hazard::Hazard& h) {
   return list;
 }
 
+// An inspection or PM task: in the building and department of its first point's room (the room
+// the task was issued for; a point on an asset, the asset's room).
 std::vector<Contribution> project(Projector& c, const inspection::Task& t) {
   using inspection::TaskStatus;
   std::vector<Contribution> list;
-  Out out{list, 0, 0};
+  std::optional<Id> room;
+  for (const auto& p : t.points) {
+    if (p.room_id) {
+      room = p.room_id;
+      break;
+    }
+    if (p.asset_id)
+      if (auto a = Repository<asset::Asset>(c.store()).get(*p.asset_id); a && a->room_id) {
+        room = a->room_id;
+        break;
+      }
+  }
+  const auto [building, department] = c.place_of_room(room);
+  Out out{list, building, department};
   out.add("inspection.issued", c.day(t.issued_at));
   out.add("inspection.due", c.day(t.due_at));
   if (t.status == TaskStatus::done && t.completed_at)

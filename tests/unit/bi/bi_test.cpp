@@ -577,6 +577,54 @@ TEST_P(BiTest, AbsenceOverHoursOfOneAssetsInspections) {
       &bi::WarningRule::code, store::Op::eq, std::string("BAD"))));
 }
 
+// Inspection and PM tasks count in the building and department of the room they were issued for
+// (or of their asset's room), so completion is available per building and department.
+TEST_P(BiTest, TasksCountInTheirRoomsBuildingAndDepartment) {
+  HQ_REQUIRE_STORE(s);
+  react();  // the fixture's assets
+  bi::Bi bi(*s);
+  inspection::Template tpl;
+  tpl.code = "ROUND";
+  tpl.name = "round";
+  tpl.created_at = s->clock().now();
+  Repository<inspection::Template>(*s).insert(tpl);
+  inspection::Plan plan;
+  plan.code = "ROUND-1";
+  plan.name = "round";
+  plan.template_code = tpl.code;
+  plan.start = s->clock().now();
+  const Id plan_id = Repository<inspection::Plan>(*s).insert(plan);
+  auto task = [&](std::string code, inspection::TaskPoint point) {
+    inspection::Task t;
+    t.code = std::move(code);
+    t.plan_id = plan_id;
+    t.template_id = tpl.id;
+    t.due_at = t.issued_at = s->clock().now();
+    t.window_end = s->clock().now() + std::chrono::hours(2);
+    t.status = inspection::TaskStatus::done;
+    t.completed_at = s->clock().now();
+    t.points = {point};
+    bi.refresh_task(Repository<inspection::Task>(*s).insert(t));
+  };
+  task("T-ROOM", {site.room_b101, {}, {}, {}});  // building B
+  task("T-ASSET", {{}, assets[0], {}, {}});      // a pump in A-1-101, the ward's
+  const auto day = format_date(
+      std::chrono::floor<std::chrono::days>(s->clock().now() + std::chrono::minutes(480)));
+  const auto room_b = Repository<site::Room>(*s).get(site.room_b101);
+  ASSERT_TRUE(room_b);
+  const auto now = counters();
+  EXPECT_TRUE(now.count("inspection.done|" + day + "|" + std::to_string(site.building_a) + "|" +
+                        std::to_string(site.ward)));
+  EXPECT_TRUE(now.count("inspection.done|" + day + "|" + std::to_string(site.building_b) + "|" +
+                        std::to_string(room_b->department_id.value_or(0))));
+  const auto by_building =
+      bi.series({"inspection.done", parse_date("2000-01-01"), parse_date("2100-01-01"),
+                 bi::Period::year, bi::GroupBy::building});
+  EXPECT_EQ(by_building.points.size(), 2u);
+  bi.rebuild(*analyst);
+  EXPECT_EQ(differences(now, counters()), "");
+}
+
 // Alarm floods (more than 10 raised in one 10-minute interval) are tallied per interval from the
 // alarm history, again and again without change, and as a rebuild gives them; standing alarms
 // (active, raised more than 24 h ago) are read at the snapshot.

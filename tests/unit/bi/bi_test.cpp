@@ -87,6 +87,38 @@ class BiTest : public ::testing::TestWithParam<std::string> {
       if (text(a, k) != text(b, k)) out += k + ": " + text(a, k) + " vs " + text(b, k) + "\n";
     return out;
   }
+  // An inspection plan (on `asset` when given) of one shared template, for tasks written
+  // directly to the table.
+  Id round_template = 0;
+  Id round_plan(const std::string& code, std::optional<Id> asset = std::nullopt) {
+    if (round_template == 0) {
+      inspection::Template tpl;
+      tpl.code = "ROUND";
+      tpl.name = "round";
+      tpl.created_at = s->clock().now();
+      round_template = Repository<inspection::Template>(*s).insert(tpl);
+    }
+    inspection::Plan plan;
+    plan.code = code;
+    plan.name = code;
+    plan.template_code = "ROUND";
+    plan.asset_id = asset;
+    plan.start = s->clock().now();
+    return Repository<inspection::Plan>(*s).insert(plan);
+  }
+  // A task of `plan` done now (due half an hour ago), at `points`; returns its id.
+  Id done_task(Id plan, std::string code, std::vector<inspection::TaskPoint> points = {}) {
+    inspection::Task t;
+    t.code = std::move(code);
+    t.plan_id = plan;
+    t.template_id = round_template;
+    t.due_at = t.issued_at = s->clock().now() - std::chrono::minutes(30);
+    t.window_end = s->clock().now() + std::chrono::hours(1);
+    t.status = inspection::TaskStatus::done;
+    t.completed_at = s->clock().now();
+    t.points = std::move(points);
+    return Repository<inspection::Task>(*s).insert(t);
+  }
   std::map<std::string, std::vector<bi::Contribution>> projections() {
     std::map<std::string, std::vector<bi::Contribution>> out;
     for (const auto& p : Repository<bi::Projection>(*s).find()) out[p.source] = p.contributions;
@@ -475,40 +507,15 @@ TEST_P(BiTest, ThePlatformHostChecksTheRulesOnItsOwn) {
 TEST_P(BiTest, AbsenceOverHoursOfOneAssetsInspections) {
   HQ_REQUIRE_STORE(s);
   bi::Bi bi(*s);
-  inspection::Template tpl;
-  tpl.code = "O2-DAILY";
-  tpl.name = "O2 manifold round";
-  tpl.created_at = s->clock().now();
-  Repository<inspection::Template>(*s).insert(tpl);
   asset::Asset manifold;
   manifold.code = "O2-MANIFOLD";
   manifold.name = "氧气汇流排";
   manifold.category = "medical_gas";
   manifold.room_id = site.room_a101;
   manifold.status = asset::AssetStatus::in_service;
-  const Id manifold_id = Repository<asset::Asset>(*s).insert(manifold);
-  inspection::Plan plan;
-  plan.code = "O2-ROUND";
-  plan.name = "O2 round";
-  plan.template_code = tpl.code;
-  plan.asset_id = manifold_id;
-  plan.start = s->clock().now();
-  const Id plan_id = Repository<inspection::Plan>(*s).insert(plan);
-  inspection::Plan other = plan;
-  other.code = "PUMP-ROUND";
-  other.asset_id = assets[0];
-  const Id other_id = Repository<inspection::Plan>(*s).insert(other);
-  auto done = [&](Id plan_of, std::string code) {
-    inspection::Task t;
-    t.code = std::move(code);
-    t.plan_id = plan_of;
-    t.template_id = tpl.id;
-    t.due_at = t.issued_at = s->clock().now() - std::chrono::minutes(30);
-    t.window_end = s->clock().now() + std::chrono::hours(1);
-    t.status = inspection::TaskStatus::done;
-    t.completed_at = s->clock().now();
-    Repository<inspection::Task>(*s).insert(t);
-  };
+  const Id plan_id = round_plan("O2-ROUND", Repository<asset::Asset>(*s).insert(manifold));
+  const Id other_id = round_plan("PUMP-ROUND", assets[0]);
+  auto done = [&](Id plan_of, std::string code) { done_task(plan_of, std::move(code)); };
 
   bi::WarningRule rule;
   rule.code = "O2-ABSENT";
@@ -583,28 +590,9 @@ TEST_P(BiTest, TasksCountInTheirRoomsBuildingAndDepartment) {
   HQ_REQUIRE_STORE(s);
   react();  // the fixture's assets
   bi::Bi bi(*s);
-  inspection::Template tpl;
-  tpl.code = "ROUND";
-  tpl.name = "round";
-  tpl.created_at = s->clock().now();
-  Repository<inspection::Template>(*s).insert(tpl);
-  inspection::Plan plan;
-  plan.code = "ROUND-1";
-  plan.name = "round";
-  plan.template_code = tpl.code;
-  plan.start = s->clock().now();
-  const Id plan_id = Repository<inspection::Plan>(*s).insert(plan);
+  const Id plan_id = round_plan("ROUND-1");
   auto task = [&](std::string code, inspection::TaskPoint point) {
-    inspection::Task t;
-    t.code = std::move(code);
-    t.plan_id = plan_id;
-    t.template_id = tpl.id;
-    t.due_at = t.issued_at = s->clock().now();
-    t.window_end = s->clock().now() + std::chrono::hours(2);
-    t.status = inspection::TaskStatus::done;
-    t.completed_at = s->clock().now();
-    t.points = {point};
-    bi.refresh_task(Repository<inspection::Task>(*s).insert(t));
+    bi.refresh_task(done_task(plan_id, std::move(code), {point}));
   };
   task("T-ROOM", {site.room_b101, {}, {}, {}});  // building B
   task("T-ASSET", {{}, assets[0], {}, {}});      // a pump in A-1-101, the ward's

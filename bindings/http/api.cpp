@@ -1,0 +1,478 @@
+// Routing of the HTTP binding: the generic mapping from requests to the service registry and the
+// entity API, sign-in, and problem+json for every refusal (docs/http.md).
+#include "houqin/http/api.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include "houqin/auth/auth.hpp"
+#include "houqin/core/clock.hpp"
+#include "houqin/core/error.hpp"
+#include "houqin/core/metrics.hpp"
+#include "houqin/protect/entities.hpp"
+#include "houqin/service/registry.hpp"
+#include "houqin/store/registry.hpp"
+
+namespace houqin::http {
+
+namespace {
+
+constexpr std::string_view api_prefix = "/api/v1/";
+const std::string json_type = "application/json";
+
+struct Target {
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;
+};
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Percent-decoding; `plus` turns '+' into a space (query strings). A malformed escape, a NUL or
+/// a control character is refused.
+std::string decode(std::string_view text, bool plus, std::string_view what) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      int hi = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
+      int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0)
+        fail(ErrorCode::invalid_argument, std::string(what) + ": malformed percent escape");
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus) {
+      c = ' ';
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      fail(ErrorCode::invalid_argument, std::string(what) + ": control character");
+    out += c;
+  }
+  return out;
+}
+
+Target split_target(std::string_view target) {
+  Target t;
+  auto q = target.find('?');
+  t.path = decode(target.substr(0, q), false, "path");
+  if (t.path.empty() || t.path.front() != '/')
+    fail(ErrorCode::invalid_argument, "path: must start with /");
+  // No dot segments, no empty segments: nothing here maps to files, and a path is matched
+  // exactly, so "/api/v1/../x" or "//" is refused rather than normalised.
+  for (std::size_t at = 1; at <= t.path.size();) {
+    auto end = t.path.find('/', at);
+    if (end == std::string::npos) end = t.path.size();
+    auto seg = std::string_view(t.path).substr(at, end - at);
+    if (seg == "." || seg == ".." || (seg.empty() && end != t.path.size()))
+      fail(ErrorCode::invalid_argument, "path: dot or empty segment");
+    at = end + 1;
+  }
+  if (q == std::string_view::npos) return t;
+  auto rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    auto part = rest.substr(0, amp);
+    if (!part.empty()) {
+      auto eq = part.find('=');
+      auto key = decode(part.substr(0, eq), true, "query");
+      auto value =
+          eq == std::string_view::npos ? std::string{} : decode(part.substr(eq + 1), true, "query");
+      t.query.emplace_back(std::move(key), std::move(value));
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return t;
+}
+
+std::string header(const Request& r, const std::string& name) {
+  auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string{} : it->second;
+}
+
+std::string cookie(const Request& r, std::string_view name) {
+  std::string_view all = [&]() -> std::string_view {
+    auto it = r.headers.find("cookie");
+    return it == r.headers.end() ? std::string_view{} : std::string_view(it->second);
+  }();
+  while (!all.empty()) {
+    auto semi = all.find(';');
+    auto part = all.substr(0, semi);
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return std::string(part.substr(eq + 1));
+    if (semi == std::string_view::npos) break;
+    all = all.substr(semi + 1);
+  }
+  return {};
+}
+
+std::string client_host(const std::string& client) {
+  auto colon = client.rfind(':');
+  return colon == std::string::npos ? client : client.substr(0, colon);
+}
+
+/// Thrown for a route called with the wrong method: answered 405 with Allow.
+struct WrongMethod {
+  std::string allow;
+  std::string detail;
+};
+
+void only(const Request& r, const char* method, const std::string& route) {
+  if (r.method != method)
+    throw WrongMethod{method, route + ": only " + method + ", not " + r.method};
+}
+
+Response json_response(int status, const json::Json& body) {
+  Response r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", json_type);
+  r.body = body.dump();
+  return r;
+}
+
+std::string session_cookie_header(const std::string& token, bool secure, bool clear) {
+  std::string c = std::string(session_cookie) + "=" + (clear ? "" : token) +
+                  "; Path=/; HttpOnly; SameSite=Strict";
+  if (clear) c += "; Max-Age=0";
+  if (secure) c += "; Secure";
+  return c;
+}
+
+/// Who a request acts as: a bearer token, or the session cookie (then `cookie` is set).
+struct Caller {
+  auth::Actor actor;
+  std::string token;
+  bool cookie = false;
+};
+
+Caller authenticate(const Request& request, store::Store& store, const auth::Policy& policy) {
+  std::string token;
+  bool via_cookie = false;
+  auto authorization = header(request, "authorization");
+  if (!authorization.empty()) {
+    constexpr std::string_view scheme = "Bearer ";
+    if (authorization.size() <= scheme.size() ||
+        !std::equal(scheme.begin(), scheme.end(), authorization.begin(),
+                    [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      fail(ErrorCode::unauthenticated, "Authorization: only a Bearer token is accepted");
+    token = authorization.substr(scheme.size());
+  } else {
+    token = cookie(request, session_cookie);
+    via_cookie = true;
+  }
+  if (token.empty())
+    fail(ErrorCode::unauthenticated,
+         "sign in first: no session cookie and no Authorization: Bearer token");
+  auto actor = auth::Auth(store, policy).resume(token);
+  return Caller{std::move(actor), std::move(token), via_cookie};
+}
+
+/// A POST made with the session cookie must carry the session's CSRF token (a page of another
+/// site can make the browser send the cookie, but cannot read the token).
+void check_csrf(const Request& request, const Caller& caller) {
+  if (!caller.cookie || request.method != "POST") return;
+  auto sent = header(request, "x-csrf-token");
+  auto expected = csrf_token(caller.token);
+  if (sent.size() != expected.size() ||
+      sodium_memcmp(sent.data(), expected.data(), expected.size()) != 0)
+    fail(ErrorCode::permission_denied,
+         sent.empty() ? "X-CSRF-Token: missing on a POST made with the session cookie"
+                      : "X-CSRF-Token: does not belong to this session");
+}
+
+json::Json body_json(const Request& request) {
+  auto type = header(request, "content-type");
+  auto semi = type.find(';');
+  auto bare = type.substr(0, semi);
+  while (!bare.empty() && bare.back() == ' ') bare.pop_back();
+  std::transform(bare.begin(), bare.end(), bare.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (request.body.empty() && bare.empty()) return json::Json::object();
+  if (bare != json_type)
+    fail(ErrorCode::invalid_argument,
+         "Content-Type: expected application/json, got '" + (bare.empty() ? "" : bare) + "'");
+  if (request.body.empty()) return json::Json::object();
+  return json::parse(request.body, "body");
+}
+
+/// A query-string value as JSON: the JSON literal it spells when it is one (5, true, null,
+/// "quoted text"), otherwise the text itself.
+json::Json query_value(const std::string& text) {
+  if (!text.empty()) {
+    try {
+      auto j = json::parse(text);
+      if (!j.is_object() && !j.is_array()) return j;
+    } catch (const Error&) {
+    }
+  }
+  return text;
+}
+
+/// ?status=open&created_at[ge]=2026-01-01T00:00:00Z&order=-created_at,code&limit=20&offset=40
+json::Json entity_query(const std::vector<std::pair<std::string, std::string>>& params) {
+  json::Json where = json::Json::array();
+  json::Json order = json::Json::array();
+  json::Json q = json::Json::object();
+  for (const auto& [key, value] : params) {
+    if (key == "limit" || key == "offset") {
+      std::int64_t n = 0;
+      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (ec != std::errc{} || end != value.data() + value.size() || n < 0)
+        fail(ErrorCode::invalid_argument,
+             key + ": expected a whole number >= 0, got '" + value + "'");
+      q[key] = n;
+    } else if (key == "order") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        auto comma = rest.find(',');
+        auto col = rest.substr(0, comma);
+        bool desc = !col.empty() && col.front() == '-';
+        if (desc) col.remove_prefix(1);
+        if (col.empty()) fail(ErrorCode::invalid_argument, "order: empty column name");
+        order.push_back({{"column", std::string(col)}, {"descending", desc}});
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(comma + 1);
+      }
+    } else {
+      std::string column = key;
+      std::string op = "eq";
+      auto open = key.find('[');
+      if (open != std::string::npos) {
+        if (key.back() != ']' || open == 0)
+          fail(ErrorCode::invalid_argument, key + ": expected column or column[op]");
+        column = key.substr(0, open);
+        op = key.substr(open + 1, key.size() - open - 2);
+      }
+      json::Json v;
+      if (op == "in") {
+        v = json::Json::array();
+        std::string_view rest = value;
+        while (true) {
+          auto comma = rest.find(',');
+          v.push_back(query_value(std::string(rest.substr(0, comma))));
+          if (comma == std::string_view::npos) break;
+          rest = rest.substr(comma + 1);
+        }
+      } else if (op == "is_null" || op == "not_null") {
+        v = nullptr;
+      } else {
+        v = query_value(value);
+      }
+      where.push_back({{"column", column}, {"op", op}, {"value", v}});
+    }
+  }
+  q["where"] = where;
+  q["order_by"] = order;
+  return q;
+}
+
+}  // namespace
+
+std::string csrf_token(std::string_view session_token) {
+  static constexpr std::string_view label = "houqin http csrf v1:";
+  std::string input(label);
+  input += session_token;
+  unsigned char digest[32];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size(), nullptr, 0);
+  char hex[2 * sizeof digest + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+int status_of(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::ok:
+      return 200;
+    case ErrorCode::invalid_argument:
+      return 400;
+    case ErrorCode::not_found:
+      return 404;
+    case ErrorCode::already_exists:
+      return 409;
+    case ErrorCode::conflict:
+      return 409;
+    case ErrorCode::permission_denied:
+      return 403;
+    case ErrorCode::failed_precondition:
+      return 409;
+    case ErrorCode::unauthenticated:
+      return 401;
+    case ErrorCode::resource_exhausted:
+      return 429;
+    case ErrorCode::unavailable:
+      return 503;
+    case ErrorCode::data_loss:
+      return 500;
+    case ErrorCode::internal:
+      return 500;
+    case ErrorCode::unimplemented:
+      return 501;
+    case ErrorCode::deadline_exceeded:
+      return 504;
+  }
+  return 500;
+}
+
+Response problem(ErrorCode code, std::string detail, std::string instance, int status) {
+  Problem p;
+  p.code = std::string(to_string(code));
+  p.type = "urn:houqin:error:" + p.code;
+  p.title = p.code;
+  p.status = status ? status : status_of(code);
+  p.detail = std::move(detail);
+  p.instance = std::move(instance);
+  Response r;
+  r.status = p.status;
+  r.headers.emplace_back("Content-Type", "application/problem+json");
+  if (code == ErrorCode::unauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  r.body = json::to_json(p).dump();
+  return r;
+}
+
+Api::Api(ApiConfig config) : config_(std::move(config)), openapi_text_(openapi().dump()) {}
+
+bool Api::needs_store(const Request& request) {
+  auto path = std::string_view(request.target).substr(0, request.target.find('?'));
+  return !(request.method == "GET" &&
+           (path == "/healthz" || path == "/metrics" || path == "/api/v1/openapi.json"));
+}
+
+Response Api::handle_static(const Request& request) {
+  auto path = std::string_view(request.target).substr(0, request.target.find('?'));
+  Response r;
+  if (path == "/healthz") {
+    r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+    r.body = "ok\n";
+  } else if (path == "/metrics") {
+    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.body = metrics::prometheus(metrics::snapshot(system_clock().now()));
+  } else if (path == "/api/v1/openapi.json") {
+    r.headers.emplace_back("Content-Type", json_type);
+    r.body = openapi_text_;
+  } else {
+    return problem(ErrorCode::not_found, "no such route: " + std::string(path), std::string(path));
+  }
+  return r;
+}
+
+bool Api::allow_login(const std::string& client, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  if (logins_.size() > 100000) logins_.clear();  // a flood of addresses: start over, stay bounded
+  auto& times = logins_[client_host(client)];
+  std::erase_if(times, [&](auto t) { return now - t >= std::chrono::minutes(1); });
+  if (static_cast<int>(times.size()) >= config_.logins_per_minute) return false;
+  times.push_back(now);
+  return true;
+}
+
+Response Api::handle(const Request& request, store::Store& store) {
+  std::string instance = request.target.substr(0, request.target.find('?'));
+  try {
+    if (!needs_store(request)) return handle_static(request);
+    auto target = split_target(request.target);
+    const auto& path = target.path;
+    if (path == "/readyz") {
+      only(request, "GET", path);
+      store.execute("SELECT 1");
+      return json_response(200, {{"ready", true}});
+    }
+    if (!path.starts_with(api_prefix)) fail(ErrorCode::not_found, "no such route: " + path);
+    auto rest = path.substr(api_prefix.size());
+
+    if (rest == "auth/login") {
+      only(request, "POST", path);
+      if (!allow_login(request.client, std::chrono::steady_clock::now()))
+        fail(ErrorCode::resource_exhausted,
+             "too many sign-in attempts from " + client_host(request.client) + "; wait a minute");
+      auto in = json::from_json<LoginInput>(body_json(request), "login");
+      auth::Auth auth(store, config_.policy);
+      auto login = auth.login(in.login, in.password);
+      LoginOutput out;
+      out.session_id = login.session_id;
+      out.login = in.login;
+      out.csrf_token = csrf_token(login.token);
+      out.must_change_password = login.must_change_password;
+      auto r = json_response(200, json::Json());
+      if (in.bearer) {
+        out.token = login.token;
+      } else {
+        r.headers.emplace_back("Set-Cookie",
+                               session_cookie_header(login.token, request.secure, false));
+      }
+      r.headers.emplace_back("Cache-Control", "no-store");
+      r.body = json::to_json(out).dump();
+      return r;
+    }
+
+    // The method is checked before the caller: a wrong method says so whoever asks.
+    if (rest == "auth/logout") only(request, "POST", path);
+    if (rest == "auth/session" || rest == "entities" || rest.starts_with("entities/"))
+      only(request, "GET", path);
+    auto caller = authenticate(request, store, config_.policy);
+    check_csrf(request, caller);
+
+    if (rest == "auth/logout") {
+      auth::Auth(store, config_.policy).logout(caller.token);
+      auto r = json_response(200, json::Json::object());
+      if (caller.cookie)
+        r.headers.emplace_back("Set-Cookie", session_cookie_header("", request.secure, true));
+      return r;
+    }
+    if (rest == "auth/session") {
+      SessionInfo info;
+      info.actor = caller.actor.label();
+      info.user_id = caller.actor.user_id();
+      info.session_id = caller.actor.session_id();
+      info.permissions = caller.actor.permissions();
+      if (caller.cookie) info.csrf_token = csrf_token(caller.token);
+      return json_response(200, json::to_json(info));
+    }
+    if (rest == "entities" || rest.starts_with("entities/")) {
+      if (rest == "entities") return json_response(200, json::Json(protect::entity_names()));
+      auto name = rest.substr(std::string_view("entities/").size());
+      auto slash = name.find('/');
+      if (slash == std::string::npos)
+        return json_response(
+            200, protect::find_entities(store, caller.actor, name, entity_query(target.query)));
+      auto id_text = name.substr(slash + 1);
+      name = name.substr(0, slash);
+      Id id = 0;
+      auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+      if (ec != std::errc{} || end != id_text.data() + id_text.size() || id <= 0)
+        fail(ErrorCode::invalid_argument, "id: expected a whole number > 0, got '" + id_text + "'");
+      return json_response(200, protect::get_entity(store, caller.actor, name, id));
+    }
+
+    // POST /api/v1/<domain>/<verb>: any registered operation.
+    auto slash = rest.find('/');
+    if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size() ||
+        rest.find('/', slash + 1) != std::string::npos)
+      fail(ErrorCode::not_found, "no such route: " + path);
+    auto name = rest.substr(0, slash) + "." + rest.substr(slash + 1);
+    service::operation(name);  // not_found naming the domain's operations
+    only(request, "POST", path);
+    auto result = service::call(store, caller.actor, name, body_json(request));
+    return json_response(200, result);
+  } catch (const WrongMethod& w) {
+    auto r = problem(ErrorCode::invalid_argument, w.detail, instance, 405);
+    r.headers.emplace_back("Allow", w.allow);
+    return r;
+  } catch (const Error& e) {
+    return problem(e.code(), e.what(), instance);
+  } catch (const std::exception& e) {
+    return problem(ErrorCode::internal, e.what(), instance);
+  }
+}
+
+}  // namespace houqin::http

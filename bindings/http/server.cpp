@@ -1,0 +1,377 @@
+// Boost.Beast under the HTTP binding: accept, read with limits and a deadline, hand the request
+// to a worker with a store, write the answer, keep the connection alive or close it.
+#include "houqin/http/server.hpp"
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "houqin/core/error.hpp"
+
+namespace houqin::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// Fixed workers, each with its own store, taking jobs from a bounded queue.
+class Workers {
+ public:
+  using Job = std::function<void(store::Store&)>;
+
+  void start(std::vector<std::unique_ptr<store::Store>> stores, std::size_t limit) {
+    limit_ = limit;
+    stores_ = std::move(stores);
+    for (auto& s : stores_) threads_.emplace_back([this, st = s.get()] { run(*st); });
+  }
+  /// False when the queue is full (the caller answers 503).
+  bool submit(Job job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ || jobs_.size() >= limit_) return false;
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+    return true;
+  }
+  std::size_t queued() const {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
+  }
+  /// Runs what is queued, then joins.
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+    stores_.clear();
+  }
+
+ private:
+  void run(store::Store& store) {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job(store);
+    }
+  }
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> jobs_;
+  std::size_t limit_ = 0;
+  bool stopping_ = false;
+  std::vector<std::unique_ptr<store::Store>> stores_;
+  std::vector<std::thread> threads_;
+};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  // Declared before `io`: sessions still queued in the io_context touch them when it is
+  // destroyed.
+  ServerConfig config;
+  StoreFactory factory;
+  std::unique_ptr<Api> api;
+  std::atomic<int> port{0};
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  bool stopped = false;
+  std::mutex stop_mutex;
+  std::atomic<std::int64_t> open{0}, accepted{0}, refused{0}, requests{0}, busy{0}, in_flight{0};
+  std::mutex sessions_mutex;
+  std::vector<std::weak_ptr<class Session>> sessions;  // pruned as they end
+  asio::io_context io;
+  // Keeps io.run() going while a request is with a worker and nothing else is pending.
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> io_threads;
+  Workers workers;
+
+  void accept();
+  void close_sessions();
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    ++server_.open;
+    beast::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) client_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+  }
+  ~Session() { --server_.open; }
+
+  void start() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+  /// Closes the connection from any thread (on its own strand).
+  void shut() {
+    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+ private:
+  void read() {
+    if (server_.stopping) return close();
+    parser_.emplace();
+    parser_->body_limit(static_cast<std::uint64_t>(server_.config.max_body_bytes));
+    parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
+    stream_.expires_after(server_.config.read_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+        ec == asio::error::eof)
+      return close();
+    if (ec == bhttp::error::body_limit)
+      return refuse(413, "the body is larger than " +
+                             std::to_string(server_.config.max_body_bytes) + " bytes");
+    if (ec == bhttp::error::header_limit)
+      return refuse(431, "the request headers are larger than " +
+                             std::to_string(server_.config.max_header_bytes) + " bytes");
+    if (ec) return refuse(400, "malformed HTTP request: " + ec.message());
+
+    auto& msg = parser_->get();
+    keep_alive_ = msg.keep_alive();
+    version_ = msg.version();
+    Request request;
+    request.method = std::string(msg.method_string());
+    request.target = std::string(msg.target());
+    for (const auto& field : msg) {
+      auto name = lower(field.name_string());
+      auto& slot = request.headers[name];
+      if (slot.empty())
+        slot = std::string(field.value());
+      else
+        slot += (name == "cookie" ? "; " : ", ") + std::string(field.value());
+    }
+    request.body = std::move(msg.body());
+    request.client = client_;
+    ++server_.in_flight;
+    stream_.expires_never();
+
+    if (!Api::needs_store(request)) return write(server_.api->handle_static(request));
+    auto self = shared_from_this();
+    bool queued = server_.workers.submit([self, request = std::move(request)](store::Store& st) {
+      auto response = self->server_.api->handle(request, st);
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->write(std::move(response));
+      });
+    });
+    if (!queued) {
+      ++server_.busy;
+      auto r = problem(ErrorCode::unavailable, "the server is busy; retry shortly",
+                       std::string(parser_->get().target()));
+      r.headers.emplace_back("Retry-After", "1");
+      write(std::move(r));
+    }
+  }
+
+  /// Answers a request that could not be read whole, then closes.
+  void refuse(int status, std::string detail) {
+    auto r = problem(ErrorCode::invalid_argument, std::move(detail), "", status);
+    keep_alive_ = false;
+    version_ = 11;
+    ++server_.in_flight;
+    write(std::move(r));
+  }
+
+  void write(Response response) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(version_);
+    res->result(static_cast<unsigned>(response.status));
+    res->set(bhttp::field::server, "houqin");
+    res->set("X-Content-Type-Options", "nosniff");
+    for (auto& [name, value] : response.headers) res->insert(name, value);
+    res->body() = std::move(response.body);
+    bool keep = keep_alive_ && !server_.stopping;
+    res->keep_alive(keep);
+    res->prepare_payload();
+    ++server_.requests;
+    stream_.expires_after(server_.config.read_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+                         --self->server_.in_flight;
+                         if (ec || !keep) return self->close();
+                         self->read();
+                       });
+  }
+
+  void close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+  beast::tcp_stream stream_;
+  Server::Impl& server_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string client_;
+  bool keep_alive_ = false;
+  unsigned version_ = 11;
+};
+
+void Server::Impl::close_sessions() {
+  std::lock_guard lock(sessions_mutex);
+  for (auto& weak : sessions)
+    if (auto s = weak.lock()) s->shut();
+  sessions.clear();
+}
+
+void Server::Impl::accept() {
+  acceptor->async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping) return;
+    } else if (open.load() >= config.max_connections) {
+      ++refused;
+      beast::error_code ignored;
+      socket.close(ignored);
+    } else {
+      ++accepted;
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      {
+        std::lock_guard lock(sessions_mutex);
+        std::erase_if(sessions, [](const auto& w) { return w.expired(); });
+        sessions.push_back(session);
+      }
+      session->start();
+    }
+    if (!stopping) accept();
+  });
+}
+
+Server::Server(ServerConfig config, StoreFactory stores) : impl_(std::make_unique<Impl>()) {
+  auto bad = [](const std::string& what) { fail(ErrorCode::invalid_argument, "http: " + what); };
+  if (config.port < 0 || config.port > 65535) bad("port: must be 0..65535");
+  if (config.io_threads < 1 || config.io_threads > 64) bad("io_threads: must be 1..64");
+  if (config.workers < 1 || config.workers > 256) bad("workers: must be 1..256");
+  if (config.max_body_bytes < 0) bad("max_body_bytes: must be >= 0");
+  if (config.max_header_bytes < 1024) bad("max_header_bytes: must be >= 1024");
+  if (config.read_timeout.count() <= 0) bad("read_timeout: must be > 0");
+  if (config.max_connections < 1) bad("max_connections: must be >= 1");
+  if (config.queue_limit < 1) bad("queue_limit: must be >= 1");
+  if (config.drain_timeout.count() < 0) bad("drain_timeout: must be >= 0");
+  if (config.api.logins_per_minute < 1) bad("api.logins_per_minute: must be >= 1");
+  if (!stores) bad("no store factory");
+  impl_->config = std::move(config);
+  impl_->factory = std::move(stores);
+  impl_->api = std::make_unique<Api>(impl_->config.api);
+}
+
+Server::~Server() {
+  stop();
+}
+
+void Server::start() {
+  auto& m = *impl_;
+  std::lock_guard lock(m.stop_mutex);
+  if (m.started) fail(ErrorCode::failed_precondition, "http: the server was started already");
+  std::vector<std::unique_ptr<store::Store>> stores;
+  for (int i = 0; i < m.config.workers; ++i) stores.push_back(m.factory());
+  beast::error_code ec;
+  auto address = asio::ip::make_address(m.config.address, ec);
+  if (ec)
+    fail(ErrorCode::invalid_argument,
+         "http: address: '" + m.config.address + "' is not an IP address");
+  tcp::endpoint endpoint(address, static_cast<unsigned short>(m.config.port));
+  m.acceptor.emplace(m.io);
+  auto check = [&](const char* step) {
+    if (ec) {
+      m.acceptor.reset();
+      fail(ErrorCode::unavailable, "http: cannot " + std::string(step) + " " + m.config.address +
+                                       ":" + std::to_string(m.config.port) + ": " + ec.message());
+    }
+  };
+  m.acceptor->open(endpoint.protocol(), ec);
+  check("open");
+  m.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  check("configure");
+  m.acceptor->bind(endpoint, ec);
+  check("bind");
+  m.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  check("listen on");
+  m.port = m.acceptor->local_endpoint().port();
+  m.workers.start(std::move(stores), static_cast<std::size_t>(m.config.queue_limit));
+  m.started = true;
+  m.keep_running.emplace(m.io.get_executor());
+  m.accept();
+  for (int i = 0; i < m.config.io_threads; ++i) m.io_threads.emplace_back([&m] { m.io.run(); });
+}
+
+int Server::port() const noexcept {
+  return impl_->port.load();
+}
+
+void Server::stop() {
+  auto& m = *impl_;
+  std::lock_guard lock(m.stop_mutex);
+  if (!m.started || m.stopped) return;
+  m.stopped = true;
+  m.stopping = true;
+  asio::post(m.io, [&m] {
+    beast::error_code ec;
+    m.acceptor->close(ec);
+  });
+  // Requests already read are answered (with Connection: close) ...
+  auto until = [&](auto done, std::chrono::steady_clock::duration limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  };
+  until([&] { return m.in_flight.load() == 0; }, m.config.drain_timeout);
+  // ... then every connection still open (idle, or half a request) is closed.
+  m.close_sessions();
+  until([&] { return m.open.load() == 0; }, std::chrono::seconds(1));
+  m.keep_running.reset();
+  m.io.stop();
+  for (auto& t : m.io_threads) t.join();
+  m.io_threads.clear();
+  beast::error_code ec;
+  if (m.acceptor) m.acceptor->close(ec);
+  m.workers.stop();
+}
+
+ServerStats Server::stats() const {
+  const auto& m = *impl_;
+  ServerStats s;
+  s.connections_open = m.open.load();
+  s.connections_accepted = m.accepted.load();
+  s.connections_refused = m.refused.load();
+  s.requests = m.requests.load();
+  s.rejected_busy = m.busy.load();
+  s.queued = static_cast<std::int64_t>(m.workers.queued());
+  return s;
+}
+
+}  // namespace houqin::http

@@ -1,0 +1,488 @@
+// The HTTP binding over loopback, on SQLite in a file and PostgreSQL: the generic mapping of the
+// registry, sign-in with cookie + CSRF token or bearer token, problem+json for every refusal,
+// the limits at the door (body size, slow clients, sign-in rate, path tricks) and the OpenAPI
+// document made from the operations' schemas.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "../../support/auth.hpp"
+#include "../../support/backends.hpp"
+#include "../../support/net.hpp"
+#include "houqin/http/server.hpp"
+#include "houqin/platform.hpp"
+#include "houqin/service/registry.hpp"
+#include "houqin/site/hospital.hpp"
+#include "houqin/store/repository.hpp"
+
+namespace houqin {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::test_password;
+
+struct Reply {
+  int status = 0;
+  std::multimap<std::string, std::string> headers;  // names in lower case
+  std::string body;
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? "" : it->second;
+  }
+  json::Json json() const { return json::parse(body, "reply"); }
+};
+
+/// One HTTP/1.1 connection to 127.0.0.1 written by hand, so tests can also send what no client
+/// library would (half a request, a forged header). Every read gives up after 5 s.
+class Connection {
+ public:
+  explicit Connection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0)
+      throw std::runtime_error("connect failed");
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~Connection() { ::close(fd_); }
+
+  void send(const std::string& raw) {
+    std::size_t at = 0;
+    while (at < raw.size()) {
+      auto n = ::send(fd_, raw.data() + at, raw.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) return;  // the server may close early (413): what it said is still readable
+      at += static_cast<std::size_t>(n);
+    }
+  }
+
+  Reply request(const std::string& method, const std::string& target, const std::string& body = "",
+                const std::vector<std::string>& headers = {}) {
+    send_request(method, target, body, headers);
+    return read();
+  }
+
+  /// Sends a request without waiting for the reply (read() it later).
+  void send_request(const std::string& method, const std::string& target,
+                    const std::string& body = "", const std::vector<std::string>& headers = {}) {
+    std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const auto& h : headers) raw += h + "\r\n";
+    if (!body.empty() || method == "POST") {
+      bool typed = false;
+      for (const auto& h : headers) typed = typed || h.starts_with("Content-Type");
+      if (!typed) raw += "Content-Type: application/json\r\n";
+      raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    }
+    raw += "\r\n" + body;
+    send(raw);
+  }
+
+  Reply read() {
+    while (buffer_.find("\r\n\r\n") == std::string::npos)
+      if (!fill()) throw std::runtime_error("connection closed before a reply: " + buffer_);
+    auto end = buffer_.find("\r\n\r\n");
+    std::string head = buffer_.substr(0, end);
+    buffer_.erase(0, end + 4);
+    Reply r;
+    std::size_t line_end = head.find("\r\n");
+    r.status = std::stoi(head.substr(9, 3));
+    std::size_t length = 0;
+    while (line_end != std::string::npos) {
+      auto next = head.find("\r\n", line_end + 2);
+      auto line = head.substr(line_end + 2,
+                              next == std::string::npos ? std::string::npos : next - line_end - 2);
+      auto colon = line.find(':');
+      std::string name = line.substr(0, colon);
+      for (auto& c : name) c = static_cast<char>(std::tolower(c));
+      std::string value = line.substr(colon + 2);
+      if (name == "content-length") length = std::stoul(value);
+      r.headers.emplace(name, value);
+      line_end = next;
+    }
+    while (buffer_.size() < length)
+      if (!fill()) throw std::runtime_error("connection closed inside a body");
+    r.body = buffer_.substr(0, length);
+    buffer_.erase(0, length);
+    return r;
+  }
+
+  /// Whether the server closes the connection within `limit` (reading and dropping anything).
+  bool closed_within(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0) {
+        char b[4096];
+        auto n = ::recv(fd_, b, sizeof b, 0);
+        if (n <= 0) return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  bool fill() {
+    char b[65536];
+    auto n = ::recv(fd_, b, sizeof b, 0);
+    if (n <= 0) return false;
+    buffer_.append(b, static_cast<std::size_t>(n));
+    return true;
+  }
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class HttpTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  /// The platform on the backend, the sample hospital imported, a server on a free port.
+  void start(http::ServerConfig config = {}) {
+    store_ = pf_.open(GetParam());
+    if (!store_) return;
+    std::ifstream in(HOUQIN_SAMPLE_HOSPITAL);
+    site::import_hospital(*store_,
+                          json::parse(std::string(std::istreambuf_iterator<char>(in), {})));
+    config.port = 0;
+    config.read_timeout = 1500ms;
+    config.max_body_bytes = 64 << 10;
+    config.api.policy = auth::test_policy();
+    server_ = std::make_unique<http::Server>(config, [this] {
+      store::StoreOptions o;
+      o.clock = &pf_.clock;
+      o.keys = testing::test_keyring();
+      return store::Store::open(pf_.fx.url(), o);
+    });
+    server_->start();
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+  Connection connect() { return Connection(server_->port()); }
+
+  /// Signs in with the session cookie; returns {cookie header, csrf token}.
+  std::pair<std::string, std::string> sign_in(Connection& c, const std::string& login) {
+    auto r = c.request("POST", "/api/v1/auth/login",
+                       json::Json{{"login", login}, {"password", test_password}}.dump());
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto set = r.header("set-cookie");
+    auto cookie = set.substr(0, set.find(';'));
+    return {"Cookie: " + cookie, r.json()["csrf_token"].get<std::string>()};
+  }
+
+  std::size_t roles_named(const std::string& name) {
+    std::size_t n = 0;
+    for (const auto& role : store::Repository<auth::Role>(*store_).find()) n += role.name == name;
+    return n;
+  }
+
+  testing::PlatformFixture pf_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<http::Server> server_;
+};
+
+void expect_problem(const Reply& r, int status, const std::string& code,
+                    const std::string& detail) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.header("content-type"), "application/problem+json");
+  auto p = json::parse(r.body);
+  EXPECT_EQ(p["status"], status);
+  EXPECT_EQ(p["code"], code);
+  EXPECT_EQ(p["type"], "urn:houqin:error:" + code);
+  EXPECT_NE(p["detail"].get<std::string>().find(detail), std::string::npos) << p["detail"];
+}
+
+TEST_P(HttpTest, ACookieSessionCallsAnOperationOnlyWithItsCsrfToken) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto c = connect();
+  auto login = c.request("POST", "/api/v1/auth/login",
+                         json::Json{{"login", "secadmin"}, {"password", test_password}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  auto set = login.header("set-cookie");
+  EXPECT_NE(set.find("hq_session="), std::string::npos);
+  EXPECT_NE(set.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(set.find("SameSite=Strict"), std::string::npos);
+  EXPECT_TRUE(login.json()["token"].is_null()) << "the token stays in the HttpOnly cookie";
+  auto cookie = "Cookie: " + set.substr(0, set.find(';'));
+  auto csrf = login.json()["csrf_token"].get<std::string>();
+  EXPECT_EQ(csrf, http::csrf_token(set.substr(11, set.find(';') - 11)));
+
+  auto who = c.request("GET", "/api/v1/auth/session", "", {cookie});
+  ASSERT_EQ(who.status, 200) << who.body;
+  EXPECT_EQ(who.json()["actor"], "user:secadmin");
+  EXPECT_EQ(who.json()["csrf_token"], csrf);
+
+  auto role = json::Json{{"name", "viewer"}, {"permissions", {"bi.read"}}}.dump();
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", role, {cookie}), 403,
+                 "permission_denied", "X-CSRF-Token: missing");
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", role,
+                           {cookie, "X-CSRF-Token: " + std::string(64, '0')}),
+                 403, "permission_denied", "does not belong to this session");
+  EXPECT_EQ(roles_named("viewer"), 0u) << "a refused request changes nothing";
+
+  auto made =
+      c.request("POST", "/api/v1/auth/define_role", role, {cookie, "X-CSRF-Token: " + csrf});
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_EQ(roles_named("viewer"), 1u);
+
+  auto out = c.request("POST", "/api/v1/auth/logout", "", {cookie, "X-CSRF-Token: " + csrf});
+  ASSERT_EQ(out.status, 200) << out.body;
+  EXPECT_NE(out.header("set-cookie").find("Max-Age=0"), std::string::npos);
+  expect_problem(c.request("GET", "/api/v1/auth/session", "", {cookie}), 401, "unauthenticated",
+                 "");
+}
+
+TEST_P(HttpTest, ASystemUsesABearerTokenWithoutCookieOrCsrf) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto c = connect();
+  auto login = c.request(
+      "POST", "/api/v1/auth/login",
+      json::Json{{"login", "secadmin"}, {"password", test_password}, {"bearer", true}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  EXPECT_EQ(login.header("set-cookie"), "") << "no cookie when a bearer token is asked for";
+  auto bearer = "Authorization: Bearer " + login.json()["token"].get<std::string>();
+  auto made =
+      c.request("POST", "/api/v1/auth/define_role",
+                json::Json{{"name", "clerk"}, {"permissions", {"bi.read"}}}.dump(), {bearer});
+  ASSERT_EQ(made.status, 200) << made.body;
+  EXPECT_EQ(roles_named("clerk"), 1u);
+
+  expect_problem(
+      c.request("POST", "/api/v1/auth/define_role", "{}", {"Authorization: Bearer forged"}), 401,
+      "unauthenticated", "");
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", "{}", {"Authorization: Basic eDp5"}),
+                 401, "unauthenticated", "only a Bearer token");
+  auto anonymous = c.request("POST", "/api/v1/auth/define_role", "{}");
+  expect_problem(anonymous, 401, "unauthenticated", "sign in first");
+  EXPECT_EQ(anonymous.header("www-authenticate"), "Bearer");
+}
+
+TEST_P(HttpTest, BadRequestsGetProblemDocumentsNamingWhatIsWrongAndChangeNothing) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto c = connect();
+  auto [cookie, csrf] = sign_in(c, "secadmin");
+  auto token = "X-CSRF-Token: " + csrf;
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", "{\"name\": ", {cookie, token}), 400,
+                 "invalid_argument", "malformed JSON");
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", R"({"name": "x", "colour": "red"})",
+                           {cookie, token}),
+                 400, "invalid_argument", "colour");
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", R"({"name": 5})", {cookie, token}),
+                 400, "invalid_argument", "name");
+  expect_problem(c.request("POST", "/api/v1/auth/define_role", R"({"name": "x"})",
+                           {cookie, token, "Content-Type: text/plain"}),
+                 400, "invalid_argument", "Content-Type");
+  expect_problem(c.request("POST", "/api/v1/auth/no_such_verb", "{}", {cookie, token}), 404,
+                 "not_found", "auth.no_such_verb");
+  expect_problem(c.request("GET", "/api/v1/nowhere", "", {cookie}), 404, "not_found",
+                 "no such route");
+  auto wrong = c.request("GET", "/api/v1/auth/define_role", "", {cookie});
+  expect_problem(wrong, 405, "invalid_argument", "only POST");
+  EXPECT_EQ(wrong.header("allow"), "POST");
+  expect_problem(c.request("GET", "/api/v1/../../etc/passwd", "", {cookie}), 400,
+                 "invalid_argument", "dot or empty segment");
+  expect_problem(c.request("GET", "/api/v1/entities/rooms%00", "", {cookie}), 400,
+                 "invalid_argument", "control character");
+  expect_problem(c.request("GET", "/api/v1/entities/rooms?limit=-1", "", {cookie}), 400,
+                 "invalid_argument", "limit");
+  // An injection attempt is only a value: it matches nothing and the table is still there.
+  auto injected = c.request(
+      "GET", "/api/v1/entities/rooms?code=x'%3B%20DROP%20TABLE%20site_room%3B--", "", {cookie});
+  ASSERT_EQ(injected.status, 200) << injected.body;
+  EXPECT_EQ(injected.json()["total"], 0);
+  EXPECT_GT(c.request("GET", "/api/v1/entities/rooms", "", {cookie}).json()["total"], 0);
+  EXPECT_EQ(roles_named("x"), 0u);
+}
+
+TEST_P(HttpTest, EntitiesAreReadWithQueryFilters) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto c = connect();
+  auto [cookie, csrf] = sign_in(c, "sysadmin");
+  auto names = c.request("GET", "/api/v1/entities", "", {cookie}).json();
+  EXPECT_NE(std::find(names.begin(), names.end(), "rooms"), names.end());
+
+  auto all = c.request("GET", "/api/v1/entities/rooms?order=-code&limit=2", "", {cookie});
+  ASSERT_EQ(all.status, 200) << all.body;
+  auto doc = all.json();
+  ASSERT_EQ(doc["items"].size(), 2u);
+  auto total = doc["total"].get<std::int64_t>();
+  EXPECT_GT(total, 2);
+  EXPECT_GT(doc["items"][0]["code"].get<std::string>(), doc["items"][1]["code"].get<std::string>());
+
+  auto code = doc["items"][1]["code"].get<std::string>();
+  auto one = c.request("GET", "/api/v1/entities/rooms?code=" + code, "", {cookie}).json();
+  ASSERT_EQ(one["total"], 1);
+  auto id = one["items"][0]["id"].get<std::int64_t>();
+  auto byid = c.request("GET", "/api/v1/entities/rooms/" + std::to_string(id), "", {cookie});
+  ASSERT_EQ(byid.status, 200) << byid.body;
+  EXPECT_EQ(byid.json()["code"], code);
+
+  auto some = c.request("GET", "/api/v1/entities/rooms?id[le]=" + std::to_string(id), "", {cookie});
+  EXPECT_EQ(some.json()["total"], id <= total ? some.json()["total"] : json::Json(0));
+  expect_problem(c.request("GET", "/api/v1/entities/rooms/999999", "", {cookie}), 404, "not_found",
+                 "999999");
+  expect_problem(c.request("GET", "/api/v1/entities/rooms?colour=red", "", {cookie}), 400,
+                 "invalid_argument", "colour");
+  expect_problem(c.request("GET", "/api/v1/entities/no_such_thing", "", {cookie}), 404, "not_found",
+                 "no_such_thing");
+}
+
+TEST_P(HttpTest, TheDoorRefusesOversizedBodiesSlowClientsAndSignInFloods) {
+  http::ServerConfig config;
+  config.api.logins_per_minute = 3;
+  start(config);
+  HQ_REQUIRE_STORE(store_);
+  {
+    auto c = connect();
+    auto r = c.request("POST", "/api/v1/auth/define_role", std::string(100 << 10, ' '));
+    expect_problem(r, 413, "invalid_argument", "larger than 65536 bytes");
+  }
+  {
+    // Half a request, then nothing: the server hangs up once read_timeout (1.5 s) has passed.
+    auto c = connect();
+    c.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    auto t0 = std::chrono::steady_clock::now();
+    EXPECT_TRUE(c.closed_within(5s));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+  }
+  {
+    auto c = connect();
+    c.send("NONSENSE\r\n\r\n");
+    auto r = c.read();
+    EXPECT_EQ(r.status, 400);
+  }
+  auto c = connect();
+  for (int i = 0; i < 3; ++i) {
+    auto r = c.request("POST", "/api/v1/auth/login",
+                       json::Json{{"login", "secadmin"}, {"password", "wrong"}}.dump());
+    expect_problem(r, 401, "unauthenticated", "");
+  }
+  auto flood = c.request("POST", "/api/v1/auth/login",
+                         json::Json{{"login", "secadmin"}, {"password", test_password}}.dump());
+  expect_problem(flood, 429, "resource_exhausted", "too many sign-in attempts from 127.0.0.1");
+}
+
+TEST_P(HttpTest, HealthReadinessAndMetricsAnswerOnOneKeptAliveConnection) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto c = connect();
+  auto health = c.request("GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.body, "ok\n");
+  auto ready = c.request("GET", "/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ready.json()["ready"], true);
+  auto [cookie, csrf] = sign_in(c, "sysadmin");
+  ASSERT_EQ(c.request("GET", "/api/v1/entities/rooms?limit=1", "", {cookie}).status, 200);
+  auto metrics = c.request("GET", "/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.header("content-type").find("version=0.0.4"), std::string::npos);
+  EXPECT_NE(metrics.body.find("# TYPE"), std::string::npos);
+  auto stats = server_->stats();
+  EXPECT_EQ(stats.connections_accepted, 1) << "every request above went over one connection";
+  EXPECT_GE(stats.requests, 5);
+}
+
+/// An operation that takes its time, so that a request is surely with a worker when stop() comes.
+struct NapInput {
+  int milliseconds = 0;
+};
+BOOST_DESCRIBE_STRUCT(NapInput, (), (milliseconds))
+[[maybe_unused]] const bool nap_defined = service::define<NapInput>(
+    "httptest.nap", "", "Sleeps (a test of the HTTP server's drain)",
+    [](service::Context&, const NapInput& in) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(in.milliseconds));
+    });
+
+TEST_P(HttpTest, StopAnswersTheRequestInFlightAndThenRefusesConnections) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto port = server_->port();
+  auto c = connect();  // the only connection: nothing else keeps the server's I/O busy
+  auto login = c.request(
+      "POST", "/api/v1/auth/login",
+      json::Json{{"login", "sysadmin"}, {"password", test_password}, {"bearer", true}}.dump());
+  auto bearer = "Authorization: Bearer " + login.json()["token"].get<std::string>();
+  c.send_request("POST", "/api/v1/httptest/nap", R"({"milliseconds": 400})", {bearer});
+  std::this_thread::sleep_for(100ms);  // the nap is with a worker now
+  std::thread stopper([&] { server_->stop(); });
+  Reply reply;  // answered although stop() began while it was being worked on
+  try {
+    reply = c.read();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the request in flight was not answered: " << e.what();
+  }
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.header("connection"), "close");
+  stopper.join();
+  EXPECT_FALSE(testing::port_open(port));
+}
+
+TEST_P(HttpTest, StopClosesKeptAliveAndHalfSentConnections) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  auto idle = connect();
+  ASSERT_EQ(idle.request("GET", "/healthz").status, 200);
+  auto half = connect();
+  half.send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  std::this_thread::sleep_for(50ms);
+  server_->stop();
+  EXPECT_EQ(server_->stats().connections_open, 0);
+  EXPECT_TRUE(idle.closed_within(1s));
+  EXPECT_TRUE(half.closed_within(1s));
+}
+
+TEST(HttpOpenApi, EveryOperationIsAPathWithItsSchemasAndEveryRefResolves) {
+  auto doc = http::openapi();
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  const auto& paths = doc["paths"];
+  std::size_t ops = 0;
+  for (const auto* op : service::operations()) {
+    auto dot = op->name.find('.');
+    auto path = "/api/v1/" + op->name.substr(0, dot) + "/" + op->name.substr(dot + 1);
+    ASSERT_TRUE(paths.contains(path)) << path;
+    const auto& post = paths[path]["post"];
+    EXPECT_EQ(post["operationId"], op->name);
+    EXPECT_EQ(post["x-permission"], op->permission);
+    EXPECT_TRUE(post["responses"].contains("200"));
+    EXPECT_TRUE(post["responses"].contains("default"));
+    ++ops;
+  }
+  EXPECT_GT(ops, 100u);
+  // Every $ref points into components/schemas and names something there; no $defs are left.
+  std::function<void(const json::Json&)> walk = [&](const json::Json& j) {
+    if (j.is_object()) {
+      EXPECT_FALSE(j.contains("$defs"));
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        if (it.key() == "$ref") {
+          auto ref = it->get<std::string>();
+          ASSERT_TRUE(ref.starts_with("#/components/schemas/")) << ref;
+          EXPECT_TRUE(doc["components"]["schemas"].contains(ref.substr(21))) << ref;
+        } else {
+          walk(*it);
+        }
+      }
+    } else if (j.is_array()) {
+      for (const auto& e : j) walk(e);
+    }
+  };
+  walk(doc);
+  EXPECT_TRUE(doc["components"]["schemas"].contains("Problem"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, HttpTest, ::testing::Values("sqlite_file", "postgresql"));
+
+}  // namespace
+}  // namespace houqin

@@ -100,6 +100,11 @@ class Child {
     return -1;
   }
 
+  /// Sends `sig` (SIGTERM, SIGHUP, ...) without waiting.
+  void signal(int sig) noexcept {
+    if (pid_ > 0) ::kill(pid_, sig);
+  }
+
   /// kill -9: the process gets no chance to clean up (no destructor, no lease released).
   void kill() noexcept {
     if (pid_ > 0) {

@@ -14,6 +14,7 @@
 #include "houqin/core/metrics.hpp"
 #include "houqin/protect/entities.hpp"
 #include "houqin/service/registry.hpp"
+#include "houqin/store/event_log.hpp"
 #include "houqin/store/registry.hpp"
 
 namespace houqin::http {
@@ -340,6 +341,64 @@ Response problem(ErrorCode code, std::string detail, std::string instance, int s
   return r;
 }
 
+bool EventFilter::visible(std::string_view type) const {
+  auto dot = type.find('.');
+  if (dot == std::string_view::npos) return false;
+  if (!std::binary_search(domains.begin(), domains.end(), type.substr(0, dot))) return false;
+  if (types.empty()) return true;
+  return std::any_of(types.begin(), types.end(),
+                     [&](const std::string& t) { return type.starts_with(t); });
+}
+
+std::string event_frame(const store::StoredEvent& event) {
+  // The JSON has no raw newline (dump() escapes them), so one data line carries it.
+  return "id: " + std::to_string(event.id) + "\nevent: " + event.type +
+         "\ndata: " + json::to_json(event).dump() + "\n\n";
+}
+
+bool Api::is_stream(const Request& request) {
+  auto path = std::string_view(request.target).substr(0, request.target.find('?'));
+  return request.method == "GET" && path == "/api/v1/events";
+}
+
+EventFilter Api::open_stream(const Request& request, store::Store& store) {
+  auto target = split_target(request.target);
+  auto caller = authenticate(request, store, config_.policy);
+  EventFilter f;
+  for (const auto& p : caller.actor.permissions()) {
+    auto domain = p.substr(0, p.find('.'));
+    if (f.domains.empty() || f.domains.back() != domain) f.domains.push_back(domain);
+  }
+  std::sort(f.domains.begin(), f.domains.end());
+  f.domains.erase(std::unique(f.domains.begin(), f.domains.end()), f.domains.end());
+  auto number = [](const std::string& what, const std::string& text) {
+    std::int64_t n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec != std::errc{} || end != text.data() + text.size() || n < 0)
+      fail(ErrorCode::invalid_argument,
+           what + ": expected a whole number >= 0, got '" + text + "'");
+    return n;
+  };
+  if (auto last = header(request, "last-event-id"); !last.empty())
+    f.after = number("Last-Event-ID", last);
+  for (const auto& [key, value] : target.query) {
+    if (key == "types") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        auto comma = rest.find(',');
+        if (auto t = rest.substr(0, comma); !t.empty()) f.types.emplace_back(t);
+        if (comma == std::string_view::npos) break;
+        rest = rest.substr(comma + 1);
+      }
+    } else if (key == "after") {
+      if (!f.after) f.after = number("after", value);  // Last-Event-ID wins: it is the resume
+    } else {
+      fail(ErrorCode::invalid_argument, key + ": unknown parameter (types, after)");
+    }
+  }
+  return f;
+}
+
 Api::Api(ApiConfig config) : config_(std::move(config)), openapi_text_(openapi().dump()) {}
 
 bool Api::needs_store(const Request& request) {
@@ -416,6 +475,10 @@ Response Api::handle(const Request& request, store::Store& store) {
     }
 
     // The method is checked before the caller: a wrong method says so whoever asks.
+    if (rest == "events") {
+      only(request, "GET", path);
+      fail(ErrorCode::unimplemented, "events: an event stream is served by http::Server");
+    }
     if (rest == "auth/logout") only(request, "POST", path);
     if (rest == "auth/session" || rest == "entities" || rest.starts_with("entities/"))
       only(request, "GET", path);

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "houqin/core/error.hpp"
+#include "houqin/store/event_log.hpp"
 
 namespace houqin::http {
 
@@ -107,6 +109,26 @@ struct Server::Impl {
   std::atomic<std::int64_t> open{0}, accepted{0}, refused{0}, requests{0}, busy{0}, in_flight{0};
   std::mutex sessions_mutex;
   std::vector<std::weak_ptr<class Session>> sessions;  // pruned as they end
+
+  // ---- event streams: one reader of the log fans each event out to the streams that may see
+  // it; `position` is the last sequence fanned out, moved under the same lock, so a stream that
+  // subscribes at position P gets every event after P pushed and reads those up to P itself.
+  struct Subscriber {
+    std::weak_ptr<class Session> session;
+    EventFilter filter;
+  };
+  std::mutex hub_mutex;
+  std::vector<Subscriber> subscribers;
+  std::int64_t position = 0;
+  std::atomic<std::int64_t> streams{0}, dropped{0}, events_read{0};
+  std::unique_ptr<store::Store> pump_store;
+  std::mutex pump_mutex;
+  std::condition_variable pump_wake;
+  bool pump_stop = false;
+  std::thread pump;
+
+  std::int64_t subscribe(const std::shared_ptr<class Session>& session, EventFilter filter);
+  void pump_loop();
   asio::io_context io;
   // Keeps io.run() going while a request is with a worker and nothing else is pending.
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> keep_running;
@@ -134,6 +156,22 @@ class Session : public std::enable_shared_from_this<Session> {
   /// Closes the connection from any thread (on its own strand).
   void shut() {
     asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+  }
+
+  /// A frame for the event stream (from the reader thread); `id` 0 for a keep-alive comment.
+  using Frame = std::pair<std::int64_t, std::shared_ptr<const std::string>>;
+  void push(Frame frame) {
+    asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+      if (!self->subscribed_ || self->closed_) return;
+      if (!self->streaming_ && frame.first == 0) return;  // no pings before the headers
+      self->pending_.push_back(frame);
+      if (static_cast<std::int64_t>(self->pending_.size()) >
+          self->server_.config.stream_max_pending) {
+        ++self->server_.dropped;
+        return self->close();  // it resumes with Last-Event-ID, read from the log
+      }
+      if (self->streaming_) self->flush();
+    });
   }
 
  private:
@@ -182,6 +220,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
     if (!Api::needs_store(request)) return write(server_.api->handle_static(request));
     auto self = shared_from_this();
+    if (Api::is_stream(request)) return open_stream(std::move(request));
     bool queued = server_.workers.submit([self, request = std::move(request)](store::Store& st) {
       auto response = self->server_.api->handle(request, st);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -195,6 +234,101 @@ class Session : public std::enable_shared_from_this<Session> {
       r.headers.emplace_back("Retry-After", "1");
       write(std::move(r));
     }
+  }
+
+  /// GET /api/v1/events: authenticate and replay on a worker, then stream from the reader.
+  void open_stream(Request request) {
+    auto self = shared_from_this();
+    bool queued = server_.workers.submit([self, request = std::move(request)](store::Store& st) {
+      std::vector<Frame> replay;
+      try {
+        auto filter = self->server_.api->open_stream(request, st);
+        auto after = filter.after;
+        self->subscribed_ = true;
+        auto position = self->server_.subscribe(self, filter);
+        std::int64_t at = after.value_or(position);
+        while (at < position) {
+          auto events = store::read_events(st, at, 500);
+          if (events.empty()) break;
+          for (const auto& e : events) {
+            if (e.id > position) break;
+            at = e.id;
+            if (filter.visible(e.type))
+              replay.emplace_back(e.id, std::make_shared<const std::string>(event_frame(e)));
+          }
+          if (static_cast<std::int64_t>(replay.size()) > self->server_.config.stream_catch_up) {
+            replay.clear();
+            replay.emplace_back(
+                position, std::make_shared<const std::string>("id: " + std::to_string(position) +
+                                                              "\nevent: reset\ndata: {\"after\": " +
+                                                              std::to_string(position) + "}\n\n"));
+            break;
+          }
+        }
+      } catch (const Error& e) {
+        self->subscribed_ = false;
+        auto r = problem(e.code(), e.what(), "/api/v1/events");
+        return asio::post(self->stream_.get_executor(),
+                          [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
+      }
+      asio::post(self->stream_.get_executor(), [self, replay = std::move(replay)]() mutable {
+        self->begin_stream(std::move(replay));
+      });
+    });
+    if (!queued) {
+      ++server_.busy;
+      auto r =
+          problem(ErrorCode::unavailable, "the server is busy; retry shortly", "/api/v1/events");
+      r.headers.emplace_back("Retry-After", "1");
+      write(std::move(r));
+    }
+  }
+
+  void begin_stream(std::vector<Frame> replay) {
+    if (closed_) return;
+    --server_.in_flight;  // answered: the stream is not a request stop() waits for
+    ++server_.requests;
+    ++server_.streams;
+    streaming_ = true;
+    beast::error_code ignored;
+    stream_.socket().set_option(
+        asio::socket_base::send_buffer_size(static_cast<int>(server_.config.stream_send_buffer)),
+        ignored);
+    // The replay (events up to the subscription) goes before what was pushed meanwhile.
+    pending_.insert(pending_.begin(), std::make_move_iterator(replay.begin()),
+                    std::make_move_iterator(replay.end()));
+    pending_.emplace(pending_.begin(), 0,
+                     std::make_shared<const std::string>(
+                         "HTTP/1.1 200 OK\r\nServer: houqin\r\nContent-Type: text/event-stream; "
+                         "charset=utf-8\r\nCache-Control: no-store\r\nX-Content-Type-Options: "
+                         "nosniff\r\nConnection: close\r\n\r\n: houqin events\n\n"));
+    flush();
+    watch();
+  }
+
+  /// While streaming, a read is always pending: it holds the session (the hub only has a weak
+  /// reference) and sees the client hang up at once, not at the next keep-alive.
+  void watch() {
+    stream_.socket().async_read_some(
+        asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec) return self->close();
+          self->watch();  // a client has nothing to say on a stream; whatever it sends is dropped
+        });
+  }
+
+  void flush() {
+    if (writing_ || pending_.empty() || closed_) return;
+    writing_ = true;
+    out_.clear();
+    for (auto& [id, frame] : pending_) out_ += *frame;
+    pending_.clear();
+    stream_.expires_after(std::chrono::seconds(30));  // a peer that stopped reading is dropped
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (ec) return self->close();
+                        self->flush();
+                      });
   }
 
   /// Answers a request that could not be read whole, then closes.
@@ -228,6 +362,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    if (streaming_ && !closed_) --server_.streams;
+    closed_ = true;
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
@@ -240,7 +376,63 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string client_;
   bool keep_alive_ = false;
   unsigned version_ = 11;
+  // event stream state, touched on the strand only (subscribed_ also by the worker first)
+  std::atomic<bool> subscribed_{false};
+  bool streaming_ = false;
+  bool writing_ = false;
+  bool closed_ = false;
+  std::vector<Frame> pending_;
+  std::string out_;
+  std::array<char, 512> sink_{};
 };
+
+std::int64_t Server::Impl::subscribe(const std::shared_ptr<Session>& session, EventFilter filter) {
+  std::lock_guard lock(hub_mutex);
+  subscribers.push_back({session, std::move(filter)});
+  return position;
+}
+
+void Server::Impl::pump_loop() {
+  auto last_ping = std::chrono::steady_clock::now();
+  for (;;) {
+    std::size_t got = 0;
+    try {
+      std::int64_t from;
+      {
+        std::lock_guard lock(hub_mutex);
+        from = position;
+      }
+      auto events = store::read_events(*pump_store, from, 500);
+      got = events.size();
+      events_read += static_cast<std::int64_t>(got);
+      std::lock_guard lock(hub_mutex);
+      std::erase_if(subscribers, [](const Subscriber& s) { return s.session.expired(); });
+      for (const auto& e : events) {
+        std::shared_ptr<const std::string> frame;
+        for (const auto& sub : subscribers) {
+          if (!sub.filter.visible(e.type)) continue;
+          if (!frame) frame = std::make_shared<const std::string>(event_frame(e));
+          if (auto s = sub.session.lock()) s->push({e.id, frame});
+        }
+        position = e.id;
+      }
+      if (std::chrono::steady_clock::now() - last_ping >= config.stream_keepalive) {
+        last_ping = std::chrono::steady_clock::now();
+        auto ping = std::make_shared<const std::string>(": keep-alive\n\n");
+        for (const auto& sub : subscribers)
+          if (auto s = sub.session.lock()) s->push({0, ping});
+      }
+    } catch (const std::exception&) {
+      got = 0;  // the database is away: try again at the next poll; streams stay open
+    }
+    std::unique_lock lock(pump_mutex);
+    if (got == 500) {
+      if (pump_stop) return;
+      continue;  // more are waiting
+    }
+    if (pump_wake.wait_for(lock, config.events_poll, [&] { return pump_stop; })) return;
+  }
+}
 
 void Server::Impl::close_sessions() {
   std::lock_guard lock(sessions_mutex);
@@ -283,6 +475,11 @@ Server::Server(ServerConfig config, StoreFactory stores) : impl_(std::make_uniqu
   if (config.queue_limit < 1) bad("queue_limit: must be >= 1");
   if (config.drain_timeout.count() < 0) bad("drain_timeout: must be >= 0");
   if (config.api.logins_per_minute < 1) bad("api.logins_per_minute: must be >= 1");
+  if (config.events_poll.count() <= 0) bad("events_poll: must be > 0");
+  if (config.stream_keepalive.count() <= 0) bad("stream_keepalive: must be > 0");
+  if (config.stream_max_pending < 1) bad("stream_max_pending: must be >= 1");
+  if (config.stream_catch_up < 0) bad("stream_catch_up: must be >= 0");
+  if (config.stream_send_buffer < 1024) bad("stream_send_buffer: must be >= 1024");
   if (!stores) bad("no store factory");
   impl_->config = std::move(config);
   impl_->factory = std::move(stores);
@@ -299,6 +496,8 @@ void Server::start() {
   if (m.started) fail(ErrorCode::failed_precondition, "http: the server was started already");
   std::vector<std::unique_ptr<store::Store>> stores;
   for (int i = 0; i < m.config.workers; ++i) stores.push_back(m.factory());
+  m.pump_store = m.factory();
+  m.position = store::last_event_seq(*m.pump_store);
   beast::error_code ec;
   auto address = asio::ip::make_address(m.config.address, ec);
   if (ec)
@@ -325,6 +524,7 @@ void Server::start() {
   m.workers.start(std::move(stores), static_cast<std::size_t>(m.config.queue_limit));
   m.started = true;
   m.keep_running.emplace(m.io.get_executor());
+  m.pump = std::thread([&m] { m.pump_loop(); });
   m.accept();
   for (int i = 0; i < m.config.io_threads; ++i) m.io_threads.emplace_back([&m] { m.io.run(); });
 }
@@ -350,7 +550,14 @@ void Server::stop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   };
   until([&] { return m.in_flight.load() == 0; }, m.config.drain_timeout);
-  // ... then every connection still open (idle, or half a request) is closed.
+  // ... then the event reader stops and every connection still open (idle, half a request, an
+  // event stream) is closed.
+  {
+    std::lock_guard pump_lock(m.pump_mutex);
+    m.pump_stop = true;
+  }
+  m.pump_wake.notify_all();
+  if (m.pump.joinable()) m.pump.join();
   m.close_sessions();
   until([&] { return m.open.load() == 0; }, std::chrono::seconds(1));
   m.keep_running.reset();
@@ -360,6 +567,7 @@ void Server::stop() {
   beast::error_code ec;
   if (m.acceptor) m.acceptor->close(ec);
   m.workers.stop();
+  m.pump_store.reset();
 }
 
 ServerStats Server::stats() const {
@@ -371,6 +579,9 @@ ServerStats Server::stats() const {
   s.requests = m.requests.load();
   s.rejected_busy = m.busy.load();
   s.queued = static_cast<std::int64_t>(m.workers.queued());
+  s.streams_open = m.streams.load();
+  s.streams_dropped = m.dropped.load();
+  s.events_read = m.events_read.load();
   return s;
 }
 

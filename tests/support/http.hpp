@@ -32,8 +32,11 @@ struct Reply {
 /// One HTTP/1.1 connection to 127.0.0.1.
 class Connection {
  public:
-  explicit Connection(int port) {
+  /// `receive_buffer` > 0 sets SO_RCVBUF (a small one makes a slow reader).
+  explicit Connection(int port, int receive_buffer = 0) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (receive_buffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<std::uint16_t>(port));
@@ -102,6 +105,34 @@ class Connection {
     r.body = buffer_.substr(0, length);
     buffer_.erase(0, length);
     return r;
+  }
+
+  /// What arrives up to and including `needle` (an event stream's frames); throws when it has not
+  /// come within `limit`.
+  std::string read_until(const std::string& needle, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+      if (auto at = buffer_.find(needle); at != std::string::npos) {
+        auto out = buffer_.substr(0, at + needle.size());
+        buffer_.erase(0, at + needle.size());
+        return out;
+      }
+      if (std::chrono::steady_clock::now() >= deadline)
+        throw std::runtime_error("'" + needle + "' did not come; got: " + buffer_);
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0 && !fill())
+        throw std::runtime_error("closed before '" + needle + "'; got: " + buffer_);
+    }
+  }
+
+  /// Whatever arrives within `span`.
+  std::string read_for(std::chrono::milliseconds span) {
+    auto deadline = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) > 0 && !fill()) break;
+    }
+    return std::exchange(buffer_, {});
   }
 
   /// Whether the server closes the connection within `limit` (reading and dropping anything).

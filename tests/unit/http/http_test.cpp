@@ -330,6 +330,112 @@ TEST_P(HttpTest, StopClosesKeptAliveAndHalfSentConnections) {
   EXPECT_TRUE(half.closed_within(1s));
 }
 
+/// Signs `login` in with a bearer token; returns the Authorization header.
+std::string bearer_for(Connection& c, const std::string& login) {
+  auto r =
+      c.request("POST", "/api/v1/auth/login",
+                json::Json{{"login", login}, {"password", test_password}, {"bearer", true}}.dump());
+  EXPECT_EQ(r.status, 200) << r.body;
+  return "Authorization: Bearer " + r.json()["token"].get<std::string>();
+}
+
+/// The sequence of the frame of `type` in `text` ("id: 12\nevent: <type>"), or -1.
+std::int64_t frame_id(const std::string& text, const std::string& type) {
+  auto at = text.find("\nevent: " + type + "\n");
+  if (at == std::string::npos) return -1;
+  auto start = text.rfind("id: ", at);
+  return std::stoll(text.substr(start + 4, at - start - 4));
+}
+
+TEST_P(HttpTest, EventStreamsCarryWhatTheCallerMaySeeAndResumeAfterTheLastId) {
+  http::ServerConfig config;
+  config.events_poll = 50ms;
+  config.stream_keepalive = 200ms;
+  start(config);
+  HQ_REQUIRE_STORE(store_);
+  pf_.user_with("desk", "desk", {"repair.report", "repair.dispatch"});
+  pf_.user_with("stock", "stock", {"inventory.edit"});
+  auto c = connect();
+  auto desk = bearer_for(c, "desk");
+  auto stock = bearer_for(c, "stock");
+  auto room = c.request("GET", "/api/v1/entities/rooms?limit=1", "", {desk}).json()["items"][0];
+
+  auto live = connect();
+  live.send_request("GET", "/api/v1/events", "", {desk});
+  auto head = live.read_until(": houqin events\n\n", 5s);
+  EXPECT_NE(head.find("HTTP/1.1 200"), std::string::npos) << head;
+  EXPECT_NE(head.find("Content-Type: text/event-stream"), std::string::npos) << head;
+  auto other = connect();  // holds no repair permission: sees none of its events
+  other.send_request("GET", "/api/v1/events", "", {stock});
+  other.read_until(": houqin events\n\n", 5s);
+  auto typed = connect();  // asks for inventory events only
+  typed.send_request("GET", "/api/v1/events?types=inventory.", "", {desk});
+  typed.read_until(": houqin events\n\n", 5s);
+  EXPECT_EQ(server_->stats().streams_open, 3);
+
+  auto report = json::Json{{"room_id", room["id"]},
+                           {"category", "electrical"},
+                           {"description", "socket sparks"},
+                           {"urgency", "medium"}};
+  auto reported = c.request("POST", "/api/v1/repair/report", report.dump(), {desk});
+  ASSERT_EQ(reported.status, 200) << reported.body;
+  auto seen = live.read_until("event: repair.WorkOrderReported\n", 5s);
+  seen += live.read_until("\n\n", 5s);
+  auto id = frame_id(seen, "repair.WorkOrderReported");
+  ASSERT_GT(id, 0) << seen;
+  auto data = seen.substr(seen.find("data: ", seen.find("event: repair.WorkOrderReported")) + 6);
+  auto event = json::parse(data.substr(0, data.find('\n')));
+  EXPECT_EQ(event["id"], id);
+  EXPECT_EQ(event["aggregate_id"], reported.json()["id"]);
+  EXPECT_EQ(event["payload"]["work_order_id"], reported.json()["id"]);
+
+  auto nothing = other.read_for(600ms);  // three keep-alives' worth
+  EXPECT_NE(nothing.find(": keep-alive"), std::string::npos) << nothing;
+  EXPECT_EQ(nothing.find("event: repair."), std::string::npos) << nothing;
+  EXPECT_EQ(typed.read_for(300ms).find("event: repair."), std::string::npos);
+
+  // A client that lost its connection resumes after the last id it saw: the log replays it.
+  auto again = connect();
+  again.send_request("GET", "/api/v1/events", "",
+                     {desk, "Last-Event-ID: " + std::to_string(id - 1)});
+  auto replayed = again.read_until("event: repair.WorkOrderReported\n", 5s);
+  EXPECT_EQ(frame_id(replayed + "\n", "repair.WorkOrderReported"), id) << replayed;
+
+  expect_problem(connect().request("GET", "/api/v1/events"), 401, "unauthenticated", "sign in");
+  expect_problem(connect().request("GET", "/api/v1/events", "", {desk, "Last-Event-ID: x"}), 400,
+                 "invalid_argument", "Last-Event-ID");
+  expect_problem(connect().request("GET", "/api/v1/events?colour=red", "", {desk}), 400,
+                 "invalid_argument", "colour");
+  auto wrong = connect().request("POST", "/api/v1/events", "{}", {desk});
+  EXPECT_EQ(wrong.status, 405) << wrong.body;
+}
+
+TEST_P(HttpTest, AStreamThatFallsBehindIsDisconnectedNotBuffered) {
+  http::ServerConfig config;
+  config.events_poll = 20ms;
+  config.stream_max_pending = 3;
+  config.stream_send_buffer = 4096;
+  start(config);
+  HQ_REQUIRE_STORE(store_);
+  pf_.user_with("desk", "desk", {"repair.report"});
+  auto c = connect();
+  auto desk = bearer_for(c, "desk");
+  auto room = c.request("GET", "/api/v1/entities/rooms?limit=1", "", {desk}).json()["items"][0];
+  // A stream whose client never reads: the kernel's buffers fill, then the frames wait in the
+  // server until there are more than 3, and the stream is closed.
+  testing::Connection stalled(server_->port(), 4096);
+  stalled.send_request("GET", "/api/v1/events", "", {desk});
+  std::this_thread::sleep_for(100ms);
+  auto report = json::Json{{"room_id", room["id"]},
+                           {"category", "electrical"},
+                           {"description", "no light"},
+                           {"urgency", "medium"}};
+  for (int i = 0; i < 1000 && server_->stats().streams_dropped == 0; ++i)
+    ASSERT_EQ(c.request("POST", "/api/v1/repair/report", report.dump(), {desk}).status, 200);
+  EXPECT_EQ(server_->stats().streams_dropped, 1);
+  EXPECT_EQ(server_->stats().streams_open, 0);
+}
+
 TEST(HttpOpenApi, EveryOperationIsAPathWithItsSchemasAndEveryRefResolves) {
   auto doc = http::openapi();
   EXPECT_EQ(doc["openapi"], "3.1.0");

@@ -26,6 +26,7 @@
 #include "houqin/auth/auth.hpp"
 #include "houqin/core/describe.hpp"
 #include "houqin/core/json.hpp"
+#include "houqin/store/event_log.hpp"
 #include "houqin/store/store.hpp"
 
 #if defined(HQ_HTTP_BUILDING)
@@ -103,6 +104,22 @@ struct ApiConfig {
 };
 BOOST_DESCRIBE_STRUCT(ApiConfig, (), (logins_per_minute, policy))
 
+/// GET /api/v1/events (server-sent events): which events of the durable log a stream may carry.
+/// An event is visible when the caller holds a permission of the event's domain (a
+/// "repair.WorkOrderReported" needs some "repair.*" permission) and, when `types` is given, its
+/// type starts with one of them.
+struct EventFilter {
+  std::vector<std::string> domains;  // sorted: the domains of the permissions held
+  std::vector<std::string> types;    // ?types=repair.,telemetry.AlarmRaised; empty: every type
+  /// Resume after this sequence (Last-Event-ID, or ?after=); absent: only what comes next.
+  std::optional<std::int64_t> after;
+  bool visible(std::string_view type) const;
+};
+
+/// One server-sent event frame of a stored event: "id: <seq>\nevent: <type>\ndata: <JSON of
+/// the StoredEvent>\n\n".
+HOUQIN_HTTP_EXPORT std::string event_frame(const store::StoredEvent& event);
+
 /// The name of the session cookie.
 inline constexpr std::string_view session_cookie = "hq_session";
 
@@ -130,6 +147,11 @@ class HOUQIN_HTTP_EXPORT Api {
   /// Answers one request on `store` (a connection the calling thread owns). Never throws: every
   /// failure is a problem+json response, and a refused request has changed nothing.
   Response handle(const Request& request, store::Store& store);
+  /// Whether the request opens an event stream (GET /api/v1/events), which the server keeps open.
+  static bool is_stream(const Request& request);
+  /// Authenticates an event stream's request and reads its filter; Error (as for handle()) when
+  /// it is refused.
+  EventFilter open_stream(const Request& request, store::Store& store);
   /// Whether the route needs a store; false for /healthz, /metrics and the OpenAPI document,
   /// which the server answers on its I/O thread.
   static bool needs_store(const Request& request);

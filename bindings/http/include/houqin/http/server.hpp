@@ -29,11 +29,25 @@ struct ServerConfig {
   std::int64_t queue_limit = 1024;      // requests waiting for a worker; more are answered 503
   /// stop() lets requests in flight finish for at most this long.
   std::chrono::milliseconds drain_timeout{10000};
+  /// Event streams (GET /api/v1/events): how often one reader polls the event log for all of
+  /// them, how often each gets a comment line (so proxies keep it and dead peers are found), how
+  /// many frames may wait for a slow client before it is disconnected (it resumes with
+  /// Last-Event-ID; memory stays bounded), and how many events are replayed on resume before
+  /// the stream says "reset" instead (the client reloads its state).
+  std::chrono::milliseconds events_poll{250};
+  std::chrono::milliseconds stream_keepalive{15000};
+  std::int64_t stream_max_pending = 1000;
+  std::int64_t stream_catch_up = 10000;
+  /// The kernel's send buffer of a stream's socket (SO_SNDBUF), so that a thousand slow readers
+  /// cost at most this much kernel memory each rather than what the kernel would grow it to.
+  std::int64_t stream_send_buffer = 64 << 10;
   ApiConfig api;
 };
 BOOST_DESCRIBE_STRUCT(ServerConfig, (),
                       (address, port, io_threads, workers, max_body_bytes, max_header_bytes,
-                       read_timeout, max_connections, queue_limit, drain_timeout, api))
+                       read_timeout, max_connections, queue_limit, drain_timeout, events_poll,
+                       stream_keepalive, stream_max_pending, stream_catch_up, stream_send_buffer,
+                       api))
 
 /// What the server has done since it started; safe to read from any thread.
 struct ServerStats {
@@ -43,10 +57,13 @@ struct ServerStats {
   std::int64_t requests = 0;             // answered, whatever the status
   std::int64_t rejected_busy = 0;        // answered 503 because the queue was full
   std::int64_t queued = 0;               // waiting for a worker now
+  std::int64_t streams_open = 0;         // event streams now
+  std::int64_t streams_dropped = 0;      // disconnected for falling behind stream_max_pending
+  std::int64_t events_read = 0;          // events the stream reader took from the log
 };
 BOOST_DESCRIBE_STRUCT(ServerStats, (),
                       (connections_open, connections_accepted, connections_refused, requests,
-                       rejected_busy, queued))
+                       rejected_busy, queued, streams_open, streams_dropped, events_read))
 
 class HOUQIN_HTTP_EXPORT Server {
  public:

@@ -24,7 +24,7 @@ PACKAGES=(
   python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib python3-jsonschema mypy
   clang-16 libclang-rt-16-dev
   libzint-dev zlib1g-dev zbar-tools dmtx-utils librsvg2-bin libssl-dev
-  libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk poppler-utils prometheus systemd
+  libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk poppler-utils prometheus systemd wrk
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

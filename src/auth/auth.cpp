@@ -281,19 +281,39 @@ Actor Auth::resume(std::string_view token) {
     expired = "session expired after " + minutes_text(policy_.idle_timeout) + " idle";
   auto user = Repository<User>(store_).get(s->user_id);
   if (expired.empty() && (!user || !user->active)) expired = "session ended: account disabled";
-  store::Transaction tx(store_);
+  // Requests of one session run side by side (a page's parallel fetches, a system's pool of
+  // connections): when two of them write the session at once, the second one's version check
+  // fails, and its change is the one the first already made, so the conflict is not an error.
+  auto write = [&](auto&& change) {
+    try {
+      store::Transaction tx(store_);
+      change();
+      tx.commit();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::conflict) throw;
+    }
+  };
   if (!expired.empty()) {
-    s->revoked = true;
-    sessions.update(*s);
-    audit::append(
-        store_, user ? "user:" + user->login : "anonymous", s->user_id,
-        {"auth.session_end", "auth_session", s->id, audit::Outcome::success, expired, {}, {}});
-    tx.commit();
+    write([&] {
+      s->revoked = true;
+      sessions.update(*s);
+      audit::append(
+          store_, user ? "user:" + user->login : "anonymous", s->user_id,
+          {"auth.session_end", "auth_session", s->id, audit::Outcome::success, expired, {}, {}});
+    });
     fail(ErrorCode::unauthenticated, expired);
   }
-  s->last_seen_at = now;
-  sessions.update(*s);
-  tx.commit();
+  // The idle timer moves in steps of a 30th of the idle limit (at most a minute): a session is
+  // written once a minute at most, not on every request, and ends at most one step late.
+  const auto step = std::min<std::chrono::microseconds>(
+      std::chrono::duration_cast<std::chrono::microseconds>(policy_.idle_timeout) / 30,
+      std::chrono::minutes(1));
+  if (now - s->last_seen_at >= step) {
+    write([&] {
+      s->last_seen_at = now;
+      sessions.update(*s);
+    });
+  }
   return actor_for(user->id, s->id);
 }
 

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "../../support/auth.hpp"
 #include "../../support/expect.hpp"
 #include "houqin/audit/audit.hpp"
@@ -130,6 +134,52 @@ TEST_P(AuthTest, SessionsExpireWhenIdleAndAtTheirAbsoluteLimit) {
   pf.clock.advance(minutes(20));
   expect_error([&] { pf.auth->resume(busy); }, ErrorCode::unauthenticated,
                "session expired: the absolute limit of 12 h is reached");
+}
+
+TEST_P(AuthTest, TheIdleTimerMovesInStepsAndConcurrentResumesNeverConflict) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto token = pf.auth->login("sysadmin", test_password).token;
+  auto version = [&] {
+    return Repository<auth::Session>(*s).find(store::Query<auth::Session>()).back().version;
+  };
+  pf.auth->resume(token);
+  auto v0 = version();
+  pf.clock.advance(std::chrono::seconds(30));
+  pf.auth->resume(token);
+  EXPECT_EQ(version(), v0) << "within a step (a minute for a 30 min limit) nothing is written";
+  pf.clock.advance(std::chrono::seconds(31));
+  pf.auth->resume(token);
+  EXPECT_EQ(version(), v0 + 1) << "a step later the idle timer moves";
+
+  if (GetParam() == "sqlite_memory") return;  // one connection: nothing runs side by side
+  // Two connections resume the same session at the same moments, each step due: whichever
+  // writes second finds the version moved. That is not an error (the timer moved either way).
+  store::StoreOptions o;
+  o.clock = &pf.clock;
+  o.keys = testing::test_keyring();
+  auto other = store::Store::open(pf.fx.url(), o);
+  auth::Auth a1(*s, auth::test_policy()), a2(*other, auth::test_policy());
+  std::atomic<int> failures{0};
+  std::string failure;
+  std::mutex m;
+  for (int round = 0; round < 40; ++round) {
+    pf.clock.advance(std::chrono::seconds(61));
+    auto resume = [&](auth::Auth& a) {
+      try {
+        a.resume(token);
+      } catch (const std::exception& e) {
+        std::lock_guard lock(m);
+        ++failures;
+        failure = e.what();
+      }
+    };
+    std::thread t1([&] { resume(a1); });
+    std::thread t2([&] { resume(a2); });
+    t1.join();
+    t2.join();
+  }
+  EXPECT_EQ(failures.load(), 0) << failure;
 }
 
 TEST_P(AuthTest, PasswordRulesNameTheRuleBroken) {

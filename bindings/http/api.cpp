@@ -425,14 +425,44 @@ Response Api::handle_static(const Request& request) {
   return r;
 }
 
-bool Api::allow_login(const std::string& client, std::chrono::steady_clock::time_point now) {
+bool Api::allow(const std::string& key, int limit, std::chrono::steady_clock::duration window) {
+  auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  if (logins_.size() > 100000) logins_.clear();  // a flood of addresses: start over, stay bounded
-  auto& times = logins_[client_host(client)];
-  std::erase_if(times, [&](auto t) { return now - t >= std::chrono::minutes(1); });
-  if (static_cast<int>(times.size()) >= config_.logins_per_minute) return false;
+  if (attempts_.size() > 100000) attempts_.clear();  // a flood of addresses: start over, bounded
+  auto& times = attempts_[key];
+  std::erase_if(times, [&](auto t) { return now - t >= window; });
+  if (static_cast<int>(times.size()) >= limit) return false;
   times.push_back(now);
   return true;
+}
+
+Response Api::intake(const Request& request, store::Store& store) {
+  auto in = json::from_json<IntakeInput>(body_json(request), "intake");
+  auto host = client_host(request.client);
+  if (!allow("intake:" + host, config_.intakes_per_hour, std::chrono::hours(1)))
+    fail(ErrorCode::resource_exhausted, "too many reports without an account from " + host +
+                                            " in the last hour; call the service desk");
+  auto reader = auth::Actor::service("http-intake", {});
+  auto rooms = protect::find_entities(
+      store, reader, "rooms",
+      {{"where", json::Json::array({{{"column", "code"}, {"op", "eq"}, {"value", in.room}}})}});
+  if (rooms["items"].empty())
+    fail(ErrorCode::not_found, "room: no room has the code '" + in.room + "'");
+  if (!allow("intake-room:" + in.room, config_.intakes_per_room_per_hour, std::chrono::hours(1)))
+    fail(ErrorCode::resource_exhausted,
+         "room " + in.room + " has had enough reports this hour; call the service desk");
+  json::Json report = {{"channel", "web"},
+                       {"room_id", rooms["items"][0]["id"]},
+                       {"description", in.description},
+                       {"category", in.category}};
+  if (in.urgency) report["urgency"] = *in.urgency;
+  if (in.phone) report["reporter_phone"] = *in.phone;
+  auto actor = auth::Actor::service("http-intake", {"repair.report"});
+  auto order = service::call(store, actor, "repair.report", report);
+  IntakeOutput out;
+  out.work_order_id = order["id"].get<Id>();
+  out.code = order["code"].get<std::string>();
+  return json_response(200, json::to_json(out));
 }
 
 Response Api::handle(const Request& request, store::Store& store) {
@@ -451,7 +481,8 @@ Response Api::handle(const Request& request, store::Store& store) {
 
     if (rest == "auth/login") {
       only(request, "POST", path);
-      if (!allow_login(request.client, std::chrono::steady_clock::now()))
+      if (!allow("login:" + client_host(request.client), config_.logins_per_minute,
+                 std::chrono::minutes(1)))
         fail(ErrorCode::resource_exhausted,
              "too many sign-in attempts from " + client_host(request.client) + "; wait a minute");
       auto in = json::from_json<LoginInput>(body_json(request), "login");
@@ -472,6 +503,11 @@ Response Api::handle(const Request& request, store::Store& store) {
       r.headers.emplace_back("Cache-Control", "no-store");
       r.body = json::to_json(out).dump();
       return r;
+    }
+
+    if (rest == "intake") {  // no account: the room's QR code is the only context
+      only(request, "POST", path);
+      return intake(request, store);
     }
 
     // The method is checked before the caller: a wrong method says so whoever asks.

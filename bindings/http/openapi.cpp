@@ -123,6 +123,19 @@ json::Json openapi() {
   paths["/api/v1/auth/session"]["get"]["responses"]["200"] = {{"description", "The caller"},
                                                               {"content", json_body(session)}};
 
+  auto intake_in = lift(json::schema<IntakeInput>(json::Direction::input), components, "input");
+  auto intake_out = output_schema<IntakeOutput>(components);
+  paths["/api/v1/intake"]["post"] = {
+      {"operationId", "repair.intake_http"},
+      {"summary",
+       "Report a repair from a room's QR code without an account (rate limited per "
+       "address and per room; only these fields)"},
+      {"security", anonymous},
+      {"requestBody", {{"required", true}, {"content", json_body(intake_in)}}},
+      {"responses", problem_responses()}};
+  paths["/api/v1/intake"]["post"]["responses"]["200"] = {{"description", "The work order reported"},
+                                                         {"content", json_body(intake_out)}};
+
   json::Json entity_param = {
       {"name", "entity"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}};
   paths["/api/v1/entities/{entity}"]["get"] = {

@@ -16,6 +16,7 @@
 #include "../../support/net.hpp"
 #include "houqin/http/server.hpp"
 #include "houqin/platform.hpp"
+#include "houqin/repair/work_orders.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/site/hospital.hpp"
 #include "houqin/store/repository.hpp"
@@ -189,6 +190,49 @@ TEST_P(HttpTest, BadRequestsGetProblemDocumentsNamingWhatIsWrongAndChangeNothing
   EXPECT_EQ(injected.json()["total"], 0);
   EXPECT_GT(c.request("GET", "/api/v1/entities/rooms", "", {cookie}).json()["total"], 0);
   EXPECT_EQ(roles_named("x"), 0u);
+}
+
+TEST_P(HttpTest, ARoomsQrCodeReportsARepairWithoutAnAccountWithinLimits) {
+  http::ServerConfig config;
+  config.api.intakes_per_hour = 5;  // the unknown room and the refused one count too
+  config.api.intakes_per_room_per_hour = 2;
+  start(config);
+  HQ_REQUIRE_STORE(store_);
+  auto rooms = store::Repository<site::Room>(*store_).find();
+  ASSERT_GE(rooms.size(), 2u);
+  const auto& a = rooms[0];
+  const auto& b = rooms[1];
+  auto c = connect();
+  auto intake = [&](const json::Json& body) {
+    return c.request("POST", "/api/v1/intake", body.dump());
+  };
+  auto ok = intake({{"room", a.code}, {"description", "tap leaks"}, {"phone", "13800000000"}});
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  auto order =
+      store::Repository<repair::WorkOrder>(*store_).get(ok.json()["work_order_id"].get<Id>());
+  ASSERT_TRUE(order);
+  EXPECT_EQ(order->room_id, a.id);
+  EXPECT_EQ(order->channel, repair::Channel::web);
+  EXPECT_EQ(order->description, "tap leaks");
+  EXPECT_EQ(ok.json()["code"], order->code);
+  auto orders = [&] { return store::Repository<repair::WorkOrder>(*store_).find().size(); };
+  auto before = orders();
+
+  // Only the intake fields: anything that would reach further is refused, and nothing is made.
+  expect_problem(intake({{"room", a.code}, {"description", "x"}, {"asset_id", 1}}), 400,
+                 "invalid_argument", "asset_id");
+  expect_problem(intake({{"room", a.code}, {"description", "x"}, {"pooled", true}}), 400,
+                 "invalid_argument", "pooled");
+  expect_problem(intake({{"room", "NO-SUCH-ROOM"}, {"description", "x"}}), 404, "not_found",
+                 "NO-SUCH-ROOM");
+  EXPECT_EQ(orders(), before);
+  ASSERT_EQ(intake({{"room", a.code}, {"description", "still leaking"}}).status, 200);
+  expect_problem(intake({{"room", a.code}, {"description", "and again"}}), 429,
+                 "resource_exhausted", "room " + a.code);
+  ASSERT_EQ(intake({{"room", b.code}, {"description", "door stuck"}}).status, 200);
+  expect_problem(intake({{"room", b.code}, {"description", "door still stuck"}}), 429,
+                 "resource_exhausted", "from 127.0.0.1");
+  EXPECT_EQ(orders(), before + 2);
 }
 
 TEST_P(HttpTest, EntitiesAreReadWithQueryFilters) {

@@ -94,15 +94,39 @@ struct SessionInfo {
 };
 BOOST_DESCRIBE_STRUCT(SessionInfo, (), (actor, user_id, session_id, permissions, csrf_token))
 
+/// POST /api/v1/intake: a repair reported from a room's QR code (label.room) without an account.
+/// Only these fields are accepted; the work order is reported by the service actor
+/// "service:http-intake", which holds repair.report and nothing else.
+struct IntakeInput {
+  static constexpr std::array<std::string_view, 2> required_fields{"room", "description"};
+  std::string room;  // the room's code, as the QR code's ?room= carries it
+  std::string description;
+  std::string category;                // empty: the desk sorts it
+  std::optional<std::string> urgency;  // high, medium (default) or low
+  std::optional<std::string> phone;    // for the technician to call back
+};
+BOOST_DESCRIBE_STRUCT(IntakeInput, (), (room, description, category, urgency, phone))
+
+struct IntakeOutput {
+  Id work_order_id = 0;
+  std::string code;  // the work order's code, to quote when calling the desk
+};
+BOOST_DESCRIBE_STRUCT(IntakeOutput, (), (work_order_id, code))
+
 /// How the door behaves: sign-in rules and the limits applied before any work is done.
 struct ApiConfig {
   /// Failed and successful login attempts allowed per client address per minute, on top of the
   /// account lockout (auth::Policy); the next one is answered 429.
   int logins_per_minute = 10;
+  /// Reports without an account (POST /api/v1/intake) allowed per client address and per room
+  /// in any hour; the next one is answered 429.
+  int intakes_per_hour = 20;
+  int intakes_per_room_per_hour = 10;
   /// Passwords, lockout and session lifetimes (the same policy every host of the store uses).
   auth::Policy policy;
 };
-BOOST_DESCRIBE_STRUCT(ApiConfig, (), (logins_per_minute, policy))
+BOOST_DESCRIBE_STRUCT(ApiConfig, (),
+                      (logins_per_minute, intakes_per_hour, intakes_per_room_per_hour, policy))
 
 /// GET /api/v1/events (server-sent events): which events of the durable log a stream may carry.
 /// An event is visible when the caller holds a permission of the event's domain (a
@@ -159,10 +183,12 @@ class HOUQIN_HTTP_EXPORT Api {
   Response handle_static(const Request& request);
 
  private:
-  bool allow_login(const std::string& client, std::chrono::steady_clock::time_point now);
+  /// Counts an attempt under `key` unless `limit` were made within `window`; bounded memory.
+  bool allow(const std::string& key, int limit, std::chrono::steady_clock::duration window);
+  Response intake(const Request& request, store::Store& store);
   ApiConfig config_;
   std::mutex mutex_;
-  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> logins_;
+  std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> attempts_;
   std::string openapi_text_;
 };
 

@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstdio>
 
+#include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
 #include "houqin/core/clock.hpp"
 #include "houqin/core/error.hpp"
@@ -467,6 +468,13 @@ Response Api::intake(const Request& request, store::Store& store) {
 
 Response Api::handle(const Request& request, store::Store& store) {
   std::string instance = request.target.substr(0, request.target.find('?'));
+  // Every audit record this request causes (sign-in attempts and refusals included) names the
+  // client's address; the store is the worker's own, so the next request sets its own.
+  audit::set_origin(store, "http " + request.client);
+  struct Clear {
+    store::Store& s;
+    ~Clear() { audit::set_origin(s, {}); }
+  } clear{store};
   try {
     if (!needs_store(request)) return handle_static(request);
     auto target = split_target(request.target);

@@ -53,6 +53,7 @@ std::string chain_hash(const Record& r) {
       .field(r.before_digest)
       .field(r.after_digest)
       .field(r.prev_hash);
+  if (!r.origin.empty()) h.field("origin").field(r.origin);  // audit migration 3
   return crypto::to_hex(h.final());
 }
 
@@ -357,6 +358,9 @@ std::vector<store::Migration> migrations() {
            "the chain head moves from audit_head into the log (the tail mark); cheaper checks",
            [](store::Store& s) {
              store::add_column(s, &Record::tail);
+             // The rebuild and the record appended below are written with today's description,
+             // so the column of migration 3 must be there already (migration 3 then skips it).
+             store::add_column(s, &Record::origin);
              // Mark the record the head names, if it is there with that hash. A head that names no
              // such record (the log's end deleted, the head edited) marks nothing, so verify()
              // keeps reporting the loss, and the record appended below says so too.
@@ -395,7 +399,29 @@ std::vector<store::Migration> migrations() {
                               "of the last record",
                           {},
                           {}});
+           }},
+          {"audit", 3, "where a call came from (the HTTP client's address), hashed when given",
+           [](store::Store& s) {
+             store::add_column(s, &Record::origin);
+             drop_guards(s);  // the guards are made again to cover the new column
+             create_append_only_triggers(s);
            }}};
+}
+
+namespace {
+const char origin_key = 0;
+}
+
+void set_origin(store::Store& store, std::string origin) {
+  auto& slot = store.attachment(&origin_key);
+  if (!slot) slot = std::make_shared<std::string>();
+  *std::static_pointer_cast<std::string>(slot) = std::move(origin);
+}
+
+const std::string& origin(store::Store& store) {
+  static const std::string none;
+  auto& slot = store.attachment(&origin_key);
+  return slot ? *std::static_pointer_cast<std::string>(slot) : none;
 }
 
 void suspend_guards(store::Store& s) {
@@ -465,6 +491,7 @@ Record new_record(store::Store& store, std::string_view actor_label, std::option
   r.entity_id = entity_id;
   r.outcome = outcome;
   r.detail = std::move(detail);
+  r.origin = origin(store);
   return r;
 }
 

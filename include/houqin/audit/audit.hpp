@@ -41,11 +41,15 @@ struct Record {
   // True on the last record only: the chain's head. Appending the next record clears it (the
   // one change the database allows), so a log cut short ends in a record without it. Not hashed.
   bool tail = false;
+  // Where the call came from, when a binding said so (set_origin): "http 10.2.3.4:51200" for a
+  // request to the HTTP server. Hashed when not empty (records from before audit migration 3
+  // have none, and their hashes are as they were).
+  std::string origin;
 };
 
 BOOST_DESCRIBE_STRUCT(Record, (),
                       (id, version, seq, time, actor, user_id, action, entity, entity_id, outcome,
-                       detail, before_digest, after_digest, prev_hash, hash, tail))
+                       detail, before_digest, after_digest, prev_hash, hash, tail, origin))
 
 /// Creates audit_log with its append-only triggers (domain "audit"); migration 2 moves the chain
 /// head from the former audit_head row into the log (the tail mark) and records that it did.
@@ -69,6 +73,12 @@ HOUQIN_EXPORT Record append(store::Store& store, const auth::Actor& actor, const
 /// Same, naming the actor by label only (logins before there is an Actor: "anonymous").
 HOUQIN_EXPORT Record append(store::Store& store, std::string_view actor_label,
                             std::optional<Id> user_id, const Entry& entry);
+
+/// Where the calls made on `store` come from, written into every record appended through it
+/// until it is set again (empty: none). A binding that serves many clients on one connection
+/// sets it per request: the HTTP server's workers set "http <client address>".
+HOUQIN_EXPORT void set_origin(store::Store& store, std::string origin);
+HOUQIN_EXPORT const std::string& origin(store::Store& store);
 
 /// Restore only: lifts and puts back the append-only triggers around replacing the whole log.
 HOUQIN_EXPORT void suspend_guards(store::Store& store);

@@ -101,6 +101,32 @@ TEST_P(AuditTest, TheLogIsAppendOnlyInTheDatabaseToo) {
   EXPECT_TRUE(audit::verify_chain(*s).ok);
 }
 
+TEST_P(AuditTest, TheOriginOfACallIsRecordedHashedAndGuarded) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto editor = pf.user_with("editor", "editor", {"site.edit"});
+  make_campuses(*s, editor, 1);
+  audit::set_origin(*s, "http 10.2.3.4:51200");
+  make_campuses(*s, editor, 1, 2);
+  audit::set_origin(*s, {});
+  make_campuses(*s, editor, 1, 3);
+  auto log = Repository<audit::Record>(*s).find(
+      store::Query<audit::Record>().order_by(&audit::Record::seq));
+  ASSERT_GE(log.size(), 3u);
+  EXPECT_EQ(log[log.size() - 3].origin, "");
+  EXPECT_EQ(log[log.size() - 2].origin, "http 10.2.3.4:51200");
+  EXPECT_EQ(log[log.size() - 1].origin, "") << "cleared, it is not carried on";
+  ASSERT_TRUE(audit::verify_chain(*s).ok);
+  auto seq = std::to_string(log[log.size() - 2].seq);
+  expect_error([&] { s->execute("UPDATE audit_log SET origin = 'x' WHERE seq = " + seq); },
+               ErrorCode::permission_denied, "UPDATE audit_log");
+  drop_guards(*s);
+  s->execute("UPDATE audit_log SET origin = 'http 192.0.2.1:1' WHERE seq = " + seq);
+  auto v = audit::verify_chain(*s);
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_seq, log[log.size() - 2].seq) << v.problem;
+}
+
 TEST_P(AuditTest, VerifyNamesTheFirstEditedInsertedOrDeletedRecord) {
   auto s = pf.open(GetParam());
   HQ_REQUIRE_STORE(s);
@@ -158,10 +184,10 @@ TEST_P(AuditTest, VerifyFindsRecordsDeletedAtTheEndOrInsertedAfterIt) {
   auto forge = [&](std::int64_t seq, const std::string& prev_hash, const std::string& hash) {
     s->execute(
         "INSERT INTO audit_log (id, version, seq, time, actor, action, entity, outcome, detail, "
-        "before_digest, after_digest, prev_hash, hash, tail) VALUES (" +
+        "before_digest, after_digest, prev_hash, hash, tail, origin) VALUES (" +
         std::to_string(seq) + ", 1, " + std::to_string(seq) +
         ", 0, 'user:mallory', 'auth.grant', '', 'success', '', '', '', '" + prev_hash + "', '" +
-        hash + "', 0)");
+        hash + "', 0, '')");
   };
   forge(head - 2, prev, "abc");
   v = audit::verify_chain(*s);
@@ -389,16 +415,20 @@ TEST_P(AuditTest, AnOldSchemaLogMigratesAndStillVerifies) {
     ASSERT_TRUE(old);
     const auto all = audit::migrations();
     store::migrate(*old, std::vector<store::Migration>{all.front()});  // audit 1 only
-    // audit 1 built audit_log from today's description: take the tail column off again.
+    // audit 1 built audit_log from today's description: take the later columns off again.
+    old->execute("ALTER TABLE audit_log DROP COLUMN origin");
     old->execute("ALTER TABLE audit_log DROP COLUMN tail");
     ASSERT_TRUE(old->table_exists("audit_head"));
-    // The old records: the same rows without the tail mark, and the head naming the last.
+    // The old records: the same rows without the tail mark and origin, and the head naming the
+    // last.
     auto before = store::table_info<audit::Record>();
+    ASSERT_EQ(before.columns.back().name, "origin");
+    before.columns.pop_back();
     ASSERT_EQ(before.columns.back().name, "tail");
     before.columns.pop_back();
     for (const auto& r : records) {
       if (cut && r.seq == n) continue;
-      std::vector<store::Cell> row(before.columns.size() + 1);
+      std::vector<store::Cell> row(before.columns.size() + 2);
       store::encode_row(r, row);
       old->put_row(before, std::span<const store::Cell>(row).first(before.columns.size()));
     }
@@ -433,8 +463,8 @@ TEST_P(AuditTest, AnOldSchemaLogMigratesAndStillVerifies) {
           [&] {
             old->execute(
                 "INSERT INTO audit_log (id, version, seq, time, actor, action, entity, outcome, "
-                "detail, before_digest, after_digest, prev_hash, hash, tail) VALUES (1000, 1, "
-                "1000, 0, 'x', 'x', '', 'bogus', '', '', '', '', '', 0)");
+                "detail, before_digest, after_digest, prev_hash, hash, tail, origin) VALUES "
+                "(1000, 1, 1000, 0, 'x', 'x', '', 'bogus', '', '', '', '', '', 0, '')");
           },
           ErrorCode::invalid_argument, "INSERT INTO audit_log");
     } else {

@@ -14,6 +14,7 @@
 #include "../../support/backends.hpp"
 #include "../../support/http.hpp"
 #include "../../support/net.hpp"
+#include "houqin/audit/audit.hpp"
 #include "houqin/http/server.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/repair/work_orders.hpp"

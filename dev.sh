@@ -24,7 +24,7 @@ PACKAGES=(
   python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib python3-jsonschema mypy
   clang-16 libclang-rt-16-dev
   libzint-dev zlib1g-dev zbar-tools dmtx-utils librsvg2-bin libssl-dev
-  libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk poppler-utils prometheus systemd wrk
+  libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk poppler-utils prometheus systemd wrk curl
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -152,6 +152,33 @@ pg_stop() {
   PG_DIR=""
 }
 
+# houqind serves the service desk's database for a bounded time: the registry over HTTP, signed
+# in as the desk clerk the desk demo made (docs/daemon.md, docs/http.md).
+demo_daemon() {
+  local dir="$BUILD/demo" log="$BUILD/demo/houqind.log" url="" token=""
+  printf '{"store": "sqlite:%s", "keys_file": "%s", "http": {"port": 0},\n "host": {"health_every": "PT0S"}, "run_for": "PT20S"}\n' \
+    "$dir/desk.sqlite" "$dir/demo.keys" >"$dir/houqind.json"
+  log "Starting houqind for 20 s ($dir/houqind.json)"
+  "$BUILD/bindings/http/houqind" --config "$dir/houqind.json" >"$log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 100); do
+    url=$(sed -n 's|.*listening on \(http://[^ ]*\)|\1|p' "$log")
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  if [ -z "$url" ]; then cat "$log"; wait "$pid" || true; return 1; fi
+  echo "houqind: $url (OpenAPI: ${url}api/v1/openapi.json, live events: ${url}api/v1/events)"
+  curl -sf "${url}readyz" && echo
+  token=$(curl -sf -X POST "${url}api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d '{"login": "desk", "password": "Hq-demo-2026", "bearer": true}' |
+    sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+  echo "signed in as desk; the service desk over HTTP:"
+  curl -sf -X POST "${url}api/v1/bi/snapshot" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{}' | head -c 400
+  echo
+  wait "$pid"
+}
+
 run_ctest() {
   (cd "$BUILD" && ctest -j "$JOBS" --output-on-failure --timeout 900 "$@")
 }
@@ -172,6 +199,7 @@ case "$cmd" in
       "$ROOT/examples/data/point_map.json" "$BUILD/demo"
     # The demo ends on the service desk (服务台), summing up what the others did.
     "$BUILD/examples/desk_demo" "$ROOT/examples/data/hospital.json" "$BUILD/demo"
+    demo_daemon
     ;;
   test)
     trap 'pg_stop; phase_report' EXIT

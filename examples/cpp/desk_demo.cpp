@@ -108,6 +108,21 @@ int main(int argc, char** argv) {
     }
     std::cout << "open " << (out_dir / "desk.html").string()
               << " in a browser: the service desk (服务台)\n";
+
+    // Accounts, so that the daemon (./dev.sh demo serves this database with houqind next) can be
+    // signed in to: the three separated administrators and a desk clerk.
+    auth::Auth accounts(store);
+    const std::string password = "Hq-demo-2026";
+    accounts.bootstrap({"sysadmin", "System Admin", password},
+                       {"secadmin", "Security Admin", password}, {"auditor", "Auditor", password});
+    auto sys = accounts.resume(accounts.login("sysadmin", password).token);
+    auto sec = accounts.resume(accounts.login("secadmin", password).token);
+    Id clerk =
+        accounts.create_user(sys, {"desk", "Service desk", password, std::nullopt, std::nullopt});
+    accounts.define_role(sec, "desk", "service desk clerk",
+                         {"repair.report", "repair.dispatch", "bi.read"});
+    accounts.grant(sec, clerk, "desk");
+    std::cout << "accounts: desk / " << password << " (and sysadmin, secadmin, auditor)\n";
     return 0;
   } catch (const Error& e) {
     std::cerr << "error (" << to_string(e.code()) << "): " << e.what() << "\n";

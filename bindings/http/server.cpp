@@ -251,7 +251,10 @@ class Session : public std::enable_shared_from_this<Session> {
           auto events = store::read_events(st, at, 500);
           if (events.empty()) break;
           for (const auto& e : events) {
-            if (e.id > position) break;
+            if (e.id > position) {  // the rest is pushed by the reader; sequences have gaps
+              at = position;
+              break;
+            }
             at = e.id;
             if (filter.visible(e.type))
               replay.emplace_back(e.id, std::make_shared<const std::string>(event_frame(e)));
@@ -285,8 +288,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void begin_stream(std::vector<Frame> replay) {
-    if (closed_) return;
     --server_.in_flight;  // answered: the stream is not a request stop() waits for
+    if (closed_) return;
     ++server_.requests;
     ++server_.streams;
     streaming_ = true;

@@ -164,8 +164,10 @@ Caller authenticate(const Request& request, store::Store& store, const auth::Pol
   if (!authorization.empty()) {
     constexpr std::string_view scheme = "Bearer ";
     if (authorization.size() <= scheme.size() ||
-        !std::equal(scheme.begin(), scheme.end(), authorization.begin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        !std::equal(scheme.begin(), scheme.end(), authorization.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
       fail(ErrorCode::unauthenticated, "Authorization: only a Bearer token is accepted");
     token = authorization.substr(scheme.size());
   } else {

@@ -144,6 +144,9 @@ TEST_P(HttpTest, ASystemUsesABearerTokenWithoutCookieOrCsrf) {
                 json::Json{{"name", "clerk"}, {"permissions", {"bi.read"}}}.dump(), {bearer});
   ASSERT_EQ(made.status, 200) << made.body;
   EXPECT_EQ(roles_named("clerk"), 1u);
+  // The scheme's name is case-insensitive (RFC 9110).
+  auto lower = "authorization: bearer " + login.json()["token"].get<std::string>();
+  EXPECT_EQ(c.request("GET", "/api/v1/auth/session", "", {lower}).status, 200);
 
   expect_problem(
       c.request("POST", "/api/v1/auth/define_role", "{}", {"Authorization: Bearer forged"}), 401,

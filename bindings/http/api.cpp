@@ -222,6 +222,17 @@ json::Json query_value(const std::string& text) {
   return text;
 }
 
+/// A whole number >= `min` from a query parameter, header or path segment, named `what` in the
+/// refusal.
+std::int64_t whole_number(const std::string& what, const std::string& text, std::int64_t min) {
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size() || n < min)
+    fail(ErrorCode::invalid_argument,
+         what + ": expected a whole number >= " + std::to_string(min) + ", got '" + text + "'");
+  return n;
+}
+
 /// ?status=open&created_at[ge]=2026-01-01T00:00:00Z&order=-created_at,code&limit=20&offset=40
 json::Json entity_query(const std::vector<std::pair<std::string, std::string>>& params) {
   json::Json where = json::Json::array();
@@ -229,12 +240,7 @@ json::Json entity_query(const std::vector<std::pair<std::string, std::string>>& 
   json::Json q = json::Json::object();
   for (const auto& [key, value] : params) {
     if (key == "limit" || key == "offset") {
-      std::int64_t n = 0;
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (ec != std::errc{} || end != value.data() + value.size() || n < 0)
-        fail(ErrorCode::invalid_argument,
-             key + ": expected a whole number >= 0, got '" + value + "'");
-      q[key] = n;
+      q[key] = whole_number(key, value, 0);
     } else if (key == "order") {
       std::string_view rest = value;
       while (!rest.empty()) {
@@ -368,22 +374,11 @@ EventFilter Api::open_stream(const Request& request, store::Store& store) {
   auto target = split_target(request.target);
   auto caller = authenticate(request, store, config_.policy);
   EventFilter f;
-  for (const auto& p : caller.actor.permissions()) {
-    auto domain = p.substr(0, p.find('.'));
-    if (f.domains.empty() || f.domains.back() != domain) f.domains.push_back(domain);
-  }
+  for (const auto& p : caller.actor.permissions()) f.domains.push_back(p.substr(0, p.find('.')));
   std::sort(f.domains.begin(), f.domains.end());
   f.domains.erase(std::unique(f.domains.begin(), f.domains.end()), f.domains.end());
-  auto number = [](const std::string& what, const std::string& text) {
-    std::int64_t n = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc{} || end != text.data() + text.size() || n < 0)
-      fail(ErrorCode::invalid_argument,
-           what + ": expected a whole number >= 0, got '" + text + "'");
-    return n;
-  };
   if (auto last = header(request, "last-event-id"); !last.empty())
-    f.after = number("Last-Event-ID", last);
+    f.after = whole_number("Last-Event-ID", last, 0);
   for (const auto& [key, value] : target.query) {
     if (key == "types") {
       std::string_view rest = value;
@@ -394,7 +389,8 @@ EventFilter Api::open_stream(const Request& request, store::Store& store) {
         rest = rest.substr(comma + 1);
       }
     } else if (key == "after") {
-      if (!f.after) f.after = number("after", value);  // Last-Event-ID wins: it is the resume
+      if (!f.after)
+        f.after = whole_number("after", value, 0);  // Last-Event-ID wins: it is the resume
     } else {
       fail(ErrorCode::invalid_argument, key + ": unknown parameter (types, after)");
     }
@@ -556,11 +552,8 @@ Response Api::handle(const Request& request, store::Store& store) {
             200, protect::find_entities(store, caller.actor, name, entity_query(target.query)));
       auto id_text = name.substr(slash + 1);
       name = name.substr(0, slash);
-      Id id = 0;
-      auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-      if (ec != std::errc{} || end != id_text.data() + id_text.size() || id <= 0)
-        fail(ErrorCode::invalid_argument, "id: expected a whole number > 0, got '" + id_text + "'");
-      return json_response(200, protect::get_entity(store, caller.actor, name, id));
+      return json_response(
+          200, protect::get_entity(store, caller.actor, name, whole_number("id", id_text, 1)));
     }
 
     // POST /api/v1/<domain>/<verb>: any registered operation.

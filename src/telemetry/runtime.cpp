@@ -120,6 +120,7 @@ Runtime::Runtime(RuntimeOptions options, TelemetryConfig config)
   m.pipeline = std::make_unique<Pipeline>(std::move(slots), std::move(options.pipeline));
   if (options.serve_alarm_operations) {
     serve_alarm_operations(engine_.get());
+    serve_runtime_operations(this);
     m.served = true;
   }
   // Self-monitoring: the pipeline's counters and queue depth, and each stage's throughput.
@@ -154,12 +155,16 @@ Runtime::Runtime(RuntimeOptions options, TelemetryConfig config)
 }
 
 Runtime::~Runtime() {
+  // Detached first: the registered operations wait for the calls in flight, then see none.
+  if (impl_ && impl_->served) {
+    serve_runtime_operations(nullptr);
+    serve_alarm_operations(nullptr);
+  }
   try {
     close();
   } catch (...) {
     // The write-ahead log still holds everything acknowledged; the next open replays it.
   }
-  if (impl_ && impl_->served) serve_alarm_operations(nullptr);
 }
 
 PushResult Runtime::push(std::span<const Sample> samples) {

@@ -65,7 +65,8 @@ struct RuntimeOptions {
   /// event, in its thread (wiring::attach: an alarm opens a work order).
   std::function<std::shared_ptr<void>(store::Store&)> attach{};
   /// Registers the engine for the telemetry.* alarm service operations (hq_call, Python
-  /// services) while the runtime is open. Only one engine can be served per process.
+  /// services) and the runtime for telemetry.series while the runtime is open. Only one runtime
+  /// can be served per process.
   bool serve_alarm_operations = true;
 };
 
@@ -142,5 +143,10 @@ class HOUQIN_EXPORT Runtime {
   std::unique_ptr<AlarmEngine> engine_;
   std::unique_ptr<Impl> impl_;
 };
+
+/// The runtime the registered telemetry.series operation reads (set by a Runtime made with
+/// serve_alarm_operations, null to detach; detaching waits for the calls in flight). Without one
+/// the operation fails with failed_precondition.
+HOUQIN_EXPORT void serve_runtime_operations(Runtime* runtime);
 
 }  // namespace houqin::telemetry

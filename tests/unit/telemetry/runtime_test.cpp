@@ -273,6 +273,61 @@ TEST_P(RuntimeTest, TheRegisteredAlarmOperationsActOnTheRuntimesEngine) {
       ErrorCode::failed_precondition, "");
 }
 
+TEST_P(RuntimeTest, SeriesSumsUpGoodSamplesInBucketsForCharts) {
+  HQ_REQUIRE_STORE(s);
+  auto viewer = pf.user_with("viewer", "viewer", {"telemetry.read"});
+  auto nobody = pf.user_with("nobody", "nobody", {"repair.report"});
+  const auto from = testing::test_start;
+  auto query = json::parse(R"({"point_ids": [1, 2], "buckets": 3})");
+  query["from"] = format_timestamp(from);
+  query["to"] = format_timestamp(from + std::chrono::seconds(30));
+  {
+    Runtime rt(options(), config());
+    for (std::int64_t k = 0; k < 30; ++k) {
+      auto b = second(k);
+      if (k == 25) b[1].quality = 2, b[1].value = std::nan("");  // a bad reading of the meter
+      rt.push(b);
+    }
+    rt.sync();
+    auto out = service::call(*s, viewer, "telemetry.series", query);
+    EXPECT_EQ(out.at("bucket_us"), 10 * sec);
+    ASSERT_EQ(out.at("points").size(), 2u);
+    const auto& gas = out["points"][0];
+    EXPECT_EQ(gas.at("point_id"), area_o2);
+    EXPECT_EQ(gas.at("samples"), 30);
+    ASSERT_EQ(gas.at("buckets").size(), 3u);
+    // Seconds 0..9: 400 and 400.1 alternating.
+    EXPECT_EQ(gas["buckets"][0].at("start"), format_timestamp(from));
+    EXPECT_DOUBLE_EQ(gas["buckets"][0].at("min").get<double>(), 400);
+    EXPECT_DOUBLE_EQ(gas["buckets"][0].at("max").get<double>(), 400.1);
+    EXPECT_NEAR(gas["buckets"][0].at("avg").get<double>(), 400.05, 1e-9);
+    EXPECT_EQ(gas["buckets"][0].at("count"), 10);
+    EXPECT_DOUBLE_EQ(gas["buckets"][0].at("last").get<double>(), 400.1);
+    EXPECT_EQ(gas.at("last").at("time"), format_timestamp(from + std::chrono::seconds(29)));
+    const auto& meter = out["points"][1];
+    EXPECT_EQ(meter.at("not_good"), 1);
+    EXPECT_EQ(meter["buckets"][2].at("count"), 9) << "the bad reading is left out";
+
+    testing::expect_error([&] { service::call(*s, nobody, "telemetry.series", query); },
+                          ErrorCode::permission_denied, "user:nobody lacks telemetry.read");
+    auto bad = query;
+    bad["buckets"] = 0;
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", bad); },
+                          ErrorCode::invalid_argument, "buckets: must be 1..2000");
+    bad = query;
+    bad["to"] = bad["from"];
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", bad); },
+                          ErrorCode::invalid_argument, "from: must be before to");
+    bad = query;
+    bad["point_ids"] = json::Json::array({99});
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", bad); },
+                          ErrorCode::not_found, "telemetry runtime: point 99 is not configured");
+  }
+  testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", query); },
+                        ErrorCode::failed_precondition,
+                        "telemetry: no telemetry runtime is running in this process");
+}
+
 /// A last stage that counts what reaches it.
 class Counter final : public Stage {
  public:

@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 
 #include "houqin/audit/audit.hpp"
 #include "houqin/auth/auth.hpp"
 #include "houqin/core/clock.hpp"
 #include "houqin/core/error.hpp"
 #include "houqin/core/metrics.hpp"
+#include "houqin/http/pages.hpp"
 #include "houqin/protect/entities.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/event_log.hpp"
@@ -398,12 +400,25 @@ EventFilter Api::open_stream(const Request& request, store::Store& store) {
   return f;
 }
 
-Api::Api(ApiConfig config) : config_(std::move(config)), openapi_text_(openapi().dump()) {}
+/// ApiConfig::pages_dir when it is empty: the source tree's pages while it is there (a build
+/// tree, the tests), else the installed ones.
+std::string default_pages_dir() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(HQ_SOURCE_PAGES_DIR, ec)) return HQ_SOURCE_PAGES_DIR;
+  return HQ_INSTALLED_PAGES_DIR;
+}
+
+Api::Api(ApiConfig config)
+    : config_(std::move(config)),
+      pages_(std::make_shared<const Pages>(Pages::load(
+          config_.pages_dir.empty() ? default_pages_dir() : config_.pages_dir, config_.chart_js))),
+      openapi_text_(openapi().dump()) {}
 
 bool Api::needs_store(const Request& request) {
   auto path = std::string_view(request.target).substr(0, request.target.find('?'));
-  return !(request.method == "GET" &&
-           (path == "/healthz" || path == "/metrics" || path == "/api/v1/openapi.json"));
+  if (path == "/readyz") return true;
+  if (!path.starts_with("/api/")) return false;  // /healthz, /metrics and the pages
+  return !(request.method == "GET" && path == "/api/v1/openapi.json");
 }
 
 Response Api::handle_static(const Request& request) {
@@ -419,7 +434,11 @@ Response Api::handle_static(const Request& request) {
     r.headers.emplace_back("Content-Type", json_type);
     r.body = openapi_text_;
   } else {
-    return problem(ErrorCode::not_found, "no such route: " + std::string(path), std::string(path));
+    try {
+      return pages_->answer(request, split_target(request.target).path);
+    } catch (const Error& e) {  // a malformed escape in the path
+      return problem(e.code(), e.what(), std::string(path));
+    }
   }
   return r;
 }

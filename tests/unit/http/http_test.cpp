@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "../../support/auth.hpp"
 #include "../../support/backends.hpp"
+#include "../../support/expect.hpp"
 #include "../../support/http.hpp"
 #include "../../support/net.hpp"
 #include "houqin/audit/audit.hpp"
@@ -315,6 +317,9 @@ TEST_P(HttpTest, HealthReadinessAndMetricsAnswerOnOneKeptAliveConnection) {
   auto health = c.request("GET", "/healthz");
   EXPECT_EQ(health.status, 200);
   EXPECT_EQ(health.body, "ok\n");
+  auto page = c.request("GET", "/");  // the dashboard shipped with the server
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("content-type"), "text/html; charset=utf-8");
   auto ready = c.request("GET", "/readyz");
   EXPECT_EQ(ready.status, 200) << ready.body;
   EXPECT_EQ(ready.json()["ready"], true);
@@ -520,6 +525,82 @@ TEST(HttpOpenApi, EveryOperationIsAPathWithItsSchemasAndEveryRefResolves) {
   };
   walk(doc);
   EXPECT_TRUE(doc["components"]["schemas"].contains("Problem"));
+}
+
+TEST(HttpPages, PagesAreServedFromMemoryWithTheirHeadersAndNoPathLeavesTheirSet) {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("houqin-pages-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "m");
+  fs::create_directories(dir / ".git");
+  auto write = [](const fs::path& file, const std::string& text) { std::ofstream(file) << text; };
+  write(dir / "index.html", "<!doctype html><title>desk</title>");
+  write(dir / "m" / "index.html", "<!doctype html><title>phone</title>");
+  write(dir / "app.js", "console.log(1)");
+  write(dir / ".env", "secret");
+  write(dir / ".git" / "config", "secret");
+  write(dir.parent_path() / ("houqin-outside-" + std::to_string(::getpid())), "outside");
+  write(dir / "chart.js", "/* chart */");
+
+  http::ApiConfig config;
+  config.pages_dir = dir.string();
+  config.chart_js = (dir / "chart.js").string();
+  http::Api api(config);
+  auto get = [&](const std::string& target, const std::string& method = "GET",
+                 std::map<std::string, std::string> headers = {}) {
+    http::Request r;
+    r.method = method;
+    r.target = target;
+    r.headers = std::move(headers);
+    EXPECT_FALSE(http::Api::needs_store(r)) << target;
+    return api.handle_static(r);
+  };
+  auto header = [](const http::Response& r, const std::string& name) {
+    for (const auto& [k, v] : r.headers)
+      if (k == name) return v;
+    return std::string();
+  };
+  auto index = get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<!doctype html><title>desk</title>");
+  EXPECT_EQ(header(index, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(header(index, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_EQ(header(index, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(get("/index.html").body, index.body);
+  EXPECT_EQ(get("/m/?room=A-3-0312").body, "<!doctype html><title>phone</title>");
+  EXPECT_EQ(header(get("/app.js"), "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(get("/vendor/chart.min.js").body, "/* chart */");
+  // An unchanged page is not sent again.
+  auto again = get("/", "GET", {{"if-none-match", header(index, "ETag")}});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  // Hidden files and anything not read at start are not pages; a path with dot or empty
+  // segments is refused before any lookup.
+  for (std::string path : {"/.env", "/.git/config", "/nothing.html", "/m/index"}) {
+    auto r = get(path);
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_EQ(header(r, "Content-Type"), "application/problem+json") << path;
+  }
+  const auto outside = "houqin-outside-" + std::to_string(::getpid());
+  for (const std::string& path : std::vector<std::string>{"/../" + outside, "/%2e%2e/" + outside,
+                                                          "/m/../../etc/passwd", "//etc/passwd"}) {
+    auto r = get(path);
+    EXPECT_EQ(r.status, 400) << path;
+    EXPECT_NE(r.body.find("dot or empty segment"), std::string::npos) << path;
+  }
+  EXPECT_EQ(get("/%zz").status, 400);
+  auto post = get("/", "POST");
+  EXPECT_EQ(post.status, 405);
+  EXPECT_EQ(header(post, "Allow"), "GET");
+  // A file written after the start is not served: the set is fixed.
+  write(dir / "late.html", "late");
+  EXPECT_EQ(get("/late.html").status, 404);
+
+  config.pages_dir = (dir / "missing").string();
+  testing::expect_error([&] { http::Api bad(config); }, ErrorCode::invalid_argument,
+                        "api.pages_dir: " + (dir / "missing").string() + " is not a directory");
+  fs::remove_all(dir);
+  fs::remove(dir.parent_path() / ("houqin-outside-" + std::to_string(::getpid())));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, HttpTest, ::testing::Values("sqlite_file", "postgresql"));

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,6 +37,8 @@
 #endif
 
 namespace houqin::http {
+
+class Pages;
 
 /// One request as the server read it. Header names are lower case.
 struct Request {
@@ -124,9 +127,15 @@ struct ApiConfig {
   int intakes_per_room_per_hour = 10;
   /// Passwords, lockout and session lifetimes (the same policy every host of the store uses).
   auth::Policy policy;
+  /// The pages (dashboard at /, mobile pages at /m/), read once at start; empty: the source
+  /// tree's pages when it is there (a build tree), else those installed (share/houqin/www).
+  std::string pages_dir;
+  /// Chart.js for the dashboard's trends, served at /vendor/chart.min.js (Debian libjs-chart.js).
+  std::string chart_js = "/usr/share/javascript/chart.js/chart.min.js";
 };
 BOOST_DESCRIBE_STRUCT(ApiConfig, (),
-                      (logins_per_minute, intakes_per_hour, intakes_per_room_per_hour, policy))
+                      (logins_per_minute, intakes_per_hour, intakes_per_room_per_hour, policy,
+                       pages_dir, chart_js))
 
 /// GET /api/v1/events (server-sent events): which events of the durable log a stream may carry.
 /// An event is visible when the caller holds a permission of the event's domain (a
@@ -176,8 +185,9 @@ class HOUQIN_HTTP_EXPORT Api {
   /// Authenticates an event stream's request and reads its filter; Error (as for handle()) when
   /// it is refused.
   EventFilter open_stream(const Request& request, store::Store& store);
-  /// Whether the route needs a store; false for /healthz, /metrics and the OpenAPI document,
-  /// which the server answers on its I/O thread.
+  /// Whether the route needs a store: /api/v1/... but the OpenAPI document, and /readyz. The
+  /// rest -- /healthz, /metrics, the OpenAPI document and the pages -- the server answers on its
+  /// I/O thread.
   static bool needs_store(const Request& request);
   /// Answers a request that needs no store.
   Response handle_static(const Request& request);
@@ -187,6 +197,7 @@ class HOUQIN_HTTP_EXPORT Api {
   bool allow(const std::string& key, int limit, std::chrono::steady_clock::duration window);
   Response intake(const Request& request, store::Store& store);
   ApiConfig config_;
+  std::shared_ptr<const Pages> pages_;
   std::mutex mutex_;
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> attempts_;
   std::string openapi_text_;

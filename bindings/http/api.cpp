@@ -19,6 +19,7 @@
 #include "houqin/service/registry.hpp"
 #include "houqin/store/event_log.hpp"
 #include "houqin/store/registry.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::http {
 
@@ -558,6 +559,12 @@ Response Api::handle(const Request& request, store::Store& store) {
       info.actor = caller.actor.label();
       info.user_id = caller.actor.user_id();
       info.session_id = caller.actor.session_id();
+      if (auto id = caller.actor.user_id()) {
+        if (auto user = store::Repository<auth::User>(store).get(*id)) {
+          info.display_name = user->display_name;
+          info.staff_id = user->staff_id;
+        }
+      }
       info.permissions = caller.actor.permissions();
       if (caller.cookie) info.csrf_token = csrf_token(caller.token);
       return json_response(200, json::to_json(info));

@@ -77,7 +77,12 @@ PushResult Pipeline::push(std::span<const Sample> samples) {
         batches_[open_].samples.clear();
       }
       auto& b = batches_[open_];
-      if (b.samples.empty()) b.opened = options_.clock->now();
+      if (b.samples.empty()) {
+        b.opened = options_.clock->now();
+        // The pipeline thread may be asleep without a deadline (nothing was open): it must
+        // start timing this batch's age, or a trickle of samples would wait for a full batch.
+        work_.notify_one();
+      }
       auto n = std::min(samples.size() - done, options_.batch_size - b.samples.size());
       // Within the reserved capacity: a copy, never an allocation.
       b.samples.insert(b.samples.end(), samples.begin() + static_cast<std::ptrdiff_t>(done),

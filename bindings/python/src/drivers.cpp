@@ -178,6 +178,19 @@ meters with plausible slowly varying values, for examples, notebooks and tests.
           },
           py::arg("unit_id"), py::arg("first_id"),
           "Adds a three-phase power meter as unit `unit_id`; returns its Points.")
+      .def(
+          "set_fault",
+          [](PySimulator& s, int unit_id, py::kwargs fault) {
+            s.sim->set_fault(unit_id, json::from_json<drivers::Fault>(
+                                          py_to_json(fault, arg_path("fault")), "fault"));
+          },
+          py::arg("unit_id"),
+          "Makes unit `unit_id` misbehave from now on; keywords as drivers::Fault: delay_ms, "
+          "delay_once_ms, silent, drop_connection, exception_code, exception_count, stuck, "
+          "spike_reads, spike_factor (unknown ones raise InvalidArgument).")
+      .def(
+          "clear_faults", [](PySimulator& s) { s.sim->clear_faults(); },
+          "Every unit behaves again.")
       .def("start", &PySimulator::start,
            "Binds and starts serving (Unavailable when it cannot bind). Idempotent.")
       .def("stop", &PySimulator::stop, "Stops serving and closes every connection.")

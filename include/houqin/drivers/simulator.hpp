@@ -45,6 +45,9 @@ struct Fault {
   int spike_reads = 0;           // the next n answers carry every value times spike_factor
   double spike_factor = 10;
 };
+BOOST_DESCRIBE_STRUCT(Fault, (),
+                      (delay_ms, delay_once_ms, silent, drop_connection, exception_code,
+                       exception_count, stuck, spike_reads, spike_factor))
 
 struct SimulatorOptions {
   Transport transport = Transport::tcp;

@@ -110,6 +110,11 @@ TEST_P(HttpTest, ACookieSessionCallsAnOperationOnlyWithItsCsrfToken) {
   ASSERT_EQ(who.status, 200) << who.body;
   EXPECT_EQ(who.json()["actor"], "user:secadmin");
   EXPECT_EQ(who.json()["csrf_token"], csrf);
+  auth::User secadmin;
+  for (const auto& u : store::Repository<auth::User>(*store_).find())
+    if (u.login == "secadmin") secadmin = u;
+  EXPECT_EQ(who.json()["display_name"], secadmin.display_name);
+  EXPECT_TRUE(who.json()["staff_id"].is_null()) << "an administrator is no staff member";
 
   auto role = json::Json{{"name", "viewer"}, {"permissions", {"bi.read"}}}.dump();
   expect_problem(c.request("POST", "/api/v1/auth/define_role", role, {cookie}), 403,

@@ -218,6 +218,21 @@ TEST(PipelineTest, APartBatchGoesOutWhenItsAgeReachesMaxAgeOnTheClock) {
   ASSERT_TRUE(eventually([&] { return p.stats().durable == 5; }));
 }
 
+TEST(PipelineTest, ATrickleOfSamplesGoesOutByAgeWithoutAnyoneWakingThePipeline) {
+  // An acquisition pushes a few samples a second and never waits: the idle pipeline thread must
+  // start timing the batch those open, not sleep until a full batch arrives.
+  auto store = std::make_shared<Recorder>();
+  Pipeline p({{"store", store, true}}, PipelineOptions{.batch_size = 1000, .max_age = 20ms});
+  std::this_thread::sleep_for(50ms);  // the thread is idle: nothing is open
+  auto input = make_samples(5);
+  p.push(input);
+  ASSERT_TRUE(eventually([&] { return store->size() == 5; }));
+  EXPECT_EQ(p.stats().aged_batches, 1u);
+  std::this_thread::sleep_for(50ms);
+  p.push(input);
+  ASSERT_TRUE(eventually([&] { return store->size() == 10; }));
+}
+
 TEST(PipelineTest, CloseRunsEverythingAcceptedThroughEveryStageAndFlushes) {
   ManualClock clock(t0);
   auto store = std::make_shared<Recorder>();

@@ -92,10 +92,14 @@ struct SessionInfo {
   std::string actor;  // "user:alice"
   std::optional<Id> user_id;
   std::optional<Id> session_id;
+  std::string display_name;
+  /// The staff member the user is (a technician's orders carry it as technician_id).
+  std::optional<Id> staff_id;
   std::vector<std::string> permissions;
   std::string csrf_token;  // empty for a bearer token
 };
-BOOST_DESCRIBE_STRUCT(SessionInfo, (), (actor, user_id, session_id, permissions, csrf_token))
+BOOST_DESCRIBE_STRUCT(SessionInfo, (),
+                      (actor, user_id, session_id, display_name, staff_id, permissions, csrf_token))
 
 /// POST /api/v1/intake: a repair reported from a room's QR code (label.room) without an account.
 /// Only these fields are accepted; the work order is reported by the service actor

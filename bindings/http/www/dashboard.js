@@ -1,0 +1,221 @@
+// The dashboard (服务台): the service desk's figures and warnings, live trends of medical gas and
+// electricity (telemetry.series every few seconds), and the standing alarms with acknowledge and
+// shelve. Server-sent events (GET /api/v1/events) bring the alarms and figures up to date as
+// soon as something happens.
+"use strict";
+(function () {
+  const HQ = window.HQ;
+  const $ = id => document.getElementById(id);
+  const gasKinds = /^(o2_|air_|n2o_|co2_|n2_|vacuum_)/;
+  const powerKinds = /voltage$/;
+  let points = [];        // drivers points (GET /api/v1/entities/points)
+  let shownAlarms = "";   // the standing alarms drawn last: unchanged ones are not redrawn
+  const charts = {};
+  const kpiKeys = ["work_orders_open", "work_orders_overdue", "reported_this_month",
+    "resolved_this_month", "first_response_minutes", "mttr_hours", "sla_compliance",
+    "assets_down", "hazards_open", "hazards_overdue", "inspections_open", "alarms_active",
+    "alarms_standing"];
+  const alertKeys = new Set(["work_orders_overdue", "hazards_overdue", "alarms_active",
+    "alarms_standing", "assets_down"]);
+
+  function emptyRow(rows) {
+    const tr = HQ.el("tr");
+    tr.append(HQ.el("td", HQ.t("none"), "muted"));
+    rows.append(tr);
+  }
+
+  function pointName(id) {
+    const p = points.find(x => x.id === id);
+    return p ? p.name + (p.unit ? " (" + p.unit + ")" : "") : "#" + id;
+  }
+
+  async function loadKpis() {
+    if (!HQ.can("bi.read")) return;
+    const s = await HQ.call("bi.snapshot");
+    const box = $("kpis");
+    box.replaceChildren();
+    for (const k of kpiKeys) {
+      if (!(k in s)) continue;
+      let v = s[k];
+      if (v === null) v = "–";
+      else if (k === "sla_compliance") v = (100 * v).toFixed(1) + "%";
+      else if (typeof v === "number" && !Number.isInteger(v)) v = v.toFixed(1);
+      const tile = HQ.el("div", null, "tile" + (alertKeys.has(k) && s[k] > 0 ? " alert" : ""));
+      tile.id = "kpi-" + k;
+      tile.append(HQ.el("div", v, "v"), HQ.el("div", HQ.t(k), "k"));
+      box.append(tile);
+    }
+    const rows = $("warnings");
+    rows.replaceChildren();
+    const page = await HQ.get("entities/bi_warnings?order=-fired_at&limit=10");
+    for (const w of page.items) {
+      const tr = HQ.el("tr");
+      tr.append(HQ.el("td", w.severity, "sev-" + w.severity), HQ.el("td", w.message),
+                HQ.el("td", HQ.time(w.fired_at), "muted"));
+      if (w.cleared_at) tr.classList.add("muted");
+      rows.append(tr);
+    }
+    if (!page.items.length) emptyRow(rows);
+  }
+
+  async function loadAlarms() {
+    if (!HQ.can("telemetry.read")) return;
+    const rows = $("alarms");
+    let standing;
+    try {
+      standing = await HQ.call("telemetry.standing_alarms");
+    } catch (e) {
+      rows.replaceChildren(HQ.el("tr"));
+      rows.firstChild.append(HQ.el("td", e.message, "muted"));
+      return;
+    }
+    const seen = JSON.stringify(standing.alarms);
+    if (seen === shownAlarms) return;  // buttons stay where the operator's finger is
+    shownAlarms = seen;
+    rows.replaceChildren();
+    for (const a of standing.alarms) {
+      const tr = HQ.el("tr");
+      tr.id = "alarm-" + a.point_id + "-" + a.kind;
+      tr.dataset.state = a.state;
+      tr.append(HQ.el("td", pointName(a.point_id)), HQ.el("td", a.kind), HQ.el("td", a.priority),
+                HQ.el("td", HQ.t("alarm_" + a.state), "state-" + a.state),
+                HQ.el("td", Number(a.value).toFixed(2), "num"));
+      const acts = HQ.el("td");
+      const key = { point_id: a.point_id, kind: a.kind };
+      if (!a.acknowledged && HQ.can("telemetry.ack"))
+        acts.append(button("ack", () => HQ.call("telemetry.acknowledge_alarm", key)));
+      if (a.state === "shelved") {
+        if (HQ.can("telemetry.shelve"))
+          acts.append(button("unshelve", () => HQ.call("telemetry.unshelve_alarm", key)));
+      } else if (HQ.can("telemetry.shelve")) {
+        acts.append(button("shelve", () => {
+          const hours = Number(prompt(HQ.t("shelve_hours"), "1"));
+          const reason = prompt(HQ.t("shelve_reason"), "");
+          if (!hours || !reason) return Promise.resolve();
+          return HQ.call("telemetry.shelve_alarm",
+                         Object.assign({ duration_s: Math.round(hours * 3600), reason }, key));
+        }));
+      }
+      tr.append(acts);
+      rows.append(tr);
+    }
+    if (!standing.alarms.length) emptyRow(rows);
+  }
+
+  function button(word, action) {
+    const b = HQ.el("button", HQ.t(word), "act");
+    b.dataset.action = word;
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      try {
+        await action();
+        await loadAlarms();
+      } catch (e) {
+        HQ.say($("alarm-msg"), e.message, false);
+        b.disabled = false;
+      }
+    });
+    return b;
+  }
+
+  function makeChart(canvas, ids) {
+    if (!window.Chart || !ids.length) return null;
+    const palette = ["#0b6bcb", "#c62828", "#2e7d32", "#e08a00", "#6a1b9a", "#00838f", "#5d4037", "#455a64"];
+    return new window.Chart(canvas, {
+      type: "line",
+      data: { datasets: ids.map((id, i) => ({ label: pointName(id), data: [], borderColor: palette[i % 8],
+        pointRadius: 0, borderWidth: 1.5, tension: 0.2 })) },
+      options: {
+        animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
+        scales: { x: { type: "linear", ticks: { maxTicksLimit: 6,
+          callback: v => new Date(v).toLocaleTimeString(HQ.lang === "zh" ? "zh-CN" : "en-GB", { hour12: false }) } } },
+        plugins: { legend: { labels: { boxWidth: 12 } } },
+      },
+    });
+  }
+
+  async function loadTrends() {
+    if (!HQ.can("telemetry.read") || !points.length) return;
+    const ids = points.map(p => p.id).slice(0, 64);
+    let trends;
+    try {
+      trends = await HQ.call("telemetry.series", { point_ids: ids, buckets: 120 });
+    } catch (e) {
+      return;  // no telemetry in this server: the charts stay empty
+    }
+    const byId = new Map(trends.points.map(p => [p.point_id, p]));
+    const rows = $("values");
+    rows.replaceChildren();
+    for (const p of trends.points) {
+      const tr = HQ.el("tr");
+      tr.append(HQ.el("td", pointName(p.point_id)));
+      const v = HQ.el("td", p.last ? Number(p.last.value).toFixed(2) : "–", "num");
+      v.id = "value-" + p.point_id;
+      tr.append(v, HQ.el("td", p.last ? HQ.time(p.last.time) : "", "muted"));
+      rows.append(tr);
+    }
+    for (const name of ["gas", "power"]) {
+      const chart = charts[name];
+      if (!chart) continue;
+      chart.data.datasets.forEach((ds, i) => {
+        const t = byId.get(chart.$ids[i]);
+        ds.data = t ? t.buckets.map(b => ({ x: Date.parse(b.start), y: b.avg })) : [];
+      });
+      chart.update("none");
+    }
+  }
+
+  async function loadPoints() {
+    if (!HQ.can("telemetry.read")) return;
+    try {
+      points = (await HQ.get("entities/points?limit=500&order=id")).items
+        .filter(p => p.data_type !== "string");
+    } catch (e) {
+      points = [];
+    }
+    const gas = points.filter(p => gasKinds.test(p.kind) && p.kind.endsWith("pressure")).map(p => p.id).slice(0, 8);
+    const power = points.filter(p => powerKinds.test(p.kind)).map(p => p.id).slice(0, 8);
+    for (const [name, ids] of [["gas", gas], ["power", power]]) {
+      charts[name] = makeChart($("chart-" + name), ids);
+      if (charts[name]) charts[name].$ids = ids;
+    }
+    if (!window.Chart) $("charts-missing").classList.remove("hidden");
+  }
+
+  /** Live: the event stream says when to look again (debounced); polling keeps the trends. */
+  function listen() {
+    let pending = null;
+    const again = () => {
+      if (pending) return;
+      pending = setTimeout(() => { pending = null; loadAlarms(); loadKpis(); }, 300);
+    };
+    const stream = new EventSource("/api/v1/events?types=telemetry.,repair.,hazard.,bi.");
+    stream.onopen = () => $("live").classList.add("on");
+    stream.onerror = () => $("live").classList.remove("on");
+    stream.onmessage = again;
+    stream.addEventListener("reset", again);
+    // Named events (event: <type>) do not reach onmessage: listen to the types the desk shows.
+    ["telemetry.AlarmRaised", "telemetry.AlarmCleared", "telemetry.AlarmTransition",
+     "repair.WorkOrderReported", "repair.WorkOrderEvent", "repair.SlaBreached",
+     "hazard.HazardChanged", "bi.WarningRaised", "bi.WarningCleared"]
+      .forEach(t => stream.addEventListener(t, again));
+    setInterval(loadTrends, 2000);
+    setInterval(loadAlarms, 3000);  // alarms change on the pipeline, not only through events
+  }
+
+  async function show() {
+    $("login").classList.add("hidden");
+    $("desk").classList.remove("hidden");
+    $("logout").classList.remove("hidden");
+    $("who").textContent = HQ.session.display_name || HQ.session.actor;
+    await loadPoints();
+    await Promise.all([loadKpis().catch(() => {}), loadAlarms(), loadTrends()]);
+    listen();
+  }
+
+  HQ.translate();
+  $("lang").addEventListener("click", HQ.switchLang);
+  $("logout").addEventListener("click", HQ.logout);
+  HQ.wireLogin(show);
+  HQ.loadSession().then(s => { if (s) show(); else $("login").classList.remove("hidden"); });
+})();

@@ -156,10 +156,24 @@ pg_stop() {
 # houqind serves the service desk's database for a bounded time: the registry over HTTP, signed
 # in as the desk clerk the desk demo made (docs/daemon.md, docs/http.md).
 demo_daemon() {
-  local dir="$BUILD/demo" log="$BUILD/demo/houqind.log" url="" token=""
-  printf '{"store": "sqlite:%s", "keys_file": "%s", "http": {"port": 0},\n "host": {"health_every": "PT0S"}, "run_for": "PT20S"}\n' \
-    "$dir/desk.sqlite" "$dir/demo.keys" >"$dir/houqind.json"
-  log "Starting houqind for 20 s ($dir/houqind.json)"
+  local dir="$BUILD/demo" log="$BUILD/demo/houqind.log" simlog="$BUILD/demo/simulator.log"
+  local url="" token="" seconds=45
+  # The gas panel and two power meters of the Modbus simulator, on a free port; their point
+  # map goes into the service desk's database, so that houqind polls them.
+  "$BUILD/examples/modbus_simulator" --meters=2 --seconds=$((seconds + 10)) \
+    --map="$dir/simulator_map.json" >"$simlog" 2>&1 &
+  local sim=$!
+  for _ in $(seq 100); do grep -q '^read ' "$simlog" && break; sleep 0.1; done
+  PYTHONPATH="$BUILD/python" /usr/bin/python3 - "$dir" <<'PY'
+import json, sys
+import houqin
+d = sys.argv[1]
+with houqin.Store("sqlite:" + d + "/desk.sqlite", key_file=d + "/demo.keys") as store:
+    houqin.drivers.import_point_map(store, json.load(open(d + "/simulator_map.json")))
+PY
+  printf '{"store": "sqlite:%s", "keys_file": "%s", "http": {"port": 0},\n "host": {"health_every": "PT0S", "telemetry": {"wal_dir": "%s"}}, "run_for": "PT%dS"}\n' \
+    "$dir/desk.sqlite" "$dir/demo.keys" "$dir/wal" "$seconds" >"$dir/houqind.json"
+  log "Starting houqind for $seconds s with the simulator's devices ($dir/houqind.json)"
   "$BUILD/bindings/http/houqind" --config "$dir/houqind.json" >"$log" 2>&1 &
   local pid=$!
   for _ in $(seq 100); do
@@ -167,17 +181,26 @@ demo_daemon() {
     [ -n "$url" ] && break
     sleep 0.1
   done
-  if [ -z "$url" ]; then cat "$log"; wait "$pid" || true; return 1; fi
-  echo "houqind: $url (OpenAPI: ${url}api/v1/openapi.json, live events: ${url}api/v1/events)"
+  if [ -z "$url" ]; then cat "$log"; wait "$pid" || true; kill "$sim" 2>/dev/null; return 1; fi
+  printf '\n  dashboard (服务台):  %s\n  phone pages:        %sm/\n  report from a room: %sm/?room=%s\n' \
+    "$url" "$url" "$url" "A-B1-0001"
+  printf '  sign in as desk (dashboard, dispatch) or tech (my orders) / Hq-demo-2026; OpenAPI: %sapi/v1/openapi.json\n\n' "$url"
   curl -sf "${url}readyz" && echo
   token=$(curl -sf -X POST "${url}api/v1/auth/login" -H 'Content-Type: application/json' \
     -d '{"login": "desk", "password": "Hq-demo-2026", "bearer": true}' |
     sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
   echo "signed in as desk; the service desk over HTTP:"
   curl -sf -X POST "${url}api/v1/bi/snapshot" -H "Authorization: Bearer $token" \
-    -H 'Content-Type: application/json' -d '{}' | head -c 400
+    -H 'Content-Type: application/json' -d '{}' | head -c 300
   echo
+  sleep 3
+  echo "the oxygen pressure the dashboard draws (telemetry.series, last 10 minutes):"
+  curl -sf -X POST "${url}api/v1/telemetry/series" -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' -d '{"point_ids": [1], "buckets": 4}' | head -c 400
+  echo
+  echo "houqind stops by itself after $seconds s (open the dashboard meanwhile)"
   wait "$pid"
+  wait "$sim" || true
 }
 
 run_ctest() {

@@ -120,9 +120,20 @@ int main(int argc, char** argv) {
     Id clerk =
         accounts.create_user(sys, {"desk", "Service desk", password, std::nullopt, std::nullopt});
     accounts.define_role(sec, "desk", "service desk clerk",
-                         {"repair.report", "repair.dispatch", "bi.read"});
+                         {"repair.report", "repair.dispatch", "bi.read", "telemetry.read",
+                          "telemetry.ack", "telemetry.shelve"});
     accounts.grant(sec, clerk, "desk");
-    std::cout << "accounts: desk / " << password << " (and sysadmin, secadmin, auditor)\n";
+    // The maintenance team, and one of them on the phone pages as "tech".
+    const auto setup = auth::Actor::service("demo-setup", {"repair.configure"});
+    for (std::size_t i = 0; i < staff.size() && i < 4; ++i)
+      service::call(store, setup, "repair.save_technician",
+                    {{"staff_id", staff[i].id}, {"team", "维修班"}});
+    Id tech =
+        accounts.create_user(sys, {"tech", staff[0].name, password, staff[0].id, std::nullopt});
+    accounts.define_role(sec, "technician", "maintenance technician",
+                         {"repair.report", "repair.work"});
+    accounts.grant(sec, tech, "technician");
+    std::cout << "accounts: desk and tech / " << password << " (and sysadmin, secadmin, auditor)\n";
     return 0;
   } catch (const Error& e) {
     std::cerr << "error (" << to_string(e.code()) << "): " << e.what() << "\n";

@@ -10,10 +10,12 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "houqin/core/error.hpp"
@@ -24,6 +26,7 @@ namespace houqin::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -101,6 +104,7 @@ struct Server::Impl {
   ServerConfig config;
   StoreFactory factory;
   std::unique_ptr<Api> api;
+  std::unique_ptr<ssl::context> tls;  // set when the config names a certificate
   std::atomic<int> port{0};
   std::atomic<bool> stopping{false};
   bool started = false;
@@ -140,28 +144,44 @@ struct Server::Impl {
   void close_sessions();
 };
 
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+/// A connection's stream: plain TCP, or TLS over it when the server has a certificate.
+using Stream = std::variant<beast::tcp_stream, TlsStream>;
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+  Session(tcp::socket socket, Server::Impl& server)
+      : stream_(server.tls ? Stream(std::in_place_type<TlsStream>, std::move(socket), *server.tls)
+                           : Stream(std::in_place_type<beast::tcp_stream>, std::move(socket))),
+        server_(server) {
     ++server_.open;
     beast::error_code ec;
-    auto peer = stream_.socket().remote_endpoint(ec);
+    auto peer = lowest().socket().remote_endpoint(ec);
     if (!ec) client_ = peer.address().to_string() + ":" + std::to_string(peer.port());
   }
   ~Session() { --server_.open; }
 
   void start() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    asio::dispatch(lowest().get_executor(), [self = shared_from_this()] {
+      auto* tls = std::get_if<TlsStream>(&self->stream_);
+      if (!tls) return self->read();
+      // The handshake has the time a request has to arrive, like everything a client sends.
+      self->lowest().expires_after(self->server_.config.read_timeout);
+      tls->async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (ec) return self->close();  // not TLS, a bad handshake or too slow: nothing to say
+        self->read();
+      });
+    });
   }
   /// Closes the connection from any thread (on its own strand).
   void shut() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close(); });
+    asio::post(lowest().get_executor(), [self = shared_from_this()] { self->close(); });
   }
 
   /// A frame for the event stream (from the reader thread); `id` 0 for a keep-alive comment.
   using Frame = std::pair<std::int64_t, std::shared_ptr<const std::string>>;
   void push(Frame frame) {
-    asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+    asio::post(lowest().get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
       if (!self->subscribed_ || self->closed_) return;
       if (!self->streaming_ && frame.first == 0) return;  // no pings before the headers
       self->pending_.push_back(frame);
@@ -175,21 +195,32 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
  private:
+  /// The TCP stream under TLS or not: timeouts, the socket, the strand.
+  beast::tcp_stream& lowest() {
+    return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
+                      stream_);
+  }
+
   void read() {
     if (server_.stopping) return close();
     parser_.emplace();
     parser_->body_limit(static_cast<std::uint64_t>(server_.config.max_body_bytes));
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.max_header_bytes));
-    stream_.expires_after(server_.config.read_timeout);
-    bhttp::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    lowest().expires_after(server_.config.read_timeout);
+    std::visit(
+        [&](auto& s) {
+          bhttp::async_read(s, buffer_, *parser_,
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_read(ec);
+                            });
+        },
+        stream_);
   }
 
   void on_read(beast::error_code ec) {
     if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-        ec == asio::error::eof)
+        ec == asio::error::eof || ec == ssl::error::stream_truncated)
       return close();
     if (ec == bhttp::error::body_limit)
       return refuse(413, "the body is larger than " +
@@ -215,15 +246,16 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     request.body = std::move(msg.body());
     request.client = client_;
+    request.secure = std::holds_alternative<TlsStream>(stream_);
     ++server_.in_flight;
-    stream_.expires_never();
+    lowest().expires_never();
 
     if (!Api::needs_store(request)) return write(server_.api->handle_static(request));
     auto self = shared_from_this();
     if (Api::is_stream(request)) return open_stream(std::move(request));
     bool queued = server_.workers.submit([self, request = std::move(request)](store::Store& st) {
       auto response = self->server_.api->handle(request, st);
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+      asio::post(self->lowest().get_executor(), [self, response = std::move(response)]() mutable {
         self->write(std::move(response));
       });
     });
@@ -271,10 +303,10 @@ class Session : public std::enable_shared_from_this<Session> {
       } catch (const Error& e) {
         self->subscribed_ = false;
         auto r = problem(e.code(), e.what(), "/api/v1/events");
-        return asio::post(self->stream_.get_executor(),
+        return asio::post(self->lowest().get_executor(),
                           [self, r = std::move(r)]() mutable { self->write(std::move(r)); });
       }
-      asio::post(self->stream_.get_executor(), [self, replay = std::move(replay)]() mutable {
+      asio::post(self->lowest().get_executor(), [self, replay = std::move(replay)]() mutable {
         self->begin_stream(std::move(replay));
       });
     });
@@ -294,7 +326,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ++server_.streams;
     streaming_ = true;
     beast::error_code ignored;
-    stream_.socket().set_option(
+    lowest().socket().set_option(
         asio::socket_base::send_buffer_size(static_cast<int>(server_.config.stream_send_buffer)),
         ignored);
     // The replay (events up to the subscription) goes before what was pushed meanwhile.
@@ -312,11 +344,15 @@ class Session : public std::enable_shared_from_this<Session> {
   /// While streaming, a read is always pending: it holds the session (the hub only has a weak
   /// reference) and sees the client hang up at once, not at the next keep-alive.
   void watch() {
-    stream_.socket().async_read_some(
-        asio::buffer(sink_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-          if (ec) return self->close();
-          self->watch();  // a client has nothing to say on a stream; whatever it sends is dropped
-        });
+    std::visit(
+        [&](auto& s) {
+          s.async_read_some(asio::buffer(sink_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->close();
+                              self->watch();  // whatever a client sends on a stream is dropped
+                            });
+        },
+        stream_);
   }
 
   void flush() {
@@ -325,13 +361,17 @@ class Session : public std::enable_shared_from_this<Session> {
     out_.clear();
     for (auto& [id, frame] : pending_) out_ += *frame;
     pending_.clear();
-    stream_.expires_after(std::chrono::seconds(30));  // a peer that stopped reading is dropped
-    asio::async_write(stream_, asio::buffer(out_),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        if (ec) return self->close();
-                        self->flush();
-                      });
+    lowest().expires_after(std::chrono::seconds(30));  // a peer that stopped reading is dropped
+    std::visit(
+        [&](auto& s) {
+          asio::async_write(s, asio::buffer(out_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->writing_ = false;
+                              if (ec) return self->close();
+                              self->flush();
+                            });
+        },
+        stream_);
   }
 
   /// Answers a request that could not be read whole, then closes.
@@ -355,24 +395,28 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep);
     res->prepare_payload();
     ++server_.requests;
-    stream_.expires_after(server_.config.read_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
-                         --self->server_.in_flight;
-                         if (ec || !keep) return self->close();
-                         self->read();
-                       });
+    lowest().expires_after(server_.config.read_timeout);
+    std::visit(
+        [&](auto& s) {
+          bhttp::async_write(
+              s, *res, [self = shared_from_this(), res, keep](beast::error_code ec, std::size_t) {
+                --self->server_.in_flight;
+                if (ec || !keep) return self->close();
+                self->read();
+              });
+        },
+        stream_);
   }
 
   void close() {
     if (streaming_ && !closed_) --server_.streams;
     closed_ = true;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().close(ec);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Server::Impl& server_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -484,6 +528,23 @@ Server::Server(ServerConfig config, StoreFactory stores) : impl_(std::make_uniqu
   if (config.stream_catch_up < 0) bad("stream_catch_up: must be >= 0");
   if (config.stream_send_buffer < 1024) bad("stream_send_buffer: must be >= 1024");
   if (!stores) bad("no store factory");
+  if (config.tls_certificate.empty() != config.tls_private_key.empty())
+    bad("tls_certificate and tls_private_key: give both or neither");
+  if (!config.tls_certificate.empty()) {
+    auto tls = std::make_unique<ssl::context>(ssl::context::tls_server);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls->use_certificate_chain_file(config.tls_certificate, ec);
+    if (ec) bad("tls_certificate: cannot use " + config.tls_certificate + ": " + ec.message());
+    tls->use_private_key_file(config.tls_private_key, ssl::context::pem, ec);
+    if (ec) bad("tls_private_key: cannot use " + config.tls_private_key + ": " + ec.message());
+    if (SSL_CTX_check_private_key(tls->native_handle()) != 1)
+      bad("tls_private_key: " + config.tls_private_key + " is not the key of " +
+          config.tls_certificate);
+    impl_->tls = std::move(tls);
+  }
   impl_->config = std::move(config);
   impl_->factory = std::move(stores);
   impl_->api = std::make_unique<Api>(impl_->config.api);

@@ -4,6 +4,11 @@
 // document made from the operations' schemas.
 #include <gtest/gtest.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +21,7 @@
 #include "../../support/expect.hpp"
 #include "../../support/http.hpp"
 #include "../../support/net.hpp"
+#include "../../support/process.hpp"
 #include "houqin/audit/audit.hpp"
 #include "houqin/http/server.hpp"
 #include "houqin/platform.hpp"
@@ -530,6 +536,86 @@ TEST(HttpOpenApi, EveryOperationIsAPathWithItsSchemasAndEveryRefResolves) {
   };
   walk(doc);
   EXPECT_TRUE(doc["components"]["schemas"].contains("Problem"));
+}
+
+/// A self-signed certificate for 127.0.0.1 and its key (openssl req), in `dir`.
+void make_certificate(const std::filesystem::path& dir) {
+  std::filesystem::create_directories(dir);
+  testing::Child openssl({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                          "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                          "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                          (dir / "key.pem").string(), "-out", (dir / "cert.pem").string()},
+                         true);
+  ASSERT_EQ(openssl.wait(30s), 0) << openssl.read_all(1s);
+}
+
+TEST_P(HttpTest, TlsCarriesTheSameApiAndMarksTheSessionCookieSecure) {
+  namespace fs = std::filesystem;
+  namespace asio = boost::asio;
+  namespace beast = boost::beast;
+  namespace bhttp = beast::http;
+  namespace ssl = asio::ssl;
+  auto dir = fs::temp_directory_path() / ("houqin-tls-" + std::to_string(::getpid()));
+  make_certificate(dir);
+  http::ServerConfig config;
+  config.tls_certificate = (dir / "cert.pem").string();
+  config.tls_private_key = (dir / "key.pem").string();
+  start(config);
+  HQ_REQUIRE_STORE(store_);
+
+  // A client that checks the server's certificate against the one made above.
+  asio::io_context io;
+  ssl::context client(ssl::context::tls_client);
+  client.load_verify_file((dir / "cert.pem").string());
+  client.set_verify_mode(ssl::verify_peer);
+  beast::ssl_stream<beast::tcp_stream> tls(io, client);
+  beast::get_lowest_layer(tls).connect(
+      {asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(server_->port())});
+  tls.handshake(ssl::stream_base::client);
+  EXPECT_EQ(SSL_version(tls.native_handle()) >= TLS1_2_VERSION, true);
+  bhttp::request<bhttp::string_body> login{bhttp::verb::post, "/api/v1/auth/login", 11};
+  login.set(bhttp::field::host, "127.0.0.1");
+  login.set(bhttp::field::content_type, "application/json");
+  login.body() = json::Json{{"login", "sysadmin"}, {"password", test_password}}.dump();
+  login.prepare_payload();
+  bhttp::write(tls, login);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> answer;
+  bhttp::read(tls, buffer, answer);
+  EXPECT_EQ(answer.result_int(), 200) << answer.body();
+  auto cookie = std::string(answer[bhttp::field::set_cookie]);
+  EXPECT_NE(cookie.find("; Secure"), std::string::npos) << cookie;
+  // The same connection goes on: a page and a read through the entity API.
+  bhttp::request<bhttp::string_body> rooms{bhttp::verb::get, "/api/v1/entities/rooms?limit=1", 11};
+  rooms.set(bhttp::field::host, "127.0.0.1");
+  rooms.set(bhttp::field::cookie, cookie.substr(0, cookie.find(';')));
+  bhttp::write(tls, rooms);
+  bhttp::response<bhttp::string_body> page;
+  bhttp::read(tls, buffer, page);
+  EXPECT_EQ(page.result_int(), 200) << page.body();
+  EXPECT_EQ(json::parse(page.body())["items"].size(), 1u);
+
+  // Plain HTTP to the TLS port gets no answer: the connection is closed.
+  auto plain = connect();
+  plain.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(plain.closed_within(5s));
+
+  // Settings that cannot work are refused when the server is made, naming them.
+  auto factory = [] { return std::unique_ptr<store::Store>(); };
+  auto only_cert = config;
+  only_cert.tls_private_key.clear();
+  testing::expect_error([&] { http::Server bad(only_cert, factory); }, ErrorCode::invalid_argument,
+                        "http: tls_certificate and tls_private_key: give both or neither");
+  auto missing = config;
+  missing.tls_certificate = (dir / "missing.pem").string();
+  testing::expect_error([&] { http::Server bad(missing, factory); }, ErrorCode::invalid_argument,
+                        "http: tls_certificate: cannot use " + missing.tls_certificate);
+  make_certificate(dir / "other");
+  auto mismatched = config;
+  mismatched.tls_private_key = (dir / "other" / "key.pem").string();
+  testing::expect_error([&] { http::Server bad(mismatched, factory); }, ErrorCode::invalid_argument,
+                        "http: tls_private_key: ");
+  fs::remove_all(dir);
 }
 
 TEST(HttpPages, PagesAreServedFromMemoryWithTheirHeadersAndNoPathLeavesTheirSet) {

@@ -41,13 +41,18 @@ struct ServerConfig {
   /// The kernel's send buffer of a stream's socket (SO_SNDBUF), so that a thousand slow readers
   /// cost at most this much kernel memory each rather than what the kernel would grow it to.
   std::int64_t stream_send_buffer = 64 << 10;
+  /// TLS (OpenSSL): the server's certificate chain and its private key, PEM files; both empty:
+  /// plain HTTP (behind a TLS proxy, or on loopback). With them every connection must begin
+  /// with a TLS 1.2 or 1.3 handshake, and session cookies are marked Secure.
+  std::string tls_certificate;
+  std::string tls_private_key;
   ApiConfig api;
 };
 BOOST_DESCRIBE_STRUCT(ServerConfig, (),
                       (address, port, io_threads, workers, max_body_bytes, max_header_bytes,
                        read_timeout, max_connections, queue_limit, drain_timeout, events_poll,
                        stream_keepalive, stream_max_pending, stream_catch_up, stream_send_buffer,
-                       api))
+                       tls_certificate, tls_private_key, api))
 
 /// What the server has done since it started; safe to read from any thread.
 struct ServerStats {

@@ -399,14 +399,18 @@ bool Store::column_exists(std::string_view table, std::string_view column) {
 // ---- transactions ------------------------------------------------------------------------------
 
 void Store::begin() {
+  // IMMEDIATE takes the write lock up front, so two writers wait (busy_timeout) instead of
+  // failing later when a read lock would have to be upgraded.
+  open_transaction(impl_->dialect == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+void Store::begin_read() {
+  open_transaction(impl_->dialect == Dialect::sqlite ? "BEGIN DEFERRED" : "BEGIN READ ONLY");
+}
+
+void Store::open_transaction(const char* begin) {
   auto& m = *impl_;
-  if (m.depth == 0) {
-    // IMMEDIATE takes the write lock up front, so two writers wait (busy_timeout) instead of
-    // failing later when a read lock would have to be upgraded.
-    execute(m.dialect == Dialect::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-  } else {
-    execute("SAVEPOINT hq_sp_" + std::to_string(m.depth));
-  }
+  execute(m.depth == 0 ? std::string(begin) : "SAVEPOINT hq_sp_" + std::to_string(m.depth));
   m.marks.push_back(m.bus.mark());
   m.bus.hold();
   ++m.depth;
@@ -463,6 +467,10 @@ void Store::rollback() {
 
 int Store::transaction_depth() const noexcept {
   return impl_->depth;
+}
+
+Transaction::Transaction(Store& store, ReadOnly) : store_(store) {
+  store_.begin_read();
 }
 
 Transaction::Transaction(Store& store) : store_(store) {

@@ -12,6 +12,7 @@
 // message) is appended in a transaction of its own, so denied attempts are never lost.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,20 +52,21 @@ class HOUQIN_EXPORT Call {
   bool quiet_ = false;
 };
 
-/// Runs f(Call&) in a transaction with its audit records; see the header comment.
-template <class F>
-auto audited(store::Store& store, const auth::Actor& actor, std::string action, F&& f) {
+/// Runs f(Call&) in a transaction of the given kind with its audit records (audited() and
+/// audited_read() below).
+template <class Tx, class F>
+auto audited_in(store::Store& store, const auth::Actor& actor, std::string action, Tx kind, F&& f) {
   Call call(store, actor, std::move(action));
   try {
-    store::Transaction tx(store);
+    auto tx = kind(store);
     if constexpr (std::is_void_v<decltype(f(call))>) {
       f(call);
       if (!call.recorded()) call.record({}, std::nullopt);
-      tx.commit();
+      tx->commit();
     } else {
       auto result = f(call);
       if (!call.recorded()) call.record({}, std::nullopt);
-      tx.commit();
+      tx->commit();
       return result;
     }
   } catch (const Error& e) {
@@ -75,6 +77,27 @@ auto audited(store::Store& store, const auth::Actor& actor, std::string action, 
     call.record_failure(Outcome::failed, e.what());
     throw;
   }
+}
+
+/// Runs f(Call&) in a transaction with its audit records; see the header comment.
+template <class F>
+auto audited(store::Store& store, const auth::Actor& actor, std::string action, F&& f) {
+  return audited_in(
+      store, actor, std::move(action),
+      [](store::Store& s) { return std::make_unique<store::Transaction>(s); }, std::forward<F>(f));
+}
+
+/// audited() for a call that only reads and is quiet when it succeeds (Call::quiet(); a failure
+/// is still recorded, after the rollback): a read-only transaction, so such calls never wait
+/// for the write lock or for each other. f must not write, nor record anything but a failure.
+template <class F>
+auto audited_read(store::Store& store, const auth::Actor& actor, std::string action, F&& f) {
+  return audited_in(
+      store, actor, std::move(action),
+      [](store::Store& s) {
+        return std::make_unique<store::Transaction>(s, store::Transaction::read_only);
+      },
+      std::forward<F>(f));
 }
 
 }  // namespace houqin::audit

@@ -90,6 +90,10 @@ class HOUQIN_EXPORT Store {
 
   // Transactions: prefer the RAII Transaction below. Nesting uses savepoints.
   void begin();
+  /// A transaction that only reads: it takes no write lock (SQLite: BEGIN DEFERRED, so readers
+  /// never queue behind writers or each other in WAL mode; PostgreSQL: READ ONLY, so a write in
+  /// it is refused). Nested in another transaction it is a savepoint like begin().
+  void begin_read();
   void commit();
   void rollback();
   int transaction_depth() const noexcept;
@@ -131,6 +135,7 @@ class HOUQIN_EXPORT Store {
 
  private:
   explicit Store(std::unique_ptr<Impl> impl);
+  void open_transaction(const char* begin);  // `begin` at depth 0, else a savepoint
   std::unique_ptr<Impl> impl_;
 };
 
@@ -143,7 +148,11 @@ inline std::string sealing_context(const TableInfo& table, const ColumnInfo& col
 /// transaction it becomes a savepoint, so an inner failure can be undone alone.
 class HOUQIN_EXPORT Transaction {
  public:
+  struct ReadOnly {};
+  static constexpr ReadOnly read_only{};
   explicit Transaction(Store& store);
+  /// Store::begin_read(): for reads that must see one snapshot and write nothing.
+  Transaction(Store& store, ReadOnly);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

@@ -368,6 +368,38 @@ TEST_P(StoreTest, TransactionsCommitRollBackAndNest) {
   EXPECT_EQ(rooms.count(), 2);
 }
 
+TEST_P(StoreTest, AReadTransactionTakesNoWriteLockAndMayNotWrite) {
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
+  if (GetParam() == "sqlite_memory") GTEST_SKIP() << "one connection only";
+  Repository<Room> rooms(*s);
+  auto a = room("A-3-0201");
+  rooms.insert(a);
+  StoreOptions quick;
+  quick.busy_timeout = std::chrono::milliseconds(200);
+  auto other = Store::open(fx.url(), quick);
+  {
+    Transaction writer(*s);  // on SQLite: the write lock, held
+    auto b = room("A-3-0202");
+    rooms.insert(b);
+    // A reader neither waits for it nor sees its uncommitted row; a writing transaction on
+    // SQLite would wait busy_timeout for the lock and give up.
+    Transaction read(*other, Transaction::read_only);
+    EXPECT_EQ(Repository<Room>(*other).count(), 1);
+    read.commit();
+    if (GetParam() == "sqlite_file")
+      testing::expect_error([&] { Transaction t(*other); }, ErrorCode::unavailable, "");
+    writer.commit();
+  }
+  EXPECT_EQ(other->transaction_depth(), 0);
+  if (GetParam() == "postgresql") {  // READ ONLY: a write in it is refused, nothing is stored
+    Transaction read(*other, Transaction::read_only);
+    auto c = room("A-3-0203");
+    EXPECT_THROW(Repository<Room>(*other).insert(c), Error);
+  }
+  EXPECT_EQ(rooms.count(), 2);
+}
+
 TEST_P(StoreTest, InsertManyIsAllOrNothing) {
   auto s = open_site();
   HQ_REQUIRE_STORE(s);

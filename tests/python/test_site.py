@@ -14,7 +14,7 @@ from conftest import HOSPITAL
 
 
 def test_classes_come_from_descriptions():
-    assert Room.__fields__ == ("id", "version", "floor_id", "code", "name", "type", "department_id", "beds", "area_m2")
+    assert Room.__fields__ == ("id", "version", "floor_id", "code", "name", "type", "department_id", "beds", "area_m2", "active")
     assert Room.collection == "rooms" and Room.table == "site_room"
     assert Room.__annotations__["type"] == "houqin.site.RoomType"
     assert Room.__annotations__["area_m2"] == "float | None"

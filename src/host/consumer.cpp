@@ -62,6 +62,19 @@ Consumer::Consumer(std::string name, ConsumerOptions options)
     fail(ErrorCode::invalid_argument, "consumer " + name_ + ": max_attempts must be positive");
 }
 
+Consumer& Consumer::on_any(std::function<bool(std::string_view type)> accepts,
+                           std::function<void(Delivery&)> handler) {
+  accepts_ = std::move(accepts);
+  any_ = std::move(handler);
+  return *this;
+}
+
+const Consumer::Handler* Consumer::handler_for(std::string_view type) const {
+  if (auto it = handlers_.find(type); it != handlers_.end()) return &it->second;
+  if (any_ && accepts_ && accepts_(type)) return &any_;
+  return nullptr;
+}
+
 ConsumerState Consumer::state(store::Store& store) {
   Repository<ConsumerState> repo(store);
   auto found = repo.find(Query<ConsumerState>().where(&ConsumerState::name, Op::eq, name_));
@@ -119,11 +132,10 @@ PollResult Consumer::poll(store::Store& store) {
     std::int64_t handled = 0, skipped = 0;
     for (std::size_t i = from; i < to; ++i) {
       const auto& event = events[i];
-      auto handler = handlers_.find(event.type);
-      if (handler != handlers_.end()) {
+      if (const auto* handler = handler_for(event.type)) {
         try {
           Delivery d{store, event};
-          handler->second(d);
+          (*handler)(d);
         } catch (...) {
           out.stopped = i;
           out.error = std::current_exception();
@@ -214,8 +226,8 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
   if (!event)
     fail(ErrorCode::not_found, "dead letter " + std::to_string(dead_letter_id) + ": event " +
                                    std::to_string(dl.seq) + " is no longer in the log");
-  auto handler = handlers_.find(event->type);
-  if (handler == handlers_.end())
+  const auto* handler = handler_for(event->type);
+  if (!handler)
     fail(ErrorCode::failed_precondition,
          "consumer " + name_ + " has no handler for " + event->type + " any more");
   std::exception_ptr error;
@@ -223,7 +235,7 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
     store::Transaction tx(store);
     try {
       Delivery d{store, *event};
-      handler->second(d);
+      (*handler)(d);
       dl.replayed_at = store.clock().now();
       dl.replay_requested_at.reset();
       letters.update(dl);

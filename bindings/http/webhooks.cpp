@@ -239,9 +239,11 @@ host::Consumer webhook_consumer(const WebhookConfig& webhook) {
   const Target target = parse_target(webhook.url);
   host::ConsumerOptions options;
   options.retry = webhook.retry;
-  // One event per transaction: a failure then rolls back only itself, so no event that its
-  // receiver acknowledged is sent again because a later one failed.
-  options.batch = 1;
+  // The POST is made outside the store's transaction (no SQLite write lock held while a receiver
+  // answers), one event at a time: no event its receiver acknowledged is sent again because a
+  // later one failed.
+  options.outside_transaction = true;
+  options.batch = 16;
   options.start_at = host::StartAt::end;
   host::Consumer consumer("webhook." + webhook.name, options);
   consumer.on_any(

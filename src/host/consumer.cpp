@@ -4,6 +4,7 @@
 #include "houqin/host/availability.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "exception_text.hpp"
 #include "houqin/host/lease.hpp"
@@ -127,12 +128,19 @@ PollResult Consumer::poll(store::Store& store) {
   };
   auto run = [&](std::size_t from, std::size_t to) {
     Run out{to, nullptr, false};
-    store::Transaction tx(store);
+    std::optional<store::Transaction> tx;
+    if (!options_.outside_transaction) tx.emplace(store);
     ConsumerState before = st;
     std::int64_t handled = 0, skipped = 0;
     for (std::size_t i = from; i < to; ++i) {
       const auto& event = events[i];
       if (const auto* handler = handler_for(event.type)) {
+        // Outside a transaction, one handled event per run: its effect happened, so its
+        // checkpoint's advance must not wait for (and roll back with) a later one's failure.
+        if (options_.outside_transaction && handled > 0) {
+          out.stopped = i;
+          break;
+        }
         try {
           Delivery d{store, event};
           (*handler)(d);
@@ -150,12 +158,13 @@ PollResult Consumer::poll(store::Store& store) {
     st.attempts = 0;
     st.retry_at.reset();
     st.last_error.clear();
+    if (!tx) tx.emplace(store);  // outside_transaction: just the checkpoint's advance
     if (!save()) {
       st = before;
       out.lost = true;
       return out;  // rolled back: another process handled them
     }
-    tx.commit();
+    tx->commit();
     r.handled += handled;
     r.skipped += skipped;
     return out;
@@ -166,7 +175,7 @@ PollResult Consumer::poll(store::Store& store) {
     auto done = run(next, limit);
     if (done.lost) return r;
     if (!done.error) {
-      next = limit;
+      next = done.stopped;  // == limit, or one past `next` for outside_transaction
       limit = events.size();
       continue;
     }

@@ -84,8 +84,13 @@ struct ConsumerOptions {
   RetryPolicy retry;
   StartAt start_at = StartAt::end;
   std::int32_t batch = 256;  // events read per poll
+  /// The handlers act outside the store only (webhooks): each event's handler runs before a
+  /// transaction of its own that only advances the checkpoint, so no lock (SQLite's write lock)
+  /// is held while a handler waits on the network. Delivery is then at least once: a crash
+  /// between the handler and that commit runs it again.
+  bool outside_transaction = false;
 };
-BOOST_DESCRIBE_STRUCT(ConsumerOptions, (), (retry, start_at, batch))
+BOOST_DESCRIBE_STRUCT(ConsumerOptions, (), (retry, start_at, batch, outside_transaction))
 
 /// What a handler gets besides its event: the store its writes go to (inside the transaction
 /// that also advances the checkpoint) and the log row (its `id` is the dedupe key for external

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "../../support/auth.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/site/hospital.hpp"
@@ -274,6 +276,57 @@ TEST_P(HisPushTest, TheRegistryRefusesUnknownFieldsAndActorsWithoutThePermission
   auto out = service::call(*s, *admin, "site.his_push", in);
   EXPECT_EQ(out["departments"]["created"], Json::array({"D1"}));
   EXPECT_EQ(out["changes"], 1);
+}
+
+TEST_P(HisPushTest, TheSampleHospitalArrivesAsOnePushAndAgainAsNoChange) {
+  std::ifstream in(HOUQIN_SAMPLE_HOSPITAL);
+  const auto doc = Json::parse(in);
+  // The buildings and floors are the hospital's own; the HIS sends the rest by code.
+  Json model = {{"format", "houqin.hospital"}};
+  for (const char* c : {"campuses", "buildings", "floors"}) model[c] = doc[c];
+  for (auto& f : model["floors"]) f["code"] = "S-" + f["code"].get<std::string>();
+  for (auto& b : model["buildings"]) b["code"] = "S" + b["code"].get<std::string>();
+  for (auto& c : model["campuses"]) c["code"] = "S-" + c["code"].get<std::string>();
+  site::import_hospital(*s, model);
+  std::map<Id, std::string> dept_code, floor_code;
+  for (const auto& d : doc["departments"]) dept_code[d["id"]] = d["code"];
+  for (const auto& f : doc["floors"]) floor_code[f["id"]] = "S-" + f["code"].get<std::string>();
+  HisPush p;
+  for (const auto& d : doc["departments"]) {
+    site::PushedDepartment x{
+        d["code"],
+        d["name"],
+        json::from_json<site::DepartmentKind>(d["kind"]),
+        std::nullopt,
+        d["phone"].is_null() ? std::nullopt : std::optional<std::string>(d["phone"]),
+        d["active"]};
+    if (!d["parent_id"].is_null()) x.parent_code = dept_code.at(d["parent_id"]);
+    p.departments.push_back(x);
+  }
+  for (const auto& m : doc["staff"])
+    p.staff.push_back({m["employee_no"], m["name"], dept_code.at(m["department_id"]), m["title"],
+                       m["phone"].is_null() ? std::nullopt : std::optional<std::string>(m["phone"]),
+                       m["skills"]});
+  for (const auto& r : doc["rooms"])
+    p.rooms.push_back(
+        {r["code"], r["name"], json::from_json<site::RoomType>(r["type"]),
+         floor_code.at(r["floor_id"]),
+         r["department_id"].is_null()
+             ? std::nullopt
+             : std::optional<std::string>(dept_code.at(r["department_id"])),
+         r["beds"], r["area_m2"].is_null() ? std::nullopt : std::optional<double>(r["area_m2"])});
+  auto first = push(p);
+  EXPECT_EQ(first.departments.counts.created, static_cast<std::int64_t>(doc["departments"].size()));
+  EXPECT_EQ(first.staff.counts.created, static_cast<std::int64_t>(doc["staff"].size()));
+  EXPECT_EQ(first.rooms.counts.created, static_cast<std::int64_t>(doc["rooms"].size()));
+  std::int64_t beds = 0;
+  for (const auto& r : doc["rooms"]) beds += r["beds"].get<std::int64_t>();
+  EXPECT_EQ(site::summarize(*s).beds, beds);
+  EXPECT_EQ(site::summarize(*s).active_staff, site::summarize(*s).staff)
+      << "pushed staff are active";
+  auto again = push(p);
+  EXPECT_EQ(again.changes, 0);
+  EXPECT_EQ(again.rooms.counts.unchanged, static_cast<std::int64_t>(doc["rooms"].size()));
 }
 
 TEST_P(HisPushTest, RoomsStoredBeforeTheActiveColumnStayActive) {

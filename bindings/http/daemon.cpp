@@ -27,6 +27,11 @@ DaemonConfig read_daemon_config(const std::string& path) {
         "connections");
   if (config.run_for && config.run_for->count() <= 0) bad("run_for: must be > 0");
   try {
+    validate_webhooks(config.webhooks);
+  } catch (const Error& e) {
+    bad(e.what());
+  }
+  try {
     // The server checks its own settings; building one opens nothing.
     Server probe(config.http, [] { return std::unique_ptr<store::Store>(); });
   } catch (const Error& e) {

@@ -4,6 +4,7 @@
 #include "houqin/host/availability.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "exception_text.hpp"
 #include "houqin/host/lease.hpp"
@@ -62,6 +63,19 @@ Consumer::Consumer(std::string name, ConsumerOptions options)
     fail(ErrorCode::invalid_argument, "consumer " + name_ + ": max_attempts must be positive");
 }
 
+Consumer& Consumer::on_any(std::function<bool(std::string_view type)> accepts,
+                           std::function<void(Delivery&)> handler) {
+  accepts_ = std::move(accepts);
+  any_ = std::move(handler);
+  return *this;
+}
+
+const Consumer::Handler* Consumer::handler_for(std::string_view type) const {
+  if (auto it = handlers_.find(type); it != handlers_.end()) return &it->second;
+  if (any_ && accepts_ && accepts_(type)) return &any_;
+  return nullptr;
+}
+
 ConsumerState Consumer::state(store::Store& store) {
   Repository<ConsumerState> repo(store);
   auto found = repo.find(Query<ConsumerState>().where(&ConsumerState::name, Op::eq, name_));
@@ -114,16 +128,22 @@ PollResult Consumer::poll(store::Store& store) {
   };
   auto run = [&](std::size_t from, std::size_t to) {
     Run out{to, nullptr, false};
-    store::Transaction tx(store);
+    std::optional<store::Transaction> tx;
+    if (!options_.outside_transaction) tx.emplace(store);
     ConsumerState before = st;
     std::int64_t handled = 0, skipped = 0;
     for (std::size_t i = from; i < to; ++i) {
       const auto& event = events[i];
-      auto handler = handlers_.find(event.type);
-      if (handler != handlers_.end()) {
+      if (const auto* handler = handler_for(event.type)) {
+        // Outside a transaction, one handled event per run: its effect happened, so its
+        // checkpoint's advance must not wait for (and roll back with) a later one's failure.
+        if (options_.outside_transaction && handled > 0) {
+          out.stopped = i;
+          break;
+        }
         try {
           Delivery d{store, event};
-          handler->second(d);
+          (*handler)(d);
         } catch (...) {
           out.stopped = i;
           out.error = std::current_exception();
@@ -138,12 +158,13 @@ PollResult Consumer::poll(store::Store& store) {
     st.attempts = 0;
     st.retry_at.reset();
     st.last_error.clear();
+    if (!tx) tx.emplace(store);  // outside_transaction: just the checkpoint's advance
     if (!save()) {
       st = before;
       out.lost = true;
       return out;  // rolled back: another process handled them
     }
-    tx.commit();
+    tx->commit();
     r.handled += handled;
     r.skipped += skipped;
     return out;
@@ -154,7 +175,7 @@ PollResult Consumer::poll(store::Store& store) {
     auto done = run(next, limit);
     if (done.lost) return r;
     if (!done.error) {
-      next = limit;
+      next = done.stopped;  // == limit, or one past `next` for outside_transaction
       limit = events.size();
       continue;
     }
@@ -214,8 +235,8 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
   if (!event)
     fail(ErrorCode::not_found, "dead letter " + std::to_string(dead_letter_id) + ": event " +
                                    std::to_string(dl.seq) + " is no longer in the log");
-  auto handler = handlers_.find(event->type);
-  if (handler == handlers_.end())
+  const auto* handler = handler_for(event->type);
+  if (!handler)
     fail(ErrorCode::failed_precondition,
          "consumer " + name_ + " has no handler for " + event->type + " any more");
   std::exception_ptr error;
@@ -223,7 +244,7 @@ bool Consumer::replay(store::Store& store, Id dead_letter_id) {
     store::Transaction tx(store);
     try {
       Delivery d{store, *event};
-      handler->second(d);
+      (*handler)(d);
       dl.replayed_at = store.clock().now();
       dl.replay_requested_at.reset();
       letters.update(dl);

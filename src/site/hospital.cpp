@@ -2,6 +2,7 @@
 
 #include "houqin/audit/call.hpp"
 #include "houqin/protect/protect.hpp"
+#include "houqin/site/his.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -35,6 +36,14 @@ std::vector<store::Migration> migrations() {
          create_table<ShiftAssignment>(s);
          create_table<DictionaryEntry>(s);
          create_table<KnowledgeArticle>(s);
+       }},
+      {"site", 2, "rooms can be inactive; which other system owns a record (HIS push)",
+       [](store::Store& s) {
+         // Rooms stored before this migration are in use: active, not the column's zero value.
+         const bool had_active = s.column_exists(entity_traits<Room>::table, "active");
+         store::add_column(s, &Room::active);
+         if (!had_active) s.execute("UPDATE site_room SET active = 1");
+         create_table<ExternalRef>(s);
        }},
   };
 }

@@ -1,5 +1,6 @@
 // The site domain's operations in the service registry.
 #include "houqin/service/registry.hpp"
+#include "houqin/site/his.hpp"
 #include "houqin/site/hospital.hpp"
 
 namespace houqin::site {
@@ -16,6 +17,11 @@ using service::define;
         [](Context& ctx, const service::NoInput&) {
           return export_hospital(ctx.store, ctx.actor);
         }),
+    define<HisPush>(
+        "site.his_push", "site.edit",
+        "Upsert departments, staff and rooms pushed by another system (HIS) by their "
+        "codes; a complete push deactivates that source's records it no longer lists",
+        [](Context& ctx, const HisPush& in) { return his_push(ctx.store, ctx.actor, in); }),
 };
 
 }  // namespace

@@ -14,8 +14,11 @@
 #include "../support/http.hpp"
 #include "../support/net.hpp"
 #include "../support/process.hpp"
+#include "../support/receiver.hpp"
 #include "houqin/auth/auth.hpp"
+#include "houqin/host/consumer.hpp"
 #include "houqin/protect/keyring.hpp"
+#include "houqin/site/his.hpp"
 
 namespace houqin {
 namespace {
@@ -150,6 +153,71 @@ TEST_P(DaemonTest, RunForStopsItByItself) {
   auto out = daemon.read_all(60s);
   EXPECT_EQ(daemon.wait(30s), 0) << out;
   EXPECT_NE(out.find("run_for has passed; stopping"), std::string::npos) << out;
+}
+
+/// Reads the daemon's lines until one contains `what` (true) or it goes quiet or ends (false);
+/// what was read is appended to `seen`.
+bool wait_for_line(testing::Child& daemon, const std::string& what, std::string& seen) {
+  while (auto line = daemon.read_line(30s)) {
+    seen += *line + "\n";
+    if (line->find(what) != std::string::npos) return true;
+  }
+  return false;
+}
+
+TEST_P(DaemonTest, SighupReloadsTheWebhooksAndLeavesTheRestForARestart) {
+  auto url = store_url();
+  HQ_REQUIRE_STORE(!url.empty() ? &url : nullptr);
+  testing::Receiver receiver;
+  json::Json base{{"store", url},
+                  {"keys_file", (dir_ / "keys").string()},
+                  {"http", {{"port", 0}}},
+                  {"host", {{"health_every", "PT0S"}, {"host", {{"idle", "PT0.2S"}}}}}};
+  auto config = write_config(base.dump());
+  testing::Child daemon({HOUQIN_DAEMON, "--config", config.string()}, true);
+  std::string seen;
+  ASSERT_TRUE(wait_for_line(daemon, "listening on", seen)) << seen;
+
+  write_config(R"({"store": "sqlite:/tmp/x.db", "webhooks": [{"name": "t"}]})");
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_line(daemon, "nothing changed", seen)) << seen;
+  EXPECT_NE(seen.find("webhooks[0]"), std::string::npos) << seen;
+
+  auto next = base;
+  next["http"]["port"] = testing::free_port();
+  next["webhooks"] = json::Json::array({{{"name", "t"},
+                                         {"url", receiver.url()},
+                                         {"events", {"site."}},
+                                         {"secret", "s"},
+                                         {"timeout", "PT2S"}}});
+  write_config(next.dump());
+  daemon.signal(SIGHUP);
+  ASSERT_TRUE(wait_for_line(daemon, "webhooks reloaded: 1 subscriptions; added t", seen)) << seen;
+  EXPECT_NE(seen.find("SIGHUP: http changed; that needs a restart"), std::string::npos) << seen;
+
+  store::StoreOptions o;
+  o.keys = protect::Keyring::from_file(dir_ / "keys");
+  auto s = store::Store::open(url, o);
+  // The subscription starts at the end of the log: wait for its checkpoint, then push.
+  auto has_checkpoint = [&] {
+    for (const auto& c : host::consumer_states(*s))
+      if (c.name == "webhook.t") return true;
+    return false;
+  };
+  for (int i = 0; i < 300 && !has_checkpoint(); ++i) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(has_checkpoint());
+  site::HisPush push;
+  push.departments = {{"D1", "科室", site::DepartmentKind::clinical, {}, {}, true}};
+  site::his_push(*s, auth::Actor::service("his", {"site.edit"}), push);
+  for (int i = 0; i < 300 && receiver.requests().empty(); ++i) std::this_thread::sleep_for(20ms);
+  auto got = receiver.requests();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(json::Json::parse(got[0].body)["type"], "site.HisPushed");
+  EXPECT_EQ(got[0].headers.count("webhook-signature"), 1u);
+
+  daemon.signal(SIGTERM);
+  auto rest = daemon.read_all(30s);
+  EXPECT_EQ(daemon.wait(30s), 0) << rest;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DaemonTest, ::testing::Values("sqlite_file", "postgresql"));

@@ -14,7 +14,7 @@ from conftest import HOSPITAL
 
 
 def test_classes_come_from_descriptions():
-    assert Room.__fields__ == ("id", "version", "floor_id", "code", "name", "type", "department_id", "beds", "area_m2")
+    assert Room.__fields__ == ("id", "version", "floor_id", "code", "name", "type", "department_id", "beds", "area_m2", "active")
     assert Room.collection == "rooms" and Room.table == "site_room"
     assert Room.__annotations__["type"] == "houqin.site.RoomType"
     assert Room.__annotations__["area_m2"] == "float | None"
@@ -123,3 +123,23 @@ def test_keys_from_environment(monkeypatch):
         with pytest.raises(houqin.FailedPrecondition, match="personal data"):
             s.put(Staff(employee_no="E", name="n", department_id=dep.id, phone="13812341234"))
         assert s.count(Staff) == 0
+
+
+def test_his_push_through_the_registry(platform):
+    feed = platform.user_with("his", "his_feed", ["site.edit"])
+    push = dict(source="HIS",
+                departments=[{"code": "D2", "name": "子科室", "parent_code": "D1"},
+                             {"code": "D1", "name": "科室", "kind": "logistics"}],
+                staff=[{"employee_no": "E1", "name": "张三", "department_code": "D2", "title": "电工",
+                        "skills": ["electrical"]}])
+    r = houqin.services.site.his_push(platform.store, feed, **push)
+    assert r["changes"] == 3 and r["departments"]["created"] == ["D1", "D2"]
+    again = houqin.services.site.his_push(platform.store, feed, **push)
+    assert again["changes"] == 0 and again["staff"]["counts"]["unchanged"] == 1
+    push["staff"][0]["department_code"] = "X"
+    with pytest.raises(houqin.InvalidArgument,
+                       match=r'^staff\[0\] \(E1\)\.department_code: no department with code "X"'):
+        houqin.services.site.his_push(platform.store, feed, **push)
+    gone = houqin.services.site.his_push(platform.store, feed, source="HIS", departments=push["departments"])
+    assert gone["staff"]["deactivated"] == ["E1"]
+    assert platform.store.find(Staff, employee_no="E1")[0].active is False

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "houqin/core/describe.hpp"
@@ -83,8 +84,13 @@ struct ConsumerOptions {
   RetryPolicy retry;
   StartAt start_at = StartAt::end;
   std::int32_t batch = 256;  // events read per poll
+  /// The handlers act outside the store only (webhooks): each event's handler runs before a
+  /// transaction of its own that only advances the checkpoint, so no lock (SQLite's write lock)
+  /// is held while a handler waits on the network. Delivery is then at least once: a crash
+  /// between the handler and that commit runs it again.
+  bool outside_transaction = false;
 };
-BOOST_DESCRIBE_STRUCT(ConsumerOptions, (), (retry, start_at, batch))
+BOOST_DESCRIBE_STRUCT(ConsumerOptions, (), (retry, start_at, batch, outside_transaction))
 
 /// What a handler gets besides its event: the store its writes go to (inside the transaction
 /// that also advances the checkpoint) and the log row (its `id` is the dedupe key for external
@@ -117,6 +123,12 @@ class HOUQIN_EXPORT Consumer {
     return *this;
   }
 
+  /// Handles, as its log row, every event that no typed handler takes and whose type `accepts`
+  /// (generic reactions that forward events without decoding them: webhooks). One per consumer;
+  /// a second call replaces the first. Other events are passed over as usual.
+  Consumer& on_any(std::function<bool(std::string_view type)> accepts,
+                   std::function<void(Delivery&)> handler);
+
   const std::string& name() const noexcept { return name_; }
   const ConsumerOptions& options() const noexcept { return options_; }
 
@@ -139,9 +151,13 @@ class HOUQIN_EXPORT Consumer {
 
  private:
   using Handler = std::function<void(Delivery&)>;
+  /// The handler for an event type, or null when this consumer passes it over.
+  const Handler* handler_for(std::string_view type) const;
   std::string name_;
   ConsumerOptions options_;
   std::map<std::string, Handler, std::less<>> handlers_;
+  std::function<bool(std::string_view)> accepts_;
+  Handler any_;
 };
 
 /// Retention of the log: deletes the events every consumer has passed (or parked) that are older

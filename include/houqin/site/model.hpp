@@ -72,6 +72,7 @@ struct Room {
   std::optional<Id> department_id;
   int beds = 0;
   std::optional<double> area_m2;
+  bool active = true;  // false: closed or gone (a complete HIS push deactivates, never deletes)
   HOUQIN_EXPORT void validate() const;
 };
 
@@ -142,7 +143,8 @@ BOOST_DESCRIBE_STRUCT(Building, (),
 BOOST_DESCRIBE_STRUCT(Floor, (), (id, version, building_id, level, code, name))
 BOOST_DESCRIBE_STRUCT(Department, (), (id, version, code, name, kind, parent_id, phone, active))
 BOOST_DESCRIBE_STRUCT(Room, (),
-                      (id, version, floor_id, code, name, type, department_id, beds, area_m2))
+                      (id, version, floor_id, code, name, type, department_id, beds, area_m2,
+                       active))
 BOOST_DESCRIBE_STRUCT(Shift, (), (id, version, code, name, start_minute, duration_minutes))
 BOOST_DESCRIBE_STRUCT(Staff, (),
                       (id, version, employee_no, name, department_id, title, phone, skills, active))

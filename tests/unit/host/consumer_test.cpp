@@ -126,6 +126,41 @@ TEST_P(ConsumerTest, HandlesInCommitOrderOnceAndResumesFromItsCheckpoint) {
   EXPECT_EQ(restarted.state(*s).position, last_event_seq(*s));
 }
 
+TEST_P(ConsumerTest, OutsideATransactionEachEffectIsCheckpointedOnItsOwn) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  ring(*s, {1, 2, 3});
+  s->events().publish(Polished{2});  // no handler, and not for on_any: passed over
+  ring(*s, {4});
+  ConsumerOptions o;
+  o.start_at = StartAt::beginning;
+  o.outside_transaction = true;
+  o.retry.first_delay = std::chrono::seconds(1);
+  Consumer c("outside", o);
+  std::vector<Id> sent;  // an effect outside the store, as a webhook's POST
+  std::vector<int> depths;
+  c.on_any([](std::string_view type) { return type == "hosttest.Rang"; },
+           [&](Delivery& d) {
+             depths.push_back(d.store.transaction_depth());
+             Id bell = d.event.payload.at("bell_id").get<Id>();
+             if (fail_for.count(bell)) throw std::runtime_error("down");
+             sent.push_back(bell);
+           });
+  fail_for = {3};
+  auto r = c.poll(*s);
+  EXPECT_EQ(r.handled, 2);
+  EXPECT_EQ(r.failed, 1);
+  EXPECT_EQ(sent, (std::vector<Id>{1, 2})) << "the failure of 3 does not undo 1 and 2";
+  for (int d : depths) EXPECT_EQ(d, 0) << "no transaction open while the handler runs";
+  fail_for.clear();
+  clock.advance(std::chrono::seconds(1));
+  r = c.poll(*s);
+  EXPECT_EQ(r.handled, 2);
+  EXPECT_EQ(r.skipped, 1);
+  EXPECT_EQ(sent, (std::vector<Id>{1, 2, 3, 4})) << "nothing acknowledged is sent twice";
+  EXPECT_EQ(c.state(*s).position, last_event_seq(*s));
+}
+
 TEST_P(ConsumerTest, ANewConsumerStartsAfterTheHistoryUnlessAskedForAll) {
   auto s = open();
   HQ_REQUIRE_STORE(s);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "houqin/http/server.hpp"
+#include "houqin/http/webhooks.hpp"
 #include "houqin/platform.hpp"
 
 namespace houqin::http {
@@ -27,8 +28,10 @@ struct DaemonConfig {
   HostConfig host;
   /// Stop by itself after this long (demos, smoke tests); absent: run until SIGTERM.
   std::optional<std::chrono::milliseconds> run_for;
+  /// Outgoing webhooks (docs/daemon.md, "Webhooks"); the one part that SIGHUP reloads.
+  std::vector<WebhookConfig> webhooks;
 };
-BOOST_DESCRIBE_STRUCT(DaemonConfig, (), (store, keys_file, migrate, http, host, run_for))
+BOOST_DESCRIBE_STRUCT(DaemonConfig, (), (store, keys_file, migrate, http, host, run_for, webhooks))
 
 /// Reads and checks a config file. Error(invalid_argument) naming the file and the bad key
 /// ("houqind.json: http.port: must be 0..65535", "...: htp: unknown field"), Error(not_found)

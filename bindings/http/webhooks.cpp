@@ -225,14 +225,7 @@ std::string webhook_signature(std::string_view secret, std::string_view id,
 }
 
 std::string webhook_body(const store::StoredEvent& event) {
-  json::Json j = {{"id", event.id},
-                  {"type", event.type},
-                  {"timestamp", format_timestamp(event.time)},
-                  {"aggregate", event.aggregate},
-                  {"aggregate_id", event.aggregate_id},
-                  {"actor", event.actor},
-                  {"data", event.payload}};
-  return j.dump();
+  return json::to_json(event).dump();  // the same form as an event stream's data line
 }
 
 host::Consumer webhook_consumer(const WebhookConfig& webhook) {

@@ -131,7 +131,7 @@ TEST_P(WebhooksTest, MatchingEventsArriveSignedOthersDoNot) {
     EXPECT_EQ(body["type"], "alarmtest.Raised");
     EXPECT_EQ(body["id"], i == 0 ? first : second);
     EXPECT_EQ(body["actor"], "service:test");
-    EXPECT_EQ(body["data"]["value"], i == 0 ? 1.5 : 2.5);
+    EXPECT_EQ(body["payload"]["value"], i == 0 ? 1.5 : 2.5);
   }
   EXPECT_EQ(c.state(*s).position, second);
   // A signature made with another key does not verify.

@@ -50,8 +50,8 @@ HOUQIN_HTTP_EXPORT bool webhook_matches(const WebhookConfig& webhook, std::strin
 HOUQIN_HTTP_EXPORT std::string webhook_signature(std::string_view secret, std::string_view id,
                                                  std::string_view timestamp, std::string_view body);
 
-/// The JSON body sent for a log row: {"id", "type", "timestamp", "aggregate", "aggregate_id",
-/// "actor", "data"} (data: the event's payload).
+/// The JSON body sent for a log row: the StoredEvent's JSON form, as an event stream carries it
+/// ({"id", "version", "type", "aggregate", "aggregate_id", "time", "actor", "payload"}).
 HOUQIN_HTTP_EXPORT std::string webhook_body(const store::StoredEvent& event);
 
 /// The consumer of one subscription ("webhook.<name>", one event per transaction, starting at the

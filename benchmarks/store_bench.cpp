@@ -100,8 +100,8 @@ void BM_CeilingRawSqliteInsertRooms(benchmark::State& state) {
     check(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), db, state);
     check(sqlite3_prepare_v2(db,
                              "INSERT INTO site_room (version, floor_id, code, name, type, "
-                             "department_id, beds, area_m2) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                             "department_id, beds, area_m2, active) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                              -1, &st, nullptr),
           db, state);
     for (auto& r : rooms) {
@@ -120,6 +120,7 @@ void BM_CeilingRawSqliteInsertRooms(benchmark::State& state) {
         sqlite3_bind_double(st, 8, *r.area_m2);
       else
         sqlite3_bind_null(st, 8);
+      sqlite3_bind_int(st, 9, r.active ? 1 : 0);
       check(sqlite3_step(st), db, state);
       r.id = sqlite3_last_insert_rowid(db);
       r.version = 1;

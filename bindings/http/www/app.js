@@ -137,6 +137,25 @@
       box.className = "msg " + (ok ? "ok" : "err");
       box.classList.remove("hidden");
     },
+    /**
+     * A button (data-action = `word`) that runs `action` once per click, then `after`; while it
+     * runs the button is disabled, and a failure is said in `box` and the button enabled again.
+     */
+    actionButton(word, action, after, box) {
+      const b = HQ.el("button", HQ.t(word), "act");
+      b.dataset.action = word;
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        try {
+          await action();
+          await after();
+        } catch (e) {
+          HQ.say(box, e.message, false);
+          b.disabled = false;
+        }
+      });
+      return b;
+    },
     /** Wires the sign-in form #login-form; `done` runs once signed in. */
     wireLogin(done) {
       const form = document.getElementById("login-form");

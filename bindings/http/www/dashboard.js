@@ -103,19 +103,7 @@
   }
 
   function button(word, action) {
-    const b = HQ.el("button", HQ.t(word), "act");
-    b.dataset.action = word;
-    b.addEventListener("click", async () => {
-      b.disabled = true;
-      try {
-        await action();
-        await loadAlarms();
-      } catch (e) {
-        HQ.say($("alarm-msg"), e.message, false);
-        b.disabled = false;
-      }
-    });
-    return b;
+    return HQ.actionButton(word, action, loadAlarms, $("alarm-msg"));
   }
 
   function makeChart(canvas, ids) {

@@ -109,20 +109,10 @@
   }
 
   function act(word, action) {
-    const b = HQ.el("button", HQ.t(word), "act");
-    b.dataset.action = word;
-    b.addEventListener("click", async () => {
-      b.disabled = true;
-      try {
-        await action();
-        if (word === "rate") HQ.say($("orders-msg"), HQ.t("rated"), true);
-        await loadOrders();
-      } catch (e) {
-        HQ.say($("orders-msg"), e.message, false);
-        b.disabled = false;
-      }
-    });
-    return b;
+    return HQ.actionButton(word, async () => {
+      await action();
+      if (word === "rate") HQ.say($("orders-msg"), HQ.t("rated"), true);
+    }, loadOrders, $("orders-msg"));
   }
 
   /** App dispatch (APP派工): orders waiting for a technician, for whoever may dispatch. */

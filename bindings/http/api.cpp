@@ -467,6 +467,9 @@ Response Api::intake(const Request& request, store::Store& store) {
       {{"where", json::Json::array({{{"column", "code"}, {"op", "eq"}, {"value", in.room}}})}});
   if (rooms["items"].empty())
     fail(ErrorCode::not_found, "room: no room has the code '" + in.room + "'");
+  if (!rooms["items"][0].value("active", true))
+    fail(ErrorCode::failed_precondition,
+         "room: " + in.room + " is no longer in use; call the service desk");
   if (!allow("intake-room:" + in.room, config_.intakes_per_room_per_hour, std::chrono::hours(1)))
     fail(ErrorCode::resource_exhausted,
          "room " + in.room + " has had enough reports this hour; call the service desk");

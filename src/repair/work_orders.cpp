@@ -183,11 +183,15 @@ PhonePrefill WorkOrders::phone_lookup(const auth::Actor& actor, const std::strin
     std::vector<std::pair<int, Id>> ranked;
     for (auto [room, n] : used) ranked.emplace_back(-n, room);
     std::sort(ranked.begin(), ranked.end());
-    for (auto [n, room] : ranked) out.usual_rooms.push_back(room);
-    for (const auto& r : Repository<site::Room>(store_).find(
-             Query<site::Room>()
-                 .where(&site::Room::department_id, Op::eq, *out.department_id)
-                 .order_by(&site::Room::code)))
+    // Rooms no longer in use (deactivated, e.g. by the HIS) are not suggested.
+    Repository<site::Room> rooms(store_);
+    for (auto [n, room] : ranked)
+      if (auto r = rooms.get(room); r && r->active) out.usual_rooms.push_back(room);
+    for (const auto& r :
+         rooms.find(Query<site::Room>()
+                        .where(&site::Room::department_id, Op::eq, *out.department_id)
+                        .where(&site::Room::active, Op::eq, true)
+                        .order_by(&site::Room::code)))
       if (!used.count(r.id)) out.usual_rooms.push_back(r.id);
     return out;
   });

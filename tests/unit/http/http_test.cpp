@@ -211,12 +211,12 @@ TEST_P(HttpTest, BadRequestsGetProblemDocumentsNamingWhatIsWrongAndChangeNothing
 
 TEST_P(HttpTest, ARoomsQrCodeReportsARepairWithoutAnAccountWithinLimits) {
   http::ServerConfig config;
-  config.api.intakes_per_hour = 5;  // the unknown room and the refused one count too
+  config.api.intakes_per_hour = 6;  // the unknown room, the closed one and the refused one count
   config.api.intakes_per_room_per_hour = 2;
   start(config);
   HQ_REQUIRE_STORE(store_);
   auto rooms = store::Repository<site::Room>(*store_).find();
-  ASSERT_GE(rooms.size(), 2u);
+  ASSERT_GE(rooms.size(), 3u);
   const auto& a = rooms[0];
   const auto& b = rooms[1];
   auto c = connect();
@@ -242,6 +242,12 @@ TEST_P(HttpTest, ARoomsQrCodeReportsARepairWithoutAnAccountWithinLimits) {
                  "invalid_argument", "pooled");
   expect_problem(intake({{"room", "NO-SUCH-ROOM"}, {"description", "x"}}), 404, "not_found",
                  "NO-SUCH-ROOM");
+  auto closed = rooms[2];  // taken out of use (the HIS deactivated it): its QR code says so
+  closed.active = false;
+  store::Repository<site::Room>(*store_).update(closed);
+  auto refused = intake({{"room", closed.code}, {"description", "x"}});
+  EXPECT_EQ(refused.json()["code"], "failed_precondition") << refused.body;
+  EXPECT_NE(refused.body.find(closed.code + " is no longer in use"), std::string::npos);
   EXPECT_EQ(orders(), before);
   ASSERT_EQ(intake({{"room", a.code}, {"description", "still leaking"}}).status, 200);
   expect_problem(intake({{"room", a.code}, {"description", "and again"}}), 429,

@@ -778,6 +778,14 @@ TEST_P(WorkflowTest, PhoneIntakeKnownAndUnknownNumbers) {
   EXPECT_EQ(reads.size(), 3u);
   EXPECT_EQ(reads.back().entity, "site_staff");
   EXPECT_EQ(reads.back().detail, "unknown caller number");
+  {  // a room no longer in use is not suggested, however often it was used
+    Repository<site::Room> rooms(*s);
+    auto closed = rooms.require(site.room_a102);
+    closed.active = false;
+    rooms.update(closed);
+    EXPECT_EQ(wo.phone_lookup(desk, "+86 138-1234-5678").usual_rooms,
+              (std::vector<Id>{site.room_a101}));
+  }
 }
 
 TEST_P(WorkflowTest, PersonalFieldsAreSealedInTheRawColumnAndMaskedOnRead) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 #include "crypto/sodium.hpp"
 #include "houqin/audit/call.hpp"
@@ -9,11 +10,91 @@
 #include "houqin/store/catalog.hpp"
 #include "houqin/store/repository.hpp"
 
+namespace houqin::auth::detail {
+
+/// One row that counts every committed change that can change whom a session acts as or
+/// whether it still may: users, roles, grants, departments (scopes), and a session ended or
+/// shortened. Database triggers keep it (auth migration 2), so no write path can forget it --
+/// not the entity API, a restore, or plain SQL. Internal: not in the catalog, not backed up (a
+/// restored database gets its own from the migration).
+struct AuthEpoch {
+  Id id = 0;
+  std::int64_t version = 0;
+  std::int64_t value = 0;
+};
+BOOST_DESCRIBE_STRUCT(AuthEpoch, (), (id, version, value))
+
+}  // namespace houqin::auth::detail
+
+template <>
+struct houqin::entity_traits<houqin::auth::detail::AuthEpoch> {
+  static constexpr std::string_view table = "auth_epoch";
+  static constexpr std::string_view collection = "auth_epochs";
+};
+
 namespace houqin::auth {
 namespace {
 
+using detail::AuthEpoch;
+
 [[maybe_unused]] const bool registered =
     store::register_tables<User, Role, RoleGrant, Session>("auth");
+
+/// SQL that bumps the epoch whenever `table` changes (`when`: a condition on OLD and NEW rows
+/// for updates, or empty).
+std::vector<std::string> epoch_triggers(store::Dialect dialect, std::string_view table,
+                                        bool inserts, std::string_view update_when) {
+  std::vector<std::string> sql;
+  const std::string t(table);
+  if (dialect == store::Dialect::sqlite) {
+    auto trigger = [&](std::string_view event, std::string_view when) {
+      sql.push_back("CREATE TRIGGER IF NOT EXISTS " + t + "_epoch_" + std::string(event) +
+                    " AFTER " + std::string(event) + " ON " + t +
+                    (when.empty() ? "" : " WHEN " + std::string(when)) +
+                    " BEGIN UPDATE auth_epoch SET value = value + 1 WHERE id = 1; END");
+    };
+    if (inserts) trigger("INSERT", "");
+    trigger("UPDATE", update_when);
+    trigger("DELETE", "");
+    return sql;
+  }
+  auto trigger = [&](std::string_view name, std::string_view events, std::string_view level,
+                     std::string_view when) {
+    sql.push_back("DROP TRIGGER IF EXISTS " + t + "_epoch_" + std::string(name) + " ON " + t);
+    sql.push_back("CREATE TRIGGER " + t + "_epoch_" + std::string(name) + " AFTER " +
+                  std::string(events) + " ON " + t + " FOR EACH " + std::string(level) +
+                  (when.empty() ? "" : " WHEN (" + std::string(when) + ")") +
+                  " EXECUTE FUNCTION auth_epoch_bump()");
+  };
+  if (update_when.empty()) {
+    trigger("change", inserts ? "INSERT OR UPDATE OR DELETE" : "UPDATE OR DELETE", "STATEMENT", "");
+  } else {
+    if (inserts) trigger("insert", "INSERT", "STATEMENT", "");
+    trigger("update", "UPDATE", "ROW", update_when);
+    trigger("delete", "DELETE", "STATEMENT", "");
+  }
+  return sql;
+}
+
+void create_epoch(store::Store& s) {
+  store::create_table<AuthEpoch>(s);
+  if (!store::Repository<AuthEpoch>(s).get(1))
+    s.execute("INSERT INTO auth_epoch (id, version, value) VALUES (1, 1, 0)");
+  const auto d = s.dialect();
+  if (d == store::Dialect::postgresql)
+    s.execute(
+        "CREATE OR REPLACE FUNCTION auth_epoch_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "BEGIN UPDATE auth_epoch SET value = value + 1 WHERE id = 1; RETURN NULL; END $$");
+  std::vector<std::string> sql;
+  for (auto table : {"auth_user", "auth_role", "auth_grant", "site_department"})
+    for (auto& q : epoch_triggers(d, table, true, "")) sql.push_back(std::move(q));
+  // A session: only ending it (or moving its limit) matters; its idle clock moves every minute
+  // and a new one is in no cache yet.
+  for (auto& q : epoch_triggers(d, "auth_session", false,
+                                "OLD.revoked <> NEW.revoked OR OLD.expires_at <> NEW.expires_at"))
+    sql.push_back(std::move(q));
+  for (const auto& q : sql) s.execute(q);
+}
 
 using audit::audited;
 using audit::Call;
@@ -86,12 +167,14 @@ void User::validate() const {
 }
 
 std::vector<store::Migration> migrations() {
-  return {{"auth", 1, "users, roles, grants and sessions", [](store::Store& s) {
+  return {{"auth", 1, "users, roles, grants and sessions",
+           [](store::Store& s) {
              store::create_table<User>(s);
              store::create_table<Role>(s);
              store::create_table<RoleGrant>(s);
              store::create_table<Session>(s);
-           }}};
+           }},
+          {"auth", 2, "a change counter that tells cached sessions they are stale", create_epoch}};
 }
 
 Policy test_policy() {
@@ -266,86 +349,23 @@ Login Auth::login(std::string_view login_name, std::string_view password) {
   return out;
 }
 
-Actor Auth::resume(std::string_view token) {
-  const auto now = store_.clock().now();
-  Repository<Session> sessions(store_);
-  auto s = sessions.find_one(
-      Query<Session>().where(&Session::token_digest, Op::eq, token_digest(token)));
-  if (!s || s->revoked) fail(ErrorCode::unauthenticated, "session unknown or ended");
-  std::string expired;
-  if (now >= s->expires_at)
-    expired = "session expired: the absolute limit of " +
-              std::to_string(policy_.absolute_timeout.count()) + " h is reached";
-  else if (now - s->last_seen_at >
-           std::chrono::duration_cast<std::chrono::microseconds>(policy_.idle_timeout))
-    expired = "session expired after " + minutes_text(policy_.idle_timeout) + " idle";
-  auto user = Repository<User>(store_).get(s->user_id);
-  if (expired.empty() && (!user || !user->active)) expired = "session ended: account disabled";
-  // Requests of one session run side by side (a page's parallel fetches, a system's pool of
-  // connections): when two of them write the session at once, the second one's version check
-  // fails, and its change is the one the first already made, so the conflict is not an error.
-  auto write = [&](auto&& change) {
-    try {
-      store::Transaction tx(store_);
-      change();
-      tx.commit();
-    } catch (const Error& e) {
-      if (e.code() != ErrorCode::conflict) throw;
-    }
-  };
-  if (!expired.empty()) {
-    write([&] {
-      s->revoked = true;
-      sessions.update(*s);
-      audit::append(
-          store_, user ? "user:" + user->login : "anonymous", s->user_id,
-          {"auth.session_end", "auth_session", s->id, audit::Outcome::success, expired, {}, {}});
-    });
-    fail(ErrorCode::unauthenticated, expired);
-  }
-  // The idle timer moves in steps of a 30th of the idle limit (at most a minute): a session is
-  // written once a minute at most, not on every request, and ends at most one step late.
-  const auto step = std::min<std::chrono::microseconds>(
-      std::chrono::duration_cast<std::chrono::microseconds>(policy_.idle_timeout) / 30,
-      std::chrono::minutes(1));
-  if (now - s->last_seen_at >= step) {
-    write([&] {
-      s->last_seen_at = now;
-      sessions.update(*s);
-    });
-  }
-  return actor_for(user->id, s->id);
-}
+namespace {
 
-void Auth::logout(std::string_view token) {
-  Repository<Session> sessions(store_);
-  auto s = sessions.find_one(
-      Query<Session>().where(&Session::token_digest, Op::eq, token_digest(token)));
-  if (!s || s->revoked) return;
-  store::Transaction tx(store_);
-  s->revoked = true;
-  sessions.update(*s);
-  auto user = Repository<User>(store_).get(s->user_id);
-  audit::append(store_, user ? "user:" + user->login : "anonymous", s->user_id,
-                {"auth.logout", "auth_session", s->id, audit::Outcome::success, {}, {}, {}});
-  tx.commit();
-}
-
-Actor Auth::actor_for(Id user_id, std::optional<Id> session_id) {
-  auto user = Repository<User>(store_).require(user_id);
-  auto grants = Repository<RoleGrant>(store_).find(
-      Query<RoleGrant>().where(&RoleGrant::user_id, Op::eq, user_id));
+/// The actor a user acts as: the permissions of every role granted, with their scopes.
+Actor actor_of(store::Store& store, const User& user, std::optional<Id> session_id) {
+  auto grants = Repository<RoleGrant>(store).find(
+      Query<RoleGrant>().where(&RoleGrant::user_id, Op::eq, user.id));
   std::multimap<Id, Id> children;  // department tree, for department scopes
   bool tree_loaded = false;
   std::vector<Actor::Holding> holdings;
-  Repository<Role> roles(store_);
+  Repository<Role> roles(store);
   for (const auto& g : grants) {
     auto role = roles.get(g.role_id);
     if (!role) continue;
     std::vector<Id> ids;
     if (g.scope == ScopeKind::department && g.scope_id) {
       if (!tree_loaded) {
-        for (const auto& d : Repository<site::Department>(store_).find())
+        for (const auto& d : Repository<site::Department>(store).find())
           if (d.parent_id) children.emplace(*d.parent_id, d.id);
         tree_loaded = true;
       }
@@ -365,6 +385,150 @@ Actor Auth::actor_for(Id user_id, std::optional<Id> session_id) {
     for (const auto& p : role->permissions) holdings.push_back({p, g.scope, ids});
   }
   return Actor::user(user.id, user.login, session_id, std::move(holdings));
+}
+
+}  // namespace
+
+namespace {
+
+/// Sessions this connection resumed lately, by token digest, with the epoch they were read at:
+/// the next request of the session reads the epoch (one row) instead of the session, the user,
+/// the grants and the roles, as long as nothing that could change the answer has been committed
+/// since and no write of the session is due. Per store (a connection is used by one thread at a
+/// time), bounded.
+struct ResumeCache {
+  struct Entry {
+    std::int64_t epoch = 0;
+    Timestamp last_seen_at;
+    Timestamp expires_at;
+    Actor actor;
+  };
+  static constexpr std::size_t limit = 4096;
+  std::unordered_map<std::string, Entry> entries;
+};
+
+ResumeCache& resume_cache(store::Store& store) {
+  static const char key = 0;
+  auto& slot = store.attachment(&key);
+  if (!slot) slot = std::make_shared<ResumeCache>();
+  return *static_cast<ResumeCache*>(slot.get());
+}
+
+std::int64_t auth_epoch(store::Store& store) {
+  auto row = Repository<AuthEpoch>(store).get(1);
+  if (!row) fail(ErrorCode::failed_precondition, "auth: the auth_epoch row is missing (migrate)");
+  return row->value;
+}
+
+/// The idle timer moves in steps of a 30th of the idle limit (at most a minute): a session is
+/// written once a minute at most, not on every request, and ends at most one step late.
+std::chrono::microseconds idle_step(const Policy& policy) {
+  return std::min<std::chrono::microseconds>(
+      std::chrono::duration_cast<std::chrono::microseconds>(policy.idle_timeout) / 30,
+      std::chrono::minutes(1));
+}
+
+/// The remembered actor when it is still the answer (a stale entry is dropped).
+std::optional<Actor> cached(store::Store& store, ResumeCache& cache, const std::string& digest,
+                            Timestamp now, std::chrono::microseconds step) {
+  auto it = cache.entries.find(digest);
+  if (it == cache.entries.end()) return std::nullopt;
+  const auto& e = it->second;
+  if (now < e.expires_at && now >= e.last_seen_at && now - e.last_seen_at < step &&
+      e.epoch == auth_epoch(store))
+    return e.actor;
+  cache.entries.erase(it);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Actor> Auth::resume_cached(std::string_view token) {
+  return cached(store_, resume_cache(store_), token_digest(token), store_.clock().now(),
+                idle_step(policy_));
+}
+
+Actor Auth::resume(std::string_view token) {
+  const auto now = store_.clock().now();
+  const auto digest = token_digest(token);
+  const auto step = idle_step(policy_);
+  // Only outside a transaction: inside one, the epoch could count a change that is rolled back.
+  auto* cache = store_.transaction_depth() == 0 ? &resume_cache(store_) : nullptr;
+  if (cache)
+    if (auto actor = cached(store_, *cache, digest, now, step)) return std::move(*actor);
+  Repository<Session> sessions(store_);
+  // Every request resumes its session: the reads (session, user, grants, roles) share one read
+  // transaction, one snapshot and one lock, not one each; a write, when one is due, comes after.
+  store::Transaction reading(store_, store::Transaction::read_only);
+  const std::int64_t epoch = cache ? auth_epoch(store_) : 0;
+  auto s = sessions.find_one(Query<Session>().where(&Session::token_digest, Op::eq, digest));
+  if (!s || s->revoked) fail(ErrorCode::unauthenticated, "session unknown or ended");
+  std::string expired;
+  if (now >= s->expires_at)
+    expired = "session expired: the absolute limit of " +
+              std::to_string(policy_.absolute_timeout.count()) + " h is reached";
+  else if (now - s->last_seen_at >
+           std::chrono::duration_cast<std::chrono::microseconds>(policy_.idle_timeout))
+    expired = "session expired after " + minutes_text(policy_.idle_timeout) + " idle";
+  auto user = Repository<User>(store_).get(s->user_id);
+  if (expired.empty() && (!user || !user->active)) expired = "session ended: account disabled";
+  std::optional<Actor> actor;
+  if (expired.empty()) actor = actor_of(store_, *user, s->id);
+  reading.commit();
+  // Requests of one session run side by side (a page's parallel fetches, a system's pool of
+  // connections): when two of them write the session at once, the second one's version check
+  // fails, and its change is the one the first already made, so the conflict is not an error.
+  auto write = [&](auto&& change) {
+    try {
+      store::Transaction tx(store_);
+      change();
+      tx.commit();
+      return true;
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::conflict) throw;
+      return false;
+    }
+  };
+  if (!expired.empty()) {
+    write([&] {
+      s->revoked = true;
+      sessions.update(*s);
+      audit::append(
+          store_, user ? "user:" + user->login : "anonymous", s->user_id,
+          {"auth.session_end", "auth_session", s->id, audit::Outcome::success, expired, {}, {}});
+    });
+    fail(ErrorCode::unauthenticated, expired);
+  }
+  bool seen_now = now - s->last_seen_at < step;
+  if (!seen_now)  // false when another request of the session wrote it first: not cached then
+    seen_now = write([&] {
+      s->last_seen_at = now;
+      sessions.update(*s);
+    });
+  if (cache && seen_now) {
+    if (cache->entries.size() >= ResumeCache::limit) cache->entries.clear();
+    cache->entries.insert_or_assign(
+        digest, ResumeCache::Entry{epoch, s->last_seen_at, s->expires_at, *actor});
+  }
+  return std::move(*actor);
+}
+
+void Auth::logout(std::string_view token) {
+  Repository<Session> sessions(store_);
+  auto s = sessions.find_one(
+      Query<Session>().where(&Session::token_digest, Op::eq, token_digest(token)));
+  if (!s || s->revoked) return;
+  store::Transaction tx(store_);
+  s->revoked = true;
+  sessions.update(*s);
+  auto user = Repository<User>(store_).get(s->user_id);
+  audit::append(store_, user ? "user:" + user->login : "anonymous", s->user_id,
+                {"auth.logout", "auth_session", s->id, audit::Outcome::success, {}, {}, {}});
+  tx.commit();
+}
+
+Actor Auth::actor_for(Id user_id, std::optional<Id> session_id) {
+  return actor_of(store_, Repository<User>(store_).require(user_id), session_id);
 }
 
 // ---- accounts

@@ -21,7 +21,7 @@ from conftest import HOSPITAL, PASSWORD, Platform
 
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (NoSuchElementException,  # noqa: E402
-                                        StaleElementReferenceException)
+                                        StaleElementReferenceException, WebDriverException)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
@@ -94,15 +94,22 @@ def shoot(driver, backend, name):
 
 
 def sign_in(driver, login):
-    form = WebDriverWait(driver, 20).until(EC.visibility_of_element_located((By.ID, "login-form")))
+    form = WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        EC.visibility_of_element_located((By.ID, "login-form")))
     form.find_element(By.NAME, "login").send_keys(login)
     form.find_element(By.NAME, "password").send_keys(PASSWORD)
     form.find_element(By.TAG_NAME, "button").click()
 
 
 def sign_out(driver):
+    """Signs out and waits for the page to reload (the sign-out reloads it) and ask for a login.
+    While the document is replaced, the browser may answer any query about the old one with an
+    error: the waits ride those out."""
+    old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.ID, "logout").click()
-    WebDriverWait(driver, 20).until(EC.visibility_of_element_located((By.ID, "login-form")))
+    patient = WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,))
+    patient.until(EC.staleness_of(old))
+    patient.until(EC.visibility_of_element_located((By.ID, "login-form")))
 
 
 def click_action(driver, card_id, action, seconds=20):

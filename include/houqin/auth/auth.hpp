@@ -155,7 +155,15 @@ class HOUQIN_EXPORT Auth {
   Login login(std::string_view login, std::string_view password);
   /// The actor of a live session; refreshes its idle timer. Error(unauthenticated) when the
   /// token is unknown, revoked, idle too long or past its absolute limit.
+  /// A connection remembers the sessions it resumed lately (bounded); while nothing that could
+  /// change the answer has been committed since -- a user, role, grant or department changed, a
+  /// session ended, a change counter kept by database triggers says -- and no write of the
+  /// session is due, resuming one reads that counter, not the session, the user and the grants.
   Actor resume(std::string_view token);
+  /// resume() when its answer is remembered and still true; nullopt when resume() must read (or
+  /// write). Never writes, so it may run in a read transaction the caller opened and has not
+  /// written in: one snapshot for the check and the read the caller makes with the actor.
+  std::optional<Actor> resume_cached(std::string_view token);
   void logout(std::string_view token);
 
   // ---- accounts (auth.manage_users) ----

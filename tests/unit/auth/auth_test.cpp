@@ -11,6 +11,7 @@
 #include "../../support/auth.hpp"
 #include "../../support/expect.hpp"
 #include "houqin/audit/audit.hpp"
+#include "houqin/site/model.hpp"
 #include "houqin/store/repository.hpp"
 
 namespace houqin {
@@ -180,6 +181,79 @@ TEST_P(AuthTest, TheIdleTimerMovesInStepsAndConcurrentResumesNeverConflict) {
     t2.join();
   }
   EXPECT_EQ(failures.load(), 0) << failure;
+}
+
+TEST_P(AuthTest, ARememberedSessionSeesEveryChangeCommittedElsewhereAtOnce) {
+  auto s = pf.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  pf.user_with("tech", "techs", {"repair.report"});
+  auto token = pf.auth->login("tech", test_password).token;
+  // Changes come from another connection (one for the in-memory database), by whatever path.
+  std::unique_ptr<store::Store> other;
+  if (GetParam() != "sqlite_memory") {
+    store::StoreOptions o;
+    o.clock = &pf.clock;
+    o.keys = testing::test_keyring();
+    other = store::Store::open(pf.fx.url(), o);
+  }
+  store::Store& w = other ? *other : *s;
+  auth::Auth a(*s, auth::test_policy());
+  EXPECT_FALSE(a.resume_cached(token)) << "not resumed on this connection yet";
+  EXPECT_TRUE(a.resume(token).can("repair.report"));
+  ASSERT_TRUE(a.resume_cached(token));
+  EXPECT_TRUE(a.resume_cached(token)->can("repair.report"));
+
+  Repository<auth::Role> roles(w);
+  auto role =
+      roles.find_one(store::Query<auth::Role>().where(&auth::Role::name, store::Op::eq, "techs"));
+  ASSERT_TRUE(role);
+  role->permissions = {"repair.dispatch"};
+  roles.update(*role);
+  EXPECT_FALSE(a.resume_cached(token)) << "a role changed";
+  EXPECT_TRUE(a.resume(token).can("repair.dispatch"));
+  EXPECT_FALSE(a.resume(token).can("repair.report"));
+
+  // A write inside a transaction that is rolled back never reaches the remembered answer,
+  // even when the counter later reaches the value it had inside.
+  {
+    store::Transaction tx(*s);
+    Repository<auth::Role> mine(*s);
+    auto r = mine.get(role->id);
+    r->permissions = {};
+    mine.update(*r);
+    EXPECT_FALSE(a.resume(token).can("repair.dispatch")) << "inside: its own change";
+  }
+  EXPECT_TRUE(a.resume_cached(token)) << "the rollback changed nothing";
+  site::Department ward;
+  ward.code = "W1";
+  ward.name = "Ward 1";
+  Repository<site::Department>(w).insert(ward);
+  EXPECT_FALSE(a.resume_cached(token)) << "a department was added";
+  EXPECT_TRUE(a.resume(token).can("repair.dispatch"));
+  EXPECT_TRUE(a.resume_cached(token));
+  w.execute("UPDATE site_department SET name = 'Ward one'");  // plain SQL counts too
+  EXPECT_FALSE(a.resume_cached(token)) << "a department changed";
+  EXPECT_TRUE(a.resume(token).can("repair.dispatch"));
+
+  // The idle timer's write does not make the answer stale; time alone does.
+  pf.clock.advance(std::chrono::seconds(61));
+  EXPECT_FALSE(a.resume_cached(token)) << "a write of the session is due";
+  a.resume(token);
+  EXPECT_TRUE(a.resume_cached(token)) << "the session's own idle timer changed nothing";
+
+  auto tech = user_id(w, "tech");
+  w.execute("UPDATE auth_user SET active = 0 WHERE id = " + std::to_string(tech));
+  EXPECT_FALSE(a.resume_cached(token)) << "the account was disabled";
+  expect_error([&] { a.resume(token); }, ErrorCode::unauthenticated,
+               "session ended: account disabled");
+
+  auto sys_token = pf.auth->login("sysadmin", test_password).token;
+  a.resume(sys_token);
+  ASSERT_TRUE(a.resume_cached(sys_token));
+  auth::Auth(w, auth::test_policy()).logout(sys_token);
+  EXPECT_FALSE(a.resume_cached(sys_token)) << "the session ended elsewhere";
+  expect_error([&] { a.resume(sys_token); }, ErrorCode::unauthenticated,
+               "session unknown or ended");
 }
 
 TEST_P(AuthTest, PasswordRulesNameTheRuleBroken) {

@@ -292,6 +292,50 @@ TEST_P(HttpTest, EntitiesAreReadWithQueryFilters) {
                  "no_such_thing");
 }
 
+TEST_P(HttpTest, AReadIsRefusedAtOnceWhenItsPermissionOrSessionEndsElsewhere) {
+  start();
+  HQ_REQUIRE_STORE(store_);
+  pf_.user_with("analyst", "analysts", {"bi.read"});
+  auto c = connect();
+  auto login = c.request(
+      "POST", "/api/v1/auth/login",
+      json::Json{{"login", "analyst"}, {"password", test_password}, {"bearer", true}}.dump());
+  ASSERT_EQ(login.status, 200) << login.body;
+  auto token = login.json()["token"].get<std::string>();
+  auto bearer = "Authorization: Bearer " + token;
+  // Read again and again: the server's connections remember the session after the first.
+  for (int i = 0; i < 6; ++i) {
+    auto r = c.request("GET", "/api/v1/entities/bi_warning_rules?limit=1", "", {bearer});
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  auto denied = [&] {
+    std::size_t n = 0;
+    for (const auto& rec : store::Repository<audit::Record>(*store_).find())
+      n += rec.actor == "user:analyst" && rec.action == "entity.read" &&
+           rec.outcome == audit::Outcome::denied;
+    return n;
+  };
+  // Another connection (an administrator's tool, plain repository writes) takes the permission
+  // away: the very next read is refused, and the refusal is recorded once.
+  store::Repository<auth::Role> roles(*store_);
+  auto role = roles.find_one(
+      store::Query<auth::Role>().where(&auth::Role::name, store::Op::eq, std::string("analysts")));
+  ASSERT_TRUE(role);
+  role->permissions = {"repair.report"};
+  roles.update(*role);
+  expect_problem(c.request("GET", "/api/v1/entities/bi_warning_rules?limit=1", "", {bearer}), 403,
+                 "permission_denied", "bi.read");
+  EXPECT_EQ(denied(), 1u);
+  role->permissions = {"bi.read"};
+  roles.update(*role);
+  EXPECT_EQ(c.request("GET", "/api/v1/entities/bi_warning_rules?limit=1", "", {bearer}).status,
+            200);
+  // The session ended elsewhere: refused at once too.
+  pf_.auth->logout(token);
+  expect_problem(c.request("GET", "/api/v1/entities/bi_warning_rules?limit=1", "", {bearer}), 401,
+                 "unauthenticated", "session unknown or ended");
+}
+
 TEST_P(HttpTest, TheDoorRefusesOversizedBodiesSlowClientsAndSignInFloods) {
   http::ServerConfig config;
   config.api.logins_per_minute = 3;

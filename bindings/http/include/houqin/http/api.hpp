@@ -200,6 +200,9 @@ class HOUQIN_HTTP_EXPORT Api {
   /// Counts an attempt under `key` unless `limit` were made within `window`; bounded memory.
   bool allow(const std::string& key, int limit, std::chrono::steady_clock::duration window);
   Response intake(const Request& request, store::Store& store);
+  std::optional<Response> read_remembered(
+      const Request& request, store::Store& store, const std::string& rest,
+      const std::vector<std::pair<std::string, std::string>>& query);
   ApiConfig config_;
   std::shared_ptr<const Pages> pages_;
   std::mutex mutex_;

@@ -7,10 +7,14 @@
 
 #include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <fstream>
 #include <set>
+#include <variant>
 
 #include "houqin/core/error.hpp"
 #include "houqin/core/time.hpp"
@@ -23,32 +27,32 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = boost::asio::ip::tcp;
 
 constexpr std::chrono::milliseconds max_timeout{std::chrono::seconds(60)};
 
 /// Where a subscription's requests go.
 struct Target {
+  bool tls = false;         // https://
   std::string host;         // without brackets, for the resolver
   std::string port = "80";  // service for the resolver
   std::string authority;    // the Host header
   std::string path = "/";
 };
 
-/// Parses http://host[:port][/path]; errors start with "url: ".
+/// Parses http(s)://host[:port][/path]; errors start with "url: ".
 Target parse_target(const std::string& url) {
   auto bad = [&](const std::string& why) {
     fail(ErrorCode::invalid_argument, "url: '" + url + "' " + why);
   };
-  if (url.rfind("https://", 0) == 0)
-    fail(ErrorCode::invalid_argument,
-         "url: https is not supported for webhooks yet (no TLS); use http:// to the receiver or "
-         "to a local TLS relay");
-  if (url.rfind("http://", 0) != 0) bad("is not an http:// URL");
+  Target t;
+  t.tls = url.rfind("https://", 0) == 0;
+  if (!t.tls && url.rfind("http://", 0) != 0) bad("is not an http:// or https:// URL");
+  if (t.tls) t.port = "443";
   for (unsigned char c : url)
     if (c <= ' ' || c == 0x7f) bad("holds spaces or control characters");
-  Target t;
-  auto rest = url.substr(7);
+  auto rest = url.substr(t.tls ? 8 : 7);
   auto slash = rest.find('/');
   t.authority = rest.substr(0, slash);
   if (slash != std::string::npos) t.path = rest.substr(slash);
@@ -114,7 +118,7 @@ std::string signing_key(std::string_view secret) {
 
 /// POSTs `body` with `headers`; returns the answer's status. Error(unavailable) naming the stage
 /// when the network fails or the deadline passes.
-unsigned post(const Target& t, const std::string& where,
+unsigned post(const Target& t, const std::string& ca_file, const std::string& where,
               const std::vector<std::pair<std::string, std::string>>& headers,
               const std::string& body, std::chrono::milliseconds timeout) {
   bhttp::request<bhttp::string_body> req{bhttp::verb::post, t.path, 11};
@@ -128,7 +132,29 @@ unsigned post(const Target& t, const std::string& where,
 
   asio::io_context ioc;
   tcp::resolver resolver(ioc);
-  beast::tcp_stream stream(ioc);
+  // https: the receiver's certificate must chain to a trusted authority (the system's, or
+  // `ca_file`) and name the URL's host (or IP address); TLS 1.2 at least.
+  std::optional<ssl::context> tls;
+  if (t.tls) {
+    tls.emplace(ssl::context::tls_client);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    if (ca_file.empty())
+      tls->set_default_verify_paths(ec);
+    else
+      tls->load_verify_file(ca_file, ec);
+    if (ec)
+      fail(ErrorCode::unavailable, where + ": certificate authorities " +
+                                       (ca_file.empty() ? "of the system" : ca_file) + ": " +
+                                       ec.message());
+    tls->set_verify_mode(ssl::verify_peer);
+    tls->set_verify_callback(ssl::host_name_verification(t.host));
+  }
+  using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+  std::variant<beast::tcp_stream, TlsStream> streams =
+      tls ? decltype(streams)(std::in_place_type<TlsStream>, ioc, *tls)
+          : decltype(streams)(std::in_place_type<beast::tcp_stream>, ioc);
   beast::flat_buffer buffer;
   bhttp::response<bhttp::string_body> res;
   beast::error_code failed;
@@ -138,31 +164,54 @@ unsigned post(const Target& t, const std::string& where,
     failed = ec;
     done = true;
   };
-  stream.expires_after(timeout);
-  resolver.async_resolve(t.host, t.port, [&](beast::error_code ec, tcp::resolver::results_type r) {
-    if (ec) return finish(ec);
-    stage = "connecting";
-    stream.async_connect(r, [&](beast::error_code ec2, const tcp::endpoint&) {
-      if (ec2) return finish(ec2);
-      stage = "sending";
-      bhttp::async_write(stream, req, [&](beast::error_code ec3, std::size_t) {
-        if (ec3) return finish(ec3);
-        stage = "waiting for the answer";
-        bhttp::async_read(stream, buffer, res,
-                          [&](beast::error_code ec4, std::size_t) { finish(ec4); });
-      });
-    });
-  });
-  ioc.run_for(timeout);
-  if (!done) {
-    // The resolver is not bound by the stream's deadline: cancel everything and drain.
-    resolver.cancel();
-    beast::error_code ignored;
-    stream.socket().close(ignored);
-    ioc.run();
+  std::visit(
+      [&](auto& stream) {
+        auto& tcp_stream = beast::get_lowest_layer(stream);
+        auto send = [&] {
+          stage = "sending";
+          bhttp::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+            if (ec) return finish(ec);
+            stage = "waiting for the answer";
+            bhttp::async_read(stream, buffer, res,
+                              [&](beast::error_code ec2, std::size_t) { finish(ec2); });
+          });
+        };
+        tcp_stream.expires_after(timeout);
+        resolver.async_resolve(
+            t.host, t.port, [&, send](beast::error_code ec, tcp::resolver::results_type r) {
+              if (ec) return finish(ec);
+              stage = "connecting";
+              tcp_stream.async_connect(r, [&, send](beast::error_code ec2, const tcp::endpoint&) {
+                if (ec2) return finish(ec2);
+                if constexpr (std::is_same_v<std::decay_t<decltype(stream)>, TlsStream>) {
+                  beast::error_code parsed;
+                  asio::ip::make_address(t.host, parsed);
+                  if (parsed)  // a host name, not an address: say which (SNI)
+                    SSL_set_tlsext_host_name(stream.native_handle(), t.host.c_str());
+                  stage = "in the TLS handshake";
+                  stream.async_handshake(ssl::stream_base::client,
+                                         [&, send](beast::error_code ec3) {
+                                           if (ec3) return finish(ec3);
+                                           send();
+                                         });
+                } else {
+                  send();
+                }
+              });
+            });
+        ioc.run_for(timeout);
+        if (!done) {
+          // The resolver is not bound by the stream's deadline: cancel everything and drain.
+          resolver.cancel();
+          beast::error_code ignored;
+          tcp_stream.socket().close(ignored);
+          ioc.run();
+        }
+      },
+      streams);
+  if (!done)
     fail(ErrorCode::unavailable,
          where + ": timed out " + stage + " (" + std::to_string(timeout.count()) + " ms)");
-  }
   if (failed == beast::error::timeout)
     fail(ErrorCode::unavailable,
          where + ": timed out " + stage + " (" + std::to_string(timeout.count()) + " ms)");
@@ -180,8 +229,14 @@ void validate_webhooks(const std::vector<WebhookConfig>& webhooks) {
     auto bad = [&](const std::string& what) { fail(ErrorCode::invalid_argument, at + what); };
     try {
       require_code(w.name, "name");
-      parse_target(w.url);
+      auto target = parse_target(w.url);
       signing_key(w.secret);
+      if (!w.ca_file.empty()) {
+        if (!target.tls)
+          fail(ErrorCode::invalid_argument, "ca_file: only an https:// receiver has a certificate");
+        if (!std::ifstream(w.ca_file))
+          fail(ErrorCode::invalid_argument, "ca_file: '" + w.ca_file + "' cannot be read");
+      }
     } catch (const Error& e) {
       bad(e.what());
     }
@@ -249,7 +304,7 @@ host::Consumer webhook_consumer(const WebhookConfig& webhook) {
         const auto body = webhook_body(d.event);
         const auto where = "webhook " + webhook.name + " (" + webhook.url + ")";
         const unsigned status =
-            post(target, where,
+            post(target, webhook.ca_file, where,
                  {{"webhook-id", id},
                   {"webhook-timestamp", timestamp},
                   {"webhook-signature", webhook_signature(webhook.secret, id, timestamp, body)}},

@@ -1,13 +1,16 @@
 // An HTTP receiver on 127.0.0.1 for webhook tests: it records each request and answers from a
-// script of statuses. Plain sockets on a thread of its own; every wait is bounded.
+// script of statuses. Plain sockets (TLS with OpenSSL when given a certificate) on a thread of
+// its own; every wait is bounded.
 #pragma once
 
 #include <netinet/in.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <csignal>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -30,7 +33,15 @@ struct Received {
 /// client gives up) and records it.
 class Receiver {
  public:
-  Receiver() {
+  /// With a certificate and its key (PEM files): https, every connection a TLS server's.
+  explicit Receiver(const std::string& certificate = {}, const std::string& key = {}) {
+    if (!certificate.empty()) {
+      ::signal(SIGPIPE, SIG_IGN);  // SSL_write to a client that went away
+      tls_ = SSL_CTX_new(TLS_server_method());
+      if (!tls_ || SSL_CTX_use_certificate_chain_file(tls_, certificate.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(tls_, key.c_str(), SSL_FILETYPE_PEM) != 1)
+        throw std::runtime_error("receiver: cannot use " + certificate);
+    }
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -46,9 +57,15 @@ class Receiver {
     thread_.request_stop();
     thread_.join();
     ::close(fd_);
+    if (tls_) SSL_CTX_free(tls_);
   }
   std::string url(const std::string& path = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  /// Connections whose TLS handshake failed (the client refused the certificate).
+  int failed_handshakes() const {
+    std::lock_guard lock(mutex_);
+    return failed_handshakes_;
   }
   void script(std::vector<int> statuses) {
     std::lock_guard lock(mutex_);
@@ -66,11 +83,37 @@ class Receiver {
       if (::poll(&p, 1, 50) <= 0) continue;
       int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;
-      serve(c, stop);
+      SSL* ssl = nullptr;
+      if (tls_) {
+        timeval tv{2, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        ssl = SSL_new(tls_);
+        SSL_set_fd(ssl, c);
+        if (SSL_accept(ssl) != 1) {
+          std::lock_guard lock(mutex_);
+          ++failed_handshakes_;
+          SSL_free(ssl);
+          ::close(c);
+          continue;
+        }
+      }
+      serve(c, ssl, stop);
+      if (ssl) {
+        SSL_shutdown(ssl);
+        SSL_free(ssl);
+      }
       ::close(c);
     }
   }
-  void serve(int c, const std::stop_token& stop) {
+  void serve(int c, SSL* ssl, const std::stop_token& stop) {
+    auto recv = [&](int fd, char* into, std::size_t size, int flags) -> long {
+      if (ssl) return SSL_read(ssl, into, static_cast<int>(size));
+      return ::recv(fd, into, size, flags);
+    };
+    auto send = [&](int fd, const char* from, std::size_t size, int flags) -> long {
+      if (ssl) return SSL_write(ssl, from, static_cast<int>(size));
+      return ::send(fd, from, size, flags);
+    };
     timeval tv{2, 0};
     ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     std::string data;
@@ -78,7 +121,7 @@ class Receiver {
     std::size_t head_end = std::string::npos, length = 0;
     for (int i = 0; i < 1000; ++i) {  // bounded: a request is a few reads
       if (head_end != std::string::npos && data.size() >= head_end + 4 + length) break;
-      auto n = ::recv(c, buf, sizeof buf, 0);
+      auto n = recv(c, buf, sizeof buf, 0);
       if (n <= 0) return;
       data.append(buf, static_cast<std::size_t>(n));
       if (head_end == std::string::npos &&
@@ -116,15 +159,17 @@ class Receiver {
     if (status == 0) {  // never answer: wait (bounded) until the client closes
       for (int i = 0; i < 100 && !stop.stop_requested(); ++i) {
         pollfd p{c, POLLIN, 0};
-        if (::poll(&p, 1, 50) > 0 && ::recv(c, buf, sizeof buf, 0) <= 0) return;
+        if (::poll(&p, 1, 50) > 0 && recv(c, buf, sizeof buf, 0) <= 0) return;
       }
       return;
     }
     auto answer = "HTTP/1.1 " + std::to_string(status) +
                   " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
-    ::send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
+    send(c, answer.data(), answer.size(), MSG_NOSIGNAL);
   }
 
+  SSL_CTX* tls_ = nullptr;
+  int failed_handshakes_ = 0;
   int fd_ = -1;
   int port_ = 0;
   mutable std::mutex mutex_;

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "../../support/backends.hpp"
+#include "../../support/process.hpp"
 #include "../../support/receiver.hpp"
 #include "houqin/core/clock.hpp"
 #include "houqin/host/consumer.hpp"
@@ -196,6 +197,61 @@ TEST_P(WebhooksTest, ATimeoutIsAFailure) {
   EXPECT_NE(c.state(*s).last_error.find("timed out"), std::string::npos) << c.state(*s).last_error;
 }
 
+TEST_P(WebhooksTest, HttpsReceiversMustProveWhoTheyAreBeforeAnEventIsSent) {
+  namespace fs = std::filesystem;
+  auto dir = fs::temp_directory_path() / ("houqin-webhook-tls-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
+  testing::Child openssl(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+       "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
+       "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert},
+      true);
+  ASSERT_EQ(openssl.wait(std::chrono::seconds(30)), 0) << openssl.read_all(milliseconds(1000));
+  Receiver secure(cert, key);
+  ASSERT_EQ(secure.url().rfind("https://127.0.0.1:", 0), 0u);
+
+  // The hospital's own authority (here the receiver's self-signed certificate) is trusted.
+  auto trusted = config(secure.url("/in"));
+  trusted.ca_file = cert;
+  auto c = http::webhook_consumer(trusted);
+  c.state(*s);
+  auto id = raise(1.5);
+  drain(c);
+  auto got = secure.requests();
+  ASSERT_EQ(got.size(), 1u) << c.state(*s).last_error;
+  EXPECT_EQ(got[0].target, "/in");
+  EXPECT_EQ(got[0].headers.at("webhook-id"), std::to_string(id));
+  EXPECT_EQ(got[0].headers.at("webhook-signature"), expected_signature(raw_key, got[0]));
+  EXPECT_EQ(c.state(*s).position, id);
+
+  // The system's authorities have never heard of it: refused before anything is sent.
+  auto unknown = config(secure.url());
+  unknown.name = "untrusted";
+  auto u = http::webhook_consumer(unknown);
+  u.state(*s);
+  raise(2.5);
+  EXPECT_EQ(u.poll(*s).failed, 1);
+  EXPECT_NE(u.state(*s).last_error.find("in the TLS handshake: certificate verify failed"),
+            std::string::npos)
+      << u.state(*s).last_error;
+
+  // A certificate of a trusted authority for another name is refused as well.
+  auto other_name =
+      config("https://localhost:" + secure.url().substr(std::string("https://127.0.0.1:").size()));
+  other_name.name = "misnamed";
+  other_name.ca_file = cert;
+  auto m = http::webhook_consumer(other_name);
+  m.state(*s);
+  raise(3.5);
+  EXPECT_EQ(m.poll(*s).failed, 1);
+  EXPECT_NE(m.state(*s).last_error.find("certificate verify failed"), std::string::npos)
+      << m.state(*s).last_error;
+  EXPECT_EQ(secure.requests().size(), 1u) << "nothing reached the receiver but the first";
+  EXPECT_GE(secure.failed_handshakes(), 2);
+  fs::remove_all(dir);
+}
+
 TEST_P(WebhooksTest, DeliveryResumesFromTheCheckpointWhenTheConsumerIsRecreated) {
   {
     auto host = http::make_webhook_host(*s, {config(receiver.url())});
@@ -236,16 +292,20 @@ std::string refusal(const std::vector<http::WebhookConfig>& w) {
 }
 
 TEST(WebhookConfig, BadSubscriptionsAreRefusedNamingTheKey) {
-  http::WebhookConfig ok{"a", "http://127.0.0.1:9/x", {"repair."}, "s", milliseconds(1000), {}};
+  http::WebhookConfig ok{"a", "http://127.0.0.1:9/x", {"repair."}, "s", milliseconds(1000), {}, ""};
   EXPECT_EQ(refusal({ok}), "accepted");
   auto w = ok;
+  w.name = "b";
   w.url = "https://example.org/hook";
-  EXPECT_EQ(refusal({ok, w}).rfind("webhooks[1].url: https is not supported for webhooks yet", 0),
-            0u)
-      << refusal({ok, w});
+  EXPECT_EQ(refusal({ok, w}), "accepted");
+  w.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(refusal({ok, w}), "webhooks[1].ca_file: '/nonexistent/ca.pem' cannot be read");
+  w = ok;
+  w.ca_file = "/etc/ssl/certs/ca-certificates.crt";
+  EXPECT_EQ(refusal({w}), "webhooks[0].ca_file: only an https:// receiver has a certificate");
   w = ok;
   w.url = "ftp://x/";
-  EXPECT_EQ(refusal({w}), "webhooks[0].url: 'ftp://x/' is not an http:// URL");
+  EXPECT_EQ(refusal({w}), "webhooks[0].url: 'ftp://x/' is not an http:// or https:// URL");
   w.url = "http://host:99999/";
   EXPECT_EQ(refusal({w}), "webhooks[0].url: 'http://host:99999/' has a port that is not 1..65535");
   EXPECT_EQ(refusal({ok, ok}), "webhooks[1].name: 'a' names two subscriptions");
@@ -292,9 +352,13 @@ TEST(WebhookConfig, TheDaemonConfigFileNamesTheFaultyKey) {
                             "secret": "s", "timeout": "PT2S",
                             "retry": {"max_attempts": 8}}]})"),
             "accepted 1");
-  auto https =
-      read(head + R"({"name": "a", "url": "https://h/", "events": ["x"], "secret": "s"}]})");
-  EXPECT_NE(https.find("webhooks[0].url: https is not supported"), std::string::npos) << https;
+  EXPECT_EQ(read(head + R"({"name": "a", "url": "https://h/", "events": ["x"], "secret": "s",
+                            "ca_file": "/etc/ssl/certs/ca-certificates.crt"}]})"),
+            "accepted 1");
+  auto no_ca = read(head + R"({"name": "a", "url": "https://h/", "events": ["x"], "secret": "s",
+                               "ca_file": "/no/such/ca.pem"}]})");
+  EXPECT_NE(no_ca.find("webhooks[0].ca_file: '/no/such/ca.pem' cannot be read"), std::string::npos)
+      << no_ca;
   auto unknown =
       read(head + R"({"name": "a", "url": "http://h/", "events": ["x"], "secrt": "s"}]})");
   EXPECT_NE(unknown.find("secrt"), std::string::npos) << unknown;

@@ -24,7 +24,9 @@ struct WebhookConfig {
                                                                    "secret"};
   /// Letters, digits, '-', '_', '.'; the consumer is "webhook.<name>" (checkpoint, dead letters).
   std::string name;
-  /// http://host[:port][/path]. https is refused: TLS is not supported for webhooks yet.
+  /// http://host[:port][/path] or https://host[:port][/path]. An https receiver's certificate
+  /// must chain to a trusted authority (ca_file) and name the URL's host or IP address; TLS 1.2
+  /// or later.
   std::string url;
   /// Event type prefixes, compared without regard to case: "repair." (every repair event),
   /// "telemetry.alarm" (telemetry.AlarmRaised, telemetry.AlarmCleared).
@@ -36,11 +38,14 @@ struct WebhookConfig {
   std::chrono::milliseconds timeout{std::chrono::seconds(5)};
   /// Tries per event and the backoff between them; then the event is dead-lettered.
   host::RetryPolicy retry;
+  /// https only: a PEM file of the authorities the receiver's certificate may chain to (a
+  /// hospital's own CA); empty: the system's (/etc/ssl/certs, Debian's ca-certificates).
+  std::string ca_file;
 };
-BOOST_DESCRIBE_STRUCT(WebhookConfig, (), (name, url, events, secret, timeout, retry))
+BOOST_DESCRIBE_STRUCT(WebhookConfig, (), (name, url, events, secret, timeout, retry, ca_file))
 
 /// Checks a list of subscriptions: Error(invalid_argument) naming the entry and key
-/// ("webhooks[1].url: https is not supported for webhooks yet (no TLS); ...").
+/// ("webhooks[1].url: 'ftp://x/' is not an http:// or https:// URL").
 HOUQIN_HTTP_EXPORT void validate_webhooks(const std::vector<WebhookConfig>& webhooks);
 
 /// Whether an event type matches one of the subscription's prefixes.

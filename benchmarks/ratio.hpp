@@ -13,6 +13,8 @@ namespace houqin::bench {
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   std::map<std::string, double> items_per_second;
+  /// Every counter of each benchmark's run (or median), by benchmark name.
+  std::map<std::string, benchmark::UserCounters> counters;
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
@@ -23,6 +25,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (r.run_type != Run::RT_Iteration && !median) continue;
       auto name = r.run_name.function_name;
       items_per_second[name.substr(0, name.find('/'))] = it->second;
+      counters[name.substr(0, name.find('/'))] = r.counters;
     }
   }
   /// Prints "ratio A / B = x (target ...)" when both ran.

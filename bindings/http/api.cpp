@@ -308,19 +308,6 @@ json::Json read_entities(store::Store& store, const auth::Actor& actor, const st
   return protect::get_entity(store, actor, name, whole_number("id", id_text, 1));
 }
 
-/// The entity table a read names, when it has no personal columns (whose reads are audited,
-/// a write); null for anything else.
-const store::TableInfo* plain_table(const std::string& rest) {
-  auto name = rest.substr(std::string_view("entities/").size());
-  name = name.substr(0, name.find('/'));
-  for (const auto& known : store::entities().names())
-    if (known == name) {
-      const auto* table = store::entities().at(name).table;
-      return table->has_personal ? nullptr : table;
-    }
-  return nullptr;
-}
-
 }  // namespace
 
 /// A read of a table without personal columns by a session this connection resumed lately:
@@ -331,7 +318,10 @@ const store::TableInfo* plain_table(const std::string& rest) {
 std::optional<Response> Api::read_remembered(
     const Request& request, store::Store& store, const std::string& rest,
     const std::vector<std::pair<std::string, std::string>>& query) {
-  if (store.transaction_depth() != 0 || !plain_table(rest)) return std::nullopt;
+  // Only tables without personal columns: reading those is audited, a write.
+  auto name = std::string_view(rest).substr(std::string_view("entities/").size());
+  if (store.transaction_depth() != 0 || !plain_entities_.count(name.substr(0, name.find('/'))))
+    return std::nullopt;
   try {
     auto token = token_of(request).first;
     store::Transaction reading(store, store::Transaction::read_only);
@@ -467,7 +457,10 @@ Api::Api(ApiConfig config)
     : config_(std::move(config)),
       pages_(std::make_shared<const Pages>(Pages::load(
           config_.pages_dir.empty() ? default_pages_dir() : config_.pages_dir, config_.chart_js))),
-      openapi_text_(openapi().dump()) {}
+      openapi_text_(openapi().dump()) {
+  for (const auto& name : store::entities().names())
+    if (!store::entities().at(name).table->has_personal) plain_entities_.insert(name);
+}
 
 bool Api::needs_store(const Request& request) {
   auto path = std::string_view(request.target).substr(0, request.target.find('?'));

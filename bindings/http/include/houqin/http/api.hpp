@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -208,6 +209,8 @@ class HOUQIN_HTTP_EXPORT Api {
   std::mutex mutex_;
   std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> attempts_;
   std::string openapi_text_;
+  /// Entity collections without personal columns, as registered when the Api was made.
+  std::set<std::string, std::less<>> plain_entities_;
 };
 
 }  // namespace houqin::http

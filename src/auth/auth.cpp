@@ -387,10 +387,6 @@ Actor actor_of(store::Store& store, const User& user, std::optional<Id> session_
   return Actor::user(user.id, user.login, session_id, std::move(holdings));
 }
 
-}  // namespace
-
-namespace {
-
 /// Sessions this connection resumed lately, by token digest, with the epoch they were read at:
 /// the next request of the session reads the epoch (one row) instead of the session, the user,
 /// the grants and the roles, as long as nothing that could change the answer has been committed
@@ -405,13 +401,21 @@ struct ResumeCache {
   };
   static constexpr std::size_t limit = 4096;
   std::unordered_map<std::string, Entry> entries;
+  bool usable = false;  // the database has the counter (auth migration 2 ran)
 };
 
-ResumeCache& resume_cache(store::Store& store) {
+/// The connection's cache; null on a database that has not been migrated to the counter yet
+/// (then every resume reads, as before it existed).
+ResumeCache* resume_cache(store::Store& store) {
   static const char key = 0;
   auto& slot = store.attachment(&key);
-  if (!slot) slot = std::make_shared<ResumeCache>();
-  return *static_cast<ResumeCache*>(slot.get());
+  if (!slot) {
+    auto cache = std::make_shared<ResumeCache>();
+    cache->usable = store.table_exists(entity_traits<AuthEpoch>::table);
+    slot = cache;
+  }
+  auto* cache = static_cast<ResumeCache*>(slot.get());
+  return cache->usable ? cache : nullptr;
 }
 
 std::int64_t auth_epoch(store::Store& store) {
@@ -444,8 +448,9 @@ std::optional<Actor> cached(store::Store& store, ResumeCache& cache, const std::
 }  // namespace
 
 std::optional<Actor> Auth::resume_cached(std::string_view token) {
-  return cached(store_, resume_cache(store_), token_digest(token), store_.clock().now(),
-                idle_step(policy_));
+  auto* cache = resume_cache(store_);
+  if (!cache) return std::nullopt;
+  return cached(store_, *cache, token_digest(token), store_.clock().now(), idle_step(policy_));
 }
 
 Actor Auth::resume(std::string_view token) {
@@ -453,7 +458,7 @@ Actor Auth::resume(std::string_view token) {
   const auto digest = token_digest(token);
   const auto step = idle_step(policy_);
   // Only outside a transaction: inside one, the epoch could count a change that is rolled back.
-  auto* cache = store_.transaction_depth() == 0 ? &resume_cache(store_) : nullptr;
+  auto* cache = store_.transaction_depth() == 0 ? resume_cache(store_) : nullptr;
   if (cache)
     if (auto actor = cached(store_, *cache, digest, now, step)) return std::move(*actor);
   Repository<Session> sessions(store_);

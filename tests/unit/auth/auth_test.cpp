@@ -256,6 +256,26 @@ TEST_P(AuthTest, ARememberedSessionSeesEveryChangeCommittedElsewhereAtOnce) {
                "session unknown or ended");
 }
 
+TEST_P(AuthTest, ADatabaseWithoutTheChangeCounterResumesByReadingAsBefore) {
+  store::StoreOptions o;
+  o.clock = &pf.clock;
+  auto s = pf.fx.open(GetParam(), o);
+  HQ_REQUIRE_STORE(s);
+  auto all = houqin::migrations();
+  std::erase_if(all, [](const store::Migration& m) { return m.domain == "auth" && m.version > 1; });
+  store::migrate(*s, all);
+  ASSERT_FALSE(s->table_exists("auth_epoch"));
+  auth::Auth a(*s, auth::test_policy());
+  a.bootstrap({"sysadmin", "S", test_password}, {"secadmin", "S", test_password},
+              {"auditor", "A", test_password});
+  auto token = a.login("sysadmin", test_password).token;
+  EXPECT_EQ(a.resume(token).label(), "user:sysadmin");
+  EXPECT_EQ(a.resume(token).label(), "user:sysadmin");
+  EXPECT_FALSE(a.resume_cached(token)) << "nothing is remembered without the counter";
+  a.logout(token);
+  expect_error([&] { a.resume(token); }, ErrorCode::unauthenticated, "session unknown or ended");
+}
+
 TEST_P(AuthTest, PasswordRulesNameTheRuleBroken) {
   auto s = pf.open(GetParam());
   HQ_REQUIRE_STORE(s);

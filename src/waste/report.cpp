@@ -92,7 +92,7 @@ Report Tracker::report(const ReportInput& in) {
     const double kg = c[3].d;
     const std::uint64_t key =
         period << 40 | static_cast<std::uint64_t>(dept) << 8 | static_cast<std::uint64_t>(category);
-    auto [at, added] = row_of.emplace(key, found.size());
+    auto [at, added] = row_of.try_emplace(key, found.size());  // no node made for a known key
     if (added) {
       ReportRow row;
       row.period = periods[period];

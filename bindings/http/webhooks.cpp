@@ -209,10 +209,7 @@ unsigned post(const Target& t, const std::string& ca_file, const std::string& wh
         }
       },
       streams);
-  if (!done)
-    fail(ErrorCode::unavailable,
-         where + ": timed out " + stage + " (" + std::to_string(timeout.count()) + " ms)");
-  if (failed == beast::error::timeout)
+  if (!done || failed == beast::error::timeout)
     fail(ErrorCode::unavailable,
          where + ": timed out " + stage + " (" + std::to_string(timeout.count()) + " ms)");
   if (failed) fail(ErrorCode::unavailable, where + ": " + stage + ": " + failed.message());

@@ -532,10 +532,6 @@ void Auth::logout(std::string_view token) {
   tx.commit();
 }
 
-Actor Auth::actor_for(Id user_id, std::optional<Id> session_id) {
-  return actor_of(store_, Repository<User>(store_).require(user_id), session_id);
-}
-
 // ---- accounts
 // ------------------------------------------------------------------------------------
 

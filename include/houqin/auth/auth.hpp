@@ -193,7 +193,6 @@ class HOUQIN_EXPORT Auth {
   const Policy& policy() const noexcept { return policy_; }
 
  private:
-  Actor actor_for(Id user_id, std::optional<Id> session_id);
   store::Store& store_;
   Policy policy_;
 };

@@ -649,7 +649,7 @@ void Call::record(std::string_view entity, std::optional<Id> id,
 
 void Call::record_failure(Outcome outcome, const std::string& detail) noexcept {
   try {
-    store::Transaction tx(store_);
+    store::Transaction tx(store_, store::Transaction::note);
     append(store_, actor_, Entry{action_, entity_, entity_id_, outcome, detail, {}, {}});
     tx.commit();
   } catch (...) {  // the caller's error is the one to report; a dead store fails both anyway

@@ -2,6 +2,9 @@
 #include "houqin/host/host.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
+#include <thread>
 
 #include "houqin/host/waker.hpp"
 #include "houqin/store/event_log.hpp"
@@ -151,13 +154,22 @@ HostStatus Host::status() const {
 void Host::start() {
   if (thread_.joinable()) return;
   thread_ = std::jthread([this](std::stop_token stop) {
-    Waker waker(store_);
+    std::optional<Waker> waker;
+    auto backoff = std::chrono::milliseconds{100};
     while (!stop.stop_requested()) {
       Round r;
       try {
+        if (!waker) waker.emplace(store_);
         r = run_once();
+        backoff = std::chrono::milliseconds{100};
       } catch (const std::exception&) {
-        // The store went away or a lease could not be written: try again after a pause.
+        // The database went away (a restart, a failover) or a lease could not be written: try
+        // again after a pause that grows to 2 s; the store reconnects at the next round.
+        for (auto waited = std::chrono::milliseconds{0}; waited < backoff && !stop.stop_requested();
+             waited += std::chrono::milliseconds{50})
+          std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        backoff = std::min(backoff * 2, std::chrono::milliseconds{2000});
+        continue;
       }
       if (r.more) continue;
       // Sleep until another process commits, a lease needs renewing or a job is due.
@@ -177,7 +189,7 @@ void Host::start() {
       for (auto waited = std::chrono::milliseconds{0}; waited < sleep && !stop.stop_requested();
            waited += slice) {
         try {
-          if (waker.wait(slice)) break;
+          if (waker->wait(slice)) break;
         } catch (const std::exception&) {
           break;
         }

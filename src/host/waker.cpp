@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <string>
 
 #include "houqin/core/error.hpp"
@@ -20,6 +21,7 @@ struct Waker::Impl {
   store::Store& store;
   int inotify_fd = -1;
   long long data_version = -1;
+  std::uint64_t listening_on = 0;  // the connection generation LISTEN was sent on
 
   explicit Impl(store::Store& s) : store(s) {}
   ~Impl() {
@@ -39,7 +41,17 @@ struct Waker::Impl {
     }
     return any;
   }
+  void listen() {
+    store.execute("LISTEN " + std::string(store::event_channel));
+    listening_on = store.connection_generation();
+  }
   bool wait_pg(std::chrono::milliseconds timeout) {
+    // A connection opened again (a restart, a failover) listens again; what was committed
+    // meanwhile was not told, so this counts as a wake-up.
+    if (store.connection_lost() || store.connection_generation() != listening_on) {
+      listen();
+      return true;
+    }
     if (drain_notifications()) return true;
     pollfd p{PQsocket(pg()), POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
@@ -90,7 +102,7 @@ struct Waker::Impl {
 
 Waker::Waker(store::Store& store) : impl_(std::make_unique<Impl>(store)) {
   if (store.dialect() == store::Dialect::postgresql) {
-    store.execute("LISTEN " + std::string(store::event_channel));
+    impl_->listen();
     return;
   }
   impl_->data_version = impl_->read_data_version();

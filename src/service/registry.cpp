@@ -1,10 +1,14 @@
 #include "houqin/service/registry.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "houqin/core/error.hpp"
+#include "houqin/store/store.hpp"
 
 namespace houqin::service {
 namespace {
@@ -27,6 +31,42 @@ bool well_formed(std::string_view name) {
   for (char c : name)
     if (!(c == '.' || c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
   return true;
+}
+
+/// Runs `attempt`, and again while it fails only because the store's connection was lost before
+/// anything of it was committed (a PostgreSQL failover or restart): each new attempt reconnects,
+/// after a pause of 50 ms growing to 250 ms (a refused connection costs little; a promoted
+/// standby is found within a quarter second), for at most the store's failover_wait. A call inside
+/// a caller's transaction is not retried (that transaction is gone; its owner must start over), nor
+/// is one whose COMMIT was sent, since it may have committed.
+template <class F>
+json::Json run_retrying(store::Store& store, const Operation& op, F&& attempt) {
+  const bool outermost = store.transaction_depth() == 0;
+  const auto wait = store.failover_wait();
+  std::optional<std::chrono::steady_clock::time_point> give_up;
+  auto pause = std::chrono::milliseconds{50};
+  for (;;) {
+    const auto commits = store.commits_attempted();
+    const auto generation = store.connection_generation();
+    try {
+      return attempt();
+    } catch (const Error& e) {
+      const bool lost = store.connection_lost() || store.connection_generation() != generation;
+      if (!outermost || e.code() != ErrorCode::unavailable || !lost ||
+          store.commits_attempted() != commits || wait.count() <= 0)
+        throw;
+      const auto now = std::chrono::steady_clock::now();
+      if (!give_up) give_up = now + wait;
+      if (now >= *give_up) throw;
+      metrics::counter("houqin_operation_retries_total",
+                       "Registry operations run again after the database connection was lost",
+                       {{"operation", op.name}})
+          .add();
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(pause, *give_up - now));
+      pause = std::min(pause * 2, std::chrono::milliseconds{250});
+    }
+  }
 }
 
 }  // namespace
@@ -101,7 +141,7 @@ json::Json call(store::Store& store, const auth::Actor& actor, std::string_view 
       }
     }
     Context ctx{store, actor};
-    return op.handler(ctx, input);
+    return run_retrying(store, op, [&] { return op.handler(ctx, input); });
   } catch (const Error& e) {
     metrics::counter("houqin_operation_errors_total", "Registry operations that failed, by code",
                      {{"operation", op.name}, {"code", std::string(to_string(e.code()))}})

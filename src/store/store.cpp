@@ -172,12 +172,62 @@ struct Store::Impl {
   std::shared_ptr<const Sealer> keys;
   EventBus bus;
   int depth = 0;
+  std::uint64_t generation = 0;  // reconnections
+  std::uint64_t commits = 0;     // outermost COMMITs sent, notes of failures not counted
+  bool note = false;             // the outermost transaction only notes a failure
+  std::chrono::milliseconds failover_wait{0};
   std::vector<std::size_t> marks;  // event-bus positions at each savepoint
   std::unordered_map<std::string, std::unique_ptr<Prepared>> cache;
   std::unordered_map<const void*, std::shared_ptr<void>> attachments;
 
+  /// PostgreSQL: the connection is gone (the server restarted or failed over, or a reconnection
+  /// failed and left no connection at all).
+  bool lost() {
+    if (dialect != Dialect::postgresql) return false;
+    if (sql.get_backend() == nullptr) return true;
+    return PQstatus(native_pg(sql)) == CONNECTION_BAD;
+  }
+  /// Before a statement: a lost connection is opened again, outside a transaction only (the
+  /// server has dropped an open one, so its remaining statements must fail).
+  void ensure_connected() {
+    if (!lost()) return;
+    if (depth > 0)
+      fail(ErrorCode::unavailable,
+           "the connection to the database was lost inside a transaction: run it again");
+    cache.clear();  // statements of the old connection go before it does
+    try {
+      sql.reconnect();
+      sql << "SET client_min_messages = warning";
+    } catch (const std::exception& e) {
+      fail(ErrorCode::unavailable, "reconnecting to " + url + ": " + first_line(e.what()));
+    }
+    ++generation;
+    static metrics::Counter& reconnects = metrics::counter(
+        "houqin_store_reconnects_total", "Connections opened again after the database was lost");
+    reconnects.add();
+  }
+  /// rethrow_as_error, except that any failure on a lost connection is Error(unavailable).
+  [[noreturn]] void rethrow(const std::string& context) {
+    if (lost()) {
+      std::string what;
+      try {
+        throw;
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::unavailable) throw;
+        what = first_line(e.what());
+      } catch (const std::exception& e) {
+        what = first_line(e.what());
+      } catch (...) {
+      }
+      fail(ErrorCode::unavailable,
+           context + ": the connection to the database was lost (" + what + ")");
+    }
+    rethrow_as_error(context);
+  }
+
   Prepared& prepare(const std::string& text, const std::vector<Storage>& params,
                     const std::vector<Storage>& results) {
+    ensure_connected();
     if (auto it = cache.find(text); it != cache.end()) return *it->second;
     if (cache.size() > 512) cache.clear();  // ad-hoc filter shapes must not grow without bound
     auto p = std::make_unique<Prepared>();
@@ -224,7 +274,10 @@ struct Store::Impl {
 
   void forget(const std::string& text) { cache.erase(text); }
 
-  void exec(const std::string& text) { sql << text; }
+  void exec(const std::string& text) {
+    ensure_connected();
+    sql << text;
+  }
   /// BEGIN, COMMIT and savepoints, which every transaction runs: prepared once per connection,
   /// not parsed and prepared again each time (that was a third of a small read transaction's
   /// cost).
@@ -260,7 +313,7 @@ Store::~Store() {
   if (!impl_) return;
   impl_->attachments.clear();  // modules' own state (native statements) first
   impl_->cache.clear();        // statements before the session they belong to
-  if (impl_->depth > 0) {
+  if (impl_->depth > 0 && !impl_->lost()) {
     try {
       impl_->exec("ROLLBACK");
     } catch (...) {  // closing anyway; the database rolls back an open transaction itself
@@ -273,6 +326,7 @@ std::unique_ptr<Store> Store::open(std::string_view url, StoreOptions options) {
   impl->url = redact(std::string(url));
   impl->clock = options.clock ? options.clock : &system_clock();
   impl->keys = options.keys;
+  impl->failover_wait = options.failover_wait;
   try {
     if (url.rfind("sqlite:", 0) == 0) {
       std::string path(url.substr(7));
@@ -329,6 +383,18 @@ void* Store::native_handle() noexcept {
   if (impl_->dialect == Dialect::sqlite) return native_sqlite(impl_->sql);
   return native_pg(impl_->sql);
 }
+bool Store::connection_lost() const noexcept {
+  return impl_->lost();
+}
+std::uint64_t Store::connection_generation() const noexcept {
+  return impl_->generation;
+}
+std::uint64_t Store::commits_attempted() const noexcept {
+  return impl_->commits;
+}
+std::chrono::milliseconds Store::failover_wait() const noexcept {
+  return impl_->failover_wait;
+}
 EventBus& Store::events() noexcept {
   return impl_->bus;
 }
@@ -353,7 +419,7 @@ void Store::Impl::control_or_throw(const std::string& text) {
   try {
     control(text);
   } catch (...) {
-    rethrow_as_error(text);
+    rethrow(text);
   }
 }
 
@@ -364,7 +430,7 @@ void Store::execute(std::string_view text) {
   try {
     impl_->exec(s);
   } catch (...) {
-    rethrow_as_error(first_line(s).substr(0, 60));
+    impl_->rethrow(first_line(s).substr(0, 60));
   }
 }
 
@@ -383,7 +449,7 @@ std::int64_t Store::execute(std::string_view text, std::span<const Param> params
     return p.st->get_affected_rows();
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(first_line(sql).substr(0, 60));
+    impl_->rethrow(first_line(sql).substr(0, 60));
   }
 }
 
@@ -398,7 +464,7 @@ bool Store::table_exists(std::string_view table) {
     return p.run_single() && p.results[0].i > 0;
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(std::string(table));
+    impl_->rethrow(std::string(table));
   }
 }
 
@@ -414,7 +480,7 @@ bool Store::column_exists(std::string_view table, std::string_view column) {
     return p.run_single() && p.results[0].i > 0;
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(std::string(table) + "." + std::string(column));
+    impl_->rethrow(std::string(table) + "." + std::string(column));
   }
 }
 
@@ -428,6 +494,11 @@ void Store::begin() {
 
 void Store::begin_read() {
   open_transaction(impl_->dialect == Dialect::sqlite ? "BEGIN DEFERRED" : "BEGIN READ ONLY");
+}
+
+void Store::begin_note() {
+  begin();
+  if (impl_->depth == 1) impl_->note = true;
 }
 
 void Store::open_transaction(const char* begin) {
@@ -445,22 +516,36 @@ void Store::commit() {
   auto& m = *impl_;
   if (m.depth == 0) fail(ErrorCode::failed_precondition, "commit without a transaction");
   if (m.depth == 1) {
+    bool sent = false;
     try {
       // The log rows of this transaction's events, in it: they commit, or vanish, with it.
       if (auto entries = m.bus.held_entries(); !entries.empty()) append_events(*this, entries);
-      impl_->control("COMMIT");
+      if (!m.lost()) {  // (on a connection known to be lost it is not sent: nothing committed)
+        sent = true;
+        if (!m.note) ++m.commits;
+      }
+      m.control("COMMIT");
     } catch (...) {
       // The commit failed: the transaction is gone (or must go), and so are its events.
-      try {
-        impl_->exec("ROLLBACK");
-      } catch (...) {
+      const bool lost = m.lost();
+      if (!lost) {
+        try {
+          m.exec("ROLLBACK");
+        } catch (...) {
+        }
       }
       m.depth = 0;
+      m.note = false;
       m.marks.clear();
       m.bus.release(false);
-      rethrow_as_error("commit");
+      if (lost && sent)
+        fail(ErrorCode::unavailable,
+             "commit: the connection to the database was lost while committing, so whether the "
+             "transaction committed is unknown");
+      m.rethrow("commit");
     }
     m.depth = 0;
+    m.note = false;
     m.marks.clear();
     m.bus.release(true);  // events reach subscribers only now
   } else {
@@ -479,6 +564,8 @@ void Store::rollback() {
   m.marks.pop_back();
   m.bus.discard_after(mark);
   m.bus.release(false);
+  if (m.depth == 0) m.note = false;
+  if (m.lost()) return;  // the server has dropped the transaction with the connection
   if (m.depth == 0) {
     execute("ROLLBACK");
   } else {
@@ -494,6 +581,10 @@ int Store::transaction_depth() const noexcept {
 
 Transaction::Transaction(Store& store, ReadOnly) : store_(store) {
   store_.begin_read();
+}
+
+Transaction::Transaction(Store& store, Note) : store_(store) {
+  store_.begin_note();
 }
 
 Transaction::Transaction(Store& store) : store_(store) {
@@ -603,7 +694,7 @@ Id Store::insert_row(const TableInfo& t, std::span<const Cell> row) {
     return p.results[0].i;
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name);
+    impl_->rethrow(t.name);
   }
 }
 
@@ -685,7 +776,7 @@ void Store::insert_rows(const TableInfo& t, std::span<const Cell> cells, std::st
       p.st->execute(true);
     } catch (...) {
       impl_->forget(sql);
-      rethrow_as_error(t.name);
+      impl_->rethrow(t.name);
     }
   }
 }
@@ -705,7 +796,7 @@ bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
     return true;
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name + " " + std::to_string(id));
+    impl_->rethrow(t.name + " " + std::to_string(id));
   }
 }
 
@@ -732,7 +823,7 @@ std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
     return p.st->get_affected_rows();
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name + " " + std::to_string(row[0].i));
+    impl_->rethrow(t.name + " " + std::to_string(row[0].i));
   }
 }
 
@@ -753,7 +844,7 @@ std::int64_t Store::delete_row(const TableInfo& t, Id id,
     return p.st->get_affected_rows();
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name + " " + std::to_string(id));
+    impl_->rethrow(t.name + " " + std::to_string(id));
   }
 }
 
@@ -778,7 +869,7 @@ void Store::select_rows(const TableInfo& t, const QuerySpec& q,
     }
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name);
+    impl_->rethrow(t.name);
   }
 }
 
@@ -797,7 +888,7 @@ std::int64_t Store::count_rows(const TableInfo& t, const QuerySpec& q) {
     return p.results[0].i;
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name);
+    impl_->rethrow(t.name);
   }
 }
 
@@ -815,7 +906,7 @@ void Store::put_row(const TableInfo& t, std::span<const Cell> row) {
     p.st->execute(true);
   } catch (...) {
     impl_->forget(sql);
-    rethrow_as_error(t.name + " " + std::to_string(row[0].i));
+    impl_->rethrow(t.name + " " + std::to_string(row[0].i));
   }
 }
 

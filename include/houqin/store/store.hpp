@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ struct StoreOptions {
   /// Keys for personal members (entity_traits<T>::personal). Without a keyring, writing or reading
   /// a personal member is Error(failed_precondition); the store never stores them in plaintext.
   std::shared_ptr<const Sealer> keys;
+  /// PostgreSQL: how long a registry call (service::call) whose connection was lost before
+  /// anything of it was committed is retried, reconnecting each time, before its Error(unavailable)
+  /// reaches the caller: the time a failover may take (docs/reliability.md). Zero: never retried.
+  std::chrono::milliseconds failover_wait{30000};
 };
 
 class HOUQIN_EXPORT Store {
@@ -63,6 +68,21 @@ class HOUQIN_EXPORT Store {
   EventBus& events() noexcept;
   /// The keyring personal members are sealed with; null when the store was opened without one.
   const Sealer* keyring() const noexcept;
+
+  // ---- connection loss (PostgreSQL: a server that restarted, a failover) ----
+  // A statement that fails because the connection is gone is Error(unavailable). Outside a
+  // transaction the next statement reconnects first, through the URL as given: a multi-host URL
+  // with target_session_attrs=read-write finds the new primary. An open transaction is not
+  // carried over: the statements in it fail, and it must be run again from the start.
+  /// True while the connection is known to be gone (never on SQLite).
+  bool connection_lost() const noexcept;
+  /// How many times the store has connected again after losing its connection.
+  std::uint64_t connection_generation() const noexcept;
+  /// How many outermost COMMITs have been sent: when it has not moved, nothing was committed, and
+  /// a transaction that failed with the connection lost may be run again.
+  std::uint64_t commits_attempted() const noexcept;
+  /// StoreOptions::failover_wait.
+  std::chrono::milliseconds failover_wait() const noexcept;
 
   /// The native connection under the store, for bulk paths SOCI cannot express (prepared SQLite
   /// inserts, PostgreSQL COPY BINARY): a `sqlite3*` when dialect() is sqlite, a `PGconn*` when
@@ -94,6 +114,10 @@ class HOUQIN_EXPORT Store {
   /// never queue behind writers or each other in WAL mode; PostgreSQL: READ ONLY, so a write in
   /// it is refused). Nested in another transaction it is a savepoint like begin().
   void begin_read();
+  /// begin() for a transaction that only notes a failure (the audit record of a call that
+  /// failed): its COMMIT is not counted by commits_attempted(), since it is not an effect of
+  /// the work, so a call whose only commit was the note of its own failure may still be retried.
+  void begin_note();
   void commit();
   void rollback();
   int transaction_depth() const noexcept;
@@ -150,9 +174,13 @@ class HOUQIN_EXPORT Transaction {
  public:
   struct ReadOnly {};
   static constexpr ReadOnly read_only{};
+  struct Note {};
+  static constexpr Note note{};
   explicit Transaction(Store& store);
   /// Store::begin_read(): for reads that must see one snapshot and write nothing.
   Transaction(Store& store, ReadOnly);
+  /// Store::begin_note(): for the record of a failure.
+  Transaction(Store& store, Note);
   ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;

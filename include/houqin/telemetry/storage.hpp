@@ -63,6 +63,11 @@ struct SampleStoreOptions {
   /// every append() writes the blocks it closed. Without a write-ahead log blocks are always
   /// written by the append() that closed them.
   std::size_t write_batch_bytes = 1u << 20;
+  /// With a write-ahead log, while the database cannot be reached the closed blocks keep waiting
+  /// in memory (durable in the log) up to this many bytes; beyond it append() writes them first
+  /// and, while the database is still away, refuses the samples (Error(unavailable), nothing
+  /// accepted), so memory stays bounded during a long outage.
+  std::size_t max_pending_bytes = 64u << 20;
 };
 
 /// What the store holds and has done, for monitoring and the benchmark.
@@ -75,10 +80,14 @@ struct SampleStoreStats {
   std::uint64_t block_bytes_written = 0;  // blob bytes
   std::uint64_t samples_written = 0;      // samples in written blocks
   std::uint64_t wal_samples_replayed = 0;
+  std::size_t pending_bytes = 0;     // closed blocks waiting to be written
+  std::uint64_t write_failures = 0;  // writes of waiting blocks the database refused or missed
+  std::string last_write_error;
 };
 BOOST_DESCRIBE_STRUCT(SampleStoreStats, (),
                       (points, open_samples, memory_bytes, samples_appended, blocks_written,
-                       block_bytes_written, samples_written, wal_samples_replayed))
+                       block_bytes_written, samples_written, wal_samples_replayed, pending_bytes,
+                       write_failures, last_write_error))
 
 /// What apply_retention() deleted.
 struct RetentionResult {
@@ -113,8 +122,11 @@ class HOUQIN_EXPORT SampleStore {
   /// Error(invalid_argument) for a time before the point's previous sample, leaving the store as it
   /// was. Once it returns, the samples are in the write-ahead log (acknowledged). Blocks that fill
   /// up are written to the database once write_batch_bytes of them are pending (at once without
-  /// a write-ahead log); if that write fails (Error(unavailable)) the samples were still accepted
-  /// and logged, and the blocks are written by a later append() or flush().
+  /// a write-ahead log). With a write-ahead log a database that cannot be reached (a restart, a
+  /// failover) does not fail the append: the blocks wait, durable in the log, and a later
+  /// append() tries again (stats().write_failures counts the misses) up to max_pending_bytes.
+  /// Without one, that write's Error(unavailable) is thrown, and the blocks are written by a
+  /// later append() or flush().
   void append(std::span<const Sample> samples);
 
   /// Writes every open block (and its rollups) to the database and empties the write-ahead log.

@@ -4,6 +4,7 @@
 // Not installed. See docs/telemetry-storage.md, "Source layout".
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -137,6 +138,9 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   /// The oldest write-ahead segment holding a sample of a pending block (max: none pending).
   std::uint32_t pending_segment = std::numeric_limits<std::uint32_t>::max();
   std::vector<storage::RollupRow> rollup_1m, rollup_1h;
+  /// After a failed write of the pending blocks (the database away): not tried again before this.
+  std::chrono::steady_clock::time_point next_write_try{};
+  std::chrono::milliseconds write_backoff{0};
   Series scratch;  // a decoded block
 
   storage::WriteAheadLog wal;
@@ -168,6 +172,10 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   void replay_record(std::span<const Sample> samples);
   /// Writes the pending blocks and their rollups in one transaction.
   void write_pending();
+  /// write_pending() for append() with a write-ahead log, where the blocks are durable already: a
+  /// database that cannot be reached (Error(unavailable)) leaves them pending, to be tried again
+  /// after a pause that grows from 250 ms to 8 s, and is counted in the stats.
+  void write_pending_or_wait();
   /// After blocks were written: a full segment is replaced by a new one, and segments no open
   /// or pending block needs any more are deleted.
   void rotate_if_full();

@@ -53,6 +53,9 @@ void SampleStore::Impl::validate(std::span<const Sample> samples) {
 
 void SampleStore::Impl::append(std::span<const Sample> samples) {
   validate(samples);
+  // The database has been away for as long as the waiting blocks may fill: write them before
+  // accepting more, or refuse this append with nothing accepted (back-pressure).
+  if (wal.is_open() && arena.size() >= options.max_pending_bytes) write_pending();
   if (wal.is_open()) wal.append(samples);
   // The open blocks are too many for the CPU cache (~700 bytes a point): fetch each point's
   // encoder a few samples ahead, and the end of its stream once the encoder is there.
@@ -70,7 +73,10 @@ void SampleStore::Impl::append(std::span<const Sample> samples) {
   }
   counters.samples_appended += samples.size();
   // With a write-ahead log the closed blocks may wait (durable there) and go in batches.
-  if (!wal.is_open() || arena.size() >= options.write_batch_bytes) write_pending();
+  if (!wal.is_open())
+    write_pending();
+  else if (arena.size() >= options.write_batch_bytes)
+    write_pending_or_wait();
   if (wal.is_open()) rotate_if_full();
 }
 
@@ -214,6 +220,22 @@ void SampleStore::Impl::write_pending() {
   rollup_1m.clear();
   rollup_1h.clear();
   if (arena.capacity() > (8u << 20)) arena.shrink_to_fit();  // after a big flush
+}
+
+void SampleStore::Impl::write_pending_or_wait() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_write_try) return;
+  try {
+    write_pending();
+    write_backoff = std::chrono::milliseconds{0};
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::unavailable) throw;
+    ++counters.write_failures;
+    counters.last_write_error = e.what();
+    write_backoff = std::clamp(write_backoff * 2, std::chrono::milliseconds{250},
+                               std::chrono::milliseconds{8000});
+    next_write_try = now + write_backoff;
+  }
 }
 
 void SampleStore::Impl::rotate_if_full() {

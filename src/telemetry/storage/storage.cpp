@@ -125,6 +125,7 @@ SampleStoreStats SampleStore::stats() const {
   const auto& d = *impl_;
   SampleStoreStats s = d.counters;
   s.points = d.points.size();
+  s.pending_bytes = d.arena.size();
   s.memory_bytes = d.points.capacity() * sizeof(Impl::Point) +
                    d.gates.capacity() * sizeof(Impl::Gate) + d.index.heap_bytes();
   for (const auto& p : d.points) {

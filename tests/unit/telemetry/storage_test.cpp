@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "../../support/backends.hpp"
@@ -549,6 +550,59 @@ TEST_P(SampleStoreTest, ClosedBlocksWaitForABatchWithALog) {
       EXPECT_NEAR(scalar(*s, "SELECT SUM(sum)" + where), sum, 1e-6) << table << " point " << p;
     }
   }
+}
+
+TEST_P(SampleStoreTest, BlocksTheDatabaseCannotTakeWaitInTheLogAndGoOutWhenItCan) {
+  // Another connection holds SQLite's write lock, as a database that is away would refuse the
+  // write (PostgreSQL's own loss is in tests/integration/failover_test.cpp).
+  if (GetParam() != "sqlite_file") GTEST_SKIP() << "needs a second connection to a file";
+  store::StoreOptions quick;
+  quick.busy_timeout = std::chrono::milliseconds(20);
+  auto s = open(quick);
+  HQ_REQUIRE_STORE(s);
+  auto options = with(64, wal_dir());
+  options.write_batch_bytes = 2 << 10;
+  options.max_pending_bytes = 16 << 10;
+  SampleStore ss(*s, points(4), options);
+  auto other = store::Store::open(fx_.url(), quick);
+  other->begin();  // BEGIN IMMEDIATE: the write lock
+
+  std::int64_t k = 0;
+  for (; k < 600; k += 100) ss.append(batch(4, k, k + 100));  // accepted: nothing throws
+  auto st = ss.stats();
+  EXPECT_EQ(st.blocks_written, 0u);
+  EXPECT_GT(st.pending_bytes, options.write_batch_bytes);
+  EXPECT_GE(st.write_failures, 1u);
+  EXPECT_NE(st.last_write_error.find("locked"), std::string::npos) << st.last_write_error;
+  for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 100000 * second), p, 0, k);
+
+  // A long outage: past max_pending_bytes the samples are refused, nothing of them accepted.
+  std::optional<Error> refused;
+  while (!refused && k < 100000) {
+    try {
+      ss.append(batch(4, k, k + 100));
+      k += 100;
+    } catch (const Error& e) {
+      refused = e;
+    }
+  }
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::unavailable) << refused->what();
+  EXPECT_EQ(ss.stats().samples_appended, static_cast<std::uint64_t>(4 * k));
+  EXPECT_EQ(ss.query(1, t0, t0 + 1000000 * second).size(), static_cast<std::size_t>(k));
+
+  // The database is back: the next append writes everything that waited.
+  other->rollback();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the first pause
+  ss.append(batch(4, k, k + 100));
+  k += 100;
+  st = ss.stats();
+  EXPECT_GT(st.blocks_written, 0u);
+  EXPECT_LT(st.pending_bytes, options.write_batch_bytes);
+  ss.flush();
+  EXPECT_EQ(scalar(*s, "SELECT SUM(count) FROM telemetry_rollup_1m WHERE point_id = 3"),
+            static_cast<double>(k));
+  for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 1000000 * second), p, 0, k);
 }
 
 /// A record as the first version of the write-ahead log wrote it (26 bytes a sample), with the

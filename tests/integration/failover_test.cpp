@@ -1,0 +1,274 @@
+// PostgreSQL failover (docs/reliability.md): a primary with a synchronous standby on loopback, the
+// primary killed with SIGKILL in the middle of the work, the standby promoted. A store opened with
+// both hosts in its URL reports the loss as Error(unavailable), reconnects to the new primary on
+// its own, and finds every write it had acknowledged there; registry calls made during the
+// failover are retried and succeed once the standby takes writes; a host's consumers resume from
+// their checkpoints, each event handled once.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "../support/patroni.hpp"
+#include "../support/pg_pair.hpp"
+#include "../unit/repair/fixture.hpp"
+#include "houqin/host/host.hpp"
+#include "houqin/platform.hpp"
+#include "houqin/service/registry.hpp"
+#include "houqin/store/event_log.hpp"
+
+namespace houqin {
+namespace {
+
+using namespace std::chrono_literals;
+using store::Repository;
+
+/// The error `f` throws (code and message); fails the test when it throws none.
+template <class F>
+std::pair<ErrorCode, std::string> error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return {e.code(), e.what()};
+  }
+  ADD_FAILURE() << "no error";
+  return {ErrorCode::ok, ""};
+}
+
+class FailoverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::PgPair::available()) {
+      if (std::getenv("HOUQIN_REQUIRE_PG")) FAIL() << "PostgreSQL 15 server programs are missing";
+      GTEST_SKIP() << "PostgreSQL 15 server programs are missing";
+    }
+    pair = std::make_unique<testing::PgPair>();
+    s = open();
+    auto m = houqin::migrations();
+    store::migrate(*s, m);
+    site.build(*s);
+  }
+  std::unique_ptr<store::Store> open(std::chrono::milliseconds failover_wait = 30s) {
+    store::StoreOptions o;
+    o.keys = testing::test_keyring();
+    o.failover_wait = failover_wait;
+    return store::Store::open(pair->url(), o);
+  }
+  /// repair.report through the registry, as every binding calls it.
+  Id report(store::Store& st, const std::string& text) {
+    auto out = service::call(st, desk, "repair.report",
+                             {{"room_id", site.room_a101}, {"description", text}});
+    return out.at("id").get<Id>();
+  }
+
+  std::unique_ptr<testing::PgPair> pair;
+  std::unique_ptr<store::Store> s;
+  testing::RepairSite site;
+  auth::Actor desk = auth::Actor::service("desk", {"repair.report"});
+};
+
+TEST_F(FailoverTest, NothingAcknowledgedIsLostAndTheStoreFindsTheNewPrimaryByItself) {
+  std::vector<Id> acknowledged;
+  for (int i = 0; i < 50; ++i) acknowledged.push_back(report(*s, "light " + std::to_string(i)));
+  const auto last_seq = store::last_event_seq(*s);
+  ASSERT_GT(last_seq, 0);
+
+  // A transaction open when the primary goes: its next statement fails as unavailable, and
+  // what it wrote is gone with it.
+  std::optional<store::Transaction> tx;
+  tx.emplace(*s);
+  repair::WorkOrder doomed = Repository<repair::WorkOrder>(*s).require(acknowledged.front());
+  doomed.description = "never committed";
+  Repository<repair::WorkOrder>(*s).update(doomed);
+  pair->kill_primary();
+  const auto killed = std::chrono::steady_clock::now();
+  // A registry call inside the caller's transaction is not retried: that transaction is gone,
+  // and only its owner can run it again.
+  auto [code, what] = error_of([&] { (void)report(*s, "inside the open transaction"); });
+  EXPECT_EQ(code, ErrorCode::unavailable) << what;
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, 5s) << "retried inside a transaction";
+  std::tie(code, what) =
+      error_of([&] { (void)Repository<repair::WorkOrder>(*s).get(acknowledged.back()); });
+  EXPECT_EQ(code, ErrorCode::unavailable) << what;
+  EXPECT_NE(what.find("lost"), std::string::npos) << what;
+  tx.reset();  // the rollback of a transaction the server has dropped is quiet
+  EXPECT_EQ(s->transaction_depth(), 0);
+  EXPECT_TRUE(s->connection_lost());
+
+  // No server takes writes until the standby is promoted: unavailable, naming the URL.
+  std::tie(code, what) = error_of([&] { s->begin(); });
+  EXPECT_EQ(code, ErrorCode::unavailable) << what;
+  EXPECT_NE(what.find("reconnecting"), std::string::npos) << what;
+  EXPECT_EQ(s->transaction_depth(), 0);
+
+  pair->promote_standby();
+  // The first write after the promotion: the store reconnects on its own.
+  Id after = 0;
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (after == 0 && std::chrono::steady_clock::now() < deadline) {
+    try {
+      after = report(*s, "after the failover");
+    } catch (const Error& e) {
+      ASSERT_EQ(e.code(), ErrorCode::unavailable) << e.what();
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  ASSERT_NE(after, 0);
+  const auto downtime = std::chrono::steady_clock::now() - killed;
+  RecordProperty(
+      "kill_to_first_write_ms",
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(downtime).count()));
+  EXPECT_GE(s->connection_generation(), 1u);
+  EXPECT_FALSE(s->connection_lost());
+
+  // Every acknowledged order and event is on the new primary; the uncommitted change is not.
+  for (Id id : acknowledged) EXPECT_TRUE(Repository<repair::WorkOrder>(*s).get(id)) << id;
+  EXPECT_NE(Repository<repair::WorkOrder>(*s).require(acknowledged.front()).description,
+            "never committed");
+  EXPECT_GT(store::last_event_seq(*s), last_seq);
+  EXPECT_EQ(pair->query(pair->standby_port, "SELECT pg_is_in_recovery()"), "f");
+}
+
+TEST_F(FailoverTest, ARegistryCallMadeDuringTheFailoverIsRetriedUntilTheNewPrimaryTakesIt) {
+  (void)report(*s, "before");
+  const auto before = Repository<repair::WorkOrder>(*s).count();
+  pair->kill_primary();
+  // The call starts while no server takes writes; the standby is promoted a second later.
+  auto call = std::async(std::launch::async, [&] { return report(*s, "during the failover"); });
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(call.wait_for(0s), std::future_status::timeout) << "the call gave up at once";
+  pair->promote_standby();
+  ASSERT_EQ(call.wait_for(30s), std::future_status::ready);
+  const Id id = call.get();
+  EXPECT_EQ(Repository<repair::WorkOrder>(*s).require(id).description, "during the failover");
+  EXPECT_EQ(Repository<repair::WorkOrder>(*s).count(), before + 1);  // once, not once per try
+}
+
+TEST_F(FailoverTest, WithoutAFailoverWaitTheLossReachesTheCallerAndTheNextCallReconnects) {
+  auto quick = open(0ms);
+  (void)report(*quick, "before");
+  pair->kill_primary();
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_of([&] { (void)report(*quick, "no wait"); }).first, ErrorCode::unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  pair->promote_standby();
+  // A store that was idle through the failover: its first call finds the connection dead, and
+  // the retry, which reconnects, stores the order once. The failed try left only the audit
+  // note of its failure, which does not stop the retry.
+  const auto generation = s->connection_generation();
+  const Id id = report(*s, "reconnected");
+  EXPECT_EQ(s->connection_generation(), generation + 1);
+  EXPECT_EQ(Repository<repair::WorkOrder>(*s).require(id).description, "reconnected");
+  (void)report(*quick, "again");  // quick reconnects at its next call too
+  EXPECT_EQ(Repository<repair::WorkOrder>(*s).count(), 3);
+}
+
+TEST_F(FailoverTest, AHostsConsumersResumeFromTheirCheckpointsOnTheNewPrimary) {
+  // The wiring's consumer tells the technicians of new work; a failover in between must neither
+  // lose nor repeat a reaction.
+  auto host_store = open();
+  HostConfig config;
+  config.host.holder = "failover-test";
+  config.host.idle = 200ms;
+  auto h = houqin::make_host(*host_store, config);
+  h->start();
+  const Id first = report(*s, "first");
+  auto eventually = [&](auto done) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(50ms);
+    return done();
+  };
+  auto checkpoint = [&] {  // the wiring consumer's position in the log
+    for (const auto& c : h->status().consumers)
+      if (c.name == "wiring") return c.position;
+    return std::int64_t{0};
+  };
+  ASSERT_TRUE(eventually([&] { return checkpoint() >= store::last_event_seq(*s); }));
+  const auto seen = checkpoint();
+
+  pair->kill_primary();
+  std::this_thread::sleep_for(500ms);
+  pair->promote_standby();
+  const Id second = report(*s, "second");
+  ASSERT_TRUE(eventually([&] { return checkpoint() >= store::last_event_seq(*s); }))
+      << "the host did not catch up after the failover";
+  EXPECT_GT(checkpoint(), seen);
+  h->stop();
+  EXPECT_GE(host_store->connection_generation(), 1u);
+  EXPECT_NE(first, second);
+}
+
+// With Patroni deciding: a writer keeps reporting through the registry while the primary's server
+// crashes; Patroni promotes the synchronous standby, the writer's calls are retried onto it, and
+// every order it was told was stored is there. (How long it takes is measured by
+// benchmarks/failover_bench, not here.)
+TEST(PatroniFailoverTest, AWriterKeepsGoingThroughAnAutomaticFailoverAndLosesNothing) {
+  if (!testing::PatroniCluster::available()) {
+    if (std::getenv("HOUQIN_REQUIRE_PG")) FAIL() << "patroni, etcd or PostgreSQL 15 is missing";
+    GTEST_SKIP() << "patroni, etcd or PostgreSQL 15 is missing";
+  }
+  testing::PatroniCluster cluster;
+  const int first_leader = cluster.leader();
+  ASSERT_GE(first_leader, 0);
+  store::StoreOptions o;
+  o.keys = testing::test_keyring();
+  o.failover_wait = 60s;
+  auto s = store::Store::open(cluster.url(), o);
+  auto m = houqin::migrations();
+  store::migrate(*s, m);
+  testing::RepairSite site;
+  site.build(*s);
+  const auto desk = auth::Actor::service("desk", {"repair.report"});
+
+  std::mutex mutex;
+  std::vector<Id> acknowledged;
+  std::vector<std::string> unknown;  // commits cut off in flight: may or may not be there
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      try {
+        auto out =
+            service::call(*s, desk, "repair.report",
+                          {{"room_id", site.room_a101}, {"description", "w" + std::to_string(i)}});
+        std::lock_guard lock(mutex);
+        acknowledged.push_back(out.at("id").get<Id>());
+      } catch (const Error& e) {
+        std::lock_guard lock(mutex);
+        unknown.push_back(e.what());
+        std::this_thread::sleep_for(100ms);
+      }
+    }
+  });
+  auto count = [&] {
+    std::lock_guard lock(mutex);
+    return acknowledged.size();
+  };
+  auto wait_for_count = [&](std::size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 90s;
+    while (count() < n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(20ms);
+    return count() >= n;
+  };
+  ASSERT_TRUE(wait_for_count(20));
+  cluster.crash_postgres(first_leader);
+  const auto at_kill = count();
+  const bool resumed = wait_for_count(at_kill + 20);
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(resumed) << "no write succeeded after the failover";
+  EXPECT_NE(cluster.leader(), -1);
+  for (Id id : acknowledged) EXPECT_TRUE(store::Repository<repair::WorkOrder>(*s).get(id)) << id;
+  // Anything that failed is a commit whose outcome the connection loss hid, and says so.
+  for (const auto& what : unknown)
+    EXPECT_NE(what.find("whether the transaction committed is unknown"), std::string::npos) << what;
+  EXPECT_LE(unknown.size(), 1u);
+}
+
+}  // namespace
+}  // namespace houqin

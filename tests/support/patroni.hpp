@@ -1,0 +1,266 @@
+// A Patroni cluster on loopback for failover tests and the failover benchmark: one etcd (Debian's
+// etcd-server) as the distributed configuration store and two PostgreSQL 15 nodes run by Debian's
+// patroni, in synchronous mode, tuned for a fast failover (docs/reliability.md). Everything lives
+// in a temporary folder and is killed and removed by the destructor. As root the servers run as
+// the postgres user (setpriv, which execs in place, so the pid kept is the server's own).
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "houqin/core/process.hpp"
+#include "net.hpp"
+
+extern "C" char** environ;
+
+namespace houqin::testing {
+
+/// A server process whose output goes to a log file; killed with SIGKILL when destroyed.
+class Daemon {
+ public:
+  Daemon(const std::vector<std::string>& argv, const std::string& log) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  }
+  ~Daemon() {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+/// Every pid whose parent is `parent` (from /proc).
+inline std::vector<pid_t> children_of(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(e.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    pid_t ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == parent) out.push_back(std::stoi(e.path().filename().string()));
+  }
+  return out;
+}
+
+/// SIGKILL to the postmaster of `data_dir` and every process it started; false when none runs.
+inline bool kill_postgres(const std::string& data_dir) {
+  std::ifstream pidfile(data_dir + "/postmaster.pid");
+  pid_t pid = 0;
+  pidfile >> pid;
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  auto children = children_of(pid);
+  ::kill(pid, SIGKILL);
+  for (pid_t c : children) ::kill(c, SIGKILL);
+  return true;
+}
+
+/// argv run as the postgres user when we are root.
+inline std::vector<std::string> as_postgres(std::vector<std::string> argv) {
+  if (::geteuid() == 0)
+    argv.insert(argv.begin(), {"/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres",
+                               "--init-groups", "--reset-env"});
+  return argv;
+}
+
+/// One value of a query (psql -At) on 127.0.0.1:port, or "" when it fails.
+inline std::string psql_value(int port, const std::string& sql) {
+  auto out = process::run({"psql", "-h", "127.0.0.1", "-p", std::to_string(port), "-U", "postgres",
+                           "-d", "postgres", "-Atc", sql, "-v", "ON_ERROR_STOP=1"},
+                          std::chrono::seconds(10));
+  if (out.status != 0) return "";
+  auto s = out.output;
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+class PatroniCluster {
+ public:
+  static constexpr const char* pg_bin = "/usr/lib/postgresql/15/bin";
+  static bool available() {
+    return std::filesystem::exists("/usr/bin/patroni") &&
+           std::filesystem::exists("/usr/bin/etcd") &&
+           std::filesystem::exists(std::string(pg_bin) + "/initdb");
+  }
+
+  /// `ttl`: how long the leader key outlives a node that stopped renewing it (seconds): the
+  /// time a whole node's loss takes to notice. retry_timeout follows from it
+  /// (loop_wait + 2 * retry_timeout <= ttl).
+  explicit PatroniCluster(int nodes = 2, int ttl = 10) : ttl_(ttl) {
+    static int serial = 0;
+    dir_ = std::filesystem::temp_directory_path() /
+           ("houqin-patroni-" + std::to_string(::getpid()) + "-" + std::to_string(serial++));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    if (::geteuid() == 0)
+      process::run({"chown", "postgres:", dir_.string()}, std::chrono::seconds(10));
+    etcd_port_ = free_port();
+    const int peer = free_port();
+    etcd_ = std::make_unique<Daemon>(
+        as_postgres({"/usr/bin/etcd", "--data-dir", (dir_ / "etcd").string(),
+                     "--listen-client-urls", "http://127.0.0.1:" + std::to_string(etcd_port_),
+                     "--advertise-client-urls", "http://127.0.0.1:" + std::to_string(etcd_port_),
+                     "--listen-peer-urls", "http://127.0.0.1:" + std::to_string(peer),
+                     "--initial-advertise-peer-urls", "http://127.0.0.1:" + std::to_string(peer),
+                     "--initial-cluster", "default=http://127.0.0.1:" + std::to_string(peer)}),
+        (dir_ / "etcd.log").string());
+    wait_until([&] { return port_open(etcd_port_); }, std::chrono::seconds(20), "etcd to listen");
+    for (int i = 0; i < nodes; ++i) {
+      Node n;
+      n.name = "node" + std::to_string(i);
+      n.pg_port = free_port();
+      n.api_port = free_port();
+      n.data = (dir_ / n.name).string();
+      nodes_.push_back(n);
+    }
+    // The first node bootstraps the cluster; the others are made from it by pg_basebackup.
+    for (int i = 0; i < nodes; ++i) {
+      start_node(i);
+      if (i == 0)
+        wait_until(
+            [&] { return psql_value(nodes_[0].pg_port, "SELECT pg_is_in_recovery()") == "f"; },
+            std::chrono::seconds(60), "the first node to become the primary");
+    }
+    if (nodes > 1)
+      wait_until([&] { return synchronous(); }, std::chrono::seconds(60), "a synchronous standby");
+  }
+  ~PatroniCluster() {
+    for (auto& n : nodes_) n.patroni.reset();  // SIGKILL: nothing restarts the servers now
+    for (auto& n : nodes_) {
+      if (!std::filesystem::exists(n.data + "/postmaster.pid")) continue;
+      process::run(as_postgres({std::string(pg_bin) + "/pg_ctl", "-D", n.data, "-m", "immediate",
+                                "-w", "stop"}),
+                   std::chrono::seconds(30));
+    }
+    etcd_.reset();
+    std::error_code ec;
+    if (!std::getenv("HOUQIN_KEEP_PATRONI")) std::filesystem::remove_all(dir_, ec);
+  }
+  PatroniCluster(const PatroniCluster&) = delete;
+  PatroniCluster& operator=(const PatroniCluster&) = delete;
+
+  /// Every node in one URL: libpq keeps the one that takes writes.
+  std::string url() const {
+    std::string hosts;
+    for (const auto& n : nodes_)
+      hosts += (hosts.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(n.pg_port);
+    return "postgresql://postgres@" + hosts +
+           "/postgres?target_session_attrs=read-write&connect_timeout=1";
+  }
+  int size() const { return static_cast<int>(nodes_.size()); }
+  int pg_port(int node) const { return nodes_.at(node).pg_port; }
+
+  /// The node whose server takes writes, or -1.
+  int leader() const {
+    for (int i = 0; i < size(); ++i)
+      if (psql_value(nodes_[i].pg_port, "SELECT pg_is_in_recovery()") == "f") return i;
+    return -1;
+  }
+  /// The leader has a synchronous standby.
+  bool synchronous() const {
+    int l = leader();
+    return l >= 0 &&
+           psql_value(nodes_[l].pg_port,
+                      "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'") == "1";
+  }
+
+  /// The server of `node` crashes (SIGKILL to PostgreSQL only); its Patroni lives on.
+  void crash_postgres(int node) {
+    if (!kill_postgres(nodes_.at(node).data)) throw std::runtime_error("no server to kill");
+  }
+  /// The whole node is gone: its Patroni and its server, with SIGKILL.
+  void lose_node(int node) {
+    nodes_.at(node).patroni.reset();
+    kill_postgres(nodes_.at(node).data);
+  }
+
+ private:
+  struct Node {
+    std::string name, data;
+    int pg_port = 0, api_port = 0;
+    std::shared_ptr<Daemon> patroni;
+  };
+
+  void start_node(int i) {
+    auto& n = nodes_[i];
+    const auto conf = (dir_ / (n.name + ".yml")).string();
+    {
+      std::ofstream f(conf);
+      // loop_wait 1 s and primary_start_timeout 0 fail over at once when a primary's server
+      // crashes; ttl bounds the loss of a whole node; synchronous_mode keeps every acknowledged
+      // commit (docs/reliability.md).
+      f << "scope: houqin-test\nname: " << n.name
+        << "\nrestapi:\n  listen: 127.0.0.1:" << n.api_port
+        << "\n  connect_address: 127.0.0.1:" << n.api_port
+        << "\netcd3:\n  hosts: 127.0.0.1:" << etcd_port_
+        << "\nbootstrap:\n  dcs:\n    ttl: " << ttl_
+        << "\n    loop_wait: 1\n    retry_timeout: " << std::max(3, (ttl_ - 1) / 2) << "\n"
+        << "    primary_start_timeout: 0\n    synchronous_mode: true\n"
+        << "    postgresql:\n      use_pg_rewind: false\n      parameters:\n"
+        << "        fsync: 'off'\n        max_connections: 60\n"
+        << "  initdb:\n  - encoding: UTF8\n  - no-locale\n"
+        << "  pg_hba:\n  - host replication all 127.0.0.1/32 trust\n"
+        << "  - host all all 127.0.0.1/32 trust\n  - local all all trust\n"
+        << "postgresql:\n  listen: 127.0.0.1:" << n.pg_port
+        << "\n  connect_address: 127.0.0.1:" << n.pg_port << "\n  data_dir: " << n.data
+        << "\n  bin_dir: " << pg_bin << "\n  pgpass: " << (dir_ / (n.name + ".pgpass")).string()
+        << "\n  parameters:\n    unix_socket_directories: " << dir_.string()
+        << "\n  authentication:\n    superuser:\n      username: postgres\n"
+        << "    replication:\n      username: postgres\n";
+    }
+    if (::geteuid() == 0) process::run({"chown", "postgres:", conf}, std::chrono::seconds(10));
+    n.patroni = std::make_shared<Daemon>(as_postgres({"/usr/bin/patroni", conf}),
+                                         (dir_ / (n.name + ".log")).string());
+  }
+
+  template <class F>
+  static void wait_until(F done, std::chrono::seconds limit, const std::string& what) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("patroni cluster: timed out waiting for " + what);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  std::filesystem::path dir_;
+  int ttl_ = 10;
+  int etcd_port_ = 0;
+  std::unique_ptr<Daemon> etcd_;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace houqin::testing

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -82,6 +83,28 @@ struct RecoveryDrillInput {
 BOOST_DESCRIBE_STRUCT(RecoveryDrillInput, (), (plan_code, scratch_dir))
 HOUQIN_EXPORT emergency::Drill recovery_drill(store::Store& store, const auth::Actor& actor,
                                               const RecoveryDrillInput& in);
+
+/// A technical drill of a database failover (应急演练, system failure) on PostgreSQL with a
+/// standby (docs/reliability.md): the drill's own row is written every probe_interval_ms through
+/// `store` while the failover happens -- started by `trigger` when given (run on a thread of its
+/// own after the first write), otherwise by the operator (for example `patronictl switchover`)
+/// within watch_seconds. It measures the downtime writes saw (first failed write to first write
+/// on the new primary), checks that no acknowledged write is missing there, and records a done
+/// technical drill with the timeline, the downtime as recovery_seconds, and "passed" when
+/// nothing was lost and the downtime was within target_seconds. Needs emergency.manage;
+/// Error(failed_precondition) on SQLite, which has nothing to fail over to.
+struct FailoverDrillInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"plan_code"};
+  std::string plan_code;
+  std::int32_t watch_seconds = 120;      // 10..600: for the failover to start and to end
+  std::int32_t target_seconds = 15;      // 1..3600: the downtime the plan allows
+  std::int32_t probe_interval_ms = 100;  // 20..1000
+};
+BOOST_DESCRIBE_STRUCT(FailoverDrillInput, (),
+                      (plan_code, watch_seconds, target_seconds, probe_interval_ms))
+HOUQIN_EXPORT emergency::Drill failover_drill(store::Store& store, const auth::Actor& actor,
+                                              const FailoverDrillInput& in,
+                                              const std::function<void()>& trigger = {});
 
 /// What a daemon runs: a connection of its own to `url`, the platform's host on it (make_host)
 /// and, when config.telemetry is set, the telemetry runtime and the acquisition from the point

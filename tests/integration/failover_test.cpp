@@ -6,6 +6,7 @@
 // their checkpoints, each event handled once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -17,6 +18,8 @@
 #include "../support/patroni.hpp"
 #include "../support/pg_pair.hpp"
 #include "../unit/repair/fixture.hpp"
+#include "houqin/emergency/emergency.hpp"
+#include "houqin/host/availability.hpp"
 #include "houqin/host/host.hpp"
 #include "houqin/platform.hpp"
 #include "houqin/service/registry.hpp"
@@ -202,6 +205,96 @@ TEST_F(FailoverTest, AHostsConsumersResumeFromTheirCheckpointsOnTheNewPrimary) {
   h->stop();
   EXPECT_GE(host_store->connection_generation(), 1u);
   EXPECT_NE(first, second);
+}
+
+TEST_F(FailoverTest, TheAvailabilityLedgerRecordsTheDatabasesDowntimeThroughTheFailover) {
+  host::Monitor monitor(*s);
+  ASSERT_TRUE(monitor.tick());  // up, written
+  pair->kill_primary();
+  EXPECT_FALSE(monitor.tick());  // down: kept in memory, since there is no database to write to
+  EXPECT_GT(monitor.pending(), 0u);
+  pair->promote_standby();
+  std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(monitor.tick());  // up again on the new primary: everything written
+  EXPECT_EQ(monitor.pending(), 0u);
+  auto stretches = Repository<host::Uptime>(*s).find(
+      store::Query<host::Uptime>().where(&host::Uptime::component, store::Op::eq, "database"));
+  ASSERT_EQ(stretches.size(), 3u);
+  std::sort(stretches.begin(), stretches.end(),
+            [](const auto& a, const auto& b) { return a.started_at < b.started_at; });
+  EXPECT_TRUE(stretches[0].up);
+  EXPECT_FALSE(stretches[1].up);
+  EXPECT_NE(stretches[1].reason, "");
+  EXPECT_TRUE(stretches[2].up);
+  auto incidents = Repository<host::ServiceIncident>(*s).find();
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].component, "database");
+  EXPECT_TRUE(incidents[0].recovered_at);
+}
+
+emergency::PlanInput system_failure_plan() {
+  emergency::PlanInput in;
+  in.code = "SYSTEM-FAILURE";
+  in.scenario = emergency::Scenario::system_failure;
+  in.title = "信息系统故障应急预案";
+  in.scope = "后勤平台数据库";
+  in.steps = {{"确认主库故障", "信息科", 0}, {"确认备库已提升并可写", "信息科", 5}};
+  return in;
+}
+
+TEST_F(FailoverTest, AFailoverDrillMeasuresTheDowntimeChecksTheWritesAndRecordsIt) {
+  const auto office = auth::Actor::service("office", {"emergency.manage", "emergency.read"});
+  emergency::Emergency(*s).save_plan(office, system_failure_plan());
+  // The drill's trigger: the primary is lost, and the standby is promoted a second later.
+  auto d = houqin::failover_drill(*s, office, {"SYSTEM-FAILURE", 30, 15, 50}, [&] {
+    pair->kill_primary();
+    std::this_thread::sleep_for(1s);
+    pair->promote_standby();
+  });
+  EXPECT_EQ(d.kind, emergency::DrillKind::technical);
+  EXPECT_EQ(d.status, emergency::DrillStatus::done);
+  ASSERT_TRUE(d.recovery_seconds);
+  EXPECT_GE(*d.recovery_seconds, 0.9);  // writes were refused until the promotion
+  EXPECT_LT(*d.recovery_seconds, 30.0);
+  EXPECT_NE(d.outcome.find("failed over: writes were refused for"), std::string::npos) << d.outcome;
+  EXPECT_NE(d.outcome.find("no acknowledged write lost"), std::string::npos) << d.outcome;
+  EXPECT_EQ(d.evaluation, "passed") << ::testing::PrintToString(d.findings);
+  ASSERT_GE(d.timeline.size(), 5u);
+  EXPECT_NE(d.timeline[1].what.find("trigger"), std::string::npos) << d.timeline[1].what;
+  EXPECT_NE(d.timeline[2].what.find("首次写入失败"), std::string::npos) << d.timeline[2].what;
+  EXPECT_NE(d.timeline[3].what.find("新主库首次写入成功"), std::string::npos) << d.timeline[3].what;
+  // The record is on the new primary, where the next reader finds it.
+  EXPECT_EQ(Repository<emergency::Drill>(*s).require(d.id).outcome, d.outcome);
+}
+
+TEST(FailoverDrillTest, ItNeedsPostgresqlAndSaneBoundsAndChangesNothingWhenRefused) {
+  store::StoreOptions o;
+  o.keys = testing::test_keyring();
+  auto s = store::Store::open("sqlite::memory:", o);
+  auto m = houqin::migrations();
+  store::migrate(*s, m);
+  const auto office = auth::Actor::service("office", {"emergency.manage"});
+  try {
+    houqin::failover_drill(*s, office, {"SYSTEM-FAILURE", 30, 15, 50});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::failed_precondition) << e.what();
+    EXPECT_NE(std::string(e.what()).find("needs PostgreSQL"), std::string::npos) << e.what();
+  }
+  try {
+    houqin::failover_drill(*s, office, {"SYSTEM-FAILURE", 5, 15, 50});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+    EXPECT_EQ(std::string(e.what()), "watch_seconds: 5 is outside 10..600");
+  }
+  try {
+    houqin::failover_drill(*s, auth::Actor::service("nobody", {}), {"SYSTEM-FAILURE", 30, 15, 50});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::permission_denied) << e.what();
+  }
+  EXPECT_EQ(Repository<emergency::Drill>(*s).count(), 0);
 }
 
 // With Patroni deciding: a writer keeps reporting through the registry while the primary's server

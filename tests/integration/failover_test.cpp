@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -24,6 +25,7 @@
 #include "houqin/platform.hpp"
 #include "houqin/service/registry.hpp"
 #include "houqin/store/event_log.hpp"
+#include "houqin/telemetry/storage.hpp"
 
 namespace houqin {
 namespace {
@@ -230,6 +232,54 @@ TEST_F(FailoverTest, TheAvailabilityLedgerRecordsTheDatabasesDowntimeThroughTheF
   ASSERT_EQ(incidents.size(), 1u);
   EXPECT_EQ(incidents[0].component, "database");
   EXPECT_TRUE(incidents[0].recovered_at);
+}
+
+TEST_F(FailoverTest, TelemetryGoesOnAcceptingIntoItsLogAndWritesItAllToTheNewPrimary) {
+  // houqin::migrations() includes the telemetry storage tables.
+  using telemetry::Sample;
+  const auto wal = std::filesystem::temp_directory_path() /
+                   ("houqin-failover-wal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(wal);
+  telemetry::SampleStoreOptions o;
+  o.wal_dir = wal;
+  o.max_block_bytes = 64;
+  o.write_batch_bytes = 2 << 10;
+  const telemetry::Micros t0 = 1'767'225'600'000'000, second = 1'000'000;
+  auto batch = [&](std::int64_t from, std::int64_t to) {
+    std::vector<Sample> out;
+    for (std::int64_t k = from; k < to; ++k)
+      for (Id p = 1; p <= 4; ++p)
+        out.push_back({p, t0 + k * second, 100.0 * p + static_cast<double>(k % 17) / 4,
+                       telemetry::quality_good, telemetry::Flag::pass});
+    return out;
+  };
+  std::vector<telemetry::PointStorage> points;
+  for (Id p = 1; p <= 4; ++p) points.push_back({p, 0.01, "gas"});
+  {
+    telemetry::SampleStore ss(*s, points, o);
+    std::int64_t k = 0;
+    for (; k < 300; k += 100) ss.append(batch(k, k + 100));
+    EXPECT_GT(ss.stats().blocks_written, 0u);
+    pair->kill_primary();
+    for (; k < 1200; k += 100) ss.append(batch(k, k + 100));  // accepted: into the log
+    const auto down = ss.stats();
+    EXPECT_GE(down.write_failures, 1u);
+    EXPECT_GT(down.pending_bytes, o.write_batch_bytes);
+    pair->promote_standby();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the first pause
+    ss.append(batch(k, k + 100));
+    k += 100;
+    EXPECT_GT(ss.stats().blocks_written, down.blocks_written);  // the waiting blocks went out
+    ss.flush();
+    for (Id p = 1; p <= 4; ++p) {
+      auto got = ss.query(p, t0, t0 + 10'000 * second);
+      ASSERT_EQ(got.size(), static_cast<std::size_t>(k)) << "point " << p;
+    }
+  }
+  // A store opened afresh on the new primary finds every sample there.
+  telemetry::SampleStore again(*s, points, o);
+  EXPECT_EQ(again.query(3, t0, t0 + 10'000 * second).size(), 1300u);
+  std::filesystem::remove_all(wal);
 }
 
 emergency::PlanInput system_failure_plan() {

@@ -197,6 +197,31 @@ std::optional<Plan> Emergency::plan_for_point(Id point_id) {
   return std::nullopt;
 }
 
+AlarmPlan Emergency::alarm_plan(const auth::Actor& actor, Id point_id) {
+  return audit::audited(store_, actor, "emergency.plan_for_point", [&](audit::Call& call) {
+    call.require("emergency.read");
+    call.quiet();
+    AlarmPlan out;
+    auto p = plan_for_point(point_id);
+    if (!p) return out;
+    out.covered = true;
+    out.code = p->code;
+    out.revision = p->revision;
+    out.title = p->title;
+    out.scenario = p->scenario;
+    out.levels = p->levels;
+    out.steps = p->steps;
+    out.reporting_chain = p->reporting_chain;
+    for (const auto& d : p->organisation) {
+      RosterEntry r{d.role, d.staff_id, "", d.duties};
+      if (d.staff_id)
+        if (auto st = Repository<site::Staff>(store_).get(*d.staff_id)) r.name = st->name;
+      out.roster.push_back(std::move(r));
+    }
+    return out;
+  });
+}
+
 Drill Emergency::schedule_drill(const auth::Actor& actor, const ScheduleInput& in) {
   return audit::audited(store_, actor, "emergency.schedule_drill", [&](audit::Call& call) {
     call.require("emergency.manage");

@@ -72,6 +72,12 @@ DrillReport read_drills(Context& c, const DrillQuery& in) {
                                                 return Emergency(c.store).plan(in.code);
                                               });
                       }),
+    define<PointInput>("emergency.plan_for_point", "emergency.read",
+                       "The active plan covering an alarm point, with its steps, levels and the "
+                       "duty roster's names (covered false when none does)",
+                       [](Context& c, const PointInput& in) {
+                         return Emergency(c.store).alarm_plan(c.actor, in.point_id);
+                       }),
     define<ScheduleInput>("emergency.schedule_drill", "emergency.manage",
                           "Schedule a drill of a plan",
                           [](Context& c, const ScheduleInput& in) {

@@ -3,8 +3,9 @@ driven by python3-selenium), on SQLite in a file and PostgreSQL: houqind runs th
 the telemetry of a Modbus simulator's gas panel and power meter, and the HTTP server. The test
 reports a repair from a room's QR URL without an account, dispatches it on the phone page as the
 desk, accepts, starts and completes it with the parts used as the technician, watches a live gas
-value change on the dashboard and acknowledges an alarm there. Screenshots (Chinese rendered with
-fonts-noto-cjk) are kept in <build>/test-artefacts/pages/."""
+value change on the dashboard and acknowledges an alarm there, opens the emergency plan that
+covers the alarm's point (steps and duty roster) and activates it as an incident. Screenshots
+(Chinese rendered with fonts-noto-cjk) are kept in <build>/test-artefacts/pages/."""
 
 import json
 import os
@@ -161,13 +162,26 @@ def test_report_dispatch_complete_watch_gas_and_acknowledge_an_alarm(shared_stor
         desk = platform.auth.create_user(platform.actor("sysadmin"), "desk", "服务台", PASSWORD)
         platform.auth.define_role(platform.actor("secadmin"), "desk", "desk",
                                   ["repair.report", "repair.dispatch", "bi.read", "telemetry.read",
-                                   "telemetry.ack", "telemetry.shelve"])
+                                   "telemetry.ack", "telemetry.shelve", "emergency.read",
+                                   "emergency.activate"])
         platform.auth.grant(platform.actor("secadmin"), desk, "desk")
         tech = platform.auth.create_user(platform.actor("sysadmin"), "tech", "李师傅", PASSWORD,
                                          staff_id=staff[0].id)
         platform.auth.define_role(platform.actor("secadmin"), "tech", "tech",
                                   ["repair.report", "repair.work"])
         platform.auth.grant(platform.actor("secadmin"), tech, "tech")
+        # The plan that covers the oxygen source pressure, with who is on duty.
+        o2 = [p for p in gas_points if p.name == "o2_pressure"][0]
+        planner = platform.user_with("planner", "planner", ["emergency.manage"])
+        houqin.services.emergency.save_plan(
+            store, planner, code="O2-SOURCE", scenario="medical_gas_failure",
+            title="医用氧气供应中断应急预案",
+            levels=[{"level": "I", "criteria": "氧气源压力异常", "actions": "切换备用汇流排"}],
+            organisation=[{"role": "总指挥", "staff_id": staff[1].id, "duties": "决策、上报"}],
+            reporting_chain=["动力班组", "后勤保障部"],
+            steps=[{"action": "确认报警并通知动力班组", "role": "值班员", "within_minutes": 0},
+                   {"action": "切换至备用汇流排", "role": "现场处置组", "within_minutes": 5}],
+            alarm_point_ids=[o2.id])
 
         config = {
             "store": shared_store_url,
@@ -230,7 +244,6 @@ def test_report_dispatch_complete_watch_gas_and_acknowledge_an_alarm(shared_stor
             sign_out(browser)
 
             # 4. The dashboard: a live gas value changes while the page stays open.
-            o2 = [p for p in gas_points if p.name == "o2_pressure"][0]
             browser.get(daemon.url + "/")
             sign_in(browser, "desk")
             cell = "value-%d" % o2.id
@@ -250,6 +263,19 @@ def test_report_dispatch_complete_watch_gas_and_acknowledge_an_alarm(shared_stor
             WebDriverWait(browser, 20).until(
                 lambda d: attribute(d, row, "data-state") not in (None, "unacknowledged"))
             shoot(browser, backend, "5-dashboard-acknowledged")
+
+            # 6. The plan that covers the oxygen pressure: its steps and who is on duty, then
+            # activated at level I as an incident tied to the alarm.
+            click_action(browser, row, "plan")
+            WebDriverWait(browser, 20).until(
+                lambda d: attribute(d, "plan", "data-plan") == "O2-SOURCE")
+            assert "切换至备用汇流排" in text(browser, "plan-steps")
+            assert staff[1].name in text(browser, "plan-roster")
+            browser.execute_script("document.getElementById('plan-card').scrollIntoView()")
+            shoot(browser, backend, "6-dashboard-plan")
+            click_action(browser, "plan", "activate")
+            WebDriverWait(browser, 20).until(lambda d: attribute(d, "plan-msg", "data-code"))
+            incident_code = attribute(browser, "plan-msg", "data-code")
             assert "后勤服务台" in browser.title
         except Exception:
             # What the page showed and said, for whoever reads the failure.
@@ -268,3 +294,7 @@ def test_report_dispatch_complete_watch_gas_and_acknowledge_an_alarm(shared_stor
         records = store.find(houqin.audit.Record)
         ack = [r for r in records if r.action == "telemetry.acknowledge_alarm"]
         assert ack and ack[-1].actor == "user:desk" and ack[-1].origin.startswith("http 127.0.0.1")
+        # The activation is a real incident of the plan, tied to the alarm's point.
+        incident = [i for i in store.find(houqin.emergency.Incident) if i.code == incident_code][0]
+        assert incident.plan_code == "O2-SOURCE" and incident.point_id == o2.id
+        assert incident.activated_by == "user:desk"

@@ -1,7 +1,8 @@
 // The dashboard (服务台): the service desk's figures and warnings, live trends of medical gas and
 // electricity (telemetry.series every few seconds), and the standing alarms with acknowledge and
-// shelve. Server-sent events (GET /api/v1/events) bring the alarms and figures up to date as
-// soon as something happens.
+// shelve, each with the emergency plan that covers its point (steps, duty roster, activation).
+// Server-sent events (GET /api/v1/events) bring the alarms and figures up to date as soon as
+// something happens.
 "use strict";
 (function () {
   const HQ = window.HQ;
@@ -96,10 +97,62 @@
                          Object.assign({ duration_s: Math.round(hours * 3600), reason }, key));
         }));
       }
+      if (HQ.can("emergency.read"))
+        acts.append(button("plan", () => showPlan(a.point_id)));
       tr.append(acts);
       rows.append(tr);
     }
     if (!standing.alarms.length) emptyRow(rows);
+  }
+
+  // The emergency plan that covers an alarm's point: its steps, who is on duty, the reporting
+  // chain, and (for holders of emergency.activate) a button per response level that activates it
+  // as an incident tied to the alarm.
+  async function showPlan(pointId) {
+    const box = $("plan"), msg = $("plan-msg");
+    const p = await HQ.call("emergency.plan_for_point", { point_id: pointId });
+    $("plan-card").classList.remove("hidden");
+    msg.classList.add("hidden");
+    box.replaceChildren();
+    box.dataset.point = pointId;
+    box.dataset.plan = p.covered ? p.code : "";
+    if (!p.covered) {
+      box.append(HQ.el("p", pointName(pointId) + ": " + HQ.t("no_plan"), "muted"));
+      return;
+    }
+    box.append(HQ.el("h3", p.code + " " + p.title + " (rev. " + p.revision + ") — " +
+                           pointName(pointId)));
+    const steps = HQ.el("ol");
+    steps.id = "plan-steps";
+    for (const s of p.steps)
+      steps.append(HQ.el("li", s.action + (s.role ? " — " + s.role : "") + " (" +
+                               s.within_minutes + " " + HQ.t("minutes") + ")"));
+    box.append(HQ.el("h4", HQ.t("plan_steps")), steps);
+    const roster = HQ.el("tbody");
+    roster.id = "plan-roster";
+    for (const r of p.roster) {
+      const tr = HQ.el("tr");
+      tr.append(HQ.el("td", r.role), HQ.el("td", r.name || "–"), HQ.el("td", r.duties));
+      roster.append(tr);
+    }
+    const table = HQ.el("table");
+    table.append(roster);
+    box.append(HQ.el("h4", HQ.t("plan_roster")), table);
+    if (p.reporting_chain.length)
+      box.append(HQ.el("p", HQ.t("plan_chain") + ": " + p.reporting_chain.join(" → ")));
+    if (!HQ.can("emergency.activate")) return;
+    for (const l of p.levels) {
+      const b = HQ.actionButton("activate", async () => {
+        const inc = await HQ.call("emergency.activate",
+                                  { plan_code: p.code, level: l.level, point_id: pointId,
+                                    note: pointName(pointId) });
+        HQ.say(msg, HQ.t("activated") + ": " + inc.code, true);
+        msg.dataset.code = inc.code;
+      }, async () => {}, msg);
+      b.textContent = HQ.t("activate") + " " + l.level + (l.criteria ? " (" + l.criteria + ")" : "");
+      b.dataset.level = l.level;
+      box.append(b);
+    }
   }
 
   function button(word, action) {

@@ -94,6 +94,30 @@ struct ActivateInput {
   std::optional<std::int64_t> episode;
 };
 
+/// The plan that covers an alarm point, as the dashboard shows it beside the alarm: its steps,
+/// levels, reporting chain and the duty roster with the names of who holds each role now.
+struct PointInput {
+  static constexpr std::array<std::string_view, 1> required_fields{"point_id"};
+  Id point_id = 0;
+};
+struct RosterEntry {
+  std::string role;
+  std::optional<Id> staff_id;
+  std::string name;  // the staff member's name; empty for a role nobody is named to
+  std::string duties;
+};
+struct AlarmPlan {
+  bool covered = false;  // false: no active plan covers the point (the rest is empty)
+  std::string code;
+  std::int32_t revision = 0;
+  std::string title;
+  Scenario scenario = Scenario::other;
+  std::vector<ResponseLevel> levels;
+  std::vector<Step> steps;
+  std::vector<RosterEntry> roster;
+  std::vector<std::string> reporting_chain;
+};
+
 struct LogInput {
   static constexpr std::array<std::string_view, 2> required_fields{"code", "what"};
   std::string code;
@@ -180,6 +204,11 @@ BOOST_DESCRIBE_STRUCT(RecordInput, (),
                        score, recovery_seconds, outcome))
 BOOST_DESCRIBE_STRUCT(TrainingInput, (), (plan_code, topic, held_at, trainer, attendees, hours))
 BOOST_DESCRIBE_STRUCT(ActivateInput, (), (plan_code, level, note, point_id, episode))
+BOOST_DESCRIBE_STRUCT(PointInput, (), (point_id))
+BOOST_DESCRIBE_STRUCT(RosterEntry, (), (role, staff_id, name, duties))
+BOOST_DESCRIBE_STRUCT(AlarmPlan, (),
+                      (covered, code, revision, title, scenario, levels, steps, roster,
+                       reporting_chain))
 BOOST_DESCRIBE_STRUCT(LogInput, (), (code, what))
 BOOST_DESCRIBE_STRUCT(CloseInput, (), (code, summary))
 BOOST_DESCRIBE_STRUCT(DrillQuery, (), (from, to))
@@ -204,6 +233,9 @@ class HOUQIN_EXPORT Emergency {
   Plan plan(const std::string& code);
   /// The active plan covering an alarm point, if any (the lowest code when several do).
   std::optional<Plan> plan_for_point(Id point_id);
+  /// plan_for_point() with the duty roster's names, for a dashboard (emergency.read, audited
+  /// quietly).
+  AlarmPlan alarm_plan(const auth::Actor& actor, Id point_id);
 
   Drill schedule_drill(const auth::Actor& actor, const ScheduleInput& in);
   /// Records a scheduled drill as held (emergency.manage): participants, timeline, findings, an

@@ -296,6 +296,33 @@ TEST_P(EmergencyTest, ALiveAlarmsWorkOrderNamesThePlanCoveringThePointWithItsFir
       ErrorCode::invalid_argument, "emergency.save_plan");
 }
 
+TEST_P(EmergencyTest, TheDashboardGetsThePlanCoveringAnAlarmPointWithTheRostersNames) {
+  HQ_REQUIRE_STORE(s);
+  emergency::Emergency(*s).save_plan(*office, o2());
+  auto out = service::call(*s, *office, "emergency.plan_for_point", {{"point_id", point}});
+  EXPECT_EQ(out["covered"], true);
+  EXPECT_EQ(out["code"], "O2-FAILURE");
+  EXPECT_EQ(out["revision"], 1);
+  EXPECT_EQ(out["scenario"], "medical_gas_failure");
+  ASSERT_EQ(out["steps"].size(), 4u);
+  EXPECT_EQ(out["steps"][1]["action"], "切换至备用汇流排");
+  ASSERT_EQ(out["roster"].size(), 3u);
+  EXPECT_EQ(out["roster"][0]["role"], "总指挥");
+  EXPECT_EQ(out["roster"][0]["name"], "孙电工");  // who holds the role now, by name
+  EXPECT_EQ(out["roster"][2]["name"], "");        // a role nobody is named to
+  EXPECT_EQ(out["levels"][0]["level"], "I");
+  EXPECT_EQ(out["reporting_chain"].size(), 3u);
+  // A point no plan covers, and an actor who may not read plans.
+  out = service::call(*s, *office, "emergency.plan_for_point", {{"point_id", point + 1000}});
+  EXPECT_EQ(out["covered"], false);
+  EXPECT_EQ(out["steps"].size(), 0u);
+  expect_error(
+      [&] {
+        service::call(*s, *duty, "emergency.plan_for_point", {{"point_id", point}});
+      },
+      ErrorCode::permission_denied, "user:duty lacks emergency.read");
+}
+
 TEST_P(EmergencyTest, ARecoveryDrillRestoresABackupIntoAScratchStoreAndRecordsItsMeasuredTime) {
   HQ_REQUIRE_STORE(s);
   emergency::Emergency em(*s);

@@ -6,13 +6,11 @@
 // the destructor. As root the server programs run as the postgres user, as in ./dev.sh.
 #pragma once
 
-#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -20,6 +18,7 @@
 
 #include "houqin/core/process.hpp"
 #include "net.hpp"
+#include "pg_processes.hpp"
 
 namespace houqin::testing {
 
@@ -89,25 +88,7 @@ class PgPair {
 
   /// SIGKILL to the primary's postmaster and all its processes: nothing is flushed or said.
   void kill_primary() {
-    std::ifstream pidfile(primary_dir() + "/postmaster.pid");
-    pid_t pid = 0;
-    pidfile >> pid;
-    if (pid <= 0) throw std::runtime_error("the primary is not running");
-    std::vector<pid_t> children;
-    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
-      std::ifstream stat(e.path() / "stat");
-      std::string line;
-      if (!std::getline(stat, line)) continue;
-      auto close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      std::istringstream rest(line.substr(close + 2));
-      std::string state;
-      pid_t ppid = 0;
-      rest >> state >> ppid;
-      if (ppid == pid) children.push_back(std::stoi(e.path().filename().string()));
-    }
-    ::kill(pid, SIGKILL);
-    for (pid_t c : children) ::kill(c, SIGKILL);
+    if (!kill_postgres(primary_dir())) throw std::runtime_error("the primary is not running");
     std::filesystem::remove(primary_dir() + "/postmaster.pid");  // it will not be started again
   }
 
@@ -117,15 +98,7 @@ class PgPair {
   }
 
   /// One value of a query on the server at `port` (psql -At), or "" when it fails.
-  std::string query(int port, const std::string& sql) const {
-    auto out = process::run({"psql", "-h", "127.0.0.1", "-p", std::to_string(port), "-U",
-                             "postgres", "-d", "postgres", "-Atc", sql},
-                            std::chrono::seconds(10));
-    if (out.status != 0) return "";
-    auto s = out.output;
-    while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-    return s;
-  }
+  std::string query(int port, const std::string& sql) const { return psql_value(port, sql); }
 
   int primary_port = 0;
   int standby_port = 0;
@@ -145,10 +118,7 @@ class PgPair {
     auto out = process::run(args, std::chrono::seconds(90));
     if (out.status != 0) throw std::runtime_error(args.front() + " failed: " + out.output);
   }
-  static void as_pg(std::vector<std::string> args) {
-    if (::geteuid() == 0) args.insert(args.begin(), {"runuser", "-u", "postgres", "--"});
-    run(args);
-  }
+  static void as_pg(std::vector<std::string> args) { run(as_postgres(std::move(args))); }
 
   std::filesystem::path dir_;
 };

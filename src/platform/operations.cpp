@@ -154,6 +154,12 @@ emergency::Drill failover_drill(store::Store& store, const auth::Actor& actor,
   };
   using steady = std::chrono::steady_clock;
   const auto t0 = steady::now();
+  const Timestamp wall0 = store.clock().now();
+  // A timeline entry at the moment `t` (measured on the steady clock) on the store's clock.
+  auto entry = [&](steady::time_point t, std::string what) {
+    timeline.push_back({wall0 + std::chrono::duration_cast<Timestamp::duration>(t - t0),
+                        std::move(what), actor.label()});
+  };
   const auto deadline = t0 + std::chrono::seconds(in.watch_seconds);
   const auto interval = std::chrono::milliseconds(in.probe_interval_ms);
   note("演练开始: 每 " + std::to_string(in.probe_interval_ms) + " ms 写入一次 (probe writes)");
@@ -166,7 +172,7 @@ emergency::Drill failover_drill(store::Store& store, const auth::Actor& actor,
   std::int64_t lost = 0, probes = 0, failures = 0;
   std::optional<steady::time_point> down, up, triggered;
   std::string first_error;
-  std::thread trigger_thread;
+  std::jthread trigger_thread;  // joined on every way out, an error's included
   std::string trigger_error;
   const auto generation = store.connection_generation();
   while (steady::now() < deadline && !(up && steady::now() > *up + 4 * interval)) {
@@ -196,7 +202,7 @@ emergency::Drill failover_drill(store::Store& store, const auth::Actor& actor,
     }
     if (trigger && !trigger_thread.joinable() && probes > 0) {
       triggered = steady::now();
-      trigger_thread = std::thread([&] {
+      trigger_thread = std::jthread([&] {
         try {
           trigger();
         } catch (const std::exception& e) {
@@ -210,14 +216,14 @@ emergency::Drill failover_drill(store::Store& store, const auth::Actor& actor,
   auto at = [&](steady::time_point t) {
     return secs(std::chrono::duration<double>(t - t0).count());
   };
-  if (triggered) note("触发故障切换 (trigger) at " + at(*triggered));
+  if (triggered) entry(*triggered, "触发故障切换 (trigger) at " + at(*triggered));
   if (!trigger_error.empty()) findings.push_back("the trigger failed: " + trigger_error);
-  if (down) note("首次写入失败 at " + at(*down) + ": " + first_error);
+  if (down) entry(*down, "首次写入失败 at " + at(*down) + ": " + first_error);
   std::optional<double> downtime;
   if (down && up) {
     downtime = std::chrono::duration<double>(*up - *down).count();
-    note("新主库首次写入成功 at " + at(*up) + ", 中断 " + secs(*downtime) + ", " +
-         std::to_string(store.connection_generation() - generation) + " reconnection(s)");
+    entry(*up, "新主库首次写入成功 at " + at(*up) + ", 中断 " + secs(*downtime) + ", " +
+                   std::to_string(store.connection_generation() - generation) + " reconnection(s)");
   }
   std::string outcome;
   if (!down) {

@@ -313,6 +313,9 @@ TEST_F(FailoverTest, AFailoverDrillMeasuresTheDowntimeChecksTheWritesAndRecordsI
   EXPECT_NE(d.timeline[1].what.find("trigger"), std::string::npos) << d.timeline[1].what;
   EXPECT_NE(d.timeline[2].what.find("首次写入失败"), std::string::npos) << d.timeline[2].what;
   EXPECT_NE(d.timeline[3].what.find("新主库首次写入成功"), std::string::npos) << d.timeline[3].what;
+  for (std::size_t i = 1; i < d.timeline.size(); ++i)  // each at its own moment, in order
+    EXPECT_LE(d.timeline[i - 1].at, d.timeline[i].at) << i;
+  EXPECT_GE(d.timeline[3].at - d.timeline[2].at, std::chrono::milliseconds(900));
   // The record is on the new primary, where the next reader finds it.
   EXPECT_EQ(Repository<emergency::Drill>(*s).require(d.id).outcome, d.outcome);
 }

@@ -212,14 +212,20 @@ AlarmPlan Emergency::alarm_plan(const auth::Actor& actor, Id point_id) {
     out.levels = p->levels;
     out.steps = p->steps;
     out.reporting_chain = p->reporting_chain;
-    for (const auto& d : p->organisation) {
-      RosterEntry r{d.role, d.staff_id, "", d.duties};
-      if (d.staff_id)
-        if (auto st = Repository<site::Staff>(store_).get(*d.staff_id)) r.name = st->name;
-      out.roster.push_back(std::move(r));
-    }
+    out.roster = roster(*p);
     return out;
   });
+}
+
+std::vector<RosterEntry> Emergency::roster(const Plan& plan) {
+  std::vector<RosterEntry> out;
+  for (const auto& d : plan.organisation) {
+    RosterEntry r{d.role, d.staff_id, "", d.duties};
+    if (d.staff_id)
+      if (auto st = Repository<site::Staff>(store_).get(*d.staff_id)) r.name = st->name;
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Drill Emergency::schedule_drill(const auth::Actor& actor, const ScheduleInput& in) {

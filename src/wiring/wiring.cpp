@@ -108,7 +108,7 @@ void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority
                            format_timestamp(from_time) + ";to=" + format_timestamp(e.time));
   // The emergency plan that covers the point: its reference, and its first steps to read now.
   if (emergency)
-    if (auto plan = emergency::Emergency(s).plan_for_point(e.point_id)) {
+    if (emergency::Emergency em(s); auto plan = em.plan_for_point(e.point_id)) {
       in.attachments.push_back("emergency_plan:" + plan->code +
                                ";revision=" + std::to_string(plan->revision));
       in.description += "\n应急预案 " + plan->code + " " + plan->title + ":";
@@ -117,11 +117,8 @@ void alarm_raised(store::Store& s, const auth::Actor& actor, telemetry::Priority
                           (plan->steps[i].role.empty() ? "" : " (" + plan->steps[i].role + ")");
       // The duty roster: who holds each role now.
       std::string roster;
-      for (const auto& d : plan->organisation) {
-        if (!d.staff_id) continue;
-        if (auto st = Repository<site::Staff>(s).get(*d.staff_id))
-          roster += (roster.empty() ? "" : "; ") + d.role + " " + st->name;
-      }
+      for (const auto& r : em.roster(*plan))
+        if (!r.name.empty()) roster += (roster.empty() ? "" : "; ") + r.role + " " + r.name;
       if (!roster.empty()) in.description += "\n值班: " + roster;
     }
   auto order = repair::WorkOrders(s).report(actor, in);

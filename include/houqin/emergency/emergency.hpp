@@ -236,6 +236,8 @@ class HOUQIN_EXPORT Emergency {
   /// plan_for_point() with the duty roster's names, for a dashboard (emergency.read, audited
   /// quietly).
   AlarmPlan alarm_plan(const auth::Actor& actor, Id point_id);
+  /// The plan's duty roster: each role with the name of who holds it now.
+  std::vector<RosterEntry> roster(const Plan& plan);
 
   Drill schedule_drill(const auth::Actor& actor, const ScheduleInput& in);
   /// Records a scheduled drill as held (emergency.manage): participants, timeline, findings, an

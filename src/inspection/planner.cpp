@@ -317,38 +317,59 @@ void judge(const ChecklistItem& item, Result& r, const std::string& at) {
   }
 }
 
+/// Plan::next_check of a plan that waits for nothing but its time trigger's next occurrence.
+constexpr Timestamp never{std::chrono::sys_days{std::chrono::year{9999} / 1 / 1}};
+
+/// Plan::next_check for the plan as it stands: meter and condition triggers are looked at every
+/// run (their readings arrive in between); a time trigger from its next occurrence's lead time.
+Timestamp check_at(const Plan& p) {
+  if ((p.meter_every > 0 && p.meter_point_id) || p.condition_point_id) return Timestamp{};
+  const auto next = next_time_due(p);
+  return next ? *next - minutes(p.lead_minutes) : never;
+}
+
 /// A task of the plan closed (done, exempt or missed) at `at`: a completion-anchored plan counts
 /// its next occurrence from there.
 void close_for_anchor(store::Store& s, Id plan_id, Timestamp at) {
   Repository<Plan> plans(s);
   auto p = plans.require(plan_id);
+  const auto before = p;
   p.last_completed = at;
-  plans.update(p);
+  p.next_check = check_at(p);
+  plans.update(p, before);
 }
 
 }  // namespace
 
 std::vector<store::Migration> migrations() {
-  return {{"inspection", 1, "preventive work: templates, routes, plans, tasks, skips, meters, NFC",
-           [](store::Store& s) {
-             store::create_table<Template>(s);
-             store::create_table<Route>(s);
-             store::create_table<Plan>(s);
-             store::create_table<Task>(s);
-             store::create_table<Skip>(s);
-             store::create_table<MeterReading>(s);
-             store::create_table<Tag>(s);
-             store::create_table<Scan>(s);
-             // The generator finds open tasks by status and window, compliance by due time.
-             s.execute(
-                 "CREATE INDEX IF NOT EXISTS inspection_task_status ON inspection_task "
-                 "(status, window_end)");
-             s.execute(
-                 "CREATE INDEX IF NOT EXISTS inspection_task_due ON inspection_task (due_at)");
-             s.execute(
-                 "CREATE INDEX IF NOT EXISTS inspection_reading_point ON "
-                 "inspection_meter_reading (point_id, at)");
-           }}};
+  return {
+      {"inspection", 1, "preventive work: templates, routes, plans, tasks, skips, meters, NFC",
+       [](store::Store& s) {
+         store::create_table<Template>(s);
+         store::create_table<Route>(s);
+         store::create_table<Plan>(s);
+         store::create_table<Task>(s);
+         store::create_table<Skip>(s);
+         store::create_table<MeterReading>(s);
+         store::create_table<Tag>(s);
+         store::create_table<Scan>(s);
+         // The generator finds open tasks by status and window, compliance by due time.
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS inspection_task_status ON inspection_task "
+             "(status, window_end)");
+         s.execute("CREATE INDEX IF NOT EXISTS inspection_task_due ON inspection_task (due_at)");
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS inspection_reading_point ON "
+             "inspection_meter_reading (point_id, at)");
+       }},
+      {"inspection", 2,
+       "plans carry when the generator must next look at them, so a run reads only those",
+       [](store::Store& s) {
+         store::add_column(s, &Plan::next_check);  // old rows: the epoch, looked at next run
+         s.execute(
+             "CREATE INDEX IF NOT EXISTS inspection_plan_check ON inspection_plan "
+             "(active, next_check)");
+       }}};
 }
 
 std::optional<Timestamp> next_time_due(const Plan& p) {
@@ -441,6 +462,7 @@ Plan Planner::save_plan(const auth::Actor& actor, Plan p) {
       p.meter_base = old->meter_base;
       p.condition_since = old->condition_since;
       p.condition_armed = old->condition_armed;
+      p.next_check = Timestamp{};  // the next run looks at it as saved
       repo.update(p);
     } else {
       p.last_due.reset();
@@ -448,6 +470,7 @@ Plan Planner::save_plan(const auth::Actor& actor, Plan p) {
       p.meter_base.reset();
       p.condition_since.reset();
       p.condition_armed = true;
+      p.next_check = Timestamp{};
       repo.insert(p);
     }
     call.record(entity_traits<Plan>::table, p.id,
@@ -517,20 +540,45 @@ Generation Planner::generate(const auth::Actor& actor) {
     Repository<Skip> skips(store_);
     Repository<Plan> plans(store_);
 
-    // Every active plan, read once; a plan is written back only when its state moved.
-    auto active = plans.find(Query<Plan>().where(&Plan::active, Op::eq, true).order_by(&Plan::id));
+    // Windows that closed undone: out of compliance (a completion-anchored plan counts on from
+    // the close).
+    // Every open task read once: those whose window closed, and those still open.
+    std::vector<Task> closed, still_open;
+    for (auto& t : tasks.find(
+             Query<Task>().where(&Task::status, Op::eq, TaskStatus::open).order_by(&Task::id)))
+      (t.window_end <= now ? closed : still_open).push_back(std::move(t));
+    // The active plans to look at, read once: those whose next check has come (Plan::next_check)
+    // and those of the tasks just missed. A plan is written back only when its state moved, and
+    // then only what moved.
+    auto active = plans.find(Query<Plan>()
+                                 .where(&Plan::active, Op::eq, true)
+                                 .where(&Plan::next_check, Op::le, now)
+                                 .order_by(&Plan::id));
+    {
+      std::set<Id> more;
+      for (const auto& t : closed) more.insert(t.plan_id);
+      for (const auto& p : active) more.erase(p.id);
+      std::vector<Id> batch;
+      for (auto it = more.begin(); it != more.end();) {
+        batch.push_back(*it++);
+        if (batch.size() < 500 && it != more.end()) continue;
+        for (auto& p : plans.find(
+                 Query<Plan>().where(&Plan::active, Op::eq, true).where_in(&Plan::id, batch)))
+          active.push_back(std::move(p));
+        batch.clear();
+      }
+      std::sort(active.begin(), active.end(),
+                [](const Plan& a, const Plan& b) { return a.id < b.id; });
+    }
+    const auto as_read = active;
     std::map<Id, std::size_t> plan_at;
     for (std::size_t i = 0; i < active.size(); ++i) plan_at[active[i].id] = i;
     std::vector<bool> changed(active.size(), false);
 
-    // Windows that closed undone: out of compliance (a completion-anchored plan counts on from
-    // the close).
-    for (auto& t : tasks.find(Query<Task>()
-                                  .where(&Task::status, Op::eq, TaskStatus::open)
-                                  .where(&Task::window_end, Op::le, now)
-                                  .order_by(&Task::id))) {
+    for (auto& t : closed) {
+      const auto open = t;
       t.status = TaskStatus::missed;
-      tasks.update(t);
+      tasks.update(t, open);
       if (auto at = plan_at.find(t.plan_id); at != plan_at.end()) {
         active[at->second].last_completed = t.window_end;
         changed[at->second] = true;
@@ -543,7 +591,7 @@ Generation Planner::generate(const auth::Actor& actor) {
     // The tasks still open after that, by plan: at most one each.
     std::map<Id, std::string> open_task;
     std::map<Id, std::int64_t> open_load;  // open tasks per assignee, kept as tasks are issued
-    for (const auto& t : tasks.find(Query<Task>().where(&Task::status, Op::eq, TaskStatus::open))) {
+    for (const auto& t : still_open) {
       open_task[t.plan_id] = t.code;
       if (t.assignee_staff_id) ++open_load[*t.assignee_staff_id];
     }
@@ -651,9 +699,13 @@ Generation Planner::generate(const auth::Actor& actor) {
         p.condition_armed = false;
         p.condition_since.reset();
       }
+      p.next_check = check_at(p);
       if (due.empty()) {
-        // The first reading became the meter's base, or a missed task closed.
-        if (changed[index] || p.meter_base != meter_before) plans.update(p);
+        // The first reading became the meter's base, a missed task closed, or the plan was
+        // looked at early (saved, or its next occurrence moved).
+        if (changed[index] || p.meter_base != meter_before ||
+            p.next_check != as_read[index].next_check)
+          plans.update(p, as_read[index]);
         continue;
       }
       std::sort(due.begin(), due.end(),
@@ -676,7 +728,7 @@ Generation Planner::generate(const auth::Actor& actor) {
           skip(c.trigger, c.due,
                open != open_task.end() ? "task " + open->second + " is still open"
                                        : "template " + p.template_code + " does not exist");
-        plans.update(p);
+        plans.update(p, as_read[index]);
         continue;
       }
       // Whichever comes first issues the task; the others it covers are logged.
@@ -704,7 +756,7 @@ Generation Planner::generate(const auth::Actor& actor) {
       if (t.assignee_staff_id) ++open_load[*t.assignee_staff_id];
       for (std::size_t i = 1; i < due.size(); ++i)
         skip(due[i].trigger, due[i].due, "covered by task " + t.code);
-      plans.update(p);
+      plans.update(p, as_read[index]);
       store_.events().publish(
           TaskIssued{t.id, t.code, p.id, t.trigger, t.due_at, t.assignee_staff_id}, actor.label());
       ++out.issued;

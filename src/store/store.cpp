@@ -6,6 +6,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <cstring>
 #include <unordered_map>
 
 #include "houqin/store/event_log.hpp"
@@ -801,23 +802,45 @@ bool Store::get_row(const TableInfo& t, Id id, std::vector<Cell>& row) {
 }
 
 std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
-                               std::int64_t expected_version) {
+                               std::int64_t expected_version, std::span<const Cell> before) {
   static metrics::Histogram& latency = store_call("update");
   metrics::Timer timer(latency);
+  const auto n = t.columns.size();
+  // The columns written: all but id, or (given the row as read) the version and those that
+  // differ. Sealed columns are compared as plaintext, so a personal member that did not change
+  // is not sealed again either.
+  auto same = [](const Cell& a, const Cell& b) {
+    return a.null == b.null &&
+           (a.null || (a.i == b.i && a.s == b.s && std::memcmp(&a.d, &b.d, sizeof a.d) == 0));
+  };
+  thread_local std::vector<std::size_t> written;
+  written.clear();
+  for (std::size_t i = 1; i < n; ++i)
+    if (before.size() != n || t.columns[i].name == "version" || !same(row[i], before[i]))
+      written.push_back(i);
   std::string sql = "UPDATE " + t.name + " SET ";
-  for (std::size_t i = 1; i < t.columns.size(); ++i)
-    sql += (i > 1 ? ", " : "") + t.columns[i].name + " = :p" + std::to_string(i);
-  auto n = t.columns.size();
-  sql += " WHERE id = :p" + std::to_string(n) + " AND version = :p" + std::to_string(n + 1);
-  auto params = storages(t, 1);
+  std::vector<Storage> params;
+  params.reserve(written.size() + 2);
+  const auto all = storages(t, 1);
+  for (std::size_t k = 0; k < written.size(); ++k) {
+    sql += (k > 0 ? ", " : "") + t.columns[written[k]].name + " = :p" + std::to_string(k + 1);
+    params.push_back(all[written[k] - 1]);
+  }
+  const auto m = written.size();
+  sql += " WHERE id = :p" + std::to_string(m + 1) + " AND version = :p" + std::to_string(m + 2);
   params.push_back(Storage::integer);
   params.push_back(Storage::integer);
   try {
     auto& p = impl_->prepare(sql, params, {});
-    for (std::size_t i = 1; i < n; ++i) copy_cell(row[i], p.params[i - 1], p.param_storage[i - 1]);
-    if (t.has_personal) seal_params(impl_->keys, t, p.params, 1);
-    p.params[n - 1] = Cell{row[0].i, 0, {}, false};
-    p.params[n] = Cell{expected_version, 0, {}, false};
+    for (std::size_t k = 0; k < m; ++k) {
+      const auto i = written[k];
+      copy_cell(row[i], p.params[k], p.param_storage[k]);
+      const auto& c = t.columns[i];
+      if (c.personal && !p.params[k].null)
+        p.params[k].s = need_keys(impl_->keys, t, c).seal(p.params[k].s, context_of(t, c));
+    }
+    p.params[m] = Cell{row[0].i, 0, {}, false};
+    p.params[m + 1] = Cell{expected_version, 0, {}, false};
     p.load_params();
     p.st->execute(true);
     return p.st->get_affected_rows();

@@ -129,7 +129,8 @@ double last_weight(store::Store& s, const Bag& b) {
 /// Moves the bag into m.to with a step; reconciles the measured weight against the last one.
 /// Returns the bag as stored.
 Bag advance(store::Store& s, audit::Call& call, Bag b, const Move& m, const std::string& actor,
-            const std::string& counterpart, const StepInput& in, double tolerance_pct) {
+            const std::string& counterpart, const StepInput& in, double tolerance_pct,
+            std::optional<Id> onto_manifest = std::nullopt) {
   check_move(b, m);
   check_weight(in.weight_kg, in.weight_source, in.note);
   if (in.cold && m.to != Stage::stored)
@@ -137,6 +138,8 @@ Bag advance(store::Store& s, audit::Call& call, Bag b, const Move& m, const std:
   const auto now = s.clock().now();
   const double expected = last_weight(s, b);
   const auto before = json::to_json(b);
+  const Bag read = b;  // what update writes is what differs from it
+  if (onto_manifest) b.manifest_id = onto_manifest;
   Step step{0,
             0,
             b.id,
@@ -165,7 +168,7 @@ Bag advance(store::Store& s, audit::Call& call, Bag b, const Move& m, const std:
         WeightMismatch{b.id, b.code, m.to, expected, in.weight_kg, tolerance_pct, now},
         call.actor().label());
   }
-  Repository<Bag>(s).update(b);
+  Repository<Bag>(s).update(b, read);
   call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b), m.name);
   s.events().publish(BagStep{b.id, b.code, b.category, b.stage, in.weight_kg, now},
                      call.actor().label());
@@ -321,9 +324,10 @@ Bag Tracker::seal(const auth::Actor& actor, const SealInput& in) {
       fail(ErrorCode::invalid_argument,
            "at_three_quarters: a bag or box is sealed when 3/4 full; confirm it");
     const auto before = json::to_json(b);
+    const Bag read = b;  // what update writes is what differs from it
     b.sealed_at = store_.clock().now();
     b.sealed_at_three_quarters = true;
-    Repository<Bag>(store_).update(b);
+    Repository<Bag>(store_).update(b, read);
     call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b), "sealed");
     return b;
   });
@@ -339,8 +343,9 @@ Bag Tracker::offer(const auth::Actor& nurse, const SealInput& in) {
       fail(ErrorCode::failed_precondition,
            "waste bag " + b.code + " is not sealed: seal it before the handover");
     const auto before = json::to_json(b);
+    const Bag read = b;  // what update writes is what differs from it
     b.offered_by = nurse.label();
-    Repository<Bag>(store_).update(b);
+    Repository<Bag>(store_).update(b, read);
     call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b), "offered");
     return b;
   });
@@ -394,6 +399,7 @@ Bag Tracker::resolve(const auth::Actor& actor, const ResolveInput& in) {
     if (b.weight_mismatch.empty())
       fail(ErrorCode::failed_precondition, "waste bag " + b.code + " has no weight mismatch");
     const auto before = json::to_json(b);
+    const Bag read = b;  // what update writes is what differs from it
     Step step{0,
               0,
               b.id,
@@ -409,7 +415,7 @@ Bag Tracker::resolve(const auth::Actor& actor, const ResolveInput& in) {
               std::nullopt};
     Repository<Step>(store_).insert(step);
     b.weight_mismatch.clear();
-    Repository<Bag>(store_).update(b);
+    Repository<Bag>(store_).update(b, read);
     call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b),
                 "mismatch resolved: " + in.reason);
     return b;
@@ -428,6 +434,7 @@ Bag Tracker::correct_weight(const auth::Actor& actor, const CorrectInput& in) {
                                                " is transferred: its manifest is signed, "
                                                "correct it with the company");
     const auto before = json::to_json(b);
+    const Bag read = b;  // what update writes is what differs from it
     const std::string note =
         "weight corrected from " + kg(b.weight_kg) + " to " + kg(in.weight_kg) + ": " + in.reason;
     // The step carries the corrected weight: later steps reconcile against it.
@@ -436,7 +443,7 @@ Bag Tracker::correct_weight(const auth::Actor& actor, const CorrectInput& in) {
               std::nullopt};
     Repository<Step>(store_).insert(step);
     b.weight_kg = in.weight_kg;
-    Repository<Bag>(store_).update(b);
+    Repository<Bag>(store_).update(b, read);
     call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b), note);
     return b;
   });
@@ -479,10 +486,9 @@ Bag Tracker::outbound(const auth::Actor& actor, const OutboundInput& input) {
            "waste bag " + b.code + " (" + std::string(enum_name(b.category)) +
                ") cannot go on manifest " + man.code + " (" + std::string(enum_name(man.category)) +
                "): one category a manifest");
-    b.manifest_id = man.id;
     b = advance(store_, call, std::move(b), m, actor.label(), "",
                 {in.code, in.weight_kg, in.weight_source, std::nullopt, in.note, in.scale_point_id},
-                rules().tolerance_pct);
+                rules().tolerance_pct, man.id);
     man.bags += 1;
     man.weight_kg += in.weight_kg;
     manifests.update(man);
@@ -506,6 +512,7 @@ Manifest Tracker::transfer(const auth::Actor& actor, const TransferInput& in) {
     for (auto& b : bags) {
       check_move(b, move_to(Stage::transferred));
       const auto before = json::to_json(b);
+      const Bag read = b;  // what update writes is what differs from it
       Step step{0,
                 0,
                 b.id,
@@ -522,7 +529,7 @@ Manifest Tracker::transfer(const auth::Actor& actor, const TransferInput& in) {
       Repository<Step>(store_).insert(step);
       b.stage = Stage::transferred;
       b.stage_at = now;
-      Repository<Bag>(store_).update(b);
+      Repository<Bag>(store_).update(b, read);
       call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b), "transferred");
       store_.events().publish(BagStep{b.id, b.code, b.category, b.stage, 0, now}, actor.label());
     }
@@ -584,8 +591,9 @@ OverdueCheck Tracker::check_overdue(const auth::Actor& actor) {
     audit::audited(store_, actor, "waste.overdue", [&](audit::Call& call) {
       call.require("waste.read");
       const auto before = json::to_json(b);
+      const Bag read = b;  // what update writes is what differs from it
       b.overdue_level = level;
-      Repository<Bag>(store_).update(b);
+      Repository<Bag>(store_).update(b, read);
       call.record(
           entity_traits<Bag>::table, b.id, before, json::to_json(b),
           "stored " + std::to_string(hours) + " h, escalation level " + std::to_string(level));
@@ -624,8 +632,9 @@ OverdueCheck Tracker::check_overdue(const auth::Actor& actor) {
       audit::audited(store_, actor, "waste.gap", [&](audit::Call& call) {
         call.require("waste.read");
         const auto before = json::to_json(b);
+        const Bag read = b;  // what update writes is what differs from it
         b.anomaly = gap.anomaly;
-        Repository<Bag>(store_).update(b);
+        Repository<Bag>(store_).update(b, read);
         call.record(entity_traits<Bag>::table, b.id, before, json::to_json(b),
                     std::string(enum_name(gap.anomaly)) + " after " + std::to_string(hours) +
                         " h (limit " + std::to_string(gap.limit_hours) + " h)");

@@ -138,6 +138,11 @@ struct Plan {
   std::optional<double> meter_base;          // the meter reading the next meter due counts from
   std::optional<Timestamp> condition_since;  // the condition has held since
   bool condition_armed = true;
+  /// When the generator must next look at the plan: its next time occurrence less the lead
+  /// time; at once for meter and condition triggers and for a plan just saved; never while a
+  /// completion-anchored task is still to come. The generator reads only the plans due, not
+  /// every plan every run.
+  Timestamp next_check{};
 };
 BOOST_DESCRIBE_STRUCT(Plan, (),
                       (id, version, code, name, template_code, asset_id, room_id, route_id, every,
@@ -145,7 +150,7 @@ BOOST_DESCRIBE_STRUCT(Plan, (),
                        meter_point_id, meter_every, meter_tolerance, condition_point_id, threshold,
                        sense, hysteresis, wait_minutes, lead_minutes, window_minutes, skill,
                        assignee_staff_id, active, last_due, last_completed, meter_base,
-                       condition_since, condition_armed))
+                       condition_since, condition_armed, next_check))
 
 // ---- tasks ----
 

@@ -88,27 +88,12 @@ class Repository {
 
   /// Stores `value` if nobody changed the row since value.version was read; bumps value.version.
   /// Error(conflict) when the version moved on, Error(not_found) when the row is gone.
-  void update(T& value) {
-    validate_if_defined(value);
-    auto expected = value.version;
-    value.version = expected + 1;
-    encode_row(value, cells_);
-    std::int64_t changed = 0;
-    try {
-      changed = store_.update_row(table_, cells_, expected);
-    } catch (...) {
-      value.version = expected;
-      throw;
-    }
-    if (changed == 0) {
-      value.version = expected;
-      if (!store_.get_row(table_, value.id, read_))
-        fail(ErrorCode::not_found, table_.name + " " + std::to_string(value.id) + ": not found");
-      fail(ErrorCode::conflict, table_.name + " " + std::to_string(value.id) + ": version " +
-                                    std::to_string(expected) + " is stale (stored version " +
-                                    std::to_string(read_[version_column()].i) + ")");
-    }
-  }
+  void update(T& value) { update_impl(value, nullptr); }
+
+  /// update() of a row read as `before`: only the members that differ from it are written (and
+  /// the version), so the indexes and references of the others are left alone -- for jobs that
+  /// move one or two members of many rows. `before` must be the row at value.version.
+  void update(T& value, const T& before) { update_impl(value, &before); }
 
   /// Deletes by id; false when there was no such row. With expected_version, Error(conflict) when
   /// the row has moved on.
@@ -139,6 +124,37 @@ class Repository {
   std::int64_t count(const Query<T>& query = {}) { return store_.count_rows(table_, query.spec()); }
 
  private:
+  void update_impl(T& value, const T* before) {
+    validate_if_defined(value);
+    auto expected = value.version;
+    if (before && before->version != expected)
+      fail(ErrorCode::internal,
+           table_.name + " " + std::to_string(value.id) + ": updated from a row of version " +
+               std::to_string(before->version) + ", not " + std::to_string(expected));
+    value.version = expected + 1;
+    encode_row(value, cells_);
+    if (before) {
+      read_.resize(cells_.size());
+      encode_row(*before, read_);
+    }
+    std::int64_t changed = 0;
+    try {
+      changed = store_.update_row(table_, cells_, expected,
+                                  before ? std::span<const Cell>(read_) : std::span<const Cell>());
+    } catch (...) {
+      value.version = expected;
+      throw;
+    }
+    if (changed == 0) {
+      value.version = expected;
+      if (!store_.get_row(table_, value.id, read_))
+        fail(ErrorCode::not_found, table_.name + " " + std::to_string(value.id) + ": not found");
+      fail(ErrorCode::conflict, table_.name + " " + std::to_string(value.id) + ": version " +
+                                    std::to_string(expected) + " is stale (stored version " +
+                                    std::to_string(read_[version_column()].i) + ")");
+    }
+  }
+
   std::size_t version_column() const { return table_.column_index("version"); }
 
   Store& store_;

@@ -136,8 +136,10 @@ class HOUQIN_EXPORT Store {
   /// Reads one row by id into `row` (resized to the column count); false when absent.
   bool get_row(const TableInfo& table, Id id, std::vector<Cell>& row);
   /// Updates every column but id where id and version match; returns the rows changed (0 or 1).
+  /// With `before` (the row as it was read, same layout), only the columns whose cells differ
+  /// and the version are written: the indexes and foreign keys of the others are not touched.
   std::int64_t update_row(const TableInfo& table, std::span<const Cell> row,
-                          std::int64_t expected_version);
+                          std::int64_t expected_version, std::span<const Cell> before = {});
   /// Deletes by id (and version, when given); returns the rows deleted.
   std::int64_t delete_row(const TableInfo& table, Id id,
                           std::optional<std::int64_t> expected_version);

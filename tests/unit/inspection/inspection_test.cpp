@@ -277,6 +277,79 @@ TEST_P(InspectionTest, AtMostOneTaskIsOpenAndEveryOtherOccurrenceIsLoggedAsSkipp
   EXPECT_EQ(tasks().back().exempt_reason, inspection::ExemptReason::in_use);
 }
 
+TEST_P(InspectionTest, EachPlanCarriesWhenTheGeneratorMustNextLookAtIt) {
+  HQ_REQUIRE_STORE(s);
+  auto check = [&](const std::string& code) {
+    return format_timestamp(Repository<Plan>(*s)
+                                .find(Query<Plan>().where(&Plan::code, store::Op::eq, code))[0]
+                                .next_check);
+  };
+  auto fixed = daily("FIXED", site.room_a101);  // every day at 00:00Z, an 8 h window
+  fixed.lead_minutes = 60;
+  fixed = planner().save_plan(*admin, fixed);
+  EXPECT_EQ(fixed.next_check, Timestamp{});  // saved: the next run looks at it
+  Plan after;
+  after.code = "AFTER";
+  after.template_code = "GAS-DAILY";
+  after.room_id = site.room_a102;
+  after.every = 2;
+  after.unit = inspection::IntervalUnit::day;
+  after.anchor = inspection::Anchor::completion;
+  after.start = testing::at("2026-03-03T00:00:00Z");
+  after.window_minutes = 8 * 60;
+  planner().save_plan(*admin, after);
+
+  pf.clock.set(testing::at("2026-03-02T23:30:00Z"));  // FIXED's lead time has begun
+  EXPECT_EQ(planner().generate(job()).issued, 1);
+  // Run again for the same time (the host's job commits before the scheduler moves it on, so a
+  // crash in between runs it twice): nothing more is issued or skipped.
+  auto again = planner().generate(job());
+  EXPECT_EQ(again.issued + again.skipped + again.missed, 0);
+  EXPECT_EQ(check("FIXED"), "2026-03-03T23:00:00Z");  // the next occurrence less the lead
+  EXPECT_EQ(check("AFTER"), "2026-03-03T00:00:00Z");  // its first due
+  pf.clock.set(testing::at("2026-03-03T00:00:00Z"));
+  EXPECT_EQ(planner().generate(job()).issued, 1);
+  EXPECT_EQ(check("AFTER"), "9999-01-01T00:00:00Z");  // nothing to wait for while its task is
+  EXPECT_EQ(check("FIXED"), "2026-03-03T23:00:00Z");  // open; FIXED was not due
+  // Both windows close undone: the plans are read for their missed tasks, and AFTER counts on
+  // from the close in the same run.
+  pf.clock.set(testing::at("2026-03-03T08:00:00Z"));
+  auto g = planner().generate(job());
+  EXPECT_EQ(g.missed, 2);
+  EXPECT_EQ(g.issued, 0);
+  EXPECT_EQ(check("AFTER"), "2026-03-05T08:00:00Z");
+  EXPECT_EQ(check("FIXED"), "2026-03-03T23:00:00Z");
+  pf.clock.set(testing::at("2026-03-05T08:00:00Z"));
+  g = planner().generate(job());
+  EXPECT_EQ(g.issued, 2);  // AFTER, and FIXED of 5 March (4 March superseded: a skip)
+  // Closing AFTER's task (an exemption here) moves its next check from the close.
+  const auto open = Repository<inspection::Task>(*s).find(
+      Query<inspection::Task>().where(&inspection::Task::status, store::Op::eq, TaskStatus::open));
+  const auto task = std::find_if(open.begin(), open.end(), [](const inspection::Task& t) {
+    return t.code.rfind("PM-AFTER-", 0) == 0;
+  });
+  ASSERT_NE(task, open.end());
+  pf.clock.set(testing::at("2026-03-05T09:00:00Z"));
+  planner().exempt(*supervisor, {task->code, inspection::ExemptReason::in_use, "手术中"});
+  EXPECT_EQ(check("AFTER"), "2026-03-07T09:00:00Z");
+  pf.clock.set(testing::at("2026-03-07T08:59:00Z"));
+  auto before = tasks().size();
+  planner().generate(job());
+  auto issued = tasks();
+  EXPECT_EQ(
+      std::count_if(issued.begin() + static_cast<std::ptrdiff_t>(before), issued.end(),
+                    [](const inspection::Task& t) { return t.code.rfind("PM-AFTER-", 0) == 0; }),
+      0);
+  pf.clock.set(testing::at("2026-03-07T09:00:00Z"));
+  before = tasks().size();
+  planner().generate(job());
+  issued = tasks();
+  EXPECT_EQ(
+      std::count_if(issued.begin() + static_cast<std::ptrdiff_t>(before), issued.end(),
+                    [](const inspection::Task& t) { return t.code.rfind("PM-AFTER-", 0) == 0; }),
+      1);
+}
+
 TEST_P(InspectionTest, MeterAndConditionTriggersWithToleranceHysteresisAndWait) {
   HQ_REQUIRE_STORE(s);
   Plan m;

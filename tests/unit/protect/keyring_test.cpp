@@ -197,6 +197,25 @@ TEST_P(SealedAtRest, RawColumnHoldsNoPlaintextAndReadsOpenIt) {
   ASSERT_TRUE(s->get_row(raw_staff(), id, row));
   EXPECT_EQ(row[raw_staff().column_index("phone")].s.find("0000"), std::string::npos);
   EXPECT_EQ(store::Repository<site::Staff>(*s).require(id).phone, "13900001111");
+
+  // An update from the row as read writes only what differs: an unchanged phone keeps its
+  // sealed bytes, a changed one is sealed afresh.
+  const auto sealed = row[raw_staff().column_index("phone")].s;
+  const auto read = store::Repository<site::Staff>(*s).require(id);
+  st = read;
+  st.title = "head nurse";
+  store::Repository<site::Staff>(*s).update(st, read);
+  ASSERT_TRUE(s->get_row(raw_staff(), id, row));
+  EXPECT_EQ(row[raw_staff().column_index("phone")].s, sealed);
+  const auto read2 = store::Repository<site::Staff>(*s).require(id);
+  EXPECT_EQ(read2.title, "head nurse");
+  st = read2;
+  st.phone = "13700002222";
+  store::Repository<site::Staff>(*s).update(st, read2);
+  ASSERT_TRUE(s->get_row(raw_staff(), id, row));
+  EXPECT_EQ(row[raw_staff().column_index("phone")].s.rfind("hq1:test1:", 0), 0u);
+  EXPECT_EQ(row[raw_staff().column_index("phone")].s.find("2222"), std::string::npos);
+  EXPECT_EQ(store::Repository<site::Staff>(*s).require(id).phone, "13700002222");
 }
 
 TEST_P(SealedAtRest, WrongOrMissingKeyIsAClearError) {

@@ -194,6 +194,43 @@ TEST_P(StoreTest, StaleVersionIsAConflictAndChangesNothing) {
   }
 }
 
+TEST_P(StoreTest, AnUpdateFromTheRowAsReadWritesOnlyTheMembersThatDiffer) {
+  auto s = open_site();
+  HQ_REQUIRE_STORE(s);
+  Repository<Room> rooms(*s);
+  auto r = room("A-3-0305", RoomType::ward, 2);
+  rooms.insert(r);
+  const auto read = rooms.require(r.id);
+  // A column changed behind the repository's back (the version left alone) shows what each
+  // update writes.
+  s->execute("UPDATE site_room SET name = 'renamed elsewhere' WHERE id = " + std::to_string(r.id));
+  auto changed = read;
+  changed.beds = 4;
+  rooms.update(changed, read);
+  EXPECT_EQ(changed.version, 2);
+  auto stored = rooms.require(r.id);
+  EXPECT_EQ(stored.beds, 4);
+  EXPECT_EQ(stored.version, 2);
+  EXPECT_EQ(stored.name, "renamed elsewhere");  // not written: it did not differ from `read`
+  // Nothing but the version differing still moves the version.
+  auto same = stored;
+  rooms.update(same, stored);
+  EXPECT_EQ(rooms.require(r.id).version, 3);
+  // The version check holds as in update(value): a stale row is a conflict and changes nothing.
+  auto stale = read;
+  stale.beds = 9;
+  testing::expect_error(
+      [&] { rooms.update(stale, read); }, ErrorCode::conflict,
+      "site_room " + std::to_string(r.id) + ": version 1 is stale (stored version 3)");
+  EXPECT_EQ(rooms.require(r.id).beds, 4);
+  // The whole-row update writes every member, the one changed elsewhere included.
+  auto whole = rooms.require(r.id);
+  s->execute("UPDATE site_room SET name = 'renamed again' WHERE id = " + std::to_string(r.id));
+  whole.beds = 5;
+  rooms.update(whole);
+  EXPECT_EQ(rooms.require(r.id).name, "renamed elsewhere");
+}
+
 TEST_P(StoreTest, InvalidEntityIsRejectedBeforeStorage) {
   auto s = open_site();
   HQ_REQUIRE_STORE(s);

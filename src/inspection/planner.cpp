@@ -328,8 +328,8 @@ Timestamp check_at(const Plan& p) {
   return next ? *next - minutes(p.lead_minutes) : never;
 }
 
-/// A task of the plan closed (done, exempt or missed) at `at`: a completion-anchored plan counts
-/// its next occurrence from there.
+/// A task of the plan was done or exempted at `at` (missed ones: generate): a completion-anchored
+/// plan counts its next occurrence from there.
 void close_for_anchor(store::Store& s, Id plan_id, Timestamp at) {
   Repository<Plan> plans(s);
   auto p = plans.require(plan_id);
@@ -540,20 +540,20 @@ Generation Planner::generate(const auth::Actor& actor) {
     Repository<Skip> skips(store_);
     Repository<Plan> plans(store_);
 
-    // Windows that closed undone: out of compliance (a completion-anchored plan counts on from
-    // the close).
     // Every open task read once: those whose window closed, and those still open.
     std::vector<Task> closed, still_open;
     for (auto& t : tasks.find(
              Query<Task>().where(&Task::status, Op::eq, TaskStatus::open).order_by(&Task::id)))
       (t.window_end <= now ? closed : still_open).push_back(std::move(t));
     // The active plans to look at, read once: those whose next check has come (Plan::next_check)
-    // and those of the tasks just missed. A plan is written back only when its state moved, and
-    // then only what moved.
+    // and the completion-anchored ones of the tasks about to be missed, which count on from the
+    // close (a fixed plan's occurrences do not depend on it). A plan is written back only when
+    // its state moved, and then only what moved.
     auto active = plans.find(Query<Plan>()
                                  .where(&Plan::active, Op::eq, true)
                                  .where(&Plan::next_check, Op::le, now)
                                  .order_by(&Plan::id));
+    std::map<Id, Plan> idle;  // inactive completion-anchored plans of missed tasks
     {
       std::set<Id> more;
       for (const auto& t : closed) more.insert(t.plan_id);
@@ -562,9 +562,14 @@ Generation Planner::generate(const auth::Actor& actor) {
       for (auto it = more.begin(); it != more.end();) {
         batch.push_back(*it++);
         if (batch.size() < 500 && it != more.end()) continue;
-        for (auto& p : plans.find(
-                 Query<Plan>().where(&Plan::active, Op::eq, true).where_in(&Plan::id, batch)))
-          active.push_back(std::move(p));
+        for (auto& p : plans.find(Query<Plan>()
+                                      .where(&Plan::anchor, Op::eq, Anchor::completion)
+                                      .where_in(&Plan::id, batch))) {
+          if (p.active)
+            active.push_back(std::move(p));
+          else
+            idle.emplace(p.id, std::move(p));
+        }
         batch.clear();
       }
       std::sort(active.begin(), active.end(),
@@ -575,15 +580,21 @@ Generation Planner::generate(const auth::Actor& actor) {
     for (std::size_t i = 0; i < active.size(); ++i) plan_at[active[i].id] = i;
     std::vector<bool> changed(active.size(), false);
 
+    // Windows that closed undone: out of compliance.
     for (auto& t : closed) {
       const auto open = t;
       t.status = TaskStatus::missed;
       tasks.update(t, open);
       if (auto at = plan_at.find(t.plan_id); at != plan_at.end()) {
-        active[at->second].last_completed = t.window_end;
-        changed[at->second] = true;
-      } else {
-        close_for_anchor(store_, t.plan_id, t.window_end);  // an inactive plan
+        if (active[at->second].anchor == Anchor::completion) {
+          active[at->second].last_completed = t.window_end;
+          changed[at->second] = true;
+        }
+      } else if (auto it = idle.find(t.plan_id); it != idle.end()) {
+        const auto read = it->second;
+        it->second.last_completed = t.window_end;
+        it->second.next_check = check_at(it->second);
+        plans.update(it->second, read);
       }
       store_.events().publish(TaskMissed{t.id, t.code, t.plan_id, t.due_at}, actor.label());
       ++out.missed;

@@ -53,6 +53,18 @@ Report Tracker::report(const ReportInput& in) {
   to.i = in.to.time_since_epoch().count();
   spec.filters.push_back({"produced_at", Op::ge, {from}});
   spec.filters.push_back({"produced_at", Op::lt, {to}});
+  // SQLite follows the produced_at index for any range it is given, and for a range holding
+  // much of the table each row is then a lookup of its own: a year of 2M bags took 6 s that
+  // way against 0.7 s for a plain scan (waste_bench). A range over more than a quarter of the
+  // bags (counted in the index alone) is read by scanning the table, the range checked here.
+  // PostgreSQL chooses by its statistics either way.
+  const std::int64_t lo = from.i, hi = to.i;
+  bool scan = false;
+  if (store_.dialect() == store::Dialect::sqlite) {
+    const auto in_range = store_.count_rows(bags, spec);
+    scan = in_range > 0 && in_range * 4 > store_.count_rows(bags, {});
+  }
+  if (scan) spec.filters.clear();
   const std::string transferred(enum_name(Stage::transferred));
   std::vector<std::string> periods;
   std::unordered_map<std::string, std::uint64_t> period_number;
@@ -66,6 +78,7 @@ Report Tracker::report(const ReportInput& in) {
   std::vector<ReportRow> found;
   std::unordered_map<std::uint64_t, std::size_t> row_of;
   store_.select_rows(bags, spec, [&](std::span<const store::Cell> c) {
+    if (scan && (c[0].i < lo || c[0].i >= hi)) return;
     // The local day (floor division: times before 1970 are negative).
     const std::int64_t local = c[0].i + offset_us;
     const std::int64_t day = local / 86'400'000'000 - (local % 86'400'000'000 < 0 ? 1 : 0);

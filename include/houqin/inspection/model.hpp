@@ -134,7 +134,8 @@ struct Plan {
 
   // The plan's state, kept by the planner.
   std::optional<Timestamp> last_due;         // the last occurrence handled (issued or skipped)
-  std::optional<Timestamp> last_completed;   // the last task done
+  std::optional<Timestamp> last_completed;   // the last task done or exempted; for a
+                                             // completion-anchored plan also missed (its close)
   std::optional<double> meter_base;          // the meter reading the next meter due counts from
   std::optional<Timestamp> condition_since;  // the condition has held since
   bool condition_armed = true;

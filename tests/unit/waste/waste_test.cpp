@@ -373,6 +373,20 @@ TEST_P(WasteTest, TheReportCountsByPeriodDepartmentAndCategoryAsJsonCsvAndHtml) 
                      {"format", "csv"}});
   EXPECT_EQ(doc["content_type"], "text/csv");
   EXPECT_NE(doc["data"].get<std::string>().find("\r\n2026-03,"), std::string::npos);
+  // A range holding some of the bags (read by scanning the table on SQLite: more than a quarter
+  // of them) counts only those; a range holding none, read through the index, counts none.
+  in.from = testing::at("2026-03-02T16:00:00Z");  // local 3 March
+  in.to = testing::at("2026-03-03T16:00:00Z");
+  auto part = t.report(in);
+  EXPECT_EQ(part.bags, 1);
+  EXPECT_DOUBLE_EQ(part.weight_kg, 3.0);
+  ASSERT_EQ(part.rows.size(), 1u);
+  EXPECT_EQ(part.rows[0].period, "2026-03-03");
+  in.from = testing::at("2026-01-01T00:00:00Z");
+  in.to = testing::at("2026-02-01T00:00:00Z");
+  auto none = t.report(in);
+  EXPECT_EQ(none.bags, 0);
+  EXPECT_TRUE(none.rows.empty());
   in.to = in.from;
   expect_error([&] { t.report(in); }, ErrorCode::invalid_argument, "to: must be after from");
 }

@@ -137,11 +137,18 @@ void only(const Request& r, const char* method, const std::string& route) {
     throw WrongMethod{method, route + ": only " + method + ", not " + r.method};
 }
 
+/// The text of a JSON body. What a request sent may come back in it (a path in a problem's
+/// instance, a name in its detail), and a request may send bytes that are not UTF-8: those are
+/// replaced by U+FFFD rather than failing the response (found by tests/fuzz/http_fuzz.cpp).
+std::string body_text(const json::Json& body) {
+  return body.dump(-1, ' ', false, json::Json::error_handler_t::replace);
+}
+
 Response json_response(int status, const json::Json& body) {
   Response r;
   r.status = status;
   r.headers.emplace_back("Content-Type", json_type);
-  r.body = body.dump();
+  r.body = body_text(body);
   return r;
 }
 
@@ -393,7 +400,7 @@ Response problem(ErrorCode code, std::string detail, std::string instance, int s
   r.status = p.status;
   r.headers.emplace_back("Content-Type", "application/problem+json");
   if (code == ErrorCode::unauthenticated) r.headers.emplace_back("WWW-Authenticate", "Bearer");
-  r.body = json::to_json(p).dump();
+  r.body = body_text(json::to_json(p));
   return r;
 }
 
@@ -409,7 +416,7 @@ bool EventFilter::visible(std::string_view type) const {
 std::string event_frame(const store::StoredEvent& event) {
   // The JSON has no raw newline (dump() escapes them), so one data line carries it.
   return "id: " + std::to_string(event.id) + "\nevent: " + event.type +
-         "\ndata: " + json::to_json(event).dump() + "\n\n";
+         "\ndata: " + body_text(json::to_json(event)) + "\n\n";
 }
 
 bool Api::is_stream(const Request& request) {
@@ -577,7 +584,7 @@ Response Api::handle(const Request& request, store::Store& store) {
                                session_cookie_header(login.token, request.secure, false));
       }
       r.headers.emplace_back("Cache-Control", "no-store");
-      r.body = json::to_json(out).dump();
+      r.body = body_text(json::to_json(out));
       return r;
     }
 

@@ -200,6 +200,10 @@ TEST_P(HttpTest, BadRequestsGetProblemDocumentsNamingWhatIsWrongAndChangeNothing
                  "invalid_argument", "control character");
   expect_problem(c.request("GET", "/api/v1/entities/rooms?limit=-1", "", {cookie}), 400,
                  "invalid_argument", "limit");
+  // A path that is not UTF-8 is echoed in the problem with U+FFFD in place of the bad byte.
+  auto bytes = c.request("GET", "/api/v1/e\xe2tities/rooms", "", {cookie});
+  expect_problem(bytes, 404, "not_found", "no service operation 'e\xef\xbf\xbdtities.rooms'");
+  EXPECT_EQ(bytes.json()["instance"], "/api/v1/e\xef\xbf\xbdtities/rooms");
   // An injection attempt is only a value: it matches nothing and the table is still there.
   auto injected = c.request(
       "GET", "/api/v1/entities/rooms?code=x'%3B%20DROP%20TABLE%20site_room%3B--", "", {cookie});

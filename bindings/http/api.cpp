@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
@@ -386,6 +387,16 @@ int status_of(ErrorCode code) noexcept {
       return 504;
   }
   return 500;
+}
+
+void add_header(Request& request, std::string_view name, std::string_view value) {
+  std::string key(name);
+  for (auto& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto& slot = request.headers[key];
+  if (slot.empty())
+    slot = std::string(value);
+  else
+    slot += (key == "cookie" ? "; " : ", ") + std::string(value);
 }
 
 Response problem(ErrorCode code, std::string detail, std::string instance, int status) {

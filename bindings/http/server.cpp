@@ -90,12 +90,6 @@ class Workers {
   std::vector<std::thread> threads_;
 };
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -236,14 +230,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Request request;
     request.method = std::string(msg.method_string());
     request.target = std::string(msg.target());
-    for (const auto& field : msg) {
-      auto name = lower(field.name_string());
-      auto& slot = request.headers[name];
-      if (slot.empty())
-        slot = std::string(field.value());
-      else
-        slot += (name == "cookie" ? "; " : ", ") + std::string(field.value());
-    }
+    for (const auto& field : msg) add_header(request, field.name_string(), field.value());
     request.body = std::move(msg.body());
     request.client = client_;
     request.secure = std::holds_alternative<TlsStream>(stream_);

@@ -114,15 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   http::Request request;
   request.method = std::string(msg.method_string());
   request.target = std::string(msg.target());
-  for (const auto& field : msg) {
-    std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto& slot = request.headers[name];
-    if (slot.empty())
-      slot = std::string(field.value());
-    else
-      slot += (name == "cookie" ? "; " : ", ") + std::string(field.value());
-  }
+  for (const auto& field : msg) http::add_header(request, field.name_string(), field.value());
   request.body = std::move(msg.body());
   request.client = "127.0.0.1:40000";
 

@@ -51,6 +51,10 @@ struct Request {
   bool secure = false;  // arrived over TLS: the session cookie is then marked Secure
 };
 
+/// Adds a header to `request` as the server reads one: the name in lower case, a header sent
+/// again folded into the first (cookies joined with "; ", the rest with ", ").
+HOUQIN_HTTP_EXPORT void add_header(Request& request, std::string_view name, std::string_view value);
+
 struct Response {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;  // Content-Type among them

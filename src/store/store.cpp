@@ -806,9 +806,9 @@ std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
   static metrics::Histogram& latency = store_call("update");
   metrics::Timer timer(latency);
   const auto n = t.columns.size();
-  // The columns written: all but id, or (given the row as read) the version and those that
-  // differ. Sealed columns are compared as plaintext, so a personal member that did not change
-  // is not sealed again either.
+  // The columns written: all but id, or (given the row as read) those that differ -- the
+  // version always does. Sealed columns are compared as plaintext, so a personal member that did
+  // not change is not sealed again either.
   auto same = [](const Cell& a, const Cell& b) {
     return a.null == b.null &&
            (a.null || (a.i == b.i && a.s == b.s && std::memcmp(&a.d, &b.d, sizeof a.d) == 0));
@@ -816,7 +816,7 @@ std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
   thread_local std::vector<std::size_t> written;
   written.clear();
   for (std::size_t i = 1; i < n; ++i)
-    if (before.size() != n || t.columns[i].name == "version" || !same(row[i], before[i]))
+    if (before.size() != n || !same(row[i], before[i]))
       written.push_back(i);
   std::string sql = "UPDATE " + t.name + " SET ";
   std::vector<Storage> params;

@@ -816,8 +816,7 @@ std::int64_t Store::update_row(const TableInfo& t, std::span<const Cell> row,
   thread_local std::vector<std::size_t> written;
   written.clear();
   for (std::size_t i = 1; i < n; ++i)
-    if (before.size() != n || !same(row[i], before[i]))
-      written.push_back(i);
+    if (before.size() != n || !same(row[i], before[i])) written.push_back(i);
   std::string sql = "UPDATE " + t.name + " SET ";
   std::vector<Storage> params;
   params.reserve(written.size() + 2);

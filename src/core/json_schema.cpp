@@ -9,10 +9,12 @@
 
 namespace houqin::json {
 
-bool SchemaBuilder::claim(const std::string& name, const void* tag) {
-  auto [it, inserted] = tags_.emplace(name, tag);
+bool SchemaBuilder::claim(const std::string& name, std::string_view type, const void* tag) {
+  auto [it, inserted] = tags_.emplace(name, std::pair(std::string(type), tag));
   if (!inserted) {
-    if (it->second != tag)
+    const auto& [seen_type, seen_tag] = it->second;
+    const bool anonymous = type.find("anonymous") != std::string_view::npos;
+    if (seen_type != type || (anonymous && seen_tag != tag))
       fail(ErrorCode::internal, "two types share the schema name '" + name + "'");
     return false;
   }

@@ -12,6 +12,7 @@
 #include "houqin/core/id.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::asset {
 
@@ -109,3 +110,8 @@ struct houqin::entity_traits<houqin::asset::Fault> {
   static constexpr std::string_view collection = "asset_faults";
   static constexpr auto references = std::tuple{ref<asset::Asset>(&asset::Fault::asset_id)};
 };
+
+// Instantiated once, in libhouqin (src/asset/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::asset::Asset)
+HOUQIN_EXTERN_ENTITY(houqin::asset::AssetEvent)
+HOUQIN_EXTERN_ENTITY(houqin::asset::Fault)

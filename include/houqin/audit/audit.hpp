@@ -16,6 +16,7 @@
 #include "houqin/core/json.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::audit {
@@ -133,3 +134,6 @@ struct houqin::entity_traits<houqin::audit::Record> {
   static constexpr std::string_view table = "audit_log";
   static constexpr std::string_view collection = "audit_log";  // id = seq, the primary key
 };
+
+// Instantiated once, in libhouqin (src/audit/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::audit::Record)

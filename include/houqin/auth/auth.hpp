@@ -15,6 +15,7 @@
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::auth {
@@ -228,3 +229,9 @@ struct houqin::entity_traits<houqin::auth::Session> {
   static constexpr std::array<std::string_view, 1> unique{"token_digest"};
   static constexpr auto references = std::tuple{ref<auth::User>(&auth::Session::user_id)};
 };
+
+// Instantiated once, in libhouqin (src/auth/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::auth::User)
+HOUQIN_EXTERN_ENTITY(houqin::auth::Role)
+HOUQIN_EXTERN_ENTITY(houqin::auth::RoleGrant)
+HOUQIN_EXTERN_ENTITY(houqin::auth::Session)

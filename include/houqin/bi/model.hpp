@@ -13,6 +13,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::bi {
 
@@ -172,3 +173,10 @@ struct houqin::entity_traits<houqin::bi::Warning> {
   static constexpr std::string_view table = "bi_warning";
   static constexpr std::string_view collection = "bi_warnings";
 };
+
+// Instantiated once, in libhouqin (src/bi/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::bi::Counter)
+HOUQIN_EXTERN_ENTITY(houqin::bi::Projection)
+HOUQIN_EXTERN_ENTITY(houqin::bi::Rules)
+HOUQIN_EXTERN_ENTITY(houqin::bi::WarningRule)
+HOUQIN_EXTERN_ENTITY(houqin::bi::Warning)

@@ -24,6 +24,7 @@
 #include "houqin/host/availability.hpp"
 #include "houqin/host/performance.hpp"
 #include "houqin/service/document.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::bi {
@@ -287,3 +288,6 @@ struct houqin::entity_traits<houqin::bi::OperationReportRecord> {
   static constexpr std::string_view collection = "bi_operation_reports";
   static constexpr std::array<std::string_view, 1> unique{"code"};
 };
+
+// Instantiated once, in libhouqin (src/bi/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::bi::OperationReportRecord)

@@ -63,20 +63,23 @@ class HOUQIN_EXPORT SchemaBuilder {
   const Direction direction;
 
   /// {"$ref": "#/$defs/<name>"}; make() builds the definition the first time `name` is seen (a
-  /// placeholder is set first, so recursive types end). Two types with one name are a bug and
-  /// throw Error(internal).
+  /// placeholder is set first, so recursive types end). `type` is the C++ name of the type, `tag`
+  /// the address of a static of its codec. Two types with one name are a bug and throw
+  /// Error(internal): their C++ names differ, or, for types in anonymous namespaces (whose C++
+  /// names can repeat across files), their tags do. A type's codec may be compiled in more than one
+  /// library (libhouqin, the Python module), so tags alone do not tell types apart.
   template <class F>
-  Json ref(const std::string& name, const void* tag, F&& make) {
-    if (claim(name, tag)) defs_[name] = make();
+  Json ref(const std::string& name, std::string_view type, const void* tag, F&& make) {
+    if (claim(name, type, tag)) defs_[name] = make();
     return Json{{"$ref", "#/$defs/" + name}};
   }
   /// The definitions collected so far.
   const Json& defs() const { return defs_; }
 
  private:
-  bool claim(const std::string& name, const void* tag);  // true when first seen
+  bool claim(const std::string& name, std::string_view type, const void* tag);  // true when new
   Json defs_ = Json::object();
-  std::map<std::string, const void*, std::less<>> tags_;
+  std::map<std::string, std::pair<std::string, const void*>, std::less<>> tags_;
 };
 
 /// The name a type has in schemas and generated docs: its C++ name without "houqin::" and
@@ -88,7 +91,7 @@ std::string schema_name() {
 }
 
 template <class T>
-struct codec;  // specialised below for every supported member type
+struct codec;  // defined below: described structs by the primary template, the rest specialised
 
 template <class T>
 concept Encodable = requires(const T& v, const Json& j, T& out, const Path& p, SchemaBuilder& b) {
@@ -262,7 +265,8 @@ struct codec<E> {
   }
   static Json schema(SchemaBuilder& b) {
     static const char tag = 0;
-    return b.ref(schema_name<E>(), &tag, [] {
+    const auto type = boost::core::type_name<E>();
+    return b.ref(schema_name(type), type, &tag, [] {
       Json names = Json::array();
       for (auto n : enum_names<E>()) names.push_back(std::string(n));
       return Json{{"type", "string"}, {"enum", std::move(names)}};
@@ -330,61 +334,20 @@ struct codec<std::map<std::string, V, C, A>> {
   }
 };
 
-template <DescribedStruct S>
-struct codec<S> {
-  static Json encode(const S& v) {
-    Json out = Json::object();
-    for_each_member<S>([&](const char* name, auto pointer) {
-      out[name] = codec_of(v.*pointer).encode(v.*pointer);
-    });
-    return out;
-  }
-  static void decode(const Json& j, S& out, const Path& p) {
-    if (!j.is_object()) fail_type(p, "object", j);
-    std::size_t matched = 0;
-    for_each_member<S>([&](const char* name, auto pointer) {
-      auto it = j.find(name);
-      if (it == j.end()) return;
-      ++matched;
-      codec_of(out.*pointer).decode(*it, out.*pointer, p.field(name));
-    });
-    if (matched != j.size()) {  // some key named no member: report the first one
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        bool known = false;
-        for_each_member<S>([&](const char* name, auto) { known = known || it.key() == name; });
-        if (!known) fail_at(p.field(it.key()), "unknown field");
-      }
-    }
-    if constexpr (HasRequiredFields<S>) {
-      static_assert(names_members(), "required_fields names a field the struct does not describe");
-      for (std::string_view name : S::required_fields)
-        if (!j.contains(name)) fail_at(p.field(name), "required field is missing");
-    }
-  }
-  static Json schema(SchemaBuilder& b) {
-    static const char tag = 0;
-    return b.ref(schema_name<S>(), &tag, [&b] {
-      Json properties = Json::object();
-      Json required = Json::array();
-      const S defaults{};
-      for_each_member<S>([&](const char* name, auto pointer) {
-        Json member = codec_of(defaults.*pointer).schema(b);
-        if (b.direction == Direction::output || is_required(name)) {
-          required.push_back(name);
-        } else {
-          try {  // absent in input means the default, which the schema shows
-            member["default"] = codec_of(defaults.*pointer).encode(defaults.*pointer);
-          } catch (const Error&) {  // a default an enum cannot name: none shown
-          }
-        }
-        properties[name] = std::move(member);
-      });
-      Json out{{"type", "object"}, {"properties", std::move(properties)}};
-      if (!required.empty()) out["required"] = std::move(required);
-      out["additionalProperties"] = false;
-      return out;
-    });
-  }
+// Described structs take the primary template rather than a constrained partial specialization:
+// g++ 12 gives a partial specialization chosen after another constrained one was rejected
+// internal linkage (and drops its ABI tag), so every translation unit kept a private copy of each
+// struct's codec that the linker could not fold, and libhouqin could not export one
+// (HOUQIN_EXTERN_ENTITY in store/repository.hpp). Clang does not do this.
+template <class S>
+struct codec {
+  static_assert(
+      DescribedStruct<S>,
+      "no JSON codec for this type: describe it (BOOST_DESCRIBE_STRUCT/ENUM) or specialise "
+      "houqin::json::codec");
+  static Json encode(const S& v);
+  static void decode(const Json& j, S& out, const Path& p);
+  static Json schema(SchemaBuilder& b);
 
  private:
   template <class M>
@@ -410,6 +373,68 @@ struct codec<S> {
     return true;
   }
 };
+
+// Defined out of the class, so not inline: where HOUQIN_EXTERN_ENTITY declares a struct's codec
+// extern, a program compiles none of it, even at -O2 (an inline member would still be
+// instantiated there, for inlining).
+template <class S>
+Json codec<S>::encode(const S& v) {
+  Json out = Json::object();
+  for_each_member<S>(
+      [&](const char* name, auto pointer) { out[name] = codec_of(v.*pointer).encode(v.*pointer); });
+  return out;
+}
+
+template <class S>
+void codec<S>::decode(const Json& j, S& out, const Path& p) {
+  if (!j.is_object()) fail_type(p, "object", j);
+  std::size_t matched = 0;
+  for_each_member<S>([&](const char* name, auto pointer) {
+    auto it = j.find(name);
+    if (it == j.end()) return;
+    ++matched;
+    codec_of(out.*pointer).decode(*it, out.*pointer, p.field(name));
+  });
+  if (matched != j.size()) {  // some key named no member: report the first one
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      bool known = false;
+      for_each_member<S>([&](const char* name, auto) { known = known || it.key() == name; });
+      if (!known) fail_at(p.field(it.key()), "unknown field");
+    }
+  }
+  if constexpr (HasRequiredFields<S>) {
+    static_assert(names_members(), "required_fields names a field the struct does not describe");
+    for (std::string_view name : S::required_fields)
+      if (!j.contains(name)) fail_at(p.field(name), "required field is missing");
+  }
+}
+
+template <class S>
+Json codec<S>::schema(SchemaBuilder& b) {
+  static const char tag = 0;
+  const auto type = boost::core::type_name<S>();
+  return b.ref(schema_name(type), type, &tag, [&b] {
+    Json properties = Json::object();
+    Json required = Json::array();
+    const S defaults{};
+    for_each_member<S>([&](const char* name, auto pointer) {
+      Json member = codec_of(defaults.*pointer).schema(b);
+      if (b.direction == Direction::output || is_required(name)) {
+        required.push_back(name);
+      } else {
+        try {  // absent in input means the default, which the schema shows
+          member["default"] = codec_of(defaults.*pointer).encode(defaults.*pointer);
+        } catch (const Error&) {  // a default an enum cannot name: none shown
+        }
+      }
+      properties[name] = std::move(member);
+    });
+    Json out{{"type", "object"}, {"properties", std::move(properties)}};
+    if (!required.empty()) out["required"] = std::move(required);
+    out["additionalProperties"] = false;
+    return out;
+  });
+}
 
 /// The JSON Schema (draft 2020-12) of T: what from_json<T> accepts (input) or what to_json writes
 /// (output). Structs and enums are $defs named by schema_name(); a struct at the root is its

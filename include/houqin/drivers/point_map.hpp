@@ -12,6 +12,7 @@
 #include "houqin/core/export.hpp"
 #include "houqin/core/id.hpp"
 #include "houqin/core/json.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::drivers {
 
@@ -144,3 +145,7 @@ struct houqin::entity_traits<houqin::drivers::Point> {
   static constexpr std::array<std::string_view, 1> unique{"device_id,name"};
   static constexpr auto references = std::tuple{ref<drivers::Device>(&drivers::Point::device_id)};
 };
+
+// Instantiated once, in libhouqin (src/drivers/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::drivers::Device)
+HOUQIN_EXTERN_ENTITY(houqin::drivers::Point)

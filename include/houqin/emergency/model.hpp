@@ -16,6 +16,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::emergency {
 
@@ -192,3 +193,9 @@ struct houqin::entity_traits<houqin::emergency::Incident> {
   static constexpr std::string_view collection = "emergency_incidents";
   static constexpr std::array<std::string_view, 1> unique{"code"};
 };
+
+// Instantiated once, in libhouqin (src/emergency/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::emergency::Plan)
+HOUQIN_EXTERN_ENTITY(houqin::emergency::Drill)
+HOUQIN_EXTERN_ENTITY(houqin::emergency::Training)
+HOUQIN_EXTERN_ENTITY(houqin::emergency::Incident)

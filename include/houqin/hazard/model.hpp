@@ -16,6 +16,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::hazard {
 
@@ -156,3 +157,8 @@ struct houqin::entity_traits<houqin::hazard::Rules> {
   static constexpr std::string_view table = "hazard_rules";
   static constexpr std::string_view collection = "hazard_rules";
 };
+
+// Instantiated once, in libhouqin (src/hazard/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::hazard::Hazard)
+HOUQIN_EXTERN_ENTITY(houqin::hazard::Record)
+HOUQIN_EXTERN_ENTITY(houqin::hazard::Rules)

@@ -19,6 +19,7 @@
 
 #include "houqin/core/actor.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::host {
@@ -190,3 +191,7 @@ struct houqin::entity_traits<houqin::host::ServiceIncident> {
   static constexpr std::string_view collection = "service_incidents";
   static constexpr std::array<std::string_view, 1> unique{"code"};
 };
+
+// Instantiated once, in libhouqin (src/host/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::host::Uptime)
+HOUQIN_EXTERN_ENTITY(houqin::host::ServiceIncident)

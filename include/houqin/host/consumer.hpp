@@ -25,6 +25,7 @@
 #include "houqin/core/time.hpp"
 #include "houqin/store/event_log.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::host {
@@ -190,3 +191,7 @@ struct houqin::entity_traits<houqin::host::DeadLetter> {
   static constexpr std::string_view collection = "dead_letters";
   static constexpr std::array<std::string_view, 1> unique{"consumer,seq"};
 };
+
+// Instantiated once, in libhouqin (src/host/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::host::ConsumerState)
+HOUQIN_EXTERN_ENTITY(houqin::host::DeadLetter)

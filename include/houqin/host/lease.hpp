@@ -15,6 +15,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::host {
@@ -50,3 +51,6 @@ struct houqin::entity_traits<houqin::host::Lease> {
   static constexpr std::string_view collection = "leases";
   static constexpr std::array<std::string_view, 1> unique{"name"};
 };
+
+// Instantiated once, in libhouqin (src/host/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::host::Lease)

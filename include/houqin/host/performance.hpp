@@ -11,6 +11,7 @@
 
 #include "houqin/core/metrics.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::host {
@@ -80,3 +81,6 @@ struct houqin::entity_traits<houqin::host::OperationDay> {
   static constexpr std::string_view collection = "operation_days";
   static constexpr std::array<std::string_view, 1> unique{"key"};
 };
+
+// Instantiated once, in libhouqin (src/host/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::host::OperationDay)

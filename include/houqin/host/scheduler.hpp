@@ -16,6 +16,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::host {
@@ -85,3 +86,6 @@ struct houqin::entity_traits<houqin::host::JobState> {
   static constexpr std::string_view collection = "jobs";
   static constexpr std::array<std::string_view, 1> unique{"name"};
 };
+
+// Instantiated once, in libhouqin (src/host/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::host::JobState)

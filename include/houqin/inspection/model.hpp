@@ -16,6 +16,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::inspection {
 
@@ -347,3 +348,13 @@ struct houqin::entity_traits<houqin::inspection::Scan> {
                                                 ref<inspection::Tag>(&inspection::Scan::tag_id)};
   static constexpr std::array personal{houqin::Personal{"actor", houqin::Mask::text}};
 };
+
+// Instantiated once, in libhouqin (src/inspection/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Template)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Route)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Plan)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Task)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Skip)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::MeterReading)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Tag)
+HOUQIN_EXTERN_ENTITY(houqin::inspection::Scan)

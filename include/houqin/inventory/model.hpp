@@ -12,6 +12,7 @@
 #include "houqin/core/id.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::inventory {
 
@@ -174,3 +175,11 @@ struct houqin::entity_traits<houqin::inventory::Stocktake> {
   static constexpr auto references =
       std::tuple{ref<inventory::Warehouse>(&inventory::Stocktake::warehouse_id)};
 };
+
+// Instantiated once, in libhouqin (src/inventory/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::inventory::Warehouse)
+HOUQIN_EXTERN_ENTITY(houqin::inventory::Item)
+HOUQIN_EXTERN_ENTITY(houqin::inventory::Stock)
+HOUQIN_EXTERN_ENTITY(houqin::inventory::StockMove)
+HOUQIN_EXTERN_ENTITY(houqin::inventory::Reservation)
+HOUQIN_EXTERN_ENTITY(houqin::inventory::Stocktake)

@@ -14,6 +14,7 @@
 #include "houqin/core/id.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::notify {
 
@@ -83,3 +84,7 @@ struct houqin::entity_traits<houqin::notify::Message> {
   static constexpr auto references =
       std::tuple{ref<site::Staff>(&notify::Message::recipient_staff_id)};
 };
+
+// Instantiated once, in libhouqin (src/notify/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::notify::Template)
+HOUQIN_EXTERN_ENTITY(houqin::notify::Message)

@@ -17,6 +17,7 @@
 #include "houqin/core/actor.hpp"
 #include "houqin/inspection/planner.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::patrol {
@@ -195,3 +196,8 @@ struct houqin::entity_traits<houqin::patrol::Rules> {
   static constexpr std::string_view table = "patrol_rules";
   static constexpr std::string_view collection = "patrol_rules";
 };
+
+// Instantiated once, in libhouqin (src/patrol/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::patrol::Area)
+HOUQIN_EXTERN_ENTITY(houqin::patrol::Signoff)
+HOUQIN_EXTERN_ENTITY(houqin::patrol::Rules)

@@ -13,6 +13,7 @@
 #include "houqin/core/id.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::repair {
 
@@ -390,3 +391,16 @@ struct houqin::entity_traits<houqin::repair::Technician> {
   static constexpr auto references = std::tuple{ref<site::Staff>(&repair::Technician::staff_id),
                                                 ref<site::Room>(&repair::Technician::base_room_id)};
 };
+
+// Instantiated once, in libhouqin (src/repair/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::repair::WorkOrder)
+HOUQIN_EXTERN_ENTITY(houqin::repair::TransitionRecord)
+HOUQIN_EXTERN_ENTITY(houqin::repair::LabourEntry)
+HOUQIN_EXTERN_ENTITY(houqin::repair::Rating)
+HOUQIN_EXTERN_ENTITY(houqin::repair::RepairItem)
+HOUQIN_EXTERN_ENTITY(houqin::repair::Calendar)
+HOUQIN_EXTERN_ENTITY(houqin::repair::SlaPolicy)
+HOUQIN_EXTERN_ENTITY(houqin::repair::SlaRule)
+HOUQIN_EXTERN_ENTITY(houqin::repair::EscalationStep)
+HOUQIN_EXTERN_ENTITY(houqin::repair::SlaFiring)
+HOUQIN_EXTERN_ENTITY(houqin::repair::Technician)

@@ -10,6 +10,7 @@
 
 #include "houqin/core/actor.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::site {
@@ -135,3 +136,6 @@ struct houqin::entity_traits<houqin::site::ExternalRef> {
   static constexpr std::string_view collection = "external_refs";
   static constexpr std::array<std::string_view, 2> unique{"source,kind,code", "kind,entity_id"};
 };
+
+// Instantiated once, in libhouqin (src/site/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::site::ExternalRef)

@@ -11,6 +11,7 @@
 #include "houqin/core/export.hpp"
 #include "houqin/core/id.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::site {
 
@@ -239,3 +240,15 @@ struct houqin::entity_traits<houqin::site::KnowledgeArticle> {
   static constexpr auto references =
       std::tuple{ref<site::Department>(&site::KnowledgeArticle::department_id)};
 };
+
+// Instantiated once, in libhouqin (src/site/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::site::Campus)
+HOUQIN_EXTERN_ENTITY(houqin::site::Building)
+HOUQIN_EXTERN_ENTITY(houqin::site::Floor)
+HOUQIN_EXTERN_ENTITY(houqin::site::Department)
+HOUQIN_EXTERN_ENTITY(houqin::site::Room)
+HOUQIN_EXTERN_ENTITY(houqin::site::Shift)
+HOUQIN_EXTERN_ENTITY(houqin::site::Staff)
+HOUQIN_EXTERN_ENTITY(houqin::site::ShiftAssignment)
+HOUQIN_EXTERN_ENTITY(houqin::site::DictionaryEntry)
+HOUQIN_EXTERN_ENTITY(houqin::site::KnowledgeArticle)

@@ -16,6 +16,7 @@
 #include "houqin/core/export.hpp"
 #include "houqin/core/json.hpp"
 #include "houqin/core/time.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 
 namespace houqin::store {
@@ -60,3 +61,6 @@ struct houqin::entity_traits<houqin::store::StoredEvent> {
   static constexpr std::string_view collection = "events";
   static constexpr bool ids_never_reused = true;
 };
+
+// Instantiated once, in libhouqin (src/store/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::store::StoredEvent)

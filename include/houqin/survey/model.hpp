@@ -17,6 +17,7 @@
 #include "houqin/core/export.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::survey {
 
@@ -236,3 +237,11 @@ struct houqin::entity_traits<houqin::survey::Rules> {
   static constexpr std::string_view table = "survey_rules";
   static constexpr std::string_view collection = "survey_rules";
 };
+
+// Instantiated once, in libhouqin (src/survey/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::survey::Questionnaire)
+HOUQIN_EXTERN_ENTITY(houqin::survey::Survey)
+HOUQIN_EXTERN_ENTITY(houqin::survey::Invitation)
+HOUQIN_EXTERN_ENTITY(houqin::survey::Ballot)
+HOUQIN_EXTERN_ENTITY(houqin::survey::Response)
+HOUQIN_EXTERN_ENTITY(houqin::survey::Rules)

@@ -24,6 +24,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/export.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 #include "houqin/telemetry/sample.hpp"
 #include "houqin/telemetry/verify.hpp"
@@ -351,3 +352,7 @@ struct houqin::entity_traits<houqin::telemetry::AlarmEvent> {
   static constexpr std::string_view table = "telemetry_alarm_event";
   static constexpr std::string_view collection = "alarm_events";
 };
+
+// Instantiated once, in libhouqin (src/telemetry/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::telemetry::AlarmRecord)
+HOUQIN_EXTERN_ENTITY(houqin::telemetry::AlarmEvent)

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "houqin/core/describe.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::telemetry {
 
@@ -29,3 +30,6 @@ struct houqin::entity_traits<houqin::telemetry::SoeEvent> {
   static constexpr std::string_view table = "telemetry_soe";
   static constexpr std::string_view collection = "soe_events";
 };
+
+// Instantiated once, in libhouqin (src/telemetry/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::telemetry::SoeEvent)

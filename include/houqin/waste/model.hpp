@@ -14,6 +14,7 @@
 #include "houqin/core/describe.hpp"
 #include "houqin/core/time.hpp"
 #include "houqin/site/model.hpp"
+#include "houqin/store/repository.hpp"
 
 namespace houqin::waste {
 
@@ -182,3 +183,9 @@ struct houqin::entity_traits<houqin::waste::Rules> {
   static constexpr std::string_view table = "waste_rules";
   static constexpr std::string_view collection = "waste_rules";
 };
+
+// Instantiated once, in libhouqin (src/waste/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::waste::Manifest)
+HOUQIN_EXTERN_ENTITY(houqin::waste::Bag)
+HOUQIN_EXTERN_ENTITY(houqin::waste::Step)
+HOUQIN_EXTERN_ENTITY(houqin::waste::Rules)

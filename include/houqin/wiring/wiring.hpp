@@ -23,6 +23,7 @@
 #include "houqin/host/host.hpp"
 #include "houqin/host/scheduler.hpp"
 #include "houqin/store/migration.hpp"
+#include "houqin/store/repository.hpp"
 #include "houqin/store/store.hpp"
 #include "houqin/telemetry/alarm.hpp"
 
@@ -172,3 +173,8 @@ struct houqin::entity_traits<houqin::wiring::AlarmTarget> {
   static constexpr std::string_view collection = "alarm_targets";
   static constexpr std::array<std::string_view, 1> unique{"point_id"};
 };
+
+// Instantiated once, in libhouqin (src/wiring/entities.cpp).
+HOUQIN_EXTERN_ENTITY(houqin::wiring::AlarmOrder)
+HOUQIN_EXTERN_ENTITY(houqin::wiring::FindingOrder)
+HOUQIN_EXTERN_ENTITY(houqin::wiring::AlarmTarget)

@@ -7,6 +7,14 @@
 #include "../../support/types.hpp"
 #include "houqin/core/json.hpp"
 
+// A type whose schema name ("clash.Item") is also that of houqin::(anonymous)::clash::Item below.
+namespace clash {
+struct Item {
+  int n = 0;
+};
+BOOST_DESCRIBE_STRUCT(Item, (), (n))
+}  // namespace clash
+
 namespace houqin {
 namespace {
 
@@ -39,6 +47,27 @@ std::string refusal(const std::function<void()>& f) {
   }
   return "accepted";
 }
+
+namespace clash {
+struct Item {
+  std::string s;
+};
+BOOST_DESCRIBE_STRUCT(Item, (), (s))
+}  // namespace clash
+
+struct Clashing {
+  clash::Item mine;
+  ::clash::Item theirs;
+};
+BOOST_DESCRIBE_STRUCT(Clashing, (), (mine, theirs))
+
+// site::Room's codec is compiled once, in libhouqin (HOUQIN_EXTERN_ENTITY); the enum codec of its
+// `type` member there and the one compiled here for `kind` are two copies of one type's codec.
+struct RoomAndType {
+  site::RoomType kind = site::RoomType::ward;
+  site::Room room;
+};
+BOOST_DESCRIBE_STRUCT(RoomAndType, (), (kind, room))
 
 // ---- schema<T>() ------------------------------------------------------------------------------
 
@@ -93,6 +122,23 @@ TEST(Schema, RecursiveTypeKeepsItsDefinition) {
   EXPECT_EQ(json::conforms(s, doc), "");
   doc["children"][0]["children"][0]["oops"] = 1;
   EXPECT_EQ(json::conforms(s, doc), "children[0].children[0].oops: unknown field");
+}
+
+TEST(Schema, TwoTypesWithOneSchemaNameAreRefused) {
+  try {
+    json::schema<Clashing>(Direction::output);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::internal);
+    EXPECT_STREQ(e.what(), "two types share the schema name 'clash.Item'");
+  }
+}
+
+TEST(Schema, OneTypeReachedThroughCodecsOfTwoLibrariesIsOneDefinition) {
+  Json s = json::schema<RoomAndType>(Direction::output);
+  EXPECT_EQ(s["properties"]["kind"]["$ref"], "#/$defs/site.RoomType");
+  EXPECT_EQ(s["$defs"]["site.Room"]["properties"]["type"]["$ref"], "#/$defs/site.RoomType");
+  EXPECT_EQ(json::conforms(s, json::to_json(RoomAndType{})), "");
 }
 
 TEST(Schema, SchemaNamesDropTheLibraryNamespaceAndAnonymousScopes) {

@@ -1,0 +1,6 @@
+// The templates every stored store entity needs (JSON codec, table description, row codec,
+// Repository), instantiated once here; its headers declare them extern
+// (HOUQIN_EXTERN_ENTITY), so programs that use these entities do not compile them again.
+#include "houqin/store/event_log.hpp"
+
+HOUQIN_INSTANTIATE_ENTITY(houqin::store::StoredEvent)

@@ -95,10 +95,11 @@ class HOUQIN_EXPORT EventBus {
   template <class E>
   void publish(E event, std::string_view actor = {}) {
     std::optional<EventEntry> entry;
-    if constexpr (DurableEvent<E>)
-      entry = EventEntry{std::string(json::schema_name<E>()), std::string(E::aggregate),
-                         static_cast<Id>(event.aggregate_id()), std::string(actor),
-                         json::to_json(event)};
+    if constexpr (DurableEvent<E>) {
+      static const std::string type = json::schema_name<E>();  // built once per event type
+      entry = EventEntry{type, std::string(E::aggregate), static_cast<Id>(event.aggregate_id()),
+                         std::string(actor), json::to_json(event)};
+    }
     auto boxed = std::make_shared<E>(std::move(event));
     publish_erased(typeid(E), std::shared_ptr<const void>(boxed, boxed.get()), std::move(entry));
   }

@@ -24,6 +24,7 @@ constexpr std::size_t record_sample = 26;  // point_id, time, value (8 each), qu
 // LEB128 deltas from the previous sample of the record (usually 1 and 0: one byte each), then
 // value, quality and flag as above: about 12 bytes a sample instead of 26.
 constexpr std::uint32_t compact_record = 0x80000000u;
+constexpr std::size_t compact_sample_min = 12;  // two one-byte deltas and 10 bytes
 constexpr std::size_t compact_sample_max = 10 + 10 + 8 + 2;
 
 inline std::uint8_t* put_varint(std::uint8_t* out, std::uint64_t v) noexcept {
@@ -224,7 +225,11 @@ void WriteAheadLog::replay(const std::function<void(std::span<const Sample>)>& a
       std::memcpy(&sum, data.data() + at + 8, 8);
       bool compact = count & compact_record;
       std::uint32_t n = count & ~compact_record;
+      // A compact sample takes at least two one-byte varints and its 10 bytes: a header that
+      // claims more samples than its payload can hold is damage (found by tests/fuzz/wal_fuzz:
+      // an empty record claiming 2^31 samples made replay allocate 64 GiB), not a record.
       if ((!compact && static_cast<std::uint64_t>(n) * record_sample != bytes) ||
+          (compact && static_cast<std::uint64_t>(n) * compact_sample_min > bytes) ||
           data.size() - at - record_header < bytes ||
           checksum(data.data() + at + record_header, bytes, count) != sum)
         break;

@@ -653,6 +653,26 @@ TEST_P(SampleStoreTest, ReplaysLogsOfTheFirstRecordFormat) {
   for (Id p = 1; p <= 3; ++p) expect_series(ss.query(p, t0, t0 + 1000 * second), p, 0, 70);
 }
 
+TEST_P(SampleStoreTest, ARecordClaimingMoreSamplesThanItsBytesHoldEndsTheSegment) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  auto dir = wal_dir();
+  fs::create_directories(dir);
+  {
+    std::ofstream out(dir / "telemetry-0000000000000001.wal", std::ios::binary);
+    auto a = batch(3, 0, 40), b = batch(3, 40, 70);
+    // Between two good records, an empty compact record that claims 2^31 - 1 samples, with the
+    // right checksum (found by tests/fuzz/wal_fuzz: replay used to size a buffer for them all).
+    const char damage[] = "\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00";
+    out << old_record(a);
+    out.write(damage, sizeof damage - 1);
+    out << old_record(b);
+  }
+  SampleStore ss(*s, points(3), with(64, dir));
+  EXPECT_EQ(ss.stats().wal_samples_replayed, 120u);
+  for (Id p = 1; p <= 3; ++p) expect_series(ss.query(p, t0, t0 + 1000 * second), p, 0, 40);
+}
+
 TEST_P(SampleStoreTest, KillNineLosesNothingAcknowledged) {
   // An in-memory database dies with the process, blocks it wrote included: nothing to test.
   if (GetParam() == "sqlite_memory") GTEST_SKIP() << "an in-memory database is not durable";

@@ -99,7 +99,7 @@ build() {
 SAN_BUILD=${HOUQIN_SAN_BUILD_DIR:-$ROOT/build/sanitize}
 SAN_TARGETS=(c_abi_lifecycle c_abi_errors c_abi_threads c_abi_auth c_abi_robustness c_abi_telemetry
              c_abi_header_c99 c_abi_header_cxx c_api_fuzz http_fuzz block_fuzz point_map_fuzz
-             wal_fuzz)
+             wal_fuzz backup_fuzz)
 sanitize_build() {
   log "Sanitizer build (clang 16, ASan/UBSan/libFuzzer) in $SAN_BUILD"
   local flags="${HOUQIN_SAN_OPT:--O0} -gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined"

@@ -60,6 +60,11 @@ bool contains(std::string_view haystack, std::string_view needle) {
       case 6:   // SQLITE_LOCKED
       case 14:  // SQLITE_CANTOPEN
         fail(ErrorCode::unavailable, msg);
+      case 10:  // SQLITE_IOERR: the disk failed a read, write or sync; the transaction is rolled
+                // back (tests/unit/store/fault_injection_test.cpp)
+        fail(ErrorCode::unavailable, msg);
+      case 13:  // SQLITE_FULL
+        fail(ErrorCode::resource_exhausted, msg);
       case 11:  // SQLITE_CORRUPT
       case 26:  // SQLITE_NOTADB
         fail(ErrorCode::data_loss, msg);
@@ -177,14 +182,19 @@ struct Store::Impl {
   std::uint64_t commits = 0;     // outermost COMMITs sent, notes of failures not counted
   bool note = false;             // the outermost transaction only notes a failure
   std::chrono::milliseconds failover_wait{0};
+  std::chrono::milliseconds busy_timeout{0};
+  bool in_memory = false;  // sqlite::memory: (never opened again: that would be a new database)
+  bool io_failed = false;  // SQLite: the disk failed a call (the connection is opened again)
   std::vector<std::size_t> marks;  // event-bus positions at each savepoint
   std::unordered_map<std::string, std::unique_ptr<Prepared>> cache;
   std::unordered_map<const void*, std::shared_ptr<void>> attachments;
 
   /// PostgreSQL: the connection is gone (the server restarted or failed over, or a reconnection
-  /// failed and left no connection at all).
+  /// failed and left no connection at all). SQLite: the disk failed a read, write or sync. SQLite
+  /// may then have committed what it reported as failed, and the connection's view of the file
+  /// can lag behind it (tests/unit/store/fault_injection_test.cpp), so it is opened again.
   bool lost() {
-    if (dialect != Dialect::postgresql) return false;
+    if (dialect == Dialect::sqlite) return io_failed;
     if (sql.get_backend() == nullptr) return true;
     return PQstatus(native_pg(sql)) == CONNECTION_BAD;
   }
@@ -198,7 +208,8 @@ struct Store::Impl {
     cache.clear();  // statements of the old connection go before it does
     try {
       sql.reconnect();
-      sql << "SET client_min_messages = warning";
+      io_failed = false;
+      session_settings();
     } catch (const std::exception& e) {
       fail(ErrorCode::unavailable, "reconnecting to " + url + ": " + first_line(e.what()));
     }
@@ -207,8 +218,31 @@ struct Store::Impl {
         "houqin_store_reconnects_total", "Connections opened again after the database was lost");
     reconnects.add();
   }
-  /// rethrow_as_error, except that any failure on a lost connection is Error(unavailable).
+  /// What every connection is set to when opened.
+  void session_settings() {
+    if (dialect == Dialect::postgresql) {
+      sql << "SET client_min_messages = warning";  // IF NOT EXISTS notices are not news
+      return;
+    }
+    sql << "PRAGMA busy_timeout = " + std::to_string(busy_timeout.count());
+    sql << "PRAGMA foreign_keys = ON";
+    if (!in_memory) {
+      sql << "PRAGMA journal_mode = WAL";
+      sql << "PRAGMA synchronous = NORMAL";  // durable across crashes of the process in WAL
+    }
+  }
+  /// rethrow_as_error, except that any failure on a lost PostgreSQL connection is
+  /// Error(unavailable), and a failed disk under SQLite marks the connection to be opened again.
   [[noreturn]] void rethrow(const std::string& context) {
+    if (dialect == Dialect::sqlite) {
+      try {
+        throw;
+      } catch (const soci::sqlite3_soci_error& e) {
+        if ((e.result() & 0xff) == 10 && !in_memory) io_failed = true;  // SQLITE_IOERR
+      } catch (...) {
+      }
+      rethrow_as_error(context);
+    }
     if (lost()) {
       std::string what;
       try {
@@ -343,13 +377,9 @@ std::unique_ptr<Store> Store::open(std::string_view url, StoreOptions options) {
       }
       quoted += '"';
       impl->sql.open(soci::sqlite3, "db=" + quoted);
-      auto busy = std::to_string(options.busy_timeout.count());
-      impl->exec("PRAGMA busy_timeout = " + busy);
-      impl->exec("PRAGMA foreign_keys = ON");
-      if (path != ":memory:") {
-        impl->exec("PRAGMA journal_mode = WAL");
-        impl->exec("PRAGMA synchronous = NORMAL");  // durable across crashes of the process in WAL
-      }
+      impl->busy_timeout = options.busy_timeout;
+      impl->in_memory = path == ":memory:";
+      impl->session_settings();
     } else if (url.rfind("postgresql:", 0) == 0 || url.rfind("postgres:", 0) == 0) {
       impl->dialect = Dialect::postgresql;
       std::string conn(url);
@@ -357,7 +387,7 @@ std::unique_ptr<Store> Store::open(std::string_view url, StoreOptions options) {
       if (conn.rfind("postgresql://", 0) != 0 && conn.rfind("postgres://", 0) != 0)
         conn = conn.substr(conn.find(':') + 1);
       impl->sql.open(soci::postgresql, conn);
-      impl->exec("SET client_min_messages = warning");  // IF NOT EXISTS notices are not news
+      impl->session_settings();
     } else {
       fail(ErrorCode::invalid_argument,
            "unknown store URL '" + impl->url +
@@ -543,6 +573,21 @@ void Store::commit() {
         fail(ErrorCode::unavailable,
              "commit: the connection to the database was lost while committing, so whether the "
              "transaction committed is unknown");
+      if (sent && m.dialect == Dialect::sqlite) {
+        // SQLite may have made the transaction durable before the call that failed: as above.
+        std::string io;
+        try {
+          throw;
+        } catch (const soci::sqlite3_soci_error& e) {
+          if ((e.result() & 0xff) == 10) io = first_line(e.get_error_message());
+        } catch (...) {
+        }
+        if (!io.empty()) {
+          m.io_failed = !m.in_memory;
+          fail(ErrorCode::unavailable, "commit: the disk failed while committing (" + io +
+                                           "), so whether the transaction committed is unknown");
+        }
+      }
       m.rethrow("commit");
     }
     m.depth = 0;

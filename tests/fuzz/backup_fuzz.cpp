@@ -11,8 +11,6 @@
 // Seeds: tests/fuzz/backup_corpus (a backup of the fuzz platform store -- migrations, the
 // bootstrap administrators and the sample hospital -- with 512-byte pages, so that most
 // mutations land in the structure rather than in data).
-#include <unistd.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -28,11 +26,7 @@ using namespace houqin;
 namespace fs = std::filesystem;
 
 const fs::path& work_dir() {
-  static const fs::path dir = [] {
-    std::string tmpl = (fs::temp_directory_path() / "houqin-backupfuzz-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    return fs::path(tmpl);
-  }();
+  static const fs::path dir = fuzz::make_temp_dir("backupfuzz");
   return dir;
 }
 

@@ -2,8 +2,11 @@
 // migrated, the three bootstrap administrators and the sample hospital, on SQLite in memory.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -30,6 +33,15 @@ inline constexpr std::string_view password = "Hq-fuzz-2026";
   std::fprintf(stderr, "FINDING: %.*s\n  input: %.*s\n", static_cast<int>(what.size()), what.data(),
                static_cast<int>(std::min<std::size_t>(input.size(), 300)), input.data());
   std::abort();
+}
+
+/// A new directory under the temp dir ("houqin-<name>-XXXXXX"), for the files of one input.
+inline std::filesystem::path make_temp_dir(std::string_view name) {
+  std::string tmpl =
+      (std::filesystem::temp_directory_path() / ("houqin-" + std::string(name) + "-XXXXXX"))
+          .string();
+  if (!::mkdtemp(tmpl.data())) std::abort();
+  return tmpl;
 }
 
 /// The keyring personal columns are sealed with (a fixed test key).

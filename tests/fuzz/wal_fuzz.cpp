@@ -11,8 +11,6 @@
 //         in full: both encodings are reached).
 // The log is compiled into the target (its class is internal to libhouqin). Seeds:
 // tests/fuzz/wal_corpus (segments written by the log itself, and sample runs).
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -35,11 +33,7 @@ const char* const segment_file = "telemetry-0000000000000001.wal";
 
 /// One directory per process, emptied before each input.
 const fs::path& wal_dir() {
-  static const fs::path dir = [] {
-    std::string tmpl = (fs::temp_directory_path() / "houqin-walfuzz-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) std::abort();
-    return fs::path(tmpl);
-  }();
+  static const fs::path dir = fuzz::make_temp_dir("walfuzz");
   return dir;
 }
 
@@ -127,9 +121,9 @@ void log_and_replay(std::string_view input, std::string_view rest) {
     wal.restart();
     const std::size_t per = 1 + split % 16;
     for (std::size_t at = 0; at < samples.size(); at += per) {
-      records.emplace_back(samples.begin() + static_cast<std::ptrdiff_t>(at),
-                           samples.begin() +
-                               static_cast<std::ptrdiff_t>(std::min(samples.size(), at + per)));
+      records.emplace_back(
+          samples.begin() + static_cast<std::ptrdiff_t>(at),
+          samples.begin() + static_cast<std::ptrdiff_t>(std::min(samples.size(), at + per)));
       wal.append(records.back());
     }
   } catch (const std::exception& e) {

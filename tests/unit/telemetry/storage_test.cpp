@@ -638,16 +638,17 @@ std::string old_record(std::span<const Sample> samples) {
   return out + payload;
 }
 
+/// Writes `bytes` as the log's first segment in `dir`.
+void write_first_segment(const fs::path& dir, const std::string& bytes) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "telemetry-0000000000000001.wal", std::ios::binary) << bytes;
+}
+
 TEST_P(SampleStoreTest, ReplaysLogsOfTheFirstRecordFormat) {
   auto s = open();
   HQ_REQUIRE_STORE(s);
   auto dir = wal_dir();
-  fs::create_directories(dir);
-  {
-    std::ofstream out(dir / "telemetry-0000000000000001.wal", std::ios::binary);
-    auto a = batch(3, 0, 40), b = batch(3, 40, 70);
-    out << old_record(a) << old_record(b);
-  }
+  write_first_segment(dir, old_record(batch(3, 0, 40)) + old_record(batch(3, 40, 70)));
   SampleStore ss(*s, points(3), with(64, dir));
   EXPECT_EQ(ss.stats().wal_samples_replayed, 210u);
   for (Id p = 1; p <= 3; ++p) expect_series(ss.query(p, t0, t0 + 1000 * second), p, 0, 70);
@@ -657,17 +658,11 @@ TEST_P(SampleStoreTest, ARecordClaimingMoreSamplesThanItsBytesHoldEndsTheSegment
   auto s = open();
   HQ_REQUIRE_STORE(s);
   auto dir = wal_dir();
-  fs::create_directories(dir);
-  {
-    std::ofstream out(dir / "telemetry-0000000000000001.wal", std::ios::binary);
-    auto a = batch(3, 0, 40), b = batch(3, 40, 70);
-    // Between two good records, an empty compact record that claims 2^31 - 1 samples, with the
-    // right checksum (found by tests/fuzz/wal_fuzz: replay used to size a buffer for them all).
-    const char damage[] = "\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00";
-    out << old_record(a);
-    out.write(damage, sizeof damage - 1);
-    out << old_record(b);
-  }
+  // Between two good records, an empty compact record that claims 2^31 - 1 samples, with the
+  // right checksum (found by tests/fuzz/wal_fuzz: replay used to size a buffer for them all).
+  const char damage[] = "\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00";
+  write_first_segment(dir, old_record(batch(3, 0, 40)) + std::string(damage, sizeof damage - 1) +
+                               old_record(batch(3, 40, 70)));
   SampleStore ss(*s, points(3), with(64, dir));
   EXPECT_EQ(ss.stats().wal_samples_replayed, 120u);
   for (Id p = 1; p <= 3; ++p) expect_series(ss.query(p, t0, t0 + 1000 * second), p, 0, 40);

@@ -34,7 +34,8 @@ bool well_formed(std::string_view name) {
 }
 
 /// Runs `attempt`, and again while it fails only because the store's connection was lost before
-/// anything of it was committed (a PostgreSQL failover or restart): each new attempt reconnects,
+/// anything of it was committed (a PostgreSQL failover or restart, or a SQLite disk error before
+/// the COMMIT, after which the SQLite connection is opened again): each new attempt reconnects,
 /// after a pause of 50 ms growing to 250 ms (a refused connection costs little; a promoted
 /// standby is found within a quarter second), for at most the store's failover_wait. A call inside
 /// a caller's transaction is not retried (that transaction is gone; its owner must start over), nor

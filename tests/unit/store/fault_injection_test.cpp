@@ -14,6 +14,8 @@
 
 #include "../../support/fault_vfs.hpp"
 #include "../../support/types.hpp"
+#include "houqin/auth/actor.hpp"
+#include "houqin/service/registry.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/store/repository.hpp"
 
@@ -164,6 +166,51 @@ TEST_P(FaultInjection, EachFailingCallIsAClearErrorAndTheFileHoldsExactlyWhatCom
   EXPECT_EQ(contents(*s), expected);
   RecordProperty("failed_calls", tripped);
   RecordProperty("committed_after_a_failed_call", committed_after_trip);
+  s.reset();
+  fs::remove_all(dir);
+}
+
+struct FillInput {
+  std::int64_t rows = 0;
+};
+BOOST_DESCRIBE_STRUCT(FillInput, (), (rows))
+struct FillOutput {
+  std::int64_t attempts = 0;
+};
+BOOST_DESCRIBE_STRUCT(FillOutput, (), (attempts))
+
+int fill_attempts = 0;
+// An operation that writes enough to spill pages to the log before its COMMIT.
+[[maybe_unused]] const bool fill_defined =
+    service::define<FillInput>("faulttest.fill", "site.edit", "Inserts rows (fault injection test)",
+                               [](service::Context& ctx, const FillInput& in) {
+                                 ++fill_attempts;
+                                 ctx.store.execute("PRAGMA cache_size = 1");
+                                 store::in_transaction(ctx.store, [&] {
+                                   for (std::int64_t n = 0; n < in.rows; ++n) {
+                                     auto r = row(n);
+                                     Repository<AllTypes>(ctx.store).insert(r);
+                                   }
+                                 });
+                                 return FillOutput{fill_attempts};
+                               });
+
+TEST(FaultInjectionRetry, ARegistryCallWhoseDiskFailedBeforeItsCommitRunsAgainOnAFreshConnection) {
+  auto& vfs = FaultVfs::install();
+  const auto dir = fs::temp_directory_path() / ("houqin-fault-retry-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto s = store::Store::open("sqlite:" + (dir / "store.db").string());
+  store::create_table<AllTypes>(*s);
+  fill_attempts = 0;
+  vfs.arm(FaultVfs::Op::write, 1, SQLITE_IOERR_WRITE, false);
+  const auto out = service::call(*s, auth::Actor::service("t", {"site.edit"}), "faulttest.fill",
+                                 {{"rows", 2000}});
+  EXPECT_TRUE(vfs.tripped());
+  vfs.disarm();
+  EXPECT_EQ(out["attempts"], 2);  // the first failed on the disk before its COMMIT
+  EXPECT_EQ(Repository<AllTypes>(*s).count(), 2000);
+  EXPECT_EQ(s->connection_generation(), 1u);  // opened again once
   s.reset();
   fs::remove_all(dir);
 }

@@ -123,10 +123,12 @@ class HOUQIN_EXPORT SampleStore {
   /// was. Once it returns, the samples are in the write-ahead log (acknowledged). Blocks that fill
   /// up are written to the database once write_batch_bytes of them are pending (at once without
   /// a write-ahead log). With a write-ahead log a database that cannot be reached (a restart, a
-  /// failover) does not fail the append: the blocks wait, durable in the log, and a later
-  /// append() tries again (stats().write_failures counts the misses) up to max_pending_bytes.
-  /// Without one, that write's Error(unavailable) is thrown, and the blocks are written by a
-  /// later append() or flush().
+  /// failover) or whose disk is full does not fail the append: the blocks wait, durable in the
+  /// log, and a later append() tries again (stats().write_failures counts the misses) up to
+  /// max_pending_bytes. Without one, that write's error is thrown, and the blocks are written by
+  /// a later append() or flush(). When the log itself cannot take the samples (its disk is full:
+  /// Error(resource_exhausted); another file-system error: Error(unavailable)) none of them is
+  /// accepted, and the same samples may be appended again once there is room.
   void append(std::span<const Sample> samples);
 
   /// Writes every open block (and its rollups) to the database and empties the write-ahead log.

@@ -229,7 +229,9 @@ void SampleStore::Impl::write_pending_or_wait() {
     write_pending();
     write_backoff = std::chrono::milliseconds{0};
   } catch (const Error& e) {
-    if (e.code() != ErrorCode::unavailable) throw;
+    // The samples are in the log already: a database that is away or whose disk is full makes
+    // them wait (and, past max_pending_bytes, refuses the next ones), it never fails this append.
+    if (e.code() != ErrorCode::unavailable && e.code() != ErrorCode::resource_exhausted) throw;
     ++counters.write_failures;
     counters.last_write_error = e.what();
     write_backoff = std::clamp(write_backoff * 2, std::chrono::milliseconds{250},

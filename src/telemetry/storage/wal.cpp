@@ -75,8 +75,13 @@ std::string segment_name(std::uint64_t seq) {
   return buf;
 }
 
+/// A full disk (or a quota, or a file size limit) is `resource_exhausted`: someone must make room,
+/// waiting does not help. Any other failure of the file system is `unavailable`.
 [[noreturn]] void fail_errno(const std::string& what) {
-  fail(ErrorCode::unavailable, "telemetry write-ahead log: " + what + ": " + std::strerror(errno));
+  const int err = errno;
+  const bool full = err == ENOSPC || err == EDQUOT || err == EFBIG;
+  fail(full ? ErrorCode::resource_exhausted : ErrorCode::unavailable,
+       "telemetry write-ahead log: " + what + ": " + std::strerror(err));
 }
 
 /// A segment opened for replay, closed however replay leaves.
@@ -176,17 +181,9 @@ void WriteAheadLog::append(std::span<const Sample> samples) {
   while (done < total) {
     ssize_t n = ::write(fd_, buffer_.data() + done, total - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      // A partial record would hide every later one from replay: cut it off.
-      if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
-      }
-      errno = err;
-      fail_errno("write");
-    }
+    if (n <= 0) refuse("write");
     done += static_cast<std::size_t>(n);
   }
-  size_ += total;
   bool sync = sync_ == SyncPolicy::every_append;
   if (sync_ == SyncPolicy::interval) {
     auto now = std::chrono::steady_clock::now();
@@ -195,7 +192,25 @@ void WriteAheadLog::append(std::span<const Sample> samples) {
       last_sync_ = now;
     }
   }
-  if (sync && ::fdatasync(fd_) != 0) fail_errno("fdatasync");
+  if (sync && ::fdatasync(fd_) != 0) refuse("fdatasync");
+  size_ += total;
+}
+
+void WriteAheadLog::refuse(const char* what) {
+  const int err = errno;
+  // The caller is told the record was refused, so it must not be in the log: a torn record would
+  // end replay there (hiding every later record in the segment, such as the caller's retry), and
+  // a whole one would bring back samples the caller was told were refused (tests: DiskFull*).
+  // When the file cannot be cut, later records go to a new segment: replay reads each segment to
+  // its first damaged record and then goes on with the next.
+  if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+    try {
+      open_next();
+    } catch (const Error&) {  // reported below; the next append() tries the file again
+    }
+  }
+  errno = err;
+  fail_errno(what);
 }
 
 void WriteAheadLog::replay(const std::function<void(std::span<const Sample>)>& apply) {

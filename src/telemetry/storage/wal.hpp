@@ -32,8 +32,9 @@ class WriteAheadLog {
   /// Whether the current segment has reached wal_segment_bytes.
   bool full() const noexcept { return size_ >= segment_bytes_; }
 
-  /// Writes `samples` as one record, then syncs as the policy says. Error(unavailable) when the
-  /// write fails (the segment is cut back to its last whole record),
+  /// Writes `samples` as one record, then syncs as the policy says. When the write or the sync
+  /// fails, the record is cut off again (nothing of it stays in the log) and the error is
+  /// Error(resource_exhausted) for a full disk, Error(unavailable) otherwise;
   /// Error(invalid_argument) for 2^31 samples or more.
   void append(std::span<const Sample> samples);
 
@@ -53,6 +54,8 @@ class WriteAheadLog {
   std::filesystem::path segment_path(std::uint64_t seq) const;
   std::vector<std::uint64_t> segments() const;
   void open_segment(std::uint64_t seq);
+  /// Takes the record being written out of the log again and throws for `what`'s errno.
+  [[noreturn]] void refuse(const char* what);
 
   std::filesystem::path dir_;
   SyncPolicy sync_;

@@ -16,6 +16,7 @@
 
 #include "../../support/backends.hpp"
 #include "../../support/expect.hpp"
+#include "../../support/small_disk.hpp"
 
 namespace houqin::telemetry {
 namespace {
@@ -706,6 +707,131 @@ TEST_P(SampleStoreTest, KillNineLosesNothingAcknowledged) {
     series.resize(static_cast<std::size_t>(acked * per_batch));
     expect_series(series, p, 0, acked * per_batch);
   }
+}
+
+// ---- a full disk ---------------------------------------------------------------------------
+
+TEST_P(SampleStoreTest, DiskFullUnderTheLogRefusesTheBatchWholeAndKeepsEverythingAcknowledged) {
+  testing::SmallDisk disk(512 << 10);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a small tmpfs (needs root): " << disk.why();
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  auto dir = disk.path() / "wal";
+  fs::create_directories(dir);
+  disk.fill(48 << 10);
+  std::string url = GetParam() == "sqlite_memory" ? "sqlite::memory:" : fx_.url();
+  constexpr Id n = 20;
+  constexpr std::int64_t per_batch = 10;
+  // The child appends until the disk is full, checks the refusal, makes room, appends the refused
+  // batch again and one more, and dies without flushing: only the log holds the samples.
+  int fd = -1;
+  pid_t pid = start_child(
+      s.get(), url,
+      [&](store::Store& st, int ack) {
+        SampleStore ss(st, points(n), with(64, dir, 64ull << 20, SyncPolicy::every_append));
+        auto log_bytes = [&] {
+          std::uintmax_t total = 0;
+          for (const auto& e : fs::directory_iterator(dir)) total += fs::file_size(e.path());
+          return total;
+        };
+        std::int64_t b = 0;
+        std::optional<Error> refused;
+        std::uintmax_t before = 0;
+        for (; b < 10000 && !refused; ++b) {
+          before = log_bytes();
+          try {
+            ss.append(batch(n, b * per_batch, (b + 1) * per_batch));
+          } catch (const Error& e) {
+            refused = e;
+            break;
+          }
+          if (::write(ack, &b, sizeof b) != sizeof b) ::_exit(4);
+        }
+        if (!refused) ::_exit(10);  // the disk never filled
+        std::string what = refused->what();
+        if (refused->code() != ErrorCode::resource_exhausted ||
+            what.find("write-ahead log") == std::string::npos ||
+            what.find(std::strerror(ENOSPC)) == std::string::npos) {
+          std::fprintf(stderr, "child: refused with %s\n", what.c_str());
+          ::_exit(11);
+        }
+        if (log_bytes() != before) ::_exit(12);  // a piece of the refused record stayed behind
+        if (ss.stats().samples_appended != static_cast<std::uint64_t>(b * per_batch * n))
+          ::_exit(13);
+        disk.make_room();
+        for (std::int64_t again = b; again < b + 2; ++again) {  // the refused batch, then one more
+          ss.append(batch(n, again * per_batch, (again + 1) * per_batch));
+          if (::write(ack, &again, sizeof again) != sizeof again) ::_exit(4);
+        }
+        ::_exit(0);  // no destructor: the open blocks exist only in the log
+      },
+      &fd);
+  std::int64_t last = -1, got = 0;
+  while (::read(fd, &got, sizeof got) == sizeof got) last = got;
+  ::close(fd);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "10: never full, 11: wrong error, 12: torn record left, "
+                                       "13: samples counted that were refused";
+  ASSERT_GT(last, 2);
+  // Every acknowledged batch, the retried one once, nothing else.
+  SampleStore ss(*s, points(n), with(64, dir));
+  EXPECT_EQ(ss.stats().wal_samples_replayed,
+            static_cast<std::uint64_t>((last + 1) * per_batch * n));
+  for (Id p = 1; p <= n; ++p)
+    expect_series(ss.query(p, t0, t0 + 1'000'000 * second), p, 0, (last + 1) * per_batch);
+}
+
+TEST_P(SampleStoreTest, DiskFullUnderTheDatabaseKeepsSamplesInTheLogUntilThereIsRoom) {
+  // SQLite's file on the full disk (PostgreSQL's own disk is not the test's to fill).
+  if (GetParam() != "sqlite_file") GTEST_SKIP() << "needs the database file on the small disk";
+  testing::SmallDisk disk(1 << 20);
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a small tmpfs (needs root): " << disk.why();
+  auto s = store::Store::open("sqlite:" + (disk.path() / "telemetry.sqlite").string());
+  store::migrate(*s, storage_migrations());
+  auto options = with(64, wal_dir());
+  options.write_batch_bytes = 2 << 10;
+  options.max_pending_bytes = 64 << 10;
+  SampleStore ss(*s, points(4), options);
+  ss.append(batch(4, 0, 100));
+  ss.flush();  // the database holds blocks already
+  disk.fill(0);
+
+  std::int64_t k = 100;
+  for (; k < 700; k += 100) ss.append(batch(4, k, k + 100));  // accepted: nothing throws
+  auto st = ss.stats();
+  EXPECT_GE(st.write_failures, 1u);
+  EXPECT_NE(st.last_write_error.find("full"), std::string::npos) << st.last_write_error;
+  EXPECT_GT(st.pending_bytes, options.write_batch_bytes);
+  for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 100000 * second), p, 0, k);
+
+  // Past max_pending_bytes the samples are refused, none of them accepted.
+  std::optional<Error> refused;
+  while (!refused && k < 100000) {
+    try {
+      ss.append(batch(4, k, k + 100));
+      k += 100;
+    } catch (const Error& e) {
+      refused = e;
+    }
+  }
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::resource_exhausted) << refused->what();
+  EXPECT_EQ(ss.stats().samples_appended, static_cast<std::uint64_t>(4 * k));
+
+  // Room again: what waited goes out, and the database is whole.
+  disk.make_room();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // past the first pause
+  ss.append(batch(4, k, k + 100));
+  k += 100;
+  ss.flush();
+  EXPECT_EQ(ss.stats().pending_bytes, 0u);
+  EXPECT_EQ(scalar(*s, "SELECT SUM(count) FROM telemetry_rollup_1m WHERE point_id = 2"),
+            static_cast<double>(k));
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"),
+            0.0);
+  for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 1000000 * second), p, 0, k);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SampleStoreTest, ::testing::ValuesIn(testing::backends()),

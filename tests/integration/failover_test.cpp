@@ -282,6 +282,90 @@ TEST_F(FailoverTest, TelemetryGoesOnAcceptingIntoItsLogAndWritesItAllToTheNewPri
   std::filesystem::remove_all(wal);
 }
 
+TEST_F(FailoverTest, ACopyCutByAServerCrashIsWrittenOnceAfterTheRestart) {
+  // The server crashes while the sample store is in the middle of COPY telemetry_block, and comes
+  // back on its own data (crash recovery, no failover). A trigger that sleeps a little per row
+  // keeps the COPY running long enough to be caught in pg_stat_activity.
+  using telemetry::Sample;
+  const auto wal = std::filesystem::temp_directory_path() /
+                   ("houqin-copy-crash-wal-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(wal);
+  constexpr Id n = 50;
+  telemetry::SampleStoreOptions o;
+  o.wal_dir = wal;
+  o.max_block_bytes = 64;
+  o.write_batch_bytes = 8 << 10;
+  const telemetry::Micros t0 = 1'767'225'600'000'000, second = 1'000'000;
+  auto batch = [&](std::int64_t from, std::int64_t to) {
+    std::vector<Sample> out;
+    for (std::int64_t k = from; k < to; ++k)
+      for (Id p = 1; p <= n; ++p)
+        out.push_back({p, t0 + k * second,
+                       100.0 * static_cast<double>(p) + static_cast<double>(k % 17) / 4,
+                       telemetry::quality_good, telemetry::Flag::pass});
+    return out;
+  };
+  std::vector<telemetry::PointStorage> points;
+  for (Id p = 1; p <= n; ++p) points.push_back({p, 0.01, "gas"});
+  s->execute(
+      "CREATE FUNCTION houqin_test_slow_row() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN PERFORM pg_sleep(0.005); RETURN NEW; END $$");
+  s->execute(
+      "CREATE TRIGGER houqin_test_slow_row BEFORE INSERT ON telemetry_block FOR EACH ROW "
+      "EXECUTE FUNCTION houqin_test_slow_row()");
+
+  std::atomic<bool> caught{false};
+  std::thread crash([&] {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pair->query(pair->primary_port,
+                      "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query "
+                      "LIKE 'COPY telemetry_block%'") == "1") {
+        caught = true;
+        pair->restart_primary();
+        return;
+      }
+      std::this_thread::sleep_for(5ms);
+    }
+  });
+  std::int64_t k = 0;
+  {
+    telemetry::SampleStore ss(*s, points, o);
+    // Accepted all along: into the log, whatever the database does meanwhile. An append that
+    // writes blocks takes a while (the trigger); the crash comes during one of them.
+    for (; !caught && k < 20000; k += 20) ss.append(batch(k, k + 20));
+    for (int more = 0; more < 10; ++more, k += 20) ss.append(batch(k, k + 20));
+    crash.join();
+    ASSERT_TRUE(caught) << "no COPY was seen running";
+    const auto down = ss.stats();
+    EXPECT_GE(down.write_failures, 1u);
+    s->execute("DROP TRIGGER houqin_test_slow_row ON telemetry_block");
+    std::this_thread::sleep_for(300ms);  // past the first pause
+    ss.append(batch(k, k + 20));
+    k += 20;
+    ss.flush();
+    EXPECT_GT(ss.stats().blocks_written, down.blocks_written);
+  }
+  // Each sample once: the cut COPY left nothing behind, and it was written again whole.
+  for (Id p : {Id{1}, Id{25}, n}) {
+    auto where = " WHERE point_id = " + std::to_string(p);
+    EXPECT_EQ(pair->query(pair->primary_port, "SELECT SUM(count) FROM telemetry_block" + where),
+              std::to_string(k))
+        << "point " << p;
+    EXPECT_EQ(pair->query(pair->primary_port, "SELECT SUM(count) FROM telemetry_rollup_1m" + where),
+              std::to_string(k))
+        << "point " << p;
+  }
+  telemetry::SampleStore again(*s, points, o);
+  for (Id p = 1; p <= n; ++p) {
+    auto got = again.query(p, t0, t0 + 1'000'000 * second);
+    ASSERT_EQ(got.size(), static_cast<std::size_t>(k)) << "point " << p;
+    for (std::int64_t i = 0; i < k; ++i)
+      ASSERT_EQ(got.times[static_cast<std::size_t>(i)], t0 + i * second) << "point " << p;
+  }
+  std::filesystem::remove_all(wal);
+}
+
 emergency::PlanInput system_failure_plan() {
   emergency::PlanInput in;
   in.code = "SYSTEM-FAILURE";

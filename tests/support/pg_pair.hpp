@@ -92,6 +92,15 @@ class PgPair {
     std::filesystem::remove(primary_dir() + "/postmaster.pid");  // it will not be started again
   }
 
+  /// The primary crashes (SIGKILL, as kill_primary()) and is started again on its own data: crash
+  /// recovery, no failover. Returns once it takes connections.
+  void restart_primary() {
+    if (!kill_postgres_and_wait(primary_dir()))
+      throw std::runtime_error("the primary is not running or did not die");
+    std::filesystem::remove(primary_dir() + "/postmaster.pid");
+    start(primary_dir(), primary_port);
+  }
+
   /// The standby becomes the primary (and takes writes once this returns).
   void promote_standby() {
     as_pg({std::string(bin) + "pg_ctl", "-D", standby_dir(), "-w", "-t", "30", "promote"});

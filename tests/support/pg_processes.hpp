@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "houqin/core/process.hpp"
@@ -80,6 +81,29 @@ inline bool kill_postgres(const std::string& data_dir) {
   ::kill(pid, SIGKILL);
   for (pid_t c : children) ::kill(c, SIGKILL);
   return true;
+}
+
+/// kill_postgres(), then waits (at most `timeout`) until the postmaster and its children are gone
+/// and reaped: a server started again on the same data refuses while the old postmaster's PID or
+/// shared memory is still in use.
+inline bool kill_postgres_and_wait(const std::string& data_dir,
+                                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  std::ifstream pidfile(data_dir + "/postmaster.pid");
+  pid_t pid = 0;
+  pidfile >> pid;
+  if (pid <= 0) return false;
+  auto all = children_of(pid);
+  all.push_back(pid);
+  if (!kill_postgres(data_dir)) return false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto alive = [&] {
+    for (pid_t p : all)
+      if (::kill(p, 0) == 0) return true;
+    return false;
+  };
+  while (alive() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return !alive();
 }
 
 /// argv run as the postgres user when we are root.

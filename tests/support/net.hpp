@@ -47,12 +47,14 @@ inline bool port_open(int port) {
 }
 
 /// mosquitto on 127.0.0.1 at a free port, configured in `dir`. With `persistent`, sessions and
-/// the messages queued for them survive stop() and start() (saved on SIGTERM).
+/// the messages queued for them survive stop() and start() (saved on SIGTERM), and survive kill()
+/// as of the last save when `autosave_seconds` is set (mosquitto's autosave_interval).
 class Mosquitto {
  public:
   static constexpr const char* binary = "/usr/sbin/mosquitto";
 
-  explicit Mosquitto(const std::filesystem::path& dir, bool persistent = false)
+  explicit Mosquitto(const std::filesystem::path& dir, bool persistent = false,
+                     int autosave_seconds = 0)
       : dir_(dir), port_(free_port()) {
     std::ofstream conf(dir_ / "mosquitto.conf");
     conf << "listener " << port_ << " 127.0.0.1\n"
@@ -60,6 +62,8 @@ class Mosquitto {
     if (persistent)
       conf << "persistence true\n"
            << "persistence_location " << (dir_ / "").string() << "\n";
+    if (persistent && autosave_seconds > 0)  // and no cap on what waits for an offline client
+      conf << "autosave_interval " << autosave_seconds << "\nmax_queued_messages 0\n";
     if (::geteuid() == 0) conf << "user root\n";
   }
   /// Starts the broker and waits (at most `timeout`) until it accepts connections; throws
@@ -76,6 +80,11 @@ class Mosquitto {
   }
   /// SIGTERM (a persistent broker saves its state).
   void stop() { child_.reset(); }
+  /// SIGKILL: the broker saves nothing, and whatever it held only in memory is gone.
+  void kill() {
+    if (child_) child_->kill();
+    child_.reset();
+  }
   int port() const { return port_; }
 
  private:

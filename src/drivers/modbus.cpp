@@ -1,6 +1,7 @@
 #include "houqin/drivers/modbus.hpp"
 
 #include <modbus/modbus.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -115,7 +116,9 @@ struct ModbusDriver::Impl {
   std::string connect_error;  // why the last connect failed
   Backoff backoff;
   Timestamp next_connect{};
-  int timeout_ms = -1;  // the response timeout currently set on ctx
+  int timeout_ms = -1;            // the response timeout currently set on ctx
+  std::uint16_t transaction = 0;  // the last MBAP transaction id sent
+  std::string refused;            // why the last answer was refused ("" when libmodbus said)
   std::vector<DeviceState> states;
   std::uint16_t regs[MODBUS_MAX_READ_REGISTERS];
   std::uint8_t bits[MODBUS_MAX_READ_BITS];
@@ -123,7 +126,7 @@ struct ModbusDriver::Impl {
   /// The connection's health in the process's metrics (self-monitoring), published after each
   /// poll: the counters' growth since the last one, whether it is connected, the poll's time.
   struct Health {
-    metrics::Counter *requests, *timeouts, *reconnects, *connect_failures, *resyncs;
+    metrics::Counter *requests, *timeouts, *reconnects, *connect_failures, *resyncs, *bad_frames;
     metrics::Gauge* up;
     metrics::Histogram* poll_seconds;
     ModbusStats published{};
@@ -142,6 +145,8 @@ struct ModbusDriver::Impl {
                             l),
           &metrics::counter("houqin_modbus_resyncs_total",
                             "Modbus flushes or reconnects after a timeout or garbled frame", l),
+          &metrics::counter("houqin_modbus_bad_frames_total",
+                            "Modbus answers refused as garbled or not the request's", l),
           &metrics::gauge("houqin_modbus_up", "1 when the Modbus connection is up", l),
           &metrics::histogram("houqin_modbus_poll_seconds", "Time to poll one Modbus device", l),
           {}};
@@ -152,6 +157,7 @@ struct ModbusDriver::Impl {
     h.reconnects->add(now.reconnects - h.published.reconnects);
     h.connect_failures->add(now.connect_failures - h.published.connect_failures);
     h.resyncs->add(now.resyncs - h.published.resyncs);
+    h.bad_frames->add(now.bad_frames - h.published.bad_frames);
     h.up->set(is_connected ? 1.0 : 0.0);
     h.published = now;
   }
@@ -169,6 +175,14 @@ struct ModbusDriver::Impl {
     if (ms == timeout_ms) return;
     modbus_set_response_timeout(ctx, static_cast<std::uint32_t>(ms / 1000),
                                 static_cast<std::uint32_t>(ms % 1000) * 1000);
+    // An answer cut off mid-frame on TCP holds the line no longer than one that never came
+    // (libmodbus waits 500 ms for the rest by default). A serial line keeps that default: a
+    // slow line's pauses between characters are no fault.
+    if (tcp) {
+      const int byte_ms = std::min(ms, 500);
+      modbus_set_byte_timeout(ctx, static_cast<std::uint32_t>(byte_ms / 1000),
+                              static_cast<std::uint32_t>(byte_ms % 1000) * 1000);
+    }
     timeout_ms = ms;
   }
 
@@ -186,24 +200,98 @@ struct ModbusDriver::Impl {
     }
   }
 
-  int read(const ReadRequest& r, ModbusStats& stats) {
+  /// One read over TCP: the request is framed here and the answer read by libmodbus (its
+  /// timeouts), then checked here in full. libmodbus 3.1.6 checks the transaction id, function
+  /// and quantity but not the unit id nor the MBAP length, so a gateway's answer from another
+  /// unit would be taken for ours. Sets errno as libmodbus does (EMBBADDATA for an answer that
+  /// is not ours, with `refused` saying why).
+  int read_tcp(const ReadRequest& r, int unit) {
+    static constexpr std::uint8_t function[] = {
+        MODBUS_FC_READ_COILS, MODBUS_FC_READ_DISCRETE_INPUTS, MODBUS_FC_READ_INPUT_REGISTERS,
+        MODBUS_FC_READ_HOLDING_REGISTERS};
+    const std::uint8_t fc = function[static_cast<int>(r.register_type)];
+    const std::uint16_t tid = ++transaction;
+    const auto hi = [](int v) { return static_cast<std::uint8_t>(v >> 8); };
+    const auto lo = [](int v) { return static_cast<std::uint8_t>(v & 0xff); };
+    const std::uint8_t req[12] = {
+        hi(tid),       lo(tid),       0,           0,          0, 6, lo(unit), fc,
+        hi(r.address), lo(r.address), hi(r.count), lo(r.count)};
+    const int fd = modbus_get_socket(ctx);
+    for (std::size_t sent = 0; sent < sizeof req;) {
+      auto k = ::send(fd, req + sent, sizeof req - sent, MSG_NOSIGNAL);
+      if (k < 0 && errno == EINTR) continue;
+      if (k < 0) return -1;  // EPIPE, ECONNRESET: the peer is gone
+      sent += static_cast<std::size_t>(k);
+    }
+    std::uint8_t rsp[MODBUS_TCP_MAX_ADU_LENGTH];
+    const int n = modbus_receive_confirmation(ctx, rsp);
+    if (n < 0) return -1;
+    auto refuse = [&](std::string why) {
+      refused = std::move(why);
+      errno = EMBBADDATA;
+      return -1;
+    };
+    if (n < 9) return refuse(std::to_string(n) + " bytes");
+    const int got_tid = (rsp[0] << 8) | rsp[1];
+    if (got_tid != tid)
+      return refuse("transaction id " + std::to_string(got_tid) + ", expected " +
+                    std::to_string(tid));
+    if (rsp[2] != 0 || rsp[3] != 0)
+      return refuse("protocol id " + std::to_string((rsp[2] << 8) | rsp[3]));
+    const int length = (rsp[4] << 8) | rsp[5];
+    if (length != n - 6)
+      return refuse("MBAP length " + std::to_string(length) + " for " + std::to_string(n - 6) +
+                    " bytes");
+    if (rsp[6] != unit)
+      return refuse("from unit " + std::to_string(rsp[6]) + ", expected " + std::to_string(unit));
+    if (rsp[7] == (fc | 0x80) && n == 9) {
+      errno = rsp[8] > 0 && rsp[8] < MODBUS_EXCEPTION_MAX ? MODBUS_ENOBASE + rsp[8] : EMBBADEXC;
+      return -1;
+    }
+    if (rsp[7] != fc)
+      return refuse("function " + std::to_string(rsp[7]) + ", expected " + std::to_string(fc));
+    const bool bit = is_bit(r.register_type);
+    const int bytes = bit ? (r.count + 7) / 8 : 2 * r.count;
+    if (rsp[8] != bytes || n != 9 + bytes)
+      return refuse("byte count " + std::to_string(rsp[8]) + " with " + std::to_string(n - 9) +
+                    " bytes of data, expected " + std::to_string(bytes));
+    const std::uint8_t* data = rsp + 9;
+    for (int i = 0; i < r.count; ++i) {
+      if (bit)
+        bits[i] = (data[i / 8] >> (i % 8)) & 1;
+      else
+        regs[i] = static_cast<std::uint16_t>((data[2 * i] << 8) | data[2 * i + 1]);
+    }
+    return r.count;
+  }
+
+  int read(const ReadRequest& r, int unit, ModbusStats& stats) {
     int attempts = 0;
     for (;;) {
       ++stats.requests;
+      refused.clear();
       int rc = -1;
-      switch (r.register_type) {
-        case RegisterType::coil:
-          rc = modbus_read_bits(ctx, r.address, r.count, bits);
-          break;
-        case RegisterType::discrete_input:
-          rc = modbus_read_input_bits(ctx, r.address, r.count, bits);
-          break;
-        case RegisterType::input_register:
-          rc = modbus_read_input_registers(ctx, r.address, r.count, regs);
-          break;
-        case RegisterType::holding_register:
-          rc = modbus_read_registers(ctx, r.address, r.count, regs);
-          break;
+      if (tcp)
+        rc = read_tcp(r, unit);
+      else
+        switch (r.register_type) {
+          case RegisterType::coil:
+            rc = modbus_read_bits(ctx, r.address, r.count, bits);
+            break;
+          case RegisterType::discrete_input:
+            rc = modbus_read_input_bits(ctx, r.address, r.count, bits);
+            break;
+          case RegisterType::input_register:
+            rc = modbus_read_input_registers(ctx, r.address, r.count, regs);
+            break;
+          case RegisterType::holding_register:
+            rc = modbus_read_registers(ctx, r.address, r.count, regs);
+            break;
+        }
+      if (rc < 0) {
+        const int e = errno;
+        if (e == EMBBADDATA || e == EMBBADCRC || e == EMBBADEXC) ++stats.bad_frames;
+        errno = e;
       }
       if (rc >= 0 || errno != EMBXSBUSY || attempts++ >= options.busy_retries) return rc;
       std::this_thread::sleep_for(options.busy_delay);
@@ -316,7 +404,8 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
   auto request_error = [&](const ReadRequest& r, int err) {
     return "device \"" + dm.device.name + "\" (unit " + std::to_string(dm.device.unit_id) +
            "): reading " + std::to_string(r.count) + " " + std::string(enum_name(r.register_type)) +
-           " from " + std::to_string(r.address) + ": " + modbus_strerror(err);
+           " from " + std::to_string(r.address) + ": " + modbus_strerror(err) +
+           (err == EMBBADDATA && !im.refused.empty() ? " (" + im.refused + ")" : "");
   };
 
   if (start < st.skip_until) {
@@ -363,7 +452,7 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
 
   bool reconnected = false;
   for (const auto& r : st.plan) {
-    int rc = im.read(r, stats_);
+    int rc = im.read(r, dm.device.unit_id, stats_);
     int err = rc < 0 ? errno : 0;
     if (rc < 0 && im.tcp && !reconnected && (err == ECONNRESET || err == EPIPE)) {
       // The peer closed the connection (gateways drop idle ones): reads are idempotent, so
@@ -374,7 +463,7 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
       im.is_connected = false;
       if (modbus_connect(im.ctx) == 0) {
         connected();
-        rc = im.read(r, stats_);
+        rc = im.read(r, dm.device.unit_id, stats_);
         err = rc < 0 ? errno : 0;
       } else {
         im.connect_error = "reconnect to " + im.connection + ": " + modbus_strerror(errno);
@@ -407,7 +496,7 @@ void ModbusDriver::poll(std::size_t index, std::vector<Reading>& out) {
       for (auto i : r.points) {
         const auto& p = dm.points[i];
         ReadRequest single{p.register_type, p.address, point_width(p), {i}};
-        if (im.read(single, stats_) >= 0) {
+        if (im.read(single, dm.device.unit_id, stats_) >= 0) {
           deliver(single, im.clock.now());
         } else {
           int e = errno;

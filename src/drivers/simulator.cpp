@@ -194,6 +194,109 @@ double simulated_value(const Point& p, int unit, Timestamp t) {
 
 // ---- the server -------------------------------------------------------------------------------
 
+namespace {
+
+/// Counts down a "next n answers" fault (-1: until cleared); true when this answer is spoilt.
+bool spoil(int& n) {
+  if (n == 0) return false;
+  if (n > 0) --n;
+  return true;
+}
+
+bool is_read_function(int fc) {
+  return fc >= MODBUS_FC_READ_COILS && fc <= MODBUS_FC_READ_INPUT_REGISTERS;
+}
+
+/// The answer libmodbus would give to a TCP read request `query` (header and PDU) that is in
+/// range, built here so that it can be spoilt before it is sent.
+std::vector<std::uint8_t> read_reply(const std::uint8_t* query, const modbus_mapping_t& m) {
+  const int fc = query[7];
+  const int address = (query[8] << 8) | query[9];
+  const int count = (query[10] << 8) | query[11];
+  std::vector<std::uint8_t> data;
+  if (fc == MODBUS_FC_READ_COILS || fc == MODBUS_FC_READ_DISCRETE_INPUTS) {
+    const std::uint8_t* bits = fc == MODBUS_FC_READ_COILS ? m.tab_bits : m.tab_input_bits;
+    data.assign(static_cast<std::size_t>((count + 7) / 8), 0);
+    for (int i = 0; i < count; ++i)
+      if (bits[address + i]) data[static_cast<std::size_t>(i / 8)] |= std::uint8_t(1u << (i % 8));
+  } else {
+    const std::uint16_t* regs =
+        fc == MODBUS_FC_READ_HOLDING_REGISTERS ? m.tab_registers : m.tab_input_registers;
+    for (int i = 0; i < count; ++i) {
+      data.push_back(static_cast<std::uint8_t>(regs[address + i] >> 8));
+      data.push_back(static_cast<std::uint8_t>(regs[address + i] & 0xff));
+    }
+  }
+  std::vector<std::uint8_t> out(query, query + 8);  // transaction, protocol, length, unit, fc
+  out.push_back(static_cast<std::uint8_t>(data.size()));
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+bool in_range(const std::uint8_t* query, const modbus_mapping_t& m) {
+  const int fc = query[7];
+  const int address = (query[8] << 8) | query[9];
+  const int count = (query[10] << 8) | query[11];
+  const int size = fc == MODBUS_FC_READ_COILS               ? m.nb_bits
+                   : fc == MODBUS_FC_READ_DISCRETE_INPUTS   ? m.nb_input_bits
+                   : fc == MODBUS_FC_READ_HOLDING_REGISTERS ? m.nb_registers
+                                                            : m.nb_input_registers;
+  const int max =
+      fc <= MODBUS_FC_READ_DISCRETE_INPUTS ? MODBUS_MAX_READ_BITS : MODBUS_MAX_READ_REGISTERS;
+  return count >= 1 && count <= max && address + count <= size;
+}
+
+void set_mbap_length(std::vector<std::uint8_t>& frame) {
+  const auto length = frame.size() - 6;  // unit id and PDU
+  frame[4] = static_cast<std::uint8_t>(length >> 8);
+  frame[5] = static_cast<std::uint8_t>(length & 0xff);
+}
+
+bool send_all(int fd, const std::uint8_t* p, std::size_t n) {
+  while (n > 0) {
+    auto sent = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent <= 0) return false;
+    p += sent;
+    n -= static_cast<std::size_t>(sent);
+  }
+  return true;
+}
+
+/// Sends the answer to TCP read request `query` spoilt by the lies that are on in `f`. False
+/// when the connection is to be closed (after a short frame, or when sending failed).
+bool send_lie(int fd, const std::uint8_t* query, const modbus_mapping_t& m, const Fault& f) {
+  auto frame = read_reply(query, m);
+  if (f.wrong_transaction_id) {
+    const auto tid = static_cast<std::uint16_t>(((query[0] << 8) | query[1]) - 1);
+    frame[0] = static_cast<std::uint8_t>(tid >> 8);
+    frame[1] = static_cast<std::uint8_t>(tid & 0xff);
+  }
+  if (f.wrong_unit_id) frame[6] = static_cast<std::uint8_t>(frame[6] + 1);
+  if (f.wrong_function) {
+    static constexpr std::uint8_t other[] = {0, 2, 1, 4, 3};  // coils <-> inputs, holding <-> input
+    frame[7] = other[frame[7]];
+  }
+  if (f.wrong_byte_count) {
+    const int count = std::clamp(frame[8] + f.byte_count_delta, 0, 255);
+    frame[8] = static_cast<std::uint8_t>(count);
+    if (!f.byte_count_only) frame.resize(9 + static_cast<std::size_t>(count), 0x5a);
+  }
+  set_mbap_length(frame);  // the header tells the truth about the bytes that follow it
+  if (f.short_frames)
+    frame.resize(
+        std::min(frame.size(), static_cast<std::size_t>(std::max(f.short_frame_bytes, 0))));
+  if (f.garbage_first) {
+    std::vector<std::uint8_t> noise(static_cast<std::size_t>(std::max(f.garbage_bytes, 0)));
+    for (std::size_t i = 0; i < noise.size(); ++i) noise[i] = static_cast<std::uint8_t>(0xa5 ^ i);
+    frame.insert(frame.begin(), noise.begin(), noise.end());
+  }
+  if (!send_all(fd, frame.data(), frame.size())) return false;
+  return !(f.short_frames && f.close_after_short_frame);
+}
+
+}  // namespace
+
 struct Simulator::Unit {
   int id = 0;
   std::vector<Point> points;
@@ -431,6 +534,7 @@ void Simulator::serve() {
       const int unit_id = query[header - 1];
       Fault f;
       Unit* u = nullptr;
+      bool lie = false;
       {
         std::lock_guard lock(mutex_);
         u = unit(unit_id);
@@ -440,6 +544,15 @@ void Simulator::serve() {
           u->fault.drop_connection = false;
           if (f.exception_code && u->fault.exception_count > 0 && --u->fault.exception_count == 0)
             u->fault.exception_code = 0;
+          // The lies count the answers they spoil: only reads that get an answer spend them.
+          auto& l = u->fault;
+          const bool answered = !f.silent && !(f.drop_connection && tcp) && !f.exception_code &&
+                                tcp && is_read_function(query[header]) &&
+                                in_range(query, *u->mapping);
+          if (answered)
+            for (int* left : {&l.wrong_transaction_id, &l.wrong_unit_id, &l.wrong_function,
+                              &l.short_frames, &l.wrong_byte_count, &l.garbage_first})
+              lie = spoil(*left) || lie;
         }
       }
       if (!u) {
@@ -460,6 +573,10 @@ void Simulator::serve() {
       std::lock_guard lock(mutex_);
       refresh(*u, false);
       if (u->fault.spike_reads > 0 && --u->fault.spike_reads == 0) u->dirty = true;
+      if (lie) {
+        if (!send_lie(fd, query, *u->mapping, f)) drop(fd);
+        continue;
+      }
       if (modbus_reply(im.ctx, query, rc, u->mapping) < 0 && tcp) drop(fd);
     }
   }

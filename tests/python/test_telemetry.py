@@ -383,7 +383,8 @@ def test_poller_status_names_quality_error_and_counters():
         assert set(conn) == {"connection", "connected", "stats", "devices"}
         assert conn["connection"] == "tcp 127.0.0.1:%d" % sim.port and conn["connected"]
         assert set(conn["stats"]) == {"requests", "timeouts", "reconnects", "connects",
-                                      "connect_failures", "resyncs", "last_error", "last_error_time"}
+                                      "connect_failures", "resyncs", "bad_frames", "last_error",
+                                      "last_error_time"}
         assert conn["stats"]["requests"] == poller.requests and conn["stats"]["timeouts"] == 0
         assert conn["stats"]["last_error"] == "" and conn["stats"]["last_error_time"] is None
         device = conn["devices"][0]

@@ -187,7 +187,10 @@ meters with plausible slowly varying values, for examples, notebooks and tests.
           py::arg("unit_id"),
           "Makes unit `unit_id` misbehave from now on; keywords as drivers::Fault: delay_ms, "
           "delay_once_ms, silent, drop_connection, exception_code, exception_count, stuck, "
-          "spike_reads, spike_factor (unknown ones raise InvalidArgument).")
+          "spike_reads, spike_factor, and the lies wrong_transaction_id, wrong_unit_id, "
+          "wrong_function, short_frames (short_frame_bytes, close_after_short_frame), "
+          "wrong_byte_count (byte_count_delta, byte_count_only), garbage_first (garbage_bytes) "
+          "(unknown ones raise InvalidArgument).")
       .def(
           "clear_faults", [](PySimulator& s) { s.sim->clear_faults(); },
           "Every unit behaves again.")
@@ -244,7 +247,8 @@ fail, and status() to see why. For scripts; a service would run Acquisition cont
           },
           "One dict per connection, as C++ drivers::ConnectionStatus describes it: connection "
           "(\"tcp 127.0.0.1:502\"), connected, stats (requests, timeouts, reconnects, connects, "
-          "connect_failures, resyncs, last_error, last_error_time) and devices (device_id, "
+          "connect_failures, resyncs, bad_frames, last_error, last_error_time) and devices "
+          "(device_id, "
           "device, quality: a Quality, error: why it is not good, polled_at) for the last poll.")
       .def_property_readonly(
           "requests",

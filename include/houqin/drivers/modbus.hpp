@@ -64,6 +64,9 @@ struct ModbusStats {
   std::uint64_t connects = 0;          // successful connects (the first one included)
   std::uint64_t connect_failures = 0;  // failed connects
   std::uint64_t resyncs = 0;           // flushes or reconnects after a timeout or a garbled frame
+  /// Answers refused as not the request's: another transaction or unit id, function code or
+  /// quantity, a length that does not match the frame, a bad CRC (a device or gateway that lies).
+  std::uint64_t bad_frames = 0;
   /// The latest failure of the connection or of one of its devices ("" until there is one); kept
   /// after the connection recovers, so an operator sees what happened last.
   std::string last_error;
@@ -71,7 +74,7 @@ struct ModbusStats {
 };
 BOOST_DESCRIBE_STRUCT(ModbusStats, (),
                       (requests, timeouts, reconnects, connects, connect_failures, resyncs,
-                       last_error, last_error_time))
+                       bad_frames, last_error, last_error_time))
 
 /// What the last poll of one device came to.
 struct DeviceStatus {

@@ -1,7 +1,8 @@
 // A Modbus device simulator on libmodbus, for tests, demos and benchmarks: a TCP server on
 // loopback (or an RTU slave on a serial line, e.g. one end of a socat pseudo-terminal pair)
 // serving medical gas panels and three-phase power meters with plausible waveforms, and faults
-// injected on demand: a dropped connection, delays, exception codes, stuck values, spikes.
+// injected on demand: a dropped connection, delays, exception codes, stuck values, spikes, and
+// devices that lie on the wire (wrong transaction or unit ids, short or miscounted frames).
 #pragma once
 
 #include <atomic>
@@ -44,10 +45,25 @@ struct Fault {
   bool stuck = false;            // values stop changing
   int spike_reads = 0;           // the next n answers carry every value times spike_factor
   double spike_factor = 10;
+  // Lies on the wire (TCP, answers to reads). Each spoils the next n answers (-1: until cleared).
+  int wrong_transaction_id = 0;  // carry the transaction id of the request before
+  int wrong_unit_id = 0;         // come from unit id + 1
+  int wrong_function = 0;        // carry another read function's code (3 for 4, 1 for 2, ...)
+  int short_frames = 0;          // are cut off after short_frame_bytes bytes ...
+  int short_frame_bytes = 9;     // ... (9: the MBAP header, function code and byte count)
+  bool close_after_short_frame = false;  // ... and the connection closed after each
+  int wrong_byte_count = 0;      // have a byte count byte_count_delta off the values asked for
+  int byte_count_delta = 2;      // ... (2: one register more; -2: one fewer)
+  bool byte_count_only = false;  // ... with the data asked for (else data as the count says)
+  int garbage_first = 0;         // follow garbage_bytes bytes of noise on the connection
+  int garbage_bytes = 5;
 };
 BOOST_DESCRIBE_STRUCT(Fault, (),
                       (delay_ms, delay_once_ms, silent, drop_connection, exception_code,
-                       exception_count, stuck, spike_reads, spike_factor))
+                       exception_count, stuck, spike_reads, spike_factor, wrong_transaction_id,
+                       wrong_unit_id, wrong_function, short_frames, short_frame_bytes,
+                       close_after_short_frame, wrong_byte_count, byte_count_delta, byte_count_only,
+                       garbage_first, garbage_bytes))
 
 struct SimulatorOptions {
   Transport transport = Transport::tcp;

@@ -299,6 +299,229 @@ TEST_F(ModbusTest, StuckValuesAndSpikesReachTheReadings) {
   expect_exact(r, power_meter_points(2, 100), 2, clock.now());
 }
 
+// ---- devices that lie on the wire: refused, resynchronised, counted ---------------------------
+
+/// What a driver's connection has counted so far, to compare before and after a lie.
+struct Counts {
+  std::uint64_t requests, timeouts, reconnects, resyncs, bad_frames;
+  explicit Counts(const ModbusStats& s)
+      : requests(s.requests),
+        timeouts(s.timeouts),
+        reconnects(s.reconnects),
+        resyncs(s.resyncs),
+        bad_frames(s.bad_frames) {}
+};
+
+/// The meter's input registers: one request of them, so that a lie spoils a register answer.
+std::vector<Point> meter_registers() {
+  auto pts = power_meter_points(2, 100);
+  std::erase_if(pts,
+                [](const Point& p) { return p.register_type != RegisterType::input_register; });
+  return pts;
+}
+
+class ModbusLyingDeviceTest : public ModbusTest {
+ protected:
+  /// The panel (unit 1) and the meter's registers (unit 2) on one connection, 100 ms timeouts.
+  std::vector<DeviceMap> devices() {
+    return {DeviceMap{tcp_device(1, sim.port(), 1, 100), gas_panel_points(1)},
+            DeviceMap{tcp_device(2, sim.port(), 2, 100), meter_registers()}};
+  }
+  /// The meter (devices()[1], unit 2) lies; none of its points may read as good, and both
+  /// devices on the connection must then read exactly: the panel at once, the meter once its
+  /// backoff has passed. Returns the meter's error.
+  std::string lie_then_recover(ModbusDriver& driver, const Fault& lie) {
+    std::vector<Reading> r;
+    sim.set_fault(2, lie);
+    driver.poll(1, r);
+    EXPECT_EQ(r.size(), meter_registers().size());
+    for (const auto& x : r) {
+      EXPECT_EQ(x.quality, Quality::comm_fail) << x.point_id;
+      EXPECT_TRUE(std::isnan(x.value)) << x.point_id;
+    }
+    std::string error = driver.status(1).error;
+    EXPECT_EQ(driver.status(1).quality, Quality::comm_fail);
+    EXPECT_EQ(driver.stats().last_error, error);
+    EXPECT_FALSE(driver.connected());  // resynchronised: a fresh connection for the next request
+    driver.poll(0, r);
+    expect_exact(r, gas_panel_points(1), 1, clock.now());
+    clock.advance(1s);  // past the meter's backoff (100 ms + 20 %)
+    driver.poll(1, r);
+    expect_exact(r, meter_registers(), 2, clock.now());
+    EXPECT_EQ(driver.status(1).quality, Quality::good);
+    return error;
+  }
+};
+
+TEST_F(ModbusLyingDeviceTest, AnAnswerFromAnotherUnitIsNeverTakenForTheDevices) {
+  // libmodbus 3.1.6 does not check the unit id of a TCP answer: a gateway that answers for the
+  // wrong device behind it had its values read as good. The driver checks it itself.
+  ModbusDriver driver(devices(), clock, quick());
+  std::vector<Reading> r;
+  driver.poll(0, r);
+  Counts before(driver.stats());
+  auto error = lie_then_recover(driver, Fault{.wrong_unit_id = 1});
+  EXPECT_TRUE(error.ends_with(": Invalid data (from unit 3, expected 2)")) << error;
+  EXPECT_EQ(error.rfind("device \"dev-2\" (unit 2): reading ", 0), 0u) << error;
+  const auto& s = driver.stats();
+  EXPECT_EQ(s.bad_frames - before.bad_frames, 1u);
+  EXPECT_EQ(s.resyncs - before.resyncs, 1u);
+  EXPECT_EQ(s.timeouts, before.timeouts);
+  EXPECT_EQ(s.reconnects - before.reconnects, 1u);
+  // A gateway that goes on answering for the wrong unit: that device stays comm_fail, poll
+  // after poll, and costs the other device on the connection nothing.
+  sim.set_fault(2, Fault{.wrong_unit_id = -1});
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(3s);  // past the growing backoff (100, 200, 400 ms + 20 %)
+    driver.poll(1, r);
+    for (const auto& x : r) EXPECT_EQ(x.quality, Quality::comm_fail) << "poll " << i;
+    driver.poll(0, r);
+    expect_exact(r, gas_panel_points(1), 1, clock.now());
+  }
+  EXPECT_EQ(driver.stats().bad_frames - before.bad_frames, 4u);
+  sim.clear_faults();
+  clock.advance(3s);
+  driver.poll(1, r);
+  expect_exact(r, meter_registers(), 2, clock.now());
+}
+
+TEST_F(ModbusLyingDeviceTest, AnAnswerCarryingTheTransactionIdOfTheRequestBeforeIsRefused) {
+  ModbusDriver driver(devices(), clock, quick());
+  std::vector<Reading> r;
+  driver.poll(0, r);  // three requests: transaction ids 1, 2, 3
+  ASSERT_EQ(driver.stats().requests, 3u);
+  // The answer to request 4 says it answers request 3: a late answer must not be taken for the
+  // one asked for now.
+  auto error = lie_then_recover(driver, Fault{.wrong_transaction_id = 1});
+  EXPECT_TRUE(error.ends_with(": Invalid data (transaction id 3, expected 4)")) << error;
+  EXPECT_EQ(driver.stats().bad_frames, 1u);
+  EXPECT_EQ(driver.stats().resyncs, 1u);
+  EXPECT_EQ(driver.stats().timeouts, 0u);
+  EXPECT_EQ(driver.stats().reconnects, 1u);
+}
+
+TEST_F(ModbusLyingDeviceTest, EveryMisframedAnswerIsRefusedAndTheNextPollsReadExactly) {
+  ModbusDriver driver(devices(), clock, quick());
+  ASSERT_EQ(driver.plan(1).size(), 1u);
+  const int bytes = 2 * driver.plan(1).front().count;  // of the meter's input registers
+  const auto n = [](int v) { return std::to_string(v); };
+  struct Lie {
+    const char* name;
+    Fault fault;
+    std::string error;  // how the meter's error ends
+    bool timeout;       // counted as a timeout (the frame never completes), else a bad frame
+  };
+  const Lie lies[] = {
+      {"another function code", Fault{.wrong_function = 1}, "Invalid data (function 3, expected 4)",
+       false},
+      {"one register more", Fault{.wrong_byte_count = 1, .byte_count_delta = 2},
+       "Invalid data (byte count " + n(bytes + 2) + " with " + n(bytes + 2) +
+           " bytes of data, expected " + n(bytes) + ")",
+       false},
+      {"one register fewer", Fault{.wrong_byte_count = 1, .byte_count_delta = -2},
+       "Invalid data (byte count " + n(bytes - 2) + " with " + n(bytes - 2) +
+           " bytes of data, expected " + n(bytes) + ")",
+       false},
+      // The count lies about its own frame: libmodbus frames by the count and leaves two bytes
+      // on the connection, which the MBAP length gives away.
+      {"a count two bytes short of its data",
+       Fault{.wrong_byte_count = 1, .byte_count_delta = -2, .byte_count_only = true},
+       "Invalid data (MBAP length " + n(bytes + 3) + " for " + n(bytes + 1) + " bytes)", false},
+      // ... or waits for two bytes that never come.
+      {"a count two bytes beyond its data",
+       Fault{.wrong_byte_count = 1, .byte_count_delta = 2, .byte_count_only = true},
+       "Connection timed out", true},
+      // Noise read as a header: its transaction id is 0xa5a4.
+      {"five bytes of noise first", Fault{.garbage_first = 1, .garbage_bytes = 5},
+       "Invalid data (transaction id 42404, expected ", false},
+  };
+  std::vector<Reading> r;
+  driver.poll(1, r);
+  for (const auto& lie : lies) {
+    SCOPED_TRACE(lie.name);
+    Counts before(driver.stats());
+    auto error = lie_then_recover(driver, lie.fault);
+    EXPECT_NE(error.find(lie.error), std::string::npos) << error;
+    const auto& s = driver.stats();
+    EXPECT_EQ(s.bad_frames - before.bad_frames, lie.timeout ? 0u : 1u);
+    EXPECT_EQ(s.timeouts - before.timeouts, lie.timeout ? 1u : 0u);
+    EXPECT_EQ(s.resyncs - before.resyncs, 1u);
+    EXPECT_EQ(s.reconnects - before.reconnects, 1u);
+    clock.advance(1s);
+  }
+}
+
+TEST_F(ModbusLyingDeviceTest, NoiseOfAnyLengthBeforeAnAnswerIsNeverReadAsData) {
+  ModbusDriver driver(devices(), clock, quick());
+  std::vector<Reading> r;
+  for (int n = 1; n <= 12; ++n) {  // bounded: 12 lies
+    SCOPED_TRACE(n);
+    Counts before(driver.stats());
+    lie_then_recover(driver, Fault{.garbage_first = 1, .garbage_bytes = n});
+    const auto& s = driver.stats();
+    EXPECT_EQ(s.bad_frames - before.bad_frames, 1u);  // read as a header: another transaction
+    EXPECT_EQ(s.timeouts, before.timeouts);
+    EXPECT_EQ(s.resyncs - before.resyncs, 1u);
+    clock.advance(1s);
+  }
+}
+
+TEST_F(ModbusLyingDeviceTest, AShortFrameHoldsTheLineNoLongerThanTheResponseTimeout) {
+  // libmodbus waits 500 ms by default for the rest of a frame once it has begun; the driver
+  // bounds that wait on TCP by the device's response timeout (100 ms here).
+  ModbusDriver driver(devices(), clock, quick());
+  std::vector<Reading> r;
+  driver.poll(1, r);
+  for (int cut :
+       {1, 7, 9, 40}) {  // in the MBAP header, after it, after the byte count, in the data
+    SCOPED_TRACE(cut);
+    Counts before(driver.stats());
+    const auto started = std::chrono::steady_clock::now();
+    sim.set_fault(2, Fault{.short_frames = 1, .short_frame_bytes = cut});
+    driver.poll(1, r);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_LT(took, 400ms);
+    for (const auto& x : r) EXPECT_EQ(x.quality, Quality::comm_fail);
+    EXPECT_TRUE(driver.status(1).error.ends_with(": Connection timed out"))
+        << driver.status(1).error;
+    const auto& s = driver.stats();
+    EXPECT_EQ(s.timeouts - before.timeouts, 1u);
+    EXPECT_EQ(s.resyncs - before.resyncs, 1u);
+    EXPECT_EQ(s.bad_frames, before.bad_frames);
+    driver.poll(0, r);
+    expect_exact(r, gas_panel_points(1), 1, clock.now());
+    clock.advance(1s);
+    driver.poll(1, r);
+    expect_exact(r, meter_registers(), 2, clock.now());
+  }
+}
+
+TEST_F(ModbusLyingDeviceTest, AShortFrameOnAClosedConnectionIsReadAgainOnAFreshOne) {
+  ModbusDriver driver(devices(), clock, quick());
+  std::vector<Reading> r;
+  driver.poll(1, r);
+  // Cut off once, then the connection closed: reads are idempotent, so the same request goes
+  // again on a fresh connection and the poll reads exactly.
+  sim.set_fault(2,
+                Fault{.short_frames = 1, .short_frame_bytes = 20, .close_after_short_frame = true});
+  Counts before(driver.stats());
+  driver.poll(1, r);
+  expect_exact(r, meter_registers(), 2, clock.now());
+  auto s = driver.stats();
+  EXPECT_EQ(s.requests - before.requests, 2u);  // the cut one and again
+  EXPECT_EQ(s.reconnects - before.reconnects, 1u);
+  EXPECT_EQ(s.resyncs - before.resyncs, 1u);
+  EXPECT_EQ(s.timeouts, 0u);
+  // Cut off twice: retried once only, then comm_fail and the other device reads.
+  clock.advance(1s);
+  lie_then_recover(
+      driver, Fault{.short_frames = 2, .short_frame_bytes = 20, .close_after_short_frame = true});
+  EXPECT_EQ(driver.status(1).quality, Quality::good);
+  s = driver.stats();
+  EXPECT_EQ(s.reconnects - before.reconnects, 3u);  // the retry's, then after the resync
+  EXPECT_EQ(s.timeouts, 0u);
+}
+
 // ---- the Poller: a whole map once per call, with the status of every connection -------------
 
 PointMap map_of(std::vector<Device> devices, std::vector<std::vector<Point>> points) {

@@ -93,13 +93,14 @@ build() {
 # ---- the sanitizer build: clang 16 (clang 14 cannot capture structured bindings in lambdas),
 # ASan + UBSan + libFuzzer coverage, -O0 (half the compile time of -O1; HOUQIN_SAN_OPT=-O1 fuzzes
 # about 12 times faster), only what the C ABI
-# tests and the fuzz target need (libhouqin, libhouqin-c, tests/c_abi, tests/fuzz), with the same
+# tests, the fuzz targets and the short soak need (libhouqin, libhouqin-c, tests/c_abi, tests/fuzz,
+# tests/soak), with the same
 # unity batches and precompiled headers as the release build. C programs link the C++ part of the
 # UBSan runtime (libhouqin-c is C++). ----
 SAN_BUILD=${HOUQIN_SAN_BUILD_DIR:-$ROOT/build/sanitize}
 SAN_TARGETS=(c_abi_lifecycle c_abi_errors c_abi_threads c_abi_auth c_abi_robustness c_abi_telemetry
              c_abi_header_c99 c_abi_header_cxx c_api_fuzz http_fuzz block_fuzz point_map_fuzz
-             wal_fuzz backup_fuzz)
+             wal_fuzz backup_fuzz soak)
 sanitize_build() {
   log "Sanitizer build (clang 16, ASan/UBSan/libFuzzer) in $SAN_BUILD"
   local flags="${HOUQIN_SAN_OPT:--O0} -gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined"
@@ -122,7 +123,7 @@ san_ctest() {
 }
 sanitize_test() {
   log "C ABI tests under AddressSanitizer"
-  phase "sanitizer tests" san_ctest '^(c_abi\.(lifecycle|errors|threads|auth|robustness|telemetry)\.|c_abi\.header_)'
+  phase "sanitizer tests" san_ctest '^(c_abi\.(lifecycle|errors|threads|auth|robustness|telemetry)\.|c_abi\.header_|soak\.)'
   log "Fuzzing"
   phase fuzzing san_ctest '^fuzz\.'
 }
@@ -276,8 +277,16 @@ case "$cmd" in
     build
     "$BUILD/benchmarks/store_bench" "${@:2}"
     ;;
+  soak)
+    # A hospital month at an accelerated clock, at full length (docs/reliability.md); arguments
+    # go to the soak program (--days, --points, --seconds, ...).
+    deps
+    phase configure configure
+    cmake --build "$BUILD" -j "$JOBS" --target soak
+    "$BUILD/tests/soak" "${@:2}"
+    ;;
   *)
-    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | abi-baseline | sanitize | layers | docs" >&2
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | soak [soak args] | abi-baseline | sanitize | layers | docs" >&2
     exit 2
     ;;
 esac

@@ -1,6 +1,7 @@
 // The chain of custody of medical waste (see tracker.hpp).
 #include "houqin/waste/tracker.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -620,14 +621,29 @@ OverdueCheck Tracker::check_overdue(const auth::Actor& actor) {
        &OverdueCheck::not_transferred},
   };
   for (const auto& gap : gaps) {
-    Query<Bag> q;
-    q.where(&Bag::stage, Op::eq, gap.stage)
-        .where(&Bag::stage_at, Op::le, now - std::chrono::hours(gap.limit_hours))
-        .order_by(&Bag::id);
-    if (gap.anomaly == Anomaly::unsealed) q.where_null(&Bag::sealed_at);
-    for (auto& b : Repository<Bag>(store_).find(q)) {
-      ++(out.*gap.count);
-      if (b.anomaly && *b.anomaly >= gap.anomaly) continue;  // reported already
+    auto in_gap = [&] {
+      Query<Bag> q;
+      q.where(&Bag::stage, Op::eq, gap.stage)
+          .where(&Bag::stage_at, Op::le, now - std::chrono::hours(gap.limit_hours))
+          .order_by(&Bag::id);
+      if (gap.anomaly == Anomaly::unsealed) q.where_null(&Bag::sealed_at);
+      return q;
+    };
+    out.*gap.count = static_cast<std::int32_t>(Repository<Bag>(store_).count(in_gap()));
+    // Only the bags not reported for this gap (or a later one) are read: a bag reported once is
+    // not read again however long it stays, so a hospital that records no handovers (every bag
+    // left at outbound) does not make every run read every bag it ever had (found by the soak).
+    auto unreported = Repository<Bag>(store_).find(in_gap().where_null(&Bag::anomaly));
+    std::vector<Anomaly> earlier;
+    for (auto a : {Anomaly::unsealed, Anomaly::not_collected, Anomaly::not_stored})
+      if (a < gap.anomaly) earlier.push_back(a);
+    if (!earlier.empty()) {
+      auto more = Repository<Bag>(store_).find(in_gap().where_in(&Bag::anomaly, earlier));
+      unreported.insert(unreported.end(), more.begin(), more.end());
+      std::sort(unreported.begin(), unreported.end(),
+                [](const Bag& a, const Bag& b) { return a.id < b.id; });
+    }
+    for (auto& b : unreported) {
       const auto hours = hours_since(b.stage_at);
       audit::audited(store_, actor, "waste.gap", [&](audit::Call& call) {
         call.require("waste.read");

@@ -128,6 +128,27 @@ sanitize_test() {
   phase fuzzing san_ctest '^fuzz\.'
 }
 
+# ---- ThreadSanitizer (clang 16, -O1): the threaded parts -- the telemetry pipeline, runtime and
+# forwarder, the Modbus pollers and acquisition, the host's consumers and scheduler, the HTTP
+# server -- through their tests (docs/reliability.md). Its own tree; only the four test programs
+# and what they link are built. ----
+TSAN_BUILD=${HOUQIN_TSAN_BUILD_DIR:-$ROOT/build/tsan}
+TSAN_TARGETS=(telemetry_test drivers_test host_test http_test)
+TSAN_TESTS='^(Backends/)?(PipelineTest|PipelineAcquisitionTest|RuntimeTest|ForwardTest|StagesTest|ModbusPollerTest|AcquisitionTest|DriverTest|ConsumerTest|SchedulerTest|HostTest|LeaseTest|WakerTest|HttpTest)\.'
+tsan_build() {
+  log "ThreadSanitizer build (clang 16) in $TSAN_BUILD"
+  local flags="-O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=thread"
+  CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE= \
+        -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
+        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" \
+        -DHOUQIN_BUILD_BENCHMARKS=OFF -DHOUQIN_BUILD_PYTHON=OFF -DHOUQIN_BUILD_EXAMPLES=OFF >/dev/null
+  cmake --build "$TSAN_BUILD" -j "$JOBS" --target "${TSAN_TARGETS[@]}"
+}
+tsan_ctest() {
+  (cd "$TSAN_BUILD" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+     ctest -j "$JOBS" --output-on-failure --timeout 900 -R "$TSAN_TESTS")
+}
+
 # ---- a throwaway PostgreSQL cluster: user postgres, socket under /tmp, no TCP ----
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 PG_DIR=""
@@ -252,6 +273,13 @@ case "$cmd" in
     pg_start
     sanitize_test
     ;;
+  tsan)
+    trap 'pg_stop; phase_report' EXIT
+    phase packages deps
+    phase "thread sanitizer build" tsan_build
+    pg_start
+    phase "thread sanitizer tests" tsan_ctest
+    ;;
   layers)
     deps
     phase configure configure
@@ -286,7 +314,7 @@ case "$cmd" in
     "$BUILD/tests/soak" "${@:2}"
     ;;
   *)
-    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | soak [soak args] | abi-baseline | sanitize | layers | docs" >&2
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | soak [soak args] | abi-baseline | sanitize | tsan | layers | docs" >&2
     exit 2
     ;;
 esac

@@ -38,6 +38,7 @@
 #include "houqin/store/event_log.hpp"
 #include "houqin/store/migration.hpp"
 #include "houqin/telemetry/storage.hpp"
+#include "houqin/waste/tracker.hpp"
 
 namespace houqin::crash {
 
@@ -69,7 +70,7 @@ constexpr Micros t0 = 1'767'225'600'000'000, second = 1'000'000;
 constexpr Id points_n = 8;
 constexpr std::int64_t per_batch = 5;  // instants per telemetry batch
 
-enum class Kind : std::int32_t { samples, report, transition, backup, restore, rotation };
+enum class Kind : std::int32_t { samples, report, transition, backup, restore, rotation, bag };
 struct AckRecord {
   Kind kind = Kind::samples;
   std::int32_t pad = 0;
@@ -91,9 +92,10 @@ std::shared_ptr<protect::Keyring> keyring(bool b_active) {
 }
 
 auth::Actor actor() {
-  return auth::Actor::service("crash",
-                              {"repair.report", "repair.dispatch", "repair.work", "protect.backup",
-                               "protect.restore", "protect.rotate_keys", "protect.integrity"});
+  return auth::Actor::service(
+      "crash", {"repair.report", "repair.dispatch", "repair.work", "protect.backup",
+                "protect.restore", "protect.rotate_keys", "protect.integrity", "waste.collect",
+                "waste.handover", "waste.read"});
 }
 
 std::vector<telemetry::PointStorage> points() {
@@ -213,11 +215,14 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
                          Repository<crash::Reaction>(d.store).insert(r);
                        });
       repair::WorkOrders orders(*st);
+      waste::Tracker tracker(*st);
+      const auto collector = auth::Actor::service("collector", {"waste.handover"});
+      std::optional<Id> manifest;  // this child's, opened when the first bag goes out
       const auto who = actor();
       int backups = 0;
       const auto deadline = std::chrono::steady_clock::now() + 3s;
       while (std::chrono::steady_clock::now() < deadline) {
-        switch (rng() % 12) {
+        switch (rng() % 14) {
           case 0:
           case 1:
           case 2:
@@ -297,6 +302,60 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
             protect::rotate_keys(*st, who);
             send(Kind::rotation, generation, 0);
             break;
+          case 12:
+          case 13: {
+            // Waste handovers: a bag registered, or a recent one moved on by one step.
+            auto recent = Repository<waste::Bag>(*st).find(
+                store::Query<waste::Bag>().order_by(&waste::Bag::id, true).limit(4));
+            Id bag = 0;
+            if (recent.empty() || rng() % 3 == 0) {
+              waste::RegisterInput in;
+              in.department_id = site_.ward;
+              in.category = waste::Category::infectious;
+              in.weight_kg = 1.5;
+              bag = tracker.register_bag(who, in).id;
+            } else {
+              const auto& b = recent[rng() % recent.size()];
+              bag = b.id;
+              waste::StepInput step;
+              step.code = b.code;
+              step.weight_kg = b.weight_kg;
+              switch (b.stage) {
+                case waste::Stage::generated:
+                  if (!b.sealed_at)
+                    tracker.seal(who, {b.code, true});
+                  else
+                    tracker.collect(who, collector, step);
+                  break;
+                case waste::Stage::collected:
+                  tracker.intake(who, step);
+                  break;
+                case waste::Stage::stored: {
+                  if (!manifest)
+                    manifest = tracker
+                                   .open_manifest(who, {"CR-" + std::to_string(generation),
+                                                        waste::Category::infectious, "绿洲医废处置",
+                                                        "HW-1", "沪A-1"})
+                                   .id;
+                  waste::OutboundInput out;
+                  out.code = b.code;
+                  out.manifest_id = *manifest;
+                  out.weight_kg = b.weight_kg;
+                  tracker.outbound(who, out);
+                  break;
+                }
+                case waste::Stage::outbound:
+                  tracker.transfer(who, {*b.manifest_id, "张师傅"});
+                  break;
+                default:
+                  continue;
+              }
+            }
+            auto steps = Repository<waste::Step>(*st).count(
+                store::Query<waste::Step>().where(&waste::Step::bag_id, store::Op::eq, bag));
+            send(Kind::bag, bag, steps);
+            break;
+          }
         }
       }
       ::_exit(0);
@@ -310,6 +369,7 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
   struct Acknowledged {
     std::int64_t batch = -1;                 // the last acknowledged telemetry batch
     std::map<Id, std::int64_t> transitions;  // per order: transitions it had when acknowledged
+    std::map<Id, std::int64_t> bag_steps;    // per bag: steps it had when acknowledged
     std::set<std::string> backups;
     int restores = 0;
   };
@@ -343,6 +403,16 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
     }
     for (const auto& [id, n] : transitions)
       EXPECT_EQ(events[id], n) << "work order " << id << ": events against transitions";
+    // Waste: every acknowledged step is there, and every step has its BagStep event.
+    std::map<Id, std::int64_t> steps, bag_events;
+    for (const auto& st : Repository<waste::Step>(s).find()) ++steps[st.bag_id];
+    for (const auto& e : all_events)
+      if (e.type == json::schema_name<waste::BagStep>()) ++bag_events[e.aggregate_id];
+    for (const auto& [id, n] : acked.bag_steps) {
+      ASSERT_GE(steps[id], n) << "bag " << id;
+    }
+    for (const auto& [id, n] : steps)
+      EXPECT_EQ(bag_events[id], n) << "bag " << id << ": BagStep events against steps";
     // Reactions: none doubled, none lost up to the checkpoint, none beyond it.
     std::int64_t position = 0;
     for (const auto& c : host::consumer_states(s))
@@ -450,6 +520,9 @@ TEST_P(CrashCampaign, KillNineAnywhereLosesNothingAcknowledgedAndLeavesEverythin
           break;
         case Kind::rotation:
           break;
+        case Kind::bag:
+          acked.bag_steps[r.a] = std::max(acked.bag_steps[r.a], r.b);
+          break;
       }
     };
     AckRecord r;
@@ -486,10 +559,10 @@ TEST_P(CrashCampaign, KillNineAnywhereLosesNothingAcknowledgedAndLeavesEverythin
   verify(acked, true, killed);
   std::printf(
       "%d kill points in %.1f s; acknowledged: %d batches, %d reports, %d transitions, %d "
-      "backups, %d restores, %d rotations\n",
+      "waste steps, %d backups, %d restores, %d rotations\n",
       killed, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-      counts[Kind::samples], counts[Kind::report], counts[Kind::transition], counts[Kind::backup],
-      counts[Kind::restore], counts[Kind::rotation]);
+      counts[Kind::samples], counts[Kind::report], counts[Kind::transition], counts[Kind::bag],
+      counts[Kind::backup], counts[Kind::restore], counts[Kind::rotation]);
   EXPECT_GE(killed, want * 9 / 10) << "too few children were killed while working";
 }
 

@@ -134,10 +134,10 @@ sanitize_test() {
 # and what they link are built. ----
 TSAN_BUILD=${HOUQIN_TSAN_BUILD_DIR:-$ROOT/build/tsan}
 TSAN_TARGETS=(telemetry_test drivers_test host_test http_test)
-TSAN_TESTS='^(Backends/)?(PipelineTest|PipelineAcquisitionTest|RuntimeTest|ForwardTest|StagesTest|ModbusPollerTest|AcquisitionTest|DriverTest|ConsumerTest|SchedulerTest|HostTest|LeaseTest|WakerTest|HttpTest)\.'
+TSAN_TESTS='^([A-Za-z]+/)?(PipelineTest|PipelineAcquisitionTest|RuntimeTest|ForwardTest|StagesTest|ModbusPollerTest|AcquisitionTest|DriverTest|ConsumerTest|SchedulerTest|HostTest|LeaseTest|WakerTest|HttpTest)\.'
 tsan_build() {
   log "ThreadSanitizer build (clang 16) in $TSAN_BUILD"
-  local flags="-O1 -gline-tables-only -fno-omit-frame-pointer -fsanitize=thread"
+  local flags="-O1 -gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=thread"
   CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE= \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" \
@@ -145,7 +145,9 @@ tsan_build() {
   cmake --build "$TSAN_BUILD" -j "$JOBS" --target "${TSAN_TARGETS[@]}"
 }
 tsan_ctest() {
-  (cd "$TSAN_BUILD" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  local symbolizer
+  symbolizer=$(ls /usr/lib/llvm-*/bin/llvm-symbolizer 2>/dev/null | sort -V | tail -n 1 || true)
+  (cd "$TSAN_BUILD" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1${symbolizer:+ external_symbolizer_path=$symbolizer}" \
      ctest -j "$JOBS" --output-on-failure --timeout 900 -R "$TSAN_TESTS")
 }
 

@@ -87,7 +87,9 @@ class Subscriber {
   }
   ~Subscriber() {
     mosquitto_disconnect(mosq_);
-    mosquitto_loop_stop(mosq_, true);
+    // Not forced: a cancelled loop thread can leave a mutex of the handle locked, which
+    // mosquitto_destroy then destroys (found by ThreadSanitizer).
+    mosquitto_loop_stop(mosq_, false);
     mosquitto_destroy(mosq_);
   }
   std::size_t unique() {

@@ -217,7 +217,8 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
       repair::WorkOrders orders(*st);
       waste::Tracker tracker(*st);
       const auto collector = auth::Actor::service("collector", {"waste.handover"});
-      std::optional<Id> manifest;  // this child's, opened when the first bag goes out
+      std::optional<Id> manifest;  // this child's open one, opened when a bag goes out
+      int manifests = 0;
       const auto who = actor();
       int backups = 0;
       const auto deadline = std::chrono::steady_clock::now() + 3s;
@@ -333,7 +334,8 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
                 case waste::Stage::stored: {
                   if (!manifest)
                     manifest = tracker
-                                   .open_manifest(who, {"CR-" + std::to_string(generation),
+                                   .open_manifest(who, {"CR-" + std::to_string(generation) + "-" +
+                                                            std::to_string(manifests++),
                                                         waste::Category::infectious, "绿洲医废处置",
                                                         "HW-1", "沪A-1"})
                                    .id;
@@ -346,6 +348,8 @@ class CrashCampaign : public ::testing::TestWithParam<std::string> {
                 }
                 case waste::Stage::outbound:
                   tracker.transfer(who, {*b.manifest_id, "张师傅"});
+                  if (manifest == b.manifest_id)
+                    manifest.reset();  // gone: the next bag needs a new one
                   break;
                 default:
                   continue;

@@ -93,6 +93,20 @@ SampleStoreOptions with(std::size_t max_block_bytes, fs::path wal = {},
   return o;
 }
 
+/// Appends 100 instants of points 1..4 at a time from k on until an append is refused (or k
+/// reaches 100,000); k ends after the last accepted batch. Returns the refusal.
+std::optional<Error> append_until_refused(SampleStore& ss, std::int64_t& k) {
+  while (k < 100000) {
+    try {
+      ss.append(batch(4, k, k + 100));
+      k += 100;
+    } catch (const Error& e) {
+      return e;
+    }
+  }
+  return std::nullopt;
+}
+
 class SampleStoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::unique_ptr<store::Store> open(store::StoreOptions options = {}) {
@@ -578,15 +592,7 @@ TEST_P(SampleStoreTest, BlocksTheDatabaseCannotTakeWaitInTheLogAndGoOutWhenItCan
   for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 100000 * second), p, 0, k);
 
   // A long outage: past max_pending_bytes the samples are refused, nothing of them accepted.
-  std::optional<Error> refused;
-  while (!refused && k < 100000) {
-    try {
-      ss.append(batch(4, k, k + 100));
-      k += 100;
-    } catch (const Error& e) {
-      refused = e;
-    }
-  }
+  auto refused = append_until_refused(ss, k);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->code(), ErrorCode::unavailable) << refused->what();
   EXPECT_EQ(ss.stats().samples_appended, static_cast<std::uint64_t>(4 * k));
@@ -807,15 +813,7 @@ TEST_P(SampleStoreTest, DiskFullUnderTheDatabaseKeepsSamplesInTheLogUntilThereIs
   for (Id p = 1; p <= 4; ++p) expect_series(ss.query(p, t0, t0 + 100000 * second), p, 0, k);
 
   // Past max_pending_bytes the samples are refused, none of them accepted.
-  std::optional<Error> refused;
-  while (!refused && k < 100000) {
-    try {
-      ss.append(batch(4, k, k + 100));
-      k += 100;
-    } catch (const Error& e) {
-      refused = e;
-    }
-  }
+  auto refused = append_until_refused(ss, k);
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->code(), ErrorCode::resource_exhausted) << refused->what();
   EXPECT_EQ(ss.stats().samples_appended, static_cast<std::uint64_t>(4 * k));

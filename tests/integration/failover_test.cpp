@@ -234,27 +234,43 @@ TEST_F(FailoverTest, TheAvailabilityLedgerRecordsTheDatabasesDowntimeThroughTheF
   EXPECT_TRUE(incidents[0].recovered_at);
 }
 
-TEST_F(FailoverTest, TelemetryGoesOnAcceptingIntoItsLogAndWritesItAllToTheNewPrimary) {
-  // houqin::migrations() includes the telemetry storage tables.
-  using telemetry::Sample;
-  const auto wal = std::filesystem::temp_directory_path() /
-                   ("houqin-failover-wal-" + std::to_string(::getpid()));
+/// The two telemetry tests' data: points 1..n at 1 s from t0, a sample store with a log in `wal`.
+constexpr telemetry::Micros telemetry_t0 = 1'767'225'600'000'000, telemetry_second = 1'000'000;
+
+std::vector<telemetry::Sample> telemetry_batch(Id n, std::int64_t from, std::int64_t to) {
+  std::vector<telemetry::Sample> out;
+  for (std::int64_t k = from; k < to; ++k)
+    for (Id p = 1; p <= n; ++p)
+      out.push_back({p, telemetry_t0 + k * telemetry_second,
+                     100.0 * static_cast<double>(p) + static_cast<double>(k % 17) / 4,
+                     telemetry::quality_good, telemetry::Flag::pass});
+  return out;
+}
+
+std::vector<telemetry::PointStorage> telemetry_points(Id n) {
+  std::vector<telemetry::PointStorage> out;
+  for (Id p = 1; p <= n; ++p) out.push_back({p, 0.01, "gas"});
+  return out;
+}
+
+telemetry::SampleStoreOptions telemetry_options(const std::filesystem::path& wal,
+                                                std::size_t write_batch_bytes) {
   std::filesystem::remove_all(wal);
   telemetry::SampleStoreOptions o;
   o.wal_dir = wal;
   o.max_block_bytes = 64;
-  o.write_batch_bytes = 2 << 10;
-  const telemetry::Micros t0 = 1'767'225'600'000'000, second = 1'000'000;
-  auto batch = [&](std::int64_t from, std::int64_t to) {
-    std::vector<Sample> out;
-    for (std::int64_t k = from; k < to; ++k)
-      for (Id p = 1; p <= 4; ++p)
-        out.push_back({p, t0 + k * second, 100.0 * p + static_cast<double>(k % 17) / 4,
-                       telemetry::quality_good, telemetry::Flag::pass});
-    return out;
-  };
-  std::vector<telemetry::PointStorage> points;
-  for (Id p = 1; p <= 4; ++p) points.push_back({p, 0.01, "gas"});
+  o.write_batch_bytes = write_batch_bytes;
+  return o;
+}
+
+TEST_F(FailoverTest, TelemetryGoesOnAcceptingIntoItsLogAndWritesItAllToTheNewPrimary) {
+  // houqin::migrations() includes the telemetry storage tables.
+  const auto wal = std::filesystem::temp_directory_path() /
+                   ("houqin-failover-wal-" + std::to_string(::getpid()));
+  const auto o = telemetry_options(wal, 2 << 10);
+  const auto t0 = telemetry_t0, second = telemetry_second;
+  auto batch = [](std::int64_t from, std::int64_t to) { return telemetry_batch(4, from, to); };
+  const auto points = telemetry_points(4);
   {
     telemetry::SampleStore ss(*s, points, o);
     std::int64_t k = 0;
@@ -289,24 +305,11 @@ TEST_F(FailoverTest, ACopyCutByAServerCrashIsWrittenOnceAfterTheRestart) {
   using telemetry::Sample;
   const auto wal = std::filesystem::temp_directory_path() /
                    ("houqin-copy-crash-wal-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(wal);
   constexpr Id n = 50;
-  telemetry::SampleStoreOptions o;
-  o.wal_dir = wal;
-  o.max_block_bytes = 64;
-  o.write_batch_bytes = 8 << 10;
-  const telemetry::Micros t0 = 1'767'225'600'000'000, second = 1'000'000;
-  auto batch = [&](std::int64_t from, std::int64_t to) {
-    std::vector<Sample> out;
-    for (std::int64_t k = from; k < to; ++k)
-      for (Id p = 1; p <= n; ++p)
-        out.push_back({p, t0 + k * second,
-                       100.0 * static_cast<double>(p) + static_cast<double>(k % 17) / 4,
-                       telemetry::quality_good, telemetry::Flag::pass});
-    return out;
-  };
-  std::vector<telemetry::PointStorage> points;
-  for (Id p = 1; p <= n; ++p) points.push_back({p, 0.01, "gas"});
+  const auto o = telemetry_options(wal, 8 << 10);
+  const auto t0 = telemetry_t0, second = telemetry_second;
+  auto batch = [](std::int64_t from, std::int64_t to) { return telemetry_batch(n, from, to); };
+  const auto points = telemetry_points(n);
   s->execute(
       "CREATE FUNCTION houqin_test_slow_row() RETURNS trigger LANGUAGE plpgsql AS "
       "$$ BEGIN PERFORM pg_sleep(0.005); RETURN NEW; END $$");

@@ -5,6 +5,7 @@
 # Also: ./dev.sh build | ./dev.sh deps | ./dev.sh bench | ./dev.sh abi-baseline (rewrite the C ABI
 # baseline bindings/c/abi/libhouqin-c.abi from the built libhouqin-c; see docs/c-abi.md) |
 # ./dev.sh sanitize (the C ABI tests under AddressSanitizer and a bounded libFuzzer run; part of test) |
+# ./dev.sh tsan (the threaded parts' tests under ThreadSanitizer; part of test) | ./dev.sh tsan-build |
 # ./dev.sh layers (render docs/layers.svg from the layer graph the build writes; see docs/development.md) |
 # ./dev.sh docs (rewrite docs/operations.md from the service registry; the test docs.operations_doc
 # fails while the committed file is stale; see docs/development.md)
@@ -43,17 +44,17 @@ phase() {
   PHASE_START=$(date +%s)
   shift
   "$@"
-  PHASES+=("$(printf '%-18s %4d s' "$PHASE_NAME" $(( $(date +%s) - PHASE_START )))")
+  PHASES+=("$(printf '%-22s %4d s' "$PHASE_NAME" $(( $(date +%s) - PHASE_START )))")
   PHASE_NAME=""
 }
 phase_report() {
   if [ -n "$PHASE_NAME" ]; then
-    PHASES+=("$(printf '%-18s %4d s  FAILED' "$PHASE_NAME" $(( $(date +%s) - PHASE_START )))")
+    PHASES+=("$(printf '%-22s %4d s  FAILED' "$PHASE_NAME" $(( $(date +%s) - PHASE_START )))")
   fi
   [ ${#PHASES[@]} -gt 0 ] || return 0
   printf '\n\033[1m==> Phases (wall time)\033[0m\n'
   printf '  %s\n' "${PHASES[@]}"
-  printf '  %-18s %4d s\n' "total" $(( $(date +%s) - PHASE_T0 ))
+  printf '  %-22s %4d s\n' "total" $(( $(date +%s) - PHASE_T0 ))
 }
 
 deps() {
@@ -125,22 +126,29 @@ sanitize_test() {
   log "C ABI tests under AddressSanitizer"
   phase "sanitizer tests" san_ctest '^(c_abi\.(lifecycle|errors|threads|auth|robustness|telemetry)\.|c_abi\.header_|soak\.)'
   log "Fuzzing"
+  [ $# -eq 0 ] || "$@"  # a step started beside the fuzzing (./dev.sh test: the TSan tests)
   phase fuzzing san_ctest '^fuzz\.'
 }
 
-# ---- ThreadSanitizer (clang 16, -O1): the threaded parts -- the telemetry pipeline, runtime and
-# forwarder, the Modbus pollers and acquisition, the host's consumers and scheduler, the HTTP
-# server -- through their tests (docs/reliability.md). Its own tree; only the four test programs
-# and what they link are built. ----
+# ---- ThreadSanitizer (clang 16): the threaded parts -- the telemetry pipeline, runtime and
+# forwarder, the Modbus pollers and acquisition, the host's consumers and scheduler, the platform's
+# threads, the HTTP server -- through their tests (docs/reliability.md). Its own tree; only the
+# four test programs and what they link are built. The threaded layers and the HTTP binding are
+# instrumented at -O1; the domain layers, which start no thread and run on the threads of those
+# below, compile uninstrumented at -O0 (HOUQIN_PLAIN_LAYERS); the test programs at -O0. ----
 TSAN_BUILD=${HOUQIN_TSAN_BUILD_DIR:-$ROOT/build/tsan}
 TSAN_TARGETS=(telemetry_test drivers_test host_test http_test)
 TSAN_TESTS='^([A-Za-z]+/)?(PipelineTest|PipelineAcquisitionTest|RuntimeTest|ForwardTest|StagesTest|ModbusPollerTest|AcquisitionTest|DriverTest|ConsumerTest|SchedulerTest|HostTest|LeaseTest|WakerTest|HttpTest)\.'
+TSAN_PLAIN_LAYERS="protect;site;auth;notify;inventory;asset;repair;label;waste;inspection;hazard;emergency;patrol;survey;wiring;bi"
 tsan_build() {
   log "ThreadSanitizer build (clang 16) in $TSAN_BUILD"
-  local flags="-O1 -gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=thread"
-  CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE= \
+  local flags="-gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=thread"
+  # RelWithDebInfo with -O1, so that the test programs get their -O0 (tests/CMakeLists.txt).
+  CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" \
+        -DHOUQIN_PLAIN_LAYERS="$TSAN_PLAIN_LAYERS" -DHOUQIN_PLAIN_LAYER_OPTIONS="-O0;-fno-sanitize=thread" \
         -DHOUQIN_BUILD_BENCHMARKS=OFF -DHOUQIN_BUILD_PYTHON=OFF -DHOUQIN_BUILD_EXAMPLES=OFF >/dev/null
   cmake --build "$TSAN_BUILD" -j "$JOBS" --target "${TSAN_TARGETS[@]}"
 }
@@ -149,6 +157,44 @@ tsan_ctest() {
   symbolizer=$(ls /usr/lib/llvm-*/bin/llvm-symbolizer 2>/dev/null | sort -V | tail -n 1 || true)
   (cd "$TSAN_BUILD" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1${symbolizer:+ external_symbolizer_path=$symbolizer}" \
      ctest -j "$JOBS" --output-on-failure --timeout 900 -R "$TSAN_TESTS")
+}
+
+# ---- steps beside the phases: `beside_start <name> <log> <command...>` runs a step in the
+# background, `beside_wait <name>` waits for it. ./dev.sh test builds the ThreadSanitizer tree at
+# nice 19 while the release tests run (they leave about a third of the two cores idle, waiting on
+# PostgreSQL, brokers and devices; nice 19 takes only what they leave), and runs its tests beside
+# the time-bounded fuzzing. The report gives each its own wall time and the time waited for it. ----
+declare -A BESIDE_PID=() BESIDE_LOG=() BESIDE_T0=()
+beside_start() {
+  local name=$1 logfile=$2
+  shift 2
+  log "Starting $name beside the next phases (log: $logfile)"
+  BESIDE_T0[$name]=$(date +%s)
+  BESIDE_LOG[$name]=$logfile
+  mkdir -p "$(dirname "$logfile")"
+  ( "$@" ) >"$logfile" 2>&1 &
+  BESIDE_PID[$name]=$!
+}
+beside_wait() {
+  local name=$1 rc=0
+  wait "${BESIDE_PID[$name]}" || rc=$?
+  unset "BESIDE_PID[$name]"
+  PHASES+=("$(printf '%-22s %4d s  (beside the phases above)' "$name" $(( $(date +%s) - BESIDE_T0[$name] )))")
+  if [ $rc -ne 0 ]; then
+    tail -n 80 "${BESIDE_LOG[$name]}"
+    log "$name failed (the whole log: ${BESIDE_LOG[$name]})"
+    return $rc
+  fi
+  tail -n 3 "${BESIDE_LOG[$name]}"
+}
+kill_tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null || true); do kill_tree "$child"; done
+  kill "$1" 2>/dev/null || true
+}
+beside_stop() {
+  local pid
+  for pid in "${BESIDE_PID[@]}"; do kill_tree "$pid"; done
 }
 
 # ---- a throwaway PostgreSQL cluster: user postgres, socket under /tmp, no TCP ----
@@ -252,7 +298,7 @@ case "$cmd" in
     demo_daemon
     ;;
   test)
-    trap 'pg_stop; phase_report' EXIT
+    trap 'beside_stop; pg_stop; phase_report' EXIT
     phase packages deps
     build
     pg_start
@@ -261,11 +307,14 @@ case "$cmd" in
       phase "selected tests" run_ctest "${@:2}"
     else
       log "Running the C++, C and example tests"
+      beside_start "TSan build" "$ROOT/build/tsan-build.log" nice -n 19 "$ROOT/dev.sh" tsan-build
       phase "C++ tests" run_ctest -LE '^python$'
       log "Running the Python tests"
       phase "Python tests" run_ctest -L '^python$'
       phase "sanitizer build" sanitize_build
-      sanitize_test
+      phase "TSan build, waited" beside_wait "TSan build"
+      sanitize_test beside_start "TSan tests" "$ROOT/build/tsan-tests.log" tsan_ctest
+      phase "TSan tests, waited" beside_wait "TSan tests"
     fi
     ;;
   sanitize)
@@ -274,6 +323,9 @@ case "$cmd" in
     phase "sanitizer build" sanitize_build
     pg_start
     sanitize_test
+    ;;
+  tsan-build)  # the ThreadSanitizer tree alone (./dev.sh test runs it beside the tests)
+    tsan_build
     ;;
   tsan)
     trap 'pg_stop; phase_report' EXIT
@@ -316,7 +368,7 @@ case "$cmd" in
     "$BUILD/tests/soak" "${@:2}"
     ;;
   *)
-    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | soak [soak args] | abi-baseline | sanitize | tsan | layers | docs" >&2
+    echo "usage: ./dev.sh demo | test [ctest args] | build | deps | bench [benchmark args] | soak [soak args] | abi-baseline | sanitize | tsan | tsan-build | layers | docs" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,12 @@
 # namespace and breaks when another file of the batch included it first).
 
 set(HOUQIN_LAYER_ROOT ${PROJECT_BINARY_DIR}/layers)
+# Layers compiled with extra options of their own, after the tree's: the ThreadSanitizer tree
+# (./dev.sh tsan) builds the domains, which start no thread of their own, uninstrumented and at
+# -O0 (HOUQIN_PLAIN_LAYER_OPTIONS "-O0;-fno-sanitize=thread"), and instruments only the threaded
+# layers below them. Plain layers share a precompiled header of their own.
+set(HOUQIN_PLAIN_LAYERS "" CACHE STRING "Layers compiled with HOUQIN_PLAIN_LAYER_OPTIONS added")
+set(HOUQIN_PLAIN_LAYER_OPTIONS "" CACHE STRING "Compile options added to HOUQIN_PLAIN_LAYERS")
 set_property(GLOBAL PROPERTY HOUQIN_LAYERS "")
 
 function(houqin_layer name)
@@ -82,7 +88,12 @@ function(houqin_layer name)
   if(L_OWN_UNIT)
     set_source_files_properties(${L_OWN_UNIT} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   endif()
-  houqin_pch(houqin_${name} library ${PROJECT_SOURCE_DIR}/cmake/pch/library.hpp)
+  if(name IN_LIST HOUQIN_PLAIN_LAYERS)
+    target_compile_options(houqin_${name} PRIVATE ${HOUQIN_PLAIN_LAYER_OPTIONS})
+    houqin_pch(houqin_${name} library_plain ${PROJECT_SOURCE_DIR}/cmake/pch/library.hpp)
+  else()
+    houqin_pch(houqin_${name} library ${PROJECT_SOURCE_DIR}/cmake/pch/library.hpp)
+  endif()
 endfunction()
 
 # The layer graph as Graphviz DOT (docs/layers.dot is this file, committed; docs/layers.svg is

@@ -27,13 +27,14 @@
 //            Gaussian noise quantised on the grid, summed over the grid cells. Below 1.5 q of
 //            noise it depends on where the level falls within its cell and is computed per
 //            reading; above, once per series. (The differential entropy log2(sigma / q *
-//            sqrt(2 pi e)) would understate it: quantising is adding uniform noise, 0.027 bit
-//            more at sigma = 1.5 q, 0.06 / (sigma / q)^2 bit for larger sigma.) This
-//            is a lower bound: it leaves out what the steps and the per-series parameters cost. The
-//            drifts and cycles are deterministic given a handful of parameters per series, a few
-//            bytes against 14,400 samples, so the bound is nearly tight where steps are rare.
-//            A coder predicting each value from the previous one pays up to 0.5 bit more on white
-//            noise (a difference of two noises has twice the variance).
+//            sqrt(2 pi e)) would understate it: the rounded value's entropy is that of the noise
+//            plus a uniform one over a cell, 0.027 bit more at sigma = 1.5 q and about
+//            0.06 / (sigma / q)^2 bit more above.) This is a lower bound: it leaves out what
+//            the steps and the per-series parameters cost. The drifts and cycles are
+//            deterministic given a handful of parameters per series, a few bytes against 14,400
+//            samples, so the bound is nearly tight where steps are rare. A coder predicting each
+//            value from the previous one pays about 0.5 bit more when the noise spans several
+//            steps (a difference of two noises has twice the variance).
 //   counter  given the times, the increments are independent Poisson counts whose means the load
 //            profile fixes: sum_i H(Poisson(lambda_i)), lambda_i summed over a gap's slots. Exact.
 //   state    given the times, a two-state chain observed n slots apart: H_b((1 - (1 - 2 p)^n) / 2)

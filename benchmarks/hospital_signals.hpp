@@ -34,7 +34,7 @@ struct Options {
   std::uint64_t seed = 24;
   int series_per_class = 21;              // 12 classes x 21 = 252 series
   std::int64_t seconds = 4 * 3600;        // polls per series (fewer where communication failed)
-  std::int64_t start_ms = 1767600000000;  // 2026-01-05T08:00:00Z, a Monday morning
+  std::int64_t start_ms = 1767571200000;  // 2026-01-05T00:00:00Z: 08:00 in Beijing, a Monday
   double gap_probability = 1.0 / 7200;    // after each reading, a communication failure starts
   int gap_min_polls = 5;                  // a failure loses this many polls ...
   int gap_max_polls = 300;                // ... to this many, uniformly (5 s to 5 min)

@@ -27,7 +27,7 @@ PACKAGES=(
   libzint-dev zlib1g-dev zbar-tools dmtx-utils librsvg2-bin libssl-dev
   libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk poppler-utils prometheus systemd wrk curl
   libjs-chart.js chromium chromium-driver python3-selenium openssl
-  patroni etcd-server
+  patroni etcd-server victoria-metrics
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }

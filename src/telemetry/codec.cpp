@@ -7,11 +7,14 @@
 #include <string>
 
 #include "houqin/core/error.hpp"
+#include "telemetry/bits.hpp"
+#include "telemetry/seal.hpp"
 
 namespace houqin::telemetry {
 namespace {
 
 constexpr std::uint8_t format_version = 1;
+constexpr std::uint8_t sealed_format_version = 2;         // seal.cpp
 constexpr double max_exact_integer = 9007199254740992.0;  // 2^53
 
 std::uint64_t zigzag(std::uint64_t v) noexcept {
@@ -57,66 +60,6 @@ std::uint64_t get_u64_le(const std::uint8_t* p) noexcept {
   for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
   return v;
 }
-
-/// Reads the stream most significant bit first. `buf` holds `n` valid bits at its top; refill()
-/// tops it up to at least 56. Past the end it shifts in zeros and counts them (phantom), so a
-/// damaged block is detected after the loop instead of by a check per read.
-struct BitReader {
-  const std::uint8_t* p;
-  const std::uint8_t* end;
-  std::uint64_t buf = 0;
-  unsigned n = 0;
-  unsigned phantom = 0;
-
-  inline void refill() noexcept {
-    if (end - p >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, p, 8);
-      if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-      buf |= w >> n;
-      p += (63 - n) >> 3;
-      n |= 56;
-    } else {
-      while (n <= 56) {
-        if (p < end) {
-          buf |= static_cast<std::uint64_t>(*p++) << (56 - n);
-        } else {
-          phantom += 8;
-          if (phantom > 1024) phantom = 1024;  // stays detectable, never overflows
-        }
-        n += 8;
-      }
-    }
-  }
-  inline bool top() const noexcept { return static_cast<std::int64_t>(buf) < 0; }
-  inline void skip(unsigned k) noexcept {
-    buf <<= k;
-    n -= k;
-  }
-  /// k in 1..56, with at least k bits in buf.
-  inline std::uint64_t take(unsigned k) noexcept {
-    std::uint64_t v = buf >> (64 - k);
-    skip(k);
-    return v;
-  }
-  /// Any width 0..64; refills as needed.
-  inline std::uint64_t take_wide(unsigned k) noexcept {
-    if (k == 0) return 0;
-    if (k <= 32) {
-      refill();
-      return take(k);
-    }
-    refill();
-    std::uint64_t hi = take(k - 32);
-    refill();
-    return (hi << 32) | take(32);
-  }
-  /// Leading one bits of buf, at most `limit`.
-  inline unsigned ones(unsigned limit) const noexcept {
-    unsigned c = static_cast<unsigned>(std::countl_one(buf));
-    return c < limit ? c : limit;
-  }
-};
 
 // Timestamp delta-of-delta: '0' zero, '10' 8 bits, '110' 16, '1110' 32, '1111' 64 (zig-zag).
 constexpr unsigned dod_width[5] = {0, 8, 16, 32, 64};
@@ -351,10 +294,12 @@ BlockHeader read_header(std::span<const std::uint8_t> blob) {
            "block: truncated header (" + std::to_string(blob.size()) + " bytes)");
   };
   need(2);
-  if (blob[0] != format_version)
+  if (blob[0] != format_version && blob[0] != sealed_format_version)
     fail(ErrorCode::data_loss, "block: unknown format version " + std::to_string(blob[0]));
+  h.version = blob[0];
   std::uint8_t e = blob[1];
-  if (e < 1 || e > 3) fail(ErrorCode::data_loss, "block: unknown encoding " + std::to_string(e));
+  if (e < 1 || e > (h.version == sealed_format_version ? 2 : 3))
+    fail(ErrorCode::data_loss, "block: unknown encoding " + std::to_string(e));
   h.encoding = static_cast<Encoding>(e);
   i = 2;
   std::uint64_t c = 0;
@@ -386,7 +331,7 @@ template <Encoding E>
 bool decode_stream(const BlockHeader& h, const std::uint8_t* begin, const std::uint8_t* end,
                    Micros* __restrict times, double* __restrict values,
                    QualityCode* __restrict qualities, Flag* __restrict flags) noexcept {
-  BitReader r{begin, end};
+  detail::BitReader r{begin, end};
   std::uint64_t t = static_cast<std::uint64_t>(h.start);
   std::uint64_t delta = 0;
   std::uint64_t prev = 0;
@@ -455,6 +400,12 @@ std::size_t decode_block(std::span<const std::uint8_t> blob, const ColumnBuffers
   if (out.capacity() < h.count)
     fail(ErrorCode::invalid_argument, "columns: room for " + std::to_string(out.capacity()) +
                                           " samples, the block holds " + std::to_string(h.count));
+  if (h.version == sealed_format_version) {
+    if (h.count == 0 || !detail::decode_sealed(h, blob, out))
+      fail(ErrorCode::data_loss,
+           "block: sealed stream of " + std::to_string(h.count) + " samples is damaged");
+    return h.count;
+  }
   const std::uint8_t* b = blob.data() + h.stream_offset;
   const std::uint8_t* e = blob.data() + blob.size();
   bool ok = false;

@@ -32,6 +32,7 @@ HOUQIN_EXPORT ValueScheme value_scheme(double resolution) noexcept;
 
 /// The fixed part of a block, read from its first bytes.
 struct BlockHeader {
+  std::uint8_t version = 1;  // 1: streamed by BlockEncoder; 2: sealed (seal_block)
   Encoding encoding = Encoding::xor_float;
   std::uint32_t count = 0;
   Micros start = 0;
@@ -116,7 +117,19 @@ class HOUQIN_EXPORT BlockEncoder {
 HOUQIN_EXPORT std::vector<std::uint8_t> encode_block(std::span<const Sample> samples,
                                                      double resolution);
 
-/// Reads the header; Error(data_loss) when the blob is too short or of an unknown format.
+/// Seals a closed block: the samples of one point (columns of equal length, times in order)
+/// re-encoded in the compact format 2, chosen for the whole block in two passes -- the time unit,
+/// the poll period and phase, the value predictor, each stream's code (docs/telemetry-storage.md,
+/// "Sealed blocks"). Appends the block to `out` and returns true; returns false and leaves `out`
+/// as it was when the format does not apply (points without a fixed resolution, out-of-order
+/// times, empty or unequal columns) or when the result would not decode to the same samples bit
+/// for bit, which is checked on every block.
+HOUQIN_EXPORT bool seal_block(std::span<const Micros> times, std::span<const double> values,
+                              std::span<const QualityCode> qualities, std::span<const Flag> flags,
+                              double resolution, std::vector<std::uint8_t>& out);
+
+/// Reads the header (either format); Error(data_loss) when the blob is too short or of an unknown
+/// format.
 HOUQIN_EXPORT BlockHeader read_header(std::span<const std::uint8_t> blob);
 
 /// Decodes the whole block into `out` (which must hold header.count samples:

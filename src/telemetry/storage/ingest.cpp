@@ -3,6 +3,7 @@
 // per-sample loop of append() is in this file, so nothing per sample crosses into another one.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <tuple>
 
@@ -103,9 +104,23 @@ void SampleStore::Impl::close(Point& p) {
   std::uint32_t n = p.block.count();
   if (scratch.size() < n) scratch.resize(n);
   decode_block(blob, scratch.buffers());
+  // Sealed: re-encoded with what the whole block shows (docs/telemetry-storage.md, "Sealed
+  // blocks"), kept when smaller; the streamed block stays where sealing does not apply.
+  std::size_t streamed = blob.size();
+  if (seal_block(std::span(scratch.times).first(n), std::span(scratch.values).first(n),
+                 std::span(scratch.qualities).first(n), std::span(scratch.flags).first(n),
+                 p.resolution, arena)) {
+    std::size_t sealed = arena.size() - offset - streamed;
+    if (sealed < streamed) {
+      std::memmove(arena.data() + offset, arena.data() + offset + streamed, sealed);
+      arena.resize(offset + sealed);
+    } else {
+      arena.resize(offset + streamed);
+    }
+  }
   storage::PendingBlock b{
-      p.id,   p.block.start(), p.block.last_time(), n, false, 0, 0, p.block.encoding(),
-      offset, blob.size()};
+      p.id,   p.block.start(),      p.block.last_time(), n, false, 0, 0, p.block.encoding(),
+      offset, arena.size() - offset};
   RollupRow m{p.id, 0, 0, 0, 0, 0}, h = m;
   auto emit = [](std::vector<RollupRow>& out, RollupRow& r) {
     if (r.count) out.push_back(r);

@@ -1,0 +1,740 @@
+// The sealed block format (format 2, docs/telemetry-storage.md "Sealed blocks"): a closed block
+// re-encoded in two passes, with what the whole block shows -- the time unit, the poll period
+// and phase, the best value predictor and each stream's best code -- chosen before writing.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <vector>
+
+#include "houqin/core/error.hpp"
+#include "houqin/telemetry/codec.hpp"
+#include "telemetry/bits.hpp"
+#include "telemetry/seal.hpp"
+
+namespace houqin::telemetry {
+namespace {
+
+constexpr std::uint8_t sealed_version = 2;
+constexpr double sealed_max_exact = 9007199254740992.0;  // 2^53
+constexpr unsigned rice_escape = 24;                     // unary prefix that escapes a Rice code
+
+std::uint64_t zz(std::int64_t v) noexcept {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzz(std::uint64_t z) noexcept {
+  return static_cast<std::int64_t>((z >> 1) ^ (0 - (z & 1)));
+}
+std::uint64_t double_bits(double d) noexcept {
+  return std::bit_cast<std::uint64_t>(d);
+}
+const std::uint64_t quiet_nan_bits = double_bits(std::numeric_limits<double>::quiet_NaN());
+
+/// MSB-first bit writer appending to a byte vector.
+class BitWriter {
+ public:
+  explicit BitWriter(std::vector<std::uint8_t>& out) : out_(out) {}
+  /// width <= 32; whole 32-bit words go out at once (fewer than 32 bits wait in acc_).
+  void put(std::uint64_t bits, unsigned width) {
+    acc_ = (acc_ << width) | bits;
+    n_ += width;
+    if (n_ >= 32) {
+      n_ -= 32;
+      auto word = static_cast<std::uint32_t>(acc_ >> n_);
+      out_.push_back(static_cast<std::uint8_t>(word >> 24));
+      out_.push_back(static_cast<std::uint8_t>(word >> 16));
+      out_.push_back(static_cast<std::uint8_t>(word >> 8));
+      out_.push_back(static_cast<std::uint8_t>(word));
+    }
+  }
+  void put_wide(std::uint64_t bits, unsigned width) {
+    if (width > 32) {
+      put(bits >> 32, width - 32);
+      put(bits & 0xffffffffu, 32);
+    } else {
+      put(bits, width);
+    }
+  }
+  /// An unsigned integer of any size: its bit width (7 bits), then its bits.
+  void put_sized(std::uint64_t v) {
+    auto w = static_cast<unsigned>(std::bit_width(v));
+    put(w, 7);
+    put_wide(v, w);
+  }
+  /// Elias gamma of v >= 1: (width - 1) ones, a zero, then the bits below the top one.
+  void put_gamma(std::uint64_t v) {
+    auto w = static_cast<unsigned>(std::bit_width(v));
+    put_wide(((std::uint64_t{1} << (w - 1)) - 1) << 1, w);
+    put_wide(v & ((std::uint64_t{1} << (w - 1)) - 1), w - 1);
+  }
+  void finish() {
+    while (n_ >= 8) {
+      n_ -= 8;
+      out_.push_back(static_cast<std::uint8_t>(acc_ >> n_));
+    }
+    if (n_) out_.push_back(static_cast<std::uint8_t>(acc_ << (8 - n_)));
+    n_ = 0;
+  }
+
+ private:
+  std::vector<std::uint8_t>& out_;
+  std::uint64_t acc_ = 0;
+  unsigned n_ = 0;
+};
+
+// ---- integer streams ---------------------------------------------------------------------------
+// A sequence of unsigned integers (zig-zag residuals, slot advances, jitter) written with the code
+// that makes it smallest, named by one byte: mode (2 bits) and parameter (6 bits).
+//   zero        every element is 0: nothing follows
+//   rice k      per element: quotient z >> k in unary (ones, then a zero), then k bits; a quotient
+//               of 24 or more escapes: 24 ones, the width of z (7 bits), z
+//   sparse k    zero runs: per nonzero element, gamma(zeros before it + 1), then rice k of z - 1;
+//               zeros at the end: gamma(their count + 1)
+//   fixed w     every element in w bits (1..64; 0 is written as 64)
+enum class StreamMode : std::uint8_t { zero = 0, rice = 1, sparse = 2, fixed = 3 };
+
+std::uint64_t rice_bits(std::uint64_t z, unsigned k) noexcept {
+  std::uint64_t q = z >> k;
+  return q < rice_escape ? q + 1 + k : rice_escape + 7 + static_cast<unsigned>(std::bit_width(z));
+}
+std::uint64_t gamma_bits(std::uint64_t v) noexcept {
+  return 2 * static_cast<std::uint64_t>(std::bit_width(v)) - 1;
+}
+
+struct StreamCode {
+  StreamMode mode = StreamMode::zero;
+  unsigned param = 0;
+  std::uint64_t bits = 0;  // the stream's size, header byte excluded
+};
+
+/// The Rice parameter whose code length is about the smallest for elements of this mean.
+unsigned rice_k_for(std::uint64_t sum, std::uint64_t count) noexcept {
+  if (count == 0) return 0;
+  std::uint64_t mean = sum / count;
+  return mean < 2 ? 0 : static_cast<unsigned>(std::bit_width(mean)) - 1;
+}
+
+/// The cheapest code for `z`: fixed width, or Rice (or zero runs when most elements are zero)
+/// with the parameters next to the one the mean suggests, all three costed in one pass.
+StreamCode choose_code(std::span<const std::uint64_t> z) {
+  StreamCode best;
+  std::uint64_t max = 0, nonzero = 0, sum = 0;
+  bool huge = false;  // sums that could overflow: costed element by element below all the same
+  for (auto v : z) {
+    max = std::max(max, v);
+    huge |= v >= (std::uint64_t{1} << 40);
+    sum += v >> 8;  // a mean to choose k by, safe from overflow for any 2^24 elements
+    nonzero += v != 0;
+  }
+  if (max == 0) return best;
+  auto w = static_cast<unsigned>(std::bit_width(max));
+  best = {StreamMode::fixed, w, static_cast<std::uint64_t>(w) * z.size()};
+  std::uint64_t exact_sum = 0;
+  if (!huge)
+    for (auto v : z) exact_sum += v;
+  auto center = [&](std::uint64_t count) {
+    return huge ? std::min(rice_k_for(sum, count) + 8, 63u) : rice_k_for(exact_sum, count);
+  };
+  auto try_k = [&](StreamMode mode, unsigned c) {
+    unsigned k0 = c > 0 ? c - 1 : 0;
+    std::uint64_t bits[3] = {0, 0, 0};
+    if (mode == StreamMode::rice && k0 + 2 <= 63 && (max >> k0) < rice_escape) {
+      // No element escapes with any of the three: sums of shifted elements (vectorized).
+      std::uint64_t s0 = 0, s1 = 0, s2 = 0;
+      for (auto v : z) {
+        s0 += v >> k0;
+        s1 += v >> (k0 + 1);
+        s2 += v >> (k0 + 2);
+      }
+      for (unsigned j = 0; j < 3; ++j) bits[j] = (1 + k0 + j) * z.size();
+      bits[0] += s0;
+      bits[1] += s1;
+      bits[2] += s2;
+    } else if (mode == StreamMode::rice) {
+      for (auto v : z)
+        for (unsigned j = 0; j < 3; ++j) bits[j] += rice_bits(v, std::min(k0 + j, 63u));
+    } else {
+      std::uint64_t run = 0;
+      for (auto v : z) {
+        if (v == 0) {
+          ++run;
+          continue;
+        }
+        std::uint64_t g = gamma_bits(run + 1);
+        for (unsigned j = 0; j < 3; ++j) bits[j] += g + rice_bits(v - 1, std::min(k0 + j, 63u));
+        run = 0;
+      }
+      if (run)
+        for (auto& b : bits) b += gamma_bits(run + 1);
+    }
+    for (unsigned j = 0; j < 3; ++j)
+      if (bits[j] < best.bits) best = {mode, std::min(k0 + j, 63u), bits[j]};
+  };
+  try_k(StreamMode::rice, center(z.size()));
+  if (nonzero * 2 < z.size()) try_k(StreamMode::sparse, center(nonzero));
+  return best;
+}
+
+void put_rice(BitWriter& w, std::uint64_t z, unsigned k) {
+  std::uint64_t q = z >> k;
+  if (q + 1 + k <= 32) {  // the usual case: one write
+    w.put((((std::uint64_t{1} << q) - 1) << (k + 1)) | (z & ((std::uint64_t{1} << k) - 1)),
+          static_cast<unsigned>(q) + 1 + k);
+  } else if (q < rice_escape) {
+    w.put_wide(((std::uint64_t{1} << q) - 1) << 1, static_cast<unsigned>(q) + 1);
+    w.put_wide(z & ((std::uint64_t{1} << k) - 1), k);
+  } else {
+    w.put_wide((std::uint64_t{1} << rice_escape) - 1, rice_escape);
+    w.put_sized(z);
+  }
+}
+
+void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode& c) {
+  w.put((static_cast<unsigned>(c.mode) << 6) | (c.param & 63u), 8);
+  switch (c.mode) {
+    case StreamMode::zero:
+      return;
+    case StreamMode::rice:
+      for (auto v : z) put_rice(w, v, c.param);
+      return;
+    case StreamMode::sparse: {
+      std::uint64_t run = 0;
+      for (auto v : z) {
+        if (v == 0) {
+          ++run;
+          continue;
+        }
+        w.put_gamma(run + 1);
+        put_rice(w, v - 1, c.param);
+        run = 0;
+      }
+      if (run) w.put_gamma(run + 1);
+      return;
+    }
+    case StreamMode::fixed:
+      for (auto v : z) w.put_wide(v, c.param);
+      return;
+  }
+}
+
+// ---- decoding helpers --------------------------------------------------------------------------
+
+using detail::BitReader;
+
+std::uint64_t get_sized(BitReader& r) noexcept {
+  r.refill();
+  auto w = static_cast<unsigned>(r.take(7));
+  if (w > 64) w = 64;  // damaged: the phantom check or the verification catches it
+  return r.take_wide(w);
+}
+/// Elias gamma; widths beyond 64 are damage, read as 64.
+std::uint64_t get_gamma(BitReader& r) noexcept {
+  r.refill();
+  unsigned ones = r.ones(56);
+  r.skip(ones < 56 ? ones + 1 : 56);
+  if (ones >= 64) ones = 63;
+  return (std::uint64_t{1} << ones) | r.take_wide(ones);
+}
+std::uint64_t get_rice(BitReader& r, unsigned k) noexcept {
+  r.refill();
+  unsigned q = r.ones(rice_escape);
+  if (q < rice_escape) {
+    r.skip(q + 1);
+    return (static_cast<std::uint64_t>(q) << k) | r.take_wide(k);
+  }
+  r.skip(rice_escape);
+  return get_sized(r);
+}
+
+/// Decodes `n` elements of one stream, handing each to `sink(i, z)`. False for a damaged header.
+template <class Sink>
+bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
+  r.refill();
+  auto head = static_cast<unsigned>(r.take(8));
+  auto mode = static_cast<StreamMode>(head >> 6);
+  unsigned param = head & 63u;
+  switch (mode) {
+    case StreamMode::zero:
+      for (std::size_t i = 0; i < n; ++i) sink(i, 0);
+      return true;
+    case StreamMode::rice:
+      for (std::size_t i = 0; i < n; ++i) sink(i, get_rice(r, param));
+      return true;
+    case StreamMode::sparse: {
+      std::size_t i = 0;
+      while (i < n) {
+        std::uint64_t run = get_gamma(r) - 1;
+        if (run > n - i) return false;
+        for (std::uint64_t j = 0; j < run; ++j) sink(i++, 0);
+        if (i == n) break;
+        sink(i++, get_rice(r, param) + 1);
+        if (r.phantom > 64) return false;  // a damaged stream must not spin
+      }
+      return true;
+    }
+    case StreamMode::fixed: {
+      unsigned w = param == 0 ? 64 : param;
+      for (std::size_t i = 0; i < n; ++i) sink(i, r.take_wide(w));
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---- predictors --------------------------------------------------------------------------------
+// The value of sample i is predicted from the integers before it (escaped samples do not count):
+//   0 delta   q[i-1]
+//   1 linear  2 q[i-1] - q[i-2]
+//   2 level   (q[i-1] + q[i-2] + q[i-3] + q[i-4] + 2) >> 2, the history starting as q[0] four times
+// In wrapping 64-bit arithmetic; q is within 2^53, so the level's sum cannot overflow.
+constexpr unsigned predictor_count = 3;
+
+struct Predictor {
+  unsigned kind;
+  std::int64_t h[4];
+  void start(std::int64_t q0) noexcept { h[0] = h[1] = h[2] = h[3] = q0; }
+  std::int64_t predict() const noexcept {
+    switch (kind) {
+      case 0:
+        return h[0];
+      case 1:
+        return static_cast<std::int64_t>(2 * static_cast<std::uint64_t>(h[0]) -
+                                         static_cast<std::uint64_t>(h[1]));
+      default:
+        // Wrapping: a damaged block may hold any integers; within 2^53 this is the exact sum.
+        return static_cast<std::int64_t>(
+                   static_cast<std::uint64_t>(h[0]) + static_cast<std::uint64_t>(h[1]) +
+                   static_cast<std::uint64_t>(h[2]) + static_cast<std::uint64_t>(h[3]) + 2) >>
+               2;
+    }
+  }
+  void push(std::int64_t q) noexcept {
+    h[3] = h[2];
+    h[2] = h[1];
+    h[1] = h[0];
+    h[0] = q;
+  }
+};
+
+std::int64_t wrap_sub(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t wrap_add(std::int64_t a, std::int64_t b) noexcept {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
+template <Encoding E>
+double from_q(std::int64_t q, double scale) noexcept {
+  if constexpr (E == Encoding::scaled_divide) return static_cast<double>(q) / scale;
+  return static_cast<double>(q) * scale;
+}
+
+bool to_q(double value, Encoding e, double scale, std::int64_t& q) noexcept {
+  double r = e == Encoding::scaled_divide ? value * scale : value / scale;
+  if (!(std::fabs(r) < sealed_max_exact)) return false;
+  q = static_cast<std::int64_t>(r + (r < 0 ? -0.5 : 0.5));
+  double back = e == Encoding::scaled_divide ? from_q<Encoding::scaled_divide>(q, scale)
+                                             : from_q<Encoding::scaled_multiply>(q, scale);
+  return double_bits(back) == double_bits(value);
+}
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// Division by a unit known to divide: multiplication by the inverse of its odd part modulo 2^64
+/// and a shift (no 64-bit division per sample).
+struct ExactDivider {
+  unsigned shift = 0;
+  std::uint64_t inverse = 1, limit = ~std::uint64_t{0};
+  explicit ExactDivider(std::uint64_t unit) noexcept {
+    shift = static_cast<unsigned>(std::countr_zero(unit));
+    std::uint64_t odd = unit >> shift;
+    std::uint64_t x = odd;  // Newton's iteration: each step doubles the correct low bits
+    for (int i = 0; i < 6; ++i) x *= 2 - odd * x;
+    inverse = x;
+    limit = ~std::uint64_t{0} / odd;
+  }
+  bool divides(std::uint64_t v) const noexcept {
+    return (v & ((std::uint64_t{1} << shift) - 1)) == 0 && (v >> shift) * inverse <= limit;
+  }
+  std::uint64_t divide(std::uint64_t v) const noexcept { return (v >> shift) * inverse; }
+};
+
+/// What a seal works in, kept per thread from block to block.
+struct SealScratch {
+  std::vector<std::size_t> positions;
+  std::vector<std::int64_t> q, slots, base, sorted_base;
+  std::vector<std::uint64_t> z, d, deltas, sorted, advance, jitter;
+};
+SealScratch& seal_scratch() {
+  thread_local SealScratch s;
+  return s;
+}
+
+/// The scratch columns a seal decodes its result into, to check it.
+Series& verify_scratch() {
+  thread_local Series s;
+  return s;
+}
+
+}  // namespace
+
+bool seal_block(std::span<const Micros> times, std::span<const double> values,
+                std::span<const QualityCode> qualities, std::span<const Flag> flags,
+                double resolution, std::vector<std::uint8_t>& out) {
+  const std::size_t n = times.size();
+  if (n == 0 || values.size() != n || qualities.size() != n || flags.size() != n) return false;
+  if (n > std::numeric_limits<std::uint32_t>::max()) return false;
+  ValueScheme scheme = value_scheme(resolution);
+  if (scheme.encoding == Encoding::xor_float) return false;
+  for (std::size_t i = 1; i < n; ++i)
+    if (times[i] < times[i - 1]) return false;
+
+  const std::size_t begin = out.size();
+  out.push_back(sealed_version);
+  out.push_back(static_cast<std::uint8_t>(scheme.encoding));
+  for (auto c = static_cast<std::uint32_t>(n);;) {
+    auto b = static_cast<std::uint8_t>(c & 0x7f);
+    c >>= 7;
+    out.push_back(static_cast<std::uint8_t>(b | (c ? 0x80 : 0)));
+    if (!c) break;
+  }
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(times[0]) >> (8 * i)));
+  for (int i = 0; i < 8; ++i)
+    out.push_back(static_cast<std::uint8_t>(double_bits(scheme.scale) >> (8 * i)));
+  BitWriter w(out);
+
+  SealScratch& sc = seal_scratch();
+
+  // Quality and flag: the changes, as (gap, quality, flag); they start good, not evaluated.
+  {
+    auto& changes = sc.positions;
+    changes.clear();
+    QualityCode q = quality_good;
+    Flag f = Flag::not_evaluated;
+    for (std::size_t i = 0; i < n; ++i)
+      if (qualities[i] != q || flags[i] != f) {
+        changes.push_back(i);
+        q = qualities[i];
+        f = flags[i];
+      }
+    w.put_gamma(changes.size() + 1);
+    std::size_t prev = 0;
+    for (auto i : changes) {
+      w.put_gamma(i - prev + 1);
+      w.put(qualities[i], 8);
+      w.put(static_cast<std::uint8_t>(flags[i]), 8);
+      prev = i;
+    }
+  }
+
+  // Values: samples off the grid (NaN, infinities, -0, off-resolution) are escapes, listed as
+  // (gap, kind: 0 the quiet NaN, 1 raw bits); the others are integers q, predicted.
+  auto& q = sc.q;
+  q.clear();
+  {
+    auto& escapes = sc.positions;
+    escapes.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::int64_t v;
+      if (to_q(values[i], scheme.encoding, scheme.scale, v))
+        q.push_back(v);
+      else
+        escapes.push_back(i);
+    }
+    w.put_gamma(escapes.size() + 1);
+    std::size_t prev = 0;
+    for (auto i : escapes) {
+      w.put_gamma(i - prev + 1);
+      prev = i;
+      if (double_bits(values[i]) == quiet_nan_bits) {
+        w.put(0, 1);
+      } else {
+        w.put(1, 1);
+        w.put_wide(double_bits(values[i]), 64);
+      }
+    }
+  }
+  if (!q.empty()) {
+    // The predictor with the smallest sum of residuals (a close stand-in for the code length),
+    // summed over at most about 256 samples spread over the block, then the best code for its
+    // residuals.
+    std::uint64_t sums[predictor_count] = {};
+    if (q.size() >= 16) {
+      const std::size_t stride = std::max<std::size_t>(1, q.size() / 256);
+      constexpr std::uint64_t cap = std::uint64_t{1} << 40;
+      for (std::size_t i = 4; i < q.size(); i += stride) {
+        std::int64_t d1 = wrap_sub(q[i - 1], q[i - 2]);
+        sums[0] += std::min(zz(wrap_sub(q[i], q[i - 1])), cap);
+        sums[1] += std::min(zz(wrap_sub(wrap_sub(q[i], q[i - 1]), d1)), cap);
+        sums[2] +=
+            std::min(zz(wrap_sub(q[i], (q[i - 1] + q[i - 2] + q[i - 3] + q[i - 4] + 2) >> 2)), cap);
+      }
+    }
+    unsigned best = 0;
+    for (unsigned k = 1; k < predictor_count; ++k)
+      if (sums[k] < sums[best]) best = k;
+    auto& z = sc.z;
+    z.resize(q.size() - 1);
+    Predictor p{best, {}};
+    p.start(q[0]);
+    for (std::size_t i = 1; i < q.size(); ++i) {
+      z[i - 1] = zz(wrap_sub(q[i], p.predict()));
+      p.push(q[i]);
+    }
+    w.put(best, 2);
+    w.put_sized(zz(q[0]));
+    put_stream(w, z, choose_code(z));
+  }
+
+  // Times, as multiples of a unit (the gcd of their offsets from the first: 1000 for times in
+  // whole milliseconds) in one of two forms, whichever is smaller:
+  //   deltas    the offsets' deltas, one stream
+  //   schedule  slots of a period p with a phase: offset = phase + slot * p + jitter; one stream
+  //             of slot advances minus one (a gap skips slots, equal times advance 0), one of
+  //             jitter
+  auto& d = sc.d;
+  d.resize(n);
+  std::uint64_t unit = 0;
+  ExactDivider by(1);
+  for (std::size_t i = 0; i < n; ++i) {
+    d[i] = static_cast<std::uint64_t>(times[i]) - static_cast<std::uint64_t>(times[0]);
+    // A gcd only when the unit so far does not divide the offset (rare after the first few).
+    if (unit == 0 || (unit > 1 && !by.divides(d[i]))) {
+      unit = std::gcd(unit, d[i]);
+      if (unit != 0) by = ExactDivider(unit);
+    }
+  }
+  if (unit == 0) unit = 1;
+  if (unit > 1)
+    for (auto& v : d) v = by.divide(v);
+  w.put_sized(unit);
+  if (n > 1) {
+    auto& deltas = sc.deltas;
+    deltas.resize(n - 1);
+    for (std::size_t i = 1; i < n; ++i) deltas[i - 1] = d[i] - d[i - 1];
+    StreamCode delta_code = choose_code(deltas);
+
+    // The schedule. Slots are counted delta by delta (a delta within half a period of it is one
+    // slot, without a division), so an error in the period does not add up along the block; the
+    // period is the median delta, refined by the slope from the first sample to the last; the
+    // phase is the median offset from the slots.
+    bool schedule = false;
+    std::int64_t period = 0, phase = 0;
+    auto& advance = sc.advance;
+    auto& jitter = sc.jitter;
+    StreamCode advance_code, jitter_code;
+    if (d.back() < (std::uint64_t{1} << 62)) {
+      auto& sorted = sc.sorted;
+      sorted.assign(deltas.begin(), deltas.end());
+      auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
+      std::nth_element(sorted.begin(), mid, sorted.end());
+      auto p0 = static_cast<std::int64_t>(*mid);
+      auto& slots = sc.slots;
+      auto count_slots = [&](std::int64_t p) {
+        slots.resize(n);
+        slots[0] = 0;
+        const std::int64_t lo = p - p / 2, hi = p + p / 2;
+        for (std::size_t i = 1; i < n; ++i) {
+          auto dd = static_cast<std::int64_t>(deltas[i - 1]);
+          slots[i] = slots[i - 1] + (dd >= lo && dd <= hi ? 1 : floor_div(dd + p / 2, p));
+        }
+      };
+      if (p0 > 0) {
+        count_slots(p0);
+        if (slots.back() > 0) {
+          auto p1 = static_cast<std::int64_t>(std::llround(static_cast<long double>(d.back()) /
+                                                           static_cast<long double>(slots.back())));
+          if (p1 > 0 && p1 != p0) {
+            period = p1;
+            count_slots(p1);
+          } else {
+            period = p0;
+          }
+        } else {
+          period = p0;
+        }
+        auto& base = sc.base;
+        base.resize(n);
+        for (std::size_t i = 0; i < n; ++i)
+          base[i] = static_cast<std::int64_t>(d[i]) - slots[i] * period;
+        sc.sorted_base.assign(base.begin(), base.end());
+        auto bmid = sc.sorted_base.begin() + static_cast<std::ptrdiff_t>(n / 2);
+        std::nth_element(sc.sorted_base.begin(), bmid, sc.sorted_base.end());
+        phase = *bmid;
+        advance.resize(n);
+        jitter.resize(n);
+        std::int64_t prev_slot = -1;
+        for (std::size_t i = 0; i < n; ++i) {
+          advance[i] = zz(slots[i] - prev_slot - 1);
+          jitter[i] = zz(base[i] - phase);
+          prev_slot = slots[i];
+        }
+        advance_code = choose_code(advance);
+        jitter_code = choose_code(jitter);
+        std::uint64_t schedule_bits =
+            advance_code.bits + jitter_code.bits + 8 + 14 +
+            static_cast<std::uint64_t>(std::bit_width(static_cast<std::uint64_t>(period))) +
+            static_cast<std::uint64_t>(std::bit_width(zz(phase)));
+        schedule = schedule_bits < delta_code.bits;
+      }
+    }
+    w.put(schedule ? 1 : 0, 1);
+    if (schedule) {
+      w.put_sized(static_cast<std::uint64_t>(period));
+      w.put_sized(zz(phase));
+      put_stream(w, advance, advance_code);
+      put_stream(w, jitter, jitter_code);
+    } else {
+      put_stream(w, deltas, delta_code);
+    }
+  }
+  w.finish();
+
+  // Checked: the block must give back every sample bit for bit, or it is not used.
+  std::span<const std::uint8_t> blob(out.data() + begin, out.size() - begin);
+  Series& check = verify_scratch();
+  if (check.size() < n) check.resize(n);
+  bool same = false;
+  try {
+    BlockHeader h = read_header(blob);
+    same = h.count == n && detail::decode_sealed(h, blob, check.buffers());
+  } catch (const Error&) {
+    same = false;
+  }
+  for (std::size_t i = 0; same && i < n; ++i)
+    same = check.times[i] == times[i] && double_bits(check.values[i]) == double_bits(values[i]) &&
+           check.qualities[i] == qualities[i] && check.flags[i] == flags[i];
+  if (!same) out.resize(begin);
+  return same;
+}
+
+namespace detail {
+
+template <Encoding E>
+bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffers& out) noexcept {
+  const std::size_t n = h.count;
+  // The escapes' values go straight to their samples; their positions to the end of the times
+  // column, the m integers to its front (m + escapes = n), until the integers are spread out.
+  std::uint64_t escapes = get_gamma(r) - 1;
+  if (escapes > n) return false;
+  const std::size_t m = n - escapes;
+  auto* pos = reinterpret_cast<std::uint64_t*>(out.times.data()) + m;
+  std::size_t prev = 0;
+  for (std::uint64_t e = 0; e < escapes; ++e) {
+    std::uint64_t gap = get_gamma(r) - 1;
+    if (gap >= n || prev + gap >= n || (e > 0 && gap == 0)) return false;
+    std::size_t i = prev + gap;
+    prev = i;
+    r.refill();
+    out.values[i] =
+        r.take(1) ? std::bit_cast<double>(r.take_wide(64)) : std::bit_cast<double>(quiet_nan_bits);
+    pos[e] = i;
+    if (r.phantom > 64) return false;
+  }
+  auto* qs = reinterpret_cast<std::int64_t*>(out.times.data());
+  if (m > 0) {
+    r.refill();
+    auto kind = static_cast<unsigned>(r.take(2));
+    if (kind >= predictor_count) return false;
+    Predictor p{kind, {}};
+    std::int64_t q0 = unzz(get_sized(r));
+    p.start(q0);
+    qs[0] = q0;
+    bool ok = get_stream(r, m - 1, [&](std::size_t i, std::uint64_t z) {
+      std::int64_t v = wrap_add(p.predict(), unzz(z));
+      qs[i + 1] = v;
+      p.push(v);
+    });
+    if (!ok) return false;
+  }
+  // Spread: sample i is an escape (already written) if it is the next position, else the next q.
+  std::size_t qi = 0, e = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (e < escapes && pos[e] == i) {
+      ++e;
+    } else {
+      if (qi == m) return false;
+      out.values[i] = from_q<E>(qs[qi++], h.scale);
+    }
+  }
+  return qi == m && e == escapes;
+}
+
+bool decode_sealed(const BlockHeader& h, std::span<const std::uint8_t> blob,
+                   const ColumnBuffers& out) noexcept {
+  const std::size_t n = h.count;
+  if (n == 0 || out.capacity() < n) return false;
+  BitReader r{blob.data() + h.stream_offset, blob.data() + blob.size()};
+  // Quality and flag runs.
+  std::uint64_t changes = get_gamma(r) - 1;
+  if (changes > n) return false;
+  {
+    QualityCode q = quality_good;
+    Flag f = Flag::not_evaluated;
+    std::size_t i = 0;
+    for (std::uint64_t c = 0; c < changes; ++c) {
+      std::uint64_t at = i + get_gamma(r) - 1;
+      if (at >= n || (c > 0 && at == i)) return false;
+      for (; i < at; ++i) {
+        out.qualities[i] = q;
+        out.flags[i] = f;
+      }
+      r.refill();
+      q = static_cast<QualityCode>(r.take(8));
+      f = static_cast<Flag>(r.take(8));
+      if (r.phantom > 64) return false;
+    }
+    for (; i < n; ++i) {
+      out.qualities[i] = q;
+      out.flags[i] = f;
+    }
+  }
+  bool ok = h.encoding == Encoding::scaled_divide
+                ? decode_sealed_values<Encoding::scaled_divide>(r, h, out)
+                : decode_sealed_values<Encoding::scaled_multiply>(r, h, out);
+  if (!ok) return false;
+  // Times.
+  std::uint64_t unit = get_sized(r);
+  const auto start = static_cast<std::uint64_t>(h.start);
+  out.times[0] = h.start;
+  if (n > 1) {
+    r.refill();
+    bool schedule = r.take(1) != 0;
+    if (!schedule) {
+      std::uint64_t d = 0;
+      ok = get_stream(r, n - 1, [&](std::size_t i, std::uint64_t z) {
+        d += z;
+        out.times[i + 1] = static_cast<Micros>(start + d * unit);
+      });
+    } else {
+      auto period = static_cast<std::int64_t>(get_sized(r));
+      std::int64_t phase = unzz(get_sized(r));
+      // Slots first (into the times column), then the jitter added to each.
+      std::int64_t slot = -1;
+      auto* slots = reinterpret_cast<std::int64_t*>(out.times.data());
+      ok = get_stream(r, n, [&](std::size_t i, std::uint64_t z) {
+        slot = wrap_add(slot, wrap_add(unzz(z), 1));
+        slots[i] = slot;
+      });
+      if (!ok) return false;
+      ok = get_stream(r, n, [&](std::size_t i, std::uint64_t z) {
+        std::uint64_t off =
+            static_cast<std::uint64_t>(phase) +
+            static_cast<std::uint64_t>(slots[i]) * static_cast<std::uint64_t>(period) +
+            static_cast<std::uint64_t>(unzz(z));
+        out.times[i] = static_cast<Micros>(start + off * unit);
+      });
+    }
+    if (!ok) return false;
+  }
+  return r.phantom <= r.n;
+}
+
+}  // namespace detail
+}  // namespace houqin::telemetry

@@ -238,10 +238,12 @@ std::uint64_t get_gamma(BitReader& r) noexcept {
   return (std::uint64_t{1} << ones) | r.take_wide(ones);
 }
 std::uint64_t get_rice(BitReader& r, unsigned k) noexcept {
-  r.refill();
+  r.refill();  // at least 56 bits: a code of up to 56 needs no second refill
   unsigned q = r.ones(rice_escape);
   if (q < rice_escape) {
     r.skip(q + 1);
+    if (k == 0) return q;
+    if (q + 1 + k <= 56) return (static_cast<std::uint64_t>(q) << k) | r.take(k);
     return (static_cast<std::uint64_t>(q) << k) | r.take_wide(k);
   }
   r.skip(rice_escape);
@@ -295,20 +297,23 @@ struct Predictor {
   unsigned kind;
   std::int64_t h[4];
   void start(std::int64_t q0) noexcept { h[0] = h[1] = h[2] = h[3] = q0; }
-  std::int64_t predict() const noexcept {
-    switch (kind) {
-      case 0:
-        return h[0];
-      case 1:
-        return static_cast<std::int64_t>(2 * static_cast<std::uint64_t>(h[0]) -
-                                         static_cast<std::uint64_t>(h[1]));
-      default:
-        // Wrapping: a damaged block may hold any integers; within 2^53 this is the exact sum.
-        return static_cast<std::int64_t>(
-                   static_cast<std::uint64_t>(h[0]) + static_cast<std::uint64_t>(h[1]) +
-                   static_cast<std::uint64_t>(h[2]) + static_cast<std::uint64_t>(h[3]) + 2) >>
-               2;
+  template <unsigned K>
+  std::int64_t predict_as() const noexcept {
+    if constexpr (K == 0) {
+      return h[0];
+    } else if constexpr (K == 1) {
+      return static_cast<std::int64_t>(2 * static_cast<std::uint64_t>(h[0]) -
+                                       static_cast<std::uint64_t>(h[1]));
+    } else {
+      // Wrapping: a damaged block may hold any integers; within 2^53 this is the exact sum.
+      return static_cast<std::int64_t>(
+                 static_cast<std::uint64_t>(h[0]) + static_cast<std::uint64_t>(h[1]) +
+                 static_cast<std::uint64_t>(h[2]) + static_cast<std::uint64_t>(h[3]) + 2) >>
+             2;
     }
+  }
+  std::int64_t predict() const noexcept {
+    return kind == 0 ? predict_as<0>() : kind == 1 ? predict_as<1>() : predict_as<2>();
   }
   void push(std::int64_t q) noexcept {
     h[3] = h[2];
@@ -638,6 +643,28 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     if (r.phantom > 64) return false;
   }
   auto* qs = reinterpret_cast<std::int64_t*>(out.times.data());
+  if (escapes == 0) {  // the usual block: integers straight into the values
+    r.refill();
+    auto kind = static_cast<unsigned>(r.take(2));
+    if (kind >= predictor_count) return false;
+    std::int64_t q0 = unzz(get_sized(r));
+    out.values[0] = from_q<E>(q0, h.scale);
+    double* values = out.values.data();
+    const double scale = h.scale;
+    // One loop per predictor, its kind known to the compiler.
+    auto run = [&]<unsigned K>() {
+      Predictor p{K, {}};
+      p.start(q0);
+      return get_stream(r, n - 1, [&](std::size_t i, std::uint64_t z) {
+        std::int64_t v = wrap_add(p.template predict_as<K>(), unzz(z));
+        values[i + 1] = from_q<E>(v, scale);
+        p.push(v);
+      });
+    };
+    if (kind == 0) return run.template operator()<0>();
+    if (kind == 1) return run.template operator()<1>();
+    return run.template operator()<2>();
+  }
   if (m > 0) {
     r.refill();
     auto kind = static_cast<unsigned>(r.take(2));

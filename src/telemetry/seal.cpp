@@ -373,7 +373,7 @@ struct ExactDivider {
 struct SealScratch {
   std::vector<std::size_t> positions;
   std::vector<std::int64_t> q, slots, base, sorted_base;
-  std::vector<std::uint64_t> z, d, deltas, sorted, advance, jitter;
+  std::vector<std::uint64_t> z_of[2], d, deltas, sorted, advance, jitter;
 };
 SealScratch& seal_scratch() {
   thread_local SealScratch s;
@@ -481,20 +481,28 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
             std::min(zz(wrap_sub(q[i], (q[i - 1] + q[i - 2] + q[i - 3] + q[i - 4] + 2) >> 2)), cap);
       }
     }
-    unsigned best = 0;
-    for (unsigned k = 1; k < predictor_count; ++k)
-      if (sums[k] < sums[best]) best = k;
-    auto& z = sc.z;
-    z.resize(q.size() - 1);
-    Predictor p{best, {}};
-    p.start(q[0]);
-    for (std::size_t i = 1; i < q.size(); ++i) {
-      z[i - 1] = zz(wrap_sub(q[i], p.predict()));
-      p.push(q[i]);
+    // The two predictors with the smallest sums are costed exactly (the sum misjudges signals
+    // with spikes, whose large residuals Rice codes escape).
+    unsigned order[predictor_count] = {0, 1, 2};
+    std::sort(order, order + predictor_count, [&](unsigned a, unsigned b) {
+      return sums[a] < sums[b] || (sums[a] == sums[b] && a < b);
+    });
+    StreamCode code[2];
+    for (unsigned c = 0; c < 2; ++c) {
+      auto& z = sc.z_of[c];
+      z.resize(q.size() - 1);
+      Predictor p{order[c], {}};
+      p.start(q[0]);
+      for (std::size_t i = 1; i < q.size(); ++i) {
+        z[i - 1] = zz(wrap_sub(q[i], p.predict()));
+        p.push(q[i]);
+      }
+      code[c] = choose_code(z);
     }
-    w.put(best, 2);
+    unsigned pick = code[1].bits < code[0].bits ? 1 : 0;
+    w.put(order[pick], 2);
     w.put_sized(zz(q[0]));
-    put_stream(w, z, choose_code(z));
+    put_stream(w, sc.z_of[pick], code[pick]);
   }
 
   // Times, as multiples of a unit (the gcd of their offsets from the first: 1000 for times in

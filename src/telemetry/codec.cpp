@@ -316,7 +316,19 @@ BlockHeader read_header(std::span<const std::uint8_t> blob) {
   need(8);
   h.start = static_cast<Micros>(get_u64_le(blob.data() + i));
   i += 8;
-  if (h.encoding != Encoding::xor_float) {
+  if (h.version == sealed_format_version) {  // one byte k for 10^k, or 0xff and the double
+    need(1);
+    std::uint8_t k = blob[i++];
+    if (k == 0xff) {
+      need(8);
+      h.scale = std::bit_cast<double>(get_u64_le(blob.data() + i));
+      i += 8;
+    } else if (k <= 22 && h.encoding == Encoding::scaled_divide) {
+      h.scale = detail::power_of_ten(k);
+    } else {
+      fail(ErrorCode::data_loss, "block: bad scale byte " + std::to_string(k));
+    }
+  } else if (h.encoding != Encoding::xor_float) {
     need(8);
     h.scale = std::bit_cast<double>(get_u64_le(blob.data() + i));
     i += 8;

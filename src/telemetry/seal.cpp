@@ -92,8 +92,10 @@ class BitWriter {
 //               of 24 or more escapes: 24 ones, the width of z (7 bits), z
 //   sparse k    zero runs: per nonzero element, gamma(zeros before it + 1), then rice k of z - 1;
 //               zeros at the end: gamma(their count + 1)
-//   fixed w     every element in w bits (1..64; 0 is written as 64)
-enum class StreamMode : std::uint8_t { zero = 0, rice = 1, sparse = 2, fixed = 3 };
+//   bounded     the largest element M (sized), then every element in truncated binary for M + 1
+//               values: k or k + 1 bits, k = floor(log2(M + 1)) (M + 1 a power of two: k bits
+//               each); only for M < 2^62
+enum class StreamMode : std::uint8_t { zero = 0, rice = 1, sparse = 2, bounded = 3 };
 
 std::uint64_t rice_bits(std::uint64_t z, unsigned k) noexcept {
   std::uint64_t q = z >> k;
@@ -106,7 +108,20 @@ std::uint64_t gamma_bits(std::uint64_t v) noexcept {
 struct StreamCode {
   StreamMode mode = StreamMode::zero;
   unsigned param = 0;
-  std::uint64_t bits = 0;  // the stream's size, header byte excluded
+  std::uint64_t bits = 0;   // the stream's size, header byte excluded
+  std::uint64_t bound = 0;  // bounded: the largest element
+};
+
+/// Truncated binary for the values 0..bound (bound < 2^62): values below `t` take k bits, the
+/// others k + 1.
+struct Truncated {
+  unsigned k;
+  std::uint64_t t;
+  explicit Truncated(std::uint64_t bound) noexcept {
+    std::uint64_t u = bound + 1;
+    k = static_cast<unsigned>(std::bit_width(u)) - 1;
+    t = (std::uint64_t{1} << (k + 1)) - u;
+  }
 };
 
 /// The Rice parameter whose code length is about the smallest for elements of this mean.
@@ -129,8 +144,15 @@ StreamCode choose_code(std::span<const std::uint64_t> z) {
     nonzero += v != 0;
   }
   if (max == 0) return best;
-  auto w = static_cast<unsigned>(std::bit_width(max));
-  best = {StreamMode::fixed, w, static_cast<std::uint64_t>(w) * z.size()};
+  best = {StreamMode::rice, 0, ~std::uint64_t{0}, 0};
+  if (max < (std::uint64_t{1} << 62)) {
+    Truncated tb(max);
+    std::uint64_t long_codes = 0;
+    for (auto v : z) long_codes += v >= tb.t;
+    best = {StreamMode::bounded, 0,
+            7 + static_cast<std::uint64_t>(std::bit_width(max)) + tb.k * z.size() + long_codes,
+            max};
+  }
   std::uint64_t exact_sum = 0;
   if (!huge)
     for (auto v : z) exact_sum += v;
@@ -213,9 +235,17 @@ void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode
       if (run) w.put_gamma(run + 1);
       return;
     }
-    case StreamMode::fixed:
-      for (auto v : z) w.put_wide(v, c.param);
+    case StreamMode::bounded: {
+      w.put_sized(c.bound);
+      Truncated tb(c.bound);
+      for (auto v : z) {
+        if (v < tb.t)
+          w.put_wide(v, tb.k);
+        else
+          w.put_wide(v + tb.t, tb.k + 1);
+      }
       return;
+    }
   }
 }
 
@@ -276,9 +306,19 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
       }
       return true;
     }
-    case StreamMode::fixed: {
-      unsigned w = param == 0 ? 64 : param;
-      for (std::size_t i = 0; i < n; ++i) sink(i, r.take_wide(w));
+    case StreamMode::bounded: {
+      std::uint64_t bound = get_sized(r);
+      if (bound >= (std::uint64_t{1} << 62)) return false;
+      Truncated tb(bound);
+      for (std::size_t i = 0; i < n; ++i) {
+        r.refill();
+        std::uint64_t v = r.take_wide(tb.k);
+        if (v >= tb.t) {
+          r.refill();
+          v = ((v << 1) | r.take(1)) - tb.t;
+        }
+        sink(i, v);
+      }
       return true;
     }
   }
@@ -410,8 +450,19 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
   }
   for (int i = 0; i < 8; ++i)
     out.push_back(static_cast<std::uint8_t>(static_cast<std::uint64_t>(times[0]) >> (8 * i)));
-  for (int i = 0; i < 8; ++i)
-    out.push_back(static_cast<std::uint8_t>(double_bits(scheme.scale) >> (8 * i)));
+  // The scale: one byte k for 10^k (scaled_divide, k <= 22: exact doubles), else 0xff and the
+  // double.
+  int decimals = -1;
+  if (scheme.encoding == Encoding::scaled_divide)
+    for (int k = 0; k <= 22; ++k)
+      if (detail::power_of_ten(k) == scheme.scale) decimals = k;
+  if (decimals >= 0) {
+    out.push_back(static_cast<std::uint8_t>(decimals));
+  } else {
+    out.push_back(0xff);
+    for (int i = 0; i < 8; ++i)
+      out.push_back(static_cast<std::uint8_t>(double_bits(scheme.scale) >> (8 * i)));
+  }
   BitWriter w(out);
 
   SealScratch& sc = seal_scratch();

@@ -9,6 +9,13 @@
 
 namespace houqin::telemetry::detail {
 
+/// 10^k for k in 0..22, exactly (the sealed header's one-byte scale).
+inline double power_of_ten(int k) noexcept {
+  double v = 1;
+  for (int i = 0; i < k; ++i) v *= 10;  // exact up to 10^22
+  return v;
+}
+
 /// Decodes a sealed block whose header `h` was read by read_header into `out` (room for
 /// h.count samples). False for a damaged block; never reads outside the blob.
 bool decode_sealed(const BlockHeader& h, std::span<const std::uint8_t> blob,

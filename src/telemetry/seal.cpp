@@ -131,21 +131,71 @@ unsigned rice_k_for(std::uint64_t sum, std::uint64_t count) noexcept {
   return mean < 2 ? 0 : static_cast<unsigned>(std::bit_width(mean)) - 1;
 }
 
-/// The cheapest code for `z`: fixed width, or Rice (or zero runs when most elements are zero)
-/// with the parameters next to the one the mean suggests, all three costed in one pass.
+/// The cheapest code for `z`: bounded, or Rice (or zero runs when most elements are zero) with
+/// the parameters next to the one the mean suggests. One pass finds the largest element, the sum
+/// and the zeros; a second costs the bounded code and the three Rice parameters together.
 StreamCode choose_code(std::span<const std::uint64_t> z) {
   StreamCode best;
-  std::uint64_t max = 0, nonzero = 0, sum = 0;
-  bool huge = false;  // sums that could overflow: costed element by element below all the same
+  std::uint64_t max = 0, nonzero = 0, exact_sum = 0;
+  bool huge = false;  // a sum past 2^64: the mean is then taken of the elements / 256
   for (auto v : z) {
     max = std::max(max, v);
-    huge |= v >= (std::uint64_t{1} << 40);
-    sum += v >> 8;  // a mean to choose k by, safe from overflow for any 2^24 elements
+    huge |= __builtin_add_overflow(exact_sum, v, &exact_sum);
     nonzero += v != 0;
   }
   if (max == 0) return best;
+  std::uint64_t sum = exact_sum;
+  if (huge) {
+    sum = 0;
+    for (auto v : z) sum += v >> 8;
+  }
+  auto center = [&](std::uint64_t count) {
+    return huge ? std::min(rice_k_for(sum, count) + 8, 63u) : rice_k_for(sum, count);
+  };
   best = {StreamMode::rice, 0, ~std::uint64_t{0}, 0};
-  if (max < (std::uint64_t{1} << 62)) {
+  const bool bounded = max < (std::uint64_t{1} << 62);
+  const unsigned c0 = center(z.size());
+  const unsigned r0 = c0 > 0 ? c0 - 1 : 0;
+  if (bounded && r0 + 2 <= 63 && (max >> r0) < rice_escape) {
+    // No element escapes any of the three Rice codes: shifted sums, in the same pass as the
+    // bounded code's long codes (vectorized).
+    Truncated tb(max);
+    std::uint64_t long_codes = 0, s0 = 0, s1 = 0, s2 = 0;
+    for (auto v : z) {
+      long_codes += v >= tb.t;
+      s0 += v >> r0;
+      s1 += v >> (r0 + 1);
+      s2 += v >> (r0 + 2);
+    }
+    best = {StreamMode::bounded, 0,
+            7 + static_cast<std::uint64_t>(std::bit_width(max)) + tb.k * z.size() + long_codes,
+            max};
+    const std::uint64_t sums[3] = {s0, s1, s2};
+    for (unsigned j = 0; j < 3; ++j) {
+      std::uint64_t bits = (1 + r0 + j) * z.size() + sums[j];
+      if (bits < best.bits) best = {StreamMode::rice, r0 + j, bits, 0};
+    }
+    if (nonzero * 2 < z.size()) {
+      const unsigned cs = center(nonzero);
+      const unsigned ks = cs > 0 ? cs - 1 : 0;
+      std::uint64_t bits[3] = {0, 0, 0}, run = 0;
+      for (auto v : z) {
+        if (v == 0) {
+          ++run;
+          continue;
+        }
+        std::uint64_t g = gamma_bits(run + 1);
+        for (unsigned j = 0; j < 3; ++j) bits[j] += g + rice_bits(v - 1, std::min(ks + j, 63u));
+        run = 0;
+      }
+      if (run)
+        for (auto& b : bits) b += gamma_bits(run + 1);
+      for (unsigned j = 0; j < 3; ++j)
+        if (bits[j] < best.bits) best = {StreamMode::sparse, std::min(ks + j, 63u), bits[j], 0};
+    }
+    return best;
+  }
+  if (bounded) {
     Truncated tb(max);
     std::uint64_t long_codes = 0;
     for (auto v : z) long_codes += v >= tb.t;
@@ -153,12 +203,6 @@ StreamCode choose_code(std::span<const std::uint64_t> z) {
             7 + static_cast<std::uint64_t>(std::bit_width(max)) + tb.k * z.size() + long_codes,
             max};
   }
-  std::uint64_t exact_sum = 0;
-  if (!huge)
-    for (auto v : z) exact_sum += v;
-  auto center = [&](std::uint64_t count) {
-    return huge ? std::min(rice_k_for(sum, count) + 8, 63u) : rice_k_for(exact_sum, count);
-  };
   auto try_k = [&](StreamMode mode, unsigned c) {
     unsigned k0 = c > 0 ? c - 1 : 0;
     std::uint64_t bits[3] = {0, 0, 0};
@@ -192,9 +236,9 @@ StreamCode choose_code(std::span<const std::uint64_t> z) {
         for (auto& b : bits) b += gamma_bits(run + 1);
     }
     for (unsigned j = 0; j < 3; ++j)
-      if (bits[j] < best.bits) best = {mode, std::min(k0 + j, 63u), bits[j]};
+      if (bits[j] < best.bits) best = {mode, std::min(k0 + j, 63u), bits[j], 0};
   };
-  try_k(StreamMode::rice, center(z.size()));
+  try_k(StreamMode::rice, c0);
   if (nonzero * 2 < z.size()) try_k(StreamMode::sparse, center(nonzero));
   return best;
 }

@@ -267,7 +267,7 @@ TEST_F(FailoverTest, TelemetryGoesOnAcceptingIntoItsLogAndWritesItAllToTheNewPri
   // houqin::migrations() includes the telemetry storage tables.
   const auto wal = std::filesystem::temp_directory_path() /
                    ("houqin-failover-wal-" + std::to_string(::getpid()));
-  const auto o = telemetry_options(wal, 2 << 10);
+  const auto o = telemetry_options(wal, 1 << 9);  // a few sealed blocks of the 4 points
   const auto t0 = telemetry_t0, second = telemetry_second;
   auto batch = [](std::int64_t from, std::int64_t to) { return telemetry_batch(4, from, to); };
   const auto points = telemetry_points(4);

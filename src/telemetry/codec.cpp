@@ -14,43 +14,14 @@ namespace houqin::telemetry {
 namespace {
 
 constexpr std::uint8_t format_version = 1;
-constexpr std::uint8_t sealed_format_version = 2;         // seal.cpp
-constexpr double max_exact_integer = 9007199254740992.0;  // 2^53
-
-std::uint64_t zigzag(std::uint64_t v) noexcept {
-  auto s = static_cast<std::int64_t>(v);
-  return (v << 1) ^ static_cast<std::uint64_t>(s >> 63);
-}
-std::uint64_t unzigzag(std::uint64_t z) noexcept {
-  return (z >> 1) ^ (0 - (z & 1));
-}
-
-std::uint64_t bits_of(double d) noexcept {
-  return std::bit_cast<std::uint64_t>(d);
-}
-
-const std::uint64_t canonical_nan = bits_of(std::numeric_limits<double>::quiet_NaN());
-
-/// value = q / scale or q * scale: the one formula both encoder and decoder use.
-template <Encoding E>
-inline double unscale(std::int64_t q, double scale) noexcept {
-  if constexpr (E == Encoding::scaled_divide) return static_cast<double>(q) / scale;
-  return static_cast<double>(q) * scale;
-}
-
-/// The integer q with unscale(q) == value bit for bit, or false (NaN, infinities, -0, values off
-/// the resolution's grid, integers beyond 2^53).
-bool on_grid(double value, const ValueScheme& s, std::int64_t& q) noexcept {
-  double r = s.encoding == Encoding::scaled_divide ? value * s.scale : value / s.scale;
-  if (!(std::fabs(r) < max_exact_integer)) return false;  // also NaN and infinities
-  // Rounds half away from zero inline (std::nearbyint is a libm call on baseline x86-64); any
-  // integer will do, because the check below decides.
-  q = static_cast<std::int64_t>(r + (r < 0 ? -0.5 : 0.5));
-  double back = s.encoding == Encoding::scaled_divide
-                    ? unscale<Encoding::scaled_divide>(q, s.scale)
-                    : unscale<Encoding::scaled_multiply>(q, s.scale);
-  return bits_of(back) == bits_of(value);
-}
+constexpr std::uint8_t sealed_format_version = 2;  // seal.cpp
+using detail::bits_of;
+using detail::canonical_nan;
+using detail::max_exact_integer;
+using detail::on_grid;
+using detail::unscale;
+using detail::unzigzag;
+using detail::zigzag;
 
 void put_u64_le(std::vector<std::uint8_t>& out, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));

@@ -18,19 +18,19 @@ namespace houqin::telemetry {
 namespace {
 
 constexpr std::uint8_t sealed_version = 2;
-constexpr double sealed_max_exact = 9007199254740992.0;  // 2^53
-constexpr unsigned rice_escape = 24;                     // unary prefix that escapes a Rice code
+constexpr unsigned rice_escape = 24;  // unary prefix that escapes a Rice code
+
+using detail::bits_of;
+using detail::canonical_nan;
+using detail::on_grid;
+using detail::unscale;
 
 std::uint64_t zz(std::int64_t v) noexcept {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+  return detail::zigzag(static_cast<std::uint64_t>(v));
 }
 std::int64_t unzz(std::uint64_t z) noexcept {
-  return static_cast<std::int64_t>((z >> 1) ^ (0 - (z & 1)));
+  return static_cast<std::int64_t>(detail::unzigzag(z));
 }
-std::uint64_t double_bits(double d) noexcept {
-  return std::bit_cast<std::uint64_t>(d);
-}
-const std::uint64_t quiet_nan_bits = double_bits(std::numeric_limits<double>::quiet_NaN());
 
 /// MSB-first bit writer appending to a byte vector.
 class BitWriter {
@@ -414,21 +414,6 @@ std::int64_t wrap_add(std::int64_t a, std::int64_t b) noexcept {
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
 }
 
-template <Encoding E>
-double from_q(std::int64_t q, double scale) noexcept {
-  if constexpr (E == Encoding::scaled_divide) return static_cast<double>(q) / scale;
-  return static_cast<double>(q) * scale;
-}
-
-bool to_q(double value, Encoding e, double scale, std::int64_t& q) noexcept {
-  double r = e == Encoding::scaled_divide ? value * scale : value / scale;
-  if (!(std::fabs(r) < sealed_max_exact)) return false;
-  q = static_cast<std::int64_t>(r + (r < 0 ? -0.5 : 0.5));
-  double back = e == Encoding::scaled_divide ? from_q<Encoding::scaled_divide>(q, scale)
-                                             : from_q<Encoding::scaled_multiply>(q, scale);
-  return double_bits(back) == double_bits(value);
-}
-
 std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
@@ -505,7 +490,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
   } else {
     out.push_back(0xff);
     for (int i = 0; i < 8; ++i)
-      out.push_back(static_cast<std::uint8_t>(double_bits(scheme.scale) >> (8 * i)));
+      out.push_back(static_cast<std::uint8_t>(bits_of(scheme.scale) >> (8 * i)));
   }
   BitWriter w(out);
 
@@ -542,7 +527,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     escapes.clear();
     for (std::size_t i = 0; i < n; ++i) {
       std::int64_t v;
-      if (to_q(values[i], scheme.encoding, scheme.scale, v))
+      if (on_grid(values[i], scheme, v))
         q.push_back(v);
       else
         escapes.push_back(i);
@@ -552,11 +537,11 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     for (auto i : escapes) {
       w.put_gamma(i - prev + 1);
       prev = i;
-      if (double_bits(values[i]) == quiet_nan_bits) {
+      if (bits_of(values[i]) == canonical_nan) {
         w.put(0, 1);
       } else {
         w.put(1, 1);
-        w.put_wide(double_bits(values[i]), 64);
+        w.put_wide(bits_of(values[i]), 64);
       }
     }
   }
@@ -716,7 +701,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     same = false;
   }
   for (std::size_t i = 0; same && i < n; ++i)
-    same = check.times[i] == times[i] && double_bits(check.values[i]) == double_bits(values[i]) &&
+    same = check.times[i] == times[i] && bits_of(check.values[i]) == bits_of(values[i]) &&
            check.qualities[i] == qualities[i] && check.flags[i] == flags[i];
   if (!same) out.resize(begin);
   return same;
@@ -741,7 +726,7 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     prev = i;
     r.refill();
     out.values[i] =
-        r.take(1) ? std::bit_cast<double>(r.take_wide(64)) : std::bit_cast<double>(quiet_nan_bits);
+        r.take(1) ? std::bit_cast<double>(r.take_wide(64)) : std::bit_cast<double>(canonical_nan);
     pos[e] = i;
     if (r.phantom > 64) return false;
   }
@@ -751,7 +736,7 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     auto kind = static_cast<unsigned>(r.take(2));
     if (kind >= predictor_count) return false;
     std::int64_t q0 = unzz(get_sized(r));
-    out.values[0] = from_q<E>(q0, h.scale);
+    out.values[0] = unscale<E>(q0, h.scale);
     double* values = out.values.data();
     const double scale = h.scale;
     // One loop per predictor, its kind known to the compiler.
@@ -760,7 +745,7 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
       p.start(q0);
       return get_stream(r, n - 1, [&](std::size_t i, std::uint64_t z) {
         std::int64_t v = wrap_add(p.template predict_as<K>(), unzz(z));
-        values[i + 1] = from_q<E>(v, scale);
+        values[i + 1] = unscale<E>(v, scale);
         p.push(v);
       });
     };
@@ -790,7 +775,7 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
       ++e;
     } else {
       if (qi == m) return false;
-      out.values[i] = from_q<E>(qs[qi++], h.scale);
+      out.values[i] = unscale<E>(qs[qi++], h.scale);
     }
   }
   return qi == m && e == escapes;

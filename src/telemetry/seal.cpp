@@ -562,13 +562,16 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
       }
     }
     // The two predictors with the smallest sums are costed exactly (the sum misjudges signals
-    // with spikes, whose large residuals Rice codes escape).
+    // with spikes, whose large residuals Rice codes escape), unless the smallest sum is under
+    // three quarters of the next: then the first wins anyway.
     unsigned order[predictor_count] = {0, 1, 2};
     std::sort(order, order + predictor_count, [&](unsigned a, unsigned b) {
       return sums[a] < sums[b] || (sums[a] == sums[b] && a < b);
     });
+    const unsigned candidates = sums[order[0]] * 4 < sums[order[1]] * 3 ? 1 : 2;
     StreamCode code[2];
-    for (unsigned c = 0; c < 2; ++c) {
+    code[1].bits = ~std::uint64_t{0};
+    for (unsigned c = 0; c < candidates; ++c) {
       auto& z = sc.z_of[c];
       z.resize(q.size() - 1);
       Predictor p{order[c], {}};

@@ -131,71 +131,66 @@ unsigned rice_k_for(std::uint64_t sum, std::uint64_t count) noexcept {
   return mean < 2 ? 0 : static_cast<unsigned>(std::bit_width(mean)) - 1;
 }
 
+/// The sizes of `z` in Rice codes of parameters k0, k0 + 1 and k0 + 2 (at most 63).
+void rice_costs(std::span<const std::uint64_t> z, unsigned k0, std::uint64_t max,
+                std::uint64_t (&bits)[3]) {
+  if (k0 + 2 <= 63 && (max >> k0) < rice_escape) {
+    // No element escapes any of the three: sums of shifted elements (vectorized).
+    std::uint64_t s0 = 0, s1 = 0, s2 = 0;
+    for (auto v : z) {
+      s0 += v >> k0;
+      s1 += v >> (k0 + 1);
+      s2 += v >> (k0 + 2);
+    }
+    bits[0] = (1 + k0) * z.size() + s0;
+    bits[1] = (2 + k0) * z.size() + s1;
+    bits[2] = (3 + k0) * z.size() + s2;
+    return;
+  }
+  bits[0] = bits[1] = bits[2] = 0;
+  for (auto v : z)
+    for (unsigned j = 0; j < 3; ++j) bits[j] += rice_bits(v, std::min(k0 + j, 63u));
+}
+
+/// The sizes of `z` in zero runs with Rice parameters k0, k0 + 1 and k0 + 2 (at most 63).
+void sparse_costs(std::span<const std::uint64_t> z, unsigned k0, std::uint64_t (&bits)[3]) {
+  bits[0] = bits[1] = bits[2] = 0;
+  std::uint64_t run = 0;
+  for (auto v : z) {
+    if (v == 0) {
+      ++run;
+      continue;
+    }
+    std::uint64_t g = gamma_bits(run + 1);
+    for (unsigned j = 0; j < 3; ++j) bits[j] += g + rice_bits(v - 1, std::min(k0 + j, 63u));
+    run = 0;
+  }
+  if (run)
+    for (auto& b : bits) b += gamma_bits(run + 1);
+}
+
 /// The cheapest code for `z`: bounded, or Rice (or zero runs when most elements are zero) with
-/// the parameters next to the one the mean suggests. One pass finds the largest element, the sum
-/// and the zeros; a second costs the bounded code and the three Rice parameters together.
+/// the parameter the mean suggests and its two neighbours.
 StreamCode choose_code(std::span<const std::uint64_t> z) {
   StreamCode best;
-  std::uint64_t max = 0, nonzero = 0, exact_sum = 0;
+  std::uint64_t max = 0, nonzero = 0, sum = 0;
   bool huge = false;  // a sum past 2^64: the mean is then taken of the elements / 256
   for (auto v : z) {
     max = std::max(max, v);
-    huge |= __builtin_add_overflow(exact_sum, v, &exact_sum);
+    huge |= __builtin_add_overflow(sum, v, &sum);
     nonzero += v != 0;
   }
   if (max == 0) return best;
-  std::uint64_t sum = exact_sum;
   if (huge) {
     sum = 0;
     for (auto v : z) sum += v >> 8;
   }
-  auto center = [&](std::uint64_t count) {
-    return huge ? std::min(rice_k_for(sum, count) + 8, 63u) : rice_k_for(sum, count);
+  auto first_k = [&](std::uint64_t count) {
+    unsigned c = huge ? std::min(rice_k_for(sum, count) + 8, 63u) : rice_k_for(sum, count);
+    return c > 0 ? c - 1 : 0;
   };
   best = {StreamMode::rice, 0, ~std::uint64_t{0}, 0};
-  const bool bounded = max < (std::uint64_t{1} << 62);
-  const unsigned c0 = center(z.size());
-  const unsigned r0 = c0 > 0 ? c0 - 1 : 0;
-  if (bounded && r0 + 2 <= 63 && (max >> r0) < rice_escape) {
-    // No element escapes any of the three Rice codes: shifted sums, in the same pass as the
-    // bounded code's long codes (vectorized).
-    Truncated tb(max);
-    std::uint64_t long_codes = 0, s0 = 0, s1 = 0, s2 = 0;
-    for (auto v : z) {
-      long_codes += v >= tb.t;
-      s0 += v >> r0;
-      s1 += v >> (r0 + 1);
-      s2 += v >> (r0 + 2);
-    }
-    best = {StreamMode::bounded, 0,
-            7 + static_cast<std::uint64_t>(std::bit_width(max)) + tb.k * z.size() + long_codes,
-            max};
-    const std::uint64_t sums[3] = {s0, s1, s2};
-    for (unsigned j = 0; j < 3; ++j) {
-      std::uint64_t bits = (1 + r0 + j) * z.size() + sums[j];
-      if (bits < best.bits) best = {StreamMode::rice, r0 + j, bits, 0};
-    }
-    if (nonzero * 2 < z.size()) {
-      const unsigned cs = center(nonzero);
-      const unsigned ks = cs > 0 ? cs - 1 : 0;
-      std::uint64_t bits[3] = {0, 0, 0}, run = 0;
-      for (auto v : z) {
-        if (v == 0) {
-          ++run;
-          continue;
-        }
-        std::uint64_t g = gamma_bits(run + 1);
-        for (unsigned j = 0; j < 3; ++j) bits[j] += g + rice_bits(v - 1, std::min(ks + j, 63u));
-        run = 0;
-      }
-      if (run)
-        for (auto& b : bits) b += gamma_bits(run + 1);
-      for (unsigned j = 0; j < 3; ++j)
-        if (bits[j] < best.bits) best = {StreamMode::sparse, std::min(ks + j, 63u), bits[j], 0};
-    }
-    return best;
-  }
-  if (bounded) {
+  if (max < (std::uint64_t{1} << 62)) {
     Truncated tb(max);
     std::uint64_t long_codes = 0;
     for (auto v : z) long_codes += v >= tb.t;
@@ -203,43 +198,19 @@ StreamCode choose_code(std::span<const std::uint64_t> z) {
             7 + static_cast<std::uint64_t>(std::bit_width(max)) + tb.k * z.size() + long_codes,
             max};
   }
-  auto try_k = [&](StreamMode mode, unsigned c) {
-    unsigned k0 = c > 0 ? c - 1 : 0;
-    std::uint64_t bits[3] = {0, 0, 0};
-    if (mode == StreamMode::rice && k0 + 2 <= 63 && (max >> k0) < rice_escape) {
-      // No element escapes with any of the three: sums of shifted elements (vectorized).
-      std::uint64_t s0 = 0, s1 = 0, s2 = 0;
-      for (auto v : z) {
-        s0 += v >> k0;
-        s1 += v >> (k0 + 1);
-        s2 += v >> (k0 + 2);
-      }
-      for (unsigned j = 0; j < 3; ++j) bits[j] = (1 + k0 + j) * z.size();
-      bits[0] += s0;
-      bits[1] += s1;
-      bits[2] += s2;
-    } else if (mode == StreamMode::rice) {
-      for (auto v : z)
-        for (unsigned j = 0; j < 3; ++j) bits[j] += rice_bits(v, std::min(k0 + j, 63u));
-    } else {
-      std::uint64_t run = 0;
-      for (auto v : z) {
-        if (v == 0) {
-          ++run;
-          continue;
-        }
-        std::uint64_t g = gamma_bits(run + 1);
-        for (unsigned j = 0; j < 3; ++j) bits[j] += g + rice_bits(v - 1, std::min(k0 + j, 63u));
-        run = 0;
-      }
-      if (run)
-        for (auto& b : bits) b += gamma_bits(run + 1);
-    }
+  auto keep = [&](StreamMode mode, unsigned k0, const std::uint64_t(&bits)[3]) {
     for (unsigned j = 0; j < 3; ++j)
       if (bits[j] < best.bits) best = {mode, std::min(k0 + j, 63u), bits[j], 0};
   };
-  try_k(StreamMode::rice, c0);
-  if (nonzero * 2 < z.size()) try_k(StreamMode::sparse, center(nonzero));
+  std::uint64_t bits[3];
+  const unsigned k0 = first_k(z.size());
+  rice_costs(z, k0, max, bits);
+  keep(StreamMode::rice, k0, bits);
+  if (nonzero * 2 < z.size()) {
+    const unsigned ks = first_k(nonzero);
+    sparse_costs(z, ks, bits);
+    keep(StreamMode::sparse, ks, bits);
+  }
   return best;
 }
 

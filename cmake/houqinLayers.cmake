@@ -25,6 +25,15 @@ set(HOUQIN_LAYER_ROOT ${PROJECT_BINARY_DIR}/layers)
 # layers below them. Plain layers share a precompiled header of their own.
 set(HOUQIN_PLAIN_LAYERS "" CACHE STRING "Layers compiled with HOUQIN_PLAIN_LAYER_OPTIONS added")
 set(HOUQIN_PLAIN_LAYER_OPTIONS "" CACHE STRING "Compile options added to HOUQIN_PLAIN_LAYERS")
+# Or not compiled at all: a file listing object files another tree of the same sources built
+# (one path per line; ./dev.sh test lists the release tree's libhouqin objects). A plain layer
+# whose objects are listed there is an imported object library of those objects: the TSan tree
+# links the release build's domain objects, uninstrumented like a plain layer, instead of
+# compiling the domains a second time (docs/development.md).
+set(HOUQIN_PLAIN_LAYER_OBJECTS "" CACHE FILEPATH "Prebuilt objects for HOUQIN_PLAIN_LAYERS")
+if(HOUQIN_PLAIN_LAYER_OBJECTS)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${HOUQIN_PLAIN_LAYER_OBJECTS})
+endif()
 set_property(GLOBAL PROPERTY HOUQIN_LAYERS "")
 
 function(houqin_layer name)
@@ -71,6 +80,18 @@ function(houqin_layer name)
          SYMBOLIC)
   endforeach()
 
+  if(name IN_LIST HOUQIN_PLAIN_LAYERS AND HOUQIN_PLAIN_LAYER_OBJECTS)
+    file(STRINGS ${HOUQIN_PLAIN_LAYER_OBJECTS} objects REGEX "/houqin_${name}\\.dir/")
+    if(objects)
+      add_library(houqin_${name} OBJECT IMPORTED GLOBAL)
+      set_target_properties(houqin_${name} PROPERTIES IMPORTED_OBJECTS "${objects}")
+      foreach(dep IN LISTS L_DEPENDS)
+        target_link_libraries(houqin_${name} INTERFACE houqin_${dep})
+      endforeach()
+      target_link_libraries(houqin_${name} INTERFACE ${L_PUBLIC_LIBS})
+      return()
+    endif()
+  endif()
   add_library(houqin_${name} OBJECT ${L_SOURCES})
   set_target_properties(houqin_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
   # Objects of libhouqin: the export macro marks their symbols for export.

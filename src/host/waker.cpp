@@ -22,6 +22,7 @@ struct Waker::Impl {
   int inotify_fd = -1;
   long long data_version = -1;
   std::uint64_t listening_on = 0;  // the connection generation LISTEN was sent on
+  std::string schema;              // PostgreSQL: the schema whose commits wake this waker
 
   explicit Impl(store::Store& s) : store(s) {}
   ~Impl() {
@@ -30,19 +31,33 @@ struct Waker::Impl {
 
   // ---- PostgreSQL ----
   PGconn* pg() { return static_cast<PGconn*>(store.native_handle()); }
-  /// Consumes every notification that has arrived; true if there was one.
+  /// Consumes every notification that has arrived; true if one was for this waker's schema
+  /// (the payload writers send) or had no payload (a writer of an earlier version).
   bool drain_notifications() {
     if (!PQconsumeInput(pg()))
       fail(ErrorCode::unavailable, std::string("waker: ") + PQerrorMessage(pg()));
     bool any = false;
     while (PGnotify* n = PQnotifies(pg())) {
-      any = true;
+      const std::string_view payload = n->extra ? n->extra : "";
+      if (payload.empty() || payload == schema) any = true;
       PQfreemem(n);
     }
     return any;
   }
+  /// The schema this store's names resolve to (its search_path), which writers name in the NOTIFY.
+  std::string current_schema() {
+    PGresult* r = PQexec(pg(), "SELECT current_schema()");
+    std::string out;
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+      out = PQgetvalue(r, 0, 0);
+    const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    if (!ok) fail(ErrorCode::unavailable, std::string("waker: ") + PQerrorMessage(pg()));
+    return out;
+  }
   void listen() {
     store.execute("LISTEN " + std::string(store::event_channel));
+    schema = current_schema();
     listening_on = store.connection_generation();
   }
   bool wait_pg(std::chrono::milliseconds timeout) {
@@ -53,10 +68,17 @@ struct Waker::Impl {
       return true;
     }
     if (drain_notifications()) return true;
-    pollfd p{PQsocket(pg()), POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(timeout.count()));
-    if (rc < 0 && errno != EINTR) fail(ErrorCode::internal, "waker: poll failed");
-    return rc > 0 && drain_notifications();
+    // Notifications for other schemas in the same database are consumed and waited past.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{PQsocket(pg()), POLLIN, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (rc < 0 && errno != EINTR) fail(ErrorCode::internal, "waker: poll failed");
+      if (rc > 0 && drain_notifications()) return true;
+    }
   }
 
   // ---- SQLite ----

@@ -13,8 +13,10 @@ namespace {
 
 /// The transaction-level advisory lock that orders writers on PostgreSQL (key "hqev"), and the
 /// NOTIFY that PostgreSQL delivers to listeners when the transaction commits: one round trip.
+/// The channel is the database's; the payload names the writer's schema, so that a listener on
+/// one schema is not woken by the commits of another in the same database.
 constexpr std::string_view order_lock_and_notify =
-    "SELECT pg_advisory_xact_lock(1752188278), pg_notify('houqin_event', '')";
+    "SELECT pg_advisory_xact_lock(1752188278), pg_notify('houqin_event', current_schema())";
 static_assert(event_channel == "houqin_event");
 
 /// Per handle: whether the log's table is known to exist (checked once).

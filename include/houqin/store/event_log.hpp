@@ -35,7 +35,8 @@ struct StoredEvent {
 BOOST_DESCRIBE_STRUCT(StoredEvent, (),
                       (id, version, type, aggregate, aggregate_id, time, actor, payload))
 
-/// The channel PostgreSQL writers NOTIFY after writing events (consumers LISTEN on it).
+/// The channel PostgreSQL writers NOTIFY after writing events (consumers LISTEN on it). The
+/// payload is the writer's schema (`current_schema()`): one database may hold several stores.
 inline constexpr std::string_view event_channel = "houqin_event";
 
 /// Writes entries to the log in the current transaction (a Store does this itself at commit;

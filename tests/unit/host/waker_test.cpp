@@ -57,6 +57,35 @@ TEST_P(WakerTest, AnotherConnectionsCommitWakesTheWaiter) {
   EXPECT_EQ(store::read_events(*host, 0, 10).size(), 1u);
 }
 
+TEST(WakerPgTest, CommitsInAnotherSchemaOfTheDatabaseDoNotWakeIt) {
+  testing::BackendFixture mine, theirs;
+  auto host = mine.open("postgresql");
+  HQ_REQUIRE_STORE(host);
+  auto other = theirs.open("postgresql");
+  store::migrate(*host, std::vector<store::Migration>{});
+  host::Waker waker(*host);
+  // Another store in the same database commits events while this one waits: the wait sleeps its
+  // whole timeout.
+  auto woke = std::async(std::launch::async, [&] {
+    auto start = Steady::now();
+    bool got = waker.wait(400ms);
+    return std::pair{got, Steady::now() - start};
+  });
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(50ms);
+    other->events().publish(wakertest::Knocked{1});
+  }
+  auto [got, took] = woke.get();
+  EXPECT_FALSE(got) << "woken by another schema's commit";
+  EXPECT_GE(took, 390ms);
+  // Its own schema's commit does wake it.
+  auto writer = store::Store::open(mine.url());
+  auto again = std::async(std::launch::async, [&] { return waker.wait(10s); });
+  std::this_thread::sleep_for(50ms);
+  writer->events().publish(wakertest::Knocked{2});
+  EXPECT_TRUE(again.get());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, WakerTest, ::testing::Values("sqlite_file", "postgresql"),
                          [](const auto& p) { return p.param; });
 

@@ -25,7 +25,7 @@ PACKAGES=(
   python3-numpy python3-pandas python3-nbclient python3-ipykernel python3-matplotlib python3-jsonschema mypy
   clang-16 libclang-rt-16-dev
   libzint-dev zlib1g-dev zbar-tools dmtx-utils librsvg2-bin libssl-dev
-  libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk poppler-utils prometheus systemd wrk curl
+  libxlsxwriter-dev python3-openpyxl weasyprint fonts-noto-cjk fonts-wqy-microhei poppler-utils prometheus systemd wrk curl
   libjs-chart.js chromium chromium-driver python3-selenium openssl
   patroni etcd-server victoria-metrics
 )

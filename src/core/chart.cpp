@@ -38,7 +38,8 @@ std::string line(double x1, double y1, double x2, double y2, std::string_view st
 
 std::string open_svg(double w, double h, std::string_view cls) {
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"" + std::string(cls) + "\"" +
-         attr("width", w) + attr("height", h) + " font-family=\"sans-serif\" font-size=\"11\">";
+         attr("width", w) + attr("height", h) + " font-family=\"" + std::string(html::fonts) +
+         "\" font-size=\"11\">";
 }
 
 /// Decimals that tell ticks `step` apart.

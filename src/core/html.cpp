@@ -30,8 +30,8 @@ namespace html {
 
 std::string page_start(std::string_view title, std::string_view heading) {
   return "<!DOCTYPE html>\n<html lang=\"zh\"><head><meta charset=\"utf-8\"><title>" +
-         html_escape(title) +
-         "</title><style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2em}"
+         html_escape(title) + "</title><style>body{font-family:" + std::string(fonts) +
+         ";margin:2em}"
          "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px "
          "8px;text-align:right}</style></head><body>\n<h1>" +
          html_escape(heading) + "</h1>\n";

@@ -240,7 +240,8 @@ std::string table_html(const Report& r) {
 std::string to_html(const Report& by_group, const Report& trend, const std::string& title) {
   std::string out = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
                     html_escape(title) +
-                    "</title><style>body{font-family:sans-serif}table{border-collapse:collapse}"
+                    "</title><style>body{font-family:" + std::string(html::fonts) +
+                    "}table{border-collapse:collapse}"
                     "td,th{border:1px solid #999;padding:2px 6px;text-align:right}</style>"
                     "</head><body>\n<h1>" +
                     html_escape(title) + "</h1>\n";

@@ -77,6 +77,11 @@ def test_the_repair_report_as_pdf_carries_its_figures(platform, tmp_path):
     lines = [line.split() for line in text.splitlines()]
     assert any("electrical" in words and "3" in words for words in lines)
     assert any("plumbing" in words and "2" in words for words in lines)
+    # Printed in the TrueType CJK font (html::fonts): subset fast and small, not Noto's CFF.
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True,
+                           text=True).stdout
+    assert "WenQuanYi" in fonts and "NotoSansCJK" not in fonts, fonts
+    assert pdf.stat().st_size < 60_000
 
 
 def test_an_unknown_format_is_refused_by_name(platform):

@@ -404,28 +404,32 @@ void BM_PipelinePostgres(benchmark::State& state) {
 constexpr std::size_t day = 86400;
 
 /// A day of one voltage at 1 s as the store closes it: streamed blocks of about 512 bytes.
-const std::vector<std::vector<std::uint8_t>>& streamed_day() {
-  static const auto blocks = [] {
-    std::vector<std::vector<std::uint8_t>> out;
-    BlockEncoder enc(0.01);
-    std::mt19937_64 rng(3);
-    std::normal_distribution<double> noise(0, 1);
-    for (std::size_t k = 0; k < day; ++k) {
-      double v =
-          std::round((230 + std::sin(static_cast<double>(k) / 300.0) + 0.03 * noise(rng)) * 100) /
-          100;
-      if (enc.encoded_size() >= 512) {
-        out.emplace_back();
-        enc.finish(out.back());
-        enc.reset(0.01);
-      }
-      enc.append(t0 + static_cast<Micros>(k) * 1'000'000, v, 0, Flag::pass);
+/// `jittered`: polled with up to 20 ms of jitter, in whole milliseconds.
+std::vector<std::vector<std::uint8_t>> make_day(bool jittered) {
+  std::vector<std::vector<std::uint8_t>> out;
+  BlockEncoder enc(0.01);
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 1);
+  std::uniform_int_distribution<int> jitter_ms(-20, 20);
+  for (std::size_t k = 0; k < day; ++k) {
+    double v =
+        std::round((230 + std::sin(static_cast<double>(k) / 300.0) + 0.03 * noise(rng)) * 100) /
+        100;
+    if (enc.encoded_size() >= 512) {
+      out.emplace_back();
+      enc.finish(out.back());
+      enc.reset(0.01);
     }
-    out.emplace_back();
-    enc.finish(out.back());
-    return out;
-  }();
-  return blocks;
+    Micros jitter = jittered ? jitter_ms(rng) * 1000 : 0;
+    enc.append(t0 + static_cast<Micros>(k) * 1'000'000 + jitter, v, 0, Flag::pass);
+  }
+  out.emplace_back();
+  enc.finish(out.back());
+  return out;
+}
+const std::vector<std::vector<std::uint8_t>>& streamed_day(bool jittered = false) {
+  static const auto aligned = make_day(false), with_jitter = make_day(true);
+  return jittered ? with_jitter : aligned;
 }
 
 /// The same blocks sealed, as SampleStore keeps them (format 2).
@@ -472,15 +476,17 @@ void BM_RangeDecodeStreamed(benchmark::State& state) {
 }
 
 /// What closing a block costs the append path, per sample: decoding the streamed block (for the
-/// rollups) and sealing it, verification included; against streaming the samples in.
+/// rollups) and sealing it, verification included; against streaming the samples in. The
+/// argument: 1 for poll jitter.
 void BM_CloseSeal(benchmark::State& state) {
   Series s;
   s.resize(day);
   std::vector<std::uint8_t> out;
   out.reserve(1 << 20);
+  const auto& blocks = streamed_day(state.range(0) != 0);
   for (auto _ : state) {
     out.clear();
-    for (const auto& b : streamed_day()) {
+    for (const auto& b : blocks) {
       std::size_t n = decode_block(b, s.buffers());
       seal_block(std::span(s.times).first(n), std::span(s.values).first(n),
                  std::span(s.qualities).first(n), std::span(s.flags).first(n), 0.01, out);
@@ -601,10 +607,13 @@ int main(int argc, char** argv) {
       {"BM_CeilingSqliteRowIndexed", BM_CeilingSqliteRowIndexed},
       {"BM_RangeDecode", BM_RangeDecode},
       {"BM_RangeDecodeStreamed", BM_RangeDecodeStreamed},
-      {"BM_CloseSeal", BM_CloseSeal},
       {"BM_StreamEncode", BM_StreamEncode},
       {"BM_QuerySqlite", BM_QuerySqlite}};
   for (auto [name, fn] : cpu) benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("BM_CloseSeal", BM_CloseSeal)
+      ->Unit(benchmark::kMillisecond)
+      ->Arg(0)
+      ->Arg(1);
   benchmark::RegisterBenchmark("BM_CeilingPgCopyBinary", BM_CeilingPgCopyBinary)
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime();
@@ -654,7 +663,7 @@ int main(int argc, char** argv) {
                        "information: sealed / streamed");
   reporter.print_ratio(
       "BM_CloseSeal", "BM_StreamEncode",
-      "information: closing a block (decode, seal, verify) against streaming it in");
+      "information: closing a jittered block (decode, seal, verify) against streaming it in");
   std::printf(
       "memory per point at %lld points: %.0f bytes counted, %.0f bytes RSS (target <= 1024)\n",
       static_cast<long long>(g_memory_points), g_memory_per_point, g_rss_per_point);

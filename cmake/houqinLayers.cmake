@@ -23,6 +23,8 @@ set(HOUQIN_LAYER_ROOT ${PROJECT_BINARY_DIR}/layers)
 # (./dev.sh tsan) builds the domains, which start no thread of their own, uninstrumented and at
 # -O0 (HOUQIN_PLAIN_LAYER_OPTIONS "-O0;-fno-sanitize=thread"), and instruments only the threaded
 # layers below them. Plain layers share a precompiled header of their own.
+# HOUQIN_LIGHT_LAYERS (set in CMakeLists.txt: the domain layers) compile at -O1 in Release and
+# RelWithDebInfo builds, with a precompiled header of their own (same options).
 set(HOUQIN_PLAIN_LAYERS "" CACHE STRING "Layers compiled with HOUQIN_PLAIN_LAYER_OPTIONS added")
 set(HOUQIN_PLAIN_LAYER_OPTIONS "" CACHE STRING "Compile options added to HOUQIN_PLAIN_LAYERS")
 # Or not compiled at all: a file listing object files another tree of the same sources built
@@ -112,6 +114,9 @@ function(houqin_layer name)
   if(name IN_LIST HOUQIN_PLAIN_LAYERS)
     target_compile_options(houqin_${name} PRIVATE ${HOUQIN_PLAIN_LAYER_OPTIONS})
     houqin_pch(houqin_${name} library_plain ${PROJECT_SOURCE_DIR}/cmake/pch/library.hpp)
+  elseif(name IN_LIST HOUQIN_LIGHT_LAYERS)
+    target_compile_options(houqin_${name} PRIVATE $<$<CONFIG:Release,RelWithDebInfo>:-O1>)
+    houqin_pch(houqin_${name} library_light ${PROJECT_SOURCE_DIR}/cmake/pch/library.hpp)
   else()
     houqin_pch(houqin_${name} library ${PROJECT_SOURCE_DIR}/cmake/pch/library.hpp)
   endif()

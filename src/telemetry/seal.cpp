@@ -32,21 +32,26 @@ std::int64_t unzz(std::uint64_t z) noexcept {
   return static_cast<std::int64_t>(detail::unzigzag(z));
 }
 
-/// MSB-first bit writer appending to a byte vector.
+/// MSB-first bit writer appending to a byte vector. It writes through a pointer into room it
+/// makes 1 KiB ahead, and finish() trims the vector to what was written: no push_back per byte.
+/// (The vector may be the store's arena of many blocks: never grown in proportion to its size.)
 class BitWriter {
  public:
-  explicit BitWriter(std::vector<std::uint8_t>& out) : out_(out) {}
+  explicit BitWriter(std::vector<std::uint8_t>& out) : out_(out), at_(out.size()) {}
   /// width <= 32; whole 32-bit words go out at once (fewer than 32 bits wait in acc_).
   void put(std::uint64_t bits, unsigned width) {
     acc_ = (acc_ << width) | bits;
     n_ += width;
     if (n_ >= 32) {
       n_ -= 32;
+      if (at_ + 4 > out_.size()) out_.resize(at_ + 1024);  // the vector's capacity doubles
       auto word = static_cast<std::uint32_t>(acc_ >> n_);
-      out_.push_back(static_cast<std::uint8_t>(word >> 24));
-      out_.push_back(static_cast<std::uint8_t>(word >> 16));
-      out_.push_back(static_cast<std::uint8_t>(word >> 8));
-      out_.push_back(static_cast<std::uint8_t>(word));
+      std::uint8_t* p = out_.data() + at_;
+      p[0] = static_cast<std::uint8_t>(word >> 24);
+      p[1] = static_cast<std::uint8_t>(word >> 16);
+      p[2] = static_cast<std::uint8_t>(word >> 8);
+      p[3] = static_cast<std::uint8_t>(word);
+      at_ += 4;
     }
   }
   void put_wide(std::uint64_t bits, unsigned width) {
@@ -70,16 +75,19 @@ class BitWriter {
     put_wide(v & ((std::uint64_t{1} << (w - 1)) - 1), w - 1);
   }
   void finish() {
+    out_.resize(at_);
     while (n_ >= 8) {
       n_ -= 8;
       out_.push_back(static_cast<std::uint8_t>(acc_ >> n_));
     }
     if (n_) out_.push_back(static_cast<std::uint8_t>(acc_ << (8 - n_)));
     n_ = 0;
+    at_ = out_.size();
   }
 
  private:
   std::vector<std::uint8_t>& out_;
+  std::size_t at_;  // the next byte to write; the vector may be longer (room made ahead)
   std::uint64_t acc_ = 0;
   unsigned n_ = 0;
 };
@@ -409,11 +417,49 @@ struct ExactDivider {
   std::uint64_t divide(std::uint64_t v) const noexcept { return (v >> shift) * inverse; }
 };
 
+/// The median of at most `most` (<= 63) elements spread evenly over `v` (all of them when fewer):
+/// the period only seeds the slot count (it is refined from the first sample to the last), so an
+/// estimate does -- a full selection was a fifth of a jittered seal.
+template <class T>
+T sampled_median(std::span<const T> v, std::size_t most) noexcept {
+  T pick[63];
+  const std::size_t m = std::min({v.size(), most, std::size_t{63}});
+  for (std::size_t j = 0; j < m; ++j) pick[j] = v[j * v.size() / m];
+  std::nth_element(pick, pick + m / 2, pick + m);
+  return pick[m / 2];
+}
+
+/// The exact median (the upper one of an even count) of `v`, by counting when its values span
+/// fewer than 4096 (jitter does: no comparisons to mispredict), else by selection in `spare`.
+std::int64_t median_of(std::span<const std::int64_t> v, std::vector<std::uint32_t>& counts,
+                       std::vector<std::int64_t>& spare) {
+  std::int64_t lo = v[0], hi = v[0];
+  for (auto x : v) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  const auto span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  const std::size_t rank = v.size() / 2;
+  if (span < 4096) {
+    counts.assign(span + 1, 0);
+    for (auto x : v) ++counts[static_cast<std::uint64_t>(x) - static_cast<std::uint64_t>(lo)];
+    std::size_t seen = 0;
+    for (std::size_t b = 0;; ++b) {
+      seen += counts[b];
+      if (seen > rank) return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + b);
+    }
+  }
+  spare.assign(v.begin(), v.end());
+  std::nth_element(spare.begin(), spare.begin() + static_cast<std::ptrdiff_t>(rank), spare.end());
+  return spare[rank];
+}
+
 /// What a seal works in, kept per thread from block to block.
 struct SealScratch {
   std::vector<std::size_t> positions;
-  std::vector<std::int64_t> q, slots, base, sorted_base;
-  std::vector<std::uint64_t> z_of[2], d, deltas, sorted, advance, jitter;
+  std::vector<std::int64_t> q, slots, base, spare;
+  std::vector<std::uint64_t> z_of[2], d, deltas, advance, jitter;
+  std::vector<std::uint32_t> counts;
 };
 SealScratch& seal_scratch() {
   thread_local SealScratch s;
@@ -578,10 +624,25 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     }
   }
   if (unit == 0) unit = 1;
-  if (unit > 1)
-    for (auto& v : d) v = by.divide(v);
+  bool regular = true;  // every offset its index: a sample every unit, none missing
+  if (unit > 1) {
+    for (std::size_t i = 0; i < n; ++i) {
+      d[i] = by.divide(d[i]);
+      regular &= d[i] == i;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) regular &= d[i] == i;
+  }
   w.put_sized(unit);
-  if (n > 1) {
+  if (regular && n >= 32) {
+    // The schedule the general case below finds for such a block, without its passes: period
+    // one unit, phase 0, no slot skipped, no jitter (smaller than the deltas from 24 samples on).
+    w.put(1, 1);
+    w.put_sized(1);
+    w.put_sized(0);
+    put_stream(w, {}, StreamCode{});
+    put_stream(w, {}, StreamCode{});
+  } else if (n > 1) {
     auto& deltas = sc.deltas;
     deltas.resize(n - 1);
     for (std::size_t i = 1; i < n; ++i) deltas[i - 1] = d[i] - d[i - 1];
@@ -597,11 +658,21 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     auto& jitter = sc.jitter;
     StreamCode advance_code, jitter_code;
     if (d.back() < (std::uint64_t{1} << 62)) {
-      auto& sorted = sc.sorted;
-      sorted.assign(deltas.begin(), deltas.end());
-      auto mid = sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2);
-      std::nth_element(sorted.begin(), mid, sorted.end());
-      auto p0 = static_cast<std::int64_t>(*mid);
+      auto p0 =
+          static_cast<std::int64_t>(sampled_median(std::span<const std::uint64_t>(deltas), 31));
+      if (p0 > 0) {
+        // The sample's median, sharpened to the mean of the deltas of one slot (jitter averages
+        // out there): a gap is counted in slots of this period, so its error must be small.
+        const auto lo = static_cast<std::uint64_t>(p0 - p0 / 2);
+        const auto hi = static_cast<std::uint64_t>(p0 + p0 / 2);
+        std::uint64_t sum = 0, count = 0;
+        for (auto dd : deltas) {
+          const bool one = dd >= lo && dd <= hi;
+          sum += one ? dd : 0;
+          count += one;
+        }
+        if (count > 0) p0 = static_cast<std::int64_t>((sum + count / 2) / count);
+      }
       auto& slots = sc.slots;
       auto count_slots = [&](std::int64_t p) {
         slots.resize(n);
@@ -630,10 +701,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
         base.resize(n);
         for (std::size_t i = 0; i < n; ++i)
           base[i] = static_cast<std::int64_t>(d[i]) - slots[i] * period;
-        sc.sorted_base.assign(base.begin(), base.end());
-        auto bmid = sc.sorted_base.begin() + static_cast<std::ptrdiff_t>(n / 2);
-        std::nth_element(sc.sorted_base.begin(), bmid, sc.sorted_base.end());
-        phase = *bmid;
+        phase = median_of(base, sc.counts, sc.spare);
         advance.resize(n);
         jitter.resize(n);
         std::int64_t prev_slot = -1;
@@ -805,13 +873,30 @@ bool decode_sealed(const BlockHeader& h, std::span<const std::uint8_t> blob,
       auto period = static_cast<std::int64_t>(get_sized(r));
       std::int64_t phase = unzz(get_sized(r));
       // Slots first (into the times column), then the jitter added to each.
-      std::int64_t slot = -1;
       auto* slots = reinterpret_cast<std::int64_t*>(out.times.data());
-      ok = get_stream(r, n, [&](std::size_t i, std::uint64_t z) {
-        slot = wrap_add(slot, wrap_add(unzz(z), 1));
-        slots[i] = slot;
-      });
-      if (!ok) return false;
+      r.refill();
+      if ((r.buf >> 62) == static_cast<unsigned>(StreamMode::zero)) {
+        // No slot skipped (the advance stream is all zero): slot i is i.
+        r.skip(8);
+        r.refill();
+        if ((r.buf >> 62) == static_cast<unsigned>(StreamMode::zero)) {
+          // No jitter either, a regular block: every time in one pass (wrapping arithmetic,
+          // the same as phase + i * period times the unit).
+          r.skip(8);
+          const std::uint64_t step = static_cast<std::uint64_t>(period) * unit;
+          std::uint64_t t = start + static_cast<std::uint64_t>(phase) * unit;
+          for (std::size_t i = 0; i < n; ++i, t += step) out.times[i] = static_cast<Micros>(t);
+          return r.phantom <= r.n;
+        }
+        for (std::size_t i = 0; i < n; ++i) slots[i] = static_cast<std::int64_t>(i);
+      } else {
+        std::int64_t slot = -1;
+        ok = get_stream(r, n, [&](std::size_t i, std::uint64_t z) {
+          slot = wrap_add(slot, wrap_add(unzz(z), 1));
+          slots[i] = slot;
+        });
+        if (!ok) return false;
+      }
       ok = get_stream(r, n, [&](std::size_t i, std::uint64_t z) {
         std::uint64_t off =
             static_cast<std::uint64_t>(phase) +

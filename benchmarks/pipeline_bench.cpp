@@ -661,6 +661,9 @@ int main(int argc, char** argv) {
                 reporter.items_per_second["BM_RangeDecode"] / 1e6);
   reporter.print_ratio("BM_RangeDecode", "BM_RangeDecodeStreamed",
                        "information: sealed / streamed");
+  if (reporter.items_per_second.count("BM_QuerySqlite"))
+    std::printf("a day's query for one point from SQLite (sealed blocks): %.3f ms (target <= 1)\n",
+                86400.0 / reporter.items_per_second["BM_QuerySqlite"] * 1e3);
   reporter.print_ratio(
       "BM_CloseSeal", "BM_StreamEncode",
       "information: closing a jittered block (decode, seal, verify) against streaming it in");

@@ -149,6 +149,8 @@ class PatroniCluster {
         << "    primary_start_timeout: 0\n    synchronous_mode: true\n"
         << "    postgresql:\n      use_pg_rewind: false\n      parameters:\n"
         << "        fsync: 'off'\n        max_connections: 60\n"
+        // Dynamic shared memory as files in the data folder (see pg_pair.hpp).
+        << "        dynamic_shared_memory_type: mmap\n"
         << "  initdb:\n  - encoding: UTF8\n  - no-locale\n"
         << "  pg_hba:\n  - host replication all 127.0.0.1/32 trust\n"
         << "  - host all all 127.0.0.1/32 trust\n  - local all all trust\n"

@@ -43,7 +43,10 @@ class PgPair {
       conf << "listen_addresses = '127.0.0.1'\nunix_socket_directories = '" << dir_.string()
            << "'\nwal_level = replica\nmax_wal_senders = 4\nmax_connections = 60\n"
            << "synchronous_standby_names = 'houqin_standby'\nsynchronous_commit = on\n"
-           << "fsync = off\nshared_buffers = 16MB\n";
+           << "fsync = off\nshared_buffers = 16MB\n"
+           // Dynamic shared memory as files in the data folder: a server these tests kill with
+           // SIGKILL leaves no POSIX segments behind in /dev/shm (about 1 MB each).
+           << "dynamic_shared_memory_type = mmap\n";
     }
     start(primary_dir(), primary_port);
     as_pg({std::string(bin) + "pg_basebackup", "-D", standby_dir(), "-h", "127.0.0.1", "-p",

@@ -14,11 +14,11 @@ namespace houqin::telemetry {
 namespace {
 
 constexpr std::uint8_t format_version = 1;
-constexpr std::uint8_t sealed_format_version = 2;  // seal.cpp
 using detail::bits_of;
 using detail::canonical_nan;
 using detail::max_exact_integer;
 using detail::on_grid;
+using detail::sealed_format_version;
 using detail::unscale;
 using detail::unzigzag;
 using detail::zigzag;

@@ -17,7 +17,6 @@
 namespace houqin::telemetry {
 namespace {
 
-constexpr std::uint8_t sealed_version = 2;
 constexpr unsigned rice_escape = 24;  // unary prefix that escapes a Rice code
 
 using detail::bits_of;
@@ -420,9 +419,8 @@ struct ExactDivider {
 /// The median of at most `most` (<= 63) elements spread evenly over `v` (all of them when fewer):
 /// the period only seeds the slot count (it is refined from the first sample to the last), so an
 /// estimate does -- a full selection was a fifth of a jittered seal.
-template <class T>
-T sampled_median(std::span<const T> v, std::size_t most) noexcept {
-  T pick[63];
+std::uint64_t sampled_median(std::span<const std::uint64_t> v, std::size_t most) noexcept {
+  std::uint64_t pick[63];
   const std::size_t m = std::min({v.size(), most, std::size_t{63}});
   for (std::size_t j = 0; j < m; ++j) pick[j] = v[j * v.size() / m];
   std::nth_element(pick, pick + m / 2, pick + m);
@@ -486,7 +484,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     if (times[i] < times[i - 1]) return false;
 
   const std::size_t begin = out.size();
-  out.push_back(sealed_version);
+  out.push_back(detail::sealed_format_version);
   out.push_back(static_cast<std::uint8_t>(scheme.encoding));
   for (auto c = static_cast<std::uint32_t>(n);;) {
     auto b = static_cast<std::uint8_t>(c & 0x7f);
@@ -658,8 +656,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     auto& jitter = sc.jitter;
     StreamCode advance_code, jitter_code;
     if (d.back() < (std::uint64_t{1} << 62)) {
-      auto p0 =
-          static_cast<std::int64_t>(sampled_median(std::span<const std::uint64_t>(deltas), 31));
+      auto p0 = static_cast<std::int64_t>(sampled_median(deltas, 31));
       if (p0 > 0) {
         // The sample's median, sharpened to the mean of the deltas of one slot (jitter averages
         // out there): a gap is counted in slots of this period, so its error must be small.

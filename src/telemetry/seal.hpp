@@ -9,6 +9,9 @@
 
 namespace houqin::telemetry::detail {
 
+/// The first byte of a sealed block (format 2); streamed blocks start with 1.
+constexpr std::uint8_t sealed_format_version = 2;
+
 /// 10^k for k in 0..22, exactly (the sealed header's one-byte scale).
 inline double power_of_ten(int k) noexcept {
   double v = 1;

@@ -99,6 +99,26 @@ build() {
 # unity batches and precompiled headers as the release build. C programs link the C++ part of the
 # UBSan runtime (libhouqin-c is C++). ----
 SAN_BUILD=${HOUQIN_SAN_BUILD_DIR:-$ROOT/build/sanitize}
+# `release_objects <list> <target>...`: builds the given targets of the release tree (current:
+# a no-op after ./dev.sh test's build) and writes the absolute paths of their objects to <list>,
+# for a sanitizer tree to link uninstrumented instead of compiling them again
+# (HOUQIN_PLAIN_LAYER_OBJECTS). A target is `houqin` (the objects of libhouqin's layers) or one
+# object file. Fails, and the tree compiles everything itself, without a release tree.
+release_objects() {
+  local list=$1 target
+  shift
+  [ -f "$BUILD/build.ninja" ] && (cd "$BUILD" && ninja "$@" >/dev/null) || return 1
+  mkdir -p "$(dirname "$list")"
+  for target in "$@"; do
+    case $target in
+      *.o) echo "$target" ;;
+      houqin) (cd "$BUILD" && ninja -t commands houqin | grep -- ' -o libhouqin\.so' | tr ' ' '\n' |
+                 grep -E '^CMakeFiles/houqin_[a-z]+\.dir/.*\.o$') ;;
+    esac
+  done | sed "s|^|$BUILD/|" >"$list.new"
+  # Rewritten only when it changes, so that an unchanged list does not reconfigure the tree.
+  if cmp -s "$list.new" "$list"; then rm -f "$list.new"; else mv "$list.new" "$list"; fi
+}
 SAN_TARGETS=(c_abi_lifecycle c_abi_errors c_abi_threads c_abi_auth c_abi_robustness c_abi_telemetry
              c_abi_header_c99 c_abi_header_cxx c_api_fuzz http_fuzz block_fuzz point_map_fuzz
              wal_fuzz backup_fuzz soak)
@@ -108,6 +128,10 @@ sanitize_build() {
   if [ -f "$SAN_BUILD/CMakeCache.txt" ] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' "$SAN_BUILD/CMakeCache.txt"; then
     rm -rf "$SAN_BUILD"
   fi
+  # The HTTP sources it leaves uninstrumented: the release tree's objects when it has them.
+  local objects="$SAN_BUILD/plain-objects.txt" http=bindings/http/CMakeFiles/houqin_http.dir
+  release_objects "$objects" "$http/server.cpp.o" "$http/webhooks.cpp.o" "$http/daemon.cpp.o" ||
+    objects=""
   CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$SAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE= \
         -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined -fsanitize-link-c++-runtime -lstdc++" \
@@ -115,6 +139,7 @@ sanitize_build() {
         -DHOUQIN_BUILD_BENCHMARKS=OFF -DHOUQIN_BUILD_PYTHON=OFF \
         -DHOUQIN_BUILD_EXAMPLES=OFF -DHOUQIN_FUZZ_SECONDS="${HOUQIN_FUZZ_SECONDS:-45}" \
         -DHOUQIN_PLAIN_LAYER_OPTIONS="-fno-sanitize=address,undefined,fuzzer-no-link" \
+        -DHOUQIN_PLAIN_LAYER_OBJECTS="$objects" \
         -DHOUQIN_HTTP_PLAIN_SOURCES="server.cpp;webhooks.cpp;daemon.cpp" >/dev/null
   cmake --build "$SAN_BUILD" -j "$JOBS" --target "${SAN_TARGETS[@]}"
 }
@@ -145,17 +170,10 @@ TSAN_PLAIN_LAYERS="protect;site;auth;notify;inventory;asset;repair;label;waste;i
 tsan_build() {
   log "ThreadSanitizer build (clang 16) in $TSAN_BUILD"
   local flags="-gline-tables-only -fno-omit-frame-pointer -Wno-unknown-warning-option -fsanitize=thread"
-  # The plain layers are the release tree's objects when it has them (current: built first, a
-  # no-op after ./dev.sh test's build), so the domains are not compiled a second time.
-  local objects=""
-  if [ -f "$BUILD/build.ninja" ] && cmake --build "$BUILD" --target houqin >/dev/null; then
-    mkdir -p "$TSAN_BUILD"
-    objects="$TSAN_BUILD/plain-layer-objects.txt"
-    (cd "$BUILD" && ninja -t commands houqin | grep -- ' -o libhouqin\.so' | tr ' ' '\n' |
-       grep -E '^CMakeFiles/houqin_[a-z]+\.dir/.*\.o$' | sed "s|^|$BUILD/|") >"$objects.new"
-    # Rewritten only when it changes, so that an unchanged list does not reconfigure the tree.
-    if cmp -s "$objects.new" "$objects"; then rm -f "$objects.new"; else mv "$objects.new" "$objects"; fi
-  fi
+  # The plain layers and the webhook sender are the release tree's objects when it has them, so
+  # the domains are not compiled a second time.
+  local objects="$TSAN_BUILD/plain-layer-objects.txt"
+  release_objects "$objects" houqin bindings/http/CMakeFiles/houqin_http.dir/webhooks.cpp.o || objects=""
   # RelWithDebInfo with -O1, so that the test programs get their -O0 (tests/CMakeLists.txt).
   CC=clang-16 CXX=clang++-16 cmake -S "$ROOT" -B "$TSAN_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 \
@@ -211,6 +229,29 @@ beside_stop() {
   for pid in "${BESIDE_PID[@]}"; do kill_tree "$pid"; done
 }
 
+# ---- the tests' temporary files (TMPDIR): in memory where the machine has room, like the
+# PostgreSQL cluster below. The tests make and remove thousands of SQLite files, write-ahead logs,
+# backups and whole clusters (the failover tests' initdb and pg_basebackup); on ext4 their file
+# work and fsyncs cost about 11 CPU-s of system time in the C++ tests alone (docs/development.md).
+# A process killed with SIGKILL keeps its page cache, so the crash tests stay as strict. ----
+SCRATCH_DIR=""
+shm_has_room() {
+  [ -d /dev/shm ] && [ -w /dev/shm ] &&
+    [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')" -gt 2097152 ] 2>/dev/null
+}
+scratch_start() {
+  local base=/tmp
+  shm_has_room && base=/dev/shm
+  SCRATCH_DIR=$(mktemp -d "$base/houqin-tmp.XXXXXX")
+  chmod 1777 "$SCRATCH_DIR"  # like /tmp: the postgres user makes its clusters' folders in it
+  export TMPDIR="$SCRATCH_DIR"
+}
+scratch_stop() {
+  [ -n "$SCRATCH_DIR" ] || return 0
+  rm -rf "$SCRATCH_DIR"
+  SCRATCH_DIR=""
+}
+
 # ---- a throwaway PostgreSQL cluster: user postgres, socket under /tmp, no TCP ----
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 PG_DIR=""
@@ -222,10 +263,7 @@ pg_start() {
   # tables each, and on ext4 the file work costs the server about four times the CPU
   # (docs/development.md). The cluster is thrown away at the end either way.
   local base=/tmp
-  if [ -d /dev/shm ] && [ -w /dev/shm ] &&
-     [ "$(df -Pk /dev/shm 2>/dev/null | awk 'NR==2 {print $4}')" -gt 2097152 ] 2>/dev/null; then
-    base=/dev/shm
-  fi
+  shm_has_room && base=/dev/shm
   PG_DIR=$(mktemp -d "$base/houqin-pg.XXXXXX")
   [ "$(id -u)" -eq 0 ] && chown postgres: "$PG_DIR"
   log "Starting PostgreSQL in $PG_DIR"
@@ -320,9 +358,10 @@ case "$cmd" in
     demo_daemon
     ;;
   test)
-    trap 'beside_stop; pg_stop; phase_report' EXIT
+    trap 'beside_stop; pg_stop; scratch_stop; phase_report' EXIT
     phase packages deps
     build
+    scratch_start
     pg_start
     if [ $# -gt 1 ]; then
       log "Running the selected tests"
@@ -340,9 +379,10 @@ case "$cmd" in
     fi
     ;;
   sanitize)
-    trap 'pg_stop; phase_report' EXIT
+    trap 'pg_stop; scratch_stop; phase_report' EXIT
     phase packages deps
     phase "sanitizer build" sanitize_build
+    scratch_start
     pg_start
     sanitize_test
     ;;
@@ -350,9 +390,10 @@ case "$cmd" in
     tsan_build
     ;;
   tsan)
-    trap 'pg_stop; phase_report' EXIT
+    trap 'pg_stop; scratch_stop; phase_report' EXIT
     phase packages deps
     phase "thread sanitizer build" tsan_build
+    scratch_start
     pg_start
     phase "thread sanitizer tests" tsan_ctest
     ;;

@@ -1,6 +1,10 @@
 #include "houqin/protect/backup.hpp"
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <bit>
+#include <cerrno>
 #include <functional>
 #include <set>
 #include <span>
@@ -76,14 +80,38 @@ std::string extent(const Manifest& m) {
   return std::to_string(m.tables.size()) + " tables, " + std::to_string(rows) + " rows";
 }
 
+constexpr std::string_view scratch_prefix = "houqin-restore-";
+
+/// Removes the scratch copies (and their -wal, -shm, -journal) of processes that are gone: a
+/// process killed while it verified or restored a backup leaves its copy behind, one backup's
+/// size each time, which nothing else would ever remove.
+void sweep_scratch(const std::filesystem::path& dir) {
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(scratch_prefix, 0) != 0) continue;
+    const auto digits = name.find_first_not_of("0123456789", scratch_prefix.size());
+    if (digits == scratch_prefix.size() || digits == std::string::npos || name[digits] != '-')
+      continue;  // not named by a process
+    const long pid = std::stol(name.substr(scratch_prefix.size(), digits - scratch_prefix.size()));
+    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // its process is alive (or not ours to judge)
+    std::error_code ignored;
+    std::filesystem::remove(it->path(), ignored);
+  }
+}
+
 /// A private copy of the backup file, so nothing changes it between verifying and reading and
-/// opening it never writes to the original.
+/// opening it never writes to the original. Named by this process, so that the next one can
+/// remove it if this process dies before it does.
 struct Scratch {
   std::filesystem::path path;
   std::unique_ptr<Store> store;
   explicit Scratch(const std::filesystem::path& file) {
-    path = std::filesystem::temp_directory_path() /
-           ("houqin-restore-" + crypto::to_hex(crypto::random_bytes(8)) + ".sqlite");
+    const auto dir = std::filesystem::temp_directory_path();
+    sweep_scratch(dir);
+    path = dir / (std::string(scratch_prefix) + std::to_string(::getpid()) + "-" +
+                  crypto::to_hex(crypto::random_bytes(8)) + ".sqlite");
     std::filesystem::copy_file(file, path);
   }
   ~Scratch() {

@@ -52,21 +52,22 @@ def test_raising_progress_callback_aborts_and_reaches_caller(platform, tmp_path)
     assert platform.store.count(Campus) == 0  # the store is still usable
 
 
-def fill(store, rows):
+def fill(store, rows, first=1):
+    last = first + rows - 1
     if store.dialect == "sqlite":
         store.execute(
             "INSERT INTO site_dictionary_entry (version, dictionary, code, name, sort_order, active) "
-            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
-            "SELECT 1, 'd', 'c' || x, 'entry ' || x, x, 1 FROM c" % rows)
+            "WITH RECURSIVE c(x) AS (SELECT %d UNION ALL SELECT x + 1 FROM c WHERE x < %d) "
+            "SELECT 1, 'd', 'c' || x, 'entry ' || x, x, 1 FROM c" % (first, last))
     else:
         store.execute(
             "INSERT INTO site_dictionary_entry (version, dictionary, code, name, sort_order, active) "
-            "SELECT 1, 'd', 'c' || x, 'entry ' || x, x, 1 FROM generate_series(1, %d) AS x" % rows)
+            "SELECT 1, 'd', 'c' || x, 'entry ' || x, x, 1 FROM generate_series(%d, %d) AS x"
+            % (first, last))
 
 
 def test_gil_released_during_long_call(platform, tmp_path):
     admin = platform.user_with("ops", "ops", ["protect.backup"])
-    fill(platform.store, 300_000)
     ticks = []
     stop = threading.Event()
 
@@ -75,14 +76,22 @@ def test_gil_released_during_long_call(platform, tmp_path):
             ticks.append(time.monotonic())
             time.sleep(0.002)
 
-    t = threading.Thread(target=worker)
-    t.start()
-    time.sleep(0.05)
-    start = time.monotonic()
-    houqin.protect.backup(platform.store, admin, tmp_path / "big.hqbak")
-    end = time.monotonic()
-    stop.set()
-    t.join()
+    # A backup long enough to show anything: 300,000 rows take 0.2-0.6 s depending on the disk
+    # (less on tmpfs), so rows are added until one does (at most 1.2 million).
+    for attempt in range(4):
+        fill(platform.store, 300_000, first=1 + attempt * 300_000)
+        ticks.clear()
+        stop.clear()
+        t = threading.Thread(target=worker)
+        t.start()
+        time.sleep(0.05)
+        start = time.monotonic()
+        houqin.protect.backup(platform.store, admin, tmp_path / ("big%d.hqbak" % attempt))
+        end = time.monotonic()
+        stop.set()
+        t.join()
+        if end - start > 0.3:
+            break
     assert end - start > 0.2, "the call was too short to show anything (%.3f s)" % (end - start)
     # Ticks strictly inside the call, away from its edges: none if the GIL were held throughout.
     inside = [x for x in ticks if start + 0.05 < x < end - 0.05]

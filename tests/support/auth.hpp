@@ -20,10 +20,8 @@ class PlatformFixture {
   std::unique_ptr<store::Store> open(const std::string& backend) {
     store::StoreOptions o;
     o.clock = &clock;
-    auto s = fx.open(backend, o);
+    auto s = fx.open_migrated(backend, houqin::migrations(), o);
     if (!s) return s;
-    auto m = houqin::migrations();
-    store::migrate(*s, m);
     auth = std::make_unique<auth::Auth>(*s, auth::test_policy());
     auth->bootstrap({"sysadmin", "System Admin", test_password},
                     {"secadmin", "Security Admin", test_password},

@@ -11,6 +11,24 @@ if(HOUQIN_DEBUG_INFO STREQUAL "line")
   add_compile_options($<$<CONFIG:RelWithDebInfo,Debug>:-g1>)
 endif()
 
+# g++'s garbage collector: by default it collects whenever its heap grows by a third past 128 MB
+# or so, and spends 12-19 % of a heavy translation unit's time doing it (-ftime-report; a test
+# unity batch 9.0-9.5 -> 7.7-8.0 CPU-s, the Python module's largest 45.6 -> 36.9). Collecting
+# only past 4 GB and a tenfold growth trades memory for that time: the largest translation unit
+# peaks at 3.4 GB instead of 2.6. On by default where the machine has 8 GiB or more.
+cmake_host_system_information(RESULT _houqin_memory_mib QUERY TOTAL_PHYSICAL_MEMORY)
+if(_houqin_memory_mib GREATER_EQUAL 8192)
+  set(_houqin_gc_default ON)
+else()
+  set(_houqin_gc_default OFF)
+endif()
+option(HOUQIN_GCC_LAZY_GC "g++ collects its garbage rarely (faster, more memory per compile)"
+       ${_houqin_gc_default})
+if(HOUQIN_GCC_LAZY_GC AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_compile_options($<$<COMPILE_LANGUAGE:CXX>:--param=ggc-min-expand=1000>
+                      $<$<COMPILE_LANGUAGE:CXX>:--param=ggc-min-heapsize=4194304>)
+endif()
+
 # Unity builds: each layer's sources (and each test program's) compile as one or a few
 # translation units. File-local names must therefore be unique within a folder.
 option(HOUQIN_UNITY "Unity builds per layer and per test program" ON)

@@ -1,6 +1,7 @@
 # How houqin builds fast on a small machine (docs/development.md has the measurements):
 # precompiled headers shared across targets, unity builds per layer, line-table debug info, lld,
-# tests compiled at -O1, and no relinking of executables when only libhouqin's code changed.
+# tests compiled at -O0, g++'s garbage collector held back, and no relinking of executables when
+# only libhouqin's code changed.
 
 # Debug information: "line" (-g1: file, line and function for backtraces, perf and sanitizers;
 # the default) or "full" (-g: variables and types, for gdb sessions). libhouqin-c always has full

@@ -5,6 +5,7 @@
 
 #include <bit>
 #include <cerrno>
+#include <charconv>
 #include <functional>
 #include <set>
 #include <span>
@@ -90,11 +91,13 @@ void sweep_scratch(const std::filesystem::path& dir) {
   for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.rfind(scratch_prefix, 0) != 0) continue;
-    const auto digits = name.find_first_not_of("0123456789", scratch_prefix.size());
-    if (digits == scratch_prefix.size() || digits == std::string::npos || name[digits] != '-')
-      continue;  // not named by a process
-    const long pid = std::stol(name.substr(scratch_prefix.size(), digits - scratch_prefix.size()));
-    if (pid <= 0 || pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+    // Whatever else sits in a shared temporary folder is skipped, never an error.
+    pid_t pid = 0;
+    const char* first = name.data() + scratch_prefix.size();
+    const char* last = name.data() + name.size();
+    const auto [stop, ec_pid] = std::from_chars(first, last, pid);
+    if (ec_pid != std::errc{} || stop == first || stop == last || *stop != '-') continue;
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH)
       continue;  // its process is alive (or not ours to judge)
     std::error_code ignored;
     std::filesystem::remove(it->path(), ignored);

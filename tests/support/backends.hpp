@@ -118,8 +118,7 @@ class BackendFixture {
   /// Opens a fresh store for `backend`; calls GTEST_SKIP (or fails when HOUQIN_REQUIRE_PG is set)
   /// when PostgreSQL is not configured.
   std::unique_ptr<store::Store> open(const std::string& backend, store::StoreOptions options = {}) {
-    static std::atomic<int> counter{0};
-    int n = counter++;
+    const int n = serial()++;
     if (!options.keys) options.keys = test_keyring();
     if (backend == "sqlite_memory") return store::Store::open("sqlite::memory:", options);
     if (backend == "sqlite_file") {
@@ -132,9 +131,9 @@ class BackendFixture {
     }
     if (pg_url().empty()) return nullptr;
     schema_ = "hq_t" + std::to_string(::getpid()) + "_" + std::to_string(n);
-    admin_ = store::Store::open(pg_url());
-    admin_->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-    admin_->execute("CREATE SCHEMA " + schema_);
+    pg_admin_ = std::make_unique<PgAdmin>(pg_url());
+    pg_admin_->run("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
+    pg_admin_->run("CREATE SCHEMA " + schema_);
     url_ = with_option(pg_url(), "options=-csearch_path%3D" + schema_);
     return store::Store::open(url_, options);
   }
@@ -153,10 +152,9 @@ class BackendFixture {
       return s;
     }
     if (pg_url().empty()) return nullptr;
-    static std::atomic<int> counter{0};
     if (!options.keys) options.keys = test_keyring();
     const std::string tpl = template_name(migrations);
-    database_ = "hq_d" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    database_ = "hq_d" + std::to_string(::getpid()) + "_" + std::to_string(serial()++);
     pg_admin_ = std::make_unique<PgAdmin>(pg_url());
     pg_admin_->run("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
     const std::string create =
@@ -182,12 +180,8 @@ class BackendFixture {
   ~BackendFixture() {
     if (pg_admin_ && !database_.empty())  // FORCE: a connection the test left open is cut
       pg_admin_->try_run("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
-    if (admin_) {
-      try {
-        admin_->execute("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
-      } catch (...) {
-      }
-    }
+    if (pg_admin_ && !schema_.empty())
+      pg_admin_->try_run("DROP SCHEMA IF EXISTS " + schema_ + " CASCADE");
     if (!dir_.empty()) {
       std::error_code ec;
       std::filesystem::remove_all(dir_, ec);
@@ -195,6 +189,11 @@ class BackendFixture {
   }
 
  private:
+  /// Numbers the schemas and databases of this process.
+  static std::atomic<int>& serial() {
+    static std::atomic<int> n{0};
+    return n;
+  }
   /// Makes template `tpl` (under the advisory lock): built under another name and renamed, so
   /// that no process copies a half-migrated one; the templates of other builds are dropped.
   void make_template(const std::string& tpl, const std::vector<store::Migration>& migrations,
@@ -214,7 +213,6 @@ class BackendFixture {
 
   std::unique_ptr<PgAdmin> pg_admin_;
   std::string database_;
-  std::unique_ptr<store::Store> admin_;
   std::string schema_;
   std::filesystem::path dir_;
   std::string url_;

@@ -284,19 +284,21 @@ TEST(BackupScratch, CopiesLeftByDeadProcessesAreRemovedByTheNextOne) {
   const auto alive = scratch(std::to_string(::getppid()), "");  // ctest, or the shell: running
   const auto unnamed = tmp / "houqin-restore-0123456789abcdef.sqlite";
   std::ofstream(unnamed) << "not named by a process";
+  const auto absurd = scratch("99999999999999999999999999", "");  // no pid: skipped, no error
 
   protect::verify_backup(dir / "b.hqb");
   EXPECT_FALSE(std::filesystem::exists(gone));
   EXPECT_FALSE(std::filesystem::exists(gone_wal));
   EXPECT_TRUE(std::filesystem::exists(alive));
   EXPECT_TRUE(std::filesystem::exists(unnamed));
+  EXPECT_TRUE(std::filesystem::exists(absurd));
   // Its own copy is gone, too (removed when the verification ended).
   for (const auto& e : std::filesystem::directory_iterator(tmp))
     EXPECT_NE(
         e.path().filename().string().rfind("houqin-restore-" + std::to_string(::getpid()) + "-", 0),
         0u)
         << e.path();
-  for (const auto& p : {alive, unnamed}) std::filesystem::remove(p);
+  for (const auto& p : {alive, unnamed, absurd}) std::filesystem::remove(p);
   std::filesystem::remove_all(dir);
 }
 

@@ -659,8 +659,8 @@ bool print_summary(const std::vector<ClassInfo>& chosen) {
   std::printf(
       "\nwhere the bytes are, per sample: houqin's tables and indexes (dbstat) and its file before "
       "any sample; VictoriaMetrics's data and indexdb directories and its parts (small/big)\n");
-  std::printf("%-17s %-8s %8s %8s %8s %8s %8s %8s %8s %9s\n", "class", "variant", "hq block",
-              "hq bl.pk", "hq 1m", "hq 1h", "hq empty", "VM data", "VM index", "VM parts");
+  std::printf("%-17s %-8s %8s %8s %9s %8s %8s %8s %9s\n", "class", "variant", "hq block",
+              "hq bl.pk", "hq rollup", "hq empty", "VM data", "VM index", "VM parts");
   for (const auto& c : chosen)
     for (auto v : {Variant::aligned, Variant::jittered}) {
       const auto& r = g_results[c.name + "/" + std::string(name(v))];
@@ -669,10 +669,10 @@ bool print_summary(const std::vector<ClassInfo>& chosen) {
         auto it = r.tables.find(t);
         return it == r.tables.end() ? 0.0 : it->second / n;
       };
-      std::printf("%-17s %-8s %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %9s\n", c.name.c_str(),
+      std::printf("%-17s %-8s %8.3f %8.3f %9.3f %8.3f %8.3f %8.3f %9s\n", c.name.c_str(),
                   std::string(name(v)).c_str(), table("telemetry_block"),
-                  table("sqlite_autoindex_telemetry_block_1"), table("telemetry_rollup_1m"),
-                  table("telemetry_rollup_1h"), r.empty_file_bytes / n, r.vm_data_bytes / n,
+                  table("sqlite_autoindex_telemetry_block_1"), table("telemetry_rollup"),
+                  r.empty_file_bytes / n, r.vm_data_bytes / n,
                   r.vm_indexdb_bytes / n, r.vm_parts.c_str());
     }
 

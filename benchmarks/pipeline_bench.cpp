@@ -206,8 +206,7 @@ void run_store(benchmark::State& state, store::Store& db, const fs::path& wal) {
     st = ss.stats();
     state.PauseTiming();
     db.execute("DELETE FROM telemetry_block");  // the next run starts from an empty table
-    db.execute("DELETE FROM telemetry_rollup_1m");
-    db.execute("DELETE FROM telemetry_rollup_1h");
+    db.execute("DELETE FROM telemetry_rollup");
     state.ResumeTiming();
   }
   state.SetItemsProcessed(state.iterations() * g_points * g_seconds);
@@ -347,8 +346,8 @@ void run_pipeline(benchmark::State& state, store::Store& db, const fs::path& wal
     wall_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
     if (process_cpu) state.SetIterationTime(process_cpu_seconds() - cpu0);
     state.PauseTiming();
-    for (const char* t : {"telemetry_block", "telemetry_rollup_1m", "telemetry_rollup_1h",
-                          "telemetry_alarm", "telemetry_alarm_event"})
+    for (const char* t :
+         {"telemetry_block", "telemetry_rollup", "telemetry_alarm", "telemetry_alarm_event"})
       db.execute(std::string("DELETE FROM ") + t);
     state.ResumeTiming();
   }

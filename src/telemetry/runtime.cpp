@@ -198,6 +198,12 @@ std::size_t Runtime::query(Id point, Micros from, Micros to, const ColumnBuffers
   return impl_->stages.store->samples().query(point, from, to, out);
 }
 
+std::vector<Rollup> Runtime::rollups(Id point, Micros from, Micros to, Micros step) {
+  require_point(point);
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.store->samples().rollups(point, from, to, step);
+}
+
 AlarmStatus Runtime::acknowledge(const auth::Actor& actor, AlarmKey key, std::string comment) {
   std::lock_guard lock(impl_->ops_mutex);
   return impl_->alarms->acknowledge(actor, key, std::move(comment));

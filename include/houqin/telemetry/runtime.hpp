@@ -101,6 +101,9 @@ class HOUQIN_EXPORT Runtime {
   /// The same into caller buffers; returns how many samples are in the range (more than the
   /// capacity means the result was cut).
   std::size_t query(Id point, Micros from, Micros to, const ColumnBuffers& out);
+  /// SampleStore::rollups: the good samples of [from, to) summed up in buckets of `step` (whole
+  /// hours from the stored hourly rollups); Error(not_found) for a point that is not configured.
+  std::vector<Rollup> rollups(Id point, Micros from, Micros to, Micros step);
 
   /// AlarmRaised, AlarmCleared and AlarmTransition events -- from the pipeline and from alarm
   /// operations -- after their commit. Handlers run on the pipeline thread (or on the thread of

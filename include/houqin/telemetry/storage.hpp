@@ -1,5 +1,5 @@
 // Telemetry storage: raw samples kept as compressed time blocks, one row per point and block in
-// telemetry_block, with 1-minute and 1-hour rollups in plain tables any SQL tool can read. Each
+// telemetry_block, with hourly rollups packed one row per point and day (telemetry_rollup). Each
 // point's open block lives in memory as a BlockEncoder and is made durable by an append-only,
 // checksummed write-ahead segment, so every sample append() accepted survives a crash of the
 // process (and of the machine, with SyncPolicy::every_append). See docs/telemetry-storage.md.
@@ -23,7 +23,8 @@
 namespace houqin::telemetry {
 
 /// The "telemetry" domain's storage migrations: telemetry_block (time-partitioned on
-/// PostgreSQL), telemetry_rollup_1m, telemetry_rollup_1h.
+/// PostgreSQL) and telemetry_rollup (migration 2, which replaced the 1-minute and 1-hour rollup
+/// tables of migration 1 and carried their hours over).
 HOUQIN_EXPORT std::vector<store::Migration> storage_migrations();
 
 /// How one point is stored.
@@ -83,16 +84,30 @@ struct SampleStoreStats {
   std::size_t pending_bytes = 0;     // closed blocks waiting to be written
   std::uint64_t write_failures = 0;  // writes of waiting blocks the database refused or missed
   std::string last_write_error;
+  /// Stored rows of telemetry_rollup found damaged when new rollups were merged into them; each
+  /// was replaced by the new hours alone (the blocks still hold every sample).
+  std::uint64_t damaged_rollup_rows = 0;
 };
 BOOST_DESCRIBE_STRUCT(SampleStoreStats, (),
                       (points, open_samples, memory_bytes, samples_appended, blocks_written,
                        block_bytes_written, samples_written, wal_samples_replayed, pending_bytes,
-                       write_failures, last_write_error))
+                       write_failures, last_write_error, damaged_rollup_rows))
+
+/// One bucket of SampleStore::rollups(): the good, finite samples with
+/// start <= time < start + step.
+struct Rollup {
+  Micros start = 0;
+  double min = 0;
+  double max = 0;
+  double sum = 0;  // average = sum / count
+  std::int64_t count = 0;
+};
+BOOST_DESCRIBE_STRUCT(Rollup, (), (start, min, max, sum, count))
 
 /// What apply_retention() deleted.
 struct RetentionResult {
   std::int64_t blocks = 0;  // including those in dropped partitions
-  std::int64_t rollup_rows = 0;
+  std::int64_t rollup_rows = 0;  // days of a point's hourly rollups
   /// PostgreSQL: partitions of telemetry_block detached and dropped whole (always 0 on SQLite).
   std::int64_t partitions_dropped = 0;
 };
@@ -139,6 +154,15 @@ class HOUQIN_EXPORT SampleStore {
   /// The same into caller buffers: writes the first out.capacity() samples and returns how many
   /// are in the range (like snprintf: more than the capacity means the result was cut).
   std::size_t query(Id point, Micros from, Micros to, const ColumnBuffers& out);
+
+  /// The good, finite samples of `point` with from <= time < to, summed up in buckets
+  /// [from + k * step, from + (k + 1) * step): one Rollup for each bucket holding any, in time
+  /// order; stored, waiting and open blocks merged. When `from` is on a whole UTC hour and
+  /// `step` a whole number of hours, the whole hours come from the stored hourly rollups (a
+  /// year of a point is 365 rows) and only the last, partial hour and the blocks not yet written
+  /// are decoded; otherwise every sample in range is decoded (a day of 1-s samples in well under
+  /// a millisecond). Error(invalid_argument) for step <= 0 or from >= to.
+  std::vector<Rollup> rollups(Id point, Micros from, Micros to, Micros step);
 
   /// Keeps blocks and rollups of points of `point_class` for `keep` (measured back from
   /// store.clock()); apply_retention() deletes what is older.

@@ -4,6 +4,7 @@
 // Not installed. See docs/telemetry-storage.md, "Source layout".
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -30,8 +31,8 @@ typedef struct pg_result PGresult;
 
 namespace houqin::telemetry::storage {
 
-inline constexpr Micros minute_us = 60'000'000;
 inline constexpr Micros hour_us = 3'600'000'000;
+inline constexpr Micros day_us = 24 * hour_us;
 /// PostgreSQL partitions of telemetry_block cover this much of start_us each.
 inline constexpr Micros partition_us = 7 * 24 * hour_us;
 
@@ -51,12 +52,43 @@ inline std::string first_line(std::string s) {
 std::string partition_name(Micros lo);
 std::string partition_sql(Micros lo);
 
+/// The rollup of one point's good, finite samples in one bucket (an hour when written).
 struct RollupRow {
   Id point_id;
   Micros bucket;
   double min, max, sum;
   std::int64_t count;
 };
+
+/// One row of telemetry_rollup: a point's hourly rollups of one UTC day, packed (rollup.cpp;
+/// docs/telemetry-storage.md, "Rollups").
+struct RollupDay {
+  struct Hour {
+    double min = 0, max = 0, sum = 0;
+    std::int64_t count = 0;  // 0: no good sample in the hour
+  };
+  std::array<Hour, 24> hours{};
+  /// Adds a bucket's rollup into hour h (min of mins, sum of sums ...).
+  void add(int h, double min, double max, double sum, std::int64_t count);
+  void merge(const RollupDay& other);
+  bool empty() const;
+  std::vector<std::uint8_t> pack() const;
+  /// The row's blob back; Error(data_loss) naming `what` for a damaged one.
+  static RollupDay unpack(std::span<const std::uint8_t> blob, const std::string& what);
+};
+
+/// A row of telemetry_rollup being written or read: the day's merged rollups and, once read, the row
+/// already stored.
+struct RollupDayRow {
+  Id point_id;
+  Micros day;
+  RollupDay rollup;
+};
+
+/// How errors name a row of telemetry_rollup.
+inline std::string day_name(const RollupDayRow& row) {
+  return "point " + std::to_string(row.point_id) + ", day " + std::to_string(row.day) + " us";
+}
 
 /// A closed block waiting to be written; its blob is in Impl::arena.
 struct PendingBlock {
@@ -80,8 +112,9 @@ struct QueryRow {
 /// (sqlite_blocks.cpp).
 struct SqliteStatements {
   sqlite3_stmt* insert_block = nullptr;
-  sqlite3_stmt* upsert_1m = nullptr;
-  sqlite3_stmt* upsert_1h = nullptr;
+  sqlite3_stmt* read_day = nullptr;
+  sqlite3_stmt* write_day = nullptr;
+  sqlite3_stmt* read_days = nullptr;
   SqliteStatements() = default;
   SqliteStatements(const SqliteStatements&) = delete;
   SqliteStatements& operator=(const SqliteStatements&) = delete;
@@ -137,7 +170,8 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   std::vector<storage::PendingBlock> pending;
   /// The oldest write-ahead segment holding a sample of a pending block (max: none pending).
   std::uint32_t pending_segment = std::numeric_limits<std::uint32_t>::max();
-  std::vector<storage::RollupRow> rollup_1m, rollup_1h;
+  /// The hourly rollups of the pending blocks.
+  std::vector<storage::RollupRow> rollup_hours;
   /// After a failed write of the pending blocks (the database away): not tried again before this.
   std::chrono::steady_clock::time_point next_write_try{};
   std::chrono::milliseconds write_backoff{0};
@@ -187,8 +221,11 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   [[noreturn]] void fail_sqlite(const std::string& what);
   sqlite3_stmt* prepare(sqlite3_stmt*& st, const char* sql);
   void write_pending_sqlite();
+  void write_rollup_days_sqlite(std::vector<storage::RollupDayRow>& days);
+  void fetch_rollup_days_sqlite(Id point, Micros from_day, Micros to,
+                                std::vector<storage::RollupDayRow>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_sqlite(const std::string& sql);
-  void fetch_rows_sqlite(Id point, Micros from, Micros to);
+  void fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit = 0);
 
   // ---- pg_copy.cpp ----
   [[noreturn]] void fail_pg(const std::string& what, PGresult* res);
@@ -198,14 +235,20 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   /// the transaction commits), copies the blocks and upserts the rollups.
   void write_pending_pg(std::vector<Micros>& created);
   void copy_blocks();
-  void upsert_pg(const std::string& table, const std::vector<storage::RollupRow>& rows);
+  /// Merges the rows already stored into `days` and writes them back.
+  void write_rollup_days_pg(std::vector<storage::RollupDayRow>& days);
+  void fetch_rollup_days_pg(Id point, Micros from_day, Micros to, std::vector<storage::RollupDayRow>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_pg(const std::string& sql);
-  void fetch_rows_pg(Id point, Micros from, Micros to);
+  void fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit = 0);
 
   // ---- query.cpp ----
   Series query(Id point, Micros from, Micros to);
   std::size_t query(Id point, Micros from, Micros to, const ColumnBuffers& out);
   void fetch_rows(Id point, Micros from, Micros to);
+  /// The stored blocks alone, at most `limit` of them (0: all), first first.
+  void fetch_stored_rows(Id point, Micros from, Micros to, std::size_t limit = 0);
+  /// The part of fetch_rows() not in the database: the point's pending and open blocks.
+  void keep_unwritten_rows(Id point, Micros from, Micros to);
   std::size_t decode_rows(Micros from, Micros to, const ColumnBuffers& out);
   /// Adds a block to the query's rows (the backend readers call it per row).
   void keep_row(Micros start, Micros end, std::int64_t count, const void* data, std::size_t size) {
@@ -213,6 +256,19 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
     auto* p = static_cast<const std::uint8_t*>(data);
     row_data.insert(row_data.end(), p, p + size);
   }
+
+  // ---- rollup.cpp: the hourly rollups, packed by day, and their queries ----
+  /// The pending blocks' hourly rollups, merged into their stored days (in write_pending()'s
+  /// transaction).
+  void write_rollups();
+  /// Merges a stored row into the one about to replace it. A damaged stored row is replaced
+  /// (counted in stats().damaged_rollup_rows): one bad row must not stop every later write.
+  void merge_stored_day(storage::RollupDayRow& into, std::span<const std::uint8_t> stored);
+  std::vector<Rollup> rollups(Id point, Micros from, Micros to, Micros step);
+  /// Adds the good samples of the blocks in `rows` with from <= time < to into buckets of
+  /// `width` starting at `origin` (decoding each block once).
+  void bucket_rows(Micros from, Micros to, Micros origin, Micros width,
+                   std::vector<storage::RollupRow>& out);
 
   // ---- retention.cpp ----
   void set_retention(std::string_view point_class, std::chrono::hours keep);

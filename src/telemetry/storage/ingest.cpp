@@ -5,7 +5,6 @@
 #include <cmath>
 #include <cstring>
 #include <string>
-#include <tuple>
 
 #include "houqin/core/error.hpp"
 #include "telemetry/storage/impl.hpp"
@@ -121,11 +120,8 @@ void SampleStore::Impl::close(Point& p) {
   storage::PendingBlock b{
       p.id,   p.block.start(),      p.block.last_time(), n, false, 0, 0, p.block.encoding(),
       offset, arena.size() - offset};
-  RollupRow m{p.id, 0, 0, 0, 0, 0}, h = m;
-  auto emit = [](std::vector<RollupRow>& out, RollupRow& r) {
-    if (r.count) out.push_back(r);
-    r.count = 0;
-  };
+  // The hour buckets of the block's good samples (a block spans an hour or two at most).
+  RollupRow h{p.id, 0, 0, 0, 0, 0};
   for (std::uint32_t i = 0; i < n; ++i) {
     double v = scratch.values[i];
     if (scratch.qualities[i] != quality_good || !std::isfinite(v)) continue;
@@ -137,25 +133,23 @@ void SampleStore::Impl::close(Point& p) {
       b.max = std::max(b.max, v);
     }
     Micros t = scratch.times[i];
-    for (auto [row, out, width] : {std::tuple{&m, &rollup_1m, storage::minute_us},
-                                   std::tuple{&h, &rollup_1h, storage::hour_us}}) {
-      // times only grow within a block: a division only when a new bucket starts
-      if (row->count && static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(row->bucket) >=
-                            static_cast<std::uint64_t>(width))
-        emit(*out, *row);
-      if (!row->count) {
-        row->bucket = storage::floor_to(t, width);
-        row->min = row->max = v;
-        row->sum = 0;
-      }
-      row->min = std::min(row->min, v);
-      row->max = std::max(row->max, v);
-      row->sum += v;
-      ++row->count;
+    // times only grow within a block: a division only when a new bucket starts
+    if (h.count && static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(h.bucket) >=
+                       static_cast<std::uint64_t>(storage::hour_us)) {
+      rollup_hours.push_back(h);
+      h.count = 0;
     }
+    if (!h.count) {
+      h.bucket = storage::floor_to(t, storage::hour_us);
+      h.min = h.max = v;
+      h.sum = 0;
+    }
+    h.min = std::min(h.min, v);
+    h.max = std::max(h.max, v);
+    h.sum += v;
+    ++h.count;
   }
-  emit(rollup_1m, m);
-  emit(rollup_1h, h);
+  if (h.count) rollup_hours.push_back(h);
   pending.push_back(b);
   pending_segment = std::min(pending_segment, p.wal_segment);
   p.block.reset(p.resolution);
@@ -185,43 +179,15 @@ void SampleStore::Impl::replay_record(std::span<const Sample> samples) {
   }
 }
 
-namespace storage {
-namespace {
-
-/// Sorts rollup rows and merges those of one point and bucket (blocks of one batch may share a
-/// bucket).
-void merge_rollup_rows(std::vector<RollupRow>& rows) {
-  std::sort(rows.begin(), rows.end(), [](const RollupRow& a, const RollupRow& b) {
-    return a.point_id != b.point_id ? a.point_id < b.point_id : a.bucket < b.bucket;
-  });
-  std::size_t w = 0;
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    if (w && rows[w - 1].point_id == rows[r].point_id && rows[w - 1].bucket == rows[r].bucket) {
-      auto& into = rows[w - 1];
-      into.min = std::min(into.min, rows[r].min);
-      into.max = std::max(into.max, rows[r].max);
-      into.sum += rows[r].sum;
-      into.count += rows[r].count;
-    } else {
-      rows[w++] = rows[r];
-    }
-  }
-  rows.resize(w);
-}
-
-}  // namespace
-}  // namespace storage
-
 void SampleStore::Impl::write_pending() {
   if (pending.empty()) return;
-  storage::merge_rollup_rows(rollup_1m);
-  storage::merge_rollup_rows(rollup_1h);
   std::vector<Micros> created;
   store::Transaction tx(store);
   if (pg)
     write_pending_pg(created);
   else
     write_pending_sqlite();
+  write_rollups();
   tx.commit();
   partitions.insert(created.begin(), created.end());
   for (const auto& b : pending) {
@@ -232,8 +198,7 @@ void SampleStore::Impl::write_pending() {
   pending.clear();
   pending_segment = std::numeric_limits<std::uint32_t>::max();
   arena.clear();
-  rollup_1m.clear();
-  rollup_1h.clear();
+  rollup_hours.clear();
   if (arena.capacity() > (8u << 20)) arena.shrink_to_fit();  // after a big flush
 }
 

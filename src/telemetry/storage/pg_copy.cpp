@@ -1,11 +1,10 @@
 // SampleStore on PostgreSQL: blocks written by COPY BINARY on the libpq connection under SOCI,
-// rollups by one unnest upsert per table, the weekly partitions of telemetry_block created on
+// rollups merged into their stored days and upserted by unnest, the weekly partitions of telemetry_block created on
 // demand; and blocks read back (where each point's data ends, a query's rows).
 #include <libpq-fe.h>
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -60,8 +59,6 @@ void SampleStore::Impl::write_pending_pg(std::vector<Micros>& created) {
     created.push_back(lo);
   }
   copy_blocks();
-  upsert_pg("telemetry_rollup_1m", rollup_1m);
-  upsert_pg("telemetry_rollup_1h", rollup_1h);
 }
 
 void SampleStore::Impl::copy_blocks() {
@@ -119,37 +116,102 @@ void SampleStore::Impl::copy_blocks() {
   while ((r = PQgetResult(conn()))) PQclear(r);
 }
 
-void SampleStore::Impl::upsert_pg(const std::string& table,
-                                  const std::vector<storage::RollupRow>& rows) {
-  if (rows.empty()) return;
-  std::string cols[6];
-  for (auto& c : cols) c = "{";
-  char num[64];
-  auto add = [&](std::string& col, auto v) {
-    if (col.size() > 1) col += ',';
-    auto res = std::to_chars(num, num + sizeof num, v);
-    col.append(num, res.ptr);
-  };
-  for (const auto& r : rows) {
-    add(cols[0], r.point_id);
-    add(cols[1], r.bucket);
-    add(cols[2], r.min);
-    add(cols[3], r.max);
-    add(cols[4], r.sum);
-    add(cols[5], r.count);
+namespace storage {
+namespace {
+
+std::uint64_t get_be(const char* p, int n) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+
+/// Appends an element to a PostgreSQL array literal being built ("{" first).
+void add_element(std::string& array, std::string_view element) {
+  if (array.size() > 1) array += ',';
+  array += element;
+}
+
+}  // namespace
+}  // namespace storage
+
+void SampleStore::Impl::write_rollup_days_pg(std::vector<storage::RollupDayRow>& days) {
+  using storage::add_element;
+  using storage::get_be;
+  std::string ids = "{", starts = "{";
+  for (const auto& d : days) {
+    add_element(ids, std::to_string(d.point_id));
+    add_element(starts, std::to_string(d.day));
   }
-  for (auto& c : cols) c += '}';
-  std::string sql = "INSERT INTO " + table +
-                    " (point_id, bucket_us, min, max, sum, count) SELECT * FROM "
-                    "unnest($1::int8[], $2::int8[], $3::float8[], $4::float8[], $5::float8[], "
-                    "$6::int8[]) ON CONFLICT (point_id, bucket_us) DO UPDATE SET min = LEAST(" +
-                    table + ".min, EXCLUDED.min), max = GREATEST(" + table +
-                    ".max, EXCLUDED.max), sum = " + table +
-                    ".sum + EXCLUDED.sum, count = " + table + ".count + EXCLUDED.count";
-  const char* values[6];
-  for (int i = 0; i < 6; ++i) values[i] = cols[i].c_str();
-  PGresult* r = PQexecParams(conn(), sql.c_str(), 6, nullptr, values, nullptr, nullptr, 0);
-  if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_pg("writing " + table, r);
+  ids += '}';
+  starts += '}';
+  // The rows already stored, merged into the new ones (days is sorted by point and day).
+  const char* keys[2] = {ids.c_str(), starts.c_str()};
+  PGresult* r = PQexecParams(conn(),
+                             "SELECT r.point_id, r.day_us, r.data FROM telemetry_rollup r JOIN "
+                             "unnest($1::int8[], $2::int8[]) AS k(p, d) ON r.point_id = k.p AND "
+                             "r.day_us = k.d",
+                             2, nullptr, keys, nullptr, nullptr, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_pg("reading telemetry_rollup", r);
+  for (int i = 0; i < PQntuples(r); ++i) {
+    storage::RollupDayRow key{static_cast<Id>(get_be(PQgetvalue(r, i, 0), 8)),
+                              static_cast<Micros>(get_be(PQgetvalue(r, i, 1), 8)),
+                              {}};
+    auto at = std::lower_bound(days.begin(), days.end(), key, [](const auto& a, const auto& b) {
+      return a.point_id != b.point_id ? a.point_id < b.point_id : a.day < b.day;
+    });
+    if (at == days.end() || at->point_id != key.point_id || at->day != key.day) continue;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r, i, 2));
+    try {
+      merge_stored_day(*at, {p, static_cast<std::size_t>(PQgetlength(r, i, 2))});
+    } catch (...) {
+      PQclear(r);
+      throw;
+    }
+  }
+  PQclear(r);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string data = "{";
+  for (const auto& d : days) {
+    std::string element;
+    for (std::uint8_t b : d.rollup.pack()) {
+      element += hex[b >> 4];
+      element += hex[b & 15];
+    }
+    add_element(data, element);
+  }
+  data += '}';
+  const char* values[3] = {ids.c_str(), starts.c_str(), data.c_str()};
+  r = PQexecParams(conn(),
+                   "INSERT INTO telemetry_rollup (point_id, day_us, data) SELECT p, d, "
+                   "decode(x, 'hex') FROM unnest($1::int8[], $2::int8[], $3::text[]) AS k(p, d, x) "
+                   "ON CONFLICT (point_id, day_us) DO UPDATE SET data = EXCLUDED.data",
+                   3, nullptr, values, nullptr, nullptr, 0);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_pg("writing telemetry_rollup", r);
+  PQclear(r);
+}
+
+void SampleStore::Impl::fetch_rollup_days_pg(Id point, Micros from_day, Micros to,
+                                             std::vector<storage::RollupDayRow>& out) {
+  using storage::get_be;
+  std::string a = std::to_string(point), b = std::to_string(from_day), c = std::to_string(to);
+  const char* values[3] = {a.c_str(), b.c_str(), c.c_str()};
+  PGresult* r = PQexecParams(conn(),
+                             "SELECT day_us, data FROM telemetry_rollup WHERE point_id = $1 AND "
+                             "day_us >= $2 AND day_us < $3 ORDER BY day_us",
+                             3, nullptr, values, nullptr, nullptr, 1);
+  if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_pg("reading telemetry_rollup", r);
+  try {
+    for (int i = 0; i < PQntuples(r); ++i) {
+      storage::RollupDayRow row{point, static_cast<Micros>(get_be(PQgetvalue(r, i, 0), 8)), {}};
+      const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r, i, 1));
+      row.rollup = storage::RollupDay::unpack({p, static_cast<std::size_t>(PQgetlength(r, i, 1))},
+                                              storage::day_name(row));
+      out.push_back(row);
+    }
+  } catch (...) {
+    PQclear(r);
+    throw;
+  }
   PQclear(r);
 }
 
@@ -164,23 +226,21 @@ std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_pg(const std::
   return out;
 }
 
-void SampleStore::Impl::fetch_rows_pg(Id point, Micros from, Micros to) {
-  std::string a = std::to_string(point), b = std::to_string(to), c = std::to_string(from);
-  const char* values[3] = {a.c_str(), b.c_str(), c.c_str()};
+void SampleStore::Impl::fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit) {
+  std::string a = std::to_string(point), b = std::to_string(to), c = std::to_string(from),
+              d = std::to_string(limit);
+  const char* values[4] = {a.c_str(), b.c_str(), c.c_str(), limit ? d.c_str() : nullptr};
   PGresult* r = PQexecParams(conn(),
                              "SELECT start_us, end_us, count, data FROM telemetry_block WHERE "
-                             "point_id = $1 AND start_us < $2 AND end_us >= $3 ORDER BY start_us",
-                             3, nullptr, values, nullptr, nullptr, 1);
+                             "point_id = $1 AND start_us < $2 AND end_us >= $3 ORDER BY start_us "
+                             "LIMIT $4::int8",
+                             4, nullptr, values, nullptr, nullptr, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_pg("query", r);
-  auto be = [](const char* p, int n) {
-    std::uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-    return v;
-  };
+  using storage::get_be;
   for (int i = 0; i < PQntuples(r); ++i)
-    keep_row(static_cast<Micros>(be(PQgetvalue(r, i, 0), 8)),
-             static_cast<Micros>(be(PQgetvalue(r, i, 1), 8)),
-             static_cast<std::int32_t>(be(PQgetvalue(r, i, 2), 4)), PQgetvalue(r, i, 3),
+    keep_row(static_cast<Micros>(get_be(PQgetvalue(r, i, 0), 8)),
+             static_cast<Micros>(get_be(PQgetvalue(r, i, 1), 8)),
+             static_cast<std::int32_t>(get_be(PQgetvalue(r, i, 2), 4)), PQgetvalue(r, i, 3),
              static_cast<std::size_t>(PQgetlength(r, i, 3)));
   PQclear(r);
 }

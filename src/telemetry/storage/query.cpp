@@ -20,12 +20,20 @@ std::size_t SampleStore::Impl::query(Id point, Micros from, Micros to, const Col
 }
 
 void SampleStore::Impl::fetch_rows(Id point, Micros from, Micros to) {
+  fetch_stored_rows(point, from, to);
+  keep_unwritten_rows(point, from, to);
+}
+
+void SampleStore::Impl::fetch_stored_rows(Id point, Micros from, Micros to, std::size_t limit) {
   rows.clear();
   row_data.clear();
   if (pg)
-    fetch_rows_pg(point, from, to);
+    fetch_rows_pg(point, from, to, limit);
   else
-    fetch_rows_sqlite(point, from, to);
+    fetch_rows_sqlite(point, from, to, limit);
+}
+
+void SampleStore::Impl::keep_unwritten_rows(Id point, Micros from, Micros to) {
   // pending and open blocks of the point, newest last
   for (const auto& b : pending)
     if (b.point_id == point && b.start < to && b.end >= from)

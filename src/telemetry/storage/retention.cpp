@@ -46,8 +46,8 @@ RetentionResult SampleStore::Impl::apply_retention() {
         // start_us < cutoff too (implied, since start <= end): lets PostgreSQL skip every
         // partition that starts after the horizon, so only the one straddling it is searched.
         {"telemetry_block", "start_us < @ AND end_us < @", cutoff, &result.blocks},
-        {"telemetry_rollup_1m", "bucket_us <= @", cutoff - storage::minute_us, &result.rollup_rows},
-        {"telemetry_rollup_1h", "bucket_us <= @", cutoff - storage::hour_us, &result.rollup_rows}};
+        // a day of rollups goes once the whole day is older than the cutoff
+        {"telemetry_rollup", "day_us <= @", cutoff - storage::day_us, &result.rollup_rows}};
     for (const auto& t : targets) {
       // "@" is the bound: $2 on PostgreSQL, ?2 on SQLite
       std::string where;

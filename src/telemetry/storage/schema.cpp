@@ -58,18 +58,85 @@ void create_partitions_for(store::Store& source, store::Store& target) {
                                            {"data", RawType::blob}},
                                           {"point_id", "start_us"},
                                           create_partitions_for});
-  for (const char* name : {"telemetry_rollup_1m", "telemetry_rollup_1h"})
-    store::register_raw_table("telemetry", {name,
-                                            {{"point_id"},
-                                             {"bucket_us"},
-                                             {"min", RawType::real},
-                                             {"max", RawType::real},
-                                             {"sum", RawType::real},
-                                             {"count"}},
-                                            {"point_id", "bucket_us"},
-                                            {}});
+  store::register_raw_table("telemetry", {"telemetry_rollup",
+                                          {{"point_id"}, {"day_us"}, {"data", RawType::blob}},
+                                          {"point_id", "day_us"},
+                                          {}});
   return true;
 }();
+
+
+/// Migration 2: the hours of telemetry_rollup_1h packed into days. The 1-minute rows are
+/// dropped: a minute's rollup is computed from the blocks (SampleStore::rollups), faster than
+/// reading its row.
+void pack_hour_rollups(store::Store& s) {
+  std::vector<RollupDayRow> days;
+  auto add = [&days](Id point, Micros bucket, double min, double max, double sum,
+                     std::int64_t count) {
+    Micros day = floor_to(bucket, day_us);
+    if (days.empty() || days.back().point_id != point || days.back().day != day)
+      days.push_back({point, day, {}});
+    days.back().rollup.add(static_cast<int>((bucket - day) / hour_us), min, max, sum, count);
+  };
+  const char* select =
+      "SELECT point_id, bucket_us, min, max, sum, count FROM telemetry_rollup_1h ORDER BY "
+      "point_id, bucket_us";
+  if (s.dialect() == store::Dialect::sqlite) {
+    auto* db = static_cast<sqlite3*>(s.native_handle());
+    auto check = [db](int rc, int ok) {
+      if (rc != ok) fail(ErrorCode::unavailable, std::string("telemetry_rollup: ") + sqlite3_errmsg(db));
+    };
+    sqlite3_stmt* st = nullptr;
+    check(sqlite3_prepare_v2(db, select, -1, &st, nullptr), SQLITE_OK);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+      add(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_double(st, 2),
+          sqlite3_column_double(st, 3), sqlite3_column_double(st, 4), sqlite3_column_int64(st, 5));
+    sqlite3_finalize(st);
+    check(rc, SQLITE_DONE);
+    check(sqlite3_prepare_v2(db, "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES (?, ?, ?)",
+                             -1, &st, nullptr),
+          SQLITE_OK);
+    for (const auto& d : days) {
+      auto blob = d.rollup.pack();
+      sqlite3_bind_int64(st, 1, d.point_id);
+      sqlite3_bind_int64(st, 2, d.day);
+      sqlite3_bind_blob(st, 3, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+      rc = sqlite3_step(st);
+      sqlite3_reset(st);
+      if (rc != SQLITE_DONE) break;
+    }
+    sqlite3_finalize(st);
+    if (!days.empty()) check(rc, SQLITE_DONE);
+  } else {
+    auto* conn = static_cast<PGconn*>(s.native_handle());
+    PGresult* r = PQexec(conn, select);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    for (int row = 0; ok && row < PQntuples(r); ++row)
+      add(std::strtoll(PQgetvalue(r, row, 0), nullptr, 10),
+          std::strtoll(PQgetvalue(r, row, 1), nullptr, 10), std::strtod(PQgetvalue(r, row, 2), nullptr),
+          std::strtod(PQgetvalue(r, row, 3), nullptr), std::strtod(PQgetvalue(r, row, 4), nullptr),
+          std::strtoll(PQgetvalue(r, row, 5), nullptr, 10));
+    std::string msg = ok ? "" : first_line(PQresultErrorMessage(r));
+    PQclear(r);
+    for (const auto& d : days) {
+      if (!ok) break;
+      auto blob = d.rollup.pack();
+      std::string a = std::to_string(d.point_id), b = std::to_string(d.day);
+      const char* values[3] = {a.c_str(), b.c_str(), reinterpret_cast<const char*>(blob.data())};
+      int lengths[3] = {0, 0, static_cast<int>(blob.size())};
+      int formats[3] = {0, 0, 1};
+      r = PQexecParams(conn, "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES ($1, $2, $3)",
+                       3, nullptr, values, lengths, formats, 0);
+      ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      if (!ok) msg = first_line(PQresultErrorMessage(r));
+      PQclear(r);
+    }
+    if (!ok) fail(ErrorCode::unavailable, "telemetry_rollup: " + msg);
+  }
+  s.execute("DROP TABLE telemetry_rollup_1m");
+  s.execute("DROP TABLE telemetry_rollup_1h");
+}
 
 }  // namespace
 }  // namespace storage
@@ -95,6 +162,19 @@ std::vector<store::Migration> storage_migrations() {
                          i64 + " NOT NULL, PRIMARY KEY (point_id, bucket_us))" +
                          // small rows: one b-tree on SQLite instead of a table and its key index
                          (pg ? "" : " WITHOUT ROWID"));
+           }},
+          {"telemetry", 2,
+           "hourly rollups packed one row per point and day (telemetry_rollup), replacing the 1 min "
+           "and 1 h tables",
+           [](store::Store& s) {
+             bool pg = s.dialect() == store::Dialect::postgresql;
+             s.execute(std::string("CREATE TABLE telemetry_rollup (point_id ") +
+                       (pg ? "BIGINT" : "INTEGER") + " NOT NULL, day_us " +
+                       (pg ? "BIGINT" : "INTEGER") + " NOT NULL, data " + (pg ? "BYTEA" : "BLOB") +
+                       " NOT NULL, PRIMARY KEY (point_id, day_us))" +
+                       // a row is at most ~650 bytes: one b-tree on SQLite
+                       (pg ? "" : " WITHOUT ROWID"));
+             storage::pack_hour_rollups(s);
            }}};
 }
 

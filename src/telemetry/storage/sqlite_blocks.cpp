@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -13,7 +12,7 @@
 namespace houqin::telemetry {
 
 storage::SqliteStatements::~SqliteStatements() {
-  for (auto* st : {insert_block, upsert_1m, upsert_1h}) sqlite3_finalize(st);
+  for (auto* st : {insert_block, read_day, write_day, read_days}) sqlite3_finalize(st);
 }
 
 void SampleStore::Impl::fail_sqlite(const std::string& what) {
@@ -26,21 +25,6 @@ sqlite3_stmt* SampleStore::Impl::prepare(sqlite3_stmt*& st, const char* sql) {
     fail_sqlite("prepare");
   return st;
 }
-
-namespace storage {
-namespace {
-
-/// The rollup upsert into `table`: a bucket already there is merged (min of mins, sum of sums).
-std::string sqlite_rollup_upsert(const std::string& table) {
-  return "INSERT INTO " + table +
-         " (point_id, bucket_us, min, max, sum, count) VALUES (?, ?, ?, ?, ?, ?) "
-         "ON CONFLICT (point_id, bucket_us) DO UPDATE SET min = min(" +
-         table + ".min, excluded.min), max = max(" + table + ".max, excluded.max), sum = " + table +
-         ".sum + excluded.sum, count = " + table + ".count + excluded.count";
-}
-
-}  // namespace
-}  // namespace storage
 
 void SampleStore::Impl::write_pending_sqlite() {
   auto* st = prepare(statements.insert_block,
@@ -65,24 +49,61 @@ void SampleStore::Impl::write_pending_sqlite() {
     if (rc != SQLITE_DONE) fail_sqlite("writing a block of point " + std::to_string(b.point_id));
   }
   sqlite3_clear_bindings(st);
+}
 
-  for (auto [cache, table, rows] :
-       {std::tuple{&statements.upsert_1m, "telemetry_rollup_1m", &rollup_1m},
-        std::tuple{&statements.upsert_1h, "telemetry_rollup_1h", &rollup_1h}}) {
-    if (rows->empty()) continue;
-    auto* up = prepare(*cache, storage::sqlite_rollup_upsert(table).c_str());
-    for (const auto& r : *rows) {
-      sqlite3_bind_int64(up, 1, r.point_id);
-      sqlite3_bind_int64(up, 2, r.bucket);
-      sqlite3_bind_double(up, 3, r.min);
-      sqlite3_bind_double(up, 4, r.max);
-      sqlite3_bind_double(up, 5, r.sum);
-      sqlite3_bind_int64(up, 6, r.count);
-      int rc = sqlite3_step(up);
-      sqlite3_reset(up);
-      if (rc != SQLITE_DONE) fail_sqlite(std::string("writing ") + table);
+void SampleStore::Impl::write_rollup_days_sqlite(std::vector<storage::RollupDayRow>& days) {
+  auto* read = prepare(statements.read_day,
+                       "SELECT data FROM telemetry_rollup WHERE point_id = ? AND day_us = ?");
+  auto* write = prepare(statements.write_day,
+                        "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES (?, ?, ?) "
+                        "ON CONFLICT (point_id, day_us) DO UPDATE SET data = excluded.data");
+  std::vector<std::uint8_t> blob;
+  for (auto& d : days) {
+    sqlite3_bind_int64(read, 1, d.point_id);
+    sqlite3_bind_int64(read, 2, d.day);
+    int rc = sqlite3_step(read);
+    blob.clear();
+    if (rc == SQLITE_ROW) {
+      const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(read, 0));
+      blob.assign(p, p + sqlite3_column_bytes(read, 0));
+      rc = sqlite3_step(read);
     }
+    sqlite3_reset(read);
+    if (rc != SQLITE_DONE) fail_sqlite("reading telemetry_rollup");
+    if (!blob.empty()) merge_stored_day(d, blob);
+    blob = d.rollup.pack();
+    sqlite3_bind_int64(write, 1, d.point_id);
+    sqlite3_bind_int64(write, 2, d.day);
+    sqlite3_bind_blob(write, 3, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+    rc = sqlite3_step(write);
+    sqlite3_reset(write);
+    if (rc != SQLITE_DONE) fail_sqlite("writing telemetry_rollup");
   }
+}
+
+void SampleStore::Impl::fetch_rollup_days_sqlite(Id point, Micros from_day, Micros to,
+                                                 std::vector<storage::RollupDayRow>& out) {
+  auto* st = prepare(statements.read_days,
+                     "SELECT day_us, data FROM telemetry_rollup WHERE point_id = ? AND day_us >= ? "
+                     "AND day_us < ? ORDER BY day_us");
+  sqlite3_bind_int64(st, 1, point);
+  sqlite3_bind_int64(st, 2, from_day);
+  sqlite3_bind_int64(st, 3, to);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    storage::RollupDayRow row{point, sqlite3_column_int64(st, 0), {}};
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st, 1));
+    auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, 1));
+    try {
+      row.rollup = storage::RollupDay::unpack({p, size}, day_name(row));
+    } catch (...) {
+      sqlite3_reset(st);
+      throw;
+    }
+    out.push_back(row);
+  }
+  sqlite3_reset(st);
+  if (rc != SQLITE_DONE) fail_sqlite("reading telemetry_rollup");
 }
 
 std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_sqlite(const std::string& sql) {
@@ -96,16 +117,17 @@ std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_sqlite(const s
   return out;
 }
 
-void SampleStore::Impl::fetch_rows_sqlite(Id point, Micros from, Micros to) {
+void SampleStore::Impl::fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(lite(),
                          "SELECT start_us, end_us, count, data FROM telemetry_block WHERE "
-                         "point_id = ? AND start_us < ? AND end_us >= ? ORDER BY start_us",
+                         "point_id = ? AND start_us < ? AND end_us >= ? ORDER BY start_us LIMIT ?",
                          -1, &st, nullptr) != SQLITE_OK)
     fail_sqlite("query");
   sqlite3_bind_int64(st, 1, point);
   sqlite3_bind_int64(st, 2, to);
   sqlite3_bind_int64(st, 3, from);
+  sqlite3_bind_int64(st, 4, limit ? static_cast<sqlite3_int64>(limit) : -1);
   while (sqlite3_step(st) == SQLITE_ROW)
     keep_row(sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
              sqlite3_column_blob(st, 3), static_cast<std::size_t>(sqlite3_column_bytes(st, 3)));

@@ -113,6 +113,10 @@ std::size_t SampleStore::query(Id point, Micros from, Micros to, const ColumnBuf
   return impl_->query(point, from, to, out);
 }
 
+std::vector<Rollup> SampleStore::rollups(Id point, Micros from, Micros to, Micros step) {
+  return impl_->rollups(point, from, to, step);
+}
+
 void SampleStore::set_retention(std::string_view point_class, std::chrono::hours keep) {
   impl_->set_retention(point_class, keep);
 }

@@ -539,6 +539,140 @@ void BM_QuerySqlite(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * 86400);
 }
 
+// ---- a year of rollups: 100 points, one bucket a day (issue 24: <= 50 ms) ---------------------
+
+std::int64_t g_rollup_points = 100;
+std::int64_t g_rollup_days = 365;
+constexpr Micros day_us = 86'400'000'000;
+constexpr std::int64_t rollup_interval_s = 300;  // the rollup rows are the same at any rate
+
+/// A store holding `g_rollup_days` of `g_rollup_points` points from t0 (a reading every 5
+/// minutes, 2 decimals), flushed; and the same hours as one row each in the layout the packed
+/// rows replaced (hour_rows: point, bucket, min, max, sum, count), the ceiling.
+struct RollupYear {
+  fs::path dir;
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<SampleStore> ss;
+  std::string schema;  // PostgreSQL
+
+  explicit RollupYear(bool postgres) {
+    dir = temp_dir(postgres ? "rollup-pg" : "rollup");
+    if (postgres) {
+      schema = "hq_bench_rollup_" + std::to_string(::getpid());
+      auto admin = store::Store::open(pg_url());
+      admin->execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+      admin->execute("CREATE SCHEMA " + schema);
+      db = store::Store::open(pg_url() + (pg_url().find('?') == std::string::npos ? "?" : "&") +
+                              "options=-csearch_path%3D" + schema);
+    } else {
+      db = store::Store::open("sqlite:" + (dir / "year.sqlite").string());
+    }
+    store::migrate(*db, storage_migrations());
+    ss = std::make_unique<SampleStore>(*db, point_config(g_rollup_points));
+    std::mt19937_64 rng(7);
+    std::normal_distribution<double> noise(0, 1);
+    std::vector<Sample> batch;
+    const std::int64_t per_day = 86400 / rollup_interval_s;
+    for (std::int64_t d = 0; d < g_rollup_days; ++d) {
+      batch.clear();
+      for (std::int64_t k = d * per_day; k < (d + 1) * per_day; ++k)
+        for (Id p = 1; p <= g_rollup_points; ++p) {
+          double v = 400 + 20 * std::sin(static_cast<double>(k) / 200.0 + static_cast<double>(p)) +
+                     noise(rng);
+          batch.push_back({p, t0 + k * rollup_interval_s * 1'000'000, std::round(v * 100) / 100,
+                           0, Flag::pass});
+        }
+      ss->append(batch);
+    }
+    ss->flush();
+    // The ceiling's table, filled with the very hours the packed rows hold.
+    db->execute(std::string("CREATE TABLE hour_rows (point_id BIGINT NOT NULL, bucket_us BIGINT NOT "
+                            "NULL, min DOUBLE PRECISION NOT NULL, max DOUBLE PRECISION NOT NULL, "
+                            "sum DOUBLE PRECISION NOT NULL, count BIGINT NOT NULL, PRIMARY KEY "
+                            "(point_id, bucket_us))") +
+                (postgres ? "" : " WITHOUT ROWID"));
+    store::Transaction tx(*db);
+    for (Id p = 1; p <= g_rollup_points; ++p) {
+      std::string values;
+      for (const auto& r : ss->rollups(p, t0, t0 + g_rollup_days * day_us, 3'600'000'000)) {
+        if (!values.empty()) values += ',';
+        values += "(" + std::to_string(p) + "," + std::to_string(r.start) + "," +
+                  std::to_string(r.min) + "," + std::to_string(r.max) + "," +
+                  std::to_string(r.sum) + "," + std::to_string(r.count) + ")";
+        if (values.size() > (1u << 20)) {
+          db->execute("INSERT INTO hour_rows VALUES " + values);
+          values.clear();
+        }
+      }
+      if (!values.empty()) db->execute("INSERT INTO hour_rows VALUES " + values);
+    }
+    tx.commit();
+  }
+  ~RollupYear() {
+    ss.reset();
+    db.reset();
+    if (!schema.empty())
+      store::Store::open(pg_url())->execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+    fs::remove_all(dir);
+  }
+};
+
+/// Every point's year in daily buckets through SampleStore::rollups.
+void rollup_year(benchmark::State& state, bool postgres) {
+  if (postgres && pg_url().empty()) {
+    state.SkipWithError("HOUQIN_TEST_PG_URL is not set: PostgreSQL benchmarks skipped");
+    return;
+  }
+  RollupYear year(postgres);
+  for (auto _ : state)
+    for (Id p = 1; p <= g_rollup_points; ++p)
+      if (year.ss->rollups(p, t0, t0 + g_rollup_days * day_us, day_us).size() !=
+          static_cast<std::size_t>(g_rollup_days))
+        state.SkipWithError("a day is missing");
+  state.SetItemsProcessed(state.iterations() * g_rollup_points);
+}
+void BM_RollupYearSqlite(benchmark::State& state) {
+  rollup_year(state, false);
+}
+void BM_RollupYearPostgres(benchmark::State& state) {
+  rollup_year(state, true);
+}
+
+/// The ceiling: the same buckets summed from one row per hour (the layout before migration 2)
+/// with a prepared statement on the raw connection.
+void BM_CeilingRollupHourRowsSqlite(benchmark::State& state) {
+  RollupYear year(false);
+  auto* db = static_cast<sqlite3*>(year.db->native_handle());
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT bucket_us, min, max, sum, count FROM hour_rows WHERE point_id = ? "
+                     "AND bucket_us >= ? AND bucket_us < ? ORDER BY bucket_us",
+                     -1, &st, nullptr);
+  std::vector<Rollup> days;
+  for (auto _ : state)
+    for (Id p = 1; p <= g_rollup_points; ++p) {
+      days.clear();
+      sqlite3_bind_int64(st, 1, p);
+      sqlite3_bind_int64(st, 2, t0);
+      sqlite3_bind_int64(st, 3, t0 + g_rollup_days * day_us);
+      while (sqlite3_step(st) == SQLITE_ROW) {
+        Micros start = t0 + (sqlite3_column_int64(st, 0) - t0) / day_us * day_us;
+        double lo = sqlite3_column_double(st, 1), hi = sqlite3_column_double(st, 2);
+        if (days.empty() || days.back().start != start) days.push_back({start, lo, hi, 0, 0});
+        auto& d = days.back();
+        d.min = std::min(d.min, lo);
+        d.max = std::max(d.max, hi);
+        d.sum += sqlite3_column_double(st, 3);
+        d.count += sqlite3_column_int64(st, 4);
+      }
+      sqlite3_reset(st);
+      if (days.size() != static_cast<std::size_t>(g_rollup_days))
+        state.SkipWithError("a day is missing");
+    }
+  sqlite3_finalize(st);
+  state.SetItemsProcessed(state.iterations() * g_rollup_points);
+}
+
 std::size_t rss_bytes() {
   std::ifstream statm("/proc/self/statm");
   std::size_t pages = 0, resident = 0;
@@ -592,6 +726,10 @@ int main(int argc, char** argv) {
       g_seconds = std::stoll(argv[i] + 10);
     else if (std::strncmp(argv[i], "--memory-points=", 16) == 0)
       g_memory_points = std::stoll(argv[i] + 16);
+    else if (std::strncmp(argv[i], "--rollup-points=", 16) == 0)
+      g_rollup_points = std::max(1LL, std::stoll(argv[i] + 16));
+    else if (std::strncmp(argv[i], "--rollup-days=", 14) == 0)
+      g_rollup_days = std::max(1LL, std::stoll(argv[i] + 14));
     else
       args.push_back(argv[i]);
   }
@@ -607,7 +745,9 @@ int main(int argc, char** argv) {
       {"BM_RangeDecode", BM_RangeDecode},
       {"BM_RangeDecodeStreamed", BM_RangeDecodeStreamed},
       {"BM_StreamEncode", BM_StreamEncode},
-      {"BM_QuerySqlite", BM_QuerySqlite}};
+      {"BM_QuerySqlite", BM_QuerySqlite},
+      {"BM_RollupYearSqlite", BM_RollupYearSqlite},
+      {"BM_CeilingRollupHourRowsSqlite", BM_CeilingRollupHourRowsSqlite}};
   for (auto [name, fn] : cpu) benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("BM_CloseSeal", BM_CloseSeal)
       ->Unit(benchmark::kMillisecond)
@@ -638,6 +778,9 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime()
       ->Iterations(1);
+  benchmark::RegisterBenchmark("BM_RollupYearPostgres", BM_RollupYearPostgres)
+      ->Unit(benchmark::kMillisecond)
+      ->UseRealTime();
   benchmark::RegisterBenchmark("BM_MemoryPerPoint", BM_MemoryPerPoint)
       ->Unit(benchmark::kMillisecond)
       ->Iterations(1);
@@ -655,6 +798,17 @@ int main(int argc, char** argv) {
   reporter.print_ratio("BM_StorePostgres", "BM_CeilingPgCopyBinary", ">= 1");
   std::printf("bytes per stored sample: blob %.3f, whole SQLite file %.3f (target <= 1.5)\n",
               g_bytes_per_sample, g_db_bytes_per_sample);
+  reporter.print_ratio("BM_RollupYearSqlite", "BM_CeilingRollupHourRowsSqlite",
+                       "information: packed days against one row per hour");
+  for (const char* name : {"BM_RollupYearSqlite", "BM_RollupYearPostgres"})
+    if (reporter.items_per_second.count(name))
+      std::printf("%s: 100 points, %lld days in daily buckets: %.2f ms (%.2f ms for a year); "
+                  "ratio to the ceiling of 50 ms = %.3f (target <= 1)\n",
+                  name, static_cast<long long>(g_rollup_days),
+                  100e3 / reporter.items_per_second[name],
+                  100e3 / reporter.items_per_second[name] * 365 / static_cast<double>(g_rollup_days),
+                  100e3 / reporter.items_per_second[name] * 365 /
+                      static_cast<double>(g_rollup_days) / 50);
   if (reporter.items_per_second.count("BM_RangeDecode"))
     std::printf("range decode of sealed blocks: %.1f M samples/s (target >= 250)\n",
                 reporter.items_per_second["BM_RangeDecode"] / 1e6);

@@ -223,7 +223,7 @@ StreamCode choose_code(std::span<const std::uint64_t> z) {
 
 void put_rice(BitWriter& w, std::uint64_t z, unsigned k) {
   std::uint64_t q = z >> k;
-  if (q + 1 + k <= 32) {  // the usual case: one write
+  if (q < rice_escape && q + 1 + k <= 32) {  // the usual case: one write
     w.put((((std::uint64_t{1} << q) - 1) << (k + 1)) | (z & ((std::uint64_t{1} << k) - 1)),
           static_cast<unsigned>(q) + 1 + k);
   } else if (q < rice_escape) {

@@ -363,7 +363,7 @@ TEST_F(FailoverTest, ACopyCutByAServerCrashIsWrittenOnceAfterTheRestart) {
     for (std::int64_t i = 0; i < k; ++i)
       ASSERT_EQ(got.times[static_cast<std::size_t>(i)], t0 + i * second) << "point " << p;
     // the rollups too: the cut write's hours were not counted twice
-    constexpr Micros week = 7 * 24 * 3600 * second;
+    const telemetry::Micros week = 7 * 24 * 3600 * second;
     auto r = again.rollups(p, t0, t0 + week, week);
     ASSERT_EQ(r.size(), 1u) << "point " << p;
     EXPECT_EQ(r[0].count, k) << "point " << p;

@@ -69,6 +69,12 @@ struct SampleStoreOptions {
   /// and, while the database is still away, refuses the samples (Error(unavailable), nothing
   /// accepted), so memory stays bounded during a long outage.
   std::size_t max_pending_bytes = 64u << 20;
+  /// compact() reseals a point's stored blocks whose first samples fall in one window of this
+  /// span (windows start at whole multiples of it since the epoch: 00:00, 04:00, 08:00 ... UTC
+  /// by default) as one block; 1 minute .. 7 days.
+  std::chrono::microseconds compact_span = std::chrono::hours(4);
+  /// ... of at most this many samples (a fuller window becomes several blocks); at least 1024.
+  std::uint32_t max_compact_samples = 1u << 16;
 };
 
 /// What the store holds and has done, for monitoring and the benchmark.
@@ -111,6 +117,19 @@ struct RetentionResult {
   /// PostgreSQL: partitions of telemetry_block detached and dropped whole (always 0 on SQLite).
   std::int64_t partitions_dropped = 0;
 };
+
+/// What compact() did.
+struct CompactionResult {
+  std::int64_t windows = 0;        // windows whose blocks were resealed
+  std::int64_t blocks_before = 0;  // the rows they replaced ...
+  std::int64_t blocks_after = 0;   // ... and the rows that replaced them
+  std::int64_t bytes_before = 0;   // blob bytes, likewise
+  std::int64_t bytes_after = 0;
+  /// false: it stopped at max_windows with windows left; call again for the rest.
+  bool complete = true;
+};
+BOOST_DESCRIBE_STRUCT(CompactionResult, (),
+                      (windows, blocks_before, blocks_after, bytes_before, bytes_after, complete))
 
 /// The sample store of one Store. Like the Store it is used by one thread at a time (the
 /// pipeline's storage stage); queries merge stored blocks with the open ones.
@@ -163,6 +182,19 @@ class HOUQIN_EXPORT SampleStore {
   /// are decoded; otherwise every sample in range is decoded (a day of 1-s samples in well under
   /// a millisecond). Error(invalid_argument) for step <= 0 or from >= to.
   std::vector<Rollup> rollups(Id point, Micros from, Micros to, Micros step);
+
+  /// Reseals the stored blocks of each configured point window by window
+  /// (SampleStoreOptions::compact_span): a window whose samples are all stored (the point's data
+  /// goes on past its end) and that holds more than one block becomes one block (or a few, of
+  /// max_compact_samples each), coded for the whole window -- one header and one row where there
+  /// were dozens, and codes chosen over thousands of samples. What the database holds reads back
+  /// the same, sample for sample; rollups are not touched. Each point's windows go in one
+  /// transaction, and telemetry_compaction remembers how far each point is done, so a later call
+  /// starts there. max_windows (0: no limit) bounds the windows looked at in one call, so a
+  /// maintenance task can spread a large backlog over several calls. `final`: each point's last
+  /// window too, though samples may still come into it (after a bulk import, before an archive,
+  /// a point taken out of service); if they do, the window is resealed again once it is over.
+  CompactionResult compact(std::size_t max_windows = 0, bool final = false);
 
   /// Keeps blocks and rollups of points of `point_class` for `keep` (measured back from
   /// store.clock()); apply_retention() deletes what is older.

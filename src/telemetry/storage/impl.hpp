@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -220,33 +221,42 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   // ---- sqlite_blocks.cpp ----
   [[noreturn]] void fail_sqlite(const std::string& what);
   sqlite3_stmt* prepare(sqlite3_stmt*& st, const char* sql);
-  void write_pending_sqlite();
+  /// Inserts the blocks (their blobs in `data`) with prepared statements.
+  void insert_blocks_sqlite(std::span<const storage::PendingBlock> blocks,
+                            const std::vector<std::uint8_t>& data);
   void write_rollup_days_sqlite(std::vector<storage::RollupDayRow>& days);
   void fetch_rollup_days_sqlite(Id point, Micros from_day, Micros to,
                                 std::vector<storage::RollupDayRow>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_sqlite(const std::string& sql);
-  void fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit = 0);
+  /// The blocks of `point` overlapping [from, to), or with by_start those starting in it.
+  void fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit = 0,
+                         bool by_start = false);
 
   // ---- pg_copy.cpp ----
   [[noreturn]] void fail_pg(const std::string& what, PGresult* res);
   /// Runs a command on the libpq connection; throws on error.
   void pg_exec(const std::string& sql);
-  /// Creates the partitions the pending blocks need (adding them to `created`: they exist once
-  /// the transaction commits), copies the blocks and upserts the rollups.
-  void write_pending_pg(std::vector<Micros>& created);
-  void copy_blocks();
+  /// Creates the partitions the blocks need (adding them to `created`: they exist once the
+  /// transaction commits) and copies the blocks (their blobs in `data`).
+  void write_blocks_pg(std::span<const storage::PendingBlock> blocks,
+                       const std::vector<std::uint8_t>& data, std::vector<Micros>& created);
+  void copy_blocks(std::span<const storage::PendingBlock> blocks,
+                   const std::vector<std::uint8_t>& data);
   /// Merges the rows already stored into `days` and writes them back.
   void write_rollup_days_pg(std::vector<storage::RollupDayRow>& days);
   void fetch_rollup_days_pg(Id point, Micros from_day, Micros to, std::vector<storage::RollupDayRow>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_pg(const std::string& sql);
-  void fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit = 0);
+  void fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit = 0,
+                     bool by_start = false);
 
   // ---- query.cpp ----
   Series query(Id point, Micros from, Micros to);
   std::size_t query(Id point, Micros from, Micros to, const ColumnBuffers& out);
   void fetch_rows(Id point, Micros from, Micros to);
-  /// The stored blocks alone, at most `limit` of them (0: all), first first.
-  void fetch_stored_rows(Id point, Micros from, Micros to, std::size_t limit = 0);
+  /// The stored blocks alone, at most `limit` of them (0: all), first first; by_start: those
+  /// starting in [from, to) rather than overlapping it.
+  void fetch_stored_rows(Id point, Micros from, Micros to, std::size_t limit = 0,
+                         bool by_start = false);
   /// The part of fetch_rows() not in the database: the point's pending and open blocks.
   void keep_unwritten_rows(Id point, Micros from, Micros to);
   std::size_t decode_rows(Micros from, Micros to, const ColumnBuffers& out);
@@ -269,6 +279,15 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   /// `width` starting at `origin` (decoding each block once).
   void bucket_rows(Micros from, Micros to, Micros origin, Micros width,
                    std::vector<storage::RollupRow>& out);
+
+  // ---- compact.cpp: stored blocks resealed window by window ----
+  CompactionResult compact(std::size_t max_windows, bool final);
+  /// Reseals the query rows (the blocks of one window of point `p`) as few blocks and replaces
+  /// them in the database (PostgreSQL partitions it creates are added to `created`).
+  void reseal_window(const Point& p, Micros window, std::vector<Micros>& created,
+                     CompactionResult& result);
+  /// One row of two integers (the first a point id), or none, from `sql` on either backend.
+  std::optional<Micros> stored_value(const std::string& sql);
 
   // ---- retention.cpp ----
   void set_retention(std::string_view point_class, std::chrono::hours keep);

@@ -184,9 +184,9 @@ void SampleStore::Impl::write_pending() {
   std::vector<Micros> created;
   store::Transaction tx(store);
   if (pg)
-    write_pending_pg(created);
+    write_blocks_pg(pending, arena, created);
   else
-    write_pending_sqlite();
+    insert_blocks_sqlite(pending, arena);
   write_rollups();
   tx.commit();
   partitions.insert(created.begin(), created.end());

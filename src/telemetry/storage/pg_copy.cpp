@@ -50,25 +50,28 @@ void SampleStore::Impl::pg_exec(const std::string& sql) {
   PQclear(r);
 }
 
-void SampleStore::Impl::write_pending_pg(std::vector<Micros>& created) {
-  for (const auto& b : pending) {
+void SampleStore::Impl::write_blocks_pg(std::span<const storage::PendingBlock> blocks,
+                                        const std::vector<std::uint8_t>& data,
+                                        std::vector<Micros>& created) {
+  for (const auto& b : blocks) {
     Micros lo = storage::floor_to(b.start, storage::partition_us);
     if (partitions.count(lo) || std::find(created.begin(), created.end(), lo) != created.end())
       continue;
     pg_exec(storage::partition_sql(lo));
     created.push_back(lo);
   }
-  copy_blocks();
+  copy_blocks(blocks, data);
 }
 
-void SampleStore::Impl::copy_blocks() {
+void SampleStore::Impl::copy_blocks(std::span<const storage::PendingBlock> blocks,
+                                    const std::vector<std::uint8_t>& data) {
   using storage::put_be;
   auto& out = copy_buffer;
   out.clear();
   for (char c : std::string_view("PGCOPY\n\377\r\n\0", 11)) out.push_back(c);  // signature
   put_be(out, 0, 4);                                                           // flags
   put_be(out, 0, 4);                                                           // header extension
-  for (const auto& b : pending) {
+  for (const auto& b : blocks) {
     put_be(out, 8, 2);
     auto i8 = [&](std::int64_t v) {
       put_be(out, 8, 4);
@@ -92,8 +95,8 @@ void SampleStore::Impl::copy_blocks() {
     put_be(out, 2, 4);
     put_be(out, static_cast<std::uint64_t>(b.encoding), 2);
     put_be(out, b.size, 4);
-    out.insert(out.end(), arena.begin() + static_cast<std::ptrdiff_t>(b.offset),
-               arena.begin() + static_cast<std::ptrdiff_t>(b.offset + b.size));
+    out.insert(out.end(), data.begin() + static_cast<std::ptrdiff_t>(b.offset),
+               data.begin() + static_cast<std::ptrdiff_t>(b.offset + b.size));
   }
   put_be(out, 0xffff, 2);
   PGresult* r = PQexec(conn(),
@@ -226,14 +229,18 @@ std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_pg(const std::
   return out;
 }
 
-void SampleStore::Impl::fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit) {
+void SampleStore::Impl::fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit,
+                                      bool by_start) {
   std::string a = std::to_string(point), b = std::to_string(to), c = std::to_string(from),
               d = std::to_string(limit);
   const char* values[4] = {a.c_str(), b.c_str(), c.c_str(), limit ? d.c_str() : nullptr};
   PGresult* r = PQexecParams(conn(),
-                             "SELECT start_us, end_us, count, data FROM telemetry_block WHERE "
-                             "point_id = $1 AND start_us < $2 AND end_us >= $3 ORDER BY start_us "
-                             "LIMIT $4::int8",
+                             by_start ? "SELECT start_us, end_us, count, data FROM telemetry_block "
+                                        "WHERE point_id = $1 AND start_us < $2 AND start_us >= $3 "
+                                        "ORDER BY start_us LIMIT $4::int8"
+                                      : "SELECT start_us, end_us, count, data FROM telemetry_block "
+                                        "WHERE point_id = $1 AND start_us < $2 AND end_us >= $3 "
+                                        "ORDER BY start_us LIMIT $4::int8",
                              4, nullptr, values, nullptr, nullptr, 1);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_pg("query", r);
   using storage::get_be;

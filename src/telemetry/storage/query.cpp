@@ -24,13 +24,14 @@ void SampleStore::Impl::fetch_rows(Id point, Micros from, Micros to) {
   keep_unwritten_rows(point, from, to);
 }
 
-void SampleStore::Impl::fetch_stored_rows(Id point, Micros from, Micros to, std::size_t limit) {
+void SampleStore::Impl::fetch_stored_rows(Id point, Micros from, Micros to, std::size_t limit,
+                                          bool by_start) {
   rows.clear();
   row_data.clear();
   if (pg)
-    fetch_rows_pg(point, from, to, limit);
+    fetch_rows_pg(point, from, to, limit, by_start);
   else
-    fetch_rows_sqlite(point, from, to, limit);
+    fetch_rows_sqlite(point, from, to, limit, by_start);
 }
 
 void SampleStore::Impl::keep_unwritten_rows(Id point, Micros from, Micros to) {

@@ -62,6 +62,10 @@ void create_partitions_for(store::Store& source, store::Store& target) {
                                           {{"point_id"}, {"day_us"}, {"data", RawType::blob}},
                                           {"point_id", "day_us"},
                                           {}});
+  store::register_raw_table("telemetry", {"telemetry_compaction",
+                                          {{"point_id"}, {"until_us"}},
+                                          {"point_id"},
+                                          {}});
   return true;
 }();
 
@@ -165,7 +169,7 @@ std::vector<store::Migration> storage_migrations() {
            }},
           {"telemetry", 2,
            "hourly rollups packed one row per point and day (telemetry_rollup), replacing the 1 min "
-           "and 1 h tables",
+           "and 1 h tables; telemetry_compaction",
            [](store::Store& s) {
              bool pg = s.dialect() == store::Dialect::postgresql;
              s.execute(std::string("CREATE TABLE telemetry_rollup (point_id ") +
@@ -175,6 +179,10 @@ std::vector<store::Migration> storage_migrations() {
                        // a row is at most ~650 bytes: one b-tree on SQLite
                        (pg ? "" : " WITHOUT ROWID"));
              storage::pack_hour_rollups(s);
+             // how far SampleStore::compact() is with each point
+             s.execute(std::string("CREATE TABLE telemetry_compaction (point_id ") +
+                       (pg ? "BIGINT" : "INTEGER") + " PRIMARY KEY, until_us " +
+                       (pg ? "BIGINT" : "INTEGER") + " NOT NULL)");
            }}};
 }
 

@@ -26,11 +26,12 @@ sqlite3_stmt* SampleStore::Impl::prepare(sqlite3_stmt*& st, const char* sql) {
   return st;
 }
 
-void SampleStore::Impl::write_pending_sqlite() {
+void SampleStore::Impl::insert_blocks_sqlite(std::span<const storage::PendingBlock> blocks,
+                                             const std::vector<std::uint8_t>& data) {
   auto* st = prepare(statements.insert_block,
                      "INSERT INTO telemetry_block (point_id, start_us, end_us, count, min, max, "
                      "encoding, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  for (const auto& b : pending) {
+  for (const auto& b : blocks) {
     sqlite3_bind_int64(st, 1, b.point_id);
     sqlite3_bind_int64(st, 2, b.start);
     sqlite3_bind_int64(st, 3, b.end);
@@ -43,7 +44,7 @@ void SampleStore::Impl::write_pending_sqlite() {
       sqlite3_bind_null(st, 6);
     }
     sqlite3_bind_int(st, 7, static_cast<int>(b.encoding));
-    sqlite3_bind_blob(st, 8, arena.data() + b.offset, static_cast<int>(b.size), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 8, data.data() + b.offset, static_cast<int>(b.size), SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) fail_sqlite("writing a block of point " + std::to_string(b.point_id));
@@ -117,11 +118,16 @@ std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_sqlite(const s
   return out;
 }
 
-void SampleStore::Impl::fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit) {
+void SampleStore::Impl::fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit,
+                                          bool by_start) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(lite(),
-                         "SELECT start_us, end_us, count, data FROM telemetry_block WHERE "
-                         "point_id = ? AND start_us < ? AND end_us >= ? ORDER BY start_us LIMIT ?",
+                         by_start ? "SELECT start_us, end_us, count, data FROM telemetry_block "
+                                    "WHERE point_id = ? AND start_us < ? AND start_us >= ? ORDER "
+                                    "BY start_us LIMIT ?"
+                                  : "SELECT start_us, end_us, count, data FROM telemetry_block "
+                                    "WHERE point_id = ? AND start_us < ? AND end_us >= ? ORDER BY "
+                                    "start_us LIMIT ?",
                          -1, &st, nullptr) != SQLITE_OK)
     fail_sqlite("query");
   sqlite3_bind_int64(st, 1, point);

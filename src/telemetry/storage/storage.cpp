@@ -72,6 +72,11 @@ SampleStore::SampleStore(store::Store& store, std::span<const PointStorage> poin
     fail(ErrorCode::invalid_argument, "max_block_bytes: must be 64 .. 1 MiB");
   if (d.options.max_block_span.count() <= 0)
     fail(ErrorCode::invalid_argument, "max_block_span: must be positive");
+  if (d.options.compact_span < std::chrono::minutes(1) ||
+      d.options.compact_span > std::chrono::hours(24 * 7))
+    fail(ErrorCode::invalid_argument, "compact_span: must be 1 minute .. 7 days");
+  if (d.options.max_compact_samples < 1024)
+    fail(ErrorCode::invalid_argument, "max_compact_samples: must be at least 1024");
   d.points.reserve(points.size());
   d.gates.reserve(points.size());
   for (const auto& p : points) d.configure(p);
@@ -115,6 +120,10 @@ std::size_t SampleStore::query(Id point, Micros from, Micros to, const ColumnBuf
 
 std::vector<Rollup> SampleStore::rollups(Id point, Micros from, Micros to, Micros step) {
   return impl_->rollups(point, from, to, step);
+}
+
+CompactionResult SampleStore::compact(std::size_t max_windows, bool final) {
+  return impl_->compact(max_windows, final);
 }
 
 void SampleStore::set_retention(std::string_view point_class, std::chrono::hours keep) {

@@ -182,6 +182,21 @@ TEST(SealedBlock, GapsAndStepsCostOnlyWhereTheyAre) {
   EXPECT_LT(gapped, base) << "fewer samples, a gap and one step";
 }
 
+TEST(SealedBlock, ResidualsJustPastTheRiceEscapeAreSealed) {
+  // Quiet noise (a Rice parameter of 0 or 1) with pulses whose residuals have quotients of 24 to
+  // 31: the writer once put those in unary where the reader expects the escape, the check caught
+  // it and every such block stayed in the bigger streamed format.
+  for (int pulse = 8; pulse <= 70; ++pulse) {
+    Columns c;
+    for (int i = 0; i < 600; ++i) {
+      int q = 1000 + (i % 3 == 0) + (i % 100 >= 50 && i % 100 < 53 ? pulse : 0);
+      c.add(t0 + i * second, q / 10.0);
+    }
+    SCOPED_TRACE("pulse of " + std::to_string(pulse) + " steps");
+    expect_sealed_round_trip(c, 0.1);
+  }
+}
+
 TEST(SealedBlock, DoesNotApplyToFloatPointsOrDisorderAndLeavesTheOutputAlone) {
   Columns c = gas(10, 0, 1, 1);
   std::vector<std::uint8_t> out{1, 2, 3};

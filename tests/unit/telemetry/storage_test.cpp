@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -388,6 +389,130 @@ TEST_P(SampleStoreTest, MigrationTwoPacksTheHourlyRollupsOfMigrationOne) {
   ASSERT_EQ(two.size(), 1u);
   EXPECT_EQ(two[0].start, t0 + day);
   EXPECT_EQ(two[0].count, 2);
+}
+
+TEST_P(SampleStoreTest, CompactionResealsEachOverWindowAsOneBlockAndReadsBackTheSame) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  auto config = points(2);
+  config[1].resolution = 0;  // XOR floats: resealed in the streamed format
+  auto options = with(64);
+  options.compact_span = std::chrono::hours(6);
+  const auto blocks = [&](Id p) {
+    return scalar(*s, "SELECT COUNT(*) FROM telemetry_block WHERE point_id = " + std::to_string(p));
+  };
+  {
+    SampleStore ss(*s, config, options);
+    std::vector<Sample> in = batch(2, 0, 14 * 3600);  // 00:00 .. 14:00
+    in[2 * 7000].quality = 2;                          // a bad reading: kept as it was
+    in[2 * 7000].value = NAN;
+    for (auto& x : in)  // equal times across what could be a cut
+      if (x.time >= t0 + 8000 * second && x.time < t0 + 8010 * second) x.time = t0 + 8000 * second;
+    ss.append(in);
+    ss.flush();
+    const auto before = ss.query(1, t0, t0 + day), floats = ss.query(2, t0, t0 + day);
+    const auto hours = ss.rollups(1, t0, t0 + day, hour);
+    ASSERT_GT(blocks(1), 1000);
+    const double in_first_windows = scalar(
+        *s, "SELECT COUNT(*) FROM telemetry_block WHERE start_us < " + std::to_string(t0 + 12 * hour));
+    auto r = ss.compact();
+    EXPECT_TRUE(r.complete);
+    EXPECT_EQ(r.windows, 4);  // 00-06 and 06-12 of both points; 12-18 is not over
+    EXPECT_EQ(r.blocks_after, 4);
+    EXPECT_EQ(static_cast<double>(r.blocks_before), in_first_windows);
+    EXPECT_LT(r.bytes_after, r.bytes_before);
+    EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_block WHERE point_id = 1 AND start_us < " +
+                             std::to_string(t0 + 12 * hour)),
+              2);
+    // the same samples, bit for bit, and the same rollups
+    for (auto [p, want] : {std::pair<Id, const Series*>{1, &before}, {2, &floats}}) {
+      auto got = ss.query(p, t0, t0 + day);
+      ASSERT_EQ(got.size(), want->size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got.times[i], want->times[i]) << p << " " << i;
+        ASSERT_EQ(std::bit_cast<std::uint64_t>(got.values[i]),
+                  std::bit_cast<std::uint64_t>(want->values[i]))
+            << p << " " << i;
+        ASSERT_EQ(got.qualities[i], want->qualities[i]) << p << " " << i;
+        ASSERT_EQ(got.flags[i], want->flags[i]) << p << " " << i;
+      }
+    }
+    expect_rollups(ss.rollups(1, t0, t0 + day, hour), hours, "after compaction");
+    // The first window's row: the blocks that started in 00:00-06:00, the last of them running a
+    // little past 06:00, with the statistics of their good samples.
+    const std::string first = " FROM telemetry_block WHERE point_id = 1 AND start_us = " +
+                              std::to_string(t0);
+    const auto end = static_cast<Micros>(scalar(*s, "SELECT end_us" + first));
+    EXPECT_GE(end, t0 + 6 * hour - second);
+    EXPECT_LT(end, t0 + 6 * hour + 10 * minute);
+    double lo = 1e9, hi = -1e9;
+    std::int64_t n = 0;
+    for (std::size_t i = 0; i < before.size() && before.times[i] <= end; ++i, ++n)
+      if (before.qualities[i] == quality_good) {
+        lo = std::min(lo, before.values[i]);
+        hi = std::max(hi, before.values[i]);
+      }
+    EXPECT_EQ(scalar(*s, "SELECT min" + first), lo);
+    EXPECT_EQ(scalar(*s, "SELECT max" + first), hi);
+    EXPECT_EQ(scalar(*s, "SELECT count" + first), static_cast<double>(n));
+    // nothing left to do, but for the last window, which `final` reseals without marking it done
+    EXPECT_EQ(ss.compact().windows, 0);
+    r = ss.compact(0, true);
+    EXPECT_EQ(r.windows, 2);
+    EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_block WHERE point_id = 1"), 3);
+    EXPECT_EQ(scalar(*s, "SELECT until_us FROM telemetry_compaction WHERE point_id = 1"),
+              static_cast<double>(t0 + 12 * hour));
+    EXPECT_EQ(ss.query(1, t0, t0 + day).size(), before.size());
+  }
+  // Reopened: appending goes on after the stored end, and the next windows compact once over.
+  SampleStore ss(*s, config, options);
+  ss.append(batch(2, 14 * 3600, 20 * 3600));
+  ss.flush();
+  auto r = ss.compact();
+  EXPECT_EQ(r.windows, 2);  // 12-18 of both points: the block `final` made and the new ones
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_block WHERE point_id = 1 AND start_us < " +
+                           std::to_string(t0 + 18 * hour)),
+            3);
+  EXPECT_EQ(scalar(*s, "SELECT until_us FROM telemetry_compaction WHERE point_id = 1"),
+            static_cast<double>(t0 + 18 * hour));
+  auto all = ss.query(1, t0, t0 + day);
+  ASSERT_EQ(all.size(), 20u * 3600);
+  for (std::size_t i = 1; i < all.size(); ++i) ASSERT_LE(all.times[i - 1], all.times[i]);
+  EXPECT_EQ(all.times.back(), t0 + (20 * 3600 - 1) * second);
+}
+
+TEST_P(SampleStoreTest, CompactionStopsAtMaxWindowsAndCutsFullWindowsIntoBlocksOfTheLimit) {
+  auto s = open();
+  HQ_REQUIRE_STORE(s);
+  auto options = with(64);
+  options.compact_span = std::chrono::hours(1);
+  options.max_compact_samples = 1024;
+  SampleStore ss(*s, points(1), options);
+  ss.append(batch(1, 0, 4 * 3600 + 1));
+  ss.flush();
+  const auto want = ss.query(1, t0, t0 + day);
+  auto r = ss.compact(2);
+  EXPECT_FALSE(r.complete);
+  EXPECT_EQ(r.windows, 2);
+  EXPECT_EQ(r.blocks_after, 2 * 4);  // 3600 samples in blocks of at most 1024
+  r = ss.compact(2);
+  EXPECT_TRUE(r.complete || ss.compact().windows == 0);
+  EXPECT_EQ(ss.compact().windows, 0);
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_block WHERE start_us < " +
+                           std::to_string(t0 + 4 * hour)),
+            4 * 4);
+  EXPECT_EQ(scalar(*s, "SELECT MAX(count) FROM telemetry_block"), 1024);
+  expect_series(ss.query(1, t0, t0 + day), 1, 0, 4 * 3600 + 1);
+  EXPECT_EQ(ss.query(1, t0, t0 + day).size(), want.size());
+  // bad options are refused
+  auto bad = with(64);
+  bad.compact_span = std::chrono::seconds(30);
+  expect_error([&] { SampleStore x(*s, points(1), bad); }, ErrorCode::invalid_argument,
+               "compact_span:");
+  bad = with(64);
+  bad.max_compact_samples = 10;
+  expect_error([&] { SampleStore x(*s, points(1), bad); }, ErrorCode::invalid_argument,
+               "max_compact_samples:");
 }
 
 TEST_P(SampleStoreTest, BadInputLeavesTheStoreUnchanged) {

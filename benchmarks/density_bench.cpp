@@ -685,8 +685,8 @@ bool print_summary(const std::vector<ClassInfo>& chosen) {
       std::printf("%-17s %-8s %8.3f %8.3f %9.3f %8.3f %8.3f %8.3f %9s\n", c.name.c_str(),
                   std::string(name(v)).c_str(), table("telemetry_block"),
                   table("sqlite_autoindex_telemetry_block_1"), table("telemetry_rollup"),
-                  r.empty_file_bytes / n, r.vm_data_bytes / n,
-                  r.vm_indexdb_bytes / n, r.vm_parts.c_str());
+                  r.empty_file_bytes / n, r.vm_data_bytes / n, r.vm_indexdb_bytes / n,
+                  r.vm_parts.c_str());
     }
 
   std::printf("\n");

@@ -579,18 +579,19 @@ struct RollupYear {
         for (Id p = 1; p <= g_rollup_points; ++p) {
           double v = 400 + 20 * std::sin(static_cast<double>(k) / 200.0 + static_cast<double>(p)) +
                      noise(rng);
-          batch.push_back({p, t0 + k * rollup_interval_s * 1'000'000, std::round(v * 100) / 100,
-                           0, Flag::pass});
+          batch.push_back({p, t0 + k * rollup_interval_s * 1'000'000, std::round(v * 100) / 100, 0,
+                           Flag::pass});
         }
       ss->append(batch);
     }
     ss->flush();
     // The ceiling's table, filled with the very hours the packed rows hold.
-    db->execute(std::string("CREATE TABLE hour_rows (point_id BIGINT NOT NULL, bucket_us BIGINT NOT "
-                            "NULL, min DOUBLE PRECISION NOT NULL, max DOUBLE PRECISION NOT NULL, "
-                            "sum DOUBLE PRECISION NOT NULL, count BIGINT NOT NULL, PRIMARY KEY "
-                            "(point_id, bucket_us))") +
-                (postgres ? "" : " WITHOUT ROWID"));
+    db->execute(
+        std::string("CREATE TABLE hour_rows (point_id BIGINT NOT NULL, bucket_us BIGINT NOT "
+                    "NULL, min DOUBLE PRECISION NOT NULL, max DOUBLE PRECISION NOT NULL, "
+                    "sum DOUBLE PRECISION NOT NULL, count BIGINT NOT NULL, PRIMARY KEY "
+                    "(point_id, bucket_us))") +
+        (postgres ? "" : " WITHOUT ROWID"));
     store::Transaction tx(*db);
     for (Id p = 1; p <= g_rollup_points; ++p) {
       std::string values;
@@ -802,13 +803,12 @@ int main(int argc, char** argv) {
                        "information: packed days against one row per hour");
   for (const char* name : {"BM_RollupYearSqlite", "BM_RollupYearPostgres"})
     if (reporter.items_per_second.count(name))
-      std::printf("%s: 100 points, %lld days in daily buckets: %.2f ms (%.2f ms for a year); "
-                  "ratio to the ceiling of 50 ms = %.3f (target <= 1)\n",
-                  name, static_cast<long long>(g_rollup_days),
-                  100e3 / reporter.items_per_second[name],
-                  100e3 / reporter.items_per_second[name] * 365 / static_cast<double>(g_rollup_days),
-                  100e3 / reporter.items_per_second[name] * 365 /
-                      static_cast<double>(g_rollup_days) / 50);
+      std::printf(
+          "%s: 100 points, %lld days in daily buckets: %.2f ms (%.2f ms for a year); "
+          "ratio to the ceiling of 50 ms = %.3f (target <= 1)\n",
+          name, static_cast<long long>(g_rollup_days), 100e3 / reporter.items_per_second[name],
+          100e3 / reporter.items_per_second[name] * 365 / static_cast<double>(g_rollup_days),
+          100e3 / reporter.items_per_second[name] * 365 / static_cast<double>(g_rollup_days) / 50);
   if (reporter.items_per_second.count("BM_RangeDecode"))
     std::printf("range decode of sealed blocks: %.1f M samples/s (target >= 250)\n",
                 reporter.items_per_second["BM_RangeDecode"] / 1e6);

@@ -37,7 +37,10 @@ void AlarmStage::flush() {
 
 StoreStage::StoreStage(store::Store& store, std::span<const PointStorage> points,
                        SampleStoreOptions options)
-    : wal_(!options.wal_dir.empty()) {
+    : wal_(!options.wal_dir.empty()),
+      compact_every_(options.compact_every),
+      compact_windows_(options.compact_windows),
+      last_compaction_(std::chrono::steady_clock::now()) {
   samples_ = std::make_unique<SampleStore>(store, points, std::move(options));
 }
 
@@ -47,6 +50,16 @@ void StoreStage::process(std::span<Sample> batch) {
 
 void StoreStage::flush() {
   if (!wal_) samples_->flush();
+  // A little compaction between batches; a failure (the database away) waits for the next turn.
+  if (compact_every_.count() <= 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_compaction_ < compact_every_) return;
+  last_compaction_ = now;
+  try {
+    samples_->compact(compact_windows_);
+  } catch (const Error& e) {
+    samples_->note_compaction_failure(e.what());
+  }
 }
 
 void StoreStage::finish() {

@@ -10,6 +10,7 @@
 // close(). See docs/telemetry-pipeline.md ("The standard stages").
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <span>
@@ -73,6 +74,8 @@ class HOUQIN_EXPORT StoreStage : public Stage {
   StoreStage(store::Store& store, std::span<const PointStorage> points,
              SampleStoreOptions options = {});
   void process(std::span<Sample> batch) override;
+  /// Without a write-ahead log, writes the open blocks. And every
+  /// SampleStoreOptions::compact_every, compacts up to compact_windows windows.
   void flush() override;
   /// Writes every open block to the database (after Pipeline::close(), for a clean shutdown
   /// that leaves the write-ahead log empty).
@@ -83,6 +86,9 @@ class HOUQIN_EXPORT StoreStage : public Stage {
  private:
   std::unique_ptr<SampleStore> samples_;
   bool wal_ = false;
+  std::chrono::milliseconds compact_every_;
+  std::size_t compact_windows_;
+  std::chrono::steady_clock::time_point last_compaction_;
 };
 
 /// The per-point configuration of the standard stages, built from profiles or given directly.

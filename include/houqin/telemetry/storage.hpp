@@ -75,6 +75,11 @@ struct SampleStoreOptions {
   std::chrono::microseconds compact_span = std::chrono::hours(4);
   /// ... of at most this many samples (a fuller window becomes several blocks); at least 1024.
   std::uint32_t max_compact_samples = 1u << 16;
+  /// The pipeline's storage stage (StoreStage) calls compact(compact_windows) this often at most,
+  /// when it flushes (the queue ran empty, or every flush interval under load): a few
+  /// milliseconds at a time, between batches. Zero: never (call compact() yourself).
+  std::chrono::milliseconds compact_every{5000};
+  std::size_t compact_windows = 16;
 };
 
 /// What the store holds and has done, for monitoring and the benchmark.
@@ -90,6 +95,10 @@ struct SampleStoreStats {
   std::size_t pending_bytes = 0;     // closed blocks waiting to be written
   std::uint64_t write_failures = 0;  // writes of waiting blocks the database refused or missed
   std::string last_write_error;
+  std::uint64_t windows_compacted = 0;  // by compact(), this process
+  /// compact() calls of the storage stage that failed (the database away ...); it tries again.
+  std::uint64_t compaction_failures = 0;
+  std::string last_compaction_error;
   /// Stored rows of telemetry_rollup found damaged when new rollups were merged into them; each
   /// was replaced by the new hours alone (the blocks still hold every sample).
   std::uint64_t damaged_rollup_rows = 0;
@@ -97,7 +106,8 @@ struct SampleStoreStats {
 BOOST_DESCRIBE_STRUCT(SampleStoreStats, (),
                       (points, open_samples, memory_bytes, samples_appended, blocks_written,
                        block_bytes_written, samples_written, wal_samples_replayed, pending_bytes,
-                       write_failures, last_write_error, damaged_rollup_rows))
+                       write_failures, last_write_error, windows_compacted, compaction_failures,
+                       last_compaction_error, damaged_rollup_rows))
 
 /// One bucket of SampleStore::rollups(): the good, finite samples with
 /// start <= time < start + step.
@@ -112,7 +122,7 @@ BOOST_DESCRIBE_STRUCT(Rollup, (), (start, min, max, sum, count))
 
 /// What apply_retention() deleted.
 struct RetentionResult {
-  std::int64_t blocks = 0;  // including those in dropped partitions
+  std::int64_t blocks = 0;       // including those in dropped partitions
   std::int64_t rollup_rows = 0;  // days of a point's hourly rollups
   /// PostgreSQL: partitions of telemetry_block detached and dropped whole (always 0 on SQLite).
   std::int64_t partitions_dropped = 0;
@@ -125,11 +135,15 @@ struct CompactionResult {
   std::int64_t blocks_after = 0;   // ... and the rows that replaced them
   std::int64_t bytes_before = 0;   // blob bytes, likewise
   std::int64_t bytes_after = 0;
+  /// Windows left as they were because a block in them is damaged (Error(data_loss) when read);
+  /// they are not tried again.
+  std::int64_t damaged_windows = 0;
   /// false: it stopped at max_windows with windows left; call again for the rest.
   bool complete = true;
 };
 BOOST_DESCRIBE_STRUCT(CompactionResult, (),
-                      (windows, blocks_before, blocks_after, bytes_before, bytes_after, complete))
+                      (windows, blocks_before, blocks_after, bytes_before, bytes_after,
+                       damaged_windows, complete))
 
 /// The sample store of one Store. Like the Store it is used by one thread at a time (the
 /// pipeline's storage stage); queries merge stored blocks with the open ones.
@@ -195,6 +209,8 @@ class HOUQIN_EXPORT SampleStore {
   /// window too, though samples may still come into it (after a bulk import, before an archive,
   /// a point taken out of service); if they do, the window is resealed again once it is over.
   CompactionResult compact(std::size_t max_windows = 0, bool final = false);
+  /// Counts a compact() that failed in stats() (the storage stage's, which carries on).
+  void note_compaction_failure(std::string error);
 
   /// Keeps blocks and rollups of points of `point_class` for `keep` (measured back from
   /// store.clock()); apply_retention() deletes what is older.

@@ -25,18 +25,33 @@ CompactionResult SampleStore::Impl::compact(std::size_t max_windows, bool final)
   constexpr Micros latest = std::numeric_limits<Micros>::max();
   const Micros span = options.compact_span.count();
   CompactionResult result;
-  std::map<Id, Micros> done;  // per point: the windows before this are compacted
-  for (auto [id, until] :
-       pg ? stored_ends_pg("SELECT point_id, until_us FROM telemetry_compaction")
-          : stored_ends_sqlite("SELECT point_id, until_us FROM telemetry_compaction"))
-    done[id] = until;
+  if (compacted.size() < points.size()) {  // first call, or points added since: their marks
+    std::map<Id, Micros> stored;
+    for (auto [id, until] :
+         pg ? stored_ends_pg("SELECT point_id, until_us FROM telemetry_compaction")
+            : stored_ends_sqlite("SELECT point_id, until_us FROM telemetry_compaction"))
+      stored[id] = until;
+    for (std::size_t i = compacted.size(); i < points.size(); ++i)
+      compacted.push_back(stored.count(points[i].id) ? stored[points[i].id] : earliest);
+  }
+  // Round robin from where the last bounded call stopped, each point once.
   std::size_t looked_at = 0;
-  for (const Point& p : points) {
+  const std::size_t n = points.size();
+  for (std::size_t k = 0; k < n && result.complete; ++k) {
+    const std::size_t i = (compact_cursor + k) % n;
+    const Point& p = points[i];
+    const Micros from = compacted[i];
+    // Nothing to do unless a window after the mark is over by the point's newest time known
+    // here (its last sample, or past its stored end): no database read for an idle point.
+    const Micros newest = gates[i].floor == latest ? latest : gates[i].floor + 1;
+    if (!final && (newest < earliest + 2 * span ||
+                   (from > earliest && storage::floor_to(newest, span) <= from)))
+      continue;
     const std::string point = std::to_string(p.id);
-    const Micros from = done.count(p.id) ? done[p.id] : earliest;
     // Windows that end by the point's stored end are over: no sample can come into them now.
-    auto last_end = stored_value("SELECT point_id, end_us FROM telemetry_block WHERE point_id = " +
-                                 point + " ORDER BY start_us DESC LIMIT 1");
+    auto last_end =
+        stored_value("SELECT point_id, end_us FROM telemetry_block WHERE point_id = " + point +
+                     " ORDER BY start_us DESC LIMIT 1");
     // (the ends of time are left alone: a window there would not fit in an int64)
     if (!last_end || *last_end == latest || *last_end < earliest + 2 * span) continue;
     const Micros limit = storage::floor_to(*last_end + 1, span);  // over: w + span <= limit
@@ -46,11 +61,12 @@ CompactionResult SampleStore::Impl::compact(std::size_t max_windows, bool final)
     while (true) {
       if (max_windows && looked_at >= max_windows) {
         result.complete = false;
+        compact_cursor = i;  // the next call goes on with this point
         break;
       }
-      auto first = stored_value("SELECT point_id, start_us FROM telemetry_block WHERE point_id = " +
-                                point + " AND start_us >= " + std::to_string(until) +
-                                " ORDER BY start_us LIMIT 1");
+      auto first =
+          stored_value("SELECT point_id, start_us FROM telemetry_block WHERE point_id = " + point +
+                       " AND start_us >= " + std::to_string(until) + " ORDER BY start_us LIMIT 1");
       if (!first) break;
       if (*first < earliest + span) {
         until = earliest + span;
@@ -61,19 +77,27 @@ CompactionResult SampleStore::Impl::compact(std::size_t max_windows, bool final)
       if (!over && !final) break;
       ++looked_at;
       fetch_stored_rows(p.id, window, window + span, 0, true);
-      if (rows.size() > 1) reseal_window(p, window, created, result);
+      if (rows.size() > 1) {
+        try {
+          reseal_window(p, window, created, result);
+        } catch (const Error& e) {
+          if (e.code() != ErrorCode::data_loss) throw;
+          ++result.damaged_windows;  // its blocks stay as they are; queries name the damage
+        }
+      }
       if (!over) break;  // the last window: resealed again later if samples come into it
       until = window + span;
     }
     if (until != from)
-      store.execute(
-          "INSERT INTO telemetry_compaction (point_id, until_us) VALUES (" + point + ", " +
-          std::to_string(until) +
-          ") ON CONFLICT (point_id) DO UPDATE SET until_us = excluded.until_us");
+      store.execute("INSERT INTO telemetry_compaction (point_id, until_us) VALUES (" + point +
+                    ", " + std::to_string(until) +
+                    ") ON CONFLICT (point_id) DO UPDATE SET until_us = excluded.until_us");
     tx.commit();
+    compacted[i] = until;
     partitions.insert(created.begin(), created.end());
-    if (!result.complete) break;
   }
+  if (result.complete) compact_cursor = 0;
+  counters.windows_compacted += static_cast<std::uint64_t>(result.windows);
   rows.clear();
   row_data.clear();
   return result;
@@ -111,8 +135,16 @@ void SampleStore::Impl::reseal_window(const Point& p, Micros window, std::vector
         enc.append(all.times[i], all.values[i], all.qualities[i], all.flags[i]);
       enc.finish(data);
     }
-    storage::PendingBlock b{p.id, all.times[begin], all.times[end - 1], static_cast<std::uint32_t>(n),
-                            false, 0, 0, Encoding::xor_float, offset, data.size() - offset};
+    storage::PendingBlock b{p.id,
+                            all.times[begin],
+                            all.times[end - 1],
+                            static_cast<std::uint32_t>(n),
+                            false,
+                            0,
+                            0,
+                            Encoding::xor_float,
+                            offset,
+                            data.size() - offset};
     b.encoding = read_header({data.data() + offset, b.size}).encoding;
     for (std::size_t i = begin; i < end; ++i) {
       const double v = all.values[i];
@@ -125,8 +157,8 @@ void SampleStore::Impl::reseal_window(const Point& p, Micros window, std::vector
     begin = end;
   }
   store.execute("DELETE FROM telemetry_block WHERE point_id = " + std::to_string(p.id) +
-                " AND start_us >= " + std::to_string(window) +
-                " AND start_us < " + std::to_string(window + options.compact_span.count()));
+                " AND start_us >= " + std::to_string(window) + " AND start_us < " +
+                std::to_string(window + options.compact_span.count()));
   if (pg) {
     write_blocks_pg(blocks, data, created);
   } else {

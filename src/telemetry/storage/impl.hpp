@@ -61,6 +61,8 @@ struct RollupRow {
   std::int64_t count;
 };
 
+struct RollupDayRow;
+
 /// One row of telemetry_rollup: a point's hourly rollups of one UTC day, packed (rollup.cpp;
 /// docs/telemetry-storage.md, "Rollups").
 struct RollupDay {
@@ -74,12 +76,12 @@ struct RollupDay {
   void merge(const RollupDay& other);
   bool empty() const;
   std::vector<std::uint8_t> pack() const;
-  /// The row's blob back; Error(data_loss) naming `what` for a damaged one.
-  static RollupDay unpack(std::span<const std::uint8_t> blob, const std::string& what);
+  /// The blob of `row` back into row.rollup; Error(data_loss) naming the row for a damaged one.
+  static void unpack(std::span<const std::uint8_t> blob, RollupDayRow& row);
 };
 
-/// A row of telemetry_rollup being written or read: the day's merged rollups and, once read, the row
-/// already stored.
+/// A row of telemetry_rollup being written or read: the day's merged rollups and, once read, the
+/// row already stored.
 struct RollupDayRow {
   Id point_id;
   Micros day;
@@ -244,7 +246,8 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
                    const std::vector<std::uint8_t>& data);
   /// Merges the rows already stored into `days` and writes them back.
   void write_rollup_days_pg(std::vector<storage::RollupDayRow>& days);
-  void fetch_rollup_days_pg(Id point, Micros from_day, Micros to, std::vector<storage::RollupDayRow>& out);
+  void fetch_rollup_days_pg(Id point, Micros from_day, Micros to,
+                            std::vector<storage::RollupDayRow>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_pg(const std::string& sql);
   void fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit = 0,
                      bool by_start = false);
@@ -281,6 +284,10 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
                    std::vector<storage::RollupRow>& out);
 
   // ---- compact.cpp: stored blocks resealed window by window ----
+  /// Per point (parallel to points): the windows before this are compacted (telemetry_compaction,
+  /// read at the first compact()).
+  std::vector<Micros> compacted;
+  std::size_t compact_cursor = 0;  // where a compact() stopped by max_windows goes on
   CompactionResult compact(std::size_t max_windows, bool final);
   /// Reseals the query rows (the blocks of one window of point `p`) as few blocks and replaces
   /// them in the database (PostgreSQL partitions it creates are added to `created`).

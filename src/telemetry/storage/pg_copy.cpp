@@ -1,6 +1,7 @@
 // SampleStore on PostgreSQL: blocks written by COPY BINARY on the libpq connection under SOCI,
-// rollups merged into their stored days and upserted by unnest, the weekly partitions of telemetry_block created on
-// demand; and blocks read back (where each point's data ends, a query's rows).
+// rollups merged into their stored days and upserted by unnest, the weekly partitions of
+// telemetry_block created on demand; and blocks read back (where each point's data ends, a query's
+// rows).
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -207,8 +208,7 @@ void SampleStore::Impl::fetch_rollup_days_pg(Id point, Micros from_day, Micros t
     for (int i = 0; i < PQntuples(r); ++i) {
       storage::RollupDayRow row{point, static_cast<Micros>(get_be(PQgetvalue(r, i, 0), 8)), {}};
       const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r, i, 1));
-      row.rollup = storage::RollupDay::unpack({p, static_cast<std::size_t>(PQgetlength(r, i, 1))},
-                                              storage::day_name(row));
+      storage::RollupDay::unpack({p, static_cast<std::size_t>(PQgetlength(r, i, 1))}, row);
       out.push_back(row);
     }
   } catch (...) {

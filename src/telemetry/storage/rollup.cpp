@@ -65,7 +65,7 @@ std::vector<std::uint8_t> RollupDay::pack() const {
   for (int i = 0; i < 3; ++i) out.push_back(static_cast<std::uint8_t>(mask >> (8 * i)));
   for (const Hour& h : hours) {
     if (!h.count) continue;
-    for (auto c = static_cast<std::uint64_t>(h.count); ; c >>= 7) {
+    for (auto c = static_cast<std::uint64_t>(h.count);; c >>= 7) {
       if (c < 0x80) {
         out.push_back(static_cast<std::uint8_t>(c));
         break;
@@ -79,15 +79,17 @@ std::vector<std::uint8_t> RollupDay::pack() const {
   return out;
 }
 
-RollupDay RollupDay::unpack(std::span<const std::uint8_t> blob, const std::string& what) {
-  auto damaged = [&what](const char* why) {
-    fail(ErrorCode::data_loss, "telemetry_rollup: the row of " + what + " is damaged (" + why + ")");
+void RollupDay::unpack(std::span<const std::uint8_t> blob, RollupDayRow& row) {
+  auto damaged = [&row](const char* why) {
+    fail(ErrorCode::data_loss,
+         "telemetry_rollup: the row of " + day_name(row) + " is damaged (" + why + ")");
   };
   if (blob.size() < 4) damaged("shorter than its header");
   if (blob[0] != rollup_format)
     damaged(("format " + std::to_string(blob[0]) + " is not 1").c_str());
   std::uint32_t mask = blob[1] | (blob[2] << 8) | (static_cast<std::uint32_t>(blob[3]) << 16);
-  RollupDay day;
+  RollupDay& day = row.rollup;
+  day = {};
   std::size_t at = 4;
   auto get_double = [&] {
     std::uint64_t bits = 0;
@@ -113,7 +115,6 @@ RollupDay RollupDay::unpack(std::span<const std::uint8_t> blob, const std::strin
     into.sum = get_double();
   }
   if (at != blob.size()) damaged("bytes after its last hour");
-  return day;
 }
 
 }  // namespace storage
@@ -141,7 +142,9 @@ void SampleStore::Impl::write_rollups() {
 void SampleStore::Impl::merge_stored_day(storage::RollupDayRow& into,
                                          std::span<const std::uint8_t> stored) {
   try {
-    into.rollup.merge(storage::RollupDay::unpack(stored, storage::day_name(into)));
+    storage::RollupDayRow row{into.point_id, into.day, {}};
+    storage::RollupDay::unpack(stored, row);
+    into.rollup.merge(row.rollup);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::data_loss) throw;
     ++counters.damaged_rollup_rows;
@@ -188,8 +191,9 @@ std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to,
   constexpr std::uint64_t most_buckets = 1'000'000;
   const auto span = static_cast<std::uint64_t>(to) - static_cast<std::uint64_t>(from);
   if ((span - 1) / static_cast<std::uint64_t>(step) >= most_buckets)
-    fail(ErrorCode::invalid_argument, "step: [from, to) would hold more than 1,000,000 buckets of " +
-                                          std::to_string(step) + " us");
+    fail(ErrorCode::invalid_argument,
+         "step: [from, to) would hold more than 1,000,000 buckets of " + std::to_string(step) +
+             " us");
   const auto w = static_cast<std::uint64_t>(step);
   auto bucket_of = [&](Micros t) {
     auto rel = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(from);
@@ -202,18 +206,34 @@ std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to,
     if (hours_to > from) {
       std::vector<storage::RollupDayRow> days;
       constexpr Micros earliest = std::numeric_limits<Micros>::min();
-      const Micros first_day = from < earliest + day_us ? earliest : storage::floor_to(from, day_us);
+      const Micros first_day =
+          from < earliest + day_us ? earliest : storage::floor_to(from, day_us);
       if (pg)
         fetch_rollup_days_pg(point, first_day, hours_to, days);
       else
         fetch_rollup_days_sqlite(point, first_day, hours_to, days);
+      // The stored hours, in time order, summed up per bucket as they come.
+      storage::RollupRow part{point, 0, 0, 0, 0, 0};
       for (const auto& d : days)
         for (int h = 0; h < 24; ++h) {
           const auto& hour = d.rollup.hours[static_cast<std::size_t>(h)];
           Micros start = d.day + h * hour_us;
-          if (hour.count && start >= from && start < hours_to)
-            parts.push_back({point, bucket_of(start), hour.min, hour.max, hour.sum, hour.count});
+          if (!hour.count || start < from || start >= hours_to) continue;
+          const Micros bucket = bucket_of(start);
+          if (part.count && part.bucket != bucket) {
+            parts.push_back(part);
+            part.count = 0;
+          }
+          if (!part.count) {
+            part = {point, bucket, hour.min, hour.max, hour.sum, hour.count};
+            continue;
+          }
+          part.min = std::min(part.min, hour.min);
+          part.max = std::max(part.max, hour.max);
+          part.sum += hour.sum;
+          part.count += hour.count;
         }
+      if (part.count) parts.push_back(part);
       // the blocks not written yet are in no stored rollup
       rows.clear();
       row_data.clear();
@@ -237,10 +257,11 @@ std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to,
     keep_unwritten_rows(point, decode_from, to);
     bucket_rows(decode_from, to, from, step, parts);
   }
-  std::stable_sort(parts.begin(), parts.end(),
-                   [](const storage::RollupRow& a, const storage::RollupRow& b) {
-                     return a.bucket < b.bucket;
-                   });
+  const auto by_bucket = [](const storage::RollupRow& a, const storage::RollupRow& b) {
+    return a.bucket < b.bucket;
+  };
+  if (!std::is_sorted(parts.begin(), parts.end(), by_bucket))
+    std::stable_sort(parts.begin(), parts.end(), by_bucket);
   std::vector<Rollup> out;
   for (const auto& p : parts) {
     if (!out.empty() && out.back().start == p.bucket) {

@@ -62,13 +62,10 @@ void create_partitions_for(store::Store& source, store::Store& target) {
                                           {{"point_id"}, {"day_us"}, {"data", RawType::blob}},
                                           {"point_id", "day_us"},
                                           {}});
-  store::register_raw_table("telemetry", {"telemetry_compaction",
-                                          {{"point_id"}, {"until_us"}},
-                                          {"point_id"},
-                                          {}});
+  store::register_raw_table(
+      "telemetry", {"telemetry_compaction", {{"point_id"}, {"until_us"}}, {"point_id"}, {}});
   return true;
 }();
-
 
 /// Migration 2: the hours of telemetry_rollup_1h packed into days. The 1-minute rows are
 /// dropped: a minute's rollup is computed from the blocks (SampleStore::rollups), faster than
@@ -88,7 +85,8 @@ void pack_hour_rollups(store::Store& s) {
   if (s.dialect() == store::Dialect::sqlite) {
     auto* db = static_cast<sqlite3*>(s.native_handle());
     auto check = [db](int rc, int ok) {
-      if (rc != ok) fail(ErrorCode::unavailable, std::string("telemetry_rollup: ") + sqlite3_errmsg(db));
+      if (rc != ok)
+        fail(ErrorCode::unavailable, std::string("telemetry_rollup: ") + sqlite3_errmsg(db));
     };
     sqlite3_stmt* st = nullptr;
     check(sqlite3_prepare_v2(db, select, -1, &st, nullptr), SQLITE_OK);
@@ -98,8 +96,9 @@ void pack_hour_rollups(store::Store& s) {
           sqlite3_column_double(st, 3), sqlite3_column_double(st, 4), sqlite3_column_int64(st, 5));
     sqlite3_finalize(st);
     check(rc, SQLITE_DONE);
-    check(sqlite3_prepare_v2(db, "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES (?, ?, ?)",
-                             -1, &st, nullptr),
+    check(sqlite3_prepare_v2(
+              db, "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES (?, ?, ?)", -1, &st,
+              nullptr),
           SQLITE_OK);
     for (const auto& d : days) {
       auto blob = d.rollup.pack();
@@ -118,8 +117,9 @@ void pack_hour_rollups(store::Store& s) {
     bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
     for (int row = 0; ok && row < PQntuples(r); ++row)
       add(std::strtoll(PQgetvalue(r, row, 0), nullptr, 10),
-          std::strtoll(PQgetvalue(r, row, 1), nullptr, 10), std::strtod(PQgetvalue(r, row, 2), nullptr),
-          std::strtod(PQgetvalue(r, row, 3), nullptr), std::strtod(PQgetvalue(r, row, 4), nullptr),
+          std::strtoll(PQgetvalue(r, row, 1), nullptr, 10),
+          std::strtod(PQgetvalue(r, row, 2), nullptr), std::strtod(PQgetvalue(r, row, 3), nullptr),
+          std::strtod(PQgetvalue(r, row, 4), nullptr),
           std::strtoll(PQgetvalue(r, row, 5), nullptr, 10));
     std::string msg = ok ? "" : first_line(PQresultErrorMessage(r));
     PQclear(r);
@@ -130,7 +130,8 @@ void pack_hour_rollups(store::Store& s) {
       const char* values[3] = {a.c_str(), b.c_str(), reinterpret_cast<const char*>(blob.data())};
       int lengths[3] = {0, 0, static_cast<int>(blob.size())};
       int formats[3] = {0, 0, 1};
-      r = PQexecParams(conn, "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES ($1, $2, $3)",
+      r = PQexecParams(conn,
+                       "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES ($1, $2, $3)",
                        3, nullptr, values, lengths, formats, 0);
       ok = PQresultStatus(r) == PGRES_COMMAND_OK;
       if (!ok) msg = first_line(PQresultErrorMessage(r));
@@ -146,44 +147,44 @@ void pack_hour_rollups(store::Store& s) {
 }  // namespace storage
 
 std::vector<store::Migration> storage_migrations() {
-  return {{"telemetry", 1,
-           "telemetry_block (time-partitioned on PostgreSQL) and 1 min / 1 h rollups",
-           [](store::Store& s) {
-             bool pg = s.dialect() == store::Dialect::postgresql;
-             const char* i64 = pg ? "BIGINT" : "INTEGER";
-             const char* f64 = pg ? "DOUBLE PRECISION" : "REAL";
-             std::string block = std::string("CREATE TABLE telemetry_block (point_id ") + i64 +
-                                 " NOT NULL, start_us " + i64 + " NOT NULL, end_us " + i64 +
-                                 " NOT NULL, count INTEGER NOT NULL, min " + f64 + ", max " + f64 +
-                                 ", encoding SMALLINT NOT NULL, data " + (pg ? "BYTEA" : "BLOB") +
-                                 " NOT NULL, PRIMARY KEY (point_id, start_us))";
-             if (pg) block += " PARTITION BY RANGE (start_us)";
-             s.execute(block);
-             for (const char* name : {"telemetry_rollup_1m", "telemetry_rollup_1h"})
-               s.execute(std::string("CREATE TABLE ") + name + " (point_id " + i64 +
-                         " NOT NULL, bucket_us " + i64 + " NOT NULL, min " + f64 +
-                         " NOT NULL, max " + f64 + " NOT NULL, sum " + f64 + " NOT NULL, count " +
-                         i64 + " NOT NULL, PRIMARY KEY (point_id, bucket_us))" +
-                         // small rows: one b-tree on SQLite instead of a table and its key index
-                         (pg ? "" : " WITHOUT ROWID"));
-           }},
-          {"telemetry", 2,
-           "hourly rollups packed one row per point and day (telemetry_rollup), replacing the 1 min "
-           "and 1 h tables; telemetry_compaction",
-           [](store::Store& s) {
-             bool pg = s.dialect() == store::Dialect::postgresql;
-             s.execute(std::string("CREATE TABLE telemetry_rollup (point_id ") +
-                       (pg ? "BIGINT" : "INTEGER") + " NOT NULL, day_us " +
-                       (pg ? "BIGINT" : "INTEGER") + " NOT NULL, data " + (pg ? "BYTEA" : "BLOB") +
-                       " NOT NULL, PRIMARY KEY (point_id, day_us))" +
-                       // a row is at most ~650 bytes: one b-tree on SQLite
-                       (pg ? "" : " WITHOUT ROWID"));
-             storage::pack_hour_rollups(s);
-             // how far SampleStore::compact() is with each point
-             s.execute(std::string("CREATE TABLE telemetry_compaction (point_id ") +
-                       (pg ? "BIGINT" : "INTEGER") + " PRIMARY KEY, until_us " +
-                       (pg ? "BIGINT" : "INTEGER") + " NOT NULL)");
-           }}};
+  return {
+      {"telemetry", 1, "telemetry_block (time-partitioned on PostgreSQL) and 1 min / 1 h rollups",
+       [](store::Store& s) {
+         bool pg = s.dialect() == store::Dialect::postgresql;
+         const char* i64 = pg ? "BIGINT" : "INTEGER";
+         const char* f64 = pg ? "DOUBLE PRECISION" : "REAL";
+         std::string block = std::string("CREATE TABLE telemetry_block (point_id ") + i64 +
+                             " NOT NULL, start_us " + i64 + " NOT NULL, end_us " + i64 +
+                             " NOT NULL, count INTEGER NOT NULL, min " + f64 + ", max " + f64 +
+                             ", encoding SMALLINT NOT NULL, data " + (pg ? "BYTEA" : "BLOB") +
+                             " NOT NULL, PRIMARY KEY (point_id, start_us))";
+         if (pg) block += " PARTITION BY RANGE (start_us)";
+         s.execute(block);
+         for (const char* name : {"telemetry_rollup_1m", "telemetry_rollup_1h"})
+           s.execute(std::string("CREATE TABLE ") + name + " (point_id " + i64 +
+                     " NOT NULL, bucket_us " + i64 + " NOT NULL, min " + f64 + " NOT NULL, max " +
+                     f64 + " NOT NULL, sum " + f64 + " NOT NULL, count " + i64 +
+                     " NOT NULL, PRIMARY KEY (point_id, bucket_us))" +
+                     // small rows: one b-tree on SQLite instead of a table and its key index
+                     (pg ? "" : " WITHOUT ROWID"));
+       }},
+      {"telemetry", 2,
+       "hourly rollups packed one row per point and day (telemetry_rollup), replacing the 1 min "
+       "and 1 h tables; telemetry_compaction",
+       [](store::Store& s) {
+         bool pg = s.dialect() == store::Dialect::postgresql;
+         s.execute(std::string("CREATE TABLE telemetry_rollup (point_id ") +
+                   (pg ? "BIGINT" : "INTEGER") + " NOT NULL, day_us " +
+                   (pg ? "BIGINT" : "INTEGER") + " NOT NULL, data " + (pg ? "BYTEA" : "BLOB") +
+                   " NOT NULL, PRIMARY KEY (point_id, day_us))" +
+                   // a row is at most ~650 bytes: one b-tree on SQLite
+                   (pg ? "" : " WITHOUT ROWID"));
+         storage::pack_hour_rollups(s);
+         // how far SampleStore::compact() is with each point
+         s.execute(std::string("CREATE TABLE telemetry_compaction (point_id ") +
+                   (pg ? "BIGINT" : "INTEGER") + " PRIMARY KEY, until_us " +
+                   (pg ? "BIGINT" : "INTEGER") + " NOT NULL)");
+       }}};
 }
 
 }  // namespace houqin::telemetry

@@ -96,7 +96,7 @@ void SampleStore::Impl::fetch_rollup_days_sqlite(Id point, Micros from_day, Micr
     const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st, 1));
     auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, 1));
     try {
-      row.rollup = storage::RollupDay::unpack({p, size}, day_name(row));
+      storage::RollupDay::unpack({p, size}, row);
     } catch (...) {
       sqlite3_reset(st);
       throw;

@@ -126,6 +126,11 @@ CompactionResult SampleStore::compact(std::size_t max_windows, bool final) {
   return impl_->compact(max_windows, final);
 }
 
+void SampleStore::note_compaction_failure(std::string error) {
+  ++impl_->counters.compaction_failures;
+  impl_->counters.last_compaction_error = std::move(error);
+}
+
 void SampleStore::set_retention(std::string_view point_class, std::chrono::hours keep) {
   impl_->set_retention(point_class, keep);
 }

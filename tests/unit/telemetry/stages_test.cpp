@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "../../support/auth.hpp"
 #include "../../support/expect.hpp"
@@ -167,6 +168,53 @@ TEST_P(StagesTest, WithoutAWriteAheadLogSyncWritesTheBlocks) {
   SampleStore fresh(*s, o2_config().storage);
   EXPECT_EQ(fresh.query(area_o2, t0, t0 + 8 * sec).size(), 8u);
   EXPECT_EQ(fresh.query(source_o2, t0, t0 + 8 * sec).size(), 8u);
+}
+
+TEST_P(StagesTest, TheStoreStageCompactsBetweenBatchesAndCarriesOnWhenItCannot) {
+  HQ_REQUIRE_STORE(s);
+  SampleStoreOptions o;  // no write-ahead log: flush() writes the blocks
+  o.max_block_bytes = 64;
+  o.compact_span = std::chrono::minutes(1);
+  o.compact_every = std::chrono::milliseconds(1);
+  StoreStage stage(*s, o2_config().storage, o);
+  const Micros start = t0 - t0 % (60 * sec);  // on a minute
+  auto feed = [&](std::int64_t from, std::int64_t to) {
+    for (std::int64_t k = from; k < to; ++k) {
+      auto b = second(start, k);
+      stage.process(b);
+    }
+  };
+  feed(0, 200);
+  std::this_thread::sleep_for(5ms);
+  stage.flush();
+  auto st = stage.samples().stats();
+  // minutes 0, 1 and 2 of each point, where they held more than one block
+  EXPECT_GE(st.windows_compacted, 2u);
+  const auto compacted = st.windows_compacted;
+  stage.flush();  // nothing more is over: another turn compacts nothing
+  EXPECT_EQ(stage.samples().stats().windows_compacted, compacted);
+  EXPECT_EQ(st.compaction_failures, 0u);
+  EXPECT_EQ(stage.samples().query(area_o2, start, start + 300 * sec).size(), 200u);
+  // Compaction that fails is counted; the stage goes on storing.
+  s->execute("DROP TABLE telemetry_compaction");
+  feed(200, 400);
+  std::this_thread::sleep_for(5ms);
+  stage.flush();
+  st = stage.samples().stats();
+  EXPECT_EQ(st.compaction_failures, 1u);
+  EXPECT_NE(st.last_compaction_error.find("telemetry_compaction"), std::string::npos)
+      << st.last_compaction_error;
+  EXPECT_EQ(stage.samples().query(area_o2, start, start + 500 * sec).size(), 400u);
+  // compact_every zero: never
+  o.compact_every = std::chrono::milliseconds(0);
+  StoreStage idle(*s, {{PointStorage{9, 0.1, "gas"}}}, o);
+  for (std::int64_t k = 0; k < 200; ++k) {
+    std::vector<Sample> b{{9, start + k * sec, 1.0 * (k % 5), quality_good, Flag::pass}};
+    idle.process(b);
+  }
+  std::this_thread::sleep_for(5ms);
+  idle.flush();
+  EXPECT_EQ(idle.samples().stats().windows_compacted, 0u);
 }
 
 TEST_P(StagesTest, AStoreErrorGoesToOnErrorAndSync) {

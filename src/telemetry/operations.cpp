@@ -127,6 +127,65 @@ Trends series(Context& ctx, const SeriesQuery& in) {
   return out;
 }
 
+/// telemetry.rollups: long trends (a month by the hour, a year by the day) from the stored
+/// hourly rollups.
+struct RollupQuery {
+  static constexpr std::array<std::string_view, 3> required_fields{"point_ids", "from", "to"};
+  std::vector<Id> point_ids;  // 1..64 configured points
+  Timestamp from{};           // on a whole hour (UTC or +08:00 alike) for the stored hours
+  Timestamp to{};             // at most 3,660 days after `from`
+  std::int64_t step_s =
+      86'400;  // bucket width, seconds (a multiple of 3,600 reads the stored hours)
+};
+BOOST_DESCRIBE_STRUCT(RollupQuery, (), (point_ids, from, to, step_s))
+
+/// One bucket of good samples (a bucket without any is left out).
+struct RollupBucket {
+  Timestamp start{};
+  double min = 0;
+  double max = 0;
+  double avg = 0;
+  std::int64_t count = 0;
+};
+BOOST_DESCRIBE_STRUCT(RollupBucket, (), (start, min, max, avg, count))
+
+struct PointRollups {
+  Id point_id = 0;
+  std::vector<RollupBucket> buckets;
+};
+BOOST_DESCRIBE_STRUCT(PointRollups, (), (point_id, buckets))
+
+struct RollupSeries {
+  Timestamp from{};
+  Timestamp to{};
+  std::int64_t step_s = 0;
+  std::vector<PointRollups> points;
+};
+BOOST_DESCRIBE_STRUCT(RollupSeries, (), (from, to, step_s, points))
+
+RollupSeries rollup_series(Context&, const RollupQuery& in) {
+  if (in.point_ids.empty() || in.point_ids.size() > 64)
+    fail(ErrorCode::invalid_argument, "point_ids: give 1..64 points");
+  if (in.from >= in.to) fail(ErrorCode::invalid_argument, "from: must be before to");
+  if (in.to - in.from > std::chrono::days(3660))
+    fail(ErrorCode::invalid_argument, "to: at most 3,660 days after from");
+  if (in.step_s < 1) fail(ErrorCode::invalid_argument, "step_s: must be at least 1");
+  const Micros from = to_micros(in.from), to = to_micros(in.to), step = in.step_s * 1'000'000;
+  if ((to - from - 1) / step >= 100'000)
+    fail(ErrorCode::invalid_argument, "step_s: [from, to) would hold more than 100,000 buckets");
+  RollupSeries out{in.from, in.to, in.step_s, {}};
+  Served served;
+  Runtime& rt = runtime(served);
+  for (Id point : in.point_ids) {
+    PointRollups p{point, {}};
+    for (const auto& r : rt.rollups(point, from, to, step))
+      p.buckets.push_back(
+          {from_micros(r.start), r.min, r.max, r.sum / static_cast<double>(r.count), r.count});
+    out.points.push_back(std::move(p));
+  }
+  return out;
+}
+
 struct AlarmAction {
   static constexpr std::array<std::string_view, 2> required_fields{"point_id", "kind"};
   Id point_id = 0;
@@ -202,6 +261,12 @@ BOOST_DESCRIBE_STRUCT(Standing, (), (alarms, flood))
         "Trends of up to 64 points over [from, to) in equal buckets of good samples (min, max, "
         "mean, last) and each point's newest good sample: what a live chart draws",
         series),
+    define<RollupQuery, RollupSeries>(
+        "telemetry.rollups", "telemetry.read",
+        "Long trends of up to 64 points over [from, to) in buckets of step_s seconds (min, max, "
+        "mean of the good samples): whole hours come from the stored hourly rollups, so a year "
+        "by the day reads 365 rows a point",
+        rollup_series),
 };
 
 }  // namespace

@@ -335,6 +335,64 @@ TEST_P(RuntimeTest, SeriesSumsUpGoodSamplesInBucketsForCharts) {
                         "telemetry: no telemetry runtime is running in this process");
 }
 
+TEST_P(RuntimeTest, RollupsGiveLongTrendsFromTheStoredHours) {
+  HQ_REQUIRE_STORE(s);
+  auto viewer = pf.user_with("viewer", "viewer", {"telemetry.read"});
+  auto nobody = pf.user_with("nobody", "nobody", {"repair.report"});
+  const auto from = testing::test_start;  // 08:00 UTC, on an hour
+  auto query = json::parse(R"({"point_ids": [1, 2], "step_s": 3600})");
+  query["from"] = format_timestamp(from);
+  query["to"] = format_timestamp(from + std::chrono::hours(24));
+  {
+    Runtime rt(options(), config());
+    for (std::int64_t k = 0; k < 3 * 3600; k += 10)  // three hours, every 10 s, no drop
+      rt.push(second(k, 1'000'000));
+    rt.sync();
+    auto out = service::call(*s, viewer, "telemetry.rollups", query);
+    EXPECT_EQ(out.at("step_s"), 3600);
+    ASSERT_EQ(out.at("points").size(), 2u);
+    const auto& gas = out["points"][0];
+    EXPECT_EQ(gas.at("point_id"), area_o2);
+    ASSERT_EQ(gas.at("buckets").size(), 3u);
+    EXPECT_EQ(gas["buckets"][1].at("start"), format_timestamp(from + std::chrono::hours(1)));
+    EXPECT_EQ(gas["buckets"][1].at("count"), 360);
+    EXPECT_DOUBLE_EQ(gas["buckets"][1].at("min").get<double>(), 400);  // k even: 400
+    EXPECT_DOUBLE_EQ(gas["buckets"][1].at("max").get<double>(), 400);
+    const auto& meter = out["points"][1];  // 230 + 0.01 (k % 5), k = 0, 10, 20 ...: 230
+    EXPECT_NEAR(meter["buckets"][0].at("avg").get<double>(), 230, 1e-9);
+    // A day in one bucket, the same whether the hours were stored yet or not.
+    auto day = query;
+    day["step_s"] = 86400;
+    out = service::call(*s, viewer, "telemetry.rollups", day);
+    ASSERT_EQ(out["points"][0].at("buckets").size(), 1u);
+    EXPECT_EQ(out["points"][0]["buckets"][0].at("count"), 3 * 360);
+
+    testing::expect_error([&] { service::call(*s, nobody, "telemetry.rollups", query); },
+                          ErrorCode::permission_denied, "user:nobody lacks telemetry.read");
+    auto bad = query;
+    bad["step_s"] = 0;
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.rollups", bad); },
+                          ErrorCode::invalid_argument, "step_s: must be at least 1");
+    bad["step_s"] = 1;
+    bad["to"] = format_timestamp(from + std::chrono::days(2));
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.rollups", bad); },
+                          ErrorCode::invalid_argument,
+                          "step_s: [from, to) would hold more than 100,000 buckets");
+    bad = query;
+    bad["to"] = format_timestamp(from + std::chrono::days(3661));
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.rollups", bad); },
+                          ErrorCode::invalid_argument, "to: at most 3,660 days after from");
+    bad = query;
+    bad.erase("to");
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.rollups", bad); },
+                          ErrorCode::invalid_argument, "");
+    bad = query;
+    bad["point_ids"] = json::Json::array({99});
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.rollups", bad); },
+                          ErrorCode::not_found, "telemetry runtime: point 99 is not configured");
+  }
+}
+
 /// A last stage that counts what reaches it.
 class Counter final : public Stage {
  public:

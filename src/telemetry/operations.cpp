@@ -94,7 +94,8 @@ Trends series(Context& ctx, const SeriesQuery& in) {
   out.from = in.from ? *in.from : out.to - std::chrono::minutes(10);
   if (out.from >= out.to) fail(ErrorCode::invalid_argument, "from: must be before to");
   if (out.to - out.from > std::chrono::days(31))
-    fail(ErrorCode::invalid_argument, "to: at most 31 days after from");
+    fail(ErrorCode::invalid_argument,
+         "to: at most 31 days after from (longer trends: telemetry.rollups)");
   const Micros from = to_micros(out.from), to = to_micros(out.to);
   out.bucket_us = std::max<Micros>(1, (to - from + in.buckets - 1) / in.buckets);
   Served served;

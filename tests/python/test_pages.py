@@ -252,6 +252,16 @@ def test_report_dispatch_complete_watch_gas_and_acknowledge_an_alarm(shared_stor
             WebDriverWait(browser, 30).until(lambda d: text(d, cell) not in (None, first))
             assert float(text(browser, cell)) > 0
             assert browser.execute_script("return !!window.Chart")  # libjs-chart.js is served
+            # A year of the gas pressures by the day, from the stored hourly rollups (and the
+            # blocks not written yet): the chart switches range and draws what there is.
+            Select(browser.find_element(By.ID, "trend-range")).select_by_value("year")
+            WebDriverWait(browser, 20).until(
+                lambda d: attribute(d, "chart-gas", "data-range") == "year"
+                and int(attribute(d, "chart-gas", "data-buckets") or 0) >= 1)
+            shoot(browser, backend, "4-dashboard-year")
+            Select(browser.find_element(By.ID, "trend-range")).select_by_value("live")
+            WebDriverWait(browser, 20).until(
+                lambda d: attribute(d, "chart-gas", "data-range") == "live")
 
             # 5. The oxygen pressure spikes: the alarm shows up and is acknowledged.
             sim.set_fault(1, spike_reads=40, spike_factor=1.4)

@@ -1,5 +1,6 @@
-// The dashboard (服务台): the service desk's figures and warnings, live trends of medical gas and
-// electricity (telemetry.series every few seconds), and the standing alarms with acknowledge and
+// The dashboard (服务台): the service desk's figures and warnings, trends of medical gas and
+// electricity (live: telemetry.series every few seconds; 24 hours, 30 days or a year:
+// telemetry.rollups from the stored hourly rollups), and the standing alarms with acknowledge and
 // shelve, each with the emergency plan that covers its point (steps, duty roster, activation).
 // Server-sent events (GET /api/v1/events) bring the alarms and figures up to date as soon as
 // something happens.
@@ -169,15 +170,63 @@
       options: {
         animation: false, maintainAspectRatio: false, parsing: false, normalized: true,
         scales: { x: { type: "linear", ticks: { maxTicksLimit: 6,
-          callback: v => new Date(v).toLocaleTimeString(HQ.lang === "zh" ? "zh-CN" : "en-GB", { hour12: false }) } } },
+          // times of day for the live and 24-hour ranges, dates for the longer ones
+          callback(v) {
+            const locale = HQ.lang === "zh" ? "zh-CN" : "en-GB";
+            const long = this.chart.$range === "month" || this.chart.$range === "year";
+            return long ? new Date(v).toLocaleDateString(locale)
+                        : new Date(v).toLocaleTimeString(locale, { hour12: false });
+          } } } },
         plugins: { legend: { labels: { boxWidth: 12 } } },
       },
     });
   }
 
+  // The charts' range: live from the samples (telemetry.series), longer ones from the stored
+  // hourly rollups (telemetry.rollups), by the hour up to a month and by the day for a year.
+  const ranges = { day: [24, 3600], month: [30 * 24, 3600], year: [365 * 24, 86400] };
+
+  async function loadLongTrends(range) {
+    const [hours, step] = ranges[range];
+    const to = new Date(Math.ceil(Date.now() / 3600e3) * 3600e3);  // the next whole hour
+    const from = new Date(to.getTime() - hours * 3600e3);
+    const ids = [...new Set(["gas", "power"].flatMap(n => (charts[n] && charts[n].$ids) || []))];
+    if (!ids.length) return;
+    let long;
+    try {
+      long = await HQ.call("telemetry.rollups",
+                           { point_ids: ids, from: from.toISOString(), to: to.toISOString(), step_s: step });
+    } catch (e) {
+      return;
+    }
+    drawTrends(new Map(long.points.map(p => [p.point_id, p])), range, [from.getTime(), to.getTime()]);
+  }
+
+  /** The buckets of each chart's points; `span`: the x axis's [from, to] (else the data's). */
+  function drawTrends(byId, range, span) {
+    for (const name of ["gas", "power"]) {
+      const chart = charts[name];
+      if (!chart) continue;
+      let drawn = 0;
+      chart.$range = range;
+      chart.options.scales.x.min = span ? span[0] : undefined;
+      chart.options.scales.x.max = span ? span[1] : undefined;
+      chart.data.datasets.forEach((ds, i) => {
+        const t = byId.get(chart.$ids[i]);
+        ds.data = t ? t.buckets.map(b => ({ x: Date.parse(b.start), y: b.avg })) : [];
+        ds.pointRadius = ds.data.length < 60 ? 2 : 0;  // a few buckets: marked, or they vanish
+        drawn += ds.data.length;
+      });
+      chart.update("none");
+      chart.canvas.dataset.range = range;
+      chart.canvas.dataset.buckets = String(drawn);
+    }
+  }
+
   async function loadTrends() {
     if (!HQ.can("telemetry.read") || !points.length) return;
     const ids = points.map(p => p.id).slice(0, 64);
+    const range = $("trend-range").value;
     let trends;
     try {
       trends = await HQ.call("telemetry.series", { point_ids: ids, buckets: 120 });
@@ -195,15 +244,8 @@
       tr.append(v, HQ.el("td", p.last ? HQ.time(p.last.time) : "", "muted"));
       rows.append(tr);
     }
-    for (const name of ["gas", "power"]) {
-      const chart = charts[name];
-      if (!chart) continue;
-      chart.data.datasets.forEach((ds, i) => {
-        const t = byId.get(chart.$ids[i]);
-        ds.data = t ? t.buckets.map(b => ({ x: Date.parse(b.start), y: b.avg })) : [];
-      });
-      chart.update("none");
-    }
+    if (range === "live") drawTrends(byId, range);
+    else await loadLongTrends(range);
   }
 
   async function loadPoints() {
@@ -221,6 +263,7 @@
       if (charts[name]) charts[name].$ids = ids;
     }
     if (!window.Chart) $("charts-missing").classList.remove("hidden");
+    $("trend-range").addEventListener("change", loadTrends);
   }
 
   /** Live: the event stream says when to look again (debounced); polling keeps the trends. */

@@ -326,6 +326,11 @@ TEST_P(RuntimeTest, SeriesSumsUpGoodSamplesInBucketsForCharts) {
     testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", bad); },
                           ErrorCode::invalid_argument, "from: must be before to");
     bad = query;
+    bad["to"] = format_timestamp(from + std::chrono::days(32));
+    testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", bad); },
+                          ErrorCode::invalid_argument,
+                          "to: at most 31 days after from (longer trends: telemetry.rollups)");
+    bad = query;
     bad["point_ids"] = json::Json::array({99});
     testing::expect_error([&] { service::call(*s, viewer, "telemetry.series", bad); },
                           ErrorCode::not_found, "telemetry runtime: point 99 is not configured");

@@ -450,6 +450,28 @@ const std::vector<std::vector<std::uint8_t>>& sealed_day() {
   return blocks;
 }
 
+/// The same day compacted: six 4-hour windows sealed thoroughly (SampleStore::compact).
+const std::vector<std::vector<std::uint8_t>>& compacted_day() {
+  static const auto blocks = [] {
+    std::vector<std::vector<std::uint8_t>> out;
+    Series all;
+    all.resize(day);
+    std::size_t at = 0;
+    for (const auto& b : streamed_day()) at += decode_block(b, all.buffers(at));
+    constexpr std::size_t window = 4 * 3600;
+    for (std::size_t from = 0; from < at; from += window) {
+      const std::size_t n = std::min(window, at - from);
+      out.emplace_back();
+      if (!seal_block(std::span(all.times).subspan(from, n), std::span(all.values).subspan(from, n),
+                      std::span(all.qualities).subspan(from, n),
+                      std::span(all.flags).subspan(from, n), 0.01, out.back(), true))
+        std::abort();  // sealing applies to every block of a fixed resolution
+    }
+    return out;
+  }();
+  return blocks;
+}
+
 void decode_day(benchmark::State& state, const std::vector<std::vector<std::uint8_t>>& blocks) {
   Series out;
   out.resize(day);
@@ -472,6 +494,10 @@ void BM_RangeDecode(benchmark::State& state) {
 /// The same day in the streamed format (blocks written before sealing, and open blocks).
 void BM_RangeDecodeStreamed(benchmark::State& state) {
   decode_day(state, streamed_day());
+}
+/// The same day as compaction leaves it (information: its size and decoding speed).
+void BM_RangeDecodeCompacted(benchmark::State& state) {
+  decode_day(state, compacted_day());
 }
 
 /// What closing a block costs the append path, per sample: decoding the streamed block (for the
@@ -745,6 +771,7 @@ int main(int argc, char** argv) {
       {"BM_CeilingSqliteRowIndexed", BM_CeilingSqliteRowIndexed},
       {"BM_RangeDecode", BM_RangeDecode},
       {"BM_RangeDecodeStreamed", BM_RangeDecodeStreamed},
+      {"BM_RangeDecodeCompacted", BM_RangeDecodeCompacted},
       {"BM_StreamEncode", BM_StreamEncode},
       {"BM_QuerySqlite", BM_QuerySqlite},
       {"BM_RollupYearSqlite", BM_RollupYearSqlite},
@@ -812,6 +839,8 @@ int main(int argc, char** argv) {
   if (reporter.items_per_second.count("BM_RangeDecode"))
     std::printf("range decode of sealed blocks: %.1f M samples/s (target >= 250)\n",
                 reporter.items_per_second["BM_RangeDecode"] / 1e6);
+  reporter.print_ratio("BM_RangeDecodeCompacted", "BM_RangeDecode",
+                       "information: compacted windows / sealed blocks");
   reporter.print_ratio("BM_RangeDecode", "BM_RangeDecodeStreamed",
                        "information: sealed / streamed");
   if (reporter.items_per_second.count("BM_QuerySqlite"))

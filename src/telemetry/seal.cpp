@@ -2,6 +2,7 @@
 // re-encoded in two passes, with what the whole block shows -- the time unit, the poll period
 // and phase, the best value predictor and each stream's best code -- chosen before writing.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -102,7 +103,124 @@ class BitWriter {
 //   bounded     the largest element M (sized), then every element in truncated binary for M + 1
 //               values: k or k + 1 bits, k = floor(log2(M + 1)) (M + 1 a power of two: k bits
 //               each); only for M < 2^62
+//   adaptive    (mode bounded with a parameter of 32 or more: 32 | shift - 4 << 3 | k) the
+//               quotients z >> k in unary, each unary bit range-coded with an adaptive
+//               probability per position (0..23) and context (the previous quotient, capped at
+//               2), 24 ones escaping to a sized value in raw bits; then the k low bits raw. The
+//               range coder's bytes follow their count (sized). Only sealing with `thorough`
+//               (compaction) chooses it: quiet signals cost under a bit a sample there, where a
+//               Rice code cannot go below one.
 enum class StreamMode : std::uint8_t { zero = 0, rice = 1, sparse = 2, bounded = 3 };
+
+constexpr unsigned adaptive_flag = 32;  // a bounded stream's parameter at or above: adaptive
+constexpr unsigned adaptive_bins = 24;
+constexpr unsigned adaptive_contexts = 3;
+constexpr unsigned prob_bits = 11;  // probabilities of a 0 in 1/2048
+
+/// The adaptive code's probabilities, all starting at one half.
+struct AdaptiveModel {
+  std::uint16_t p[adaptive_contexts][adaptive_bins];
+  AdaptiveModel() noexcept {
+    for (auto& row : p)
+      for (auto& v : row) v = 1u << (prob_bits - 1);
+  }
+};
+
+/// Binary range coder (a carry-propagating encoder over 32-bit ranges, as LZMA's): bits with an
+/// adaptive probability, or raw.
+class RangeEncoder {
+ public:
+  explicit RangeEncoder(std::vector<std::uint8_t>& out) : out_(out) {}
+  void bit(std::uint16_t& p, unsigned b, unsigned shift) {
+    const std::uint32_t bound = (range_ >> prob_bits) * p;
+    if (!b) {
+      range_ = bound;
+      p = static_cast<std::uint16_t>(p + (((1u << prob_bits) - p) >> shift));
+    } else {
+      low_ += bound;
+      range_ -= bound;
+      p = static_cast<std::uint16_t>(p - (p >> shift));
+    }
+    normalize();
+  }
+  void raw(std::uint64_t v, unsigned width) {
+    for (unsigned i = width; i-- > 0;) {
+      range_ >>= 1;
+      if ((v >> i) & 1) low_ += range_;
+      normalize();
+    }
+  }
+  void finish() {
+    for (int i = 0; i < 5; ++i) shift_low();
+  }
+
+ private:
+  void normalize() {
+    while (range_ < (1u << 24)) {
+      range_ <<= 8;
+      shift_low();
+    }
+  }
+  void shift_low() {
+    if (static_cast<std::uint32_t>(low_) < 0xff000000u || (low_ >> 32) != 0) {
+      const auto carry = static_cast<std::uint8_t>(low_ >> 32);
+      std::uint8_t byte = cache_;
+      do {
+        out_.push_back(static_cast<std::uint8_t>(byte + carry));
+        byte = 0xff;
+      } while (--pending_ != 0);
+      cache_ = static_cast<std::uint8_t>(low_ >> 24);
+    }
+    ++pending_;
+    low_ = (low_ & 0x00ffffffu) << 8;
+  }
+  std::vector<std::uint8_t>& out_;
+  std::uint64_t low_ = 0;
+  std::uint32_t range_ = 0xffffffffu;
+  std::uint8_t cache_ = 0;
+  std::uint64_t pending_ = 1;
+};
+
+/// Size in 1/16 bit of coding a 0 with probability p (of a 0, in 1/2048): -16 log2(p / 2048),
+/// by p / 16.
+const std::uint16_t* cost_table() {
+  static const auto table = [] {
+    std::array<std::uint16_t, 128> t{};
+    for (unsigned i = 0; i < 128; ++i)
+      t[i] = static_cast<std::uint16_t>(std::lround(-16.0 * std::log2((i * 16.0 + 8.0) / 2048.0)));
+    return t;
+  }();
+  return table.data();
+}
+
+/// The adaptive code of `z` with parameters k and shift, simulated: its size in bits (the
+/// range coder's bytes and their count included).
+std::uint64_t adaptive_bits(std::span<const std::uint64_t> z, unsigned k, unsigned shift) {
+  const std::uint16_t* cost = cost_table();
+  AdaptiveModel m;
+  std::uint64_t sixteenths = 0, raw = 0;
+  unsigned ctx = 0;
+  for (auto v : z) {
+    const std::uint64_t q = v >> k;
+    auto* p = m.p[ctx];
+    unsigned b = 0;
+    for (; b < adaptive_bins; ++b) {
+      const unsigned one = q > b;
+      std::uint16_t& pb = p[b];
+      sixteenths += one ? cost[((1u << prob_bits) - pb) >> 4] : cost[pb >> 4];
+      if (!one) {
+        pb = static_cast<std::uint16_t>(pb + (((1u << prob_bits) - pb) >> shift));
+        break;
+      }
+      pb = static_cast<std::uint16_t>(pb - (pb >> shift));
+    }
+    if (b == adaptive_bins) raw += 7 + static_cast<unsigned>(std::bit_width(q - adaptive_bins));
+    raw += k;
+    ctx = q < adaptive_contexts - 1 ? static_cast<unsigned>(q) : adaptive_contexts - 1;
+  }
+  const std::uint64_t bytes = (sixteenths / 16 + raw) / 8 + 6;
+  return 8 * bytes + 7 + static_cast<unsigned>(std::bit_width(bytes));
+}
 
 std::uint64_t rice_bits(std::uint64_t z, unsigned k) noexcept {
   std::uint64_t q = z >> k;
@@ -178,7 +296,7 @@ void sparse_costs(std::span<const std::uint64_t> z, unsigned k0, std::uint64_t (
 
 /// The cheapest code for `z`: bounded, or Rice (or zero runs when most elements are zero) with
 /// the parameter the mean suggests and its two neighbours.
-StreamCode choose_code(std::span<const std::uint64_t> z) {
+StreamCode choose_code(std::span<const std::uint64_t> z, bool thorough = false) {
   StreamCode best;
   std::uint64_t max = 0, nonzero = 0, sum = 0;
   bool huge = false;  // a sum past 2^64: the mean is then taken of the elements / 256
@@ -218,7 +336,67 @@ StreamCode choose_code(std::span<const std::uint64_t> z) {
     sparse_costs(z, ks, bits);
     keep(StreamMode::sparse, ks, bits);
   }
+  // The adaptive code, for small elements (where Rice's bit a sample is most of the cost), at
+  // the middle adaptation rate, then the other two.
+  if (thorough && z.size() >= 64 && !huge && best.mode != StreamMode::zero) {
+    // Only k = 0 and elements averaging at most 3: each unary step is a range-coder decision,
+    // which decodes several times slower than a Rice code's bit (docs/telemetry-storage.md).
+    unsigned best_k = 64;
+    std::uint64_t best_bits = best.bits;
+    if (sum <= 3 * z.size()) {
+      const std::uint64_t b = adaptive_bits(z, 0, 5);
+      if (b < best_bits) {
+        best_bits = b;
+        best_k = 0;
+      }
+    }
+    if (best_k < 64) {
+      unsigned best_shift = 5;
+      for (unsigned shift : {4u, 6u}) {
+        const std::uint64_t b = adaptive_bits(z, best_k, shift);
+        if (b < best_bits) {
+          best_bits = b;
+          best_shift = shift;
+        }
+      }
+      best = {StreamMode::bounded, adaptive_flag | ((best_shift - 4) << 3) | best_k, best_bits, 0};
+    }
+  }
   return best;
+}
+
+void put_adaptive(BitWriter& w, std::span<const std::uint64_t> z, unsigned k, unsigned shift) {
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(z.size() / 2 + 16);
+  RangeEncoder rc(bytes);
+  AdaptiveModel m;
+  unsigned ctx = 0;
+  for (auto v : z) {
+    const std::uint64_t q = v >> k;
+    auto* p = m.p[ctx];
+    unsigned b = 0;
+    for (; b < adaptive_bins; ++b) {
+      const unsigned one = q > b;
+      rc.bit(p[b], one, shift);
+      if (!one) break;
+    }
+    if (b == adaptive_bins) {
+      const std::uint64_t rest = q - adaptive_bins;
+      const auto width = static_cast<unsigned>(std::bit_width(rest));
+      rc.raw(width, 7);
+      if (width > 32) {
+        rc.raw(rest >> 32, width - 32);
+        rc.raw(rest & 0xffffffffu, 32);
+      } else {
+        rc.raw(rest, width);
+      }
+    }
+    rc.raw(v & ((std::uint64_t{1} << k) - 1), k);
+    ctx = q < adaptive_contexts - 1 ? static_cast<unsigned>(q) : adaptive_contexts - 1;
+  }
+  rc.finish();
+  w.put_sized(bytes.size());
+  for (auto byte : bytes) w.put(byte, 8);
 }
 
 void put_rice(BitWriter& w, std::uint64_t z, unsigned k) {
@@ -258,6 +436,10 @@ void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode
       return;
     }
     case StreamMode::bounded: {
+      if (c.param & adaptive_flag) {
+        put_adaptive(w, z, c.param & 7u, 4 + ((c.param >> 3) & 3u));
+        return;
+      }
       w.put_sized(c.bound);
       Truncated tb(c.bound);
       for (auto v : z) {
@@ -302,6 +484,85 @@ std::uint64_t get_rice(BitReader& r, unsigned k) noexcept {
   return get_sized(r);
 }
 
+/// The range decoder of an adaptive stream, reading its `left` bytes from the bit stream (zeros
+/// past them, counted as damage).
+struct RangeDecoder {
+  BitReader& r;
+  std::uint64_t left;
+  std::uint32_t range = 0xffffffffu, code = 0;
+  bool overrun = false;
+  RangeDecoder(BitReader& reader, std::uint64_t bytes) noexcept : r(reader), left(bytes) {
+    for (int i = 0; i < 5; ++i) code = (code << 8) | next();
+  }
+  std::uint32_t next() noexcept {
+    if (left == 0) {
+      overrun = true;
+      return 0;
+    }
+    --left;
+    r.refill();
+    return static_cast<std::uint32_t>(r.take(8));
+  }
+  void normalize() noexcept {
+    if (range < (1u << 24)) {
+      range <<= 8;
+      code = (code << 8) | next();
+    }
+  }
+  unsigned bit(std::uint16_t& p, unsigned shift) noexcept {
+    const std::uint32_t bound = (range >> prob_bits) * p;
+    unsigned b;
+    if (code < bound) {
+      range = bound;
+      p = static_cast<std::uint16_t>(p + (((1u << prob_bits) - p) >> shift));
+      b = 0;
+    } else {
+      code -= bound;
+      range -= bound;
+      p = static_cast<std::uint16_t>(p - (p >> shift));
+      b = 1;
+    }
+    normalize();
+    return b;
+  }
+  std::uint64_t raw(unsigned width) noexcept {
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < width; ++i) {
+      range >>= 1;
+      unsigned b = code >= range;
+      if (b) code -= range;
+      v = (v << 1) | b;
+      normalize();
+    }
+    return v;
+  }
+};
+
+template <class Sink>
+bool get_adaptive(BitReader& r, std::size_t n, unsigned k, unsigned shift, Sink&& sink) noexcept {
+  const std::uint64_t bytes = get_sized(r);
+  if (bytes < 5 || bytes > (std::uint64_t{n} + 2) * 16 + 16) return false;
+  RangeDecoder rc(r, bytes);
+  AdaptiveModel m;
+  unsigned ctx = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto* p = m.p[ctx];
+    std::uint64_t q = 0;
+    while (q < adaptive_bins && rc.bit(p[q], shift)) ++q;
+    if (q == adaptive_bins) {
+      const auto width = static_cast<unsigned>(rc.raw(7));
+      if (width > 64) return false;
+      std::uint64_t rest = width > 32 ? (rc.raw(width - 32) << 32) | rc.raw(32) : rc.raw(width);
+      q += rest;
+    }
+    sink(i, (q << k) | rc.raw(k));
+    ctx = q < adaptive_contexts - 1 ? static_cast<unsigned>(q) : adaptive_contexts - 1;
+    if (rc.overrun) return false;
+  }
+  while (rc.left) rc.next();  // the coder's flush bytes it did not need
+  return true;
+}
+
 /// Decodes `n` elements of one stream, handing each to `sink(i, z)`. False for a damaged header.
 template <class Sink>
 bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
@@ -329,6 +590,8 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
       return true;
     }
     case StreamMode::bounded: {
+      if (param & adaptive_flag)
+        return get_adaptive(r, n, param & 7u, 4 + ((param >> 3) & 3u), sink);
       std::uint64_t bound = get_sized(r);
       if (bound >= (std::uint64_t{1} << 62)) return false;
       Truncated tb(bound);
@@ -352,13 +615,43 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
 //   0 delta   q[i-1]
 //   1 linear  2 q[i-1] - q[i-2]
 //   2 level   (q[i-1] + q[i-2] + q[i-3] + q[i-4] + 2) >> 2, the history starting as q[0] four times
+//   3 level8  the mean of the last 8, rounded half up (written as 3, then a 0 bit)
+//   4 level16 the mean of the last 16 (3, then a 1 bit); only sealing with `thorough` tries them
 // In wrapping 64-bit arithmetic; q is within 2^53, so the level's sum cannot overflow.
-constexpr unsigned predictor_count = 3;
+constexpr unsigned predictor_count = 5;
+constexpr unsigned quick_predictors = 3;  // what a seal without `thorough` chooses from
+
+/// The mean of the last N integers (N 8 or 16), the history starting as q[0] N times.
+template <unsigned N>
+struct LongLevel {
+  std::uint64_t ring[N];
+  std::uint64_t sum;
+  unsigned at;
+  void start(std::int64_t q0) noexcept {
+    for (auto& v : ring) v = static_cast<std::uint64_t>(q0);
+    sum = static_cast<std::uint64_t>(q0) * N;
+    at = 0;
+  }
+  std::int64_t predict() const noexcept {
+    return static_cast<std::int64_t>(sum + N / 2) >> std::countr_zero(N);
+  }
+  void push(std::int64_t q) noexcept {
+    sum += static_cast<std::uint64_t>(q) - ring[at];
+    ring[at] = static_cast<std::uint64_t>(q);
+    at = (at + 1) % N;
+  }
+};
 
 struct Predictor {
   unsigned kind;
   std::int64_t h[4];
-  void start(std::int64_t q0) noexcept { h[0] = h[1] = h[2] = h[3] = q0; }
+  LongLevel<8> l8{};
+  LongLevel<16> l16{};
+  void start(std::int64_t q0) noexcept {
+    h[0] = h[1] = h[2] = h[3] = q0;
+    l8.start(q0);
+    l16.start(q0);
+  }
   template <unsigned K>
   std::int64_t predict_as() const noexcept {
     if constexpr (K == 0) {
@@ -375,13 +668,26 @@ struct Predictor {
     }
   }
   std::int64_t predict() const noexcept {
-    return kind == 0 ? predict_as<0>() : kind == 1 ? predict_as<1>() : predict_as<2>();
+    switch (kind) {
+      case 0:
+        return predict_as<0>();
+      case 1:
+        return predict_as<1>();
+      case 2:
+        return predict_as<2>();
+      case 3:
+        return l8.predict();
+      default:
+        return l16.predict();
+    }
   }
   void push(std::int64_t q) noexcept {
     h[3] = h[2];
     h[2] = h[1];
     h[1] = h[0];
     h[0] = q;
+    if (kind == 3) l8.push(q);
+    if (kind == 4) l16.push(q);
   }
 };
 
@@ -456,7 +762,7 @@ std::int64_t median_of(std::span<const std::int64_t> v, std::vector<std::uint32_
 struct SealScratch {
   std::vector<std::size_t> positions;
   std::vector<std::int64_t> q, slots, base, spare;
-  std::vector<std::uint64_t> z_of[2], d, deltas, advance, jitter;
+  std::vector<std::uint64_t> z_of[3], d, deltas, advance, jitter;
   std::vector<std::uint32_t> counts;
 };
 SealScratch& seal_scratch() {
@@ -474,7 +780,7 @@ Series& verify_scratch() {
 
 bool seal_block(std::span<const Micros> times, std::span<const double> values,
                 std::span<const QualityCode> qualities, std::span<const Flag> flags,
-                double resolution, std::vector<std::uint8_t>& out) {
+                double resolution, std::vector<std::uint8_t>& out, bool thorough) {
   const std::size_t n = times.size();
   if (n == 0 || values.size() != n || qualities.size() != n || flags.size() != n) return false;
   if (n > std::numeric_limits<std::uint32_t>::max()) return false;
@@ -564,7 +870,10 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
     // The predictor with the smallest sum of residuals (a close stand-in for the code length),
     // summed over at most about 256 samples spread over the block, then the best code for its
     // residuals.
+    // (thorough: all five predictors, the long levels too)
+    const unsigned tried = thorough ? predictor_count : quick_predictors;
     std::uint64_t sums[predictor_count] = {};
+    for (unsigned k = tried; k < predictor_count; ++k) sums[k] = ~std::uint64_t{0};
     if (q.size() >= 16) {
       const std::size_t stride = std::max<std::size_t>(1, q.size() / 256);
       constexpr std::uint64_t cap = std::uint64_t{1} << 40;
@@ -574,18 +883,25 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
         sums[1] += std::min(zz(wrap_sub(wrap_sub(q[i], q[i - 1]), d1)), cap);
         sums[2] +=
             std::min(zz(wrap_sub(q[i], (q[i - 1] + q[i - 2] + q[i - 3] + q[i - 4] + 2) >> 2)), cap);
+        if (thorough && i >= 16) {
+          std::int64_t s8 = 0, s16 = 0;
+          for (std::size_t j = 1; j <= 16; ++j) (j <= 8 ? s8 : s16) += q[i - j];
+          s16 += s8;
+          sums[3] += std::min(zz(wrap_sub(q[i], (s8 + 4) >> 3)), cap);
+          sums[4] += std::min(zz(wrap_sub(q[i], (s16 + 8) >> 4)), cap);
+        }
       }
     }
     // The two predictors with the smallest sums are costed exactly (the sum misjudges signals
     // with spikes, whose large residuals Rice codes escape), unless the smallest sum is under
-    // three quarters of the next: then the first wins anyway.
-    unsigned order[predictor_count] = {0, 1, 2};
+    // three quarters of the next: then the first wins anyway. Thorough: the best three.
+    unsigned order[predictor_count] = {0, 1, 2, 3, 4};
     std::sort(order, order + predictor_count, [&](unsigned a, unsigned b) {
       return sums[a] < sums[b] || (sums[a] == sums[b] && a < b);
     });
-    const unsigned candidates = sums[order[0]] * 4 < sums[order[1]] * 3 ? 1 : 2;
-    StreamCode code[2];
-    code[1].bits = ~std::uint64_t{0};
+    const unsigned candidates = thorough ? 3 : sums[order[0]] * 4 < sums[order[1]] * 3 ? 1 : 2;
+    StreamCode code[3];
+    unsigned pick = 0;
     for (unsigned c = 0; c < candidates; ++c) {
       auto& z = sc.z_of[c];
       z.resize(q.size() - 1);
@@ -595,10 +911,15 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
         z[i - 1] = zz(wrap_sub(q[i], p.predict()));
         p.push(q[i]);
       }
-      code[c] = choose_code(z);
+      code[c] = choose_code(z, thorough);
+      if (code[c].bits < code[pick].bits) pick = c;
     }
-    unsigned pick = code[1].bits < code[0].bits ? 1 : 0;
-    w.put(order[pick], 2);
+    if (order[pick] < 3) {
+      w.put(order[pick], 2);
+    } else {
+      w.put(3, 2);
+      w.put(order[pick] - 3, 1);
+    }
     w.put_sized(zz(q[0]));
     put_stream(w, sc.z_of[pick], code[pick]);
   }
@@ -773,7 +1094,7 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
   if (escapes == 0) {  // the usual block: integers straight into the values
     r.refill();
     auto kind = static_cast<unsigned>(r.take(2));
-    if (kind >= predictor_count) return false;
+    if (kind == 3) kind += static_cast<unsigned>(r.take(1));
     std::int64_t q0 = unzz(get_sized(r));
     out.values[0] = unscale<E>(q0, h.scale);
     double* values = out.values.data();
@@ -790,12 +1111,23 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     };
     if (kind == 0) return run.template operator()<0>();
     if (kind == 1) return run.template operator()<1>();
-    return run.template operator()<2>();
+    if (kind == 2) return run.template operator()<2>();
+    // the long levels, with their own history
+    auto run_long = [&]<unsigned N>() {
+      LongLevel<N> p;
+      p.start(q0);
+      return get_stream(r, n - 1, [&](std::size_t i, std::uint64_t z) {
+        std::int64_t v = wrap_add(p.predict(), unzz(z));
+        values[i + 1] = unscale<E>(v, scale);
+        p.push(v);
+      });
+    };
+    return kind == 3 ? run_long.template operator()<8>() : run_long.template operator()<16>();
   }
   if (m > 0) {
     r.refill();
     auto kind = static_cast<unsigned>(r.take(2));
-    if (kind >= predictor_count) return false;
+    if (kind == 3) kind += static_cast<unsigned>(r.take(1));
     Predictor p{kind, {}};
     std::int64_t q0 = unzz(get_sized(r));
     p.start(q0);

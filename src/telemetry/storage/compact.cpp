@@ -128,7 +128,7 @@ void SampleStore::Impl::reseal_window(const Point& p, Micros window, std::vector
     const std::size_t offset = data.size();
     auto part = [&](auto& column) { return std::span(column).subspan(begin, n); };
     if (!seal_block(part(all.times), part(all.values), part(all.qualities), part(all.flags),
-                    p.resolution, data)) {
+                    p.resolution, data, true)) {
       // no fixed resolution (or values off it): the streamed format, one header for the window
       BlockEncoder enc(p.resolution);
       for (std::size_t i = begin; i < end; ++i)

@@ -74,7 +74,6 @@ struct RollupDay {
   /// Adds a bucket's rollup into hour h (min of mins, sum of sums ...).
   void add(int h, double min, double max, double sum, std::int64_t count);
   void merge(const RollupDay& other);
-  bool empty() const;
   std::vector<std::uint8_t> pack() const;
   /// The blob of `row` back into row.rollup; Error(data_loss) naming the row for a damaged one.
   static void unpack(std::span<const std::uint8_t> blob, RollupDayRow& row);

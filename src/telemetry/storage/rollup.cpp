@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -49,10 +48,6 @@ void RollupDay::merge(const RollupDay& other) {
     const Hour& o = other.hours[static_cast<std::size_t>(h)];
     if (o.count) add(h, o.min, o.max, o.sum, o.count);
   }
-}
-
-bool RollupDay::empty() const {
-  return std::none_of(hours.begin(), hours.end(), [](const Hour& h) { return h.count != 0; });
 }
 
 std::vector<std::uint8_t> RollupDay::pack() const {
@@ -201,11 +196,11 @@ std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to,
   };
   std::vector<storage::RollupRow> parts;
   Micros decode_from = from;
-  if (step % hour_us == 0 && from % hour_us == 0) {
+  constexpr Micros earliest = std::numeric_limits<Micros>::min();
+  if (step % hour_us == 0 && from % hour_us == 0 && to >= earliest + hour_us) {
     const Micros hours_to = storage::floor_to(to, hour_us);  // [from, hours_to): whole hours
     if (hours_to > from) {
       std::vector<storage::RollupDayRow> days;
-      constexpr Micros earliest = std::numeric_limits<Micros>::min();
       const Micros first_day =
           from < earliest + day_us ? earliest : storage::floor_to(from, day_us);
       if (pg)

@@ -34,16 +34,17 @@ struct Columns {
   }
 };
 
-std::vector<std::uint8_t> seal(const Columns& c, double resolution) {
+std::vector<std::uint8_t> seal(const Columns& c, double resolution, bool thorough = false) {
   std::vector<std::uint8_t> blob;
-  EXPECT_TRUE(seal_block(c.times, c.values, c.qualities, c.flags, resolution, blob));
+  EXPECT_TRUE(seal_block(c.times, c.values, c.qualities, c.flags, resolution, blob, thorough));
   return blob;
 }
 
-/// Seals, checks the header names format 2, decodes through decode_block and compares every
-/// column bit for bit.
-std::vector<std::uint8_t> expect_sealed_round_trip(const Columns& c, double resolution) {
-  auto blob = seal(c, resolution);
+/// Seals (thorough: as compaction does), checks the header names format 2, decodes through
+/// decode_block and compares every column bit for bit.
+std::vector<std::uint8_t> expect_sealed_round_trip(const Columns& c, double resolution,
+                                                   bool thorough = false) {
+  auto blob = seal(c, resolution, thorough);
   EXPECT_FALSE(blob.empty());
   if (blob.empty()) return blob;
   BlockHeader h = read_header(blob);
@@ -82,10 +83,13 @@ Columns gas(std::size_t n, int jitter_ms, double sigma, std::uint32_t seed) {
   return c;
 }
 
-TEST(SealedBlock, SignalsRoundTripWhateverTheirTimingAndValues) {
-  expect_sealed_round_trip(gas(600, 0, 2.0, 1), 0.01);
-  expect_sealed_round_trip(gas(600, 20, 2.0, 2), 0.01);
-  expect_sealed_round_trip(gas(3600, 20, 0.3, 3), 0.01);
+class SealedBlockBothWays : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SealedBlockBothWays, SignalsRoundTripWhateverTheirTimingAndValues) {
+  const bool thorough = GetParam();
+  expect_sealed_round_trip(gas(600, 0, 2.0, 1), 0.01, thorough);
+  expect_sealed_round_trip(gas(600, 20, 2.0, 2), 0.01, thorough);
+  expect_sealed_round_trip(gas(3600, 20, 0.3, 3), 0.01, thorough);
   // Random times (µs, unaligned), random values on and off a 0.1 grid, random quality changes.
   std::mt19937_64 rng(7);
   for (int round = 0; round < 200; ++round) {
@@ -99,8 +103,46 @@ TEST(SealedBlock, SignalsRoundTripWhateverTheirTimingAndValues) {
       auto q = static_cast<QualityCode>(rng() % 40 == 0 ? rng() % 4 : 0);
       c.add(t, v, q, q ? Flag::suspect : Flag::not_evaluated);
     }
-    expect_sealed_round_trip(c, round % 3 == 0 ? 0.1 : round % 3 == 1 ? 0.25 : 0.3);
+    expect_sealed_round_trip(c, round % 3 == 0 ? 0.1 : round % 3 == 1 ? 0.25 : 0.3, thorough);
     if (HasFailure()) return;
+  }
+  // Quiet signals with rare large steps and pulses: small residuals, escapes past the adaptive
+  // code's 24 bins, a value off the grid now and then.
+  for (int round = 0; round < 60; ++round) {
+    Columns c;
+    std::int64_t level = 5000;
+    for (int i = 0; i < 3000; ++i) {
+      if (rng() % 500 == 0) level += static_cast<std::int64_t>(rng() % 4000) - 2000;
+      std::int64_t q = level + static_cast<std::int64_t>(rng() % 3) - 1;
+      if (rng() % 700 == 0) q += 1'000'000'000;
+      double v = static_cast<double>(q) / 10;
+      if (rng() % 900 == 0) v += 0.01;
+      c.add(t0 + i * second, v);
+    }
+    expect_sealed_round_trip(c, 0.1, thorough);
+    if (HasFailure()) return;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sealing, SealedBlockBothWays, ::testing::Values(false, true),
+                         [](const auto& test) { return test.param ? "thorough" : "quick"; });
+
+TEST(SealedBlock, ThoroughSealingCodesQuietSignalsSmallerThanRice) {
+  // A temperature-like signal: a slow drift and noise of 0.3-0.6 steps. Rice spends a bit a
+  // sample at least; the adaptive range code and the long level predictors come closer to the
+  // signal's entropy.
+  for (double sigma : {0.3, 0.6}) {
+    std::mt19937_64 rng(3);
+    std::normal_distribution<double> noise(0, sigma);
+    Columns c;
+    for (int i = 0; i < 14400; ++i) {
+      double level = 2000 + 30 * std::sin(i / 3000.0);
+      c.add(t0 + i * second, std::llround(level + noise(rng)) / 10.0);
+    }
+    const auto quick = expect_sealed_round_trip(c, 0.1).size();
+    const auto thorough = expect_sealed_round_trip(c, 0.1, true).size();
+    SCOPED_TRACE("sigma " + std::to_string(sigma));
+    EXPECT_LT(thorough * 100, quick * 92) << quick << " -> " << thorough << " bytes";
   }
 }
 
@@ -211,11 +253,12 @@ TEST(SealedBlock, DoesNotApplyToFloatPointsOrDisorderAndLeavesTheOutputAlone) {
   EXPECT_EQ(out, (std::vector<std::uint8_t>{1, 2, 3}));
 }
 
-TEST(SealedBlock, DamagedBlocksAreDataLossNeverACrash) {
-  Columns c = gas(400, 20, 2.0, 9);
+TEST_P(SealedBlockBothWays, DamagedBlocksAreDataLossNeverACrash) {
+  // thorough: a quiet signal, so that its values take the adaptive range code
+  Columns c = GetParam() ? gas(1200, 0, 0.3, 9) : gas(400, 20, 2.0, 9);
   c.values[17] = std::numeric_limits<double>::quiet_NaN();
   c.qualities[100] = 2;
-  auto blob = seal(c, 0.01);
+  auto blob = seal(c, 0.01, GetParam());
   Series out;
   out.resize(c.size() + 8);
   // Every truncation is data_loss.

@@ -68,6 +68,8 @@ class BitWriter {
     put(w, 7);
     put_wide(v, w);
   }
+  /// Zero bits up to the next whole byte of the block.
+  void align() { put(0, (8 - n_ % 8) % 8); }
   /// Elias gamma of v >= 1: (width - 1) ones, a zero, then the bits below the top one.
   void put_gamma(std::uint64_t v) {
     auto w = static_cast<unsigned>(std::bit_width(v));
@@ -396,6 +398,7 @@ void put_adaptive(BitWriter& w, std::span<const std::uint64_t> z, unsigned k, un
   }
   rc.finish();
   w.put_sized(bytes.size());
+  w.align();  // the decoder reads the bytes straight from the blob
   for (auto byte : bytes) w.put(byte, 8);
 }
 
@@ -484,24 +487,21 @@ std::uint64_t get_rice(BitReader& r, unsigned k) noexcept {
   return get_sized(r);
 }
 
-/// The range decoder of an adaptive stream, reading its `left` bytes from the bit stream (zeros
-/// past them, counted as damage).
+/// The range decoder of an adaptive stream, reading its bytes straight from the blob (zeros past
+/// them, counted as damage).
 struct RangeDecoder {
-  BitReader& r;
-  std::uint64_t left;
+  const std::uint8_t* at;
+  const std::uint8_t* end;
   std::uint32_t range = 0xffffffffu, code = 0;
   bool overrun = false;
-  RangeDecoder(BitReader& reader, std::uint64_t bytes) noexcept : r(reader), left(bytes) {
+  RangeDecoder(const std::uint8_t* from, const std::uint8_t* to) noexcept : at(from), end(to) {
     for (int i = 0; i < 5; ++i) code = (code << 8) | next();
   }
   std::uint32_t next() noexcept {
-    if (left == 0) {
-      overrun = true;
-      return 0;
-    }
-    --left;
-    r.refill();
-    return static_cast<std::uint32_t>(r.take(8));
+    if (at < end) [[likely]]
+      return *at++;
+    overrun = true;
+    return 0;
   }
   void normalize() noexcept {
     if (range < (1u << 24)) {
@@ -541,25 +541,31 @@ struct RangeDecoder {
 template <class Sink>
 bool get_adaptive(BitReader& r, std::size_t n, unsigned k, unsigned shift, Sink&& sink) noexcept {
   const std::uint64_t bytes = get_sized(r);
-  if (bytes < 5 || bytes > (std::uint64_t{n} + 2) * 16 + 16) return false;
-  RangeDecoder rc(r, bytes);
+  // The bytes start at the next whole byte: where the reader is, counting the bits it holds.
+  r.skip(r.n % 8);
+  const std::uint8_t* from = r.p - r.n / 8;
+  if (bytes < 5 || bytes > static_cast<std::uint64_t>(r.end - from)) return false;
+  RangeDecoder rc(from, from + bytes);
   AdaptiveModel m;
   unsigned ctx = 0;
   for (std::size_t i = 0; i < n; ++i) {
     auto* p = m.p[ctx];
     std::uint64_t q = 0;
     while (q < adaptive_bins && rc.bit(p[q], shift)) ++q;
-    if (q == adaptive_bins) {
+    if (q == adaptive_bins) [[unlikely]] {
       const auto width = static_cast<unsigned>(rc.raw(7));
       if (width > 64) return false;
       std::uint64_t rest = width > 32 ? (rc.raw(width - 32) << 32) | rc.raw(32) : rc.raw(width);
       q += rest;
     }
-    sink(i, (q << k) | rc.raw(k));
+    sink(i, k ? (q << k) | rc.raw(k) : q);
     ctx = q < adaptive_contexts - 1 ? static_cast<unsigned>(q) : adaptive_contexts - 1;
-    if (rc.overrun) return false;
   }
-  while (rc.left) rc.next();  // the coder's flush bytes it did not need
+  if (rc.overrun) return false;
+  // The reader goes on after the bytes.
+  r.p = from + bytes;
+  r.buf = 0;
+  r.n = 0;
   return true;
 }
 

@@ -135,8 +135,8 @@ struct RollupQuery {
   std::vector<Id> point_ids;  // 1..64 configured points
   Timestamp from{};           // on a whole hour (UTC or +08:00 alike) for the stored hours
   Timestamp to{};             // at most 3,660 days after `from`
-  std::int64_t step_s =
-      86'400;  // bucket width, seconds (a multiple of 3,600 reads the stored hours)
+  // bucket width, seconds (a multiple of 3,600 reads the stored hours)
+  std::int64_t step_s = 86'400;
 };
 BOOST_DESCRIBE_STRUCT(RollupQuery, (), (point_ids, from, to, step_s))
 

@@ -195,12 +195,11 @@ const std::uint16_t* cost_table() {
   return table.data();
 }
 
-/// The adaptive code of `z` with parameters k and shift, simulated: its size in bits (the
-/// range coder's bytes and their count included).
-std::uint64_t adaptive_bits(std::span<const std::uint64_t> z, unsigned k, unsigned shift) {
-  const std::uint16_t* cost = cost_table();
+/// The adaptive code of `z` with parameters k and shift, through `coder`: a RangeEncoder, or
+/// the CostCounter below (one binarization for both, so the cost is that of what is written).
+template <class Coder>
+void code_adaptive(std::span<const std::uint64_t> z, unsigned k, unsigned shift, Coder& coder) {
   AdaptiveModel m;
-  std::uint64_t sixteenths = 0, raw = 0;
   unsigned ctx = 0;
   for (auto v : z) {
     const std::uint64_t q = v >> k;
@@ -208,20 +207,43 @@ std::uint64_t adaptive_bits(std::span<const std::uint64_t> z, unsigned k, unsign
     unsigned b = 0;
     for (; b < adaptive_bins; ++b) {
       const unsigned one = q > b;
-      std::uint16_t& pb = p[b];
-      sixteenths += one ? cost[((1u << prob_bits) - pb) >> 4] : cost[pb >> 4];
-      if (!one) {
-        pb = static_cast<std::uint16_t>(pb + (((1u << prob_bits) - pb) >> shift));
-        break;
-      }
-      pb = static_cast<std::uint16_t>(pb - (pb >> shift));
+      coder.bit(p[b], one, shift);
+      if (!one) break;
     }
-    if (b == adaptive_bins) raw += 7 + static_cast<unsigned>(std::bit_width(q - adaptive_bins));
-    raw += k;
+    if (b == adaptive_bins) {
+      const std::uint64_t rest = q - adaptive_bins;
+      const auto width = static_cast<unsigned>(std::bit_width(rest));
+      coder.raw(width, 7);
+      if (width > 32) {
+        coder.raw(rest >> 32, width - 32);
+        coder.raw(rest & 0xffffffffu, 32);
+      } else {
+        coder.raw(rest, width);
+      }
+    }
+    coder.raw(v & ((std::uint64_t{1} << k) - 1), k);
     ctx = q < adaptive_contexts - 1 ? static_cast<unsigned>(q) : adaptive_contexts - 1;
   }
-  const std::uint64_t bytes = (sixteenths / 16 + raw) / 8 + 6;
-  return 8 * bytes + 7 + static_cast<unsigned>(std::bit_width(bytes));
+}
+
+/// What a RangeEncoder would write, in 1/16 bit, with the probabilities updated alike.
+struct CostCounter {
+  const std::uint16_t* cost = cost_table();
+  std::uint64_t sixteenths = 0;
+  void bit(std::uint16_t& p, unsigned b, unsigned shift) {
+    sixteenths += b ? cost[((1u << prob_bits) - p) >> 4] : cost[p >> 4];
+    p = b ? static_cast<std::uint16_t>(p - (p >> shift))
+          : static_cast<std::uint16_t>(p + (((1u << prob_bits) - p) >> shift));
+  }
+  void raw(std::uint64_t, unsigned width) { sixteenths += 16 * width; }
+};
+
+/// The adaptive code's size in bits, the range coder's bytes and their count included.
+std::uint64_t adaptive_bits(std::span<const std::uint64_t> z, unsigned k, unsigned shift) {
+  CostCounter c;
+  code_adaptive(z, k, shift, c);
+  const std::uint64_t bytes = c.sixteenths / 128 + 6;                       // and the flush
+  return 8 * bytes + 7 + 7 + static_cast<unsigned>(std::bit_width(bytes));  // count, alignment
 }
 
 std::uint64_t rice_bits(std::uint64_t z, unsigned k) noexcept {
@@ -371,31 +393,7 @@ void put_adaptive(BitWriter& w, std::span<const std::uint64_t> z, unsigned k, un
   std::vector<std::uint8_t> bytes;
   bytes.reserve(z.size() / 2 + 16);
   RangeEncoder rc(bytes);
-  AdaptiveModel m;
-  unsigned ctx = 0;
-  for (auto v : z) {
-    const std::uint64_t q = v >> k;
-    auto* p = m.p[ctx];
-    unsigned b = 0;
-    for (; b < adaptive_bins; ++b) {
-      const unsigned one = q > b;
-      rc.bit(p[b], one, shift);
-      if (!one) break;
-    }
-    if (b == adaptive_bins) {
-      const std::uint64_t rest = q - adaptive_bins;
-      const auto width = static_cast<unsigned>(std::bit_width(rest));
-      rc.raw(width, 7);
-      if (width > 32) {
-        rc.raw(rest >> 32, width - 32);
-        rc.raw(rest & 0xffffffffu, 32);
-      } else {
-        rc.raw(rest, width);
-      }
-    }
-    rc.raw(v & ((std::uint64_t{1} << k) - 1), k);
-    ctx = q < adaptive_contexts - 1 ? static_cast<unsigned>(q) : adaptive_contexts - 1;
-  }
+  code_adaptive(z, k, shift, rc);
   rc.finish();
   w.put_sized(bytes.size());
   w.align();  // the decoder reads the bytes straight from the blob

@@ -101,17 +101,23 @@ struct Waker::Impl {
   bool wait_sqlite(std::chrono::milliseconds timeout) {
     if (changed()) return true;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
+    // A commit's last file write (a WAL frame) comes before it is visible: the wal-index it
+    // updates last is shared memory, which inotify does not see. After an event that showed no
+    // commit yet, look again every 10 ms for a while instead of sleeping to the next event.
+    auto settling = std::chrono::steady_clock::time_point{};
     for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+      const auto now = std::chrono::steady_clock::now();
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
       if (left.count() <= 0) return false;
       if (inotify_fd >= 0) {
         pollfd p{inotify_fd, POLLIN, 0};
-        int rc = ::poll(&p, 1, static_cast<int>(left.count()));
+        const long long ms = now < settling ? std::min<long long>(left.count(), 10) : left.count();
+        int rc = ::poll(&p, 1, static_cast<int>(ms));
         if (rc > 0) {
           char buf[4096];
           while (::read(inotify_fd, buf, sizeof buf) > 0) {
           }
+          settling = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
         }
       } else {
         // No file to watch (an in-memory database): only this process writes it; check often.

@@ -644,25 +644,35 @@ struct RollupYear {
   }
 };
 
-/// Every point's year in daily buckets through SampleStore::rollups.
-void rollup_year(benchmark::State& state, bool postgres) {
+/// Every point's year in daily buckets through SampleStore::rollups, all points in one call:
+/// UTC days (from each day's totals), or Beijing days (from 16:00 UTC: from the packed hours).
+void rollup_year(benchmark::State& state, bool postgres, Micros offset) {
   if (postgres && pg_url().empty()) {
     state.SkipWithError("HOUQIN_TEST_PG_URL is not set: PostgreSQL benchmarks skipped");
     return;
   }
   RollupYear year(postgres);
+  std::vector<Id> points;
+  for (Id p = 1; p <= g_rollup_points; ++p) points.push_back(p);
+  const Micros from = t0 + offset;
   for (auto _ : state)
-    for (Id p = 1; p <= g_rollup_points; ++p)
-      if (year.ss->rollups(p, t0, t0 + g_rollup_days * day_us, day_us).size() !=
-          static_cast<std::size_t>(g_rollup_days))
+    for (const auto& days : year.ss->rollups(points, from, from + g_rollup_days * day_us, day_us))
+      if (days.size() != static_cast<std::size_t>(g_rollup_days))
         state.SkipWithError("a day is missing");
   state.SetItemsProcessed(state.iterations() * g_rollup_points);
 }
+constexpr Micros beijing = -8 * 3'600'000'000;  // midnight at UTC+8 is 16:00 UTC the day before
 void BM_RollupYearSqlite(benchmark::State& state) {
-  rollup_year(state, false);
+  rollup_year(state, false, 0);
 }
 void BM_RollupYearPostgres(benchmark::State& state) {
-  rollup_year(state, true);
+  rollup_year(state, true, 0);
+}
+void BM_RollupYearBeijingSqlite(benchmark::State& state) {
+  rollup_year(state, false, beijing);
+}
+void BM_RollupYearBeijingPostgres(benchmark::State& state) {
+  rollup_year(state, true, beijing);
 }
 
 /// The ceiling: the same buckets summed from one row per hour (the layout before migration 2)
@@ -775,6 +785,7 @@ int main(int argc, char** argv) {
       {"BM_StreamEncode", BM_StreamEncode},
       {"BM_QuerySqlite", BM_QuerySqlite},
       {"BM_RollupYearSqlite", BM_RollupYearSqlite},
+      {"BM_RollupYearBeijingSqlite", BM_RollupYearBeijingSqlite},
       {"BM_CeilingRollupHourRowsSqlite", BM_CeilingRollupHourRowsSqlite}};
   for (auto [name, fn] : cpu) benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("BM_CloseSeal", BM_CloseSeal)
@@ -806,9 +817,10 @@ int main(int argc, char** argv) {
       ->Unit(benchmark::kMillisecond)
       ->UseRealTime()
       ->Iterations(1);
-  benchmark::RegisterBenchmark("BM_RollupYearPostgres", BM_RollupYearPostgres)
-      ->Unit(benchmark::kMillisecond)
-      ->UseRealTime();
+  for (auto [name, fn] :
+       {std::pair<const char*, Fn>{"BM_RollupYearPostgres", BM_RollupYearPostgres},
+        {"BM_RollupYearBeijingPostgres", BM_RollupYearBeijingPostgres}})
+    benchmark::RegisterBenchmark(name, fn)->Unit(benchmark::kMillisecond)->UseRealTime();
   benchmark::RegisterBenchmark("BM_MemoryPerPoint", BM_MemoryPerPoint)
       ->Unit(benchmark::kMillisecond)
       ->Iterations(1);
@@ -828,7 +840,8 @@ int main(int argc, char** argv) {
               g_bytes_per_sample, g_db_bytes_per_sample);
   reporter.print_ratio("BM_RollupYearSqlite", "BM_CeilingRollupHourRowsSqlite",
                        "information: packed days against one row per hour");
-  for (const char* name : {"BM_RollupYearSqlite", "BM_RollupYearPostgres"})
+  for (const char* name : {"BM_RollupYearSqlite", "BM_RollupYearPostgres",
+                           "BM_RollupYearBeijingSqlite", "BM_RollupYearBeijingPostgres"})
     if (reporter.items_per_second.count(name))
       std::printf(
           "%s: 100 points, %lld days in daily buckets: %.2f ms (%.2f ms for a year); "

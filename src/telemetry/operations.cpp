@@ -177,9 +177,10 @@ RollupSeries rollup_series(Context&, const RollupQuery& in) {
   RollupSeries out{in.from, in.to, in.step_s, {}};
   Served served;
   Runtime& rt = runtime(served);
-  for (Id point : in.point_ids) {
-    PointRollups p{point, {}};
-    for (const auto& r : rt.rollups(point, from, to, step))
+  auto all = rt.rollups(in.point_ids, from, to, step);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    PointRollups p{in.point_ids[i], {}};
+    for (const auto& r : all[i])
       p.buckets.push_back(
           {from_micros(r.start), r.min, r.max, r.sum / static_cast<double>(r.count), r.count});
     out.points.push_back(std::move(p));

@@ -204,6 +204,13 @@ std::vector<Rollup> Runtime::rollups(Id point, Micros from, Micros to, Micros st
   return impl_->stages.store->samples().rollups(point, from, to, step);
 }
 
+std::vector<std::vector<Rollup>> Runtime::rollups(std::span<const Id> points, Micros from,
+                                                  Micros to, Micros step) {
+  for (Id point : points) require_point(point);
+  std::lock_guard lock(impl_->stage_mutex);
+  return impl_->stages.store->samples().rollups(points, from, to, step);
+}
+
 AlarmStatus Runtime::acknowledge(const auth::Actor& actor, AlarmKey key, std::string comment) {
   std::lock_guard lock(impl_->ops_mutex);
   return impl_->alarms->acknowledge(actor, key, std::move(comment));

@@ -104,6 +104,9 @@ class HOUQIN_EXPORT Runtime {
   /// SampleStore::rollups: the good samples of [from, to) summed up in buckets of `step` (whole
   /// hours from the stored hourly rollups); Error(not_found) for a point that is not configured.
   std::vector<Rollup> rollups(Id point, Micros from, Micros to, Micros step);
+  /// The same for several points (result i for points[i]), the stored days read at once.
+  std::vector<std::vector<Rollup>> rollups(std::span<const Id> points, Micros from, Micros to,
+                                           Micros step);
 
   /// AlarmRaised, AlarmCleared and AlarmTransition events -- from the pipeline and from alarm
   /// operations -- after their commit. Handlers run on the pipeline thread (or on the thread of

@@ -52,6 +52,14 @@ inline std::string first_line(std::string s) {
 /// the statement that creates it (pg_copy.cpp).
 std::string partition_name(Micros lo);
 std::string partition_sql(Micros lo);
+/// A big-endian integer of n bytes (PostgreSQL's binary results).
+inline std::uint64_t get_be(const char* p, int n) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
+  return v;
+}
+/// A double as PostgreSQL's float8 input reads it back exactly (pg_copy.cpp).
+std::string pg_float(double v);
 
 /// The rollup of one point's good, finite samples in one bucket (an hour when written).
 struct RollupRow {
@@ -74,6 +82,8 @@ struct RollupDay {
   /// Adds a bucket's rollup into hour h (min of mins, sum of sums ...).
   void add(int h, double min, double max, double sum, std::int64_t count);
   void merge(const RollupDay& other);
+  /// The whole day: min of the hours' mins, ... (count 0 for an empty day).
+  Hour total() const;
   std::vector<std::uint8_t> pack() const;
   /// The blob of `row` back into row.rollup; Error(data_loss) naming the row for a damaged one.
   static void unpack(std::span<const std::uint8_t> blob, RollupDayRow& row);
@@ -91,6 +101,25 @@ struct RollupDayRow {
 inline std::string day_name(const RollupDayRow& row) {
   return "point " + std::to_string(row.point_id) + ", day " + std::to_string(row.day) + " us";
 }
+
+/// The stored hours a rollup query reads: those starting in [from, to), summed up in buckets of
+/// `width` from `origin`.
+struct HourRange {
+  Micros from, to, origin;
+  std::uint64_t width;
+  Micros bucket(Micros t) const noexcept {
+    const auto rel = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(origin);
+    return static_cast<Micros>(static_cast<std::uint64_t>(origin) + rel / width * width);
+  }
+};
+
+/// Adds the hours of `d` in `range` to `out`, one RollupRow a bucket, in time order (rows read
+/// in time order; rollup.cpp).
+void add_hours(const RollupDayRow& d, const HourRange& range, std::vector<RollupRow>& out);
+
+/// Error(data_loss) for a row whose day totals are missing (count 0: a row whose packed hours
+/// were damaged when migration 3 computed the totals).
+[[noreturn]] void fail_day_totals(const RollupRow& day);
 
 /// A closed block waiting to be written; its blob is in Impl::arena.
 struct PendingBlock {
@@ -117,6 +146,7 @@ struct SqliteStatements {
   sqlite3_stmt* read_day = nullptr;
   sqlite3_stmt* write_day = nullptr;
   sqlite3_stmt* read_days = nullptr;
+  sqlite3_stmt* read_totals = nullptr;
   SqliteStatements() = default;
   SqliteStatements(const SqliteStatements&) = delete;
   SqliteStatements& operator=(const SqliteStatements&) = delete;
@@ -226,8 +256,15 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   void insert_blocks_sqlite(std::span<const storage::PendingBlock> blocks,
                             const std::vector<std::uint8_t>& data);
   void write_rollup_days_sqlite(std::vector<storage::RollupDayRow>& days);
-  void fetch_rollup_days_sqlite(Id point, Micros from_day, Micros to,
-                                std::vector<storage::RollupDayRow>& out);
+  /// The stored hours of points[i] in `range` into out[i] (add_hours); the rows read are those
+  /// with from_day <= day_us < range.to. Error(data_loss) naming a damaged row.
+  void fetch_rollup_hours_sqlite(std::span<const Id> points, Micros from_day,
+                                 const storage::HourRange& range,
+                                 std::vector<std::vector<storage::RollupRow>>& out);
+  /// The day totals of the rows of points[i] with from_day <= day_us < to into out[i], one
+  /// RollupRow a day in time order.
+  void fetch_day_totals_sqlite(std::span<const Id> points, Micros from_day, Micros to,
+                               std::vector<std::vector<storage::RollupRow>>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_sqlite(const std::string& sql);
   /// The blocks of `point` overlapping [from, to), or with by_start those starting in it.
   void fetch_rows_sqlite(Id point, Micros from, Micros to, std::size_t limit = 0,
@@ -245,8 +282,12 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
                    const std::vector<std::uint8_t>& data);
   /// Merges the rows already stored into `days` and writes them back.
   void write_rollup_days_pg(std::vector<storage::RollupDayRow>& days);
-  void fetch_rollup_days_pg(Id point, Micros from_day, Micros to,
-                            std::vector<storage::RollupDayRow>& out);
+  /// What fetch_day_totals_sqlite() and fetch_rollup_hours_sqlite() give, for [from, days_to)
+  /// and `range` (from first_day on): the totals in one query, the hours in a query per group
+  /// of points, each sent while the one before is unpacked.
+  void fetch_stored_rollups_pg(std::span<const Id> points, Micros from, Micros days_to,
+                               Micros first_day, const storage::HourRange& range,
+                               std::vector<std::vector<storage::RollupRow>>& out);
   std::vector<std::pair<Id, Micros>> stored_ends_pg(const std::string& sql);
   void fetch_rows_pg(Id point, Micros from, Micros to, std::size_t limit = 0,
                      bool by_start = false);
@@ -276,7 +317,12 @@ struct HOUQIN_NO_EXPORT SampleStore::Impl {
   /// Merges a stored row into the one about to replace it. A damaged stored row is replaced
   /// (counted in stats().damaged_rollup_rows): one bad row must not stop every later write.
   void merge_stored_day(storage::RollupDayRow& into, std::span<const std::uint8_t> stored);
-  std::vector<Rollup> rollups(Id point, Micros from, Micros to, Micros step);
+  std::vector<std::vector<Rollup>> rollups(std::span<const Id> points, Micros from, Micros to,
+                                           Micros step);
+  /// One point's rollups, given what is stored of [from, hours_to) (day totals, then hours, in
+  /// time order); the blocks not written yet and [hours_to, to) are decoded.
+  std::vector<Rollup> rollups_of(Id point, Micros from, Micros to, Micros step, Micros hours_to,
+                                 std::span<const storage::RollupRow> stored);
   /// Adds the good samples of the blocks in `rows` with from <= time < to into buckets of
   /// `width` starting at `origin` (decoding each block once).
   void bucket_rows(Micros from, Micros to, Micros origin, Micros width,

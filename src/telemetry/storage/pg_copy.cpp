@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -121,19 +124,45 @@ void SampleStore::Impl::copy_blocks(std::span<const storage::PendingBlock> block
 }
 
 namespace storage {
-namespace {
 
-std::uint64_t get_be(const char* p, int n) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<std::uint8_t>(p[i]);
-  return v;
+/// A double as PostgreSQL's float8 input reads it back exactly.
+std::string pg_float(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
 }
+
+namespace {
 
 /// Appends an element to a PostgreSQL array literal being built ("{" first).
 void add_element(std::string& array, std::string_view element) {
   if (array.size() > 1) array += ',';
   array += element;
 }
+
+/// The points of a query as a PostgreSQL array, and where each one's rows go (a point asked for
+/// twice gets them twice).
+struct PointSlots {
+  std::string ids = "{";
+  std::vector<std::pair<Id, std::size_t>> slots;  // (point, index), sorted
+  explicit PointSlots(std::span<const Id> points) {
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      slots.emplace_back(points[i], i);
+      add_element(ids, std::to_string(points[i]));
+    }
+    ids += '}';
+    std::sort(slots.begin(), slots.end());
+  }
+  /// Calls f(i) for each index i `point` was asked at.
+  template <class F>
+  void each(Id point, F&& f) const {
+    for (auto at = std::lower_bound(slots.begin(), slots.end(), std::pair{point, std::size_t{0}});
+         at != slots.end() && at->first == point; ++at)
+      f(at->second);
+  }
+};
 
 }  // namespace
 }  // namespace storage
@@ -174,7 +203,7 @@ void SampleStore::Impl::write_rollup_days_pg(std::vector<storage::RollupDayRow>&
   }
   PQclear(r);
   static constexpr char hex[] = "0123456789abcdef";
-  std::string data = "{";
+  std::string data = "{", counts = "{", mins = "{", maxs = "{", sums = "{";
   for (const auto& d : days) {
     std::string element;
     for (std::uint8_t b : d.rollup.pack()) {
@@ -182,40 +211,117 @@ void SampleStore::Impl::write_rollup_days_pg(std::vector<storage::RollupDayRow>&
       element += hex[b & 15];
     }
     add_element(data, element);
+    const auto total = d.rollup.total();
+    add_element(counts, std::to_string(total.count));
+    add_element(mins, storage::pg_float(total.min));
+    add_element(maxs, storage::pg_float(total.max));
+    add_element(sums, storage::pg_float(total.sum));
   }
-  data += '}';
-  const char* values[3] = {ids.c_str(), starts.c_str(), data.c_str()};
+  for (auto* a : {&data, &counts, &mins, &maxs, &sums}) *a += '}';
+  const char* values[7] = {ids.c_str(),  starts.c_str(), counts.c_str(), mins.c_str(),
+                           maxs.c_str(), sums.c_str(),   data.c_str()};
   r = PQexecParams(conn(),
-                   "INSERT INTO telemetry_rollup (point_id, day_us, data) SELECT p, d, "
-                   "decode(x, 'hex') FROM unnest($1::int8[], $2::int8[], $3::text[]) AS k(p, d, x) "
-                   "ON CONFLICT (point_id, day_us) DO UPDATE SET data = EXCLUDED.data",
-                   3, nullptr, values, nullptr, nullptr, 0);
+                   "INSERT INTO telemetry_rollup (point_id, day_us, count, min, max, sum, data) "
+                   "SELECT p, d, c, lo, hi, s, decode(x, 'hex') FROM unnest($1::int8[], "
+                   "$2::int8[], $3::int8[], $4::float8[], $5::float8[], $6::float8[], $7::text[]) "
+                   "AS k(p, d, c, lo, hi, s, x) ON CONFLICT (point_id, day_us) DO UPDATE SET "
+                   "count = EXCLUDED.count, min = EXCLUDED.min, max = EXCLUDED.max, sum = "
+                   "EXCLUDED.sum, data = EXCLUDED.data",
+                   7, nullptr, values, nullptr, nullptr, 0);
   if (PQresultStatus(r) != PGRES_COMMAND_OK) fail_pg("writing telemetry_rollup", r);
   PQclear(r);
 }
 
-void SampleStore::Impl::fetch_rollup_days_pg(Id point, Micros from_day, Micros to,
-                                             std::vector<storage::RollupDayRow>& out) {
+void SampleStore::Impl::fetch_stored_rollups_pg(std::span<const Id> points, Micros from,
+                                                Micros days_to, Micros first_day,
+                                                const storage::HourRange& range,
+                                                std::vector<std::vector<storage::RollupRow>>& out) {
   using storage::get_be;
-  std::string a = std::to_string(point), b = std::to_string(from_day), c = std::to_string(to);
-  const char* values[3] = {a.c_str(), b.c_str(), c.c_str()};
-  PGresult* r = PQexecParams(conn(),
-                             "SELECT day_us, data FROM telemetry_rollup WHERE point_id = $1 AND "
-                             "day_us >= $2 AND day_us < $3 ORDER BY day_us",
-                             3, nullptr, values, nullptr, nullptr, 1);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_pg("reading telemetry_rollup", r);
+  // A query per group of points for their packed hours, each sent as soon as the one before it
+  // is in: the server reads the next group while this side unpacks the last.
+  struct Query {
+    bool totals;
+    std::size_t first, count;
+  };
+  // (The day totals are small: one query for all the points.)
+  constexpr std::size_t group = 16;
+  std::vector<Query> queries;
+  if (days_to > from) queries.push_back({true, 0, points.size()});
+  for (std::size_t g = 0; g < points.size() && range.to > range.from; g += group)
+    queries.push_back({false, g, std::min(group, points.size() - g)});
+  if (queries.empty()) return;
+  bool in_flight = false;
+  auto send = [&](const Query& q) {
+    storage::PointSlots slots(points.subspan(q.first, q.count));
+    std::string b = std::to_string(q.totals ? from : first_day),
+                c = std::to_string(q.totals ? days_to : range.to);
+    const char* values[3] = {slots.ids.c_str(), b.c_str(), c.c_str()};
+    if (!PQsendQueryParams(conn(),
+                           q.totals ? "SELECT point_id, day_us, count, min, max, sum FROM "
+                                      "telemetry_rollup WHERE point_id = ANY($1::int8[]) AND "
+                                      "day_us >= $2 AND day_us < $3"
+                                    : "SELECT point_id, day_us, data FROM telemetry_rollup WHERE "
+                                      "point_id = ANY($1::int8[]) AND day_us >= $2 AND day_us < "
+                                      "$3",
+                           3, nullptr, values, nullptr, nullptr, 1))
+      fail_pg("reading telemetry_rollup", nullptr);
+    in_flight = true;
+  };
+  // The result of the query in flight (the connection idle again after it).
+  auto receive = [&] {
+    PGresult* r = PQgetResult(conn());
+    for (PGresult* more; (more = PQgetResult(conn()));) PQclear(more);
+    in_flight = false;
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_pg("reading telemetry_rollup", r);
+    return r;
+  };
   try {
-    for (int i = 0; i < PQntuples(r); ++i) {
-      storage::RollupDayRow row{point, static_cast<Micros>(get_be(PQgetvalue(r, i, 0), 8)), {}};
-      const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r, i, 1));
-      storage::RollupDay::unpack({p, static_cast<std::size_t>(PQgetlength(r, i, 1))}, row);
-      out.push_back(row);
+    send(queries[0]);
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+      PGresult* r = receive();
+      if (q + 1 < queries.size()) send(queries[q + 1]);
+      try {
+        const Query& query = queries[q];
+        storage::PointSlots slots(points.subspan(query.first, query.count));
+        for (int i = 0; i < PQntuples(r); ++i) {
+          const auto point = static_cast<Id>(get_be(PQgetvalue(r, i, 0), 8));
+          const auto day = static_cast<Micros>(get_be(PQgetvalue(r, i, 1), 8));
+          if (query.totals) {
+            auto real = [r, i](int column) {
+              return std::bit_cast<double>(get_be(PQgetvalue(r, i, column), 8));
+            };
+            storage::RollupRow totals{
+                point,   day,     real(3),
+                real(4), real(5), static_cast<std::int64_t>(get_be(PQgetvalue(r, i, 2), 8))};
+            if (totals.count <= 0) storage::fail_day_totals(totals);
+            slots.each(point, [&](std::size_t at) { out[query.first + at].push_back(totals); });
+          } else {
+            storage::RollupDayRow row{point, day, {}};
+            const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r, i, 2));
+            storage::RollupDay::unpack({p, static_cast<std::size_t>(PQgetlength(r, i, 2))}, row);
+            slots.each(point, [&](std::size_t at) {
+              storage::add_hours(row, range, out[query.first + at]);
+            });
+          }
+        }
+      } catch (...) {
+        PQclear(r);
+        throw;
+      }
+      PQclear(r);
     }
   } catch (...) {
-    PQclear(r);
+    if (in_flight)  // the connection must be idle for whoever uses it next
+      while (PGresult* r = PQgetResult(conn())) PQclear(r);
     throw;
   }
-  PQclear(r);
+  // The rows came in the server's order (sorting them there cost more than here).
+  const auto by_bucket = [](const storage::RollupRow& a, const storage::RollupRow& b) {
+    return a.bucket < b.bucket;
+  };
+  for (auto& rows : out)
+    if (!std::is_sorted(rows.begin(), rows.end(), by_bucket))
+      std::stable_sort(rows.begin(), rows.end(), by_bucket);
 }
 
 std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_pg(const std::string& sql) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -50,6 +51,28 @@ void RollupDay::merge(const RollupDay& other) {
   }
 }
 
+RollupDay::Hour RollupDay::total() const {
+  Hour t;
+  for (const Hour& h : hours) {
+    if (!h.count) continue;
+    if (!t.count) {
+      t = h;
+      continue;
+    }
+    t.min = std::min(t.min, h.min);
+    t.max = std::max(t.max, h.max);
+    t.sum += h.sum;
+    t.count += h.count;
+  }
+  return t;
+}
+
+void fail_day_totals(const RollupRow& day) {
+  fail(ErrorCode::data_loss,
+       "telemetry_rollup: the row of " + day_name({day.point_id, day.bucket, {}}) +
+           " is damaged (no day totals: its count is " + std::to_string(day.count) + ")");
+}
+
 std::vector<std::uint8_t> RollupDay::pack() const {
   std::vector<std::uint8_t> out;
   out.reserve(4 + 24 * 27);
@@ -87,8 +110,9 @@ void RollupDay::unpack(std::span<const std::uint8_t> blob, RollupDayRow& row) {
   day = {};
   std::size_t at = 4;
   auto get_double = [&] {
-    std::uint64_t bits = 0;
-    for (int i = 0; i < 8; ++i) bits |= static_cast<std::uint64_t>(blob[at + i]) << (8 * i);
+    std::uint64_t bits;
+    std::memcpy(&bits, blob.data() + at, 8);
+    if constexpr (std::endian::native == std::endian::big) bits = __builtin_bswap64(bits);
     at += 8;
     return std::bit_cast<double>(bits);
   };
@@ -147,6 +171,25 @@ void SampleStore::Impl::merge_stored_day(storage::RollupDayRow& into,
   }
 }
 
+void storage::add_hours(const RollupDayRow& d, const HourRange& range,
+                        std::vector<RollupRow>& out) {
+  for (int h = 0; h < 24; ++h) {
+    const auto& hour = d.rollup.hours[static_cast<std::size_t>(h)];
+    const Micros start = d.day + h * hour_us;
+    if (!hour.count || start < range.from || start >= range.to) continue;
+    const Micros bucket = range.bucket(start);
+    if (out.empty() || out.back().bucket != bucket) {
+      out.push_back({d.point_id, bucket, hour.min, hour.max, hour.sum, hour.count});
+      continue;
+    }
+    auto& into = out.back();
+    into.min = std::min(into.min, hour.min);
+    into.max = std::max(into.max, hour.max);
+    into.sum += hour.sum;
+    into.count += hour.count;
+  }
+}
+
 void SampleStore::Impl::bucket_rows(Micros from, Micros to, Micros origin, Micros width,
                                     std::vector<storage::RollupRow>& out) {
   const auto w = static_cast<std::uint64_t>(width);
@@ -178,7 +221,8 @@ void SampleStore::Impl::bucket_rows(Micros from, Micros to, Micros origin, Micro
   }
 }
 
-std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to, Micros step) {
+std::vector<std::vector<Rollup>> SampleStore::Impl::rollups(std::span<const Id> points, Micros from,
+                                                            Micros to, Micros step) {
   using storage::day_us;
   using storage::hour_us;
   if (step <= 0) fail(ErrorCode::invalid_argument, "step: must be positive");
@@ -189,6 +233,38 @@ std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to,
     fail(ErrorCode::invalid_argument,
          "step: [from, to) would hold more than 1,000,000 buckets of " + std::to_string(step) +
              " us");
+  constexpr Micros earliest = std::numeric_limits<Micros>::min();
+  // [from, hours_to): whole hours, from the stored rollups; of them [from, days_to) whole days,
+  // from the rows' day totals when every bucket is whole days (a year by the day reads no
+  // packed hours), for every point in one query
+  Micros hours_to = from, days_to = from;
+  if (step % hour_us == 0 && from % hour_us == 0 && to >= earliest + hour_us) {
+    hours_to = std::max(from, storage::floor_to(to, hour_us));
+    if (step % day_us == 0 && from % day_us == 0)
+      days_to = std::max(from, storage::floor_to(hours_to, day_us));
+  }
+  // What is stored of [from, hours_to): one RollupRow a bucket, so it takes no more memory than
+  // the answer; then each point's blocks not yet in it.
+  std::vector<std::vector<storage::RollupRow>> stored(points.size());
+  const Micros first_day =
+      days_to < earliest + day_us ? earliest : storage::floor_to(days_to, day_us);
+  const storage::HourRange range{days_to, hours_to, from, static_cast<std::uint64_t>(step)};
+  if (pg) {
+    fetch_stored_rollups_pg(points, from, days_to, first_day, range, stored);
+  } else {
+    if (days_to > from) fetch_day_totals_sqlite(points, from, days_to, stored);
+    if (hours_to > days_to) fetch_rollup_hours_sqlite(points, first_day, range, stored);
+  }
+  std::vector<std::vector<Rollup>> out;
+  out.reserve(points.size());
+  for (std::size_t i = 0; i < points.size(); ++i)
+    out.push_back(rollups_of(points[i], from, to, step, hours_to, stored[i]));
+  return out;
+}
+
+std::vector<Rollup> SampleStore::Impl::rollups_of(Id point, Micros from, Micros to, Micros step,
+                                                  Micros hours_to,
+                                                  std::span<const storage::RollupRow> stored) {
   const auto w = static_cast<std::uint64_t>(step);
   auto bucket_of = [&](Micros t) {
     auto rel = static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(from);
@@ -196,46 +272,32 @@ std::vector<Rollup> SampleStore::Impl::rollups(Id point, Micros from, Micros to,
   };
   std::vector<storage::RollupRow> parts;
   Micros decode_from = from;
-  constexpr Micros earliest = std::numeric_limits<Micros>::min();
-  if (step % hour_us == 0 && from % hour_us == 0 && to >= earliest + hour_us) {
-    const Micros hours_to = storage::floor_to(to, hour_us);  // [from, hours_to): whole hours
-    if (hours_to > from) {
-      std::vector<storage::RollupDayRow> days;
-      const Micros first_day =
-          from < earliest + day_us ? earliest : storage::floor_to(from, day_us);
-      if (pg)
-        fetch_rollup_days_pg(point, first_day, hours_to, days);
-      else
-        fetch_rollup_days_sqlite(point, first_day, hours_to, days);
-      // The stored hours, in time order, summed up per bucket as they come.
-      storage::RollupRow part{point, 0, 0, 0, 0, 0};
-      for (const auto& d : days)
-        for (int h = 0; h < 24; ++h) {
-          const auto& hour = d.rollup.hours[static_cast<std::size_t>(h)];
-          Micros start = d.day + h * hour_us;
-          if (!hour.count || start < from || start >= hours_to) continue;
-          const Micros bucket = bucket_of(start);
-          if (part.count && part.bucket != bucket) {
-            parts.push_back(part);
-            part.count = 0;
-          }
-          if (!part.count) {
-            part = {point, bucket, hour.min, hour.max, hour.sum, hour.count};
-            continue;
-          }
-          part.min = std::min(part.min, hour.min);
-          part.max = std::max(part.max, hour.max);
-          part.sum += hour.sum;
-          part.count += hour.count;
-        }
-      if (part.count) parts.push_back(part);
-      // the blocks not written yet are in no stored rollup
-      rows.clear();
-      row_data.clear();
-      keep_unwritten_rows(point, from, hours_to);
-      bucket_rows(from, hours_to, from, step, parts);
-      decode_from = hours_to;
+  if (hours_to > from) {
+    // summed up per bucket as they come (in time order)
+    storage::RollupRow part{point, 0, 0, 0, 0, 0};
+    for (const auto& r : stored) {
+      const Micros bucket = bucket_of(r.bucket);
+      if (part.count && part.bucket != bucket) {
+        parts.push_back(part);
+        part.count = 0;
+      }
+      if (!part.count) {
+        part = r;
+        part.bucket = bucket;
+        continue;
+      }
+      part.min = std::min(part.min, r.min);
+      part.max = std::max(part.max, r.max);
+      part.sum += r.sum;
+      part.count += r.count;
     }
+    if (part.count) parts.push_back(part);
+    // the blocks not written yet are in no stored rollup
+    rows.clear();
+    row_data.clear();
+    keep_unwritten_rows(point, from, hours_to);
+    bucket_rows(from, hours_to, from, step, parts);
+    decode_from = hours_to;
   }
   // The rest from the samples: the stored blocks a page at a time (memory stays that of a
   // page however long the range; an empty stretch costs nothing), then those not written yet.

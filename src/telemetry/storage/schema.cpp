@@ -6,7 +6,10 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <limits>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "houqin/core/error.hpp"
@@ -59,7 +62,13 @@ void create_partitions_for(store::Store& source, store::Store& target) {
                                           {"point_id", "start_us"},
                                           create_partitions_for});
   store::register_raw_table("telemetry", {"telemetry_rollup",
-                                          {{"point_id"}, {"day_us"}, {"data", RawType::blob}},
+                                          {{"point_id"},
+                                           {"day_us"},
+                                           {"count"},
+                                           {"min", RawType::real},
+                                           {"max", RawType::real},
+                                           {"sum", RawType::real},
+                                           {"data", RawType::blob}},
                                           {"point_id", "day_us"},
                                           {}});
   store::register_raw_table(
@@ -143,6 +152,127 @@ void pack_hour_rollups(store::Store& s) {
   s.execute("DROP TABLE telemetry_rollup_1h");
 }
 
+/// Migration 3: every row of telemetry_rollup gets its day totals (the columns count, min, max,
+/// sum), so that buckets of whole days read no packed hours. Rows are read in key order a batch
+/// at a time (memory stays that of a batch however many years are stored). A row whose hours are
+/// damaged keeps count 0, which a query of its day reports as data_loss.
+void add_day_totals(store::Store& s) {
+  const bool pg = s.dialect() == store::Dialect::postgresql;
+  const char* real = pg ? "DOUBLE PRECISION" : "REAL";
+  s.execute(std::string("ALTER TABLE telemetry_rollup ADD COLUMN count ") +
+            (pg ? "BIGINT" : "INTEGER") + " NOT NULL DEFAULT 0");
+  for (const char* column : {"min", "max", "sum"})
+    s.execute(std::string("ALTER TABLE telemetry_rollup ADD COLUMN ") + column + " " + real +
+              " NOT NULL DEFAULT 0");
+  constexpr int batch = 4096;
+  const std::string select =
+      "SELECT point_id, day_us, data FROM telemetry_rollup WHERE point_id > " +
+      std::string(pg ? "$1" : "?1") + " OR (point_id = " + (pg ? "$1" : "?1") + " AND day_us > " +
+      (pg ? "$2" : "?2") + ") ORDER BY point_id, day_us LIMIT " + std::to_string(batch);
+  std::vector<RollupDayRow> days;
+  Id after_point = std::numeric_limits<Id>::min();
+  Micros after_day = std::numeric_limits<Micros>::min();
+  auto add = [&days](Id point, Micros day, std::span<const std::uint8_t> blob) {
+    RollupDayRow row{point, day, {}};
+    try {
+      RollupDay::unpack(blob, row);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::data_loss) throw;
+      return;  // count stays 0
+    }
+    days.push_back(row);
+  };
+  for (bool more = true; more;) {
+    days.clear();
+    int read = 0;
+    if (!pg) {
+      auto* db = static_cast<sqlite3*>(s.native_handle());
+      auto check = [db](int rc, int ok) {
+        if (rc != ok)
+          fail(ErrorCode::unavailable, std::string("telemetry_rollup: ") + sqlite3_errmsg(db));
+      };
+      sqlite3_stmt* st = nullptr;
+      check(sqlite3_prepare_v2(db, select.c_str(), -1, &st, nullptr), SQLITE_OK);
+      sqlite3_bind_int64(st, 1, after_point);
+      sqlite3_bind_int64(st, 2, after_day);
+      int rc;
+      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ++read;
+        after_point = sqlite3_column_int64(st, 0);
+        after_day = sqlite3_column_int64(st, 1);
+        const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st, 2));
+        add(after_point, after_day, {p, static_cast<std::size_t>(sqlite3_column_bytes(st, 2))});
+      }
+      sqlite3_finalize(st);
+      check(rc, SQLITE_DONE);
+      check(sqlite3_prepare_v2(db,
+                               "UPDATE telemetry_rollup SET count = ?, min = ?, max = ?, sum = ? "
+                               "WHERE point_id = ? AND day_us = ?",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+      for (const auto& d : days) {
+        const auto t = d.rollup.total();
+        sqlite3_bind_int64(st, 1, t.count);
+        sqlite3_bind_double(st, 2, t.min);
+        sqlite3_bind_double(st, 3, t.max);
+        sqlite3_bind_double(st, 4, t.sum);
+        sqlite3_bind_int64(st, 5, d.point_id);
+        sqlite3_bind_int64(st, 6, d.day);
+        rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE) break;
+      }
+      sqlite3_finalize(st);
+      if (!days.empty()) check(rc, SQLITE_DONE);
+    } else {
+      auto* conn = static_cast<PGconn*>(s.native_handle());
+      std::string a = std::to_string(after_point), b = std::to_string(after_day);
+      const char* keys[2] = {a.c_str(), b.c_str()};
+      PGresult* r = PQexecParams(conn, select.c_str(), 2, nullptr, keys, nullptr, nullptr, 1);
+      bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+      auto be = [](const char* p) { return static_cast<std::int64_t>(get_be(p, 8)); };
+      for (int row = 0; ok && row < PQntuples(r); ++row) {
+        ++read;
+        after_point = be(PQgetvalue(r, row, 0));
+        after_day = be(PQgetvalue(r, row, 1));
+        const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(r, row, 2));
+        add(after_point, after_day, {p, static_cast<std::size_t>(PQgetlength(r, row, 2))});
+      }
+      std::string msg = ok ? "" : first_line(PQresultErrorMessage(r));
+      PQclear(r);
+      if (ok && !days.empty()) {
+        std::string ids = "{", starts = "{", counts = "{", mins = "{", maxs = "{", sums = "{";
+        for (const auto& d : days) {
+          const auto t = d.rollup.total();
+          for (auto [into, v] : {std::pair{&ids, std::to_string(d.point_id)},
+                                 {&starts, std::to_string(d.day)},
+                                 {&counts, std::to_string(t.count)},
+                                 {&mins, pg_float(t.min)},
+                                 {&maxs, pg_float(t.max)},
+                                 {&sums, pg_float(t.sum)}}) {
+            if (into->size() > 1) *into += ',';
+            *into += v;
+          }
+        }
+        for (auto* into : {&ids, &starts, &counts, &mins, &maxs, &sums}) *into += '}';
+        const char* values[6] = {ids.c_str(),  starts.c_str(), counts.c_str(),
+                                 mins.c_str(), maxs.c_str(),   sums.c_str()};
+        r = PQexecParams(conn,
+                         "UPDATE telemetry_rollup r SET count = k.c, min = k.lo, max = k.hi, sum "
+                         "= k.s FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::float8[], "
+                         "$5::float8[], $6::float8[]) AS k(p, d, c, lo, hi, s) WHERE r.point_id = "
+                         "k.p AND r.day_us = k.d",
+                         6, nullptr, values, nullptr, nullptr, 0);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok) msg = first_line(PQresultErrorMessage(r));
+        PQclear(r);
+      }
+      if (!ok) fail(ErrorCode::unavailable, "telemetry_rollup: " + msg);
+    }
+    more = read == batch;
+  }
+}
+
 }  // namespace
 }  // namespace storage
 
@@ -184,7 +314,10 @@ std::vector<store::Migration> storage_migrations() {
          s.execute(std::string("CREATE TABLE telemetry_compaction (point_id ") +
                    (pg ? "BIGINT" : "INTEGER") + " PRIMARY KEY, until_us " +
                    (pg ? "BIGINT" : "INTEGER") + " NOT NULL)");
-       }}};
+       }},
+      {"telemetry", 3,
+       "telemetry_rollup: each day's totals (count, min, max, sum) beside its packed hours",
+       storage::add_day_totals}};
 }
 
 }  // namespace houqin::telemetry

@@ -12,7 +12,7 @@
 namespace houqin::telemetry {
 
 storage::SqliteStatements::~SqliteStatements() {
-  for (auto* st : {insert_block, read_day, write_day, read_days}) sqlite3_finalize(st);
+  for (auto* st : {insert_block, read_day, write_day, read_days, read_totals}) sqlite3_finalize(st);
 }
 
 void SampleStore::Impl::fail_sqlite(const std::string& what) {
@@ -56,8 +56,10 @@ void SampleStore::Impl::write_rollup_days_sqlite(std::vector<storage::RollupDayR
   auto* read = prepare(statements.read_day,
                        "SELECT data FROM telemetry_rollup WHERE point_id = ? AND day_us = ?");
   auto* write = prepare(statements.write_day,
-                        "INSERT INTO telemetry_rollup (point_id, day_us, data) VALUES (?, ?, ?) "
-                        "ON CONFLICT (point_id, day_us) DO UPDATE SET data = excluded.data");
+                        "INSERT INTO telemetry_rollup (point_id, day_us, count, min, max, sum, "
+                        "data) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (point_id, day_us) DO "
+                        "UPDATE SET count = excluded.count, min = excluded.min, max = "
+                        "excluded.max, sum = excluded.sum, data = excluded.data");
   std::vector<std::uint8_t> blob;
   for (auto& d : days) {
     sqlite3_bind_int64(read, 1, d.point_id);
@@ -73,38 +75,75 @@ void SampleStore::Impl::write_rollup_days_sqlite(std::vector<storage::RollupDayR
     if (rc != SQLITE_DONE) fail_sqlite("reading telemetry_rollup");
     if (!blob.empty()) merge_stored_day(d, blob);
     blob = d.rollup.pack();
+    const auto total = d.rollup.total();
     sqlite3_bind_int64(write, 1, d.point_id);
     sqlite3_bind_int64(write, 2, d.day);
-    sqlite3_bind_blob(write, 3, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(write, 3, total.count);
+    sqlite3_bind_double(write, 4, total.min);
+    sqlite3_bind_double(write, 5, total.max);
+    sqlite3_bind_double(write, 6, total.sum);
+    sqlite3_bind_blob(write, 7, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
     rc = sqlite3_step(write);
     sqlite3_reset(write);
     if (rc != SQLITE_DONE) fail_sqlite("writing telemetry_rollup");
   }
 }
 
-void SampleStore::Impl::fetch_rollup_days_sqlite(Id point, Micros from_day, Micros to,
-                                                 std::vector<storage::RollupDayRow>& out) {
+void SampleStore::Impl::fetch_rollup_hours_sqlite(
+    std::span<const Id> points, Micros from_day, const storage::HourRange& range,
+    std::vector<std::vector<storage::RollupRow>>& out) {
   auto* st = prepare(statements.read_days,
                      "SELECT day_us, data FROM telemetry_rollup WHERE point_id = ? AND day_us >= ? "
                      "AND day_us < ? ORDER BY day_us");
-  sqlite3_bind_int64(st, 1, point);
-  sqlite3_bind_int64(st, 2, from_day);
-  sqlite3_bind_int64(st, 3, to);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-    storage::RollupDayRow row{point, sqlite3_column_int64(st, 0), {}};
-    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st, 1));
-    auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, 1));
-    try {
-      storage::RollupDay::unpack({p, size}, row);
-    } catch (...) {
-      sqlite3_reset(st);
-      throw;
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    sqlite3_bind_int64(st, 1, points[i]);
+    sqlite3_bind_int64(st, 2, from_day);
+    sqlite3_bind_int64(st, 3, range.to);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      storage::RollupDayRow row{points[i], sqlite3_column_int64(st, 0), {}};
+      const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(st, 1));
+      auto size = static_cast<std::size_t>(sqlite3_column_bytes(st, 1));
+      try {
+        storage::RollupDay::unpack({p, size}, row);
+      } catch (...) {
+        sqlite3_reset(st);
+        throw;
+      }
+      storage::add_hours(row, range, out[i]);
     }
-    out.push_back(row);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) fail_sqlite("reading telemetry_rollup");
   }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) fail_sqlite("reading telemetry_rollup");
+}
+
+void SampleStore::Impl::fetch_day_totals_sqlite(std::span<const Id> points, Micros from_day,
+                                                Micros to,
+                                                std::vector<std::vector<storage::RollupRow>>& out) {
+  auto* st = prepare(statements.read_totals,
+                     "SELECT day_us, count, min, max, sum FROM telemetry_rollup WHERE point_id = ? "
+                     "AND day_us >= ? AND day_us < ? ORDER BY day_us");
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    sqlite3_bind_int64(st, 1, points[i]);
+    sqlite3_bind_int64(st, 2, from_day);
+    sqlite3_bind_int64(st, 3, to);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      storage::RollupRow day{points[i],
+                             sqlite3_column_int64(st, 0),
+                             sqlite3_column_double(st, 2),
+                             sqlite3_column_double(st, 3),
+                             sqlite3_column_double(st, 4),
+                             sqlite3_column_int64(st, 1)};
+      if (day.count <= 0) {
+        sqlite3_reset(st);
+        storage::fail_day_totals(day);
+      }
+      out[i].push_back(day);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) fail_sqlite("reading telemetry_rollup");
+  }
 }
 
 std::vector<std::pair<Id, Micros>> SampleStore::Impl::stored_ends_sqlite(const std::string& sql) {

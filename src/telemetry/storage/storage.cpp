@@ -119,7 +119,12 @@ std::size_t SampleStore::query(Id point, Micros from, Micros to, const ColumnBuf
 }
 
 std::vector<Rollup> SampleStore::rollups(Id point, Micros from, Micros to, Micros step) {
-  return impl_->rollups(point, from, to, step);
+  return std::move(impl_->rollups({&point, 1}, from, to, step).front());
+}
+
+std::vector<std::vector<Rollup>> SampleStore::rollups(std::span<const Id> points, Micros from,
+                                                      Micros to, Micros step) {
+  return impl_->rollups(points, from, to, step);
 }
 
 CompactionResult SampleStore::compact(std::size_t max_windows, bool final) {

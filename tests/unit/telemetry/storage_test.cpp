@@ -226,8 +226,11 @@ TEST_P(SampleStoreTest, BlockRowsAreReadableWithSqlAndRollupsComeFromTheStore) {
   auto hours = ss.rollups(1, t0, t0 + 2 * hour, hour);
   expect_rollups(hours, reference_rollups(in, t0, t0 + 2 * hour, hour), "hours");
   EXPECT_EQ(hours[0].count + hours[1].count, 7199);
-  // the hours are stored packed: one row for the point's day
+  // the hours are stored packed: one row for the point's day, with its totals readable by SQL
   EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_rollup"), 1);
+  EXPECT_EQ(scalar(*s, "SELECT count FROM telemetry_rollup"), 7199);
+  EXPECT_NEAR(scalar(*s, "SELECT sum FROM telemetry_rollup"), hours[0].sum + hours[1].sum, 1e-6);
+  EXPECT_EQ(scalar(*s, "SELECT min FROM telemetry_rollup"), std::min(hours[0].min, hours[1].min));
   EXPECT_GT(scalar(*s, "SELECT COUNT(*) FROM telemetry_block"), 120);
   EXPECT_EQ(scalar(*s, "SELECT SUM(count) FROM telemetry_block"), 7200);
   EXPECT_EQ(scalar(*s, "SELECT MIN(start_us) FROM telemetry_block"), static_cast<double>(t0));
@@ -273,11 +276,12 @@ TEST_P(SampleStoreTest, RollupsMergeStoredWaitingAndOpenBlocksOnEveryPath) {
       Micros from, to, step;
     };
     const Case cases[] = {
-        {begin, begin + 3 * day, hour},                  // whole hours: the stored rows
-        {t0, t0 + 2 * day + 17 * second, 6 * hour},      // a partial last hour, decoded
-        {t0 - day, t0 + 5 * day, day},                   // beyond the data on both sides
-        {begin, begin + 3 * day, minute},                // minutes: decoded
-        {begin + 13 * second, begin + 50 * hour, hour},  // not on an hour: decoded
+        {begin, begin + 3 * day, hour},                        // whole hours: the stored rows
+        {t0, t0 + 2 * day + 17 * second, 6 * hour},            // a partial last hour, decoded
+        {t0 - day, t0 + 5 * day, day},                         // beyond the data on both sides
+        {t0, t0 + 2 * day + 5 * hour + 17 * second, 2 * day},  // day totals, hours, samples
+        {begin, begin + 3 * day, minute},                      // minutes: decoded
+        {begin + 13 * second, begin + 50 * hour, hour},        // not on an hour: decoded
         {begin + 5 * hour, begin + 5 * hour + 20 * minute, 7 * second},
     };
     for (const auto& c : cases)
@@ -312,6 +316,16 @@ TEST_P(SampleStoreTest, RollupsMergeStoredWaitingAndOpenBlocksOnEveryPath) {
   auto two = ss.rollups(2, begin, begin + 4 * day, 4 * day);
   ASSERT_EQ(two.size(), 1u);
   EXPECT_EQ(two[0].count, static_cast<std::int64_t>(mine.size()));
+  // several points at once: each as if asked alone, in the order asked (twice if asked twice)
+  for (Micros step : {day, 2 * day, hour}) {
+    const std::vector<Id> asked{2, 1, 7, 2};
+    auto all = ss.rollups(asked, t0 - day, t0 + 2 * day + 5 * hour, step);
+    ASSERT_EQ(all.size(), asked.size());
+    for (std::size_t i = 0; i < asked.size(); ++i)
+      expect_rollups(all[i], ss.rollups(asked[i], t0 - day, t0 + 2 * day + 5 * hour, step),
+                     "point " + std::to_string(asked[i]) + " step " + std::to_string(step));
+  }
+  EXPECT_TRUE(ss.rollups(std::vector<Id>{}, t0, t0 + day, day).empty());
 }
 
 TEST_P(SampleStoreTest, RollupsRefuseBadRangesAndSteps) {
@@ -351,6 +365,12 @@ TEST_P(SampleStoreTest, ADamagedRollupRowIsNamedAndReplacedByTheNextWrite) {
   expect_error([&] { ss.rollups(1, t0, t0 + day, hour); }, ErrorCode::data_loss,
                "telemetry_rollup: the row of point 1, day " + std::to_string(t0) + " us");
   EXPECT_EQ(ss.query(1, t0, t0 + day).size(), 600u);  // the blocks are whole
+  // whole days come from the row's totals, which are intact; missing totals are damage too
+  EXPECT_EQ(total(ss, 1).count, 600);
+  s->execute("UPDATE telemetry_rollup SET count = 0");
+  expect_error([&] { total(ss, 1); }, ErrorCode::data_loss,
+               "telemetry_rollup: the row of point 1, day " + std::to_string(t0) +
+                   " us is damaged (no day totals");
   ss.append(batch(1, 600, 700));
   ss.flush();  // one bad row does not stop the writes
   EXPECT_EQ(ss.stats().damaged_rollup_rows, 1u);
@@ -362,7 +382,7 @@ TEST_P(SampleStoreTest, MigrationTwoPacksTheHourlyRollupsOfMigrationOne) {
   auto s = fx_.open(GetParam());
   HQ_REQUIRE_STORE(s);
   auto all = storage_migrations();
-  ASSERT_EQ(all.size(), 2u);
+  ASSERT_GE(all.size(), 2u);
   store::migrate(*s, std::span(all).first(1));
   // rows as version 1 wrote them: two hours of point 1 on one day, one of point 2 the next day
   s->execute(
@@ -392,6 +412,61 @@ TEST_P(SampleStoreTest, MigrationTwoPacksTheHourlyRollupsOfMigrationOne) {
   ASSERT_EQ(two.size(), 1u);
   EXPECT_EQ(two[0].start, t0 + day);
   EXPECT_EQ(two[0].count, 2);
+}
+
+TEST_P(SampleStoreTest, MigrationThreeGivesEveryStoredDayItsTotals) {
+  auto s = fx_.open(GetParam());
+  HQ_REQUIRE_STORE(s);
+  auto all = storage_migrations();
+  ASSERT_GE(all.size(), 3u);
+  store::migrate(*s, std::span(all).first(1));
+  // 4,100 days of point 1, two hours each (more rows than the migration reads at once), and
+  // one day of point 2, packed by migration 2
+  std::string values;
+  for (std::int64_t d = 0; d < 4100; ++d)
+    for (std::int64_t h : {3, 20})
+      values += std::string(values.empty() ? "" : ",") + "(1, " +
+                std::to_string(t0 + d * day + h * hour) + ", " + std::to_string(d % 7 - h) + ", " +
+                std::to_string(d + h) + ", " + std::to_string(2 * d + h) + ".5, " +
+                std::to_string(h) + ")";
+  values += ",(2, " + std::to_string(t0 + hour) + ", 1, 2, 3, 2)";
+  s->execute("INSERT INTO telemetry_rollup_1h (point_id, bucket_us, min, max, sum, count) VALUES " +
+             values);
+  store::migrate(*s, std::span(all).first(2));
+  // point 2's day damaged before migration 3 sees it
+  s->execute(std::string("UPDATE telemetry_rollup SET data = ") +
+             (s->dialect() == store::Dialect::postgresql ? "'\\x0102'::bytea" : "x'0102'") +
+             " WHERE point_id = 2");
+  store::migrate(*s, all);
+  EXPECT_EQ(scalar(*s, "SELECT COUNT(*) FROM telemetry_rollup WHERE count = 23"), 4100);
+  EXPECT_EQ(scalar(*s, "SELECT SUM(sum) FROM telemetry_rollup WHERE point_id = 1"),
+            4100.0 * 4099 * 2 + 4100 * 24);  // sum over d of (2d + 3.5) + (2d + 20.5)
+  EXPECT_EQ(scalar(*s, "SELECT min FROM telemetry_rollup WHERE point_id = 1 AND day_us = " +
+                           std::to_string(t0 + 9 * day)),
+            2 - 20);
+  EXPECT_EQ(scalar(*s, "SELECT max FROM telemetry_rollup WHERE point_id = 1 AND day_us = " +
+                           std::to_string(t0 + 9 * day)),
+            9 + 20);
+  SampleStore ss(*s, points(2), with(64));
+  auto days = ss.rollups(1, t0, t0 + 4100 * day, day);  // from the totals
+  ASSERT_EQ(days.size(), 4100u);
+  auto hours = ss.rollups(1, t0, t0 + 4100 * day, hour);  // from the packed hours
+  ASSERT_EQ(hours.size(), 8200u);
+  for (std::size_t d = 0; d < days.size(); ++d) {
+    ASSERT_EQ(days[d].start, t0 + static_cast<Micros>(d) * day);
+    ASSERT_EQ(days[d].count, hours[2 * d].count + hours[2 * d + 1].count);
+    ASSERT_EQ(days[d].min, std::min(hours[2 * d].min, hours[2 * d + 1].min));
+    ASSERT_EQ(days[d].max, std::max(hours[2 * d].max, hours[2 * d + 1].max));
+    ASSERT_EQ(days[d].sum, hours[2 * d].sum + hours[2 * d + 1].sum);
+  }
+  // the damaged day has no totals: named as damaged, whichever way it is read
+  EXPECT_EQ(scalar(*s, "SELECT count FROM telemetry_rollup WHERE point_id = 2"), 0);
+  expect_error(
+      [&] { ss.rollups(2, t0, t0 + day, day); }, ErrorCode::data_loss,
+      "telemetry_rollup: the row of point 2, day " + std::to_string(t0) + " us is damaged");
+  expect_error(
+      [&] { ss.rollups(2, t0, t0 + day, hour); }, ErrorCode::data_loss,
+      "telemetry_rollup: the row of point 2, day " + std::to_string(t0) + " us is damaged");
 }
 
 TEST_P(SampleStoreTest, CompactionResealsEachOverWindowAsOneBlockAndReadsBackTheSame) {

@@ -403,8 +403,10 @@ void BM_PipelinePostgres(benchmark::State& state) {
 constexpr std::size_t day = 86400;
 
 /// A day of one voltage at 1 s as the store closes it: streamed blocks of about 512 bytes.
-/// `jittered`: polled with up to 20 ms of jitter, in whole milliseconds.
-std::vector<std::vector<std::uint8_t>> make_day(bool jittered) {
+/// `jittered`: polled with up to 20 ms of jitter, in whole milliseconds. `noise`: of the
+/// readings, in volts (0.03: 3 steps of the 0.01-V resolution; a quiet signal, a temperature or
+/// a frequency, has under one step, where compaction takes the adaptive code).
+std::vector<std::vector<std::uint8_t>> make_day(bool jittered, double noise_v = 0.03) {
   std::vector<std::vector<std::uint8_t>> out;
   BlockEncoder enc(0.01);
   std::mt19937_64 rng(3);
@@ -412,7 +414,7 @@ std::vector<std::vector<std::uint8_t>> make_day(bool jittered) {
   std::uniform_int_distribution<int> jitter_ms(-20, 20);
   for (std::size_t k = 0; k < day; ++k) {
     double v =
-        std::round((230 + std::sin(static_cast<double>(k) / 300.0) + 0.03 * noise(rng)) * 100) /
+        std::round((230 + std::sin(static_cast<double>(k) / 300.0) + noise_v * noise(rng)) * 100) /
         100;
     if (enc.encoded_size() >= 512) {
       out.emplace_back();
@@ -450,25 +452,33 @@ const std::vector<std::vector<std::uint8_t>>& sealed_day() {
   return blocks;
 }
 
-/// The same day compacted: six 4-hour windows sealed thoroughly (SampleStore::compact).
+/// A day compacted: six 4-hour windows sealed thoroughly (SampleStore::compact).
+std::vector<std::vector<std::uint8_t>> compact_day(
+    const std::vector<std::vector<std::uint8_t>>& streamed) {
+  std::vector<std::vector<std::uint8_t>> out;
+  Series all;
+  all.resize(day);
+  std::size_t at = 0;
+  for (const auto& b : streamed) at += decode_block(b, all.buffers(at));
+  constexpr std::size_t window = 4 * 3600;
+  for (std::size_t from = 0; from < at; from += window) {
+    const std::size_t n = std::min(window, at - from);
+    out.emplace_back();
+    if (!seal_block(std::span(all.times).subspan(from, n), std::span(all.values).subspan(from, n),
+                    std::span(all.qualities).subspan(from, n),
+                    std::span(all.flags).subspan(from, n), 0.01, out.back(), true))
+      std::abort();  // sealing applies to every block of a fixed resolution
+  }
+  return out;
+}
+/// The voltage's day compacted.
 const std::vector<std::vector<std::uint8_t>>& compacted_day() {
-  static const auto blocks = [] {
-    std::vector<std::vector<std::uint8_t>> out;
-    Series all;
-    all.resize(day);
-    std::size_t at = 0;
-    for (const auto& b : streamed_day()) at += decode_block(b, all.buffers(at));
-    constexpr std::size_t window = 4 * 3600;
-    for (std::size_t from = 0; from < at; from += window) {
-      const std::size_t n = std::min(window, at - from);
-      out.emplace_back();
-      if (!seal_block(std::span(all.times).subspan(from, n), std::span(all.values).subspan(from, n),
-                      std::span(all.qualities).subspan(from, n),
-                      std::span(all.flags).subspan(from, n), 0.01, out.back(), true))
-        std::abort();  // sealing applies to every block of a fixed resolution
-    }
-    return out;
-  }();
+  static const auto blocks = compact_day(streamed_day());
+  return blocks;
+}
+/// A quiet signal's day compacted (noise of 0.4 steps: the adaptive code).
+const std::vector<std::vector<std::uint8_t>>& compacted_quiet_day() {
+  static const auto blocks = compact_day(make_day(false, 0.004));
   return blocks;
 }
 
@@ -498,6 +508,10 @@ void BM_RangeDecodeStreamed(benchmark::State& state) {
 /// The same day as compaction leaves it (information: its size and decoding speed).
 void BM_RangeDecodeCompacted(benchmark::State& state) {
   decode_day(state, compacted_day());
+}
+/// A quiet signal's day as compaction leaves it: the adaptive code, the slowest to decode.
+void BM_RangeDecodeCompactedQuiet(benchmark::State& state) {
+  decode_day(state, compacted_quiet_day());
 }
 
 /// What closing a block costs the append path, per sample: decoding the streamed block (for the
@@ -556,6 +570,36 @@ void BM_QuerySqlite(benchmark::State& state) {
                    Flag::pass});
   ss.append(day);
   ss.flush();
+  Series out;
+  out.resize(86400);
+  for (auto _ : state) {
+    auto n = ss.query(1, t0, t0 + 86400ll * 1'000'000, out.buffers());
+    if (n != 86400) state.SkipWithError("query lost samples");
+  }
+  state.SetItemsProcessed(state.iterations() * 86400);
+}
+
+/// A quiet signal's day through SampleStore::query from SQLite after compaction (the adaptive
+/// code): the slowest day to read (issue 24: <= 1 ms).
+void BM_QueryCompactedQuietSqlite(benchmark::State& state) {
+  auto db = store::Store::open("sqlite::memory:");
+  store::migrate(*db, storage_migrations());
+  SampleStore ss(*db, point_config(1));
+  std::vector<Sample> in;
+  std::size_t at = 0;
+  for (const auto& b : make_day(false, 0.004)) {
+    Series s;
+    s.resize(read_header(b).count);
+    const std::size_t n = decode_block(b, s.buffers());
+    for (std::size_t i = 0; i < n; ++i, ++at)
+      in.push_back({1, s.times[i], s.values[i], 0, Flag::pass});
+  }
+  ss.append(in);
+  ss.flush();
+  // the day is over once a sample of the next one is stored
+  ss.append(std::vector<Sample>{{1, t0 + 86400ll * 1'000'000, 230, 0, Flag::pass}});
+  ss.flush();
+  ss.compact(0, true);
   Series out;
   out.resize(86400);
   for (auto _ : state) {
@@ -782,8 +826,10 @@ int main(int argc, char** argv) {
       {"BM_RangeDecode", BM_RangeDecode},
       {"BM_RangeDecodeStreamed", BM_RangeDecodeStreamed},
       {"BM_RangeDecodeCompacted", BM_RangeDecodeCompacted},
+      {"BM_RangeDecodeCompactedQuiet", BM_RangeDecodeCompactedQuiet},
       {"BM_StreamEncode", BM_StreamEncode},
       {"BM_QuerySqlite", BM_QuerySqlite},
+      {"BM_QueryCompactedQuietSqlite", BM_QueryCompactedQuietSqlite},
       {"BM_RollupYearSqlite", BM_RollupYearSqlite},
       {"BM_RollupYearBeijingSqlite", BM_RollupYearBeijingSqlite},
       {"BM_CeilingRollupHourRowsSqlite", BM_CeilingRollupHourRowsSqlite}};
@@ -859,6 +905,11 @@ int main(int argc, char** argv) {
   if (reporter.items_per_second.count("BM_QuerySqlite"))
     std::printf("a day's query for one point from SQLite (sealed blocks): %.3f ms (target <= 1)\n",
                 86400.0 / reporter.items_per_second["BM_QuerySqlite"] * 1e3);
+  if (reporter.items_per_second.count("BM_QueryCompactedQuietSqlite"))
+    std::printf(
+        "a day's query for one quiet point from SQLite (compacted, adaptive code): %.3f ms "
+        "(target <= 1)\n",
+        86400.0 / reporter.items_per_second["BM_QueryCompactedQuietSqlite"] * 1e3);
   reporter.print_ratio(
       "BM_CloseSeal", "BM_StreamEncode",
       "information: closing a jittered block (decode, seal, verify) against streaming it in");

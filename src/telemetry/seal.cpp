@@ -110,8 +110,15 @@ class BitWriter {
 //               probability per position (0..23) and context (the previous quotient, capped at
 //               2), 24 ones escaping to a sized value in raw bits; then the k low bits raw. The
 //               range coder's bytes follow their count (sized). Only sealing with `thorough`
-//               (compaction) chooses it: quiet signals cost under a bit a sample there, where a
-//               Rice code cannot go below one.
+//               (compaction) chose it until the tabled code below replaced it; still read.
+//   tabled      (mode bounded, parameter 56: 32 | 3 << 3, k = 0) a static rANS code over the
+//               symbols min(z, 15), 15 escaping, in 3 contexts (the previous element, capped at
+//               2): per context 5 bits (the symbols used, 0..16), then gamma(frequency + 1) of
+//               each, in 1/1024 (summing to 1024); the coder's bytes (sized, then byte-aligned:
+//               16-bit words, the final state first, then the renormalization words in decoding
+//               order); then each escape's z - 15 (sized), in order. Sealing with `thorough`
+//               (compaction) chooses it: quiet signals cost under a bit a sample, and a table
+//               lookup decodes a symbol.
 enum class StreamMode : std::uint8_t { zero = 0, rice = 1, sparse = 2, bounded = 3 };
 
 constexpr unsigned adaptive_flag = 32;  // a bounded stream's parameter at or above: adaptive
@@ -246,6 +253,123 @@ std::uint64_t adaptive_bits(std::span<const std::uint64_t> z, unsigned k, unsign
   return 8 * bytes + 7 + 7 + static_cast<unsigned>(std::bit_width(bytes));  // count, alignment
 }
 
+// ---- the tabled code (static rANS) ----
+
+constexpr unsigned tabled_param = adaptive_flag | (3u << 3);  // shift code 3: never adaptive
+constexpr unsigned tab_bits = 10;
+constexpr std::uint32_t tab_total = 1u << tab_bits;
+constexpr unsigned tab_symbols = 16;  // 0..14 the element itself, 15 an escape
+constexpr unsigned tab_contexts = 3;
+constexpr std::uint32_t tab_low = 1u << 16;  // the coder's state is in [2^16, 2^32)
+
+unsigned tab_symbol(std::uint64_t z) noexcept {
+  return z < tab_symbols - 1 ? static_cast<unsigned>(z) : tab_symbols - 1;
+}
+unsigned tab_context(std::uint64_t z) noexcept {
+  return z < tab_contexts - 1 ? static_cast<unsigned>(z) : tab_contexts - 1;
+}
+
+/// The frequencies of a tabled code, from the symbols' counts per context.
+struct TabledModel {
+  std::uint32_t count[tab_contexts][tab_symbols] = {};
+  std::uint32_t freq[tab_contexts][tab_symbols] = {};
+  std::uint32_t start[tab_contexts][tab_symbols] = {};
+  unsigned used[tab_contexts] = {};  // symbols 0..used-1 are written
+
+  explicit TabledModel(std::span<const std::uint64_t> z) {
+    unsigned ctx = 0;
+    for (auto v : z) {
+      ++count[ctx][tab_symbol(v)];
+      ctx = tab_context(v);
+    }
+    for (unsigned c = 0; c < tab_contexts; ++c) {
+      std::uint64_t total = 0;
+      for (unsigned x = 0; x < tab_symbols; ++x) {
+        total += count[c][x];
+        if (count[c][x]) used[c] = x + 1;
+      }
+      if (!total) continue;
+      // Scaled to 1024, each symbol seen at least 1, the rounding taken from the largest.
+      std::uint32_t sum = 0;
+      for (unsigned x = 0; x < tab_symbols; ++x) {
+        if (!count[c][x]) continue;
+        freq[c][x] = std::max<std::uint32_t>(
+            1, static_cast<std::uint32_t>((count[c][x] * std::uint64_t{tab_total} + total / 2) /
+                                          total));
+        sum += freq[c][x];
+      }
+      while (sum != tab_total) {
+        unsigned largest = 0;
+        for (unsigned x = 1; x < tab_symbols; ++x)
+          if (freq[c][x] > freq[c][largest]) largest = x;
+        if (sum > tab_total) {
+          const std::uint32_t cut = std::min(sum - tab_total, freq[c][largest] - 1);
+          freq[c][largest] -= cut;
+          sum -= cut;
+          if (cut == 0) break;  // cannot happen: at most 16 symbols of at least 1 in 1024
+        } else {
+          freq[c][largest] += tab_total - sum;
+          sum = tab_total;
+        }
+      }
+      for (unsigned x = 0, at = 0; x < tab_symbols; at += freq[c][x], ++x) start[c][x] = at;
+    }
+  }
+
+  /// The code's size in bits: tables, the coder's words (estimated from the frequencies), the
+  /// escapes, the byte count and alignment.
+  std::uint64_t bits(std::span<const std::uint64_t> z) const {
+    double coded = 0;
+    std::uint64_t table = 0;
+    for (unsigned c = 0; c < tab_contexts; ++c) {
+      table += 5;
+      for (unsigned x = 0; x < used[c]; ++x) {
+        table += 2 * static_cast<std::uint64_t>(std::bit_width(freq[c][x] + 1u)) - 1;
+        if (count[c][x])
+          coded += count[c][x] * std::log2(static_cast<double>(tab_total) / freq[c][x]);
+      }
+    }
+    std::uint64_t escapes = 0;
+    for (auto v : z)
+      if (v >= tab_symbols - 1)
+        escapes += 7 + static_cast<std::uint64_t>(std::bit_width(v - (tab_symbols - 1)));
+    const auto bytes = 2 * (static_cast<std::uint64_t>(coded) / 16 + 1) + 4;
+    return table + 8 * bytes + 7 + static_cast<unsigned>(std::bit_width(bytes)) + 7 + escapes;
+  }
+};
+
+void put_tabled(BitWriter& w, std::span<const std::uint64_t> z) {
+  const TabledModel m(z);
+  for (unsigned c = 0; c < tab_contexts; ++c) {
+    w.put(m.used[c], 5);
+    for (unsigned x = 0; x < m.used[c]; ++x) w.put_gamma(m.freq[c][x] + 1);
+  }
+  // rANS codes backwards: the words come out in the reverse of the order they are read.
+  std::vector<std::uint16_t> words;
+  words.reserve(z.size() / 8 + 4);
+  std::uint32_t x = tab_low;
+  for (std::size_t i = z.size(); i-- > 0;) {
+    const unsigned c = i ? tab_context(z[i - 1]) : 0;
+    const unsigned sym = tab_symbol(z[i]);
+    const std::uint32_t f = m.freq[c][sym];
+    if (x >= (std::uint64_t{f} << (32 - tab_bits))) {
+      words.push_back(static_cast<std::uint16_t>(x));
+      x >>= 16;
+    }
+    x = ((x / f) << tab_bits) + (x % f) + m.start[c][sym];
+  }
+  words.push_back(static_cast<std::uint16_t>(x));
+  words.push_back(static_cast<std::uint16_t>(x >> 16));
+  w.put_sized(2 * words.size());
+  w.align();  // the decoder reads the words straight from the blob
+  for (std::size_t i = words.size(); i-- > 0;) {
+    w.put(words[i] & 0xffu, 8);  // little-endian
+    w.put(words[i] >> 8, 8);
+  }
+  for (auto v : z)
+    if (v >= tab_symbols - 1) w.put_sized(v - (tab_symbols - 1));
+}
+
 std::uint64_t rice_bits(std::uint64_t z, unsigned k) noexcept {
   std::uint64_t q = z >> k;
   return q < rice_escape ? q + 1 + k : rice_escape + 7 + static_cast<unsigned>(std::bit_width(z));
@@ -320,7 +444,7 @@ void sparse_costs(std::span<const std::uint64_t> z, unsigned k0, std::uint64_t (
 
 /// The cheapest code for `z`: bounded, or Rice (or zero runs when most elements are zero) with
 /// the parameter the mean suggests and its two neighbours.
-StreamCode choose_code(std::span<const std::uint64_t> z, bool thorough = false) {
+StreamCode choose_code(std::span<const std::uint64_t> z, Sealing effort = Sealing::quick) {
   StreamCode best;
   std::uint64_t max = 0, nonzero = 0, sum = 0;
   bool huge = false;  // a sum past 2^64: the mean is then taken of the elements / 256
@@ -362,7 +486,14 @@ StreamCode choose_code(std::span<const std::uint64_t> z, bool thorough = false) 
   }
   // The adaptive code, for small elements (where Rice's bit a sample is most of the cost), at
   // the middle adaptation rate, then the other two.
-  if (thorough && z.size() >= 64 && !huge && best.mode != StreamMode::zero) {
+  // The tabled code: small elements (each symbol below a bit), compaction only.
+  if (effort == Sealing::thorough && z.size() >= 64 && best.mode != StreamMode::zero) {
+    const std::uint64_t b = TabledModel(z).bits(z);
+    if (b < best.bits) best = {StreamMode::bounded, tabled_param, b, 0};
+  }
+  // The adaptive code it replaced (still read; written for the tests of its reader).
+  if (effort == Sealing::thorough_adaptive && z.size() >= 64 && !huge &&
+      best.mode != StreamMode::zero) {
     // Only k = 0 and elements averaging at most 3: each unary step is a range-coder decision,
     // which decodes several times slower than a Rice code's bit (docs/telemetry-storage.md).
     unsigned best_k = 64;
@@ -437,6 +568,10 @@ void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode
       return;
     }
     case StreamMode::bounded: {
+      if (c.param == tabled_param) {
+        put_tabled(w, z);
+        return;
+      }
       if (c.param & adaptive_flag) {
         put_adaptive(w, z, c.param & 7u, 4 + ((c.param >> 3) & 3u));
         return;
@@ -567,6 +702,70 @@ bool get_adaptive(BitReader& r, std::size_t n, unsigned k, unsigned shift, Sink&
   return true;
 }
 
+template <class Sink>
+bool get_tabled(BitReader& r, std::size_t n, Sink&& sink) noexcept {
+  // Per context and slot: the symbol's frequency (bits 14-24), the symbol (10-13) and the slot's
+  // offset in the symbol's range (0-9).
+  std::uint32_t lut[tab_contexts][tab_total];
+  bool valid[tab_contexts] = {};
+  for (unsigned c = 0; c < tab_contexts; ++c) {
+    r.refill();
+    const auto used = static_cast<unsigned>(r.take(5));
+    if (used > tab_symbols) return false;
+    std::uint32_t at = 0;
+    for (unsigned x = 0; x < used; ++x) {
+      const std::uint64_t f = get_gamma(r) - 1;
+      if (f > tab_total - at) return false;
+      for (std::uint32_t k = 0; k < f; ++k)
+        lut[c][at + k] = static_cast<std::uint32_t>(f << 14) | (x << 10) | k;
+      at += static_cast<std::uint32_t>(f);
+    }
+    if (used && at != tab_total) return false;
+    valid[c] = used != 0;
+    if (r.phantom > 64) return false;
+  }
+  const std::uint64_t bytes = get_sized(r);
+  r.skip(r.n % 8);
+  const std::uint8_t* from = r.p - r.n / 8;
+  if (bytes < 4 || bytes % 2 || bytes > static_cast<std::uint64_t>(r.end - from)) return false;
+  const std::uint8_t* at = from;
+  const std::uint8_t* const end = from + bytes;
+  auto word = [&at]() noexcept {
+    const std::uint32_t v = at[0] | (static_cast<std::uint32_t>(at[1]) << 8);
+    at += 2;
+    return v;
+  };
+  std::uint32_t x = word() << 16;
+  x |= word();
+  // The escapes follow the words.
+  r.p = end;
+  r.buf = 0;
+  r.n = 0;
+  unsigned ctx = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!valid[ctx]) [[unlikely]]
+      return false;
+    const std::uint32_t e = lut[ctx][x & (tab_total - 1)];
+    const unsigned sym = (e >> 10) & 15u;
+    x = (e >> 14) * (x >> tab_bits) + (e & (tab_total - 1));
+    if (x < tab_low) {
+      if (at == end) [[unlikely]]
+        return false;
+      x = (x << 16) | word();
+    }
+    std::uint64_t z = sym;
+    if (sym == tab_symbols - 1) [[unlikely]] {
+      const std::uint64_t rest = get_sized(r);
+      if (rest > ~std::uint64_t{0} - z || r.phantom > 64) return false;
+      z += rest;
+    }
+    sink(i, z);
+    ctx = sym < tab_contexts - 1 ? sym : tab_contexts - 1;
+  }
+  // What the encoder started from, every word read.
+  return x == tab_low && at == end;
+}
+
 /// Decodes `n` elements of one stream, handing each to `sink(i, z)`. False for a damaged header.
 template <class Sink>
 bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
@@ -594,6 +793,8 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
       return true;
     }
     case StreamMode::bounded: {
+      if (param == tabled_param) return get_tabled(r, n, sink);
+      if ((param & adaptive_flag) && ((param >> 3) & 3u) == 3u) return false;  // reserved
       if (param & adaptive_flag)
         return get_adaptive(r, n, param & 7u, 4 + ((param >> 3) & 3u), sink);
       std::uint64_t bound = get_sized(r);
@@ -785,6 +986,14 @@ Series& verify_scratch() {
 bool seal_block(std::span<const Micros> times, std::span<const double> values,
                 std::span<const QualityCode> qualities, std::span<const Flag> flags,
                 double resolution, std::vector<std::uint8_t>& out, bool thorough) {
+  return seal_block(times, values, qualities, flags, resolution, out,
+                    thorough ? Sealing::thorough : Sealing::quick);
+}
+
+bool seal_block(std::span<const Micros> times, std::span<const double> values,
+                std::span<const QualityCode> qualities, std::span<const Flag> flags,
+                double resolution, std::vector<std::uint8_t>& out, Sealing effort) {
+  const bool thorough = effort != Sealing::quick;
   const std::size_t n = times.size();
   if (n == 0 || values.size() != n || qualities.size() != n || flags.size() != n) return false;
   if (n > std::numeric_limits<std::uint32_t>::max()) return false;
@@ -915,7 +1124,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
         z[i - 1] = zz(wrap_sub(q[i], p.predict()));
         p.push(q[i]);
       }
-      code[c] = choose_code(z, thorough);
+      code[c] = choose_code(z, effort);
       if (code[c].bits < code[pick].bits) pick = c;
     }
     if (order[pick] < 3) {

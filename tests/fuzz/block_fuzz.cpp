@@ -115,8 +115,8 @@ void round_trip(std::string_view input, const std::uint8_t* in, std::size_t size
   std::span<const QualityCode> qualities(out.qualities.data(), h.count);
   std::span<const Flag> flags(out.flags.data(), h.count);
   // Half the inputs sealed as compaction does (the adaptive code, the long level predictors).
-  const bool thorough = (input.size() & 1) != 0;
-  if (seal_block(times, values, qualities, flags, resolution, sealed, thorough) != applies)
+  const auto effort = static_cast<Sealing>(input.size() % 3);  // quick, thorough, adaptive
+  if (seal_block(times, values, qualities, flags, resolution, sealed, effort) != applies)
     fuzz::finding(applies ? "seal_block refused a block it applies to"
                           : "seal_block sealed a block without a fixed resolution",
                   input);

@@ -125,11 +125,19 @@ HOUQIN_EXPORT std::vector<std::uint8_t> encode_block(std::span<const Sample> sam
 /// times, empty or unequal columns) or when the result would not decode to the same samples bit
 /// for bit, which is checked on every block.
 /// `thorough` (compaction: thousands of samples, off the ingest path) also tries the long level
-/// predictors and the adaptive range-coded stream, about 4 times the work.
+/// predictors and the tabled (rANS) stream, about 4 times the work.
 HOUQIN_EXPORT bool seal_block(std::span<const Micros> times, std::span<const double> values,
                               std::span<const QualityCode> qualities, std::span<const Flag> flags,
                               double resolution, std::vector<std::uint8_t>& out,
                               bool thorough = false);
+
+/// How hard seal_block() works: quick (closing a block), thorough (compaction), or thorough
+/// with the adaptive range-coded stream the tabled one replaced (blocks compacted before it are
+/// still read; this writes such blocks, for tests).
+enum class Sealing : std::uint8_t { quick, thorough, thorough_adaptive };
+HOUQIN_EXPORT bool seal_block(std::span<const Micros> times, std::span<const double> values,
+                              std::span<const QualityCode> qualities, std::span<const Flag> flags,
+                              double resolution, std::vector<std::uint8_t>& out, Sealing effort);
 
 /// Reads the header (either format); Error(data_loss) when the blob is too short or of an unknown
 /// format.

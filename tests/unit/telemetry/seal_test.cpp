@@ -34,17 +34,18 @@ struct Columns {
   }
 };
 
-std::vector<std::uint8_t> seal(const Columns& c, double resolution, bool thorough = false) {
+std::vector<std::uint8_t> seal(const Columns& c, double resolution,
+                               Sealing effort = Sealing::quick) {
   std::vector<std::uint8_t> blob;
-  EXPECT_TRUE(seal_block(c.times, c.values, c.qualities, c.flags, resolution, blob, thorough));
+  EXPECT_TRUE(seal_block(c.times, c.values, c.qualities, c.flags, resolution, blob, effort));
   return blob;
 }
 
 /// Seals (thorough: as compaction does), checks the header names format 2, decodes through
 /// decode_block and compares every column bit for bit.
 std::vector<std::uint8_t> expect_sealed_round_trip(const Columns& c, double resolution,
-                                                   bool thorough = false) {
-  auto blob = seal(c, resolution, thorough);
+                                                   Sealing effort = Sealing::quick) {
+  auto blob = seal(c, resolution, effort);
   EXPECT_FALSE(blob.empty());
   if (blob.empty()) return blob;
   BlockHeader h = read_header(blob);
@@ -83,13 +84,13 @@ Columns gas(std::size_t n, int jitter_ms, double sigma, std::uint32_t seed) {
   return c;
 }
 
-class SealedBlockBothWays : public ::testing::TestWithParam<bool> {};
+class SealedBlockBothWays : public ::testing::TestWithParam<Sealing> {};
 
 TEST_P(SealedBlockBothWays, SignalsRoundTripWhateverTheirTimingAndValues) {
-  const bool thorough = GetParam();
-  expect_sealed_round_trip(gas(600, 0, 2.0, 1), 0.01, thorough);
-  expect_sealed_round_trip(gas(600, 20, 2.0, 2), 0.01, thorough);
-  expect_sealed_round_trip(gas(3600, 20, 0.3, 3), 0.01, thorough);
+  const Sealing effort = GetParam();
+  expect_sealed_round_trip(gas(600, 0, 2.0, 1), 0.01, effort);
+  expect_sealed_round_trip(gas(600, 20, 2.0, 2), 0.01, effort);
+  expect_sealed_round_trip(gas(3600, 20, 0.3, 3), 0.01, effort);
   // Random times (µs, unaligned), random values on and off a 0.1 grid, random quality changes.
   std::mt19937_64 rng(7);
   for (int round = 0; round < 200; ++round) {
@@ -103,11 +104,11 @@ TEST_P(SealedBlockBothWays, SignalsRoundTripWhateverTheirTimingAndValues) {
       auto q = static_cast<QualityCode>(rng() % 40 == 0 ? rng() % 4 : 0);
       c.add(t, v, q, q ? Flag::suspect : Flag::not_evaluated);
     }
-    expect_sealed_round_trip(c, round % 3 == 0 ? 0.1 : round % 3 == 1 ? 0.25 : 0.3, thorough);
+    expect_sealed_round_trip(c, round % 3 == 0 ? 0.1 : round % 3 == 1 ? 0.25 : 0.3, effort);
     if (HasFailure()) return;
   }
   // Quiet signals with rare large steps and pulses: small residuals, escapes past the adaptive
-  // code's 24 bins, a value off the grid now and then.
+  // code's 24 bins and the tabled code's 15 symbols, a value off the grid now and then.
   for (int round = 0; round < 60; ++round) {
     Columns c;
     std::int64_t level = 5000;
@@ -119,13 +120,19 @@ TEST_P(SealedBlockBothWays, SignalsRoundTripWhateverTheirTimingAndValues) {
       if (rng() % 900 == 0) v += 0.01;
       c.add(t0 + i * second, v);
     }
-    expect_sealed_round_trip(c, 0.1, thorough);
+    expect_sealed_round_trip(c, 0.1, effort);
     if (HasFailure()) return;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Sealing, SealedBlockBothWays, ::testing::Values(false, true),
-                         [](const auto& test) { return test.param ? "thorough" : "quick"; });
+INSTANTIATE_TEST_SUITE_P(Sealing, SealedBlockBothWays,
+                         ::testing::Values(Sealing::quick, Sealing::thorough,
+                                           Sealing::thorough_adaptive),
+                         [](const auto& test) {
+                           return test.param == Sealing::quick      ? "quick"
+                                  : test.param == Sealing::thorough ? "thorough"
+                                                                    : "adaptive";
+                         });
 
 TEST(SealedBlock, ThoroughSealingCodesQuietSignalsSmallerThanRice) {
   // A temperature-like signal: a slow drift and noise of 0.3-0.6 steps. Rice spends a bit a
@@ -140,9 +147,12 @@ TEST(SealedBlock, ThoroughSealingCodesQuietSignalsSmallerThanRice) {
       c.add(t0 + i * second, std::llround(level + noise(rng)) / 10.0);
     }
     const auto quick = expect_sealed_round_trip(c, 0.1).size();
-    const auto thorough = expect_sealed_round_trip(c, 0.1, true).size();
+    const auto thorough = expect_sealed_round_trip(c, 0.1, Sealing::thorough).size();
+    const auto adaptive = expect_sealed_round_trip(c, 0.1, Sealing::thorough_adaptive).size();
     SCOPED_TRACE("sigma " + std::to_string(sigma));
     EXPECT_LT(thorough * 100, quick * 92) << quick << " -> " << thorough << " bytes";
+    // the tabled code is as small as the adaptive one it replaced (within 3 %)
+    EXPECT_LT(thorough * 100, adaptive * 103) << adaptive << " -> " << thorough << " bytes";
   }
 }
 
@@ -254,8 +264,8 @@ TEST(SealedBlock, DoesNotApplyToFloatPointsOrDisorderAndLeavesTheOutputAlone) {
 }
 
 TEST_P(SealedBlockBothWays, DamagedBlocksAreDataLossNeverACrash) {
-  // thorough: a quiet signal, so that its values take the adaptive range code
-  Columns c = GetParam() ? gas(1200, 0, 0.3, 9) : gas(400, 20, 2.0, 9);
+  // thorough: a quiet signal, so that its values take the tabled (or adaptive) code
+  Columns c = GetParam() != Sealing::quick ? gas(1200, 0, 0.3, 9) : gas(400, 20, 2.0, 9);
   c.values[17] = std::numeric_limits<double>::quiet_NaN();
   c.qualities[100] = 2;
   auto blob = seal(c, 0.01, GetParam());

@@ -258,31 +258,49 @@ std::uint64_t adaptive_bits(std::span<const std::uint64_t> z, unsigned k, unsign
 constexpr unsigned tabled_param = adaptive_flag | (3u << 3);  // shift code 3: never adaptive
 constexpr unsigned tab_bits = 10;
 constexpr std::uint32_t tab_total = 1u << tab_bits;
-constexpr unsigned tab_symbols = 16;  // 0..14 the element itself, 15 an escape
-constexpr unsigned tab_contexts = 3;
+constexpr unsigned tab_symbols = 16;         // 0..14 the element itself, 15 an escape
 constexpr std::uint32_t tab_low = 1u << 16;  // the coder's state is in [2^16, 2^32)
+
+/// The contexts of a tabled code (the parameter's low bits): the previous element (capped at
+/// 2); the hint (0..3: where the level predictors' mean lies between two integers, from just
+/// below the prediction by a half to just above it); or both.
+enum class TabLayout : unsigned { previous = 0, hint_previous = 1, hint = 2 };
+constexpr unsigned tab_layouts = 3;
+constexpr unsigned tab_hints = 4;
+constexpr unsigned tab_most_contexts = 12;
+constexpr unsigned tab_contexts(TabLayout l) noexcept {
+  return l == TabLayout::previous ? 3 : l == TabLayout::hint ? tab_hints : 3 * tab_hints;
+}
+/// The context of an element: `prev` the previous element's symbol (0 for the first), `hint`
+/// what the predictor says of this one.
+unsigned tab_context(TabLayout l, unsigned prev, unsigned hint) noexcept {
+  const unsigned p = prev < 2 ? prev : 2;
+  return l == TabLayout::previous ? p : l == TabLayout::hint ? hint : hint * 3 + p;
+}
 
 unsigned tab_symbol(std::uint64_t z) noexcept {
   return z < tab_symbols - 1 ? static_cast<unsigned>(z) : tab_symbols - 1;
 }
-unsigned tab_context(std::uint64_t z) noexcept {
-  return z < tab_contexts - 1 ? static_cast<unsigned>(z) : tab_contexts - 1;
-}
 
 /// The frequencies of a tabled code, from the symbols' counts per context.
 struct TabledModel {
-  std::uint32_t count[tab_contexts][tab_symbols] = {};
-  std::uint32_t freq[tab_contexts][tab_symbols] = {};
-  std::uint32_t start[tab_contexts][tab_symbols] = {};
-  unsigned used[tab_contexts] = {};  // symbols 0..used-1 are written
+  TabLayout layout;
+  unsigned contexts;
+  std::uint32_t count[tab_most_contexts][tab_symbols] = {};
+  std::uint32_t freq[tab_most_contexts][tab_symbols] = {};
+  std::uint32_t start[tab_most_contexts][tab_symbols] = {};
+  unsigned used[tab_most_contexts] = {};  // symbols 0..used-1 are written
 
-  explicit TabledModel(std::span<const std::uint64_t> z) {
-    unsigned ctx = 0;
-    for (auto v : z) {
-      ++count[ctx][tab_symbol(v)];
-      ctx = tab_context(v);
+  /// `hints`: one per element (empty: all 0).
+  TabledModel(std::span<const std::uint64_t> z, std::span<const std::uint8_t> hints, TabLayout l)
+      : layout(l), contexts(tab_contexts(l)) {
+    unsigned prev = 0;
+    for (std::size_t i = 0; i < z.size(); ++i) {
+      const unsigned sym = tab_symbol(z[i]);
+      ++count[tab_context(l, prev, hints.empty() ? 0 : hints[i])][sym];
+      prev = sym;
     }
-    for (unsigned c = 0; c < tab_contexts; ++c) {
+    for (unsigned c = 0; c < contexts; ++c) {
       std::uint64_t total = 0;
       for (unsigned x = 0; x < tab_symbols; ++x) {
         total += count[c][x];
@@ -321,7 +339,7 @@ struct TabledModel {
   std::uint64_t bits(std::span<const std::uint64_t> z) const {
     double coded = 0;
     std::uint64_t table = 0;
-    for (unsigned c = 0; c < tab_contexts; ++c) {
+    for (unsigned c = 0; c < contexts; ++c) {
       table += 5;
       for (unsigned x = 0; x < used[c]; ++x) {
         table += 2 * static_cast<std::uint64_t>(std::bit_width(freq[c][x] + 1u)) - 1;
@@ -338,9 +356,10 @@ struct TabledModel {
   }
 };
 
-void put_tabled(BitWriter& w, std::span<const std::uint64_t> z) {
-  const TabledModel m(z);
-  for (unsigned c = 0; c < tab_contexts; ++c) {
+void put_tabled(BitWriter& w, std::span<const std::uint64_t> z, std::span<const std::uint8_t> hints,
+                TabLayout layout) {
+  const TabledModel m(z, hints, layout);
+  for (unsigned c = 0; c < m.contexts; ++c) {
     w.put(m.used[c], 5);
     for (unsigned x = 0; x < m.used[c]; ++x) w.put_gamma(m.freq[c][x] + 1);
   }
@@ -349,7 +368,8 @@ void put_tabled(BitWriter& w, std::span<const std::uint64_t> z) {
   words.reserve(z.size() / 8 + 4);
   std::uint32_t x = tab_low;
   for (std::size_t i = z.size(); i-- > 0;) {
-    const unsigned c = i ? tab_context(z[i - 1]) : 0;
+    const unsigned c =
+        tab_context(layout, i ? tab_symbol(z[i - 1]) : 0, hints.empty() ? 0 : hints[i]);
     const unsigned sym = tab_symbol(z[i]);
     const std::uint32_t f = m.freq[c][sym];
     if (x >= (std::uint64_t{f} << (32 - tab_bits))) {
@@ -444,7 +464,8 @@ void sparse_costs(std::span<const std::uint64_t> z, unsigned k0, std::uint64_t (
 
 /// The cheapest code for `z`: bounded, or Rice (or zero runs when most elements are zero) with
 /// the parameter the mean suggests and its two neighbours.
-StreamCode choose_code(std::span<const std::uint64_t> z, Sealing effort = Sealing::quick) {
+StreamCode choose_code(std::span<const std::uint64_t> z, Sealing effort = Sealing::quick,
+                       std::span<const std::uint8_t> hints = {}) {
   StreamCode best;
   std::uint64_t max = 0, nonzero = 0, sum = 0;
   bool huge = false;  // a sum past 2^64: the mean is then taken of the elements / 256
@@ -488,8 +509,10 @@ StreamCode choose_code(std::span<const std::uint64_t> z, Sealing effort = Sealin
   // the middle adaptation rate, then the other two.
   // The tabled code: small elements (each symbol below a bit), compaction only.
   if (effort == Sealing::thorough && z.size() >= 64 && best.mode != StreamMode::zero) {
-    const std::uint64_t b = TabledModel(z).bits(z);
-    if (b < best.bits) best = {StreamMode::bounded, tabled_param, b, 0};
+    for (unsigned l = 0; l < (hints.empty() ? 1 : tab_layouts); ++l) {
+      const std::uint64_t b = TabledModel(z, hints, static_cast<TabLayout>(l)).bits(z);
+      if (b < best.bits) best = {StreamMode::bounded, tabled_param | l, b, 0};
+    }
   }
   // The adaptive code it replaced (still read; written for the tests of its reader).
   if (effort == Sealing::thorough_adaptive && z.size() >= 64 && !huge &&
@@ -545,7 +568,8 @@ void put_rice(BitWriter& w, std::uint64_t z, unsigned k) {
   }
 }
 
-void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode& c) {
+void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode& c,
+                std::span<const std::uint8_t> hints = {}) {
   w.put((static_cast<unsigned>(c.mode) << 6) | (c.param & 63u), 8);
   switch (c.mode) {
     case StreamMode::zero:
@@ -568,8 +592,8 @@ void put_stream(BitWriter& w, std::span<const std::uint64_t> z, const StreamCode
       return;
     }
     case StreamMode::bounded: {
-      if (c.param == tabled_param) {
-        put_tabled(w, z);
+      if ((c.param & ~7u) == tabled_param) {
+        put_tabled(w, z, hints, static_cast<TabLayout>(c.param & 7u));
         return;
       }
       if (c.param & adaptive_flag) {
@@ -702,13 +726,14 @@ bool get_adaptive(BitReader& r, std::size_t n, unsigned k, unsigned shift, Sink&
   return true;
 }
 
-template <class Sink>
-bool get_tabled(BitReader& r, std::size_t n, Sink&& sink) noexcept {
+template <class Sink, class Hint>
+bool get_tabled(BitReader& r, std::size_t n, TabLayout layout, Sink&& sink, Hint&& hint) noexcept {
   // Per context and slot: the symbol's frequency (bits 14-24), the symbol (10-13) and the slot's
   // offset in the symbol's range (0-9).
-  std::uint32_t lut[tab_contexts][tab_total];
-  bool valid[tab_contexts] = {};
-  for (unsigned c = 0; c < tab_contexts; ++c) {
+  const unsigned contexts = tab_contexts(layout);
+  std::uint32_t lut[tab_most_contexts][tab_total];
+  bool valid[tab_most_contexts] = {};
+  for (unsigned c = 0; c < contexts; ++c) {
     r.refill();
     const auto used = static_cast<unsigned>(r.take(5));
     if (used > tab_symbols) return false;
@@ -741,8 +766,9 @@ bool get_tabled(BitReader& r, std::size_t n, Sink&& sink) noexcept {
   r.p = end;
   r.buf = 0;
   r.n = 0;
-  unsigned ctx = 0;
+  unsigned prev = 0;
   for (std::size_t i = 0; i < n; ++i) {
+    const unsigned ctx = tab_context(layout, prev, hint() & (tab_hints - 1));
     if (!valid[ctx]) [[unlikely]]
       return false;
     const std::uint32_t e = lut[ctx][x & (tab_total - 1)];
@@ -760,15 +786,17 @@ bool get_tabled(BitReader& r, std::size_t n, Sink&& sink) noexcept {
       z += rest;
     }
     sink(i, z);
-    ctx = sym < tab_contexts - 1 ? sym : tab_contexts - 1;
+    prev = sym;
   }
   // What the encoder started from, every word read.
   return x == tab_low && at == end;
 }
 
-/// Decodes `n` elements of one stream, handing each to `sink(i, z)`. False for a damaged header.
-template <class Sink>
-bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
+/// Decodes `n` elements of one stream, handing each to `sink(i, z)`; `hint()` gives the tabled
+/// code the predictor's hint of the next element (0 for streams of no predictor). False for a
+/// damaged header.
+template <class Sink, class Hint>
+bool get_stream(BitReader& r, std::size_t n, Sink&& sink, Hint&& hint) noexcept {
   r.refill();
   auto head = static_cast<unsigned>(r.take(8));
   auto mode = static_cast<StreamMode>(head >> 6);
@@ -793,8 +821,10 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
       return true;
     }
     case StreamMode::bounded: {
-      if (param == tabled_param) return get_tabled(r, n, sink);
-      if ((param & adaptive_flag) && ((param >> 3) & 3u) == 3u) return false;  // reserved
+      if ((param & ~7u) == tabled_param) {
+        if ((param & 7u) >= tab_layouts) return false;
+        return get_tabled(r, n, static_cast<TabLayout>(param & 7u), sink, hint);
+      }
       if (param & adaptive_flag)
         return get_adaptive(r, n, param & 7u, 4 + ((param >> 3) & 3u), sink);
       std::uint64_t bound = get_sized(r);
@@ -813,6 +843,11 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
     }
   }
   return false;
+}
+
+template <class Sink>
+bool get_stream(BitReader& r, std::size_t n, Sink&& sink) noexcept {
+  return get_stream(r, n, sink, [] { return 0u; });
 }
 
 // ---- predictors --------------------------------------------------------------------------------
@@ -839,6 +874,11 @@ struct LongLevel {
   }
   std::int64_t predict() const noexcept {
     return static_cast<std::int64_t>(sum + N / 2) >> std::countr_zero(N);
+  }
+  /// Where the mean lies around the prediction, in quarters: 0 just below it by half a step ...
+  /// 3 just above (the tabled code's hint).
+  unsigned hint() const noexcept {
+    return static_cast<unsigned>((sum + N / 2) & (N - 1)) >> (std::countr_zero(N) - 2);
   }
   void push(std::int64_t q) noexcept {
     sum += static_cast<std::uint64_t>(q) - ring[at];
@@ -870,6 +910,29 @@ struct Predictor {
                  static_cast<std::uint64_t>(h[0]) + static_cast<std::uint64_t>(h[1]) +
                  static_cast<std::uint64_t>(h[2]) + static_cast<std::uint64_t>(h[3]) + 2) >>
              2;
+    }
+  }
+  /// The level predictors' hint (LongLevel::hint); 0 for delta and linear.
+  template <unsigned K>
+  unsigned hint_as() const noexcept {
+    if constexpr (K == 2)
+      return static_cast<unsigned>(
+                 static_cast<std::uint64_t>(h[0]) + static_cast<std::uint64_t>(h[1]) +
+                 static_cast<std::uint64_t>(h[2]) + static_cast<std::uint64_t>(h[3]) + 2) &
+             3u;
+    else
+      return 0;
+  }
+  unsigned hint() const noexcept {
+    switch (kind) {
+      case 2:
+        return hint_as<2>();
+      case 3:
+        return l8.hint();
+      case 4:
+        return l16.hint();
+      default:
+        return 0;
     }
   }
   std::int64_t predict() const noexcept {
@@ -968,6 +1031,7 @@ struct SealScratch {
   std::vector<std::size_t> positions;
   std::vector<std::int64_t> q, slots, base, spare;
   std::vector<std::uint64_t> z_of[3], d, deltas, advance, jitter;
+  std::vector<std::uint8_t> hints_of[3];  // the level predictors' hints (thorough)
   std::vector<std::uint32_t> counts;
 };
 SealScratch& seal_scratch() {
@@ -1120,11 +1184,17 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
       z.resize(q.size() - 1);
       Predictor p{order[c], {}};
       p.start(q[0]);
+      // the level predictors' hints, for the tabled code (thorough)
+      auto& hints = sc.hints_of[c];
+      hints.clear();
+      const bool hinted = effort == Sealing::thorough && order[c] >= 2;
+      if (hinted) hints.resize(q.size() - 1);
       for (std::size_t i = 1; i < q.size(); ++i) {
         z[i - 1] = zz(wrap_sub(q[i], p.predict()));
+        if (hinted) hints[i - 1] = static_cast<std::uint8_t>(p.hint());
         p.push(q[i]);
       }
-      code[c] = choose_code(z, effort);
+      code[c] = choose_code(z, effort, hints);
       if (code[c].bits < code[pick].bits) pick = c;
     }
     if (order[pick] < 3) {
@@ -1134,7 +1204,7 @@ bool seal_block(std::span<const Micros> times, std::span<const double> values,
       w.put(order[pick] - 3, 1);
     }
     w.put_sized(zz(q[0]));
-    put_stream(w, sc.z_of[pick], code[pick]);
+    put_stream(w, sc.z_of[pick], code[pick], sc.hints_of[pick]);
   }
 
   // Times, as multiples of a unit (the gcd of their offsets from the first: 1000 for times in
@@ -1316,11 +1386,14 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     auto run = [&]<unsigned K>() {
       Predictor p{K, {}};
       p.start(q0);
-      return get_stream(r, n - 1, [&](std::size_t i, std::uint64_t z) {
-        std::int64_t v = wrap_add(p.template predict_as<K>(), unzz(z));
-        values[i + 1] = unscale<E>(v, scale);
-        p.push(v);
-      });
+      return get_stream(
+          r, n - 1,
+          [&](std::size_t i, std::uint64_t z) {
+            std::int64_t v = wrap_add(p.template predict_as<K>(), unzz(z));
+            values[i + 1] = unscale<E>(v, scale);
+            p.push(v);
+          },
+          [&] { return p.template hint_as<K>(); });
     };
     if (kind == 0) return run.template operator()<0>();
     if (kind == 1) return run.template operator()<1>();
@@ -1329,11 +1402,14 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     auto run_long = [&]<unsigned N>() {
       LongLevel<N> p;
       p.start(q0);
-      return get_stream(r, n - 1, [&](std::size_t i, std::uint64_t z) {
-        std::int64_t v = wrap_add(p.predict(), unzz(z));
-        values[i + 1] = unscale<E>(v, scale);
-        p.push(v);
-      });
+      return get_stream(
+          r, n - 1,
+          [&](std::size_t i, std::uint64_t z) {
+            std::int64_t v = wrap_add(p.predict(), unzz(z));
+            values[i + 1] = unscale<E>(v, scale);
+            p.push(v);
+          },
+          [&] { return p.hint(); });
     };
     return kind == 3 ? run_long.template operator()<8>() : run_long.template operator()<16>();
   }
@@ -1345,11 +1421,14 @@ bool decode_sealed_values(BitReader& r, const BlockHeader& h, const ColumnBuffer
     std::int64_t q0 = unzz(get_sized(r));
     p.start(q0);
     qs[0] = q0;
-    bool ok = get_stream(r, m - 1, [&](std::size_t i, std::uint64_t z) {
-      std::int64_t v = wrap_add(p.predict(), unzz(z));
-      qs[i + 1] = v;
-      p.push(v);
-    });
+    bool ok = get_stream(
+        r, m - 1,
+        [&](std::size_t i, std::uint64_t z) {
+          std::int64_t v = wrap_add(p.predict(), unzz(z));
+          qs[i + 1] = v;
+          p.push(v);
+        },
+        [&] { return p.hint(); });
     if (!ok) return false;
   }
   // Spread: sample i is an escape (already written) if it is the next position, else the next q.

@@ -136,8 +136,8 @@ INSTANTIATE_TEST_SUITE_P(Sealing, SealedBlockBothWays,
 
 TEST(SealedBlock, ThoroughSealingCodesQuietSignalsSmallerThanRice) {
   // A temperature-like signal: a slow drift and noise of 0.3-0.6 steps. Rice spends a bit a
-  // sample at least; the adaptive range code and the long level predictors come closer to the
-  // signal's entropy.
+  // sample at least; the tabled code and the long level predictors come closer to the signal's
+  // entropy.
   for (double sigma : {0.3, 0.6}) {
     std::mt19937_64 rng(3);
     std::normal_distribution<double> noise(0, sigma);
@@ -151,8 +151,10 @@ TEST(SealedBlock, ThoroughSealingCodesQuietSignalsSmallerThanRice) {
     const auto adaptive = expect_sealed_round_trip(c, 0.1, Sealing::thorough_adaptive).size();
     SCOPED_TRACE("sigma " + std::to_string(sigma));
     EXPECT_LT(thorough * 100, quick * 92) << quick << " -> " << thorough << " bytes";
-    // the tabled code is as small as the adaptive one it replaced (within 3 %)
-    EXPECT_LT(thorough * 100, adaptive * 103) << adaptive << " -> " << thorough << " bytes";
+    // The tabled code is smaller than the adaptive one it replaced: its contexts know where the
+    // level lies between two steps (without that hint it was within 3 % of it).
+    EXPECT_LT(thorough * 100, adaptive * (sigma < 0.5 ? 90 : 97))
+        << adaptive << " -> " << thorough << " bytes";
   }
 }
 

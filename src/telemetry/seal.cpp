@@ -806,7 +806,19 @@ bool get_stream(BitReader& r, std::size_t n, Sink&& sink, Hint&& hint) noexcept 
       for (std::size_t i = 0; i < n; ++i) sink(i, 0);
       return true;
     case StreamMode::rice:
-      for (std::size_t i = 0; i < n; ++i) sink(i, get_rice(r, param));
+      for (std::size_t i = 0; i < n; ++i) {
+        // The usual code inline: q ones, a zero and k bits, all in the refilled buffer (k = 0
+        // included: the low part is then shifted out whole).
+        r.refill();
+        const auto q = static_cast<unsigned>(std::countl_one(r.buf));
+        if (q < rice_escape && q + 1 + param <= 56) [[likely]] {
+          const std::uint64_t low = (r.buf << (q + 1)) >> 1 >> (63 - param);
+          r.skip(q + 1 + param);
+          sink(i, (static_cast<std::uint64_t>(q) << param) | low);
+        } else {
+          sink(i, get_rice(r, param));
+        }
+      }
       return true;
     case StreamMode::sparse: {
       std::size_t i = 0;

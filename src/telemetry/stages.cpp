@@ -40,7 +40,8 @@ StoreStage::StoreStage(store::Store& store, std::span<const PointStorage> points
     : wal_(!options.wal_dir.empty()),
       compact_every_(options.compact_every),
       compact_windows_(options.compact_windows),
-      last_compaction_(std::chrono::steady_clock::now()) {
+      last_compaction_(std::chrono::steady_clock::now()),
+      retention_every_(options.retention_every) {
   samples_ = std::make_unique<SampleStore>(store, points, std::move(options));
 }
 
@@ -50,9 +51,20 @@ void StoreStage::process(std::span<Sample> batch) {
 
 void StoreStage::flush() {
   if (!wal_) samples_->flush();
-  // A little compaction between batches; a failure (the database away) waits for the next turn.
-  if (compact_every_.count() <= 0) return;
   const auto now = std::chrono::steady_clock::now();
+  // What is past its class's retention goes, now and then; a failure (the database away) waits
+  // for the next turn, as compaction's does.
+  if (retention_every_.count() > 0 && samples_->has_retention() &&
+      (!last_retention_ || now - *last_retention_ >= retention_every_)) {
+    last_retention_ = now;
+    try {
+      samples_->apply_retention();
+    } catch (const Error& e) {
+      samples_->note_retention_failure(e.what());
+    }
+  }
+  // A little compaction between batches.
+  if (compact_every_.count() <= 0) return;
   if (now - last_compaction_ < compact_every_) return;
   last_compaction_ = now;
   try {

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -75,7 +76,9 @@ class HOUQIN_EXPORT StoreStage : public Stage {
              SampleStoreOptions options = {});
   void process(std::span<Sample> batch) override;
   /// Without a write-ahead log, writes the open blocks. And every
-  /// SampleStoreOptions::compact_every, compacts up to compact_windows windows.
+  /// SampleStoreOptions::compact_every, compacts up to compact_windows windows; every
+  /// retention_every (the first time at the first flush), applies the retention when a class
+  /// has one. Failures of either are counted in the stats and tried again at the next turn.
   void flush() override;
   /// Writes every open block to the database (after Pipeline::close(), for a clean shutdown
   /// that leaves the write-ahead log empty).
@@ -89,6 +92,8 @@ class HOUQIN_EXPORT StoreStage : public Stage {
   std::chrono::milliseconds compact_every_;
   std::size_t compact_windows_;
   std::chrono::steady_clock::time_point last_compaction_;
+  std::chrono::milliseconds retention_every_;
+  std::optional<std::chrono::steady_clock::time_point> last_retention_;
 };
 
 /// The per-point configuration of the standard stages, built from profiles or given directly.

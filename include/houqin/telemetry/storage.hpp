@@ -12,6 +12,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "houqin/core/export.hpp"
@@ -80,6 +81,12 @@ struct SampleStoreOptions {
   /// milliseconds at a time, between batches. Zero: never (call compact() yourself).
   std::chrono::milliseconds compact_every{5000};
   std::size_t compact_windows = 16;
+  /// How long the points of each class are kept: set_retention(class, keep) for each when the
+  /// store opens.
+  std::vector<std::pair<std::string, std::chrono::hours>> retention{};
+  /// The storage stage calls apply_retention() this often at most while a class has a retention,
+  /// the first time at its first flush. Zero: never (call apply_retention() yourself).
+  std::chrono::milliseconds retention_every = std::chrono::hours(1);
 };
 
 /// What the store holds and has done, for monitoring and the benchmark.
@@ -102,12 +109,19 @@ struct SampleStoreStats {
   /// Stored rows of telemetry_rollup found damaged when new rollups were merged into them; each
   /// was replaced by the new hours alone (the blocks still hold every sample).
   std::uint64_t damaged_rollup_rows = 0;
+  /// What apply_retention() deleted, this process.
+  std::uint64_t blocks_expired = 0;
+  std::uint64_t rollup_rows_expired = 0;
+  /// apply_retention() calls of the storage stage that failed; it tries again at its next turn.
+  std::uint64_t retention_failures = 0;
+  std::string last_retention_error;
 };
 BOOST_DESCRIBE_STRUCT(SampleStoreStats, (),
                       (points, open_samples, memory_bytes, samples_appended, blocks_written,
                        block_bytes_written, samples_written, wal_samples_replayed, pending_bytes,
                        write_failures, last_write_error, windows_compacted, compaction_failures,
-                       last_compaction_error, damaged_rollup_rows))
+                       last_compaction_error, damaged_rollup_rows, blocks_expired,
+                       rollup_rows_expired, retention_failures, last_retention_error))
 
 /// One bucket of SampleStore::rollups(): the good, finite samples with
 /// start <= time < start + step.
@@ -222,6 +236,10 @@ class HOUQIN_EXPORT SampleStore {
   /// store.clock()); apply_retention() deletes what is older.
   void set_retention(std::string_view point_class, std::chrono::hours keep);
   RetentionResult apply_retention();
+  /// Whether any class has a retention (set_retention or SampleStoreOptions::retention).
+  bool has_retention() const noexcept;
+  /// Counts an apply_retention() the storage stage could not do (stats().retention_failures).
+  void note_retention_failure(std::string error);
 
   SampleStoreStats stats() const;
 

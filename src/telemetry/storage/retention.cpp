@@ -90,6 +90,8 @@ RetentionResult SampleStore::Impl::apply_retention() {
     }
   }
   tx.commit();
+  counters.blocks_expired += static_cast<std::uint64_t>(result.blocks);
+  counters.rollup_rows_expired += static_cast<std::uint64_t>(result.rollup_rows);
   return result;
 }
 

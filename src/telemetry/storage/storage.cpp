@@ -77,6 +77,7 @@ SampleStore::SampleStore(store::Store& store, std::span<const PointStorage> poin
     fail(ErrorCode::invalid_argument, "compact_span: must be 1 minute .. 7 days");
   if (d.options.max_compact_samples < 1024)
     fail(ErrorCode::invalid_argument, "max_compact_samples: must be at least 1024");
+  for (const auto& [point_class, keep] : d.options.retention) d.set_retention(point_class, keep);
   d.points.reserve(points.size());
   d.gates.reserve(points.size());
   for (const auto& p : points) d.configure(p);
@@ -134,6 +135,17 @@ CompactionResult SampleStore::compact(std::size_t max_windows, bool final) {
 void SampleStore::note_compaction_failure(std::string error) {
   ++impl_->counters.compaction_failures;
   impl_->counters.last_compaction_error = std::move(error);
+}
+
+void SampleStore::note_retention_failure(std::string error) {
+  ++impl_->counters.retention_failures;
+  impl_->counters.last_retention_error = std::move(error);
+}
+
+bool SampleStore::has_retention() const noexcept {
+  for (const auto& c : impl_->classes)
+    if (c.keep) return true;
+  return false;
 }
 
 void SampleStore::set_retention(std::string_view point_class, std::chrono::hours keep) {

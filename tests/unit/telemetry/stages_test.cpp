@@ -217,6 +217,58 @@ TEST_P(StagesTest, TheStoreStageCompactsBetweenBatchesAndCarriesOnWhenItCannot) 
   EXPECT_EQ(idle.samples().stats().windows_compacted, 0u);
 }
 
+TEST_P(StagesTest, TheStoreStageAppliesTheRetentionOnItsOwnAndCarriesOnWhenItCannot) {
+  HQ_REQUIRE_STORE(s);
+  const auto config = o2_config().storage;
+  SampleStoreOptions o;  // no write-ahead log: flush() writes the blocks
+  o.max_block_bytes = 64;
+  o.compact_every = std::chrono::milliseconds(0);
+  o.retention = {{config[0].point_class, std::chrono::hours(24)}};
+  o.retention_every = std::chrono::milliseconds(1);
+  StoreStage stage(*s, config, o);
+  EXPECT_TRUE(stage.samples().has_retention());
+  for (std::int64_t k = 0; k < 200; ++k) {
+    auto b = second(t0, k);
+    stage.process(b);
+  }
+  stage.flush();  // the first turn: nothing is a day old yet
+  auto st = stage.samples().stats();
+  EXPECT_EQ(st.blocks_expired, 0u);
+  EXPECT_EQ(st.retention_failures, 0u);
+  ASSERT_EQ(stage.samples().query(area_o2, t0, t0 + 300 * sec).size(), 200u);
+  // Two days on, the next turn deletes the blocks and rollups of the class.
+  pf.clock.advance(std::chrono::hours(48));
+  std::this_thread::sleep_for(5ms);
+  stage.flush();
+  st = stage.samples().stats();
+  EXPECT_GT(st.blocks_expired, 0u);
+  EXPECT_GT(st.rollup_rows_expired, 0u);
+  EXPECT_EQ(stage.samples().query(area_o2, t0, t0 + 300 * sec).size(), 0u);
+  // A retention that fails is counted, and deletes nothing.
+  for (std::int64_t k = 0; k < 200; ++k) {
+    auto b = second(t0 + 48 * 3600 * sec, k);
+    stage.process(b);
+  }
+  stage.flush();
+  s->execute("ALTER TABLE telemetry_rollup RENAME TO telemetry_rollup_kept");
+  s->execute("CREATE TABLE telemetry_rollup (point_id BIGINT)");
+  pf.clock.advance(std::chrono::hours(48));
+  std::this_thread::sleep_for(5ms);
+  stage.flush();
+  st = stage.samples().stats();
+  EXPECT_EQ(st.retention_failures, 1u);
+  EXPECT_NE(st.last_retention_error.find("day_us"), std::string::npos) << st.last_retention_error;
+  EXPECT_EQ(stage.samples().query(area_o2, t0, t0 + 96 * 3600 * sec).size(), 200u);
+  // retention_every zero: never
+  o.retention_every = std::chrono::milliseconds(0);
+  s->execute("DROP TABLE telemetry_rollup");
+  s->execute("ALTER TABLE telemetry_rollup_kept RENAME TO telemetry_rollup");
+  StoreStage never(*s, config, o);
+  never.flush();
+  EXPECT_EQ(never.samples().stats().blocks_expired, 0u);
+  EXPECT_EQ(never.samples().query(area_o2, t0, t0 + 96 * 3600 * sec).size(), 200u);
+}
+
 TEST_P(StagesTest, AStoreErrorGoesToOnErrorAndSync) {
   HQ_REQUIRE_STORE(s);
   auto stages = make_stages(o2_config(), engine, *s, *s);

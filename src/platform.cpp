@@ -101,6 +101,8 @@ void PlatformHost::start_telemetry(const std::string& url, store::StoreOptions o
   ro.url = url;
   ro.store = options;
   ro.storage.wal_dir = config.telemetry->wal_dir;
+  ro.storage.retention = config.telemetry->retention;
+  ro.storage.retention_every = config.telemetry->retention_every;
   runtime_ = std::make_unique<telemetry::Runtime>(
       ro, telemetry::config_from_point_map(map, config.telemetry->nominal_voltage));
   if (config.telemetry->acquire && !map.devices.empty())

@@ -45,8 +45,13 @@ struct TelemetrySettings {
   /// How often the job "inspection.read_meters" records the newest sample of every point an
   /// inspection plan watches (meter and condition triggers) as its reading; zero: never.
   std::chrono::milliseconds meter_every{std::chrono::minutes(1)};
+  /// How long each class of points is kept ("gas", "power", "default"; others forever), applied
+  /// by the runtime's storage stage every `retention_every` (docs/telemetry-storage.md).
+  std::vector<telemetry::ClassRetention> retention{};
+  std::chrono::milliseconds retention_every{std::chrono::hours(1)};
 };
-BOOST_DESCRIBE_STRUCT(TelemetrySettings, (), (wal_dir, acquire, nominal_voltage, meter_every))
+BOOST_DESCRIBE_STRUCT(TelemetrySettings, (),
+                      (wal_dir, acquire, nominal_voltage, meter_every, retention, retention_every))
 
 /// What a platform host runs and how (the JSON a daemon, hq_host_open or houqin.Host is given).
 struct HostConfig {

@@ -45,6 +45,13 @@ BOOST_DESCRIBE_STRUCT(PointStorage, (), (point_id, resolution, point_class))
 /// for everything acknowledged, interval for all but the last interval.
 enum class SyncPolicy { none, interval, every_append };
 
+/// How long the samples and rollups of one class of points are kept (SampleStore::set_retention).
+struct ClassRetention {
+  std::string point_class;  // "gas" and "power" (config_from_point_map), "default" ...
+  std::chrono::hours keep{0};
+};
+BOOST_DESCRIBE_STRUCT(ClassRetention, (), (point_class, keep))
+
 struct SampleStoreOptions {
   /// Directory of the write-ahead segments (created if missing). Empty: no write-ahead log, the
   /// open blocks are durable only after flush() (tests and benchmarks of the block path only).
@@ -83,7 +90,7 @@ struct SampleStoreOptions {
   std::size_t compact_windows = 16;
   /// How long the points of each class are kept: set_retention(class, keep) for each when the
   /// store opens.
-  std::vector<std::pair<std::string, std::chrono::hours>> retention{};
+  std::vector<ClassRetention> retention{};
   /// The storage stage calls apply_retention() this often at most while a class has a retention,
   /// the first time at its first flush. Zero: never (call apply_retention() yourself).
   std::chrono::milliseconds retention_every = std::chrono::hours(1);

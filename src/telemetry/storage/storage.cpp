@@ -77,7 +77,13 @@ SampleStore::SampleStore(store::Store& store, std::span<const PointStorage> poin
     fail(ErrorCode::invalid_argument, "compact_span: must be 1 minute .. 7 days");
   if (d.options.max_compact_samples < 1024)
     fail(ErrorCode::invalid_argument, "max_compact_samples: must be at least 1024");
-  for (const auto& [point_class, keep] : d.options.retention) d.set_retention(point_class, keep);
+  for (const auto& r : d.options.retention) {
+    try {
+      d.set_retention(r.point_class, r.keep);
+    } catch (const Error& e) {
+      fail(e.code(), "retention: " + r.point_class + ": " + e.what());
+    }
+  }
   d.points.reserve(points.size());
   d.gates.reserve(points.size());
   for (const auto& p : points) d.configure(p);

@@ -222,7 +222,13 @@ TEST_P(WiringTest, ThePlatformHostRunsTheTelemetryOfThePointMapWhenAsked) {
 
   EXPECT_EQ(PlatformHost(pf.fx.url(), {.keys = testing::test_keyring()}).telemetry(), nullptr);
   HostConfig config;
+  // The storage's retention comes from the settings: a keep under an hour is refused, named.
   config.telemetry = TelemetrySettings{};
+  config.telemetry->retention = {{"gas", std::chrono::hours(0)}};
+  testing::expect_error(
+      [&] { PlatformHost(pf.fx.url(), {.keys = testing::test_keyring()}, config); },
+      ErrorCode::invalid_argument, "retention: gas: keep: must be at least one hour");
+  config.telemetry->retention = {{"gas", std::chrono::hours(24 * 365)}};
   PlatformHost daemon(pf.fx.url(), {.keys = testing::test_keyring()}, config);
   ASSERT_NE(daemon.telemetry(), nullptr);
   ASSERT_NE(daemon.acquisition(), nullptr);
